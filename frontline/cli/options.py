@@ -1,0 +1,160 @@
+"""Shared click options and the mapping of library errors to exit codes.
+
+Callbacks take ``(ctx, param, value)``, parse and validate, and raise
+:class:`click.BadParameter` (exit code 2) on bad input. They are tested directly.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def parse_date_value(ctx: click.Context | None, param: click.Parameter | None, value: str | None):
+    """Parse an ISO ``YYYY-MM-DD`` date option into :class:`datetime.date` (None passes)."""
+    if value is None:
+        return None
+    from frontline.dates import parse_date
+    from frontline.errors import InvalidDateError
+
+    try:
+        return parse_date(value)
+    except InvalidDateError as exc:
+        raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
+
+
+def parse_bbox_value(ctx: click.Context | None, param: click.Parameter | None, value: str | None):
+    """Parse ``minlon,minlat,maxlon,maxlat`` into a tuple of four floats (None passes)."""
+    if value is None:
+        return None
+    try:
+        parts = tuple(float(v) for v in value.replace(" ", ",").split(",") if v != "")
+    except ValueError:
+        parts = ()
+    if len(parts) != 4:
+        raise click.BadParameter(
+            f"{value!r} is not a bbox; give minlon,minlat,maxlon,maxlat, e.g. 38.0,32.5,42.5,35.5",
+            ctx=ctx,
+            param=param,
+        )
+    minx, miny, maxx, maxy = parts
+    if not (-180 <= minx < maxx <= 180 and -90 <= miny < maxy <= 90):
+        raise click.BadParameter(
+            f"{value!r} is not a lon/lat bbox with min < max inside [-180, 180] x [-90, 90]",
+            ctx=ctx,
+            param=param,
+        )
+    return parts
+
+
+def data_opt(f: F) -> F:
+    """``--data DIR``: the data directory (default: ./geodata when present, else shipped sample)."""
+    return click.option(
+        "--data",
+        "data_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        envvar="FRONTLINE_DATA",
+        default=None,
+        help="Data directory (factions.yaml, gazetteer/, control/ …). "
+        "Default: ./geodata when present, else the shipped sample. Env: FRONTLINE_DATA.",
+    )(f)
+
+
+def theatre_opt(f: F) -> F:
+    """``--theatre ID``: the theatre (default: the only/first theatre in the data directory)."""
+    return click.option(
+        "--theatre",
+        "theatre_id",
+        default=None,
+        envvar="FRONTLINE_THEATRE",
+        help="Theatre id (a file in <data>/theatres/). Default: the data directory's default theatre.",
+    )(f)
+
+
+def date_opt(*names: str, required: bool = False, help: str = "Date, YYYY-MM-DD.") -> Callable[[F], F]:
+    """A date option parsed into :class:`datetime.date`."""
+    return click.option(*names, callback=parse_date_value, required=required, help=help)
+
+
+def bbox_opt(f: F) -> F:
+    """``--bbox minlon,minlat,maxlon,maxlat``."""
+    return click.option(
+        "--bbox", callback=parse_bbox_value, default=None, help="Map extent: minlon,minlat,maxlon,maxlat."
+    )(f)
+
+
+def overwrite_opt(f: F) -> F:
+    """``--overwrite``: allow replacing an existing output."""
+    return click.option(
+        "--overwrite", is_flag=True, default=False, help="Replace an existing output instead of refusing."
+    )(f)
+
+
+def store_opt(f: F) -> F:
+    """``--store URL``: a history store other than the data directory's files."""
+    return click.option(
+        "--store",
+        "store_url",
+        default=None,
+        envvar="FRONTLINE_STORE",
+        help="History store: a folder, or postgresql://… for a PostGIS store. Env: FRONTLINE_STORE.",
+    )(f)
+
+
+def handle_errors(f: F) -> F:
+    """Run a command body, turning frontline errors into click errors with the right exit code.
+
+    :class:`frontline.errors.InputError` becomes a usage error (exit 2); any other
+    :class:`frontline.errors.FrontlineError` becomes a runtime failure (exit 1).
+    """
+
+    @functools.wraps(f)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from frontline.errors import FrontlineError, InputError
+
+        try:
+            return f(*args, **kwargs)
+        except InputError as exc:
+            raise click.UsageError(str(exc)) from None
+        except FrontlineError as exc:
+            raise click.ClickException(str(exc)) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def echo_json(obj: Any, indent: int | None = 2) -> None:
+    """Write *obj* as JSON to stdout (UTF-8, keys kept in order)."""
+    click.echo(json.dumps(obj, indent=indent, ensure_ascii=False, default=str))
+
+
+def read_text_input(path: str) -> str:
+    """Read a UTF-8 text file, or stdin for ``-``; raise DataFileError when empty or not UTF-8."""
+    from frontline.errors import DataFileError
+
+    if path == "-":
+        raw = sys.stdin.buffer.read()
+        label = "standard input"
+    else:
+        p = Path(path)
+        if not p.is_file():
+            raise DataFileError(f"{path}: no such file; give a UTF-8 text file or '-' for stdin")
+        raw = p.read_bytes()
+        label = path
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DataFileError(
+            f"{label} is not UTF-8 text (byte {exc.start}); convert it, e.g. iconv -f cp1256 -t utf-8"
+        ) from None
+    if not text.strip():
+        raise DataFileError(f"{label} is empty; give a report text to search for places")
+    return text
