@@ -1,0 +1,516 @@
+"""Control snapshots: who holds which ground on one date.
+
+A :class:`ControlSnapshot` is a date plus a GeoDataFrame of faction areas (EPSG:4326, one
+row per faction). On disk it is an RFC 7946 GeoJSON FeatureCollection written
+deterministically so that ``git diff`` of two versions shows only what changed:
+
+* one feature per faction, sorted by faction id, one feature per line;
+* property keys sorted; properties ``faction``, ``date``, ``sources`` (list), ``confidence``,
+  ``note``;
+* coordinates snapped to a grid of 10⁻⁵ degrees (about 1.1 m; :data:`COORD_DECIMALS`) with
+  :func:`shapely.set_precision`, so the geometry stays valid, and exterior rings
+  counter-clockwise.
+
+Reading a file and writing it back gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import shapely
+
+from frontline.dates import parse_date
+from frontline.errors import (
+    CRSError,
+    DataFileError,
+    InvalidGeometryError,
+    OutsideTheatreError,
+    OverlapError,
+)
+from frontline.factions import UNKNOWN
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from frontline.factions import FactionRegistry
+    from frontline.theatre import Theatre
+
+#: Decimal places of stored coordinates (10⁻⁵° ≈ 1.1 m).
+COORD_DECIMALS = 5
+GRID = 10.0**-COORD_DECIMALS
+#: Overlap between two factions' areas tolerated before it is an error, km².
+DEFAULT_OVERLAP_TOLERANCE_KM2 = 0.5
+#: Area a snapshot may reach outside its theatre's extent before it is an error, km².
+OUTSIDE_TOLERANCE_KM2 = 1.0
+COLUMNS = ["faction", "sources", "confidence", "note", "geometry"]
+
+Describe = Callable[[float, float], str]
+
+
+def _where(pt: shapely.Point, describe: Describe | None) -> str:
+    loc = f"({pt.x:.4f}, {pt.y:.4f})"
+    if describe is not None:
+        try:
+            return f"{describe(pt.x, pt.y)} {loc}"
+        except Exception:  # noqa: BLE001 - a failed description never hides the real error
+            pass
+    return f"near lon/lat {loc}"
+
+
+def to_multipolygon(geom: shapely.Geometry | None) -> shapely.MultiPolygon:
+    """The polygonal part of *geom* as a MultiPolygon (empty when there is none)."""
+    if geom is None or geom.is_empty:
+        return shapely.MultiPolygon()
+    if isinstance(geom, shapely.MultiPolygon):
+        return geom
+    if isinstance(geom, shapely.Polygon):
+        return shapely.MultiPolygon([geom])
+    parts = [g for g in shapely.get_parts(geom) if isinstance(g, shapely.Polygon | shapely.MultiPolygon)]
+    polys = [p for g in parts for p in (g.geoms if isinstance(g, shapely.MultiPolygon) else [g])]
+    return shapely.MultiPolygon(polys)
+
+
+def normalise_geometry(geom: shapely.Geometry) -> shapely.MultiPolygon:
+    """Snap to the storage grid, put in canonical order, orient as RFC 7946 wants (exterior CCW).
+
+    The result does not depend on the input's vertex order, so writing is idempotent.
+    """
+    snapped = shapely.normalize(shapely.set_precision(geom, GRID))
+    return to_multipolygon(shapely.orient_polygons(snapped, exterior_cw=False))
+
+
+def _empty_areas() -> gpd.GeoDataFrame:
+    import geopandas as gpd
+
+    return gpd.GeoDataFrame(
+        {"faction": [], "sources": [], "confidence": [], "note": []},
+        geometry=gpd.GeoSeries([], crs="EPSG:4326"),
+        crs="EPSG:4326",
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class ControlSnapshot:
+    """Who controls which ground on one date.
+
+    Parameters
+    ----------
+    date : datetime.date
+        The date the snapshot describes.
+    areas : geopandas.GeoDataFrame
+        EPSG:4326, one row per faction, columns ``faction`` (str), ``sources`` (list of
+        str), ``confidence`` (float in [0, 1]), ``note`` (str) and ``geometry``
+        (MultiPolygon). Use :meth:`from_areas` to build one from anything looser.
+    theatre : str, optional
+        Theatre id.
+    """
+
+    date: _dt.date
+    areas: gpd.GeoDataFrame
+    theatre: str | None = None
+
+    # -- construction ----------------------------------------------------------------------
+    @classmethod
+    def from_areas(
+        cls,
+        date: _dt.date | str,
+        areas: gpd.GeoDataFrame | Mapping[str, shapely.Geometry],
+        theatre: str | None = None,
+        faction_column: str = "faction",
+        sources: list[str] | None = None,
+        confidence: float = 1.0,
+        note: str = "",
+    ) -> ControlSnapshot:
+        """Build a snapshot from faction areas, dissolving several rows of one faction.
+
+        Parameters
+        ----------
+        date : date or str
+            ISO date.
+        areas : GeoDataFrame or mapping of faction id to geometry
+            A GeoDataFrame in any CRS (reprojected to EPSG:4326) with a faction column,
+            or a ``{faction: geometry}`` mapping in lon/lat.
+        faction_column : str, default "faction"
+            Column naming the faction of each row.
+        sources, confidence, note
+            Defaults for rows that do not carry these columns.
+
+        Raises
+        ------
+        CRSError
+            When a GeoDataFrame has no CRS and its coordinates are not lon/lat.
+        InvalidGeometryError
+            When a geometry is not polygonal.
+        """
+        import geopandas as gpd
+
+        day = parse_date(date)
+        if isinstance(areas, Mapping):
+            gdf = gpd.GeoDataFrame(
+                {"faction": list(areas)}, geometry=list(areas.values()), crs="EPSG:4326"
+            )
+        else:
+            if faction_column not in areas.columns:
+                raise DataFileError(
+                    f"no column {faction_column!r} naming the faction; columns are "
+                    f"{[c for c in areas.columns if c != areas.geometry.name]} (choose one with --faction-field)"
+                )
+            gdf = areas.rename(columns={faction_column: "faction"}).set_geometry(areas.geometry.name)
+            gdf = _to_lonlat(gdf)
+        gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty]
+        types = set(gdf.geometry.geom_type)
+        if types - {"Polygon", "MultiPolygon"}:
+            raise InvalidGeometryError(
+                f"control areas must be polygons; found {sorted(types - {'Polygon', 'MultiPolygon'})}"
+                f" on {day.isoformat()} (draw areas as polygons)"
+            )
+        rows = []
+        for faction, group in gdf.groupby(gdf["faction"].astype(str), sort=True):
+            src: set[str] = set()
+            if "sources" in group.columns:
+                for v in group["sources"]:
+                    src.update(_as_list(v))
+            if not src and sources:
+                src.update(sources)
+            conf = float(group["confidence"].astype(float).min()) if "confidence" in group.columns else confidence
+            notes = sorted({str(n) for n in group["note"] if isinstance(n, str) and n}) if "note" in group.columns else []
+            geom = group.geometry.values[0] if len(group) == 1 else shapely.union_all(group.geometry.values)
+            rows.append((faction, sorted(src), conf, "; ".join(notes) or note, to_multipolygon(geom)))
+        out = gpd.GeoDataFrame(
+            {
+                "faction": [r[0] for r in rows],
+                "sources": [r[1] for r in rows],
+                "confidence": [r[2] for r in rows],
+                "note": [r[3] for r in rows],
+            },
+            geometry=[r[4] for r in rows],
+            crs="EPSG:4326",
+        )
+        return cls(day, out if rows else _empty_areas(), theatre)
+
+    @classmethod
+    def from_geojson(
+        cls, source: str | os.PathLike[str], date: _dt.date | str | None = None, theatre: str | None = None
+    ) -> ControlSnapshot:
+        """Read a snapshot from a GeoJSON file path (or GeoJSON text).
+
+        The date comes from the FeatureCollection's ``date`` member, the features' ``date``
+        property, or the file name (``YYYY-MM-DD.geojson``), in that order, unless given.
+
+        Raises
+        ------
+        DataFileError
+            When the file is missing, not UTF-8 or not a GeoJSON FeatureCollection.
+        CRSError
+            When a ``crs`` member names something other than lon/lat WGS84, or coordinates
+            are outside lon/lat ranges.
+        InvalidGeometryError
+            When a geometry cannot be parsed.
+        InvalidDateError
+            When the date is missing or not a real ``YYYY-MM-DD`` date.
+        """
+        label, text = _read_text(source)
+        try:
+            doc = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise DataFileError(f"{label}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
+        if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
+            raise DataFileError(f"{label}: expected a GeoJSON FeatureCollection")
+        crs_name = ((doc.get("crs") or {}).get("properties") or {}).get("name")
+        if crs_name and not any(k in str(crs_name) for k in ("CRS84", "4326")):
+            raise CRSError(
+                f"{label}: coordinates are in {crs_name}; control snapshots are lon/lat WGS84 "
+                "(RFC 7946). Import the file with `frontline control import`, which reprojects."
+            )
+        features = doc.get("features") or []
+        factions, geoms, sources, confs, notes, dates = [], [], [], [], [], set()
+        for i, feat in enumerate(features):
+            props = feat.get("properties") or {}
+            if "faction" not in props:
+                raise DataFileError(f"{label}: feature {i + 1} has no 'faction' property")
+            try:
+                geom = shapely.geometry.shape(feat["geometry"])
+            except Exception as exc:  # noqa: BLE001 - shapely raises several types
+                raise InvalidGeometryError(
+                    f"{label}: feature {i + 1} ({props.get('faction')}) has a malformed geometry: {exc}"
+                ) from None
+            factions.append(str(props["faction"]))
+            geoms.append(geom)
+            sources.append(_as_list(props.get("sources", [])))
+            confs.append(float(props.get("confidence", 1.0)))
+            notes.append(str(props.get("note") or ""))
+            if props.get("date"):
+                dates.add(str(props["date"]))
+        if date is None:
+            date = doc.get("date") or (dates.pop() if len(dates) == 1 else None) or Path(label).stem
+        day = parse_date(date)
+        import geopandas as gpd
+
+        gdf = gpd.GeoDataFrame(
+            {"faction": factions, "sources": sources, "confidence": confs, "note": notes},
+            geometry=geoms,
+            crs="EPSG:4326",
+        )
+        if len(gdf):
+            _check_lonlat(gdf.total_bounds, label)
+        snap = cls.from_areas(day, gdf, theatre=theatre or doc.get("theatre"))
+        return snap
+
+    # -- output ----------------------------------------------------------------------------
+    def to_geojson(self) -> str:
+        """Deterministic RFC 7946 GeoJSON text: sorted, rounded, one feature per line."""
+        lines = []
+        for row in self.areas.sort_values("faction").itertuples(index=False):
+            geom = normalise_geometry(row.geometry)
+            if geom.is_empty:
+                continue
+            props = {
+                "confidence": round(float(row.confidence), 3),
+                "date": self.date.isoformat(),
+                "faction": row.faction,
+                "note": row.note or "",
+                "sources": sorted(_as_list(row.sources)),
+            }
+            lines.append(
+                '{"type": "Feature", "properties": '
+                + json.dumps(props, sort_keys=True, ensure_ascii=False)
+                + ', "geometry": '
+                + geometry_json(geom)
+                + "}"
+            )
+        head = {"type": "FeatureCollection", "date": self.date.isoformat()}
+        if self.theatre:
+            head["theatre"] = self.theatre
+        header = json.dumps(head, ensure_ascii=False)[:-1]
+        return header + ', "features": [\n' + ",\n".join(lines) + "\n]}\n"
+
+    # -- queries ---------------------------------------------------------------------------
+    @property
+    def factions(self) -> list[str]:
+        """Faction ids present, sorted."""
+        return sorted(self.areas["faction"].astype(str))
+
+    def geometry_of(self, faction: str) -> shapely.MultiPolygon:
+        """The area of one faction (empty MultiPolygon when it holds nothing)."""
+        sel = self.areas[self.areas["faction"] == faction]
+        return to_multipolygon(sel.geometry.values[0]) if len(sel) else shapely.MultiPolygon()
+
+    def faction_at(self, lon: float | np.ndarray, lat: float | np.ndarray) -> str | np.ndarray:
+        """Faction controlling the given point(s); :data:`~frontline.factions.UNKNOWN` where nobody does."""
+        scalar = np.ndim(lon) == 0
+        pts = shapely.points(np.atleast_1d(lon), np.atleast_1d(lat))
+        out = np.full(len(pts), UNKNOWN, dtype=object)
+        if len(self.areas):
+            pidx, aidx = self.areas.sindex.query(pts, predicate="intersects")
+            out[pidx] = self.areas["faction"].values[aidx]
+        return str(out[0]) if scalar else out
+
+    def area_km2(self) -> dict[str, float]:
+        """Geodesic area held per faction, km²."""
+        from frontline.geo import geodesic_area_km2
+
+        return dict(zip(self.areas["faction"], geodesic_area_km2(self.areas.geometry.values).tolist(), strict=True))
+
+    def __repr__(self) -> str:
+        return f"ControlSnapshot({self.date.isoformat()}, theatre={self.theatre!r}, factions={self.factions})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ControlSnapshot) and self.to_geojson() == other.to_geojson()
+
+    # -- validation ------------------------------------------------------------------------
+    def validate(
+        self,
+        registry: FactionRegistry | None = None,
+        theatre: Theatre | None = None,
+        overlap_tolerance_km2: float = DEFAULT_OVERLAP_TOLERANCE_KM2,
+        repair: bool = False,
+        describe: Describe | None = None,
+    ) -> ControlSnapshot:
+        """Check the snapshot; return it (repaired when asked) or raise a specific error.
+
+        Parameters
+        ----------
+        registry : FactionRegistry, optional
+            Every faction must be known to it (ids or aliases; aliases are resolved to ids).
+        theatre : Theatre, optional
+            Areas must lie inside its extent (within :data:`OUTSIDE_TOLERANCE_KM2`).
+        overlap_tolerance_km2 : float
+            Largest overlap between two factions' areas that is accepted (digitising slivers).
+        repair : bool, default False
+            Repair invalid geometries with :func:`shapely.make_valid` instead of raising.
+        describe : callable, optional
+            ``describe(lon, lat) -> str`` used to name locations in messages (e.g.
+            :meth:`frontline.gazetteer.Gazetteer.describe`).
+
+        Raises
+        ------
+        UnknownFactionError, InvalidGeometryError, OverlapError, OutsideTheatreError, CRSError
+            Each message names the date, the faction(s) and the location.
+        """
+        day = self.date.isoformat()
+        areas = self.areas
+        if areas.crs is None or not areas.crs.equals("EPSG:4326"):
+            raise CRSError(f"{day}: snapshot areas must be in EPSG:4326, not {areas.crs}")
+        if len(areas):
+            _check_lonlat(areas.total_bounds, day)
+        if registry is not None:
+            resolved = [registry.get(f).id for f in areas["faction"]]
+            if UNKNOWN in resolved:
+                raise InvalidGeometryError(
+                    f"{day}: a feature is marked {UNKNOWN!r}; unknown ground is whatever no faction holds, "
+                    "so delete that feature instead"
+                )
+            if resolved != list(areas["faction"]):
+                areas = areas.assign(faction=resolved)
+                if areas["faction"].duplicated().any():
+                    return ControlSnapshot.from_areas(self.date, areas, self.theatre).validate(
+                        registry, theatre, overlap_tolerance_km2, repair, describe
+                    )
+        for row in areas.itertuples(index=False):
+            conf = float(row.confidence)
+            if not 0.0 <= conf <= 1.0 or conf != conf:
+                raise DataFileError(f"{day}: {row.faction} confidence {conf} is not in [0, 1]")
+        geoms = areas.geometry.values
+        valid = shapely.is_valid(geoms)
+        if not valid.all():
+            if repair:
+                fixed = [to_multipolygon(shapely.make_valid(g)) if not ok else g for g, ok in zip(geoms, valid, strict=True)]
+                areas = areas.set_geometry(fixed, crs="EPSG:4326")
+                geoms = areas.geometry.values
+            else:
+                i = int(np.flatnonzero(~valid)[0])
+                reason = shapely.is_valid_reason(geoms[i])
+                pt = _reason_point(reason) or shapely.point_on_surface(geoms[i])
+                raise InvalidGeometryError(
+                    f"{day}: the area of {areas['faction'].values[i]} is invalid ({reason}) "
+                    f"{_where(pt, describe)}; fix it in QGIS, or repair with --repair / repair=True"
+                )
+        if len(geoms) > 1:
+            _check_overlaps(areas, overlap_tolerance_km2, day, describe)
+        if theatre is not None and len(geoms):
+            from frontline.geo import geodesic_area_km2
+
+            outside = shapely.difference(geoms, theatre.extent_geometry())
+            km2 = geodesic_area_km2(outside)
+            if (km2 > OUTSIDE_TOLERANCE_KM2).any():
+                i = int(np.argmax(km2))
+                raise OutsideTheatreError(
+                    f"{day}: {km2[i]:.1f} km² of {areas['faction'].values[i]}'s area lies outside theatre "
+                    f"{theatre.id!r} extent {list(theatre.extent)} {_where(shapely.point_on_surface(outside[i]), None)}; "
+                    "clip it, or widen the theatre's extent"
+                )
+        if areas is self.areas:
+            return self
+        return ControlSnapshot(self.date, areas, self.theatre)
+
+
+def _check_overlaps(areas: gpd.GeoDataFrame, tolerance_km2: float, day: str, describe: Describe | None) -> None:
+    from frontline.geo import geodesic_area_km2
+
+    geoms = areas.geometry.values
+    tree = shapely.STRtree(geoms)
+    left, right = tree.query(geoms, predicate="intersects")
+    keep = left < right
+    left, right = left[keep], right[keep]
+    if not len(left):
+        return
+    inter = shapely.intersection(geoms[left], geoms[right])
+    km2 = geodesic_area_km2(inter)
+    bad = np.flatnonzero(km2 > tolerance_km2)
+    if len(bad):
+        k = bad[np.argmax(km2[bad])]
+        fa, fb = areas["faction"].values[left[k]], areas["faction"].values[right[k]]
+        raise OverlapError(
+            f"{day}: {fa} and {fb} both claim {km2[k]:.2f} km² {_where(shapely.point_on_surface(inter[k]), describe)} "
+            f"(tolerance {tolerance_km2} km²); decide who holds it and cut it from the other area"
+        )
+
+
+def _reason_point(reason: str) -> shapely.Point | None:
+    import re
+
+    m = re.search(r"\[\s*(-?[\d.]+)\s+(-?[\d.]+)", reason)
+    return shapely.Point(float(m.group(1)), float(m.group(2))) if m else None
+
+
+def _check_lonlat(bounds, label: str) -> None:
+    from frontline.geo import looks_like_lonlat
+
+    if not looks_like_lonlat(bounds):
+        raise CRSError(
+            f"{label}: coordinates {np.round(bounds, 1).tolist()} are not lon/lat degrees; "
+            "the file is probably in a projected CRS. Import it with `frontline control import`, "
+            "which reads the file's CRS and reprojects"
+        )
+
+
+def _to_lonlat(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    if gdf.crs is None:
+        if len(gdf):
+            _check_lonlat(gdf.total_bounds, "areas without a CRS")
+        return gdf.set_crs("EPSG:4326")
+    if not gdf.crs.equals("EPSG:4326"):
+        return gdf.to_crs("EPSG:4326")
+    return gdf
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None or (isinstance(value, float) and value != value):
+        return []
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            try:
+                return [str(v) for v in json.loads(text)]
+            except json.JSONDecodeError:
+                pass
+        return [s.strip() for s in text.split("|") if s.strip()] if text else []
+    return [str(v) for v in value]
+
+
+def _read_text(source: str | os.PathLike[str]) -> tuple[str, str]:
+    if isinstance(source, str) and source.lstrip().startswith("{"):
+        return "<geojson text>", source
+    path = Path(source)
+    if not path.is_file():
+        raise DataFileError(f"{path}: file not found")
+    try:
+        return str(path), path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise DataFileError(f"{path}: not UTF-8 text") from None
+
+
+def _fmt(v: float) -> str:
+    s = f"{v:.{COORD_DECIMALS}f}".rstrip("0").rstrip(".")
+    return "0" if s in ("-0", "") else s
+
+
+def _ring(coords: np.ndarray) -> str:
+    return "[" + ",".join(f"[{_fmt(x)},{_fmt(y)}]" for x, y in coords[:, :2]) + "]"
+
+
+def geometry_json(geom: shapely.Geometry) -> str:
+    """Compact GeoJSON text for a (Multi)Polygon/(Multi)LineString/Point, coordinates rounded."""
+    if isinstance(geom, shapely.MultiPolygon):
+        polys = [
+            "[" + ",".join(_ring(np.asarray(r.coords)) for r in (p.exterior, *p.interiors)) + "]" for p in geom.geoms
+        ]
+        return '{"type": "MultiPolygon", "coordinates": [' + ",".join(polys) + "]}"
+    if isinstance(geom, shapely.Polygon):
+        rings = ",".join(_ring(np.asarray(r.coords)) for r in (geom.exterior, *geom.interiors))
+        return '{"type": "Polygon", "coordinates": [' + rings + "]}"
+    if isinstance(geom, shapely.LineString):
+        return '{"type": "LineString", "coordinates": ' + _ring(np.asarray(geom.coords)) + "}"
+    if isinstance(geom, shapely.MultiLineString):
+        return '{"type": "MultiLineString", "coordinates": [' + ",".join(_ring(np.asarray(g.coords)) for g in geom.geoms) + "]}"
+    if isinstance(geom, shapely.Point):
+        return '{"type": "Point", "coordinates": [' + f"{_fmt(geom.x)},{_fmt(geom.y)}" + "]}"
+    return shapely.to_geojson(geom)

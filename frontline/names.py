@@ -1,0 +1,230 @@
+"""Transliteration-aware normalisation of place names (rules as data).
+
+Arabic place names reach English text in many spellings: *Al-Qa'im*, *Al Qaim*, *Qaim*,
+*al-Qāʾim*; *Deir ez-Zor*, *Dayr az-Zawr*; *Tal Afar*, *Tell Afar*, *Tall ʿAfar*. The
+functions here fold those variants onto one comparison key so that a dictionary lookup
+finds them, and fuzzy matching (rapidfuzz) only has to bridge what the rules miss.
+
+The rules live in ``frontline/data/transliteration.yaml`` (articles, token synonyms,
+ordered regular expressions, Arabic-script letter folding); see the comments there.
+
+Normalisation is *compositional*: the key of a name is the space-joined keys of its
+tokens (articles dropped), so text extraction can normalise each word once and build
+n-gram keys by joining them (:func:`token_key`, :func:`tokens`).
+
+Examples
+--------
+>>> normalise("Al-Qa'im") == normalise("al Qaim") == normalise("Qāʾim")
+True
+>>> normalise("Tell Abyad") == normalise("Tal Abyad")
+True
+>>> normalise("البوكمال")
+'بوكمال'
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from dataclasses import dataclass
+from importlib import resources
+
+__all__ = [
+    "RULES_VERSION",
+    "is_arabic",
+    "keys",
+    "normalise",
+    "normalize",
+    "split_words",
+    "token_key",
+    "tokens",
+]
+
+_ARABIC_RE = re.compile(r"[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
+#: words: runs of letters/digits (Unicode), joined by in-word apostrophes of any kind
+_WORD_RE = re.compile(r"[^\W_]+")
+
+
+@dataclass(frozen=True)
+class _Rules:
+    strip: dict[int, None]
+    char_map: dict[int, str]
+    articles: frozenset[str]
+    token_map_raw: dict[str, str]
+    rules: tuple[tuple[re.Pattern[str], str], ...]
+    token_map: dict[str, str]
+    prefix_joins: dict[str, tuple[str, ...]]
+    arabic_strip: dict[int, None]
+    arabic_char_map: dict[int, str]
+    arabic_prefixes: tuple[str, ...]
+    arabic_min_stem: int
+    version: str
+
+
+@functools.lru_cache(maxsize=1)
+def _rules() -> _Rules:
+    import hashlib
+
+    import yaml
+
+    text = resources.files("frontline.data").joinpath("transliteration.yaml").read_text("utf-8")
+    raw = yaml.safe_load(text)
+    return _Rules(
+        strip={ord(c): None for c in raw["strip_chars"]},
+        char_map={ord(k): v for k, v in raw.get("char_map", {}).items()},
+        articles=frozenset(raw["articles"]),
+        token_map_raw=dict(raw.get("token_map_raw", {})),
+        rules=tuple((re.compile(p), r) for p, r in raw["rules"]),
+        token_map=dict(raw.get("token_map", {})),
+        prefix_joins={k: tuple(v) for k, v in raw.get("prefix_joins", {}).items()},
+        arabic_strip={ord(c): None for c in raw["arabic_strip"]},
+        arabic_char_map={ord(k): v for k, v in raw["arabic_char_map"].items()},
+        arabic_prefixes=tuple(sorted(raw["arabic_prefixes"], key=len, reverse=True)),
+        arabic_min_stem=int(raw.get("arabic_min_stem", 2)),
+        version=hashlib.sha256(text.encode("utf-8")).hexdigest()[:16],
+    )
+
+
+def rules_version() -> str:
+    """Return a short hash of the rules file (part of the gazetteer cache key)."""
+    return _rules().version
+
+
+RULES_VERSION = "see rules_version()"
+
+
+def is_arabic(text: str) -> bool:
+    """Return True when *text* contains Arabic-script letters."""
+    return _ARABIC_RE.search(text) is not None
+
+
+def _fold(text: str) -> str:
+    """Casefold, drop apostrophe-like characters and diacritics (Latin script)."""
+    r = _rules()
+    text = unicodedata.normalize("NFKC", text).casefold().translate(r.strip)
+    if is_arabic(text):
+        # keep Arabic letters intact (NFKD would split alef-hamza etc.); fold tashkeel
+        text = text.translate(r.arabic_strip).translate(r.arabic_char_map)
+        return "".join(
+            c if _ARABIC_RE.match(c) else _strip_marks(c) for c in text
+        ).translate(r.char_map)
+    return _strip_marks(text).translate(r.char_map)
+
+
+def _strip_marks(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def split_words(text: str) -> list[tuple[int, int]]:
+    """Return the ``(start, end)`` character spans of the words in *text*.
+
+    A word is a run of letters or digits; apostrophes inside a word (``Qa'im``) join it,
+    an English possessive ``'s`` is left out of the span. Hyphens separate words.
+    """
+    strip = _rules().strip
+    spans: list[tuple[int, int]] = []
+    n = len(text)
+    for m in _WORD_RE.finditer(text):
+        s, e = m.start(), m.end()
+        if spans and spans[-1][1] == s - 1 and ord(text[s - 1]) in strip and s - 1 > 0:
+            # "Qa'im": join with the previous word, unless this is a possessive 's
+            if not (e - s == 1 and text[s] in "sS" and (e == n or not text[e].isalnum())):
+                spans[-1] = (spans[-1][0], e)
+            continue
+        spans.append((s, e))
+    return spans
+
+
+@functools.lru_cache(maxsize=65536)
+def token_key(word: str) -> str:
+    """Normalise one word (no spaces): the building block of :func:`normalise`.
+
+    Returns ``""`` for an empty word. Articles are *not* dropped here; see
+    :func:`is_article`.
+    """
+    r = _rules()
+    folded = _fold(word)
+    parts = _WORD_RE.findall(folded)
+    return " ".join(_norm_part(p, r) for p in parts)
+
+
+def _norm_part(part: str, r: _Rules) -> str:
+    if is_arabic(part):
+        for prefix in r.arabic_prefixes:
+            if part.startswith(prefix) and len(part) - len(prefix) >= r.arabic_min_stem:
+                return part[len(prefix) :]
+        return part
+    tok = r.token_map_raw.get(part, part)
+    for pattern, repl in r.rules:
+        tok = pattern.sub(repl, tok)
+    return r.token_map.get(tok, tok)
+
+
+def is_article(word: str) -> bool:
+    """Return True when *word* (one token) is an Arabic article in Latin script (al, ash, ez …)."""
+    return _fold(word) in _rules().articles
+
+
+def tokens(name: str) -> list[str]:
+    """Return the normalised tokens of *name*, articles dropped (unless nothing else is left)."""
+    folded = _fold(name)
+    parts = _WORD_RE.findall(folded)
+    r = _rules()
+    kept = [p for p in parts if p not in r.articles]
+    if not kept:
+        kept = parts
+    return [_norm_part(p, r) for p in kept]
+
+
+@functools.lru_cache(maxsize=65536)
+def normalise(name: str) -> str:
+    """Return the comparison key of a place name.
+
+    Parameters
+    ----------
+    name : str
+        A place name in Latin or Arabic script, in any transliteration.
+
+    Returns
+    -------
+    str
+        Lower-case, diacritic-free tokens joined by single spaces, with articles dropped and
+        spelling variants folded by the rules in ``transliteration.yaml``. Empty when the
+        name has no letters or digits.
+
+    Examples
+    --------
+    >>> normalise("Deir ez-Zor")
+    'dair zur'
+    >>> normalise("Albu Kamal") == normalise("Abu Kamal")
+    True
+    """
+    return " ".join(tokens(name))
+
+
+normalize = normalise
+
+
+def keys(name: str) -> set[str]:
+    """Return the lookup keys of *name*: its normalised form plus joined variants.
+
+    The variants are the key without spaces ("abu kamal" -> "abukamal") and the joins in
+    the rules' ``prefix_joins`` ("abu kamal" -> "bukamal"), so "Al-Bukamal" finds
+    "Abu Kamal".
+
+    Examples
+    --------
+    >>> sorted(keys("Abu Kamal"))
+    ['abu kamal', 'abukamal', 'bukamal']
+    """
+    toks = tokens(name)
+    if not toks:
+        return set()
+    out = {" ".join(toks)}
+    if len(toks) > 1:
+        out.add("".join(toks))
+        for join in _rules().prefix_joins.get(toks[0], ()):
+            out.add(join + "".join(toks[1:]))
+    return out

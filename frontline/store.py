@@ -1,0 +1,244 @@
+"""Control history: the dated snapshots of one theatre, stored as GeoJSON files.
+
+The file store keeps one deterministic GeoJSON file per date in
+``<data>/control/<theatre>/<YYYY-MM-DD>.geojson`` (see :mod:`frontline.control`), so the
+history is versioned by git and reviewed with ``git diff``. Writes are atomic (a temporary
+file in the same folder, then a rename) and never replace an existing date unless asked.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from frontline.control import ControlSnapshot
+from frontline.dates import parse_date
+from frontline.errors import DataFileError, SnapshotExistsError, SnapshotNotFoundError
+
+if TYPE_CHECKING:
+    from frontline.factions import FactionRegistry
+    from frontline.theatre import Theatre
+
+_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})\.geojson$")
+
+
+def atomic_write_text(path: str | os.PathLike[str], text: str, overwrite: bool = False) -> Path:
+    """Write *text* to *path* atomically: all of it or nothing, never a half-written file.
+
+    Parameters
+    ----------
+    path : path-like
+        Destination. Its folder is created when missing.
+    text : str
+        UTF-8 content.
+    overwrite : bool, default False
+        Replace an existing file. Without it an existing file raises and is left untouched,
+        even when another process creates it at the same moment.
+
+    Raises
+    ------
+    OutputExistsError
+        (as :class:`SnapshotExistsError`'s parent) when the file exists and *overwrite* is False.
+    """
+    from frontline.errors import OutputExistsError
+
+    dest = Path(path)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    if not overwrite and dest.exists():
+        raise OutputExistsError(f"{dest} exists; pass overwrite=True (--overwrite) to replace it")
+    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if overwrite:
+            os.replace(tmp, dest)
+        else:
+            try:
+                os.link(tmp, dest)  # atomic and fails if dest appeared meanwhile
+            except FileExistsError:
+                raise OutputExistsError(f"{dest} exists; pass overwrite=True (--overwrite) to replace it") from None
+            os.unlink(tmp)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return dest
+
+
+class ControlHistory:
+    """The dated control snapshots of one theatre, in a folder of GeoJSON files.
+
+    Parameters
+    ----------
+    directory : path-like
+        The folder holding ``YYYY-MM-DD.geojson`` files (created on first write).
+    theatre : Theatre, optional
+        Used to validate extents and to label snapshots.
+    registry : FactionRegistry, optional
+        Used to validate factions on load and write.
+    validate : bool, default True
+        Validate every snapshot read and written.
+
+    Examples
+    --------
+    >>> history = ControlHistory.load("syria-iraq-2017")        # doctest: +SKIP
+    >>> history.at("2017-06-15").factions                       # doctest: +SKIP
+    ['isf', 'isis', 'pmu', ...]
+    """
+
+    def __init__(
+        self,
+        directory: str | os.PathLike[str],
+        theatre: Theatre | None = None,
+        registry: FactionRegistry | None = None,
+        validate: bool = True,
+    ) -> None:
+        self.directory = Path(directory)
+        self.theatre = theatre
+        self.registry = registry
+        self.validate = validate
+
+    @classmethod
+    def load(
+        cls, theatre_id: str | None = None, data_dir: str | os.PathLike[str] | None = None, validate: bool = True
+    ) -> ControlHistory:
+        """The history of a theatre in a data directory, with its faction registry."""
+        from frontline.factions import FactionRegistry
+        from frontline.theatre import Theatre
+
+        theatre = Theatre.load(theatre_id, data_dir)
+        return cls(theatre.control_dir, theatre, FactionRegistry.load(theatre.data_dir), validate)
+
+    @property
+    def theatre_id(self) -> str | None:
+        """Id of the theatre, when known."""
+        return self.theatre.id if self.theatre is not None else None
+
+    # -- listing ---------------------------------------------------------------------------
+    def dates(self) -> list[_dt.date]:
+        """Dates with a snapshot, ascending.
+
+        Raises
+        ------
+        DataFileError
+            When a ``.geojson`` file in the folder is not named after a real date.
+        """
+        if not self.directory.is_dir():
+            return []
+        out = []
+        for p in self.directory.glob("*.geojson"):
+            m = _NAME.match(p.name)
+            try:
+                if not m:
+                    raise ValueError
+                out.append(_dt.date.fromisoformat(m.group(1)))
+            except ValueError:
+                raise DataFileError(
+                    f"{p}: snapshot files must be named YYYY-MM-DD.geojson with a real date; rename or move it"
+                ) from None
+        return sorted(out)
+
+    def __len__(self) -> int:
+        return len(self.dates())
+
+    def __contains__(self, date: object) -> bool:
+        try:
+            return self.path_for(parse_date(date)).is_file()  # type: ignore[arg-type]
+        except Exception:  # noqa: BLE001
+            return False
+
+    def path_for(self, date: _dt.date | str) -> Path:
+        """File path of the snapshot for *date* (whether or not it exists)."""
+        return self.directory / f"{parse_date(date).isoformat()}.geojson"
+
+    # -- reading ---------------------------------------------------------------------------
+    def get(self, date: _dt.date | str) -> ControlSnapshot:
+        """The snapshot of exactly *date*.
+
+        Raises
+        ------
+        SnapshotNotFoundError
+            When there is none; the message lists the nearest dates.
+        """
+        day = parse_date(date)
+        path = self.path_for(day)
+        if not path.is_file():
+            raise SnapshotNotFoundError(f"no snapshot on {day}; {self._dates_hint(day)}")
+        return self._read(path, day)
+
+    def at(self, date: _dt.date | str) -> ControlSnapshot:
+        """The situation as of *date*: the latest snapshot on or before it.
+
+        The returned snapshot keeps the date of the file it comes from.
+        """
+        day = parse_date(date)
+        earlier = [d for d in self.dates() if d <= day]
+        if not earlier:
+            raise SnapshotNotFoundError(f"no snapshot on or before {day}; {self._dates_hint(day)}")
+        return self._read(self.path_for(earlier[-1]), earlier[-1])
+
+    def __iter__(self) -> Iterator[ControlSnapshot]:
+        """Snapshots in date order, read one at a time (streams long histories)."""
+        for day in self.dates():
+            yield self._read(self.path_for(day), day)
+
+    def pairs(self) -> Iterator[tuple[ControlSnapshot, ControlSnapshot]]:
+        """Consecutive pairs of snapshots, each snapshot read once."""
+        prev = None
+        for snap in self:
+            if prev is not None:
+                yield prev, snap
+            prev = snap
+
+    def _read(self, path: Path, day: _dt.date) -> ControlSnapshot:
+        snap = ControlSnapshot.from_geojson(path, date=None, theatre=self.theatre_id)
+        if snap.date != day:
+            raise DataFileError(f"{path}: the file says {snap.date} but is named {day}; make them agree")
+        if self.validate:
+            snap = snap.validate(self.registry, self.theatre)
+        return snap
+
+    def _dates_hint(self, day: _dt.date) -> str:
+        dates = self.dates()
+        if not dates:
+            return f"the history in {self.directory} is empty (build or import snapshots first)"
+        near = sorted(dates, key=lambda d: abs((d - day).days))[:3]
+        return f"the history has {len(dates)} dates from {dates[0]} to {dates[-1]}; nearest: " + ", ".join(
+            d.isoformat() for d in sorted(near)
+        )
+
+    # -- writing ---------------------------------------------------------------------------
+    def add(self, snapshot: ControlSnapshot, overwrite: bool = False, repair: bool = False) -> Path:
+        """Validate and store a snapshot atomically.
+
+        Raises
+        ------
+        SnapshotExistsError
+            When the date exists and *overwrite* is False; nothing is written.
+        """
+        from frontline.errors import OutputExistsError
+
+        if self.validate:
+            snapshot = snapshot.validate(self.registry, self.theatre, repair=repair)
+        if self.theatre_id and snapshot.theatre != self.theatre_id:
+            snapshot = ControlSnapshot(snapshot.date, snapshot.areas, self.theatre_id)
+        path = self.path_for(snapshot.date)
+        if path.exists() and not overwrite:
+            raise SnapshotExistsError(
+                f"a snapshot for {snapshot.date} exists in {self.directory}; pass overwrite=True "
+                "(--overwrite) to replace it — the old version stays in git history"
+            )
+        try:
+            return atomic_write_text(path, snapshot.to_geojson(), overwrite=overwrite)
+        except OutputExistsError as exc:
+            raise SnapshotExistsError(str(exc)) from None
+
+    def __repr__(self) -> str:
+        return f"ControlHistory({str(self.directory)!r}, theatre={self.theatre_id!r})"

