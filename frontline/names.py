@@ -28,18 +28,23 @@ import functools
 import re
 import unicodedata
 from dataclasses import dataclass
-from importlib import resources
+from pathlib import Path
 
 __all__ = [
-    "RULES_VERSION",
+    "DATA_DIR",
     "is_arabic",
+    "is_article",
     "keys",
     "normalise",
     "normalize",
+    "rules_version",
     "split_words",
     "token_key",
     "tokens",
 ]
+
+#: folder of the package's rule files
+DATA_DIR = Path(__file__).resolve().parent / "data"
 
 _ARABIC_RE = re.compile(r"[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
 #: words: runs of letters/digits (Unicode), joined by in-word apostrophes of any kind
@@ -68,7 +73,7 @@ def _rules() -> _Rules:
 
     import yaml
 
-    text = resources.files("frontline.data").joinpath("transliteration.yaml").read_text("utf-8")
+    text = (DATA_DIR / "transliteration.yaml").read_text("utf-8")
     raw = yaml.safe_load(text)
     return _Rules(
         strip={ord(c): None for c in raw["strip_chars"]},
@@ -89,9 +94,6 @@ def _rules() -> _Rules:
 def rules_version() -> str:
     """Return a short hash of the rules file (part of the gazetteer cache key)."""
     return _rules().version
-
-
-RULES_VERSION = "see rules_version()"
 
 
 def is_arabic(text: str) -> bool:

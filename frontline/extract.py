@@ -1,0 +1,450 @@
+"""Free text -> place mentions, with relative phrases resolved into points.
+
+:func:`extract_places` reads a report ("Iraqi forces advanced 12 km north of At Tanf
+towards Al-Qa'im …") and returns every mention of a gazetteer place with its character
+offsets. Relative phrases become a derived point with an uncertainty radius:
+
+=============================  =========================================================
+phrase                         derived point, uncertainty
+=============================  =========================================================
+"12 km north of X"             12 km from X towards 0°; 20 % of the distance + X's precision (>= 1 km)
+"12 km from X"                 X; 12 km
+"west of X"                    default offset (city 20 km, town 10 km, else 5 km) to the
+                               west; radius = that offset ("just" halves it, "far" doubles it)
+"northern outskirts of X"      outskirts offset (city 5, town 3, else 2 km) to the north; same radius
+"outskirts of X"               X; outskirts offset
+"near X", "around X"           X; city 15, town 10, else 5 km
+=============================  =========================================================
+
+How precision is kept (ordinary words must not become places):
+
+* lookup is by exact normalised name (never fuzzy) over the gazetteer's names and
+  alternate names, for n-grams of words up to the longest name;
+* in Latin script, the first word of a name (after an article) must be capitalised;
+* a one-word name that is a common English word ("Hit", "May") or a personal name
+  ("Walid") counts only for a curated place and only after a locative word ("in Hit",
+  "the town of Hit"); GeoNames places never match on such words, nor on names shorter
+  than 4 letters; generic toponym words ("Tal", "Abu", "Al") never match alone;
+* the word lists are data: ``frontline/data/extract_words.yaml``.
+
+When a name fits several places (Sinjar in Iraq and in Syria), curated places win, then
+the one nearest to the other unambiguous places of the same text, then importance.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from frontline.names import DATA_DIR, is_arabic, is_article, split_words, token_key, tokens
+
+if TYPE_CHECKING:  # pragma: no cover
+    from frontline.gazetteer import Gazetteer, Place
+
+__all__ = ["Mention", "extract_places"]
+
+_AZ = {
+    "north": 0.0, "n": 0.0, "northeast": 45.0, "ne": 45.0, "east": 90.0, "e": 90.0,
+    "southeast": 135.0, "se": 135.0, "south": 180.0, "s": 180.0, "southwest": 225.0,
+    "sw": 225.0, "west": 270.0, "w": 270.0, "northwest": 315.0, "nw": 315.0,
+    "northern": 0.0, "eastern": 90.0, "southern": 180.0, "western": 270.0,
+    "northeastern": 45.0, "southeastern": 135.0, "southwestern": 225.0, "northwestern": 315.0,
+    "nne": 22.5, "ene": 67.5, "ese": 112.5, "sse": 157.5, "ssw": 202.5, "wsw": 247.5,
+    "wnw": 292.5, "nnw": 337.5,
+}  # fmt: skip
+_DIR_WORD = r"(?:north|south)(?:[\s-]?(?:east|west))?|east|west"
+_DIR_ADJ = r"(?:north|south)(?:[\s-]?(?:east|west))?(?:ern)?|eastern|western"
+_DIR_ABBR = r"NNE|ENE|ESE|SSE|SSW|WSW|WNW|NNW|NE|NW|SE|SW|N|E|S|W"
+_UNIT = r"(?P<unit>km|kms|kilomet(?:er|re)s?|mi|miles?)"
+_DIST = r"(?P<dist>\d+(?:[.,]\d+)?)"
+_APPROX = r"(?:(?:about|some|around|approximately|roughly|nearly|almost|over|under|more\s+than|less\s+than|up\s+to|within)\s+)?"
+_TAIL = r"\s+(?:the\s+)?(?:(?:town|city|village|crossing|border\s+crossing|base|garrison|area|district|outpost|camp)\s+of\s+)?$"
+
+_RE_OFFSET = re.compile(
+    _APPROX + _DIST + r"\s*-?\s*" + _UNIT + r"\.?\s*(?:\([^)]{0,30}\)\s*)?"
+    r"(?:to\s+the\s+)?(?P<dir>" + _DIR_WORD + r"|" + _DIR_ABBR + r")\s+of" + _TAIL,
+    re.IGNORECASE,
+)
+_RE_DISTANCE = re.compile(
+    _APPROX + _DIST + r"\s*-?\s*" + _UNIT + r"\.?\s*(?:\([^)]{0,30}\)\s*)?(?:away\s+)?(?:from|outside)" + _TAIL,
+    re.IGNORECASE,
+)
+_RE_OUTSKIRTS_DIR = re.compile(
+    r"(?P<dir>" + _DIR_ADJ + r")\s+(?P<what>outskirts|edge|suburbs?|countryside|part|parts|side|bank|approaches|entrance)\s+of" + _TAIL,
+    re.IGNORECASE,
+)
+_RE_DIRECTION = re.compile(
+    r"(?P<mod>just\s+|immediately\s+|directly\s+|slightly\s+|far\s+|further\s+)?(?:to\s+the\s+)?(?P<dir>" + _DIR_WORD + r")\s+of" + _TAIL,
+    re.IGNORECASE,
+)
+_RE_OUTSKIRTS = re.compile(r"(?P<what>outskirts|edge|suburbs|gates|approaches|countryside)\s+of" + _TAIL, re.IGNORECASE)
+_RE_NEAR = re.compile(
+    r"(?P<what>near(?:\s+to)?|close\s+to|around|outside(?:\s+of)?|(?:in\s+)?the\s+(?:vicinity|area)\s+of|nearby|approaching)" + _TAIL,
+    re.IGNORECASE,
+)
+_WINDOW = 90
+_JOIN_RE = re.compile(r"[ \t\u00a0\-\u2010\u2011\u2012\u2013'\u2019\u02bf\u02be`]*")
+
+_NEAR_KM = {3: 15.0, 2: 10.0, 1: 5.0}
+_DIRECTION_KM = {3: 20.0, 2: 10.0, 1: 5.0}
+_OUTSKIRTS_KM = {3: 5.0, 2: 3.0, 1: 2.0}
+_COUNTRYSIDE_KM = {3: 25.0, 2: 15.0, 1: 10.0}
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A place mentioned in a text.
+
+    Attributes
+    ----------
+    start, end : int
+        Character offsets of the place name in the text (``text[start:end]``).
+    text : str
+        The name as written.
+    place : Place
+        The place it resolves to.
+    reason : str
+        ``exact``, ``alias`` or ``normalised`` (how the name matched; never fuzzy).
+    lon, lat : float
+        The point meant: the place itself, or the point a relative phrase derives.
+    uncertainty_km : float
+        Radius around (lon, lat) within which the point lies.
+    relation : str or None
+        None (the place itself), ``offset`` ("12 km north of"), ``distance`` ("12 km
+        from"), ``direction`` ("west of"), ``outskirts`` ("northern outskirts of"),
+        ``near`` ("near", "around").
+    phrase_start : int
+        Start of the whole phrase ("12 km north of At Tanf"); equals ``start`` when
+        there is no relative phrase.
+    azimuth : float or None
+        Direction of the offset, degrees from north.
+    offset_km : float or None
+        Distance of the derived point from the place.
+    candidates : tuple of str
+        Ids of every place the name could mean (more than one when ambiguous).
+    """
+
+    start: int
+    end: int
+    text: str
+    place: Place
+    reason: str
+    lon: float
+    lat: float
+    uncertainty_km: float
+    relation: str | None = None
+    phrase_start: int = -1
+    azimuth: float | None = None
+    offset_km: float | None = None
+    candidates: tuple[str, ...] = field(default=())
+
+    @property
+    def phrase(self) -> tuple[int, int]:
+        """``(start, end)`` of the whole phrase, relative part included."""
+        return (self.phrase_start if self.phrase_start >= 0 else self.start, self.end)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-data form (JSON-ready)."""
+        return {
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "place_id": self.place.id,
+            "place": self.place.name,
+            "country": self.place.country,
+            "kind": self.place.kind,
+            "reason": self.reason,
+            "relation": self.relation,
+            "phrase_start": self.phrase[0],
+            "lon": round(self.lon, 6),
+            "lat": round(self.lat, 6),
+            "uncertainty_km": round(self.uncertainty_km, 3),
+            "azimuth": self.azimuth,
+            "offset_km": self.offset_km,
+            "candidates": list(self.candidates),
+        }
+
+
+@functools.lru_cache(maxsize=1)
+def _words() -> dict[str, frozenset[str]]:
+    import yaml
+
+    raw = yaml.safe_load((DATA_DIR / "extract_words.yaml").read_text("utf-8"))
+    return {k: frozenset(str(w).lower() for w in v) for k, v in raw.items()}
+
+
+@dataclass
+class _Index:
+    by_key: dict[str, list[int]]
+    max_n: int
+    places: list[Place]
+    rank: np.ndarray
+    lon: np.ndarray
+    lat: np.ndarray
+
+
+def _index_for(gazetteer: Gazetteer) -> _Index:
+    cached = getattr(gazetteer, "_extract_index", None)
+    if cached is not None:
+        return cached
+    w = _words()
+    generic = {" ".join(tokens(g)) for g in w["generic"]}
+    places = gazetteer.places
+    by_key: dict[str, list[int]] = {}
+    max_n = 1
+    for i, p in enumerate(places):
+        for nm in p.names:
+            toks = tokens(nm)
+            if not toks:
+                continue
+            key = " ".join(toks)
+            letters = len(key.replace(" ", ""))
+            if key.isdigit() or key in generic:
+                continue
+            if letters < (3 if p.curated else 4) and not is_arabic(key):
+                continue
+            if is_arabic(key) and letters < 3:
+                continue
+            lst = by_key.setdefault(key, [])
+            if i not in lst:
+                lst.append(i)
+            max_n = max(max_n, len(toks))
+    idx = _Index(
+        by_key=by_key,
+        max_n=min(max_n, 8),
+        places=places,
+        rank=np.asarray(gazetteer._rank),
+        lon=np.array([p.lon for p in places], dtype=float),
+        lat=np.array([p.lat for p in places], dtype=float),
+    )
+    gazetteer._extract_index = idx  # cached on the gazetteer (rebuilt for a new one)
+    return idx
+
+
+def extract_places(
+    text: str,
+    gazetteer: Gazetteer | None = None,
+    *,
+    kinds: Iterable[str] | None = None,
+    min_importance: int | None = None,
+    bulk: bool = True,
+) -> list[Mention]:
+    """Find the gazetteer places a text mentions.
+
+    Parameters
+    ----------
+    text : str
+        A report, in English (Latin script) and/or Arabic script.
+    gazetteer : Gazetteer, optional
+        The gazetteer to look names up in (default: :meth:`Gazetteer.load`).
+    kinds : iterable of str, optional
+        Only places of these kinds.
+    min_importance : int, optional
+        Only places at least this important.
+    bulk : bool, default True
+        Also match GeoNames places (exact normalised names only); False: curated only.
+
+    Returns
+    -------
+    list of Mention
+        In text order, without overlaps (the longest name wins: "Tal Afar", not "Afar").
+
+    Examples
+    --------
+    >>> from frontline.gazetteer import Gazetteer, Place
+    >>> g = Gazetteer([Place("mosul", "Mosul", (), "city", "IQ", 36.335, 43.119, 3000, "s", None, 3)])
+    >>> [(m.text, m.relation) for m in extract_places("Troops moved west of Mosul.", g)]
+    [('Mosul', 'direction')]
+    """
+    if gazetteer is None:
+        from frontline.gazetteer import Gazetteer
+
+        gazetteer = Gazetteer.load()
+    idx = _index_for(gazetteer)
+    words = _words()
+    kset = set(kinds) if kinds else None
+    spans = split_words(text)
+    n = len(spans)
+    raw = [text[s:e] for s, e in spans]
+    keys = [token_key(r) for r in raw]
+    article = [is_article(r) for r in raw]
+
+    def joined(a: int, b: int) -> bool:
+        return _JOIN_RE.fullmatch(text, spans[a][1], spans[b][0]) is not None
+
+    found: list[tuple[int, int, list[int]]] = []  # (first word, last word, place indexes)
+    i = 0
+    while i < n:
+        if article[i] or not keys[i]:
+            i += 1
+            continue
+        first = raw[i]
+        if not is_arabic(first) and not (first[0].isupper() or first[0].isdigit()):
+            i += 1
+            continue
+        best: tuple[int, list[int]] | None = None
+        parts: list[str] = []
+        j = i
+        count = 0
+        while j < n and count < idx.max_n:
+            if j > i and not joined(j - 1, j):
+                break
+            if article[j] and j > i:
+                j += 1
+                continue
+            parts.append(keys[j])
+            count += 1
+            hit = idx.by_key.get(" ".join(parts))
+            if hit:
+                best = (j, hit)
+            j += 1
+        if best is None:
+            i += 1
+            continue
+        last, cands = best
+        cands = _admissible(cands, idx, i, last, raw, words, kset, min_importance, bulk)
+        if cands:
+            found.append((i, last, cands))
+            i = last + 1
+        else:
+            i += 1
+    return _resolve(text, spans, raw, article, found, idx)
+
+
+def _admissible(cands, idx: _Index, i, last, raw, words, kset, min_importance, bulk) -> list[int]:
+    out = []
+    single = i == last
+    low = raw[i].lower()
+    common = single and (low in words["english"] or low in words["given_names"])
+    prev = raw[i - 1].lower() if i > 0 else ""
+    if i > 0 and is_article(raw[i - 1]):
+        prev = raw[i - 2].lower() if i > 1 else ""
+    for c in cands:
+        p = idx.places[c]
+        if kset is not None and p.kind not in kset:
+            continue
+        if min_importance is not None and p.importance < min_importance:
+            continue
+        if not p.curated and not bulk:
+            continue
+        if common and (not p.curated or prev not in words["locative"]):
+            continue
+        if single and not p.curated and raw[i].isupper() and len(raw[i]) <= 4:
+            continue  # acronyms: "US", "SDF", "PMU"
+        out.append(c)
+    return out
+
+
+def _resolve(text, spans, raw, article, found, idx: _Index) -> list[Mention]:
+    # unambiguous mentions give the context for ambiguous ones
+    def ordered(cands: list[int]) -> list[int]:
+        return sorted(cands, key=lambda c: (not idx.places[c].curated, idx.rank[c]))
+
+    anchors = []
+    for _i, _l, cands in found:
+        oc = ordered(cands)
+        if len(oc) == 1 or (idx.places[oc[0]].curated and not idx.places[oc[1]].curated):
+            anchors.append(oc[0])
+    centre = None
+    if anchors:
+        centre = (float(np.median(idx.lon[anchors])), float(np.median(idx.lat[anchors])))
+    out: list[Mention] = []
+    for i, last, cands in found:
+        oc = ordered(cands)
+        choice = oc[0]
+        if len(oc) > 1 and centre is not None:
+            top = [c for c in oc if idx.places[c].curated == idx.places[oc[0]].curated]
+            if len(top) > 1:
+                d = (idx.lon[top] - centre[0]) ** 2 + (idx.lat[top] - centre[1]) ** 2
+                choice = top[int(np.argmin(d))]
+        place = idx.places[choice]
+        # the span includes a directly preceding article ("al-Qaim")
+        start = spans[i][0]
+        if i > 0 and article[i - 1] and _JOIN_RE.fullmatch(text, spans[i - 1][1], spans[i][0]):
+            start = spans[i - 1][0]
+        end = spans[last][1]
+        written = text[start:end]
+        out.append(_relative(text, start, end, written, place, tuple(idx.places[c].id for c in oc)))
+    return out
+
+
+def _reason(written: str, place: Place) -> str:
+    cf = " ".join(written.casefold().split())
+    if cf == place.name.casefold():
+        return "exact"
+    if any(cf == a.casefold() for a in place.alt_names):
+        return "alias"
+    return "normalised"
+
+
+def _relative(text: str, start: int, end: int, written: str, place: Place, cands: tuple[str, ...]) -> Mention:
+    from frontline.geo import destination
+
+    reason = _reason(written, place)
+    base_unc = max(place.precision_m / 1000.0, 0.1)
+    imp = place.importance if place.importance in (1, 2, 3) else 1
+    w0 = max(0, start - _WINDOW)
+    window = text[w0:start]
+
+    def mention(lon, lat, unc, relation=None, pstart=start, az=None, off=None) -> Mention:
+        return Mention(start, end, written, place, reason, lon, lat, unc, relation, pstart, az, off, cands)
+
+    m = _RE_OFFSET.search(window)
+    if m:
+        km = _km(m.group("dist"), m.group("unit"))
+        az = _azimuth(m.group("dir"))
+        if az is not None and km is not None:
+            lon, lat = destination(place.lon, place.lat, az, km)
+            unc = max(1.0, 0.2 * km + base_unc)
+            return mention(lon, lat, unc, "offset", w0 + m.start(), az, km)
+    m = _RE_DISTANCE.search(window)
+    if m:
+        km = _km(m.group("dist"), m.group("unit"))
+        if km is not None:
+            return mention(place.lon, place.lat, km + base_unc, "distance", w0 + m.start(), None, km)
+    m = _RE_OUTSKIRTS_DIR.search(window)
+    if m:
+        az = _azimuth(m.group("dir"))
+        what = m.group("what").lower()
+        table = _COUNTRYSIDE_KM if what == "countryside" else _OUTSKIRTS_KM
+        km = table[imp]
+        if az is not None:
+            lon, lat = destination(place.lon, place.lat, az, km)
+            return mention(lon, lat, km + base_unc, "outskirts", w0 + m.start(), az, km)
+    m = _RE_DIRECTION.search(window)
+    if m:
+        az = _azimuth(m.group("dir"))
+        mod = (m.group("mod") or "").strip().lower()
+        km = _DIRECTION_KM[imp] * (0.5 if mod in ("just", "immediately", "directly", "slightly") else 2.0 if mod in ("far", "further") else 1.0)
+        if az is not None:
+            lon, lat = destination(place.lon, place.lat, az, km)
+            return mention(lon, lat, km + base_unc, "direction", w0 + m.start(), az, km)
+    m = _RE_OUTSKIRTS.search(window)
+    if m:
+        what = m.group("what").lower()
+        km = (_COUNTRYSIDE_KM if what == "countryside" else _OUTSKIRTS_KM)[imp]
+        return mention(place.lon, place.lat, km + base_unc, "outskirts", w0 + m.start(), None, None)
+    m = _RE_NEAR.search(window)
+    if m:
+        km = _NEAR_KM[imp]
+        return mention(place.lon, place.lat, km + base_unc, "near", w0 + m.start(), None, None)
+    return mention(place.lon, place.lat, base_unc)
+
+
+def _km(dist: str, unit: str) -> float | None:
+    try:
+        value = float(dist.replace(",", "."))
+    except ValueError:
+        return None
+    u = unit.lower()
+    return value * 1.609344 if u.startswith("mi") else value
+
+
+def _azimuth(word: str) -> float | None:
+    w = re.sub(r"[\s-]", "", word.lower())
+    return _AZ.get(w)
