@@ -1,0 +1,702 @@
+"""What changed between two dates: ground that changed hands, per-faction balance, places,
+front lines and link-ups.
+
+Method
+------
+For every faction *f* held on either date, shapely 2's vectorised overlay gives the ground
+it lost, ``A_f − B_f``, and the ground it gained, ``B_f − A_f`` (two overlays of the large
+areas per faction; factions whose area did not change at all are skipped). The lost and
+gained pieces are small, so who got what is then read from their pairwise intersections,
+only for pairs an STRtree says overlap. Ground that no faction holds is the explicit side
+``"unknown"`` (:data:`frontline.factions.UNKNOWN`): ground lost to nobody goes to
+``unknown`` and ground taken from nobody comes from it, so every change has a from and a to.
+
+Overlays run directly on lon/lat coordinates (the stored coordinates, so nothing is
+reprojected and no vertex moves); areas are geodesic on the WGS84 ellipsoid
+(:func:`frontline.geo.geodesic_area_km2`), exact to the metre at any latitude.
+
+The changed pieces partition the ground whose controller differs between the two maps;
+``diff(a, a)`` is empty and ``diff(b, a)`` mirrors ``diff(a, b)``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import shapely
+
+from frontline.factions import UNKNOWN
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
+
+    from frontline.control import ControlSnapshot
+    from frontline.factions import FactionRegistry
+    from frontline.gazetteer import Gazetteer
+    from frontline.store import ControlHistory
+    from frontline.theatre import Theatre
+
+CHANGE_COLUMNS = ["from_faction", "to_faction", "area_km2", "location", "geometry"]
+SUMMARY_COLUMNS = ["faction", "area_a_km2", "area_b_km2", "gained_km2", "lost_km2", "net_km2", "net_pct"]
+PLACE_COLUMNS = ["place_id", "name", "kind", "importance", "from_faction", "to_faction", "geometry"]
+#: Changed pieces beyond this many (smallest first) get coordinates instead of gazetteer words.
+MAX_DESCRIBED = 500
+_EMPTY = shapely.MultiPolygon()
+
+
+# -- the overlay --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Overlay:
+    """The raw result of overlaying two maps (no words, no topology); used by timelines.
+
+    Attributes
+    ----------
+    factions : list of str
+        Factions held on either date (sorted).
+    area_a, area_b : ndarray
+        Geodesic km² held by each faction on each date.
+    from_faction, to_faction : ndarray of str
+        Sides of each changed piece.
+    pieces : ndarray of Polygon
+        The changed pieces (lon/lat).
+    area_km2 : ndarray
+        Geodesic area of each piece.
+    """
+
+    factions: list[str]
+    area_a: np.ndarray
+    area_b: np.ndarray
+    from_faction: np.ndarray
+    to_faction: np.ndarray
+    pieces: np.ndarray
+    area_km2: np.ndarray
+
+
+def _geoms(snapshot: ControlSnapshot) -> dict[str, shapely.Geometry]:
+    areas = snapshot.areas
+    return {
+        str(f): g
+        for f, g in zip(areas["faction"], areas.geometry.values, strict=True)
+        if g is not None and not g.is_empty and str(f) != UNKNOWN
+    }
+
+
+def _polygons(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Explode (multi)polygons and collections into Polygons, with the input index of each."""
+    idx = np.arange(len(geoms))
+    for _ in range(3):
+        parts, sub = shapely.get_parts(geoms, return_index=True)
+        idx = idx[sub]
+        geoms = parts
+        multi = shapely.get_type_id(geoms) >= 4
+        if not multi.any():
+            break
+    keep = (shapely.get_type_id(geoms) == 3) & ~shapely.is_empty(geoms)
+    return geoms[keep], idx[keep]
+
+
+def _areas_km2(geoms: np.ndarray, known: dict[int, float] | None = None) -> np.ndarray:
+    from frontline.geo import geodesic_area_km2
+
+    return geodesic_area_km2(geoms) if len(geoms) else np.zeros(0)
+
+
+def overlay(
+    a: ControlSnapshot | dict[str, shapely.Geometry],
+    b: ControlSnapshot | dict[str, shapely.Geometry],
+    area_a: dict[str, float] | None = None,
+) -> Overlay:
+    """Overlay two maps: every piece of ground whose controller differs, with both sides.
+
+    Parameters
+    ----------
+    a, b : ControlSnapshot or mapping faction -> geometry
+        The two maps (lon/lat).
+    area_a : dict, optional
+        Known geodesic areas of *a*'s factions (a timeline passes the previous step's).
+
+    Returns
+    -------
+    Overlay
+    """
+    ga = a if isinstance(a, dict) else _geoms(a)
+    gb = b if isinstance(b, dict) else _geoms(b)
+    factions = sorted(set(ga) | set(gb))
+    n = len(factions)
+    A = np.array([ga.get(f, _EMPTY) for f in factions], dtype=object).reshape(n)
+    B = np.array([gb.get(f, _EMPTY) for f in factions], dtype=object).reshape(n)
+    if area_a is not None and all(f in area_a or f not in ga for f in factions):
+        aa = np.array([area_a.get(f, 0.0) for f in factions], dtype=float)
+    else:
+        aa = _areas_km2(A)
+    same = np.array([x is y for x, y in zip(A, B, strict=True)], dtype=bool) | shapely.equals_exact(A, B, 0.0)
+    ab = aa.copy()
+    if (~same).any():
+        ab[~same] = _areas_km2(B[~same])
+    lost = np.full(n, _EMPTY, dtype=object)
+    gained = np.full(n, _EMPTY, dtype=object)
+    moved = np.flatnonzero(~same)
+    if len(moved):
+        lost[moved] = _safe(shapely.difference, A[moved], B[moved])
+        gained[moved] = _safe(shapely.difference, B[moved], A[moved])
+    froms: list[np.ndarray] = []
+    tos: list[np.ndarray] = []
+    geoms: list[np.ndarray] = []
+    lost_any = ~shapely.is_empty(lost)
+    gained_any = ~shapely.is_empty(gained)
+    li, gi = np.flatnonzero(lost_any), np.flatnonzero(gained_any)
+    names = np.array(factions + [UNKNOWN], dtype=object)
+    hit_l = np.zeros(0, dtype=int)
+    hit_g = np.zeros(0, dtype=int)
+    if len(li) and len(gi):
+        tree = shapely.STRtree(gained[gi])
+        ql, qg = tree.query(lost[li], predicate="intersects")
+        hit_l, hit_g = li[ql], gi[qg]
+        keep = hit_l != hit_g
+        hit_l, hit_g = hit_l[keep], hit_g[keep]
+        if len(hit_l):
+            inter = _safe(shapely.intersection, lost[hit_l], gained[hit_g])
+            froms.append(hit_l)
+            tos.append(hit_g)
+            geoms.append(inter)
+    # ground lost to nobody / taken from nobody
+    for side, hits_self, hits_other, arr, other in (
+        ("from", hit_l, hit_g, lost, gained),
+        ("to", hit_g, hit_l, gained, lost),
+    ):
+        idx = li if side == "from" else gi
+        if not len(idx):
+            continue
+        rest = np.empty(len(idx), dtype=object)
+        for k, i in enumerate(idx):
+            partners = hits_other[hits_self == i]
+            if len(partners):
+                rest[k] = _safe(shapely.difference, arr[i], shapely.union_all(other[partners]))
+            else:
+                rest[k] = arr[i]
+        unknown = np.full(len(idx), n)
+        if side == "from":
+            froms.append(idx)
+            tos.append(unknown)
+        else:
+            froms.append(unknown)
+            tos.append(idx)
+        geoms.append(rest)
+    if geoms:
+        allg = np.concatenate(geoms)
+        pieces, which = _polygons(allg)
+        f_idx = np.concatenate(froms)[which]
+        t_idx = np.concatenate(tos)[which]
+    else:
+        pieces = np.empty(0, dtype=object)
+        f_idx = t_idx = np.zeros(0, dtype=int)
+    km2 = _areas_km2(pieces)
+    nonzero = km2 > 0
+    pieces, f_idx, t_idx, km2 = pieces[nonzero], f_idx[nonzero], t_idx[nonzero], km2[nonzero]
+    order = np.lexsort((names[t_idx].astype(str), names[f_idx].astype(str), -km2))
+    return Overlay(
+        factions=factions,
+        area_a=aa,
+        area_b=ab,
+        from_faction=names[f_idx][order].astype(str),
+        to_faction=names[t_idx][order].astype(str),
+        pieces=pieces[order],
+        area_km2=km2[order],
+    )
+
+
+def _safe(op, x, y):
+    """Run a vectorised overlay; on a GEOS topology error, retry on the 10⁻⁵° storage grid."""
+    try:
+        return op(x, y)
+    except shapely.errors.GEOSException:
+        from frontline.control import GRID
+
+        return op(x, y, grid_size=GRID)
+
+
+def balance(ov: Overlay) -> pd.DataFrame:
+    """Per-faction summary of an overlay (``unknown`` last, only when it gained or lost)."""
+    import pandas as pd
+
+    gained = {f: 0.0 for f in [*ov.factions, UNKNOWN]}
+    lost = dict(gained)
+    for f, t, km2 in zip(ov.from_faction, ov.to_faction, ov.area_km2, strict=True):
+        lost[f] += float(km2)
+        gained[t] += float(km2)
+    rows = []
+    for i, f in enumerate(ov.factions):
+        aa, ab = float(ov.area_a[i]), float(ov.area_b[i])
+        net = gained[f] - lost[f]
+        rows.append((f, aa, ab, gained[f], lost[f], net, 100.0 * net / aa if aa > 0 else np.nan))
+    if gained[UNKNOWN] or lost[UNKNOWN]:
+        net = gained[UNKNOWN] - lost[UNKNOWN]
+        rows.append((UNKNOWN, np.nan, np.nan, gained[UNKNOWN], lost[UNKNOWN], net, np.nan))
+    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+
+
+# -- the change set -----------------------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class ChangeSet:
+    """What changed between two dates.
+
+    Attributes
+    ----------
+    date_a, date_b : datetime.date
+        The dates compared (as asked; see ``snapshot_a``/``snapshot_b`` for the maps used).
+    changes : geopandas.GeoDataFrame
+        EPSG:4326, one row per connected piece of ground that changed hands, largest first:
+        ``from_faction``, ``to_faction`` (``"unknown"`` for ground nobody holds),
+        ``area_km2`` (geodesic), ``location`` (words, e.g. "12 km N of At Tanf"), geometry.
+    summary : pandas.DataFrame
+        Per faction: ``area_a_km2``, ``area_b_km2``, ``gained_km2``, ``lost_km2``,
+        ``net_km2``, ``net_pct`` (net as % of the area held on *a*).
+    places_changed : geopandas.GeoDataFrame
+        Gazetteer places whose controller changed: ``place_id``, ``name``, ``kind``,
+        ``importance``, ``from_faction``, ``to_faction``, geometry (Point).
+    front_lines_a, front_lines_b : geopandas.GeoDataFrame
+        Front lines on each date (see :func:`frontline.topology.front_lines`).
+    link_ups : geopandas.GeoDataFrame
+        Link-ups and cuts between allied factions (see :func:`frontline.topology.link_ups`).
+    encirclements : geopandas.GeoDataFrame
+        Pockets on *b* (see :func:`frontline.topology.encirclements`), with ``new`` True
+        for pockets that did not exist on *a*.
+    """
+
+    date_a: _dt.date
+    date_b: _dt.date
+    changes: gpd.GeoDataFrame
+    summary: pd.DataFrame
+    places_changed: gpd.GeoDataFrame
+    front_lines_a: gpd.GeoDataFrame
+    front_lines_b: gpd.GeoDataFrame
+    link_ups: gpd.GeoDataFrame
+    encirclements: gpd.GeoDataFrame = None  # type: ignore[assignment]
+    snapshot_a: _dt.date | None = None
+    snapshot_b: _dt.date | None = None
+    theatre: str | None = None
+    names: dict[str, str] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_empty(self) -> bool:
+        """True when no ground changed hands."""
+        return len(self.changes) == 0
+
+    def name(self, faction: str) -> str:
+        """Display name of a faction (its id when the registry was not given)."""
+        return self.names.get(faction, faction)
+
+    def label(self, faction: str) -> str:
+        """Name of a faction for sentences."""
+        return self.labels.get(faction, self.names.get(faction, faction))
+
+    # -- plain data ----------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict: dates, summary, changes (with a representative lon/lat),
+        places, front lines, link-ups and encirclements (geometries as lon/lat points or
+        omitted; use :meth:`to_geojson` for shapes)."""
+
+        def records(df, drop_geometry: bool = True, point: bool = False) -> list[dict[str, Any]]:
+            if df is None or not len(df):
+                return []
+            out = []
+            cols = [c for c in df.columns if c != "geometry"]
+            pts = shapely.point_on_surface(df.geometry.values) if point and "geometry" in df else None
+            for k, row in enumerate(df[cols].itertuples(index=False)):
+                rec = {c: _plain(v) for c, v in zip(cols, row, strict=True)}
+                if pts is not None:
+                    rec["lon"], rec["lat"] = round(float(pts[k].x), 5), round(float(pts[k].y), 5)
+                out.append(rec)
+            return out
+
+        return {
+            "date_a": self.date_a.isoformat(),
+            "date_b": self.date_b.isoformat(),
+            "snapshot_a": (self.snapshot_a or self.date_a).isoformat(),
+            "snapshot_b": (self.snapshot_b or self.date_b).isoformat(),
+            "theatre": self.theatre,
+            "summary": records(self.summary),
+            "changes": records(self.changes, point=True),
+            "places_changed": records(self.places_changed, point=True),
+            "front_lines_a": records(self.front_lines_a),
+            "front_lines_b": records(self.front_lines_b),
+            "link_ups": records(self.link_ups, point=True),
+            "encirclements": records(self.encirclements, point=True),
+        }
+
+    def to_json(self, indent: int | None = 2) -> str:
+        """:meth:`to_dict` as JSON text."""
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, allow_nan=False) + "\n"
+
+    def to_geojson(self) -> str:
+        """An RFC 7946 FeatureCollection of every layer, for QGIS or a web map.
+
+        Each feature has a ``layer`` property: ``changes`` (polygons), ``front_lines_a`` /
+        ``front_lines_b`` (lines), ``link_ups`` (points), ``places_changed`` (points),
+        ``encirclements`` (polygons); plus ``date_a``/``date_b`` on the collection.
+        Coordinates are rounded to 10⁻⁵° and polygons oriented counter-clockwise.
+        """
+        from frontline.control import geometry_json
+
+        layers = [
+            ("changes", self.changes, None),
+            ("front_lines_a", self.front_lines_a, self.snapshot_a or self.date_a),
+            ("front_lines_b", self.front_lines_b, self.snapshot_b or self.date_b),
+            ("link_ups", self.link_ups, None),
+            ("encirclements", self.encirclements, self.snapshot_b or self.date_b),
+            ("places_changed", self.places_changed, None),
+        ]
+        lines = []
+        for layer, df, day in layers:
+            if df is None or not len(df):
+                continue
+            cols = [c for c in df.columns if c != "geometry"]
+            for row, geom in zip(df[cols].itertuples(index=False), df.geometry.values, strict=True):
+                props = {c: _plain(v) for c, v in zip(cols, row, strict=True)}
+                props["layer"] = layer
+                if day is not None:
+                    props["date"] = day.isoformat()
+                if isinstance(geom, shapely.Polygon | shapely.MultiPolygon):
+                    geom = shapely.orient_polygons(geom, exterior_cw=False)
+                lines.append(
+                    '{"type": "Feature", "properties": '
+                    + json.dumps(props, sort_keys=True, ensure_ascii=False, allow_nan=False)
+                    + ', "geometry": '
+                    + geometry_json(geom)
+                    + "}"
+                )
+        head = json.dumps(
+            {
+                "type": "FeatureCollection",
+                "date_a": self.date_a.isoformat(),
+                "date_b": self.date_b.isoformat(),
+                **({"theatre": self.theatre} if self.theatre else {}),
+            },
+            ensure_ascii=False,
+        )[:-1]
+        return head + ', "features": [\n' + ",\n".join(lines) + "\n]}\n"
+
+    def to_markdown(self, max_changes: int = 15, max_places: int = 30) -> str:
+        """A situation report in Markdown: headline, link-ups, places, balance, changes, fronts."""
+        return _markdown(self, max_changes=max_changes, max_places=max_places)
+
+
+def _km2(v: float) -> str:
+    if v == 0:
+        return "0"
+    return f"{v:,.0f}" if abs(v) >= 10 else f"{v:,.1f}" if abs(v) >= 0.1 else f"{v:,.2f}"
+
+
+def _pct(v: float) -> str:
+    return f"{v:+.1f}".replace("-", "−")
+
+
+def _signed(v: float) -> str:
+    return ("+" if v > 0 else "−" if v < 0 else "±") + _km2(abs(v))
+
+
+def _markdown(cs: ChangeSet, max_changes: int, max_places: int) -> str:
+    sa, sb = cs.snapshot_a or cs.date_a, cs.snapshot_b or cs.date_b
+    title = f"# Control changes, {cs.date_a.isoformat()} → {cs.date_b.isoformat()}"
+    out = [title + (f" ({cs.theatre})" if cs.theatre else ""), ""]
+    if (sa, sb) != (cs.date_a, cs.date_b):
+        out += [f"_As of those dates: maps of {sa.isoformat()} and {sb.isoformat()}._", ""]
+    if cs.is_empty:
+        out += ["No ground changed hands.", ""]
+    else:
+        s = cs.summary.copy()
+        s = s[(s.gained_km2 > 0) | (s.lost_km2 > 0)]
+        s = s.reindex(s.net_km2.abs().sort_values(ascending=False).index)
+        total = float(cs.changes.area_km2.sum())
+        out.append(f"**{_km2(total)} km² changed hands** in {len(cs.changes)} pieces.")
+        out.append("")
+        for r in s.itertuples(index=False):
+            if r.faction == UNKNOWN:
+                continue
+            bits = []
+            if r.gained_km2 > 0:
+                bits.append(f"gained {_km2(r.gained_km2)} km²")
+            if r.lost_km2 > 0:
+                bits.append(f"lost {_km2(r.lost_km2)} km²")
+            pct = f", {_pct(r.net_pct)} %" if r.net_pct == r.net_pct else ""
+            out.append(f"- **{cs.label(r.faction)}** {' and '.join(bits)} (net {_signed(r.net_km2)} km²{pct}).")
+        out.append("")
+    if len(cs.link_ups):
+        out += ["## Link-ups and cuts", ""]
+        out += [f"- {t}." for t in cs.link_ups["text"]]
+        out.append("")
+    if cs.encirclements is not None and len(cs.encirclements):
+        new = cs.encirclements[cs.encirclements["new"]]
+        if len(new):
+            out += ["## New pockets", ""]
+            out += [f"- {t}." for t in new["text"]]
+            out.append("")
+    if len(cs.places_changed):
+        out += ["## Places that changed hands", ""]
+        for r in cs.places_changed.head(max_places).itertuples(index=False):
+            out.append(f"- {r.name} ({r.kind.replace('_', ' ')}): {cs.label(r.from_faction)} → {cs.label(r.to_faction)}")
+        if len(cs.places_changed) > max_places:
+            out.append(f"- … and {len(cs.places_changed) - max_places} more")
+        out.append("")
+    out += [
+        "## Balance",
+        "",
+        f"| Faction | Held {sa.isoformat()} (km²) | Held {sb.isoformat()} (km²) | Gained | Lost | Net | Net % |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in cs.summary.itertuples(index=False):
+        held = [_km2(v) if v == v else "–" for v in (r.area_a_km2, r.area_b_km2)]
+        pct = _pct(r.net_pct) if r.net_pct == r.net_pct else "–"
+        out.append(
+            f"| {cs.name(r.faction)} | {held[0]} | {held[1]} | {_km2(r.gained_km2)} | {_km2(r.lost_km2)} "
+            f"| {_signed(r.net_km2)} | {pct} |"
+        )
+    out.append("")
+    if not cs.is_empty:
+        out += ["## Largest changes", "", "| From | To | km² | Where |", "|---|---|---:|---|"]
+        for r in cs.changes.head(max_changes).itertuples(index=False):
+            out.append(f"| {cs.name(r.from_faction)} | {cs.name(r.to_faction)} | {_km2(r.area_km2)} | {r.location} |")
+        if len(cs.changes) > max_changes:
+            rest = cs.changes.iloc[max_changes:]
+            out.append(f"| … {len(rest)} smaller pieces | | {_km2(float(rest.area_km2.sum()))} | |")
+        out.append("")
+    if len(cs.front_lines_a) or len(cs.front_lines_b):
+        out += ["## Front lines", "", f"| Between | {sa.isoformat()} (km) | {sb.isoformat()} (km) |", "|---|---:|---:|"]
+        ka = {(r.faction_a, r.faction_b): r.length_km for r in cs.front_lines_a.itertuples(index=False)}
+        kb = {(r.faction_a, r.faction_b): r.length_km for r in cs.front_lines_b.itertuples(index=False)}
+        for pair in sorted(set(ka) | set(kb)):
+            la = f"{ka[pair]:,.0f}" if pair in ka else "–"
+            lb = f"{kb[pair]:,.0f}" if pair in kb else "–"
+            out.append(f"| {cs.name(pair[0])} – {cs.name(pair[1])} | {la} | {lb} |")
+        out.append("")
+    out.append("_Areas are geodesic (WGS84). Unknown: ground no faction is recorded as holding._")
+    return "\n".join(out) + "\n"
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, np.generic):
+        v = v.item()
+    if isinstance(v, float):
+        return None if v != v else round(v, 3)
+    if isinstance(v, _dt.date):
+        return v.isoformat()
+    if isinstance(v, list | tuple | np.ndarray):
+        return [_plain(x) for x in v]
+    return v
+
+
+# -- public entry points -------------------------------------------------------------------------
+def diff(
+    a: ControlSnapshot,
+    b: ControlSnapshot,
+    registry: FactionRegistry | None = None,
+    gazetteer: Gazetteer | None = None,
+    theatre: Theatre | None = None,
+    *,
+    tolerance_km: float | None = None,
+    min_area_km2: float = 0.0,
+    topology: bool = True,
+) -> ChangeSet:
+    """What changed between two control snapshots.
+
+    Parameters
+    ----------
+    a, b : ControlSnapshot
+        The earlier and the later map.
+    registry : FactionRegistry, optional
+        Names factions in words and decides front lines (hostile pairs) and link-ups
+        (allied pairs). Without it, front lines and link-ups are empty.
+    gazetteer : Gazetteer, optional
+        Names locations ("12 km N of At Tanf") and finds the places that changed hands.
+        Without it, locations are given as coordinates and ``places_changed`` is empty.
+    theatre : Theatre, optional
+        Its equal-area projection measures the front-line tolerance.
+    tolerance_km : float, optional
+        Front-line / contact tolerance (default :data:`frontline.topology.DEFAULT_TOLERANCE_KM`).
+    min_area_km2 : float, default 0
+        Drop changed pieces smaller than this (digitising slivers). With the default, the
+        changes partition exactly the ground whose controller differs.
+    topology : bool, default True
+        Compute front lines, link-ups and encirclements (the costlier part on large maps).
+
+    Returns
+    -------
+    ChangeSet
+
+    Examples
+    --------
+    >>> from shapely import box
+    >>> from frontline.control import ControlSnapshot
+    >>> a = ControlSnapshot.from_areas("2017-06-01", {"isis": box(38, 33, 39, 34)})
+    >>> b = ControlSnapshot.from_areas("2017-06-09", {"isis": box(38.5, 33, 39, 34), "syrian-government": box(38, 33, 38.5, 34)})
+    >>> cs = diff(a, b)
+    >>> cs.changes[["from_faction", "to_faction"]].values.tolist()
+    [['isis', 'syrian-government']]
+    >>> round(float(cs.changes.area_km2.sum()))
+    5153
+    """
+    from frontline import topology as topo
+
+    tol = topo.DEFAULT_TOLERANCE_KM if tolerance_km is None else float(tolerance_km)
+    ov = overlay(a, b)
+    where = topo.locator(gazetteer)
+    keep = ov.area_km2 >= min_area_km2 if min_area_km2 > 0 else np.ones(len(ov.area_km2), dtype=bool)
+    pieces, km2 = ov.pieces[keep], ov.area_km2[keep]
+    pts = shapely.point_on_surface(pieces) if len(pieces) else np.empty(0, dtype=object)
+    locations = [
+        where(p.x, p.y) if k < MAX_DESCRIBED else topo.lonlat_text(p.x, p.y) for k, p in enumerate(pts)
+    ]
+    import geopandas as gpd
+
+    changes = gpd.GeoDataFrame(
+        {
+            "from_faction": ov.from_faction[keep].astype(str),
+            "to_faction": ov.to_faction[keep].astype(str),
+            "area_km2": km2.astype(float),
+            "location": np.asarray(locations, dtype=object),
+        },
+        geometry=gpd.GeoSeries(pieces, crs="EPSG:4326"),
+        crs="EPSG:4326",
+    )
+    summary = _summary_from(ov, keep)
+    places = places_changed(a, b, gazetteer) if gazetteer is not None else _empty(PLACE_COLUMNS)
+    if registry is not None and topology:
+        fl_a = topo.front_lines(a, registry, tolerance_km=tol, theatre=theatre)
+        fl_b = topo.front_lines(b, registry, tolerance_km=tol, theatre=theatre)
+        links = topo.link_ups(a, b, registry, gazetteer, tolerance_km=tol, theatre=theatre)
+        enc = _new_pockets(
+            topo.encirclements(a, registry, None, tolerance_km=tol, theatre=theatre),
+            topo.encirclements(b, registry, gazetteer, tolerance_km=tol, theatre=theatre),
+        )
+    else:
+        fl_a = fl_b = topo._empty(topo.FRONT_COLUMNS)
+        links = topo._empty(topo.LINK_COLUMNS)
+        enc = topo._empty([*topo.ENCIRCLEMENT_COLUMNS[:-1], "new", "geometry"])
+    names, labels = {}, {}
+    if registry is not None:
+        for f in {*ov.factions, UNKNOWN}:
+            try:
+                fac = registry.get(f)
+            except Exception:  # noqa: BLE001 - an unregistered id is shown as is
+                continue
+            names[f], labels[f] = fac.name, fac.label
+    return ChangeSet(
+        date_a=a.date,
+        date_b=b.date,
+        changes=changes,
+        summary=summary,
+        places_changed=places,
+        front_lines_a=fl_a,
+        front_lines_b=fl_b,
+        link_ups=links,
+        encirclements=enc,
+        snapshot_a=a.date,
+        snapshot_b=b.date,
+        theatre=b.theatre or a.theatre or (theatre.id if theatre is not None else None),
+        names=names,
+        labels=labels,
+    )
+
+
+def _summary_from(ov: Overlay, keep: np.ndarray) -> pd.DataFrame:
+    if keep.all():
+        return balance(ov)
+    return balance(
+        Overlay(ov.factions, ov.area_a, ov.area_b, ov.from_faction[keep], ov.to_faction[keep], ov.pieces[keep], ov.area_km2[keep])
+    )
+
+
+def _new_pockets(before: gpd.GeoDataFrame, after: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    after = after.copy()
+    if not len(after):
+        after["new"] = np.zeros(0, dtype=bool)
+    elif not len(before):
+        after["new"] = True
+    else:
+        old = shapely.union_all(before.geometry.values)
+        after["new"] = ~shapely.intersects(shapely.point_on_surface(after.geometry.values), old)
+    return after[[c for c in after.columns if c != "geometry"] + ["geometry"]]
+
+
+def _empty(columns: list[str]) -> gpd.GeoDataFrame:
+    from frontline.topology import _empty as empty
+
+    return empty(columns)
+
+
+def places_changed(a: ControlSnapshot, b: ControlSnapshot, gazetteer: Gazetteer) -> gpd.GeoDataFrame:
+    """Gazetteer places whose controller differs between two snapshots, most important first."""
+    import geopandas as gpd
+
+    places = gazetteer.to_geodataframe()
+    if not len(places):
+        return _empty(PLACE_COLUMNS)
+    bounds = [g for g in (*a.areas.geometry.values, *b.areas.geometry.values) if g is not None and not g.is_empty]
+    if not bounds:
+        return _empty(PLACE_COLUMNS)
+    minx, miny, maxx, maxy = shapely.total_bounds(np.asarray(bounds, dtype=object))
+    xs, ys = shapely.get_x(places.geometry.values), shapely.get_y(places.geometry.values)
+    inside = (xs >= minx) & (xs <= maxx) & (ys >= miny) & (ys <= maxy)
+    places = places[inside]
+    if not len(places):
+        return _empty(PLACE_COLUMNS)
+    fa = np.asarray(a.faction_at(xs[inside], ys[inside]), dtype=object)
+    fb = np.asarray(b.faction_at(xs[inside], ys[inside]), dtype=object)
+    moved = fa != fb
+    sel = places[moved]
+    out = gpd.GeoDataFrame(
+        {
+            "place_id": sel["id"].astype(str).values,
+            "name": sel["name"].astype(str).values,
+            "kind": sel["kind"].astype(str).values,
+            "importance": sel["importance"].astype(int).values,
+            "from_faction": fa[moved].astype(str),
+            "to_faction": fb[moved].astype(str),
+        },
+        geometry=sel.geometry.values,
+        crs="EPSG:4326",
+    )
+    return out.sort_values(["importance", "name"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+def diff_dates(
+    history: ControlHistory,
+    date_a: _dt.date | str,
+    date_b: _dt.date | str,
+    gazetteer: Gazetteer | None = None,
+    **kwargs: Any,
+) -> ChangeSet:
+    """:func:`diff` of a history between two dates, each taken *as of* that date.
+
+    The maps used are the latest snapshots on or before each date
+    (:meth:`frontline.store.ControlHistory.at`); the ChangeSet keeps the dates asked for
+    in ``date_a``/``date_b`` and the snapshots' own dates in ``snapshot_a``/``snapshot_b``.
+
+    Raises
+    ------
+    InvalidDateError
+        When a date is not ``YYYY-MM-DD``.
+    SnapshotNotFoundError
+        When the history has no snapshot on or before a date.
+    """
+    import dataclasses
+
+    from frontline.dates import parse_date
+
+    day_a, day_b = parse_date(date_a), parse_date(date_b)
+    a, b = history.at(day_a), history.at(day_b)
+    cs = diff(a, b, history.registry, gazetteer, history.theatre, **kwargs)
+    return dataclasses.replace(cs, date_a=day_a, date_b=day_b)
+
+
+def timeline(history: ControlHistory, gazetteer: Gazetteer | None = None, **kwargs: Any) -> pd.DataFrame:
+    """Area, gains and losses per faction at every date of a history (see :mod:`frontline.timeline`)."""
+    from frontline.timeline import timeline as _timeline
+
+    return _timeline(history, gazetteer, **kwargs)
