@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,9 +82,15 @@ def to_multipolygon(geom: shapely.Geometry | None) -> shapely.MultiPolygon:
 def normalise_geometry(geom: shapely.Geometry) -> shapely.MultiPolygon:
     """Snap to the storage grid, put in canonical order, orient as RFC 7946 wants (exterior CCW).
 
-    The result does not depend on the input's vertex order, so writing is idempotent.
+    Coordinates are rounded point-wise to :data:`GRID` (fast); only when that makes the
+    geometry invalid (a vertex snapped across an edge, a sliver collapsing) does GEOS's
+    topology-preserving snap rounding run. The result does not depend on the input's
+    vertex order, so writing is idempotent.
     """
-    snapped = shapely.normalize(shapely.set_precision(geom, GRID))
+    snapped = shapely.remove_repeated_points(shapely.set_precision(geom, GRID, mode="pointwise"), 0.0)
+    if not shapely.is_valid(snapped):
+        snapped = shapely.set_precision(geom, GRID)
+    snapped = shapely.normalize(snapped)
     return to_multipolygon(shapely.orient_polygons(snapped, exterior_cw=False))
 
 
@@ -263,6 +270,32 @@ class ControlSnapshot:
             _check_lonlat(gdf.total_bounds, label)
         snap = cls.from_areas(day, gdf, theatre=theatre or doc.get("theatre"))
         return snap
+
+    @classmethod
+    def read_file(
+        cls,
+        path: str | os.PathLike[str],
+        date: _dt.date | str | None = None,
+        faction_field: str = "faction",
+        layer: str | int | None = None,
+        registry: FactionRegistry | None = None,
+        theatre: Theatre | None = None,
+        repair: bool = False,
+    ) -> ControlSnapshot:
+        """Import one snapshot from a GIS file in any CRS (see :func:`read_areas`).
+
+        Raises
+        ------
+        DataFileError
+            When the file holds several dates and *date* does not pick one.
+        """
+        snaps = read_areas(path, date, faction_field, layer, registry, theatre, repair)
+        if len(snaps) > 1:
+            raise DataFileError(
+                f"{path}: holds {len(snaps)} dates ({', '.join(s.date.isoformat() for s in snaps)}); "
+                "give date= (--date), or import them all with read_areas()"
+            )
+        return snaps[0]
 
     # -- output ----------------------------------------------------------------------------
     def to_geojson(self) -> str:
@@ -488,13 +521,21 @@ def _read_text(source: str | os.PathLike[str]) -> tuple[str, str]:
         raise DataFileError(f"{path}: not UTF-8 text") from None
 
 
-def _fmt(v: float) -> str:
-    s = f"{v:.{COORD_DECIMALS}f}".rstrip("0").rstrip(".")
-    return "0" if s in ("-0", "") else s
+_TRAILING_ZERO = re.compile(r"\.0(?=[,\]])")
+
+
+def _coords_json(coords: np.ndarray) -> str:
+    """JSON text of an (n, 2) coordinate array rounded to :data:`COORD_DECIMALS` (vectorised).
+
+    ``38.0`` is written ``38`` and ``-0.0`` as ``0``; everything else is Python's shortest
+    round-tripping float text of the rounded value, e.g. ``38.12345``.
+    """
+    arr = np.round(np.asarray(coords, dtype=float)[:, :2], COORD_DECIMALS) + 0.0
+    return _TRAILING_ZERO.sub("", json.dumps(arr.tolist(), separators=(",", ":")))
 
 
 def _ring(coords: np.ndarray) -> str:
-    return "[" + ",".join(f"[{_fmt(x)},{_fmt(y)}]" for x, y in coords[:, :2]) + "]"
+    return _coords_json(coords)
 
 
 def geometry_json(geom: shapely.Geometry) -> str:
@@ -512,5 +553,213 @@ def geometry_json(geom: shapely.Geometry) -> str:
     if isinstance(geom, shapely.MultiLineString):
         return '{"type": "MultiLineString", "coordinates": [' + ",".join(_ring(np.asarray(g.coords)) for g in geom.geoms) + "]}"
     if isinstance(geom, shapely.Point):
-        return '{"type": "Point", "coordinates": [' + f"{_fmt(geom.x)},{_fmt(geom.y)}" + "]}"
+        return '{"type": "Point", "coordinates": ' + _coords_json(np.array([[geom.x, geom.y]]))[1:-1] + "}"
     return shapely.to_geojson(geom)
+
+
+# -- import of areas drawn or edited in a GIS ---------------------------------------------------
+#: Columns that give a feature's date in imported files, in order of preference
+#: (``valid_from`` is what ``frontline export`` writes).
+DATE_FIELDS = ("date", "valid_from")
+
+
+def read_areas(
+    path: str | os.PathLike[str],
+    date: _dt.date | str | None = None,
+    faction_field: str = "faction",
+    layer: str | int | None = None,
+    registry: FactionRegistry | None = None,
+    theatre: Theatre | None = None,
+    repair: bool = False,
+    date_field: str | None = None,
+    allow_unknown: bool = False,
+) -> list[ControlSnapshot]:
+    """Import faction areas drawn or edited in QGIS (GeoJSON, GeoPackage, Shapefile, …).
+
+    The file may be in any CRS; it is reprojected to EPSG:4326. Rows are mapped to faction
+    ids through the registry's aliases, dissolved per faction and validated. A file with a
+    date column (``date`` or ``valid_from``, as ``frontline export`` writes) gives one
+    snapshot per date.
+
+    Parameters
+    ----------
+    path : path-like
+        Any vector file GDAL reads (through pyogrio).
+    date : date or str, optional
+        The snapshot date. Required when the file has no date column; when it has one,
+        only that date's rows are imported.
+    faction_field : str, default "faction"
+        Column naming each row's faction (id, name or alias).
+    layer : str or int, optional
+        Layer of a multi-layer file (GeoPackage). Default: the only layer, else ``control``.
+    registry : FactionRegistry, optional
+        Maps names and aliases to faction ids and rejects unknown factions.
+    theatre : Theatre, optional
+        Areas must lie inside its extent; snapshots carry its id.
+    repair : bool, default False
+        Repair invalid geometries with :func:`shapely.make_valid` instead of raising.
+    date_field : str, optional
+        Column holding the date (default: the first of :data:`DATE_FIELDS` present).
+    allow_unknown : bool, default False
+        Keep areas marked ``unknown`` (used for hand-drawn overrides that blank ground).
+
+    Returns
+    -------
+    list of ControlSnapshot
+        In date order, each validated.
+
+    Raises
+    ------
+    DataFileError
+        Missing or unreadable file, missing faction column, several layers and none chosen,
+        no rows for the date.
+    CRSError
+        No CRS and coordinates that are not lon/lat, or a CRS that does not match the coordinates.
+    InvalidGeometryError
+        Non-polygonal or invalid geometry (unless *repair*).
+    UnknownFactionError, OverlapError, OutsideTheatreError, InvalidDateError
+        From validation.
+    """
+    import geopandas as gpd
+    import pyogrio
+
+    p = Path(path)
+    if not p.exists():
+        raise DataFileError(f"{p}: file not found")
+    try:
+        layers = pyogrio.list_layers(p)
+    except Exception as exc:  # noqa: BLE001 - GDAL errors come in several types
+        raise DataFileError(f"{p}: not a vector file GDAL can read ({exc})") from None
+    if layer is None and len(layers) > 1:
+        names = [str(n) for n in layers[:, 0]]
+        if "control" not in names:
+            raise DataFileError(f"{p}: has layers {names}; choose one with --layer")
+        layer = "control"
+    try:
+        gdf = gpd.read_file(p, layer=layer, engine="pyogrio")
+    except Exception as exc:  # noqa: BLE001
+        raise DataFileError(f"{p}: cannot read layer {layer!r} ({exc})") from None
+    label = f"{p}" + (f" layer {layer}" if layer is not None else "")
+    if not len(gdf):
+        raise DataFileError(f"{label}: no features")
+    cols = {c.lower(): c for c in gdf.columns if c != gdf.geometry.name}
+    if faction_field not in gdf.columns:
+        if faction_field.lower() in cols:
+            faction_field = cols[faction_field.lower()]
+        else:
+            raise DataFileError(
+                f"{label}: no column {faction_field!r} naming the faction; columns are {list(cols.values())} "
+                "(choose one with --faction-field)"
+            )
+    gdf = _import_crs(gdf, label)
+    geoms = gdf.geometry.values
+    missing = gdf.geometry.isna().to_numpy() | shapely.is_empty(np.asarray(geoms, dtype=object))
+    if missing.any():
+        i = int(np.flatnonzero(missing)[0])
+        raise InvalidGeometryError(
+            f"{label}: feature {i + 1} ({gdf[faction_field].iloc[i]}) has no geometry; draw it or delete the row"
+        )
+    types = np.asarray(gdf.geom_type)
+    bad_type = ~np.isin(types, ["Polygon", "MultiPolygon"])
+    if bad_type.any():
+        i = int(np.flatnonzero(bad_type)[0])
+        raise InvalidGeometryError(
+            f"{label}: feature {i + 1} ({gdf[faction_field].iloc[i]}) is a {types[i]}; control areas must be polygons"
+        )
+    valid = shapely.is_valid(np.asarray(geoms, dtype=object))
+    if not valid.all():
+        bad = np.flatnonzero(~valid)
+        if not repair:
+            i = int(bad[0])
+            reason = shapely.is_valid_reason(geoms[i])
+            pt = _reason_point(reason) or shapely.point_on_surface(geoms[i])
+            raise InvalidGeometryError(
+                f"{label}: feature {i + 1} ({gdf[faction_field].iloc[i]}) is invalid ({reason}) near lon/lat "
+                f"({pt.x:.4f}, {pt.y:.4f}); {len(bad)} invalid feature(s) in all. Fix them in QGIS "
+                "(Vector > Geometry Tools > Check Validity) or import with --repair"
+            )
+        fixed = np.asarray(geoms, dtype=object).copy()
+        fixed[bad] = [to_multipolygon(g) for g in shapely.make_valid(fixed[bad])]
+        gdf = gdf.set_geometry(gpd.GeoSeries(fixed, index=gdf.index, crs="EPSG:4326"))
+    # factions: resolve each distinct name once
+    names = gdf[faction_field].astype(str).str.strip()
+    if registry is not None:
+        mapping = {n: registry.get(n).id for n in sorted(set(names))}
+        names = names.map(mapping)
+    gdf = gdf.assign(**{faction_field: names})
+    if allow_unknown:
+        pass
+    elif (names == UNKNOWN).any():
+        raise InvalidGeometryError(
+            f"{label}: {int((names == UNKNOWN).sum())} feature(s) are marked {UNKNOWN!r}; unknown ground is "
+            "whatever no faction holds, so delete those features"
+        )
+    # dates
+    dcol = date_field or next((cols[f] for f in DATE_FIELDS if f in cols), None)
+    if date_field is not None and date_field not in gdf.columns:
+        raise DataFileError(f"{label}: no date column {date_field!r}; columns are {list(cols.values())}")
+    want = parse_date(date) if date is not None else None
+    if dcol is None:
+        if want is None:
+            raise DataFileError(f"{label}: the file has no date column ({', '.join(DATE_FIELDS)}); give --date")
+        groups = [(want, gdf)]
+    else:
+        raw = gdf[dcol]
+        uniq = {v: _cell_date(v, label, dcol) for v in raw.dropna().unique()}
+        if raw.isna().any():
+            if want is None:
+                raise DataFileError(f"{label}: {int(raw.isna().sum())} feature(s) have no {dcol}; fill it or give --date")
+            days = raw.map(lambda v: want if v is None or v != v else uniq[v])
+        else:
+            days = raw.map(uniq)
+        if want is not None:
+            sel = gdf[(days == want).to_numpy()]
+            if not len(sel):
+                avail = ", ".join(sorted({d.isoformat() for d in uniq.values()}))
+                raise DataFileError(f"{label}: no features dated {want} in {dcol!r}; the file has {avail}")
+            groups = [(want, sel)]
+        else:
+            groups = [(d, gdf[(days == d).to_numpy()]) for d in sorted(set(days))]
+    tid = theatre.id if theatre is not None else None
+    out = []
+    for day, part in groups:
+        snap = ControlSnapshot.from_areas(day, part, theatre=tid, faction_column=faction_field)
+        out.append(snap.validate(None if allow_unknown else registry, theatre, repair=repair))
+    return out
+
+
+def _cell_date(value: Any, label: str, column: str) -> _dt.date:
+    from frontline.errors import InvalidDateError
+
+    if isinstance(value, np.datetime64):
+        import pandas as pd
+
+        value = pd.Timestamp(value)
+    try:
+        return parse_date(value)
+    except InvalidDateError as exc:
+        raise InvalidDateError(f"{label}: column {column!r}: {exc}") from None
+
+
+def _import_crs(gdf: gpd.GeoDataFrame, label: str) -> gpd.GeoDataFrame:
+    """Reproject an imported layer to EPSG:4326, refusing coordinates that cannot be lon/lat."""
+    if gdf.crs is None:
+        bounds = gdf.total_bounds
+        from frontline.geo import looks_like_lonlat
+
+        if not looks_like_lonlat(bounds):
+            raise CRSError(
+                f"{label}: the file has no CRS and its coordinates {np.round(bounds, 1).tolist()} are not "
+                "lon/lat degrees; save it with its CRS (e.g. as GeoPackage) or assign one in QGIS"
+            )
+        return gdf.set_crs("EPSG:4326")
+    if not gdf.crs.equals("EPSG:4326"):
+        try:
+            gdf = gdf.to_crs("EPSG:4326")
+        except Exception as exc:  # noqa: BLE001 - pyproj raises several types
+            raise CRSError(f"{label}: cannot reproject from {gdf.crs.to_string()} to EPSG:4326 ({exc})") from None
+    bounds = gdf.total_bounds
+    if not np.isfinite(bounds).all():
+        raise CRSError(f"{label}: coordinates do not fit its CRS {gdf.crs.to_string()}; check the layer's CRS in QGIS")
+    _check_lonlat(bounds, f"{label} (after reprojection from its CRS)")
+    return gdf

@@ -215,7 +215,21 @@ class ControlHistory:
         )
 
     # -- writing ---------------------------------------------------------------------------
-    def add(self, snapshot: ControlSnapshot, overwrite: bool = False, repair: bool = False) -> Path:
+    def check_writable(self, dates: list[_dt.date] | tuple[_dt.date, ...], overwrite: bool = False) -> None:
+        """Raise :class:`SnapshotExistsError` naming every date in *dates* that exists, unless *overwrite*."""
+        if overwrite:
+            return
+        existing = [d for d in dates if self.path_for(d).exists()]
+        if existing:
+            listed = ", ".join(d.isoformat() for d in existing)
+            raise SnapshotExistsError(
+                f"snapshot(s) for {listed} exist in {self.directory}; pass overwrite=True "
+                "(--overwrite) to replace them — the old versions stay in git history"
+            )
+
+    def add(
+        self, snapshot: ControlSnapshot, overwrite: bool = False, repair: bool = False, describe=None
+    ) -> Path:
         """Validate and store a snapshot atomically.
 
         Raises
@@ -223,22 +237,90 @@ class ControlHistory:
         SnapshotExistsError
             When the date exists and *overwrite* is False; nothing is written.
         """
-        from frontline.errors import OutputExistsError
+        return self.add_many([snapshot], overwrite=overwrite, repair=repair, describe=describe)[0]
 
-        if self.validate:
-            snapshot = snapshot.validate(self.registry, self.theatre, repair=repair)
-        if self.theatre_id and snapshot.theatre != self.theatre_id:
-            snapshot = ControlSnapshot(snapshot.date, snapshot.areas, self.theatre_id)
-        path = self.path_for(snapshot.date)
-        if path.exists() and not overwrite:
-            raise SnapshotExistsError(
-                f"a snapshot for {snapshot.date} exists in {self.directory}; pass overwrite=True "
-                "(--overwrite) to replace it — the old version stays in git history"
-            )
+    def add_many(
+        self, snapshots, overwrite: bool = False, repair: bool = False, describe=None
+    ) -> list[Path]:
+        """Validate and store several snapshots: all of them or none.
+
+        Every snapshot is validated and serialised first, then written to temporary files
+        beside the targets, then renamed into place. If anything fails, files already
+        renamed are restored to their previous content (or removed) and no temporary file
+        is left behind.
+
+        Parameters
+        ----------
+        snapshots : iterable of ControlSnapshot
+            Distinct dates.
+        overwrite : bool, default False
+            Replace existing dates. Without it, any existing date raises before anything is written.
+        repair : bool, default False
+            Repair invalid geometries instead of raising.
+        describe : callable, optional
+            ``describe(lon, lat)`` naming locations in validation messages.
+
+        Returns
+        -------
+        list of pathlib.Path
+            The files written, in date order.
+
+        Raises
+        ------
+        SnapshotExistsError
+            When a date exists and *overwrite* is False.
+        DataFileError
+            When two snapshots have the same date.
+        """
+        snaps = sorted(snapshots, key=lambda s: s.date)
+        days = [s.date for s in snaps]
+        if len(set(days)) != len(days):
+            dup = sorted({d.isoformat() for d in days if days.count(d) > 1})
+            raise DataFileError(f"several snapshots for {', '.join(dup)}; give one per date")
+        self.check_writable(days, overwrite)
+        texts = []
+        for snap in snaps:
+            if self.validate:
+                snap = snap.validate(self.registry, self.theatre, repair=repair, describe=describe)
+            if self.theatre_id and snap.theatre != self.theatre_id:
+                snap = ControlSnapshot(snap.date, snap.areas, self.theatre_id)
+            texts.append((self.path_for(snap.date), snap.to_geojson()))
+        self.directory.mkdir(parents=True, exist_ok=True)
+        staged: list[tuple[Path, str]] = []
+        done: list[tuple[Path, bytes | None]] = []
         try:
-            return atomic_write_text(path, snapshot.to_geojson(), overwrite=overwrite)
-        except OutputExistsError as exc:
-            raise SnapshotExistsError(str(exc)) from None
+            for path, text in texts:
+                fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=self.directory)
+                staged.append((path, tmp))
+                with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+                    fh.write(text)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+            for path, tmp in staged:
+                old = path.read_bytes() if path.exists() else None
+                if old is not None and not overwrite:
+                    raise SnapshotExistsError(f"{path} appeared while writing; nothing was changed")
+                if overwrite:
+                    os.replace(tmp, path)
+                else:
+                    try:
+                        os.link(tmp, path)  # atomic; fails if the file appeared meanwhile
+                    except FileExistsError:
+                        raise SnapshotExistsError(f"{path} appeared while writing; nothing was changed") from None
+                    os.unlink(tmp)
+                done.append((path, old))
+        except BaseException:
+            for path, old in reversed(done):
+                if old is None:
+                    path.unlink(missing_ok=True)
+                else:
+                    atomic_write_text(path, old.decode("utf-8"), overwrite=True)
+            raise
+        finally:
+            for _path, tmp in staged:
+                if os.path.exists(tmp):
+                    os.unlink(tmp)
+        return [p for p, _ in texts]
 
     def __repr__(self) -> str:
         return f"ControlHistory({str(self.directory)!r}, theatre={self.theatre_id!r})"

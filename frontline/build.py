@@ -1,0 +1,612 @@
+"""Build control snapshots from sourced observations ("town X held by Y on date D, source S").
+
+Method
+------
+For each snapshot date:
+
+1. **Latest observation per place.** Every place's most recent observation on or before
+   the date decides who holds it. Two observations of one place on one day that disagree
+   are settled by the higher confidence; a tie is an error (mark the place contested with
+   the faction ``unknown`` instead).
+2. **Voronoi tessellation** (:func:`shapely.voronoi_polygons`) of the observed places,
+   computed in the theatre's equal-area CRS (:attr:`Theatre.area_crs`), so each piece of
+   ground goes to the nearest observed place.
+3. **Reach.** A cell reaches no further than a radius around its place, chosen by the
+   place's gazetteer kind (:data:`DEFAULT_RADIUS_KM`, overridden by the theatre's
+   ``default_radius_km`` and by the ``radius_km`` argument). Empty desert is not handed to
+   the nearest town: ground beyond every radius stays unknown (no feature).
+4. **Clip** to the theatre's land (:meth:`Theatre.land`, Natural Earth 10 m) and, by
+   default, to the country of the place, so a cell does not spill across an international
+   border (``clip_to_country=False`` turns that off).
+5. **Dissolve per faction.** Each faction area keeps the sources of the observations whose
+   cells form it; its confidence is the area-weighted mean of their confidences. Places
+   observed as ``unknown`` (contested) take part in the tessellation but their cells stay
+   unknown.
+6. **Hand-drawn overrides** (imported from QGIS into
+   ``<data>/control/<theatre>/overrides/<YYYY-MM-DD>.geojson``) apply from their date on,
+   as of the snapshot date (the latest override file on or before it): each override area
+   is cut from every derived area and given to its faction (``unknown`` only cuts). An
+   empty override file ends the previous override.
+
+Limits: a Voronoi cell is a geometric guess, not a front line. Control follows roads,
+rivers and ridges that the method does not see; it is as good as the density of
+observations, and a place observed long ago keeps its last known controller (check the
+``sources`` dates). Radii are measured in the equal-area projection, which is true to
+within about 1 % across a theatre a few hundred km wide.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import functools
+import io
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+import numpy as np
+import shapely
+
+from frontline.control import ControlSnapshot, to_multipolygon
+from frontline.dates import parse_date
+from frontline.errors import (
+    DataFileError,
+    InputError,
+    SnapshotNotFoundError,
+)
+from frontline.factions import UNKNOWN
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from frontline.factions import FactionRegistry
+    from frontline.theatre import Theatre
+
+#: Largest reach of a place's cell in km, per gazetteer kind, unless the theatre or the
+#: caller says otherwise. Kinds not listed use :data:`FALLBACK_RADIUS_KM`.
+DEFAULT_RADIUS_KM: dict[str, float] = {
+    "capital": 40.0,
+    "city": 30.0,
+    "town": 20.0,
+    "village": 12.0,
+    "hamlet": 8.0,
+    "border_crossing": 15.0,
+    "military_base": 20.0,
+    "airbase": 15.0,
+    "oil_field": 15.0,
+    "dam": 10.0,
+    "area": 40.0,
+}
+#: Reach of places of a kind that no table lists, km.
+FALLBACK_RADIUS_KM = 15.0
+#: Confidence of an observation whose ``confidence`` cell is empty.
+DEFAULT_CONFIDENCE = 1.0
+#: Columns an observations CSV must have; ``confidence``, ``note`` and ``country`` are optional.
+REQUIRED_COLUMNS = ("date", "place", "faction", "source")
+OPTIONAL_COLUMNS = ("confidence", "note", "country")
+#: Name of the folder (inside a theatre's control folder) holding hand-drawn overrides.
+OVERRIDES_DIR = "overrides"
+#: Most problems listed in one error message.
+MAX_LISTED_PROBLEMS = 40
+
+
+class PlaceLike(Protocol):
+    """What the builder needs of a gazetteer place."""
+
+    id: str
+    name: str
+    kind: str
+    country: str
+    lat: float
+    lon: float
+
+
+class PlaceResolver(Protocol):
+    """What the builder needs of a gazetteer (:class:`frontline.gazetteer.Gazetteer`)."""
+
+    def resolve(self, name: str, country: Any = None, near: Any = None, kinds: Any = None) -> PlaceLike: ...
+
+    def describe(self, lon: float, lat: float) -> str: ...
+
+
+# -- observations ---------------------------------------------------------------------------
+def read_observations(
+    path: str | os.PathLike[str],
+    registry: FactionRegistry,
+    gazetteer: PlaceResolver,
+    theatre: Theatre | None = None,
+) -> gpd.GeoDataFrame:
+    """Read and check an observations CSV.
+
+    The CSV has the columns ``date,place,faction,source`` and optionally ``confidence``
+    (0–1, default 1), ``note`` and ``country`` (ISO2, to tell apart places of the same
+    name). ``place`` is a gazetteer id or name, ``faction`` a registry id or alias
+    (``unknown`` marks a contested place). Lines starting with ``#`` are comments.
+
+    Parameters
+    ----------
+    path : path-like
+        The CSV file.
+    registry : FactionRegistry
+        Resolves faction names and aliases to ids.
+    gazetteer : Gazetteer
+        Resolves place names and ids to places.
+    theatre : Theatre, optional
+        When given, places outside its extent are errors.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        EPSG:4326 points, one row per observation, sorted by date, place and line, with
+        columns ``line``, ``date`` (datetime.date), ``place_id``, ``place``, ``kind``,
+        ``country``, ``faction`` (id), ``source``, ``confidence``, ``note``, ``geometry``.
+
+    Raises
+    ------
+    DataFileError
+        Listing *every* problem of the file, each with its line number: bad dates, unknown
+        factions (with suggestions), unknown or ambiguous places, bad confidences, missing
+        sources, places outside the theatre and conflicting same-day observations.
+        The problems are also in the error's ``problems`` attribute.
+    """
+    import geopandas as gpd
+
+    p = Path(path)
+    if not p.is_file():
+        raise DataFileError(f"{p}: observations file not found; create it with the columns {','.join(REQUIRED_COLUMNS)}")
+    try:
+        text = p.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise DataFileError(f"{p}: not UTF-8 text; save it as UTF-8") from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header: list[str] | None = None
+    problems: list[str] = []
+    rows: list[dict[str, Any]] = []
+    place_cache: dict[tuple[str, str], Any] = {}
+    start = 1
+    for record in reader:
+        line, start = start, reader.line_num + 1
+        if not record or not any(c.strip() for c in record) or record[0].lstrip().startswith("#"):
+            continue
+        if header is None:
+            header = [c.strip().lower() for c in record]
+            missing = [c for c in REQUIRED_COLUMNS if c not in header]
+            if missing:
+                raise DataFileError(
+                    f"{p}:{line}: header lacks column(s) {', '.join(missing)}; "
+                    f"expected {','.join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)}"
+                )
+            continue
+        if len(record) != len(header):
+            problems.append(f"{p}:{line}: {len(record)} fields, the header has {len(header)} (quote fields with commas)")
+            continue
+        row = {k: v.strip() for k, v in zip(header, record, strict=True)}
+        parsed = _parse_row(row, line, p, registry, gazetteer, theatre, place_cache, problems)
+        if parsed is not None:
+            rows.append(parsed)
+    if header is None:
+        raise DataFileError(f"{p}: the file is empty; it needs a header {','.join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)}")
+    _check_conflicts(rows, p, problems)
+    if problems:
+        _raise_problems(p, problems)
+    rows.sort(key=lambda r: (r["date"], r["place_id"], r["line"]))
+    cols = ["line", "date", "place_id", "place", "kind", "country", "faction", "source", "confidence", "note"]
+    return gpd.GeoDataFrame(
+        {c: [r[c] for r in rows] for c in cols},
+        geometry=shapely.points([r["lon"] for r in rows], [r["lat"] for r in rows]) if rows else [],
+        crs="EPSG:4326",
+    )
+
+
+def _parse_row(
+    row: dict[str, str],
+    line: int,
+    path: Path,
+    registry: FactionRegistry,
+    gazetteer: PlaceResolver,
+    theatre: Theatre | None,
+    cache: dict[tuple[str, str], Any],
+    problems: list[str],
+) -> dict[str, Any] | None:
+    where = f"{path}:{line}"
+    before = len(problems)
+    try:
+        day = parse_date(row["date"])
+    except InputError as exc:
+        problems.append(f"{where}: {exc}")
+        day = None
+    try:
+        faction = registry.get(row["faction"]).id if row["faction"] else None
+        if faction is None:
+            problems.append(f"{where}: the faction is empty")
+    except InputError as exc:
+        problems.append(f"{where}: {exc}")
+        faction = None
+    conf_text = row.get("confidence", "")
+    try:
+        conf = float(conf_text) if conf_text else DEFAULT_CONFIDENCE
+        if not 0.0 <= conf <= 1.0:
+            raise ValueError
+    except ValueError:
+        problems.append(f"{where}: confidence {conf_text!r} is not a number from 0 to 1")
+        conf = None
+    if not row["source"]:
+        problems.append(f"{where}: the source is empty; every observation cites a public report (outlet, date, headline)")
+    place = None
+    key = (row["place"], row.get("country", "").upper())
+    if not row["place"]:
+        problems.append(f"{where}: the place is empty")
+    elif key in cache:
+        place = cache[key]
+        if isinstance(place, Exception):
+            problems.append(f"{where}: {place}")
+            place = None
+    else:
+        try:
+            place = gazetteer.resolve(row["place"], country=key[1] or None)
+            cache[key] = place
+        except InputError as exc:
+            cache[key] = exc
+            problems.append(f"{where}: {exc}")
+    if place is not None and theatre is not None:
+        minx, miny, maxx, maxy = theatre.extent
+        if not (minx <= place.lon <= maxx and miny <= place.lat <= maxy):
+            problems.append(
+                f"{where}: {place.name} ({place.lon:.4f}, {place.lat:.4f}) lies outside theatre "
+                f"{theatre.id!r} extent {list(theatre.extent)}"
+            )
+    if len(problems) > before:
+        return None
+    return {
+        "line": line, "date": day, "place_id": place.id, "place": place.name, "kind": place.kind,
+        "country": place.country, "faction": faction, "source": row["source"], "confidence": conf,
+        "note": row.get("note", ""), "lon": float(place.lon), "lat": float(place.lat),
+    }  # fmt: skip
+
+
+def _check_conflicts(rows: list[dict[str, Any]], path: Path, problems: list[str]) -> None:
+    """Same place, same day, different factions and the same confidence: nothing decides."""
+    seen: dict[tuple[Any, str], list[dict[str, Any]]] = {}
+    for r in rows:
+        seen.setdefault((r["date"], r["place_id"]), []).append(r)
+    for (day, _pid), group in seen.items():
+        if len({r["faction"] for r in group}) < 2:
+            continue
+        top = max(r["confidence"] for r in group)
+        winners = {r["faction"] for r in group if r["confidence"] == top}
+        if len(winners) > 1:
+            lines = ", ".join(str(r["line"]) for r in group)
+            problems.append(
+                f"{path}:{group[0]['line']}: lines {lines} say {group[0]['place']} was held by "
+                f"{' and '.join(sorted(winners))} on {day} with the same confidence; lower the confidence "
+                "of the weaker report, or record the place as contested (faction 'unknown')"
+            )
+
+
+def _raise_problems(path: Path, problems: list[str]) -> None:
+    shown = problems[:MAX_LISTED_PROBLEMS]
+    more = len(problems) - len(shown)
+    msg = f"{path}: {len(problems)} problem(s):\n  " + "\n  ".join(shown)
+    if more:
+        msg += f"\n  … and {more} more"
+    err = DataFileError(msg)
+    err.problems = list(problems)  # type: ignore[attr-defined]
+    raise err
+
+
+# -- radii ------------------------------------------------------------------------------------
+def radius_table(theatre: Theatre | None = None, radius_km: float | Mapping[str, float] | None = None) -> dict[str, float]:
+    """The reach per place kind, km: defaults, then the theatre's, then *radius_km*.
+
+    A single number for *radius_km* applies to every kind (key ``"*"``).
+
+    Examples
+    --------
+    >>> radius_table(radius_km={"town": 25})["town"], radius_table()["village"]
+    (25.0, 12.0)
+    """
+    table = dict(DEFAULT_RADIUS_KM)
+    table["*"] = FALLBACK_RADIUS_KM
+    if theatre is not None:
+        table.update({k: float(v) for k, v in theatre.default_radius_km.items()})
+    if isinstance(radius_km, Mapping):
+        table.update({str(k): float(v) for k, v in radius_km.items()})
+    elif radius_km is not None:
+        table = {k: float(radius_km) for k in table}
+    for k, v in table.items():
+        if not v > 0:
+            raise InputError(f"radius for {k!r} is {v} km; radii must be positive")
+    return table
+
+
+def radii_for(kinds: Iterable[str], table: Mapping[str, float]) -> np.ndarray:
+    """Reach in km for each place kind (the ``"*"`` entry for kinds not in *table*)."""
+    fallback = table.get("*", FALLBACK_RADIUS_KM)
+    return np.array([table.get(k, fallback) for k in kinds], dtype=float)
+
+
+# -- geometry helpers ---------------------------------------------------------------------------
+@functools.lru_cache(maxsize=8)
+def _clip_layers(theatre: Theatre) -> tuple[Any, Any, shapely.Geometry, shapely.Geometry, dict[str, shapely.Geometry]]:
+    """Projectors and the projected land, extent and per-country land of a theatre (cached)."""
+    import pyproj
+
+    crs = theatre.area_crs
+    fwd = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    inv = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    extent = theatre.extent_geometry()
+    land = theatre.land()
+    countries = theatre.countries_gdf()
+    per_country = {}
+    for iso, geom in zip(countries["iso_a2"], countries.geometry.values, strict=True):
+        g = shapely.intersection(geom, land)
+        if not g.is_empty:
+            per_country[iso] = _project(shapely.make_valid(g), fwd)
+    ext = shapely.segmentize(extent, 0.05)
+    return fwd, inv, _project(land, fwd), _project(ext, fwd), per_country
+
+
+def _project(geom: Any, transformer: Any) -> Any:
+    """Vectorised reprojection of geometries with a pyproj Transformer (always_xy)."""
+    return shapely.transform(geom, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
+
+
+def _latest(obs: gpd.GeoDataFrame, day: _dt.date) -> Any:
+    """One row per place: its controller as of *day*, with the merged sources of that report day."""
+    import pandas as pd
+
+    cur = obs[obs["date"] <= day]
+    if not len(cur):
+        return cur
+    last = cur.groupby("place_id")["date"].transform("max")
+    cur = cur[cur["date"] == last]
+    # among same-day reports the highest confidence wins (ties between factions were rejected on read)
+    best = cur.groupby("place_id")["confidence"].transform("max")
+    cur = cur[cur["confidence"] == best]
+    agg = cur.groupby("place_id", sort=True).agg(
+        faction=("faction", "first"),
+        kind=("kind", "first"),
+        country=("country", "first"),
+        date=("date", "first"),
+        confidence=("confidence", "min"),
+        sources=("source", lambda s: sorted(set(s))),
+        geometry=("geometry", "first"),
+    )
+    return pd.DataFrame(agg).reset_index()
+
+
+def _weighted(values: np.ndarray, weights: np.ndarray) -> float:
+    w = weights.sum()
+    return float(np.round((values * weights).sum() / w, 3)) if w > 0 else float(values.min())
+
+
+def build_snapshot(
+    observations: gpd.GeoDataFrame,
+    date: _dt.date | str,
+    theatre: Theatre,
+    gazetteer: PlaceResolver | None = None,
+    registry: FactionRegistry | None = None,
+    radius_km: float | Mapping[str, float] | None = None,
+    overrides: ControlSnapshot | gpd.GeoDataFrame | None = None,
+    clip_to_country: bool = True,
+) -> ControlSnapshot:
+    """Derive the control snapshot of one date from observations (see the module docstring).
+
+    Parameters
+    ----------
+    observations : GeoDataFrame
+        As returned by :func:`read_observations`.
+    date : date or str
+        The snapshot date; observations after it are ignored.
+    theatre : Theatre
+        Gives the equal-area CRS, the land to clip to and the default radii.
+    gazetteer : Gazetteer, optional
+        Names locations in validation messages.
+    registry : FactionRegistry, optional
+        Validates the factions of the result.
+    radius_km : float or mapping of kind to km, optional
+        Reach of a place's cell (see :func:`radius_table`).
+    overrides : ControlSnapshot or GeoDataFrame, optional
+        Hand-drawn areas (EPSG:4326, column ``faction``) that replace derived control.
+        Default: none (:func:`build_history` passes the override in force on the date).
+    clip_to_country : bool, default True
+        Keep each cell inside its place's country.
+
+    Returns
+    -------
+    ControlSnapshot
+        Validated; one feature per faction, no feature for unknown ground.
+    """
+    import geopandas as gpd
+
+    day = parse_date(date)
+    fwd, inv, land_p, extent_p, countries_p = _clip_layers(theatre)
+    latest = _latest(observations, day)
+    factions: list[np.ndarray] = []
+    geoms: list[np.ndarray] = []
+    confs: list[np.ndarray] = []
+    srcs: list[list[list[str]]] = []
+    if len(latest):
+        # several places at one point: the most recent report there wins
+        lonlat = np.array([(g.x, g.y) for g in latest["geometry"]])
+        order = np.lexsort((latest["place_id"].to_numpy(), [d.toordinal() for d in latest["date"]]))[::-1]
+        _, first = np.unique(np.round(lonlat[order], 6), axis=0, return_index=True)
+        keep = np.sort(order[first])
+        latest = latest.iloc[keep].reset_index(drop=True)
+        lonlat = lonlat[keep]
+        x, y = fwd.transform(lonlat[:, 0], lonlat[:, 1])
+        pts = shapely.points(np.asarray(x), np.asarray(y))
+        if len(pts) == 1:
+            cells = np.array([extent_p])
+        else:
+            vor = shapely.voronoi_polygons(shapely.multipoints(pts), extend_to=extent_p, ordered=True)
+            cells = np.asarray(shapely.get_parts(vor))
+        radii = radii_for(latest["kind"], radius_table(theatre, radius_km)) * 1000.0
+        cells = shapely.intersection(cells, shapely.buffer(pts, radii, quad_segs=16))
+        if clip_to_country:
+            clip = np.array([countries_p.get(str(c), land_p) for c in latest["country"]], dtype=object)
+            cells = shapely.intersection(cells, clip)
+        else:
+            cells = shapely.intersection(cells, land_p)
+        fac = latest["faction"].to_numpy()
+        factions.append(fac)
+        geoms.append(cells)
+        confs.append(latest["confidence"].to_numpy(dtype=float))
+        srcs.append(list(latest["sources"]))
+    if overrides is not None:
+        factions, geoms, confs, srcs = _apply_overrides(factions, geoms, confs, srcs, overrides, fwd, extent_p)
+    fac = np.concatenate(factions) if factions else np.array([], dtype=object)
+    cells = np.concatenate(geoms) if geoms else np.array([], dtype=object)
+    conf = np.concatenate(confs) if confs else np.array([], dtype=float)
+    src = [s for group in srcs for s in group]
+    rows = []
+    areas = shapely.area(cells) if len(cells) else np.array([])
+    for f in sorted(set(fac) - {UNKNOWN}):
+        mask = (fac == f) & (areas > 0)
+        if not mask.any():
+            continue
+        geom = shapely.union_all(cells[mask])
+        sources = sorted({s for i in np.flatnonzero(mask) for s in src[i]})
+        rows.append((f, sources, _weighted(conf[mask], areas[mask]), geom))
+    out_geoms = _project(np.array([r[3] for r in rows], dtype=object), inv) if rows else []
+    gdf = gpd.GeoDataFrame(
+        {
+            "faction": [r[0] for r in rows],
+            "sources": [r[1] for r in rows],
+            "confidence": [r[2] for r in rows],
+            "note": ["" for _ in rows],
+        },
+        geometry=[to_multipolygon(g) for g in out_geoms],
+        crs="EPSG:4326",
+    )
+    snap = ControlSnapshot.from_areas(day, gdf, theatre=theatre.id)
+    describe = getattr(gazetteer, "describe", None)
+    return snap.validate(registry, theatre, describe=describe)
+
+
+def _apply_overrides(factions, geoms, confs, srcs, overrides, fwd, extent_p):
+    """Cut hand-drawn areas from every derived cell and add them as cells of their own."""
+    areas = overrides.areas if isinstance(overrides, ControlSnapshot) else overrides
+    if areas is None or not len(areas):
+        return factions, geoms, confs, srcs
+    if areas.crs is not None and not areas.crs.equals("EPSG:4326"):
+        areas = areas.to_crs("EPSG:4326")
+    drawn = shapely.intersection(_project(np.asarray(areas.geometry.values, dtype=object), fwd), extent_p)
+    cut = shapely.union_all(drawn)
+    geoms = [shapely.difference(g, cut) for g in geoms]
+    conf = areas["confidence"].to_numpy(dtype=float) if "confidence" in areas.columns else np.ones(len(areas))
+    if "sources" in areas.columns:
+        from frontline.control import _as_list
+
+        src = [_as_list(v) for v in areas["sources"]]
+    else:
+        src = [[] for _ in range(len(areas))]
+    return (
+        [*factions, areas["faction"].astype(str).to_numpy()],
+        [*geoms, drawn],
+        [*confs, conf],
+        [*srcs, src],
+    )
+
+
+# -- overrides and whole histories --------------------------------------------------------------
+def overrides_dir(theatre: Theatre) -> Path:
+    """Folder of hand-drawn override snapshots: ``<data>/control/<theatre>/overrides/``."""
+    return theatre.control_dir / OVERRIDES_DIR
+
+
+def override_at(theatre: Theatre, date: _dt.date | str, registry: FactionRegistry | None = None) -> ControlSnapshot | None:
+    """The hand-drawn override in force on *date* (latest file on or before it), or None.
+
+    Factions are resolved through *registry*; ``unknown`` areas are allowed (they blank
+    derived control). Geometry validity and overlaps are checked.
+    """
+    from frontline.store import ControlHistory
+
+    hist = ControlHistory(overrides_dir(theatre), theatre, None, validate=False)
+    try:
+        snap = hist.at(date)
+    except SnapshotNotFoundError:
+        return None
+    if registry is not None and len(snap.areas):
+        ids = [registry.get(f).id for f in snap.areas["faction"]]
+        snap = ControlSnapshot.from_areas(snap.date, snap.areas.assign(faction=ids), theatre=theatre.id)
+    return snap.validate(None, theatre)
+
+
+def build_history(
+    theatre: Theatre | str | None = None,
+    data_dir: str | os.PathLike[str] | None = None,
+    *,
+    registry: FactionRegistry | None = None,
+    gazetteer: PlaceResolver | None = None,
+    observations: gpd.GeoDataFrame | None = None,
+    dates: Sequence[_dt.date | str] | None = None,
+    overwrite: bool = False,
+    radius_km: float | Mapping[str, float] | None = None,
+    clip_to_country: bool = True,
+    use_overrides: bool = True,
+) -> list[Path]:
+    """Build and store the snapshots of a theatre, all or nothing.
+
+    Every snapshot is computed and validated first; only then are the files written
+    (atomically, see :meth:`frontline.store.ControlHistory.add_many`). Any failure leaves
+    the history as it was.
+
+    Parameters
+    ----------
+    theatre : Theatre or str, optional
+        The theatre (or its id; default: the data directory's default theatre).
+    data_dir : path-like, optional
+        Data directory when *theatre* is an id.
+    registry, gazetteer, observations : optional
+        Default: loaded from the theatre's data directory (``observations/<theatre>.csv``).
+    dates : sequence of dates, optional
+        Default: the theatre's ``snapshot_dates``, else every observation date.
+    overwrite : bool, default False
+        Replace existing snapshots; without it, any existing date is an error.
+    radius_km, clip_to_country
+        See :func:`build_snapshot`.
+    use_overrides : bool, default True
+        Apply hand-drawn overrides from :func:`overrides_dir`.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written, in date order.
+
+    Raises
+    ------
+    SnapshotExistsError
+        When a date exists and *overwrite* is False (nothing is written).
+    """
+    from frontline.factions import FactionRegistry
+    from frontline.store import ControlHistory
+    from frontline.theatre import Theatre
+
+    th = theatre if isinstance(theatre, Theatre) else Theatre.load(theatre, data_dir)
+    registry = registry or FactionRegistry.load(th.data_dir)
+    if gazetteer is None:
+        from frontline.gazetteer import Gazetteer
+
+        gazetteer = Gazetteer.load(th.data_dir, th)
+    if observations is None:
+        observations = read_observations(th.observations_path, registry, gazetteer, th)
+    if dates is None:
+        dates = th.snapshot_dates or sorted(set(observations["date"]))
+    days = sorted({parse_date(d) for d in dates})
+    if not days:
+        raise InputError(f"nothing to build for {th.id}: no snapshot_dates in the theatre file and no observations")
+    history = ControlHistory(th.control_dir, th, registry)
+    history.check_writable(days, overwrite=overwrite)
+    snapshots = [
+        build_snapshot(
+            observations, d, th, gazetteer, registry, radius_km,
+            overrides=override_at(th, d, registry) if use_overrides else None,
+            clip_to_country=clip_to_country,
+        )
+        for d in days
+    ]  # fmt: skip
+    return history.add_many(snapshots, overwrite=overwrite, describe=getattr(gazetteer, "describe", None))
