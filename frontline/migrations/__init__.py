@@ -1,0 +1,1 @@
+"""Versioned SQL migrations of the PostGIS store (``NNNN_name.sql``), applied by :func:`frontline.postgis.migrate`."""

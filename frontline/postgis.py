@@ -1,0 +1,712 @@
+"""Control history in a shared PostGIS database, for teams (and QGIS) editing together.
+
+:class:`PostGISHistory` has the interface of :class:`frontline.store.ControlHistory` (``dates``,
+``get``, ``at``, iteration, ``pairs``, ``add``) plus what a shared store needs:
+
+* **revisions** -- every write (from frontline or from a QGIS save) is kept as a numbered
+  revision of its theatre and date; :meth:`PostGISHistory.revisions` lists them and
+  :meth:`PostGISHistory.restore` brings one back (as a new revision).
+* **no lost updates** -- writers of one theatre and date are serialised by a transaction-level
+  advisory lock, and ``add(snapshot, expected_revision=N)`` refuses with
+  :class:`~frontline.errors.ConflictError` when someone else wrote revision N+1 first.
+
+The schema (``frontline/migrations/*.sql``, applied by :func:`migrate` / ``frontline store
+init``) lives in one database schema, ``frontline`` unless the URL says ``?schema=NAME``.
+QGIS edits the table ``control_areas`` directly; triggers record its edits as revisions.
+
+The driver, psycopg 3, is imported only when a store is opened (``pip install
+frontline[postgis]``). Geometries travel as WKB, converted with shapely's vectorised
+functions.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import importlib.resources
+import json
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import numpy as np
+import shapely
+
+from frontline.control import ControlSnapshot, normalise_geometry
+from frontline.dates import parse_date
+from frontline.errors import (
+    ConflictError,
+    InputError,
+    SnapshotExistsError,
+    SnapshotNotFoundError,
+    StoreError,
+)
+
+if TYPE_CHECKING:
+    from frontline.factions import FactionRegistry
+    from frontline.theatre import Theatre
+
+#: Database schema holding the store when the URL does not name one (``?schema=NAME``).
+DEFAULT_SCHEMA = "frontline"
+_URL_PREFIXES = ("postgresql://", "postgres://")
+_MIGRATION = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+
+
+def is_postgis_url(store: str | os.PathLike[str] | None) -> bool:
+    """Whether *store* names a PostGIS store (``postgresql://…`` or ``postgres://…``)."""
+    return isinstance(store, str) and store.lower().startswith(_URL_PREFIXES)
+
+
+def _psycopg() -> Any:
+    try:
+        import psycopg
+    except ImportError:
+        raise StoreError(
+            "the PostGIS store needs the psycopg driver; install it with "
+            "`pip install 'frontline[postgis]'` (or `pip install 'psycopg[binary]'`)"
+        ) from None
+    return psycopg
+
+
+def split_url(url: str) -> tuple[str, str]:
+    """Split a store URL into a libpq connection URL and the store's schema name.
+
+    ``postgresql://user@host/db?schema=team1&sslmode=require`` gives
+    ``("postgresql://user@host/db?sslmode=require", "team1")``.
+
+    Raises
+    ------
+    InputError
+        When the URL is not a PostgreSQL URL or the schema name is not a plain identifier.
+    """
+    if not is_postgis_url(url):
+        raise InputError(f"{url!r} is not a PostGIS store URL; give postgresql://user@host/database")
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    schema = DEFAULT_SCHEMA
+    kept = []
+    for key, value in query:
+        if key == "schema":
+            schema = value
+        else:
+            kept.append((key, value))
+    if not _IDENT.match(schema):
+        raise InputError(f"schema {schema!r} in the store URL must be a plain identifier (letters, digits, _)")
+    return urlunsplit(parts._replace(query=urlencode(kept))), schema
+
+
+def redact(url: str) -> str:
+    """The URL without its password, for messages."""
+    parts = urlsplit(url)
+    if parts.password:
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+        return urlunsplit(parts._replace(netloc=netloc))
+    return url
+
+
+# -- migrations --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Migration:
+    """One versioned SQL file of ``frontline/migrations``."""
+
+    version: int
+    name: str
+    sql: str
+
+
+def migrations() -> list[Migration]:
+    """The schema migrations shipped with frontline, in version order."""
+    out = []
+    for entry in importlib.resources.files("frontline.migrations").iterdir():
+        m = _MIGRATION.match(entry.name)
+        if m:
+            out.append(Migration(int(m.group(1)), m.group(2), entry.read_text(encoding="utf-8")))
+    return sorted(out, key=lambda mig: mig.version)
+
+
+def latest_version() -> int:
+    """The schema version the installed frontline writes."""
+    return migrations()[-1].version
+
+
+def _connect(url: str) -> Any:
+    psycopg = _psycopg()
+    conninfo, _ = split_url(url)
+    try:
+        return psycopg.connect(conninfo, autocommit=True, application_name="frontline")
+    except psycopg.Error as exc:
+        raise StoreError(f"cannot connect to {redact(url)}: {str(exc).strip()}") from None
+
+
+def _postgis_schema(conn: Any) -> str | None:
+    row = conn.execute(
+        "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace "
+        "WHERE e.extname = 'postgis'"
+    ).fetchone()
+    return row[0] if row else None
+
+
+def _set_search_path(conn: Any, schema: str, postgis_schema: str | None) -> None:
+    from psycopg import sql
+
+    names = [schema] + ([postgis_schema] if postgis_schema and postgis_schema != schema else [])
+    conn.execute(sql.SQL("SET search_path TO {}").format(sql.SQL(", ").join(map(sql.Identifier, names))))
+
+
+def _schema_version(conn: Any, schema: str) -> int:
+    row = conn.execute(
+        "SELECT 1 FROM information_schema.tables WHERE table_schema = %s AND table_name = 'schema_version'",
+        (schema,),
+    ).fetchone()
+    if not row:
+        return 0
+    from psycopg import sql
+
+    got = conn.execute(sql.SQL("SELECT max(version) FROM {}.schema_version").format(sql.Identifier(schema))).fetchone()
+    return int(got[0] or 0)
+
+
+def migrate(url: str) -> list[int]:
+    """Create or upgrade the store's schema; return the versions applied (empty when up to date).
+
+    Creates the ``postgis`` extension when it is missing (that needs a database owner or
+    superuser), the store's schema, and a ``schema_version`` table, then applies every
+    migration newer than the recorded version, each in its own transaction.
+
+    Raises
+    ------
+    StoreError
+        When the server cannot be reached, PostGIS cannot be created, a migration fails, or the
+        database was set up by a newer frontline.
+    """
+    psycopg = _psycopg()
+    from psycopg import sql
+
+    _, schema = split_url(url)
+    conn = _connect(url)
+    applied = []
+    try:
+        if _postgis_schema(conn) is None:
+            try:
+                conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+            except psycopg.Error as exc:
+                raise StoreError(
+                    f"{redact(url)}: PostGIS is not installed in this database and could not be created "
+                    f"({str(exc).strip()}); ask its owner to run CREATE EXTENSION postgis"
+                ) from None
+        pg_schema = _postgis_schema(conn)
+        with conn.transaction():
+            conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+            conn.execute(
+                sql.SQL(
+                    "CREATE TABLE IF NOT EXISTS {}.schema_version (version integer PRIMARY KEY, "
+                    "name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())"
+                ).format(sql.Identifier(schema))
+            )
+        current = _schema_version(conn, schema)
+        if current > latest_version():
+            raise StoreError(
+                f"{redact(url)} has schema version {current}, newer than this frontline knows "
+                f"({latest_version()}); upgrade frontline"
+            )
+        _set_search_path(conn, schema, pg_schema)
+        for mig in migrations():
+            if mig.version <= current:
+                continue
+            try:
+                with conn.transaction():
+                    # a concurrent `store init` waits here, then finds the work done
+                    conn.execute("SELECT pg_advisory_xact_lock(hashtext('frontline-migrate:' || %s))", (schema,))
+                    if _schema_version(conn, schema) >= mig.version:
+                        continue
+                    conn.execute(mig.sql)
+                    conn.execute(
+                        "INSERT INTO schema_version (version, name) VALUES (%s, %s)", (mig.version, mig.name)
+                    )
+            except psycopg.Error as exc:
+                raise StoreError(
+                    f"{redact(url)}: migration {mig.version:04d}_{mig.name}.sql failed: {str(exc).strip()}"
+                ) from None
+            applied.append(mig.version)
+    finally:
+        conn.close()
+    return applied
+
+
+# -- the history -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Revision:
+    """One stored revision of a theatre's snapshot on one date."""
+
+    theatre: str
+    date: _dt.date
+    revision: int
+    author: str
+    created_at: _dt.datetime
+    message: str
+    n_areas: int
+    is_current: bool
+
+
+class PostGISHistory:
+    """The dated control snapshots of one theatre in a PostGIS store.
+
+    Parameters
+    ----------
+    url : str
+        ``postgresql://user[:password]@host[:port]/database[?schema=NAME&sslmode=…]``. Any libpq
+        parameter works (``host=/path`` for a unix socket); ``schema`` names the database schema
+        of the store (default ``frontline``).
+    theatre : Theatre or str
+        The theatre (a :class:`~frontline.theatre.Theatre` validates extents; a bare id does not).
+    registry : FactionRegistry, optional
+        Validates factions on read and write.
+    validate : bool, default True
+        Validate every snapshot read and written, as the file store does.
+    author : str, optional
+        Recorded with each revision; default ``$FRONTLINE_AUTHOR``, else the database user.
+
+    Examples
+    --------
+    >>> h = PostGISHistory.load("postgresql://analyst@db/frontline", "syria-iraq-2017")  # doctest: +SKIP
+    >>> rev = h.revision_of("2017-06-15")                                    # doctest: +SKIP
+    >>> h.add(edited, expected_revision=rev)     # ConflictError if someone wrote first  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        url: str,
+        theatre: Theatre | str,
+        registry: FactionRegistry | None = None,
+        validate: bool = True,
+        author: str | None = None,
+    ) -> None:
+        self.url = url
+        self._conninfo, self.schema = split_url(url)
+        if isinstance(theatre, str):
+            self.theatre, self._theatre_id = None, theatre
+        else:
+            self.theatre, self._theatre_id = theatre, theatre.id
+        self.registry = registry
+        self.validate = validate
+        self.author = author or os.environ.get("FRONTLINE_AUTHOR") or None
+        self._conn: Any = None
+
+    @classmethod
+    def load(
+        cls,
+        url: str,
+        theatre_id: str | None = None,
+        data_dir: str | os.PathLike[str] | None = None,
+        validate: bool = True,
+        author: str | None = None,
+    ) -> PostGISHistory:
+        """The history of a theatre (defined in a data directory) in a PostGIS store."""
+        from frontline.factions import FactionRegistry
+        from frontline.theatre import Theatre
+
+        theatre = Theatre.load(theatre_id, data_dir)
+        return cls(url, theatre, FactionRegistry.load(theatre.data_dir), validate, author)
+
+    @property
+    def theatre_id(self) -> str:
+        """Id of the theatre."""
+        return self._theatre_id
+
+    # -- connection ------------------------------------------------------------------------
+    @property
+    def conn(self) -> Any:
+        """The open psycopg connection (opened, and the schema checked, on first use)."""
+        if self._conn is None or self._conn.closed:
+            conn = _connect(self.url)
+            version = _schema_version(conn, self.schema)
+            if version == 0:
+                conn.close()
+                raise StoreError(
+                    f"{redact(self.url)} holds no frontline store in schema {self.schema!r}; "
+                    f"create it with `frontline store init --store URL`"
+                )
+            if version < latest_version():
+                conn.close()
+                raise StoreError(
+                    f"{redact(self.url)} has schema version {version}; this frontline needs "
+                    f"{latest_version()}: run `frontline store init --store URL` to upgrade it"
+                )
+            _set_search_path(conn, self.schema, _postgis_schema(conn))
+            self._conn = conn
+        return self._conn
+
+    def close(self) -> None:
+        """Close the database connection (reopened on next use)."""
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def __enter__(self) -> PostGISHistory:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _query(self, query: str, params: tuple = ()) -> list[tuple]:
+        psycopg = _psycopg()
+        try:
+            return self.conn.execute(query, params).fetchall()
+        except psycopg.Error as exc:
+            raise StoreError(f"{redact(self.url)}: {str(exc).strip()}") from None
+
+    # -- listing ---------------------------------------------------------------------------
+    def dates(self) -> list[_dt.date]:
+        """Dates with a current snapshot (at least one area), ascending."""
+        rows = self._query(
+            "SELECT date FROM snapshots WHERE theatre = %s AND n_areas > 0 ORDER BY date", (self.theatre_id,)
+        )
+        return [r[0] for r in rows]
+
+    def __len__(self) -> int:
+        return len(self.dates())
+
+    def __contains__(self, date: object) -> bool:
+        try:
+            day = parse_date(date)  # type: ignore[arg-type]
+        except Exception:  # noqa: BLE001
+            return False
+        return bool(
+            self._query(
+                "SELECT 1 FROM snapshots WHERE theatre = %s AND date = %s AND n_areas > 0", (self.theatre_id, day)
+            )
+        )
+
+    def path_for(self, date: _dt.date | str) -> str:
+        """Where the snapshot for *date* lives (a label: URL, table, theatre and date)."""
+        return f"{redact(self.url)}#{self.schema}.control_areas?theatre={self.theatre_id}&date={parse_date(date)}"
+
+    def revision_of(self, date: _dt.date | str) -> int:
+        """Current revision number of the snapshot of *date*; 0 when it was never written."""
+        rows = self._query(
+            "SELECT revision FROM snapshots WHERE theatre = %s AND date = %s", (self.theatre_id, parse_date(date))
+        )
+        return int(rows[0][0]) if rows else 0
+
+    def revisions(self, date: _dt.date | str) -> list[Revision]:
+        """Every revision of the snapshot of *date*, oldest first (empty when never written)."""
+        day = parse_date(date)
+        rows = self._query(
+            "SELECT r.revision, r.author, r.created_at, r.message, r.n_areas, r.revision = s.revision "
+            "FROM revisions r JOIN snapshots s USING (theatre, date) "
+            "WHERE r.theatre = %s AND r.date = %s ORDER BY r.revision",
+            (self.theatre_id, day),
+        )
+        return [Revision(self.theatre_id, day, int(r[0]), r[1], r[2], r[3], int(r[4]), bool(r[5])) for r in rows]
+
+    # -- reading ---------------------------------------------------------------------------
+    def get(self, date: _dt.date | str, revision: int | None = None) -> ControlSnapshot:
+        """The snapshot of exactly *date* (its current revision, or the *revision* asked for).
+
+        Raises
+        ------
+        SnapshotNotFoundError
+            When there is none; the message lists the nearest dates (or revisions).
+        """
+        day = parse_date(date)
+        if revision is None:
+            if day not in self:
+                raise SnapshotNotFoundError(f"no snapshot on {day}; {self._dates_hint(day)}")
+            rows = self._query(
+                "SELECT faction, sources, confidence, note, ST_AsBinary(geom) FROM control_areas "
+                "WHERE theatre = %s AND date = %s ORDER BY faction",
+                (self.theatre_id, day),
+            )
+        else:
+            known = [r.revision for r in self.revisions(day)]
+            if revision not in known:
+                raise SnapshotNotFoundError(
+                    f"no revision {revision} of {self.theatre_id} {day}; "
+                    + (f"revisions are 1 to {max(known)}" if known else "that date was never written")
+                )
+            rows = self._query(
+                "SELECT faction, sources, confidence, note, ST_AsBinary(geom) FROM area_revisions "
+                "WHERE theatre = %s AND date = %s AND revision = %s ORDER BY faction",
+                (self.theatre_id, day, revision),
+            )
+        snap = ControlSnapshot(day, _areas(rows), self.theatre_id)
+        if self.validate and revision is None:
+            snap = snap.validate(self.registry, self.theatre)
+        return snap
+
+    def at(self, date: _dt.date | str) -> ControlSnapshot:
+        """The situation as of *date*: the latest snapshot on or before it (keeping its own date)."""
+        day = parse_date(date)
+        rows = self._query(
+            "SELECT max(date) FROM snapshots WHERE theatre = %s AND date <= %s AND n_areas > 0",
+            (self.theatre_id, day),
+        )
+        if not rows or rows[0][0] is None:
+            raise SnapshotNotFoundError(f"no snapshot on or before {day}; {self._dates_hint(day)}")
+        return self.get(rows[0][0])
+
+    def __iter__(self) -> Iterator[ControlSnapshot]:
+        """Snapshots in date order, read one at a time (streams long histories)."""
+        for day in self.dates():
+            yield self.get(day)
+
+    def pairs(self) -> Iterator[tuple[ControlSnapshot, ControlSnapshot]]:
+        """Consecutive pairs of snapshots, each snapshot read once."""
+        prev = None
+        for snap in self:
+            if prev is not None:
+                yield prev, snap
+            prev = snap
+
+    def _dates_hint(self, day: _dt.date) -> str:
+        dates = self.dates()
+        if not dates:
+            return f"the history of {self.theatre_id} in {redact(self.url)} is empty (push or add snapshots first)"
+        near = sorted(dates, key=lambda d: abs((d - day).days))[:3]
+        return f"the history has {len(dates)} dates from {dates[0]} to {dates[-1]}; nearest: " + ", ".join(
+            d.isoformat() for d in sorted(near)
+        )
+
+    # -- writing ---------------------------------------------------------------------------
+    def add(
+        self,
+        snapshot: ControlSnapshot,
+        overwrite: bool = False,
+        repair: bool = False,
+        expected_revision: int | None = None,
+        message: str = "",
+    ) -> int:
+        """Validate and store a snapshot as a new revision; return its revision number.
+
+        Parameters
+        ----------
+        snapshot : ControlSnapshot
+        overwrite : bool, default False
+            Replace the current snapshot of that date (the old one stays as a revision).
+        repair : bool, default False
+            Repair invalid geometries instead of raising.
+        expected_revision : int, optional
+            The revision the caller's edit is based on (0: the date must not exist yet). When
+            given, the write happens only if that is still the current revision -- the
+            optimistic check that prevents lost updates; it implies *overwrite*.
+        message : str
+            Recorded with the revision.
+
+        Raises
+        ------
+        ConflictError
+            When *expected_revision* is no longer current (another writer came first), or a
+            concurrent writer deadlocked with this one; nothing was written.
+        SnapshotExistsError
+            When the date exists and neither *overwrite* nor *expected_revision* is given.
+        """
+        if self.validate:
+            snapshot = snapshot.validate(self.registry, self.theatre, repair=repair)
+        day = snapshot.date
+        areas = snapshot.areas.sort_values("faction")
+        geoms = np.array([normalise_geometry(g) for g in areas.geometry.values], dtype=object)
+        keep = ~shapely.is_empty(geoms) if len(geoms) else np.zeros(0, dtype=bool)
+        factions = [str(f) for f in areas["faction"].values[keep]]
+        sources = [json.dumps(sorted(str(s) for s in _as_list(v))) for v in areas["sources"].values[keep]]
+        confidence = [float(c) for c in areas["confidence"].values[keep]]
+        notes = [str(n or "") for n in areas["note"].values[keep]]
+        wkb = list(shapely.to_wkb(geoms[keep])) if keep.any() else []
+
+        def write(cur: Any, current: int) -> None:
+            exists = current > 0 and self._live(cur, day)
+            if expected_revision is not None:
+                if current != expected_revision:
+                    raise ConflictError(self._conflict_message(cur, day, expected_revision, current))
+            elif exists and not overwrite:
+                raise SnapshotExistsError(
+                    f"a snapshot for {day} exists in {self.path_for(day)} (revision {current}); pass "
+                    "overwrite=True (--overwrite) or expected_revision to replace it — the old one stays "
+                    "as a revision"
+                )
+            cur.execute(
+                "INSERT INTO theatres (id, name, extent) VALUES (%s, %s, ST_MakeEnvelope(%s, %s, %s, %s, 4326)) "
+                "ON CONFLICT (id) DO NOTHING",
+                (self.theatre_id, self.theatre.name if self.theatre else self.theatre_id,
+                 *(self.theatre.extent if self.theatre else (-180, -90, 180, 90))),
+            )
+            cur.execute("DELETE FROM control_areas WHERE theatre = %s AND date = %s", (self.theatre_id, day))
+            cur.execute(
+                "INSERT INTO control_areas (theatre, date, faction, sources, confidence, note, geom) "
+                "SELECT %s, %s, u.f, ARRAY(SELECT jsonb_array_elements_text(u.s::jsonb)), u.c, u.n, "
+                "ST_GeomFromWKB(u.g, 4326) "
+                "FROM unnest(%s::text[], %s::text[], %s::float8[], %s::text[], %s::bytea[]) AS u(f, s, c, n, g)",
+                (self.theatre_id, day, factions, sources, confidence, notes, wkb),
+            )
+
+        return self._write(day, write, message)
+
+    def restore(
+        self, date: _dt.date | str, revision: int, expected_revision: int | None = None, message: str = ""
+    ) -> int:
+        """Make an old revision of *date* current again, as a new revision; return its number.
+
+        Raises
+        ------
+        SnapshotNotFoundError
+            When that revision does not exist.
+        ConflictError
+            When *expected_revision* is given and no longer current.
+        """
+        day = parse_date(date)
+        if revision not in [r.revision for r in self.revisions(day)]:
+            self.get(day, revision)  # raises with the list of revisions
+
+        def write(cur: Any, current: int) -> None:
+            if expected_revision is not None and current != expected_revision:
+                raise ConflictError(self._conflict_message(cur, day, expected_revision, current))
+            cur.execute("DELETE FROM control_areas WHERE theatre = %s AND date = %s", (self.theatre_id, day))
+            cur.execute(
+                "INSERT INTO control_areas (theatre, date, faction, sources, confidence, note, geom) "
+                "SELECT theatre, date, faction, sources, confidence, note, geom FROM area_revisions "
+                "WHERE theatre = %s AND date = %s AND revision = %s",
+                (self.theatre_id, day, revision),
+            )
+
+        return self._write(day, write, message or f"restore revision {revision}")
+
+    def _live(self, cur: Any, day: _dt.date) -> bool:
+        cur.execute("SELECT n_areas > 0 FROM snapshots WHERE theatre = %s AND date = %s", (self.theatre_id, day))
+        row = cur.fetchone()
+        return bool(row and row[0])
+
+    def _conflict_message(self, cur: Any, day: _dt.date, expected: int, current: int) -> str:
+        cur.execute(
+            "SELECT author, created_at FROM revisions WHERE theatre = %s AND date = %s AND revision = %s",
+            (self.theatre_id, day, current),
+        )
+        row = cur.fetchone()
+        by = f" by {row[0]} at {row[1]:%Y-%m-%d %H:%M:%S %Z}".rstrip() if row else ""
+        return (
+            f"{self.theatre_id} {day}: your edit is based on revision {expected}, but revision {current} "
+            f"was written{by} in the meantime; nothing was overwritten. Reload the snapshot, merge your "
+            f"changes and write again with expected_revision={current}"
+        )
+
+    def _write(self, day: _dt.date, body: Any, message: str) -> int:
+        """Run *body(cursor, current_revision)* in a transaction holding the date's lock."""
+        psycopg = _psycopg()
+        conn = self.conn
+        try:
+            with conn.transaction(), conn.cursor() as cur:
+                cur.execute("SELECT set_config('frontline.author', %s, true)", (self.author or "",))
+                cur.execute("SELECT set_config('frontline.message', %s, true)", (message or "",))
+                cur.execute("SELECT frontline_lock(%s, %s)", (self.theatre_id, day))
+                cur.execute(
+                    "SELECT revision FROM snapshots WHERE theatre = %s AND date = %s FOR UPDATE",
+                    (self.theatre_id, day),
+                )
+                row = cur.fetchone()
+                body(cur, int(row[0]) if row else 0)
+                cur.execute("SELECT revision FROM snapshots WHERE theatre = %s AND date = %s", (self.theatre_id, day))
+                row = cur.fetchone()
+                return int(row[0]) if row else 0
+        except (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure) as exc:
+            raise ConflictError(
+                f"{self.theatre_id} {day}: a concurrent writer (another frontline or a QGIS save) collided with "
+                f"this one ({str(exc).strip().splitlines()[0]}); nothing was written — reload and try again"
+            ) from None
+        except psycopg.Error as exc:
+            raise StoreError(f"{redact(self.url)}: writing {self.theatre_id} {day} failed: {str(exc).strip()}") from None
+
+    # -- database-side analysis --------------------------------------------------------------
+    def diff_km2(self, date_a: _dt.date | str, date_b: _dt.date | str) -> dict[str, tuple[float, float]]:
+        """Area each faction gained and lost between two snapshots, computed in the database.
+
+        Returns
+        -------
+        dict
+            ``{faction: (gained_km2, lost_km2)}`` (geodesic areas, ST_Difference on the server).
+        """
+        a, b = parse_date(date_a), parse_date(date_b)
+        rows = self._query(
+            "WITH a AS (SELECT faction, geom FROM control_areas WHERE theatre = %s AND date = %s), "
+            "b AS (SELECT faction, geom FROM control_areas WHERE theatre = %s AND date = %s) "
+            "SELECT coalesce(a.faction, b.faction), "
+            "coalesce(ST_Area(CASE WHEN a.geom IS NULL THEN b.geom ELSE ST_Difference(b.geom, a.geom) END::geography), 0) / 1e6, "
+            "coalesce(ST_Area(CASE WHEN b.geom IS NULL THEN a.geom ELSE ST_Difference(a.geom, b.geom) END::geography), 0) / 1e6 "
+            "FROM a FULL JOIN b ON a.faction = b.faction ORDER BY 1",
+            (self.theatre_id, a, self.theatre_id, b),
+        )
+        return {r[0]: (float(r[1]), float(r[2])) for r in rows}
+
+    def __repr__(self) -> str:
+        return f"PostGISHistory({redact(self.url)!r}, theatre={self.theatre_id!r})"
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None or (isinstance(value, float) and value != value):
+        return []
+    if isinstance(value, str):
+        return [value] if value else []
+    return [str(v) for v in value]
+
+
+def _areas(rows: list[tuple]) -> Any:
+    """A snapshot's areas GeoDataFrame from (faction, sources, confidence, note, wkb) rows."""
+    import geopandas as gpd
+
+    geoms = shapely.from_wkb(np.array([bytes(r[4]) for r in rows], dtype=object)) if rows else []
+    return gpd.GeoDataFrame(
+        {
+            "faction": [r[0] for r in rows],
+            "sources": [list(r[1] or []) for r in rows],
+            "confidence": [float(r[2]) for r in rows],
+            "note": [r[3] or "" for r in rows],
+        },
+        geometry=gpd.GeoSeries(geoms, crs="EPSG:4326"),
+        crs="EPSG:4326",
+    )
+
+
+def store_status(url: str) -> dict[str, Any]:
+    """Summary of a PostGIS store: schema version and, per theatre, dates and revisions.
+
+    Returns
+    -------
+    dict
+        ``{"url", "schema", "schema_version", "latest_version", "theatres": [{"theatre",
+        "dates", "first", "last", "revisions", "last_author", "last_change"}]}``.
+    """
+    _, schema = split_url(url)
+    conn = _connect(url)
+    try:
+        version = _schema_version(conn, schema)
+        out: dict[str, Any] = {
+            "url": redact(url),
+            "schema": schema,
+            "schema_version": version,
+            "latest_version": latest_version(),
+            "theatres": [],
+        }
+        if version:
+            _set_search_path(conn, schema, _postgis_schema(conn))
+            rows = conn.execute(
+                "SELECT s.theatre, count(*) FILTER (WHERE s.n_areas > 0), min(s.date) FILTER (WHERE s.n_areas > 0), "
+                "max(s.date) FILTER (WHERE s.n_areas > 0), "
+                "(SELECT count(*) FROM revisions r WHERE r.theatre = s.theatre), max(s.updated_at), "
+                "(SELECT author FROM snapshots x WHERE x.theatre = s.theatre ORDER BY updated_at DESC LIMIT 1) "
+                "FROM snapshots s GROUP BY s.theatre ORDER BY s.theatre"
+            ).fetchall()
+            out["theatres"] = [
+                {
+                    "theatre": r[0],
+                    "dates": int(r[1]),
+                    "first": r[2],
+                    "last": r[3],
+                    "revisions": int(r[4]),
+                    "last_change": r[5],
+                    "last_author": r[6],
+                }
+                for r in rows
+            ]
+        return out
+    finally:
+        conn.close()
