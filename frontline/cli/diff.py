@@ -1,0 +1,245 @@
+"""``frontline diff``, ``frontline timeline`` and ``frontline frontlines``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from frontline.cli.options import (
+    data_opt,
+    date_opt,
+    handle_errors,
+    overwrite_opt,
+    parse_date_value,
+    theatre_opt,
+)
+
+_TABLES = ("changes", "summary", "places", "frontlines", "linkups")
+
+
+def out_opt(f):
+    """``--out PATH``: write to a file (atomically) instead of standard output."""
+    return click.option(
+        "--out",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="Write to this file instead of standard output (refuses to replace it without --overwrite).",
+    )(f)
+
+
+def _check_out(path: Path | None, overwrite: bool) -> None:
+    if path is not None and path.exists() and not overwrite:
+        from frontline.errors import OutputExistsError
+
+        raise OutputExistsError(f"{path} exists; pass --overwrite to replace it")
+
+
+def _emit(text: str, out: Path | None, overwrite: bool) -> None:
+    if out is None:
+        click.echo(text, nl=not text.endswith("\n"))
+        return
+    from frontline.store import atomic_write_text
+
+    atomic_write_text(out, text, overwrite=overwrite)
+    click.echo(f"wrote {out}", err=True)
+
+
+def _gazetteer(data_dir: Path | None, theatre_id: str | None, use: bool) -> Any:
+    if not use:
+        return None
+    from frontline.gazetteer import Gazetteer
+
+    return Gazetteer.load(data_dir, theatre_id)
+
+
+def _csv(df) -> str:
+    import shapely
+
+    if "geometry" in df.columns:
+        geoms = df.geometry.values
+        df = df.drop(columns="geometry").copy()
+        if len(geoms) and all(g is not None and g.geom_type.endswith("Polygon") or g.geom_type == "Point" for g in geoms):
+            pts = shapely.point_on_surface(geoms)
+            df["lon"] = shapely.get_x(pts).round(5)
+            df["lat"] = shapely.get_y(pts).round(5)
+    return df.to_csv(index=False, float_format="%.3f", lineterminator="\n")
+
+
+@click.command("diff")
+@click.argument("date_a", metavar="A", callback=parse_date_value)
+@click.argument("date_b", metavar="B", callback=parse_date_value)
+@theatre_opt
+@data_opt
+@click.option(
+    "--format", "fmt", type=click.Choice(["md", "csv", "json", "geojson"]), default="md", show_default=True,
+    help="md: a situation report; csv: one table (--table); json: everything; geojson: changes, fronts, link-ups.",
+)  # fmt: skip
+@click.option("--table", type=click.Choice(_TABLES), default="changes", show_default=True, help="Table written by --format csv.")
+@click.option("--min-area", type=click.FloatRange(min=0), default=0.0, show_default=True, help="Drop changed pieces smaller than this (km²).")
+@click.option("--tolerance", type=click.FloatRange(min=0), default=0.5, show_default=True, help="Front-line/contact tolerance (km).")
+@click.option("--no-gazetteer", is_flag=True, help="Give locations as coordinates (skip place names and places changed).")
+@out_opt
+@overwrite_opt
+@handle_errors
+def diff(
+    date_a, date_b, theatre_id, data_dir, fmt, table, min_area, tolerance, no_gazetteer, out, overwrite
+) -> None:
+    """What changed between dates A and B (YYYY-MM-DD, each taken as of that date).
+
+    \b
+    Examples:
+      frontline diff 2017-05-29 2017-06-09
+      frontline diff 2017-05-29 2017-06-09 --format geojson --out june.geojson
+      frontline diff 2017-10-17 2017-11-19 --format csv --table summary
+    """
+    from frontline.diff import diff_dates
+    from frontline.store import ControlHistory
+
+    _check_out(out, overwrite)
+    history = ControlHistory.load(theatre_id, data_dir)
+    gaz = _gazetteer(data_dir, history.theatre_id, not no_gazetteer)
+    cs = diff_dates(history, date_a, date_b, gazetteer=gaz, min_area_km2=min_area, tolerance_km=tolerance)
+    if fmt == "md":
+        text = cs.to_markdown()
+    elif fmt == "json":
+        text = cs.to_json()
+    elif fmt == "geojson":
+        text = cs.to_geojson()
+    else:
+        frames = {
+            "changes": cs.changes,
+            "summary": cs.summary,
+            "places": cs.places_changed,
+            "frontlines": _both_fronts(cs),
+            "linkups": cs.link_ups,
+        }
+        text = _csv(frames[table])
+    _emit(text, out, overwrite)
+
+
+def _both_fronts(cs):
+    import pandas as pd
+
+    a = cs.front_lines_a.assign(date=(cs.snapshot_a or cs.date_a).isoformat())
+    b = cs.front_lines_b.assign(date=(cs.snapshot_b or cs.date_b).isoformat())
+    both = pd.concat([a, b], ignore_index=True)
+    return both.drop(columns="geometry")[["date", "faction_a", "faction_b", "length_km"]]
+
+
+@click.command("timeline")
+@theatre_opt
+@data_opt
+@click.option("--format", "fmt", type=click.Choice(["csv", "json", "md"]), default="csv", show_default=True)
+@click.option("--plot", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Also draw area per faction over time to this PNG/SVG.")
+@click.option("--no-gazetteer", is_flag=True, help="Do not count places changing hands (faster).")
+@out_opt
+@overwrite_opt
+@handle_errors
+def timeline(theatre_id, data_dir, fmt, plot, no_gazetteer, out, overwrite) -> None:
+    """Area held, gained and lost per faction at every date of the history.
+
+    \b
+    Examples:
+      frontline timeline --format md
+      frontline timeline --out timeline.csv --plot timeline.png
+    """
+    import json
+
+    from frontline.store import ControlHistory
+    from frontline.timeline import timeline as make_timeline
+    from frontline.timeline import timeline_markdown
+
+    _check_out(out, overwrite)
+    _check_out(plot, overwrite)
+    history = ControlHistory.load(theatre_id, data_dir)
+    gaz = _gazetteer(data_dir, history.theatre_id, not no_gazetteer)
+    df = make_timeline(history, gaz)
+    if fmt == "csv":
+        text = df.to_csv(index=False, float_format="%.3f", lineterminator="\n")
+    elif fmt == "md":
+        text = timeline_markdown(df, history.registry)
+    else:
+        recs = df.assign(date=df["date"].map(lambda d: d.isoformat())).to_dict(orient="records")
+        for r in recs:
+            for k, v in r.items():
+                if isinstance(v, float):
+                    r[k] = None if v != v else round(v, 3)
+        text = json.dumps(recs, indent=2, ensure_ascii=False) + "\n"
+    if plot is not None:
+        _plot(df, history.registry, plot, overwrite)
+    _emit(text, out, overwrite)
+
+
+def _plot(df, registry, path: Path, overwrite: bool) -> None:
+    import io
+    import os
+    import tempfile
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from frontline.timeline import plot_timeline
+
+    ax = plot_timeline(df, registry=registry)
+    fmt = path.suffix.lstrip(".").lower() or "png"
+    buf = io.BytesIO()
+    ax.figure.savefig(buf, format=fmt, dpi=150, bbox_inches="tight", metadata={"Software": None} if fmt == "png" else None)
+    plt.close(ax.figure)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(buf.getvalue())
+    os.replace(tmp, path)
+    click.echo(f"wrote {path}", err=True)
+
+
+@click.command("frontlines")
+@date_opt("--date", "date", required=True, help="Date (YYYY-MM-DD); the map in force on that date is used.")
+@theatre_opt
+@data_opt
+@click.option("--format", "fmt", type=click.Choice(["geojson", "csv", "json"]), default="geojson", show_default=True)
+@click.option("--tolerance", type=click.FloatRange(min=0), default=0.5, show_default=True, help="Areas closer than this (km) face each other.")
+@click.option("--min-length", type=click.FloatRange(min=0), default=1.0, show_default=True, help="Drop front pieces shorter than this (km).")
+@out_opt
+@overwrite_opt
+@handle_errors
+def frontlines(date, theatre_id, data_dir, fmt, tolerance, min_length, out, overwrite) -> None:
+    """Front lines between hostile factions on a date, with their lengths.
+
+    \b
+    Examples:
+      frontline frontlines --date 2017-06-09 > fronts.geojson
+      frontline frontlines --date 2017-11-19 --format csv
+    """
+    import json
+
+    from frontline.control import geometry_json
+    from frontline.store import ControlHistory
+    from frontline.topology import front_lines
+
+    _check_out(out, overwrite)
+    history = ControlHistory.load(theatre_id, data_dir)
+    snap = history.at(date)
+    fl = front_lines(snap, history.registry, tolerance_km=tolerance, min_length_km=min_length, theatre=history.theatre)
+    rows = [
+        {"faction_a": r.faction_a, "faction_b": r.faction_b, "length_km": round(float(r.length_km), 3)}
+        for r in fl.itertuples(index=False)
+    ]
+    if fmt == "csv":
+        text = _csv(fl.drop(columns="geometry"))
+    elif fmt == "json":
+        text = json.dumps({"date": date.isoformat(), "snapshot": snap.date.isoformat(), "front_lines": rows}, indent=2, ensure_ascii=False) + "\n"
+    else:
+        feats = [
+            '{"type": "Feature", "properties": '
+            + json.dumps({**r, "date": snap.date.isoformat(), "layer": "front_lines"}, sort_keys=True, ensure_ascii=False)
+            + ', "geometry": ' + geometry_json(g) + "}"
+            for r, g in zip(rows, fl.geometry.values, strict=True)
+        ]  # fmt: skip
+        head = json.dumps({"type": "FeatureCollection", "date": snap.date.isoformat()})[:-1]
+        text = head + ', "features": [\n' + ",\n".join(feats) + "\n]}\n"
+    _emit(text, out, overwrite)

@@ -1,0 +1,178 @@
+"""Timelines: area, gains and losses per faction across a whole control history.
+
+The history is streamed: each snapshot is read once, overlaid with the one before it
+(:func:`frontline.diff.overlay`) and dropped, so memory stays flat however long the history
+is and the time grows linearly with the number of snapshots. A faction's area on one date is
+reused as its "before" area for the next step, and factions whose area did not change are not
+overlaid at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from frontline.factions import UNKNOWN
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.axes import Axes
+
+    from frontline.control import ControlSnapshot
+    from frontline.factions import FactionRegistry
+    from frontline.gazetteer import Gazetteer
+    from frontline.store import ControlHistory
+
+TIMELINE_COLUMNS = [
+    "date", "faction", "area_km2", "gained_km2", "lost_km2", "net_km2",
+    "places_changed", "places_gained", "places_lost",
+]  # fmt: skip
+
+
+def timeline(
+    history: ControlHistory | Iterable[ControlSnapshot],
+    gazetteer: Gazetteer | None = None,
+    progress: Any = None,
+) -> pd.DataFrame:
+    """Area held, gained and lost per faction at every date of a history.
+
+    Parameters
+    ----------
+    history : ControlHistory or iterable of ControlSnapshot
+        Snapshots in date order (a history streams them from disk).
+    gazetteer : Gazetteer, optional
+        Count the places each faction took or lost at each step.
+    progress : callable, optional
+        Called with each later snapshot's date as the timeline advances.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per date and faction held on that date (plus ``unknown`` when ground went
+        to or came from nobody): ``date`` (datetime.date), ``faction``, ``area_km2`` (held on
+        that date; NaN for unknown), ``gained_km2``, ``lost_km2``, ``net_km2`` (since the
+        previous snapshot; 0 on the first date), ``places_changed`` (= places_gained +
+        places_lost), ``places_gained``, ``places_lost``.
+    """
+    import pandas as pd
+
+    from frontline.diff import _geoms, balance, overlay
+
+    rows: list[tuple] = []
+    prev_area: dict[str, float] | None = None
+    prev_geoms: dict[str, Any] | None = None
+    places_xy = _place_points(gazetteer, history) if gazetteer is not None else None
+    prev_places: np.ndarray | None = None
+    for snap in history:  # a ControlHistory streams: one file read per step
+        gb = _geoms(snap)
+        pb = np.asarray(snap.faction_at(*places_xy), dtype=object) if places_xy is not None else None
+        if prev_geoms is None:
+            area = snap.area_km2()
+            prev_area = {str(f): float(v) for f, v in area.items()}
+            for f in sorted(gb):
+                rows.append((snap.date, f, prev_area[f], 0.0, 0.0, 0.0, 0, 0, 0))
+        else:
+            ov = overlay(prev_geoms, gb, area_a=prev_area)
+            summary = balance(ov)
+            gained_p: dict[str, int] = {}
+            lost_p: dict[str, int] = {}
+            if pb is not None and prev_places is not None:
+                moved = prev_places != pb
+                for f, t in zip(prev_places[moved], pb[moved], strict=True):
+                    lost_p[f] = lost_p.get(f, 0) + 1
+                    gained_p[t] = gained_p.get(t, 0) + 1
+            for r in summary.itertuples(index=False):
+                if r.faction not in gb and r.lost_km2 == 0 and r.gained_km2 == 0:
+                    continue
+                g, lo = gained_p.get(r.faction, 0), lost_p.get(r.faction, 0)
+                area = float(r.area_b_km2) if r.faction in gb else (np.nan if r.faction == UNKNOWN else 0.0)
+                rows.append((snap.date, r.faction, area, r.gained_km2, r.lost_km2, r.net_km2, g + lo, g, lo))
+            prev_area = dict(zip(ov.factions, ov.area_b.tolist(), strict=True))
+            if progress is not None:
+                progress(snap.date)
+        prev_geoms, prev_places = gb, pb
+    df = pd.DataFrame(rows, columns=TIMELINE_COLUMNS)
+    for c in ("places_changed", "places_gained", "places_lost"):
+        df[c] = df[c].astype("int64")
+    return df
+
+
+def _place_points(gazetteer: Gazetteer, history: Any) -> tuple[np.ndarray, np.ndarray]:
+    import shapely
+
+    places = gazetteer.to_geodataframe()
+    xs, ys = shapely.get_x(places.geometry.values), shapely.get_y(places.geometry.values)
+    theatre = getattr(history, "theatre", None)
+    if theatre is not None:
+        minx, miny, maxx, maxy = theatre.extent
+        keep = (xs >= minx) & (xs <= maxx) & (ys >= miny) & (ys <= maxy)
+        xs, ys = xs[keep], ys[keep]
+    return xs, ys
+
+
+def timeline_markdown(df: pd.DataFrame, registry: FactionRegistry | None = None) -> str:
+    """The timeline as a Markdown table: one row per date, one column of km² per faction."""
+    if not len(df):
+        return "_The history is empty._\n"
+    held = df[df["faction"] != UNKNOWN].pivot_table(index="date", columns="faction", values="area_km2", aggfunc="sum")
+    changed = df.groupby("date")["gained_km2"].sum()
+    names = {f: (registry.get(f).name if registry is not None and f in registry else f) for f in held.columns}
+    head = "| Date | " + " | ".join(names[f] + " (km²)" for f in held.columns) + " | Changed hands (km²) |"
+    out = [head, "|---|" + "---:|" * (len(held.columns) + 1)]
+    for day, row in held.iterrows():
+        cells = [f"{v:,.0f}" if v == v else "–" for v in row.values]
+        out.append(f"| {day} | " + " | ".join(cells) + f" | {changed.get(day, 0.0):,.0f} |")
+    return "\n".join(out) + "\n"
+
+
+def plot_timeline(
+    df: pd.DataFrame,
+    ax: Axes | None = None,
+    registry: FactionRegistry | None = None,
+    factions: Iterable[str] | None = None,
+) -> Axes:
+    """Plot area held per faction over time (one line per faction, in registry colours).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        A :func:`timeline` table.
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure otherwise.
+    registry : FactionRegistry, optional
+        Colours and display names.
+    factions : iterable of str, optional
+        Only these factions.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(10, 5))
+    data = df[df["faction"] != UNKNOWN]
+    if factions is not None:
+        data = data[data["faction"].isin(list(factions))]
+    held = data.pivot_table(index="date", columns="faction", values="area_km2", aggfunc="sum")
+    held.index = pd.to_datetime(held.index)
+    order = list(held.columns)
+    if registry is not None:
+        rank = {f: i for i, f in enumerate(registry.ids)}
+        order.sort(key=lambda f: (rank.get(f, len(rank)), f))
+    for f in order:
+        colour = registry.colour(f) if registry is not None and f in registry else None
+        label = registry.get(f).name if registry is not None and f in registry else f
+        ax.plot(held.index, held[f].values, label=label, color=colour, lw=2, drawstyle="steps-post")
+    ax.set_ylabel("Area held (km²)")
+    ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.grid(True, alpha=0.3)
+    if order:
+        ax.legend(loc="best", fontsize="small")
+    ax.set_title("Area held per faction")
+    ax.figure.autofmt_xdate()
+    return ax
