@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from frontline.dates import parse_date
-from frontline.factions import FactionRegistry
+from frontline.factions import UNKNOWN, FactionRegistry
 
 DATA = Path(__file__).resolve().parent.parent / "geodata"
 THEATRE_ID = "syria-iraq-2017"
@@ -93,7 +93,7 @@ def test_observation_rows_are_well_formed(rows: list[dict[str, str]], registry: 
         assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", r["date"]), where
         assert start <= day <= end, where
         assert r["place"].strip() == r["place"] and r["place"], where
-        assert r["faction"] in registry.ids, where
+        assert r["faction"] in registry.ids or r["faction"] == UNKNOWN, where
         assert r["source"].strip(), where
         assert 0.0 <= float(r["confidence"]) <= 1.0, where
 
