@@ -108,7 +108,10 @@ class CopyReport:
 
     def as_dict(self) -> dict[str, list[str]]:
         """JSON-ready summary."""
-        return {k: [d.isoformat() for d in getattr(self, k)] for k in ("added", "updated", "unchanged", "conflicts")}
+        return {
+            k: [d.isoformat() for d in getattr(self, k)]
+            for k in ("added", "updated", "unchanged", "conflicts")
+        }
 
 
 def _current_text(history: ControlHistory | PostGISHistory, day: _dt.date) -> str | None:
@@ -165,7 +168,6 @@ def copy_history(
             "nothing was copied. Pass --overwrite to replace them (PostGIS keeps the old ones as revisions)"
         )
     report.updated, report.conflicts = report.conflicts, []
-    if not dry_run:
-        for snap in plan:
-            dest.add(snap, overwrite=True)
+    if not dry_run and plan:
+        dest.add_many(plan, overwrite=True)  # one transaction / all-or-nothing file writes
     return report

@@ -83,7 +83,9 @@ def split_url(url: str) -> tuple[str, str]:
         When the URL is not a PostgreSQL URL or the schema name is not a plain identifier.
     """
     if not is_postgis_url(url):
-        raise InputError(f"{url!r} is not a PostGIS store URL; give postgresql://user@host/database")
+        raise InputError(
+            f"{url!r} is not a PostGIS store URL; give postgresql://user@host/database"
+        )
     parts = urlsplit(url)
     query = parse_qsl(parts.query, keep_blank_values=True)
     schema = DEFAULT_SCHEMA
@@ -94,7 +96,9 @@ def split_url(url: str) -> tuple[str, str]:
         else:
             kept.append((key, value))
     if not _IDENT.match(schema):
-        raise InputError(f"schema {schema!r} in the store URL must be a plain identifier (letters, digits, _)")
+        raise InputError(
+            f"schema {schema!r} in the store URL must be a plain identifier (letters, digits, _)"
+        )
     return urlunsplit(parts._replace(query=urlencode(kept))), schema
 
 
@@ -153,7 +157,9 @@ def _set_search_path(conn: Any, schema: str, postgis_schema: str | None) -> None
     from psycopg import sql
 
     names = [schema] + ([postgis_schema] if postgis_schema and postgis_schema != schema else [])
-    conn.execute(sql.SQL("SET search_path TO {}").format(sql.SQL(", ").join(map(sql.Identifier, names))))
+    conn.execute(
+        sql.SQL("SET search_path TO {}").format(sql.SQL(", ").join(map(sql.Identifier, names)))
+    )
 
 
 def _schema_version(conn: Any, schema: str) -> int:
@@ -165,7 +171,9 @@ def _schema_version(conn: Any, schema: str) -> int:
         return 0
     from psycopg import sql
 
-    got = conn.execute(sql.SQL("SELECT max(version) FROM {}.schema_version").format(sql.Identifier(schema))).fetchone()
+    got = conn.execute(
+        sql.SQL("SELECT max(version) FROM {}.schema_version").format(sql.Identifier(schema))
+    ).fetchone()
     return int(got[0] or 0)
 
 
@@ -219,12 +227,16 @@ def migrate(url: str) -> list[int]:
             try:
                 with conn.transaction():
                     # a concurrent `store init` waits here, then finds the work done
-                    conn.execute("SELECT pg_advisory_xact_lock(hashtext('frontline-migrate:' || %s))", (schema,))
+                    conn.execute(
+                        "SELECT pg_advisory_xact_lock(hashtext('frontline-migrate:' || %s))",
+                        (schema,),
+                    )
                     if _schema_version(conn, schema) >= mig.version:
                         continue
                     conn.execute(mig.sql)
                     conn.execute(
-                        "INSERT INTO schema_version (version, name) VALUES (%s, %s)", (mig.version, mig.name)
+                        "INSERT INTO schema_version (version, name) VALUES (%s, %s)",
+                        (mig.version, mig.name),
                     )
             except psycopg.Error as exc:
                 raise StoreError(
@@ -362,7 +374,8 @@ class PostGISHistory:
     def dates(self) -> list[_dt.date]:
         """Dates with a current snapshot (at least one area), ascending."""
         rows = self._query(
-            "SELECT date FROM snapshots WHERE theatre = %s AND n_areas > 0 ORDER BY date", (self.theatre_id,)
+            "SELECT date FROM snapshots WHERE theatre = %s AND n_areas > 0 ORDER BY date",
+            (self.theatre_id,),
         )
         return [r[0] for r in rows]
 
@@ -376,7 +389,8 @@ class PostGISHistory:
             return False
         return bool(
             self._query(
-                "SELECT 1 FROM snapshots WHERE theatre = %s AND date = %s AND n_areas > 0", (self.theatre_id, day)
+                "SELECT 1 FROM snapshots WHERE theatre = %s AND date = %s AND n_areas > 0",
+                (self.theatre_id, day),
             )
         )
 
@@ -387,7 +401,8 @@ class PostGISHistory:
     def revision_of(self, date: _dt.date | str) -> int:
         """Current revision number of the snapshot of *date*; 0 when it was never written."""
         rows = self._query(
-            "SELECT revision FROM snapshots WHERE theatre = %s AND date = %s", (self.theatre_id, parse_date(date))
+            "SELECT revision FROM snapshots WHERE theatre = %s AND date = %s",
+            (self.theatre_id, parse_date(date)),
         )
         return int(rows[0][0]) if rows else 0
 
@@ -400,7 +415,10 @@ class PostGISHistory:
             "WHERE r.theatre = %s AND r.date = %s ORDER BY r.revision",
             (self.theatre_id, day),
         )
-        return [Revision(self.theatre_id, day, int(r[0]), r[1], r[2], r[3], int(r[4]), bool(r[5])) for r in rows]
+        return [
+            Revision(self.theatre_id, day, int(r[0]), r[1], r[2], r[3], int(r[4]), bool(r[5]))
+            for r in rows
+        ]
 
     # -- reading ---------------------------------------------------------------------------
     def get(self, date: _dt.date | str, revision: int | None = None) -> ControlSnapshot:
@@ -425,7 +443,11 @@ class PostGISHistory:
             if revision not in known:
                 raise SnapshotNotFoundError(
                     f"no revision {revision} of {self.theatre_id} {day}; "
-                    + (f"revisions are 1 to {max(known)}" if known else "that date was never written")
+                    + (
+                        f"revisions are 1 to {max(known)}"
+                        if known
+                        else "that date was never written"
+                    )
                 )
             rows = self._query(
                 "SELECT faction, sources, confidence, note, ST_AsBinary(geom) FROM area_revisions "
@@ -466,11 +488,26 @@ class PostGISHistory:
         if not dates:
             return f"the history of {self.theatre_id} in {redact(self.url)} is empty (push or add snapshots first)"
         near = sorted(dates, key=lambda d: abs((d - day).days))[:3]
-        return f"the history has {len(dates)} dates from {dates[0]} to {dates[-1]}; nearest: " + ", ".join(
-            d.isoformat() for d in sorted(near)
+        return (
+            f"the history has {len(dates)} dates from {dates[0]} to {dates[-1]}; nearest: "
+            + ", ".join(d.isoformat() for d in sorted(near))
         )
 
     # -- writing ---------------------------------------------------------------------------
+    def check_writable(
+        self, dates: list[_dt.date] | tuple[_dt.date, ...], overwrite: bool = False
+    ) -> None:
+        """Raise :class:`SnapshotExistsError` naming every date in *dates* that exists, unless *overwrite*."""
+        if overwrite:
+            return
+        existing = [d for d in dates if parse_date(d) in self]
+        if existing:
+            raise SnapshotExistsError(
+                f"snapshot(s) for {', '.join(parse_date(d).isoformat() for d in existing)} exist in "
+                f"{redact(self.url)} (theatre {self.theatre_id}); pass overwrite=True (--overwrite) to "
+                "replace them — the old ones stay as revisions"
+            )
+
     def add(
         self,
         snapshot: ControlSnapshot,
@@ -478,6 +515,7 @@ class PostGISHistory:
         repair: bool = False,
         expected_revision: int | None = None,
         message: str = "",
+        describe: Any = None,
     ) -> int:
         """Validate and store a snapshot as a new revision; return its revision number.
 
@@ -494,6 +532,8 @@ class PostGISHistory:
             optimistic check that prevents lost updates; it implies *overwrite*.
         message : str
             Recorded with the revision.
+        describe : callable, optional
+            ``describe(lon, lat)`` naming locations in validation messages.
 
         Raises
         ------
@@ -503,48 +543,73 @@ class PostGISHistory:
         SnapshotExistsError
             When the date exists and neither *overwrite* nor *expected_revision* is given.
         """
-        if self.validate:
-            snapshot = snapshot.validate(self.registry, self.theatre, repair=repair)
-        day = snapshot.date
-        areas = snapshot.areas.sort_values("faction")
-        geoms = np.array([normalise_geometry(g) for g in areas.geometry.values], dtype=object)
-        keep = ~shapely.is_empty(geoms) if len(geoms) else np.zeros(0, dtype=bool)
-        factions = [str(f) for f in areas["faction"].values[keep]]
-        sources = [json.dumps(sorted(str(s) for s in _as_list(v))) for v in areas["sources"].values[keep]]
-        confidence = [float(c) for c in areas["confidence"].values[keep]]
-        notes = [str(n or "") for n in areas["note"].values[keep]]
-        wkb = list(shapely.to_wkb(geoms[keep])) if keep.any() else []
+        expected = None if expected_revision is None else {snapshot.date: expected_revision}
+        return self.add_many([snapshot], overwrite, repair, describe, expected, message)[0]
 
-        def write(cur: Any, current: int) -> None:
-            exists = current > 0 and self._live(cur, day)
-            if expected_revision is not None:
-                if current != expected_revision:
-                    raise ConflictError(self._conflict_message(cur, day, expected_revision, current))
-            elif exists and not overwrite:
+    def add_many(
+        self,
+        snapshots: Any,
+        overwrite: bool = False,
+        repair: bool = False,
+        describe: Any = None,
+        expected_revisions: dict[_dt.date, int] | None = None,
+        message: str = "",
+    ) -> list[int]:
+        """Validate and store several snapshots in one transaction: all of them or none.
+
+        Parameters are those of :meth:`add`; *expected_revisions* maps dates to the revision
+        each edit is based on. Returns the new revision numbers, in date order.
+
+        Raises
+        ------
+        ConflictError, SnapshotExistsError
+            As :meth:`add`, for any of the dates; nothing is written.
+        DataFileError
+            When two snapshots have the same date.
+        """
+        from frontline.errors import DataFileError
+
+        snaps = sorted(snapshots, key=lambda s: s.date)
+        days = [s.date for s in snaps]
+        if len(set(days)) != len(days):
+            dup = sorted({d.isoformat() for d in days if days.count(d) > 1})
+            raise DataFileError(f"several snapshots for {', '.join(dup)}; give one per date")
+        expected = {parse_date(k): int(v) for k, v in (expected_revisions or {}).items()}
+        payloads = []
+        for snap in snaps:
+            if self.validate:
+                snap = snap.validate(self.registry, self.theatre, repair=repair, describe=describe)
+            payloads.append((snap.date, _payload(snap)))
+
+        def write(cur: Any, day: _dt.date, current: int, payload: tuple) -> None:
+            if day in expected:
+                if current != expected[day]:
+                    raise ConflictError(self._conflict_message(cur, day, expected[day], current))
+            elif not overwrite and current > 0 and self._live(cur, day):
                 raise SnapshotExistsError(
                     f"a snapshot for {day} exists in {self.path_for(day)} (revision {current}); pass "
                     "overwrite=True (--overwrite) or expected_revision to replace it — the old one stays "
                     "as a revision"
                 )
             cur.execute(
-                "INSERT INTO theatres (id, name, extent) VALUES (%s, %s, ST_MakeEnvelope(%s, %s, %s, %s, 4326)) "
-                "ON CONFLICT (id) DO NOTHING",
-                (self.theatre_id, self.theatre.name if self.theatre else self.theatre_id,
-                 *(self.theatre.extent if self.theatre else (-180, -90, 180, 90))),
+                "DELETE FROM control_areas WHERE theatre = %s AND date = %s", (self.theatre_id, day)
             )
-            cur.execute("DELETE FROM control_areas WHERE theatre = %s AND date = %s", (self.theatre_id, day))
             cur.execute(
                 "INSERT INTO control_areas (theatre, date, faction, sources, confidence, note, geom) "
                 "SELECT %s, %s, u.f, ARRAY(SELECT jsonb_array_elements_text(u.s::jsonb)), u.c, u.n, "
                 "ST_GeomFromWKB(u.g, 4326) "
                 "FROM unnest(%s::text[], %s::text[], %s::float8[], %s::text[], %s::bytea[]) AS u(f, s, c, n, g)",
-                (self.theatre_id, day, factions, sources, confidence, notes, wkb),
+                (self.theatre_id, day, *payload),
             )
 
-        return self._write(day, write, message)
+        return self._write(payloads, write, message)
 
     def restore(
-        self, date: _dt.date | str, revision: int, expected_revision: int | None = None, message: str = ""
+        self,
+        date: _dt.date | str,
+        revision: int,
+        expected_revision: int | None = None,
+        message: str = "",
     ) -> int:
         """Make an old revision of *date* current again, as a new revision; return its number.
 
@@ -559,10 +624,12 @@ class PostGISHistory:
         if revision not in [r.revision for r in self.revisions(day)]:
             self.get(day, revision)  # raises with the list of revisions
 
-        def write(cur: Any, current: int) -> None:
+        def write(cur: Any, day: _dt.date, current: int, payload: None) -> None:
             if expected_revision is not None and current != expected_revision:
                 raise ConflictError(self._conflict_message(cur, day, expected_revision, current))
-            cur.execute("DELETE FROM control_areas WHERE theatre = %s AND date = %s", (self.theatre_id, day))
+            cur.execute(
+                "DELETE FROM control_areas WHERE theatre = %s AND date = %s", (self.theatre_id, day)
+            )
             cur.execute(
                 "INSERT INTO control_areas (theatre, date, faction, sources, confidence, note, geom) "
                 "SELECT theatre, date, faction, sources, confidence, note, geom FROM area_revisions "
@@ -570,10 +637,13 @@ class PostGISHistory:
                 (self.theatre_id, day, revision),
             )
 
-        return self._write(day, write, message or f"restore revision {revision}")
+        return self._write([(day, None)], write, message or f"restore revision {revision}")[0]
 
     def _live(self, cur: Any, day: _dt.date) -> bool:
-        cur.execute("SELECT n_areas > 0 FROM snapshots WHERE theatre = %s AND date = %s", (self.theatre_id, day))
+        cur.execute(
+            "SELECT n_areas > 0 FROM snapshots WHERE theatre = %s AND date = %s",
+            (self.theatre_id, day),
+        )
         row = cur.fetchone()
         return bool(row and row[0])
 
@@ -590,34 +660,57 @@ class PostGISHistory:
             f"changes and write again with expected_revision={current}"
         )
 
-    def _write(self, day: _dt.date, body: Any, message: str) -> int:
-        """Run *body(cursor, current_revision)* in a transaction holding the date's lock."""
+    def _write(self, items: list[tuple[_dt.date, Any]], body: Any, message: str) -> list[int]:
+        """In one transaction, lock each date (in date order) and run *body(cur, day, current, payload)*."""
         psycopg = _psycopg()
         conn = self.conn
+        day = items[0][0] if items else None
+        revs = []
         try:
             with conn.transaction(), conn.cursor() as cur:
                 cur.execute("SELECT set_config('frontline.author', %s, true)", (self.author or "",))
                 cur.execute("SELECT set_config('frontline.message', %s, true)", (message or "",))
-                cur.execute("SELECT frontline_lock(%s, %s)", (self.theatre_id, day))
-                cur.execute(
-                    "SELECT revision FROM snapshots WHERE theatre = %s AND date = %s FOR UPDATE",
-                    (self.theatre_id, day),
-                )
-                row = cur.fetchone()
-                body(cur, int(row[0]) if row else 0)
-                cur.execute("SELECT revision FROM snapshots WHERE theatre = %s AND date = %s", (self.theatre_id, day))
-                row = cur.fetchone()
-                return int(row[0]) if row else 0
+                if self.theatre is not None:
+                    cur.execute(
+                        "INSERT INTO theatres (id, name, extent) VALUES (%s, %s, ST_MakeEnvelope(%s, %s, %s, %s, 4326)) "
+                        "ON CONFLICT (id) DO NOTHING",
+                        (self.theatre_id, self.theatre.name, *self.theatre.extent),
+                    )
+                else:
+                    cur.execute(
+                        "INSERT INTO theatres (id, name) VALUES (%s, %s) ON CONFLICT (id) DO NOTHING",
+                        (self.theatre_id, self.theatre_id),
+                    )
+                for day, payload in items:
+                    cur.execute("SELECT frontline_lock(%s, %s)", (self.theatre_id, day))
+                    cur.execute(
+                        "SELECT revision FROM snapshots WHERE theatre = %s AND date = %s FOR UPDATE",
+                        (self.theatre_id, day),
+                    )
+                    row = cur.fetchone()
+                    body(cur, day, int(row[0]) if row else 0, payload)
+                for day, _ in items:
+                    cur.execute(
+                        "SELECT revision FROM snapshots WHERE theatre = %s AND date = %s",
+                        (self.theatre_id, day),
+                    )
+                    row = cur.fetchone()
+                    revs.append(int(row[0]) if row else 0)
         except (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure) as exc:
             raise ConflictError(
                 f"{self.theatre_id} {day}: a concurrent writer (another frontline or a QGIS save) collided with "
                 f"this one ({str(exc).strip().splitlines()[0]}); nothing was written — reload and try again"
             ) from None
         except psycopg.Error as exc:
-            raise StoreError(f"{redact(self.url)}: writing {self.theatre_id} {day} failed: {str(exc).strip()}") from None
+            raise StoreError(
+                f"{redact(self.url)}: writing {self.theatre_id} {day} failed: {str(exc).strip()}"
+            ) from None
+        return revs
 
     # -- database-side analysis --------------------------------------------------------------
-    def diff_km2(self, date_a: _dt.date | str, date_b: _dt.date | str) -> dict[str, tuple[float, float]]:
+    def diff_km2(
+        self, date_a: _dt.date | str, date_b: _dt.date | str
+    ) -> dict[str, tuple[float, float]]:
         """Area each faction gained and lost between two snapshots, computed in the database.
 
         Returns
@@ -647,6 +740,20 @@ def _as_list(value: Any) -> list[str]:
     if isinstance(value, str):
         return [value] if value else []
     return [str(v) for v in value]
+
+
+def _payload(snapshot: ControlSnapshot) -> tuple[list, list, list, list, list]:
+    """Column arrays (factions, sources JSON, confidence, notes, WKB) of a snapshot's non-empty areas."""
+    areas = snapshot.areas.sort_values("faction")
+    geoms = np.array([normalise_geometry(g) for g in areas.geometry.values], dtype=object)
+    keep = ~shapely.is_empty(geoms) if len(geoms) else np.zeros(0, dtype=bool)
+    return (
+        [str(f) for f in areas["faction"].values[keep]],
+        [json.dumps(sorted(str(s) for s in _as_list(v))) for v in areas["sources"].values[keep]],
+        [float(c) for c in areas["confidence"].values[keep]],
+        [str(n or "") for n in areas["note"].values[keep]],
+        list(shapely.to_wkb(geoms[keep])) if keep.any() else [],
+    )
 
 
 def _areas(rows: list[tuple]) -> Any:

@@ -1,0 +1,259 @@
+"""``frontline store …``: set up a shared PostGIS store, copy history to and from it, audit it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from frontline.cli.options import (
+    data_opt,
+    date_opt,
+    echo_json,
+    handle_errors,
+    overwrite_opt,
+    store_opt,
+    theatre_opt,
+)
+
+
+def _require_url(store_url: str | None) -> str:
+    from frontline.postgis import is_postgis_url
+
+    if not store_url:
+        raise click.UsageError(
+            "give the PostGIS store: --store postgresql://user@host/database (or set FRONTLINE_STORE)"
+        )
+    if not is_postgis_url(store_url):
+        raise click.UsageError(
+            f"--store {store_url!r} is not a postgresql:// URL; these commands work on PostGIS stores"
+        )
+    return store_url
+
+
+def _report(report, verb: str, as_json: bool, dry_run: bool) -> None:
+    if as_json:
+        echo_json({**report.as_dict(), "dry_run": dry_run})
+        return
+    prefix = "would " if dry_run else ""
+    click.echo(
+        f"{prefix}{verb}: {len(report.added)} added, {len(report.updated)} updated, "
+        f"{len(report.unchanged)} unchanged"
+    )
+    for day in report.added:
+        click.echo(f"  + {day}")
+    for day in report.updated:
+        click.echo(f"  ~ {day}")
+
+
+@click.group("store")
+def store() -> None:
+    """Shared stores: init a PostGIS store, push and pull history, audit and restore revisions.
+
+    \b
+    A team shares one PostGIS database; every analyst points frontline at it with
+    --store postgresql://user@host/db (or FRONTLINE_STORE) and QGIS at its table
+    control_areas. See docs/postgis.md.
+    \b
+    Examples:
+      frontline store init   --store postgresql://analyst@db.example.org/frontline
+      frontline store push   --store $URL --theatre syria-iraq-2017
+      frontline store pull   --store $URL --theatre syria-iraq-2017 --data ./geodata
+      frontline store status --store $URL --validate
+    """
+
+
+@store.command("init")
+@store_opt
+@handle_errors
+def init(store_url: str | None) -> None:
+    """Create the store's tables (or upgrade them to this frontline's schema version)."""
+    from frontline.postgis import latest_version, migrate, redact
+
+    url = _require_url(store_url)
+    applied = migrate(url)
+    if applied:
+        click.echo(
+            f"{redact(url)}: applied migration(s) {', '.join(f'{v:04d}' for v in applied)}; schema version {applied[-1]}"
+        )
+    else:
+        click.echo(f"{redact(url)}: already at schema version {latest_version()}; nothing to do")
+
+
+@store.command("push")
+@store_opt
+@theatre_opt
+@data_opt
+@overwrite_opt
+@click.option("--dry-run", is_flag=True, help="Only say what would be copied.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@handle_errors
+def push(
+    store_url: str | None,
+    theatre_id: str | None,
+    data_dir: Path | None,
+    overwrite: bool,
+    dry_run: bool,
+    as_json: bool,
+) -> None:
+    """Copy a theatre's history from the data directory's files into the PostGIS store.
+
+    Dates already identical are skipped; dates that differ are refused (nothing is copied)
+    unless --overwrite, which stores them as new revisions (the old ones stay).
+    """
+    from frontline.backends import copy_history
+    from frontline.postgis import PostGISHistory
+    from frontline.store import ControlHistory
+
+    url = _require_url(store_url)
+    source = ControlHistory.load(theatre_id, data_dir)
+    with PostGISHistory(url, source.theatre, source.registry) as dest:
+        _report(
+            copy_history(source, dest, overwrite=overwrite, dry_run=dry_run),
+            "push",
+            as_json,
+            dry_run,
+        )
+
+
+@store.command("pull")
+@store_opt
+@theatre_opt
+@data_opt
+@overwrite_opt
+@click.option("--dry-run", is_flag=True, help="Only say what would be copied.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@handle_errors
+def pull(
+    store_url: str | None,
+    theatre_id: str | None,
+    data_dir: Path | None,
+    overwrite: bool,
+    dry_run: bool,
+    as_json: bool,
+) -> None:
+    """Copy a theatre's history from the PostGIS store into the data directory's files.
+
+    Files already identical are skipped; local files that differ are refused (nothing is
+    written) unless --overwrite. The files are byte-identical to what `push` read.
+    """
+    from frontline.backends import copy_history
+    from frontline.postgis import PostGISHistory
+    from frontline.store import ControlHistory
+
+    url = _require_url(store_url)
+    dest = ControlHistory.load(theatre_id, data_dir)
+    with PostGISHistory(url, dest.theatre, dest.registry) as source:
+        _report(
+            copy_history(source, dest, overwrite=overwrite, dry_run=dry_run),
+            "pull",
+            as_json,
+            dry_run,
+        )
+
+
+@store.command("status")
+@store_opt
+@theatre_opt
+@data_opt
+@click.option(
+    "--validate",
+    "check",
+    is_flag=True,
+    help="Validate every current snapshot (catches bad QGIS edits).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@handle_errors
+def status(
+    store_url: str | None, theatre_id: str | None, data_dir: Path | None, check: bool, as_json: bool
+) -> None:
+    """Schema version and, per theatre, dates and revisions; with --validate, check the snapshots.
+
+    Exits with status 2 when --validate finds an invalid snapshot.
+    """
+    from frontline.errors import InputError
+    from frontline.postgis import PostGISHistory, store_status
+
+    url = _require_url(store_url)
+    info = store_status(url)
+    problems: list[dict[str, str]] = []
+    if check:
+        with PostGISHistory.load(url, theatre_id, data_dir, validate=False) as history:
+            for day in history.dates():
+                try:
+                    history.get(day).validate(history.registry, history.theatre)
+                except InputError as exc:
+                    problems.append({"date": day.isoformat(), "error": str(exc)})
+        info["validated"] = history.theatre_id
+        info["problems"] = problems
+    if as_json:
+        echo_json(info)
+    else:
+        click.echo(
+            f"{info['url']} schema {info['schema']!r}: version {info['schema_version']} (frontline writes {info['latest_version']})"
+        )
+        if not info["schema_version"]:
+            click.echo("  not initialised: run `frontline store init --store URL`")
+        for t in info["theatres"]:
+            click.echo(
+                f"  {t['theatre']}: {t['dates']} dates ({t['first']} … {t['last']}), {t['revisions']} revisions, "
+                f"last change {t['last_change']:%Y-%m-%d %H:%M} by {t['last_author']}"
+            )
+        if check:
+            click.echo(
+                f"  validated {info['validated']}: "
+                + ("all snapshots valid" if not problems else f"{len(problems)} invalid")
+            )
+            for p in problems:
+                click.echo(f"    {p['date']}: {p['error']}")
+    if problems:
+        raise click.exceptions.Exit(2)
+
+
+@store.command("log")
+@store_opt
+@theatre_opt
+@data_opt
+@date_opt("--date", "day", required=True, help="Snapshot date, YYYY-MM-DD.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@handle_errors
+def log(
+    store_url: str | None, theatre_id: str | None, data_dir: Path | None, day, as_json: bool
+) -> None:
+    """List every revision of one date's snapshot (who, when, how many areas)."""
+    from frontline.postgis import PostGISHistory
+
+    url = _require_url(store_url)
+    with PostGISHistory.load(url, theatre_id, data_dir, validate=False) as history:
+        revs = history.revisions(day)
+    if as_json:
+        echo_json([{k: getattr(r, k) for k in r.__dataclass_fields__} for r in revs])
+        return
+    if not revs:
+        click.echo(f"{day}: never written")
+    for r in revs:
+        mark = "*" if r.is_current else " "
+        click.echo(
+            f"{mark} r{r.revision}  {r.created_at:%Y-%m-%d %H:%M:%S}  {r.author}  {r.n_areas} areas  {r.message}"
+        )
+
+
+@store.command("restore")
+@store_opt
+@theatre_opt
+@data_opt
+@date_opt("--date", "day", required=True, help="Snapshot date, YYYY-MM-DD.")
+@click.option(
+    "--revision", type=click.IntRange(1), required=True, help="Revision to make current again."
+)
+@handle_errors
+def restore(
+    store_url: str | None, theatre_id: str | None, data_dir: Path | None, day, revision: int
+) -> None:
+    """Make an old revision of a date current again (recorded as a new revision)."""
+    from frontline.postgis import PostGISHistory
+
+    url = _require_url(store_url)
+    with PostGISHistory.load(url, theatre_id, data_dir, validate=False) as history:
+        new = history.restore(day, revision)
+    click.echo(f"{day}: revision {revision} restored as revision {new}")

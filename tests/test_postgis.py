@@ -1,0 +1,686 @@
+"""The PostGIS store: schema, interface parity with the file store, revisions, no lost updates,
+QGIS-style edits, push/pull round trips, and the ``frontline store`` commands.
+
+Runs against a real PostgreSQL + PostGIS server: ``$FRONTLINE_TEST_PG`` when set, else a
+throwaway cluster started once per session by ``scripts/pg_test_server.sh`` (when the
+PostgreSQL server binaries are installed; CI installs postgresql-15 and postgresql-15-postgis-3).
+Each test gets its own database schema (``?schema=…``), dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import uuid
+from pathlib import Path
+
+import pytest
+import shapely
+
+from frontline.control import ControlSnapshot
+from frontline.errors import (
+    ConflictError,
+    InputError,
+    OverlapError,
+    SnapshotExistsError,
+    SnapshotNotFoundError,
+    StoreError,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = ROOT / "scripts" / "pg_test_server.sh"
+THEATRE = "testland"  # the synthetic theatre of tests/conftest.py
+SHIPPED = sorted(glob.glob(str(ROOT / "geodata" / "control" / "*" / "*.geojson")))
+
+
+def _have_server_binaries() -> bool:
+    if os.environ.get("PG_BINDIR"):
+        return True
+    return bool(shutil.which("initdb") or glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory):
+    """URL of a PostGIS database for the session."""
+    pytest.importorskip(
+        "psycopg", reason="psycopg is not installed: pip install 'frontline[postgis]'"
+    )
+    url = os.environ.get("FRONTLINE_TEST_PG")
+    if url:
+        yield url
+        return
+    if not _have_server_binaries():
+        pytest.skip(
+            "no PostgreSQL server binaries: install postgresql-15 postgresql-15-postgis-3 "
+            "or set FRONTLINE_TEST_PG=postgresql://…"
+        )
+    import tempfile
+
+    folder = tempfile.mkdtemp(prefix="frontline-pg.")  # short path: unix socket names are limited
+    try:
+        out = subprocess.run(
+            ["bash", str(SCRIPT), folder], capture_output=True, text=True, timeout=120
+        )
+        if out.returncode != 0:
+            raise RuntimeError(f"pg_test_server.sh failed:\n{out.stdout}\n{out.stderr}")
+        yield out.stdout.strip().splitlines()[-1]
+    finally:
+        subprocess.run(["bash", str(SCRIPT), "--stop", folder], capture_output=True, timeout=60)
+
+
+def _with_schema(url: str, schema: str) -> str:
+    return f"{url}{'&' if '?' in url else '?'}schema={schema}"
+
+
+@pytest.fixture
+def pg_url(pg_server):
+    """An initialised, empty store in a schema of its own."""
+    from frontline.postgis import migrate
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    url = _with_schema(pg_server, schema)
+    migrate(url)
+    yield url
+    _drop(pg_server, schema)
+
+
+def _drop(server_url: str, schema: str) -> None:
+    import psycopg
+
+    from frontline.postgis import split_url
+
+    with psycopg.connect(split_url(server_url)[0], autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+def _raw(url: str):
+    """A plain connection with the default search_path, as QGIS opens one."""
+    import psycopg
+
+    from frontline.postgis import split_url
+
+    conninfo, schema = split_url(url)
+    return psycopg.connect(conninfo, autocommit=True), schema
+
+
+@pytest.fixture
+def files(built_data_dir):
+    """The synthetic data dir's built file history (3 dates)."""
+    from frontline.store import ControlHistory
+
+    return ControlHistory.load(THEATRE, built_data_dir)
+
+
+@pytest.fixture
+def pg(pg_url, built_data_dir):
+    from frontline.postgis import PostGISHistory
+
+    with PostGISHistory.load(pg_url, THEATRE, built_data_dir, author="tester") as history:
+        yield history
+
+
+def _boxes(day: str, note: str = "", west: float = 38.2) -> ControlSnapshot:
+    """A small valid synthetic snapshot inside testland's extent."""
+    return ControlSnapshot.from_areas(
+        day,
+        {"red": shapely.box(west, 32.5, 38.9, 33.0), "black": shapely.box(39.5, 33.5, 40.5, 34.0)},
+        theatre=THEATRE,
+        sources=["Synthetic Times, 2020-01-01"],
+        note=note,
+    )
+
+
+# -- no server needed ---------------------------------------------------------------------------
+def test_library_imports_without_the_driver():
+    code = (
+        "import sys, frontline.backends, frontline.postgis, frontline.store, frontline.cli.store;"
+        "assert 'psycopg' not in sys.modules, 'psycopg imported eagerly'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+def test_split_url_and_redact():
+    from frontline.postgis import redact, split_url
+
+    assert split_url("postgresql://u@h/db?schema=team1&sslmode=require") == (
+        "postgresql://u@h/db?sslmode=require",
+        "team1",
+    )
+    assert split_url("postgres://u@h/db")[1] == "frontline"
+    assert redact("postgresql://u:secret@h:5432/db") == "postgresql://u:***@h:5432/db"
+    with pytest.raises(InputError, match="plain identifier"):
+        split_url("postgresql://u@h/db?schema=a;drop")
+    with pytest.raises(InputError):
+        split_url("mysql://u@h/db")
+
+
+def test_migrations_are_numbered_from_one():
+    from frontline.postgis import latest_version, migrations
+
+    versions = [m.version for m in migrations()]
+    assert versions == list(range(1, len(versions) + 1))
+    assert latest_version() == versions[-1]
+
+
+def test_open_history_chooses_the_backend(synthetic_data_dir, tmp_path, monkeypatch):
+    from frontline.backends import open_history
+    from frontline.postgis import PostGISHistory
+    from frontline.store import ControlHistory
+
+    monkeypatch.delenv("FRONTLINE_STORE", raising=False)
+    h = open_history(None, THEATRE, synthetic_data_dir)
+    assert isinstance(h, ControlHistory) and h.directory == synthetic_data_dir / "control" / THEATRE
+    # a data directory, a folder of snapshots, a folder of theatre folders
+    assert (
+        open_history(str(synthetic_data_dir), THEATRE, synthetic_data_dir).directory == h.directory
+    )
+    flat = tmp_path / "flat"
+    flat.mkdir()
+    (flat / "2020-01-01.geojson").write_text(_boxes("2020-01-01").to_geojson(), encoding="utf-8")
+    assert open_history(flat, THEATRE, synthetic_data_dir).directory == flat
+    assert (
+        open_history(tmp_path / "teams", THEATRE, synthetic_data_dir).directory
+        == tmp_path / "teams" / THEATRE
+    )
+    assert open_history(f"file://{flat}", THEATRE, synthetic_data_dir).directory == flat
+    # PostGIS by URL or environment; nothing connects until used
+    monkeypatch.setenv("FRONTLINE_STORE", "postgresql://nobody@localhost/none?schema=x")
+    h = open_history(None, THEATRE, synthetic_data_dir)
+    assert isinstance(h, PostGISHistory) and h.schema == "x" and h.theatre.id == THEATRE
+    with pytest.raises(InputError, match="neither a folder nor"):
+        open_history("mysql://u@h/db", THEATRE, synthetic_data_dir)
+
+
+# -- schema --------------------------------------------------------------------------------------
+@pytest.mark.postgis
+def test_init_is_idempotent_and_creates_the_schema(pg_url):
+    from frontline.postgis import latest_version, migrate
+
+    assert migrate(pg_url) == []
+    conn, schema = _raw(pg_url)
+    with conn:
+        versions = [r[0] for r in conn.execute(f'SELECT version FROM "{schema}".schema_version')]
+        assert versions == list(range(1, latest_version() + 1))
+        tables = {
+            r[0]
+            for r in conn.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
+                (schema,),
+            )
+        }
+        assert {
+            "control_areas",
+            "revisions",
+            "area_revisions",
+            "snapshots",
+            "places",
+            "observations",
+            "area_history",
+        } <= tables
+        geo = dict(
+            conn.execute(
+                "SELECT f_table_name, type FROM geometry_columns WHERE f_table_schema = %s AND f_geometry_column = 'geom'",
+                (schema,),
+            ).fetchall()
+        )
+        assert geo["control_areas"] == "MULTIPOLYGON" and geo["places"] == "POINT"
+        gist = {
+            r[0]
+            for r in conn.execute(
+                "SELECT tablename FROM pg_indexes WHERE schemaname = %s AND indexdef ILIKE '%%gist%%'",
+                (schema,),
+            )
+        }
+        assert {"control_areas", "area_revisions", "places", "observations"} <= gist
+
+
+@pytest.mark.postgis
+def test_uninitialised_store_says_to_run_init(pg_server, synthetic_data_dir):
+    from frontline.postgis import PostGISHistory
+
+    h = PostGISHistory.load(_with_schema(pg_server, "nothing_here"), THEATRE, synthetic_data_dir)
+    with pytest.raises(StoreError, match="frontline store init"):
+        h.dates()
+
+
+def test_unreachable_server_is_a_store_error(synthetic_data_dir, tmp_path):
+    pytest.importorskip("psycopg")
+    from frontline.postgis import PostGISHistory
+
+    h = PostGISHistory.load(
+        f"postgresql://nobody@/db?host={tmp_path}&connect_timeout=2", THEATRE, synthetic_data_dir
+    )
+    with pytest.raises(StoreError, match="cannot connect"):
+        h.dates()
+
+
+# -- the history interface -------------------------------------------------------------------------
+@pytest.mark.postgis
+def test_same_interface_and_content_as_the_file_store(files, pg):
+    pg.add_many(list(files))
+    assert pg.dates() == files.dates() and len(pg) == len(files)
+    first, last = files.dates()[0], files.dates()[-1]
+    assert first in pg and "2019-01-01" not in pg and "garbage" not in pg
+    for a, b in zip(files, pg, strict=True):
+        assert (
+            a.to_geojson() == b.to_geojson() == files.path_for(a.date).read_text(encoding="utf-8")
+        )
+    assert pg.at(last.isoformat()).date == last
+    mid = files.dates()[1]
+    assert (
+        pg.at(mid.replace(day=mid.day + 3)).date
+        == files.at(mid.replace(day=mid.day + 3)).date
+        == mid
+    )
+    assert [(a.date, b.date) for a, b in pg.pairs()] == [(a.date, b.date) for a, b in files.pairs()]
+    with pytest.raises(SnapshotNotFoundError, match="nearest"):
+        pg.get("2019-06-01")
+    with pytest.raises(SnapshotNotFoundError, match="on or before"):
+        pg.at("2019-06-01")
+
+
+@pytest.mark.postgis
+def test_revisions_are_kept_and_restorable(pg):
+    day = "2020-01-15"
+    assert pg.add(_boxes(day, "first")) == 1
+    with pytest.raises(SnapshotExistsError, match="revision 1"):
+        pg.add(_boxes(day, "second"))
+    assert pg.get(day).areas["note"].tolist() == ["first", "first"]
+    assert pg.add(_boxes(day, "second"), overwrite=True, message="fix note") == 2
+    assert pg.add(_boxes(day, "third"), expected_revision=2) == 3
+    revs = pg.revisions(day)
+    assert [(r.revision, r.author, r.is_current, r.n_areas) for r in revs] == [
+        (1, "tester", False, 2),
+        (2, "tester", False, 2),
+        (3, "tester", True, 2),
+    ]
+    assert revs[1].message == "fix note"
+    assert pg.get(day, revision=1).areas["note"].tolist() == ["first", "first"]
+    with pytest.raises(SnapshotNotFoundError, match="revisions are 1 to 3"):
+        pg.get(day, revision=9)
+    assert pg.restore(day, 1) == 4
+    assert pg.get(day) == _boxes(day, "first")
+    assert pg.revisions(day)[-1].message == "restore revision 1"
+    assert pg.revision_of(day) == 4 and pg.revision_of("2001-01-01") == 0
+
+
+@pytest.mark.postgis
+def test_stale_expected_revision_is_a_conflict_and_overwrites_nothing(pg):
+    day = "2020-01-15"
+    pg.add(_boxes(day, "base"))
+    pg.add(_boxes(day, "theirs"), expected_revision=1)
+    with pytest.raises(
+        ConflictError,
+        match=r"based on revision 1, but revision 2 was written by tester.*expected_revision=2",
+    ):
+        pg.add(_boxes(day, "mine"), expected_revision=1)
+    with pytest.raises(ConflictError):
+        pg.add(_boxes("2020-01-16", "new"), expected_revision=3)
+    assert pg.get(day).areas["note"].iloc[0] == "theirs"
+    assert len(pg.revisions(day)) == 2 and "2020-01-16" not in pg
+    assert pg.add(_boxes("2020-01-16", "new"), expected_revision=0) == 1
+
+
+@pytest.mark.postgis
+def test_add_many_is_all_or_nothing(pg):
+    pg.add(_boxes("2020-01-02", "old"))
+    with pytest.raises(SnapshotExistsError):
+        pg.add_many([_boxes("2020-01-01"), _boxes("2020-01-02")])
+    assert pg.dates() == [_boxes("2020-01-02").date]
+    with pytest.raises(ConflictError):
+        pg.add_many(
+            [_boxes("2020-01-01"), _boxes("2020-01-02")], expected_revisions={"2020-01-02": 7}
+        )
+    assert len(pg) == 1
+
+
+@pytest.mark.postgis
+def test_invalid_snapshots_are_refused_before_writing(pg):
+    bad = ControlSnapshot.from_areas(
+        "2020-01-03",
+        {"red": shapely.box(38.2, 32.5, 39, 33.5), "black": shapely.box(38.5, 32.6, 39.5, 33.6)},
+    )
+    with pytest.raises(OverlapError):
+        pg.add(bad)
+    assert pg.revision_of("2020-01-03") == 0
+
+
+# -- no lost updates ---------------------------------------------------------------------------------
+def _writers(url, data_dir, n, work):
+    from frontline.postgis import PostGISHistory
+
+    barrier = threading.Barrier(n)
+    results: list = [None] * n
+
+    def run(i):
+        with PostGISHistory.load(url, THEATRE, data_dir, author=f"writer-{i}") as h:
+            h.dates()  # connect before the race
+            try:
+                results[i] = work(h, i, barrier)
+            except Exception as exc:  # noqa: BLE001 - collected and checked below
+                results[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return results
+
+
+@pytest.mark.postgis
+def test_concurrent_writers_from_the_same_revision_one_wins(pg, pg_url, built_data_dir):
+    day = "2020-01-20"
+    pg.add(_boxes(day, "base"))
+    n = 6
+
+    def work(h, i, barrier):
+        base = h.revision_of(day)
+        barrier.wait()
+        return h.add(_boxes(day, f"writer {i}"), expected_revision=base)
+
+    results = _writers(pg_url, built_data_dir, n, work)
+    wins = [r for r in results if isinstance(r, int)]
+    assert all(isinstance(r, int | ConflictError) for r in results), results
+    assert wins == [2]
+    assert len(pg.revisions(day)) == 1 + len(wins)
+    winner = results.index(2)
+    assert pg.get(day).areas["note"].iloc[0] == f"writer {winner}"
+
+
+@pytest.mark.postgis
+def test_concurrent_read_modify_write_loses_no_update(pg, pg_url, built_data_dir):
+    """Each writer appends its name to the note, retrying on conflict: every name survives."""
+    day = "2020-01-20"
+    pg.add(_boxes(day, ""))
+    n = 6
+
+    def work(h, i, barrier):
+        barrier.wait()
+        conflicts = 0
+        while True:
+            base = h.revision_of(day)
+            snap = h.get(day)
+            note = snap.areas["note"].iloc[0]
+            edited = _boxes(day, (note + " " if note else "") + f"w{i}")
+            try:
+                return h.add(edited, expected_revision=base), conflicts
+            except ConflictError:
+                conflicts += 1
+
+    results = _writers(pg_url, built_data_dir, n, work)
+    assert all(isinstance(r, tuple) for r in results), results
+    revs = sorted(r[0] for r in results)
+    assert revs == list(range(2, n + 2))  # each write is its own revision
+    assert len(pg.revisions(day)) == 1 + n
+    assert sorted(pg.get(day).areas["note"].iloc[0].split()) == sorted(f"w{i}" for i in range(n))
+    authors = {r.author for r in pg.revisions(day)[1:]}
+    assert authors == {f"writer-{i}" for i in range(n)}
+
+
+@pytest.mark.postgis
+def test_concurrent_blind_overwrites_are_serialised(pg, pg_url, built_data_dir):
+    day = "2020-01-21"
+    n = 6
+
+    def work(h, i, barrier):
+        barrier.wait()
+        return h.add(_boxes(day, f"w{i}"), overwrite=True)
+
+    results = _writers(pg_url, built_data_dir, n, work)
+    assert sorted(results) == list(range(1, n + 1)), results
+    notes = {pg.get(day, revision=r).areas["note"].iloc[0] for r in range(1, n + 1)}
+    assert notes == {f"w{i}" for i in range(n)}
+
+
+# -- QGIS edits ------------------------------------------------------------------------------------
+@pytest.mark.postgis
+def test_qgis_style_edits_become_revisions_and_are_validated(
+    pg, pg_url, cli_runner, built_data_dir
+):
+    from frontline.cli import cli
+
+    day = "2020-01-15"
+    pg.add(_boxes(day, "drawn in frontline"))
+    conn, schema = _raw(pg_url)
+    with conn:
+        # one QGIS "save": two feature edits in one transaction, through the default search_path
+        with conn.transaction():
+            conn.execute(
+                f'UPDATE "{schema}".control_areas SET geom = ST_Multi(ST_MakeEnvelope(38.2, 32.5, 38.95, 33.0, 4326)) '
+                "WHERE date = %s AND faction = 'red'",
+                (day,),
+            )
+            conn.execute(
+                f"UPDATE \"{schema}\".control_areas SET note = 'moved in QGIS' WHERE date = %s",
+                (day,),
+            )
+        revs = pg.revisions(day)
+        db_user = conn.execute("SELECT session_user").fetchone()[0]
+        assert [(r.revision, r.author) for r in revs] == [(1, "tester"), (2, db_user)]
+        snap = pg.get(day)
+        assert set(snap.areas["note"]) == {"moved in QGIS"}
+        assert shapely.equals(snap.geometry_of("red"), shapely.box(38.2, 32.5, 38.95, 33.0))
+        row = conn.execute(
+            f'SELECT revision, valid_from, valid_to FROM "{schema}".control_areas WHERE date = %s LIMIT 1',
+            (day,),
+        ).fetchone()
+        assert row[0] == 2 and row[1].isoformat() == day and row[2] is None
+        # a new date digitised in QGIS; the earlier date's valid_to follows
+        with conn.transaction():
+            conn.execute(
+                f'INSERT INTO "{schema}".control_areas (theatre, date, faction, geom) '
+                "VALUES (%s, '2020-02-15', 'red', ST_Multi(ST_MakeEnvelope(38.2, 32.5, 38.6, 33.0, 4326)))",
+                (THEATRE,),
+            )
+        assert [d.isoformat() for d in pg.dates()] == [day, "2020-02-15"]
+        assert pg.get("2020-02-15").factions == ["red"]
+        assert (
+            conn.execute(
+                f'SELECT DISTINCT valid_to FROM "{schema}".control_areas WHERE date = %s', (day,)
+            )
+            .fetchone()[0]
+            .isoformat()
+            == "2020-02-15"
+        )
+        # a bad edit: red now overlaps black
+        with conn.transaction():
+            conn.execute(
+                f'UPDATE "{schema}".control_areas SET geom = ST_Multi(ST_MakeEnvelope(38.2, 32.5, 40.0, 33.8, 4326)) '
+                "WHERE date = %s AND faction = 'red'",
+                (day,),
+            )
+    with pytest.raises(OverlapError, match="2020-01-15"):
+        pg.get(day)
+    result = cli_runner.invoke(
+        cli,
+        [
+            "store",
+            "status",
+            "--store",
+            pg_url,
+            "--theatre",
+            THEATRE,
+            "--data",
+            str(built_data_dir),
+            "--validate",
+        ],
+    )
+    assert result.exit_code == 2, result.output
+    assert "2020-01-15" in result.output and "both claim" in result.output
+    # audit and restore from the command line
+    result = cli_runner.invoke(
+        cli,
+        [
+            "store",
+            "log",
+            "--store",
+            pg_url,
+            "--theatre",
+            THEATRE,
+            "--data",
+            str(built_data_dir),
+            "--date",
+            day,
+        ],
+    )
+    assert (
+        result.exit_code == 0
+        and result.output.count("\n") == 3
+        and result.output.startswith("  r1")
+    )
+    result = cli_runner.invoke(
+        cli,
+        [
+            "store",
+            "restore",
+            "--store",
+            pg_url,
+            "--theatre",
+            THEATRE,
+            "--data",
+            str(built_data_dir),
+            "--date",
+            day,
+            "--revision",
+            "2",
+        ],
+    )
+    assert result.exit_code == 0 and "restored as revision 4" in result.output
+    assert set(pg.get(day).areas["note"]) == {"moved in QGIS"}
+    # deleting every area of a date in QGIS removes the date; its revisions stay
+    conn, schema = _raw(pg_url)
+    with conn:
+        conn.execute(f"DELETE FROM \"{schema}\".control_areas WHERE date = '2020-02-15'")
+    assert [d.isoformat() for d in pg.dates()] == [day]
+    assert pg.get("2020-02-15", revision=1).factions == ["red"]
+
+
+# -- push / pull -------------------------------------------------------------------------------------
+@pytest.mark.postgis
+def test_push_then_pull_is_byte_identical(pg_url, built_data_dir, synthetic_data_dir, cli_runner):
+    from frontline.cli import cli
+
+    src = built_data_dir / "control" / THEATRE
+    originals = {p.name: p.read_bytes() for p in sorted(src.glob("*.geojson"))}
+    assert len(originals) >= 3
+    base = ["--store", pg_url, "--theatre", THEATRE]
+    result = cli_runner.invoke(cli, ["store", "push", *base, "--data", str(built_data_dir)])
+    assert result.exit_code == 0, result.output
+    assert f"{len(originals)} added" in result.output
+    result = cli_runner.invoke(
+        cli, ["store", "push", *base, "--data", str(built_data_dir), "--json"]
+    )
+    assert (
+        result.exit_code == 0 and '"unchanged"' in result.output and '"added": []' in result.output
+    )
+
+    dest = synthetic_data_dir / "control" / THEATRE
+    result = cli_runner.invoke(cli, ["store", "pull", *base, "--data", str(synthetic_data_dir)])
+    assert result.exit_code == 0, result.output
+    assert {p.name: p.read_bytes() for p in sorted(dest.glob("*.geojson"))} == originals
+
+    # a local edit is not clobbered without --overwrite
+    first = sorted(dest.glob("*.geojson"))[0]
+    edited = first.read_text(encoding="utf-8").replace('"note": ""', '"note": "local edit"', 1)
+    assert edited != first.read_text(encoding="utf-8")
+    first.write_text(edited, encoding="utf-8")
+    result = cli_runner.invoke(cli, ["store", "pull", *base, "--data", str(synthetic_data_dir)])
+    assert result.exit_code == 2 and "differ" in result.output and "--overwrite" in result.output
+    assert first.read_text(encoding="utf-8") == edited
+    # ... and pushing it is refused too, then accepted as a new revision with --overwrite
+    result = cli_runner.invoke(cli, ["store", "push", *base, "--data", str(synthetic_data_dir)])
+    assert result.exit_code == 2
+    result = cli_runner.invoke(
+        cli, ["store", "push", *base, "--data", str(synthetic_data_dir), "--overwrite"]
+    )
+    assert result.exit_code == 0 and "1 updated" in result.output
+    result = cli_runner.invoke(
+        cli, ["store", "pull", *base, "--data", str(built_data_dir), "--overwrite", "--dry-run"]
+    )
+    assert result.exit_code == 0 and "would pull: 0 added, 1 updated" in result.output
+    assert (src / first.name).read_bytes() == originals[first.name]
+    result = cli_runner.invoke(cli, ["store", "status", "--store", pg_url])
+    assert result.exit_code == 0 and f"{THEATRE}: {len(originals)} dates" in result.output
+
+
+@pytest.mark.postgis
+def test_store_commands_need_a_postgis_url(cli_runner, built_data_dir, monkeypatch):
+    from frontline.cli import cli
+
+    monkeypatch.delenv("FRONTLINE_STORE", raising=False)
+    result = cli_runner.invoke(cli, ["store", "push", "--data", str(built_data_dir)])
+    assert result.exit_code == 2 and "postgresql://" in result.output
+    result = cli_runner.invoke(cli, ["store", "init", "--store", str(built_data_dir)])
+    assert result.exit_code == 2 and "not a postgresql:// URL" in result.output
+
+
+@pytest.mark.postgis
+def test_store_init_command(pg_server, cli_runner):
+    from frontline.cli import cli
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    url = _with_schema(pg_server, schema)
+    try:
+        result = cli_runner.invoke(cli, ["store", "init", "--store", url])
+        assert result.exit_code == 0 and "applied migration(s) 0001" in result.output
+        result = cli_runner.invoke(cli, ["store", "init"], env={"FRONTLINE_STORE": url})
+        assert result.exit_code == 0 and "nothing to do" in result.output
+    finally:
+        _drop(pg_server, schema)
+
+
+@pytest.mark.postgis
+def test_database_diff_agrees_with_shapely(pg):
+    from frontline.geo import geodesic_area_km2
+
+    a, b = _boxes("2020-01-01", west=38.2), _boxes("2020-02-01", west=38.5)
+    pg.add_many([a, b])
+    got = pg.diff_km2("2020-01-01", "2020-02-01")
+    lost = geodesic_area_km2([shapely.difference(a.geometry_of("red"), b.geometry_of("red"))])[0]
+    assert got["red"][0] == pytest.approx(0, abs=1e-6)
+    assert got["red"][1] == pytest.approx(lost, rel=1e-3)
+    assert got["black"] == (pytest.approx(0, abs=1e-6), pytest.approx(0, abs=1e-6))
+
+
+# -- shipped data ------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def shipped_store(pg_server):
+    """Every shipped theatre's history pushed once into one store."""
+    from frontline.backends import copy_history
+    from frontline.postgis import PostGISHistory, migrate
+    from frontline.store import ControlHistory
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    url = _with_schema(pg_server, schema)
+    migrate(url)
+    stores = {}
+    for theatre_id in sorted({Path(p).parent.name for p in SHIPPED}):
+        files = ControlHistory.load(theatre_id, ROOT / "geodata", validate=False)
+        stores[theatre_id] = PostGISHistory(url, files.theatre, files.registry, validate=False)
+        copy_history(files, stores[theatre_id])
+    yield stores
+    for h in stores.values():
+        h.close()
+    _drop(pg_server, schema)
+
+
+@pytest.mark.postgis
+@pytest.mark.parametrize(
+    "path",
+    SHIPPED
+    or [
+        pytest.param(
+            None, marks=pytest.mark.skip(reason="no shipped snapshots in geodata/control/ yet")
+        )
+    ],
+    ids=lambda p: "/".join(Path(p).parts[-2:]) if p else "none",
+)
+def test_shipped_snapshot_round_trips_byte_identical(shipped_store, path):
+    p = Path(path)
+    pulled = shipped_store[p.parent.name].get(p.stem)
+    assert pulled.to_geojson() == p.read_text(encoding="utf-8")
