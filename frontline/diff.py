@@ -13,7 +13,9 @@ only for pairs an STRtree says overlap. Ground that no faction holds is the expl
 
 Overlays run directly on lon/lat coordinates (the stored coordinates, so nothing is
 reprojected and no vertex moves); areas are geodesic on the WGS84 ellipsoid
-(:func:`frontline.geo.geodesic_area_km2`), exact to the metre at any latitude.
+(:func:`frontline.geo.geodesic_area_km2`), after densifying edges longer than 0.01° so that
+edges count as straight in lon/lat (as RFC 7946 has them) and the areas of the pieces add
+up to the area of the whole.
 
 The changed pieces partition the ground whose controller differs between the two maps;
 ``diff(a, a)`` is empty and ``diff(b, a)`` mirrors ``diff(a, b)``.
@@ -46,6 +48,8 @@ SUMMARY_COLUMNS = ["faction", "area_a_km2", "area_b_km2", "gained_km2", "lost_km
 PLACE_COLUMNS = ["place_id", "name", "kind", "importance", "from_faction", "to_faction", "geometry"]
 #: Changed pieces beyond this many (smallest first) get coordinates instead of gazetteer words.
 MAX_DESCRIBED = 500
+#: Edges longer than this (degrees) are densified before measuring areas (~1 km).
+DENSIFY_DEG = 0.01
 _EMPTY = shapely.MultiPolygon()
 
 
@@ -100,10 +104,18 @@ def _polygons(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return geoms[keep], idx[keep]
 
 
-def _areas_km2(geoms: np.ndarray, known: dict[int, float] | None = None) -> np.ndarray:
+def _areas_km2(geoms: np.ndarray) -> np.ndarray:
+    """Geodesic areas of lon/lat polygons whose edges are straight in lon/lat (RFC 7946).
+
+    Edges longer than :data:`DENSIFY_DEG` are densified first, so that the area of a whole
+    equals the sum of the areas of its pieces (a long edge measured as one geodesic bulges
+    differently from the same edge cut in two).
+    """
     from frontline.geo import geodesic_area_km2
 
-    return geodesic_area_km2(geoms) if len(geoms) else np.zeros(0)
+    if not len(geoms):
+        return np.zeros(0)
+    return geodesic_area_km2(shapely.segmentize(geoms, DENSIFY_DEG))
 
 
 def overlay(

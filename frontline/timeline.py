@@ -58,7 +58,7 @@ def timeline(
     """
     import pandas as pd
 
-    from frontline.diff import _geoms, balance, overlay
+    from frontline.diff import _areas_km2, _geoms, balance, overlay
 
     rows: list[tuple] = []
     prev_area: dict[str, float] | None = None
@@ -69,8 +69,8 @@ def timeline(
         gb = _geoms(snap)
         pb = np.asarray(snap.faction_at(*places_xy), dtype=object) if places_xy is not None else None
         if prev_geoms is None:
-            area = snap.area_km2()
-            prev_area = {str(f): float(v) for f, v in area.items()}
+            names = sorted(gb)
+            prev_area = dict(zip(names, _areas_km2(np.array([gb[f] for f in names], dtype=object)).tolist(), strict=True))
             for f in sorted(gb):
                 rows.append((snap.date, f, prev_area[f], 0.0, 0.0, 0.0, 0, 0, 0))
         else:

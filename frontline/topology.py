@@ -476,7 +476,9 @@ def encirclements(
             continue
         enemy = shapely.union_all([projected[h] for h in hostile])
         shapely.prepare(enemy)
-        lonlat, seg, part = _segments(shapely.MultiPolygon(list(parts[keep])), proj, exterior_only=True)
+        lonlat, seg, part = _segments(
+            shapely.MultiPolygon(list(parts[keep])), proj, exterior_only=True, max_km=max(tolerance_km, 0.05)
+        )
         if not len(seg):
             continue
         length = shapely.length(seg)
