@@ -1,0 +1,173 @@
+"""Tests for frontline.topology: front lines, link-ups, cuts and encirclements (synthetic maps)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import shapely
+from shapely import box
+
+from frontline.control import ControlSnapshot
+from frontline.diff import diff
+from frontline.factions import Faction, FactionRegistry, SideRelation
+from frontline.geo import geodesic_length_km
+from frontline.topology import contacts, encirclements, front_lines, link_ups, locator
+
+
+def snap(day, areas):
+    return ControlSnapshot.from_areas(day, areas)
+
+
+def km_to_deg_lon(km: float, lat: float = 33.5) -> float:
+    import math
+
+    return km / (111.32 * math.cos(math.radians(lat)))
+
+
+# -- front lines ---------------------------------------------------------------------------------
+def test_front_between_hostile_neighbours(synthetic_registry):
+    s = snap("2020-01-01", {"red": box(38, 33, 38.5, 34), "black": box(38.5, 33, 39, 34), "grey": box(39, 33, 39.5, 34)})
+    fl = front_lines(s, synthetic_registry)
+    # red–black are hostile, black–grey neutral
+    assert fl[["faction_a", "faction_b"]].values.tolist() == [["red", "black"]]
+    assert fl.crs.to_epsg() == 4326
+    edge = float(geodesic_length_km(shapely.LineString([(38.5, 33), (38.5, 34)])))
+    # the front is the shared edge, running on by at most ~2 x tolerance at each end
+    assert edge <= fl.length_km.iloc[0] <= edge + 4 * 0.5
+    assert fl.length_km.iloc[0] == pytest.approx(float(geodesic_length_km(fl.geometry.iloc[0])))
+
+
+def test_allied_neighbours_have_no_front(synthetic_registry):
+    s = snap("2020-01-01", {"red": box(38, 33, 38.5, 34), "blue": box(38.5, 33, 39, 34)})
+    assert len(front_lines(s, synthetic_registry)) == 0
+
+
+@pytest.mark.parametrize(("gap_km", "expected"), [(0.0, 1), (0.3, 1), (-0.3, 1), (2.0, 0)])
+def test_sliver_tolerance(synthetic_registry, gap_km, expected):
+    """A gap (or overlap, negative) narrower than the tolerance still makes a front."""
+    x = 38.5 + km_to_deg_lon(gap_km)
+    s = ControlSnapshot(
+        dt.date(2020, 1, 1),
+        snap("2020-01-01", {"red": box(38, 33, 38.5, 34), "black": box(x, 33, 39, 34)}).areas,
+    )
+    fl = front_lines(s, synthetic_registry, tolerance_km=0.5)
+    assert len(fl) == expected
+    if expected:
+        assert 110 <= fl.length_km.iloc[0] <= 115
+
+
+def test_short_contacts_are_dropped(synthetic_registry):
+    # two squares touching at a corner only
+    s = snap("2020-01-01", {"red": box(38, 33, 38.5, 33.5), "black": box(38.5, 33.5, 39, 34)})
+    assert len(front_lines(s, synthetic_registry, min_length_km=2.0)) == 0
+    assert len(front_lines(s, synthetic_registry, min_length_km=0.0)) == 1
+
+
+def test_jagged_front_follows_the_boundary(synthetic_registry):
+    import numpy as np
+
+    ys = np.linspace(33, 34, 401)
+    xs = 38.5 + 0.01 * np.sin(ys * 300)
+    west = shapely.Polygon([(38, 33), *zip(xs, ys, strict=True), (38, 34)])
+    east = shapely.Polygon([(39, 33), *zip(xs, ys, strict=True), (39, 34)])
+    s = snap("2020-01-01", {"red": west, "black": east})
+    fl = front_lines(s, synthetic_registry)
+    line_km = float(geodesic_length_km(shapely.LineString(list(zip(xs, ys, strict=True)))))
+    assert line_km <= fl.length_km.iloc[0] <= line_km + 3
+
+
+def test_relation_on_the_snapshot_date():
+    reg = FactionRegistry(
+        [Faction("kurds", "Kurds", "#ffff00", "k"), Faction("feds", "Federal army", "#0000ff", "f")],
+        [SideRelation("k", "f", "allied", end=dt.date(2017, 10, 15)), SideRelation("k", "f", "hostile", start=dt.date(2017, 10, 16))],
+    )
+    areas = {"kurds": box(44, 35, 44.5, 36), "feds": box(44.5, 35, 45, 36)}
+    assert len(front_lines(snap("2017-10-01", areas), reg)) == 0
+    assert len(front_lines(snap("2017-10-17", areas), reg)) == 1
+
+
+# -- link-ups and cuts ---------------------------------------------------------------------------
+@pytest.fixture
+def linkup_maps():
+    # Reds advance east across the Black Banner's ground to meet the Blues near Charlie Base (38.6, 33.45)
+    a = snap("2020-01-01", {"red": box(38.0, 33.0, 38.3, 34.0), "black": box(38.3, 33.0, 38.62, 34.0), "blue": box(38.62, 33.0, 39.5, 34.0)})
+    b = snap("2020-02-01", {
+        "red": box(38.0, 33.0, 38.62, 33.5).union(box(38.0, 33.5, 38.3, 34.0)),
+        "black": box(38.3, 33.5, 38.62, 34.0),
+        "blue": box(38.62, 33.0, 39.5, 34.0),
+    })  # fmt: skip
+    return a, b
+
+
+def test_link_up_with_words(linkup_maps, synthetic_registry, synthetic_gazetteer):
+    a, b = linkup_maps
+    lu = link_ups(a, b, synthetic_registry, synthetic_gazetteer)
+    assert lu.kind.tolist() == ["link-up"]
+    row = lu.iloc[0]
+    assert (row.faction_a, row.faction_b) == ("red", "blue")  # the Reds moved
+    assert row.text.startswith("Reds link up with Blues ")
+    assert "Charlie Base" in row.location or "Bravo" in row.location
+    assert row.date == "2020-02-01"
+    # the contact point lies on the new shared boundary
+    assert row.geometry.distance(shapely.LineString([(38.62, 33.0), (38.62, 33.5)])) < 0.01
+
+
+def test_cut_is_the_reverse(linkup_maps, synthetic_registry):
+    a, b = linkup_maps
+    lu = link_ups(b, a, synthetic_registry)
+    assert lu.kind.tolist() == ["cut"]
+    assert lu.text.iloc[0].startswith("Link between Reds and Blues cut near ")
+    assert "°N" in lu.location.iloc[0]
+
+
+def test_link_up_in_changeset_and_report(linkup_maps, synthetic_registry, synthetic_gazetteer):
+    a, b = linkup_maps
+    cs = diff(a, b, synthetic_registry, synthetic_gazetteer)
+    assert cs.link_ups.kind.tolist() == ["link-up"]
+    assert "## Link-ups and cuts" in cs.to_markdown()
+    assert "- Reds link up with Blues" in cs.to_markdown()
+
+
+def test_no_link_up_when_already_touching(synthetic_registry):
+    areas = {"red": box(38, 33, 38.5, 34), "blue": box(38.5, 33, 39, 34)}
+    assert len(link_ups(snap("2020-01-01", areas), snap("2020-01-02", areas), synthetic_registry)) == 0
+
+
+def test_contacts_within_tolerance():
+    a = snap("2020-01-01", {"x": box(38, 33, 38.5, 34), "y": box(38.5 + km_to_deg_lon(0.3), 33, 39, 34)})
+    assert ("x", "y") in contacts(a, [("x", "y")], tolerance_km=0.5)
+    assert ("x", "y") not in contacts(a, [("x", "y")], tolerance_km=0.1)
+
+
+# -- encirclements -------------------------------------------------------------------------------
+def test_pocket_surrounded_by_hostile_ground(synthetic_registry, synthetic_gazetteer):
+    pocket = box(38.5, 33.3, 38.7, 33.6)
+    s = snap("2020-01-01", {"red": box(38, 33, 39, 34).difference(pocket), "black": pocket})
+    enc = encirclements(s, synthetic_registry, synthetic_gazetteer)
+    assert enc.faction.tolist() == ["black"]
+    assert enc.surrounded_by.iloc[0] == "red"
+    assert enc.text.iloc[0].startswith("Black Banner pocket of ")
+    assert "Charlie Base" in enc.location.iloc[0]
+    # Reds around it are not encircled (they border unknown ground outside)
+    assert "red" not in set(enc.faction)
+
+
+def test_pocket_open_to_unknown_ground_is_not_encircled(synthetic_registry):
+    s = snap("2020-01-01", {"red": box(38, 33, 39, 34).difference(box(38.5, 33.3, 39, 33.6)), "black": box(38.5, 33.3, 38.7, 33.6)})
+    assert len(encirclements(s, synthetic_registry)) == 0
+
+
+def test_new_pocket_flagged_in_changeset(synthetic_registry):
+    pocket = box(38.5, 33.3, 38.7, 33.6)
+    a = snap("2020-01-01", {"red": box(38, 33, 38.5, 34), "black": box(38.5, 33, 39, 34)})
+    b = snap("2020-01-02", {"red": box(38, 33, 39, 34).difference(pocket), "black": pocket})
+    cs = diff(a, b, synthetic_registry)
+    assert cs.encirclements["new"].tolist() == [True]
+    assert "## New pockets" in cs.to_markdown()
+
+
+def test_locator_without_and_with_gazetteer(synthetic_gazetteer):
+    assert locator(None)(38.6, 33.45) == "33.450°N 38.600°E"
+    assert locator(synthetic_gazetteer)(38.6, 33.45) == "at Charlie Base"
+    assert locator(synthetic_gazetteer)(38.6, 33.6).endswith("N of Charlie Base")
