@@ -43,6 +43,7 @@ import functools
 import io
 import os
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -101,6 +102,24 @@ class PlaceLike(Protocol):
     country: str
     lat: float
     lon: float
+
+
+@dataclass(frozen=True)
+class DerivedPlace:
+    """A point an observation names relative to a gazetteer place ("70 km NE of At Tanf")."""
+
+    id: str
+    name: str
+    kind: str
+    country: str
+    lat: float
+    lon: float
+    base_id: str = ""
+    uncertainty_km: float = 0.0
+
+
+#: Kind given to points derived from relative phrases; its reach defaults to the fallback radius.
+DERIVED_KIND = "derived_point"
 
 
 class PlaceResolver(Protocol):
@@ -245,7 +264,7 @@ def _parse_row(
             place = None
     else:
         try:
-            place = gazetteer.resolve(row["place"], country=key[1] or None)
+            place = resolve_place(gazetteer, row["place"], key[1] or None, theatre)
             cache[key] = place
         except InputError as exc:
             cache[key] = exc
@@ -264,6 +283,61 @@ def _parse_row(
         "country": place.country, "faction": faction, "source": row["source"], "confidence": conf,
         "note": row.get("note", ""), "lon": float(place.lon), "lat": float(place.lat),
     }  # fmt: skip
+
+
+def resolve_place(
+    gazetteer: PlaceResolver, text: str, country: str | None = None, theatre: Theatre | None = None
+) -> PlaceLike:
+    """Resolve an observation's place: a gazetteer id or name, or a relative phrase.
+
+    Relative phrases such as "70 km NE of At Tanf" or "west of Mosul" (whatever
+    :func:`frontline.extract.extract_places` understands, covering the whole text) give a
+    :class:`DerivedPlace` at the derived point, of kind :data:`DERIVED_KIND`, in the
+    country that contains the point (the base place's country when none does).
+
+    Raises
+    ------
+    UnknownPlaceError, AmbiguousPlaceError
+        From the gazetteer, when the text is neither a place nor a relative phrase.
+    """
+    from frontline.errors import UnknownPlaceError
+
+    try:
+        return gazetteer.resolve(text, country=country)
+    except UnknownPlaceError:
+        derived = _relative_place(gazetteer, text, theatre)
+        if derived is None:
+            raise
+        return derived
+
+
+def _relative_place(gazetteer: Any, text: str, theatre: Theatre | None) -> DerivedPlace | None:
+    import re
+
+    try:
+        from frontline.extract import extract_places
+        from frontline.gazetteer import Gazetteer
+    except ImportError:  # pragma: no cover - the gazetteer is part of frontline
+        return None
+    if not isinstance(gazetteer, Gazetteer):
+        return None
+    stripped = text.strip()
+    mentions = [m for m in extract_places(stripped, gazetteer) if m.relation is not None]
+    whole = [m for m in mentions if m.phrase[0] == 0 and m.phrase[1] == len(stripped)]
+    if len(whole) != 1:
+        return None
+    m = whole[0]
+    country = m.place.country
+    if theatre is not None:
+        countries = theatre.countries_gdf()
+        hit = countries[countries.contains(shapely.Point(m.lon, m.lat))]
+        if len(hit):
+            country = str(hit["iso_a2"].iloc[0])
+    slug = re.sub(r"[^a-z0-9]+", "-", stripped.casefold()).strip("-")
+    return DerivedPlace(
+        id=f"~{slug}", name=stripped, kind=DERIVED_KIND, country=country, lat=float(m.lat), lon=float(m.lon),
+        base_id=m.place.id, uncertainty_km=float(m.uncertainty_km),
+    )  # fmt: skip
 
 
 def _check_conflicts(rows: list[dict[str, Any]], path: Path, problems: list[str]) -> None:

@@ -1,0 +1,205 @@
+"""``frontline control``: list, show, validate, build and import control snapshots."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from pathlib import Path
+
+import click
+
+from frontline.cli.options import (
+    data_opt,
+    date_opt,
+    echo_json,
+    handle_errors,
+    overwrite_opt,
+    parse_date_value,
+    theatre_opt,
+)
+
+
+def _load(data_dir: Path | None, theatre_id: str | None, validate: bool = True):
+    from frontline.store import ControlHistory
+
+    return ControlHistory.load(theatre_id, data_dir, validate=validate)
+
+
+def _describer(history):
+    """The gazetteer's ``describe`` for messages, or None when no gazetteer can be loaded."""
+    try:
+        from frontline.gazetteer import Gazetteer
+
+        return Gazetteer.load(history.theatre.data_dir, history.theatre).describe
+    except Exception:  # noqa: BLE001 - naming places in messages is a nicety
+        return None
+
+
+def _area_rows(snapshot) -> list[dict]:
+    km2 = snapshot.area_km2()
+    rows = []
+    for row in snapshot.areas.sort_values("faction").itertuples(index=False):
+        rows.append(
+            {
+                "faction": row.faction,
+                "area_km2": round(km2[row.faction], 1),
+                "confidence": round(float(row.confidence), 3),
+                "sources": list(row.sources),
+                "note": row.note or "",
+            }
+        )
+    return rows
+
+
+@click.group()
+def control() -> None:
+    """Dated control snapshots: who held which ground, per faction."""
+
+
+@control.command("list")
+@data_opt
+@theatre_opt
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@handle_errors
+def list_(data_dir: Path | None, theatre_id: str | None, as_json: bool) -> None:
+    """List the snapshots: dates, factions and area held per faction (km²)."""
+    history = _load(data_dir, theatre_id)
+    out = []
+    for snap in history:
+        out.append({"date": snap.date.isoformat(), "factions": {r["faction"]: r["area_km2"] for r in _area_rows(snap)}})
+    if as_json:
+        echo_json({"theatre": history.theatre_id, "directory": str(history.directory), "snapshots": out})
+        return
+    if not out:
+        click.echo(f"no snapshots in {history.directory} (run `frontline control build` or `control import`)")
+        return
+    factions = sorted({f for s in out for f in s["factions"]})
+    head = ["date", *factions]
+    widths = [max(10, len(h)) for h in head]
+    click.echo("  ".join(h.rjust(w) if i else h.ljust(w) for i, (h, w) in enumerate(zip(head, widths, strict=True))))
+    for s in out:
+        cells = [s["date"]] + [f"{s['factions'][f]:,.0f}" if f in s["factions"] else "-" for f in factions]
+        click.echo("  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))))
+    click.echo(f"{len(out)} snapshot(s) of {history.theatre_id}; areas in km²")
+
+
+@control.command()
+@click.argument("date", callback=parse_date_value)
+@data_opt
+@theatre_opt
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (factions, areas, sources).")
+@click.option("--geojson", "as_geojson", is_flag=True, help="Print the snapshot's GeoJSON.")
+@handle_errors
+def show(date: _dt.date, data_dir: Path | None, theatre_id: str | None, as_json: bool, as_geojson: bool) -> None:
+    """Show the situation as of DATE (the latest snapshot on or before it)."""
+    history = _load(data_dir, theatre_id)
+    snap = history.at(date)
+    if as_geojson:
+        click.echo(snap.to_geojson(), nl=False)
+        return
+    rows = _area_rows(snap)
+    if as_json:
+        echo_json({"theatre": history.theatre_id, "as_of": date.isoformat(), "date": snap.date.isoformat(), "areas": rows})
+        return
+    note = "" if snap.date == date else f" (as of {date})"
+    click.echo(f"{history.theatre_id} {snap.date}{note}")
+    for r in rows:
+        click.echo(f"  {r['faction']:<22} {r['area_km2']:>12,.0f} km²  confidence {r['confidence']:.2f}  {len(r['sources'])} source(s)")
+        for s in r["sources"]:
+            click.echo(f"      - {s}")
+
+
+@control.command()
+@data_opt
+@theatre_opt
+@click.option("--repair", is_flag=True, help="Repair invalid geometries (written only with --overwrite).")
+@overwrite_opt
+@handle_errors
+def validate(data_dir: Path | None, theatre_id: str | None, repair: bool, overwrite: bool) -> None:
+    """Validate every snapshot; list all problems (exit 2 when there are any)."""
+    from frontline.control import ControlSnapshot
+    from frontline.errors import InputError
+
+    history = _load(data_dir, theatre_id, validate=False)
+    describe = _describer(history)
+    problems: list[str] = []
+    repaired = []
+    dates = history.dates()
+    for day in dates:
+        path = history.path_for(day)
+        try:
+            snap = ControlSnapshot.from_geojson(path, theatre=history.theatre_id)
+            if snap.date != day:
+                raise InputError(f"{path}: the file says {snap.date} but is named {day}")
+            checked = snap.validate(history.registry, history.theatre, repair=repair, describe=describe)
+            if repair and checked.to_geojson() != path.read_text(encoding="utf-8"):
+                repaired.append(checked)
+        except InputError as exc:
+            problems.append(f"{path.name}: {exc}")
+    if repaired:
+        if overwrite:
+            from frontline.store import ControlHistory
+
+            writer = ControlHistory(history.directory, history.theatre, history.registry)
+            for p in writer.add_many(repaired, overwrite=True, repair=True):
+                click.echo(f"repaired {p}")
+        else:
+            for s in repaired:
+                click.echo(f"{s.date}: can be repaired; run again with --repair --overwrite to write it")
+    if problems:
+        raise click.UsageError(f"{len(problems)} of {len(dates)} snapshot(s) have problems:\n" + "\n".join(problems))
+    click.echo(f"{len(dates)} snapshot(s) of {history.theatre_id} valid")
+
+
+@control.command()
+@data_opt
+@theatre_opt
+@click.option("--date", "dates", multiple=True, callback=lambda c, p, v: [parse_date_value(c, p, d) for d in v],
+              help="Build only this date (repeatable). Default: the theatre's snapshot_dates.")  # fmt: skip
+@click.option("--radius", "radius", type=float, default=None, help="Reach of every place's cell in km (overrides the per-kind table).")
+@click.option("--no-overrides", is_flag=True, help="Ignore hand-drawn override areas.")
+@overwrite_opt
+@handle_errors
+def build(data_dir: Path | None, theatre_id: str | None, dates: list, radius: float | None, no_overrides: bool, overwrite: bool) -> None:
+    """Build snapshots from <data>/observations/<theatre>.csv (all or nothing)."""
+    from frontline.build import build_history
+    from frontline.theatre import Theatre
+
+    theatre = Theatre.load(theatre_id, data_dir)
+    paths = build_history(
+        theatre, dates=dates or None, overwrite=overwrite, radius_km=radius, use_overrides=not no_overrides
+    )
+    for p in paths:
+        click.echo(f"wrote {p}")
+    click.echo(f"{len(paths)} snapshot(s) built for {theatre.id}")
+
+
+@control.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@date_opt("--date", help="Snapshot date, YYYY-MM-DD (required unless the file has a date/valid_from column).")
+@click.option("--faction-field", default="faction", show_default=True, help="Column naming each area's faction.")
+@click.option("--layer", default=None, help="Layer of a multi-layer file (GeoPackage).")
+@click.option("--repair", is_flag=True, help="Repair invalid geometries instead of refusing them.")
+@click.option("--override", "as_override", is_flag=True,
+              help="Store as a hand-drawn override (control/<theatre>/overrides/) that `control build` applies.")  # fmt: skip
+@data_opt
+@theatre_opt
+@overwrite_opt
+@handle_errors
+def import_(
+    file: Path, date: _dt.date | None, faction_field: str, layer: str | None, repair: bool, as_override: bool,
+    data_dir: Path | None, theatre_id: str | None, overwrite: bool,
+) -> None:  # fmt: skip
+    """Import areas drawn in QGIS (GeoJSON, GeoPackage, Shapefile; any CRS) as snapshot(s)."""
+    from frontline.control import read_areas
+    from frontline.store import ControlHistory
+
+    history = _load(data_dir, theatre_id)
+    snaps = read_areas(
+        file, date, faction_field, layer, history.registry, history.theatre, repair=repair, allow_unknown=as_override
+    )
+    if as_override:
+        from frontline.build import overrides_dir
+
+        history = ControlHistory(overrides_dir(history.theatre), history.theatre, None)
+    for p in history.add_many(snaps, overwrite=overwrite, repair=repair):
+        click.echo(f"wrote {p}")
