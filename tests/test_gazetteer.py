@@ -21,7 +21,7 @@ from frontline.theatre import shipped_data_dir
 DATA = shipped_data_dir()
 CSV = DATA / "gazetteer" / "places.csv"
 CURATED = read_places_csv(CSV)
-KINDS = {"city", "town", "village", "border_crossing", "military_base", "area"}
+KINDS = {"city", "town", "village", "border_crossing", "military_base", "airbase", "oil_field", "dam", "district", "area"}
 
 
 @pytest.fixture(scope="session")
