@@ -773,6 +773,117 @@ def _areas(rows: list[tuple]) -> Any:
     )
 
 
+def push_reference_data(
+    history: PostGISHistory, data_dir: str | os.PathLike[str] | None = None
+) -> dict[str, int]:
+    """Copy the curated gazetteer and the theatre's observations into the ``places`` and ``observations`` tables.
+
+    Places are upserted by id (curated rows of ``<data>/gazetteer/places.csv`` plus every place
+    an observation names); the theatre's observations replace those stored before. Both
+    tables are for QGIS and SQL users; frontline itself reads these files from the data
+    directory.
+
+    Returns
+    -------
+    dict
+        ``{"places": n, "observations": m}`` rows written.
+
+    Raises
+    ------
+    DataFileError
+        When the observations file has problems (as :func:`frontline.build.read_observations`).
+    """
+    from frontline.build import read_observations
+    from frontline.errors import DataFileError
+    from frontline.gazetteer import Gazetteer, read_places_csv
+    from frontline.theatre import resolve_data_dir
+
+    root = resolve_data_dir(
+        data_dir
+        if data_dir is not None
+        else (history.theatre.data_dir if history.theatre else None)
+    )
+    csv = root / "gazetteer" / "places.csv"
+    places = {p.id: p for p in read_places_csv(csv)} if csv.is_file() else {}
+    obs = None
+    if (
+        history.theatre is not None
+        and history.theatre.observations_path.is_file()
+        and history.registry is not None
+    ):
+        path = history.theatre.observations_path
+        try:
+            obs = read_observations(
+                path,
+                history.registry,
+                Gazetteer.load(root, history.theatre, bulk=False),
+                history.theatre,
+            )
+        except DataFileError:  # places from the GeoNames layer
+            gaz = Gazetteer.load(root, history.theatre)
+            obs = read_observations(path, history.registry, gaz, history.theatre)
+            for pid in set(obs["place_id"]):
+                places.setdefault(pid, gaz.get(pid))
+    plist = sorted(places.values(), key=lambda p: p.id)
+    psycopg = _psycopg()
+    conn = history.conn
+    try:
+        with conn.transaction(), conn.cursor() as cur:
+            cur.execute(
+                "INSERT INTO places (id, name, alt_names, kind, country, precision_m, source, population, importance, geom) "
+                "SELECT u.id, u.name, ARRAY(SELECT jsonb_array_elements_text(u.alt::jsonb)), u.kind, u.country, u.prec, "
+                "u.source, u.pop, u.imp, ST_SetSRID(ST_MakePoint(u.lon, u.lat), 4326) "
+                "FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::float8[], %s::text[], "
+                "%s::bigint[], %s::float8[], %s::float8[], %s::float8[]) "
+                "AS u(id, name, alt, kind, country, prec, source, pop, imp, lon, lat) "
+                "ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, alt_names = EXCLUDED.alt_names, "
+                "kind = EXCLUDED.kind, country = EXCLUDED.country, precision_m = EXCLUDED.precision_m, "
+                "source = EXCLUDED.source, population = EXCLUDED.population, importance = EXCLUDED.importance, "
+                "geom = EXCLUDED.geom",
+                (
+                    [p.id for p in plist],
+                    [p.name for p in plist],
+                    [json.dumps(list(p.alt_names), ensure_ascii=False) for p in plist],
+                    [p.kind for p in plist],
+                    [p.country for p in plist],
+                    [float(p.precision_m) for p in plist],
+                    [p.source for p in plist],
+                    [p.population for p in plist],
+                    [float(p.importance) for p in plist],
+                    [float(p.lon) for p in plist],
+                    [float(p.lat) for p in plist],
+                ),
+            )
+            n_obs = 0
+            if obs is not None:
+                cur.execute("DELETE FROM observations WHERE theatre = %s", (history.theatre_id,))
+                n_obs = len(obs)
+                cur.execute(
+                    "INSERT INTO observations (theatre, date, place, faction, source, confidence, note, geom, author) "
+                    "SELECT %s, u.d, u.p, u.f, u.s, u.c, u.n, ST_SetSRID(ST_MakePoint(u.lon, u.lat), 4326), "
+                    "coalesce(%s, frontline_author()) "
+                    "FROM unnest(%s::date[], %s::text[], %s::text[], %s::text[], %s::float8[], %s::text[], "
+                    "%s::float8[], %s::float8[]) AS u(d, p, f, s, c, n, lon, lat)",
+                    (
+                        history.theatre_id,
+                        history.author,
+                        list(obs["date"]),
+                        [str(v) for v in obs["place_id"]],
+                        [str(v) for v in obs["faction"]],
+                        [str(v) for v in obs["source"]],
+                        [float(v) for v in obs["confidence"]],
+                        [str(v) if isinstance(v, str) else "" for v in obs["note"]],
+                        [float(v) for v in obs.geometry.x],
+                        [float(v) for v in obs.geometry.y],
+                    ),
+                )
+    except psycopg.Error as exc:
+        raise StoreError(
+            f"{redact(history.url)}: copying places and observations failed: {str(exc).strip()}"
+        ) from None
+    return {"places": len(plist), "observations": n_obs}
+
+
 def store_status(url: str) -> dict[str, Any]:
     """Summary of a PostGIS store: schema version and, per theatre, dates and revisions.
 

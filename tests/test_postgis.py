@@ -572,6 +572,16 @@ def test_push_then_pull_is_byte_identical(pg_url, built_data_dir, synthetic_data
     result = cli_runner.invoke(cli, ["store", "push", *base, "--data", str(built_data_dir)])
     assert result.exit_code == 0, result.output
     assert f"{len(originals)} added" in result.output
+    assert (
+        "reference data: 10 places, 12 observations" in result.output
+    )  # conftest's synthetic CSVs
+    conn, schema = _raw(pg_url)
+    with conn:
+        n = conn.execute(
+            f'SELECT count(*) FROM "{schema}".observations o JOIN "{schema}".places p ON p.id = o.place '
+            "WHERE ST_Equals(o.geom, p.geom)"
+        ).fetchone()[0]
+        assert n == 12
     result = cli_runner.invoke(
         cli, ["store", "push", *base, "--data", str(built_data_dir), "--json"]
     )

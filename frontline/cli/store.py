@@ -86,6 +86,9 @@ def init(store_url: str | None) -> None:
 @data_opt
 @overwrite_opt
 @click.option("--dry-run", is_flag=True, help="Only say what would be copied.")
+@click.option(
+    "--history-only", is_flag=True, help="Copy only the control history, not the gazetteer and observations."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @handle_errors
 def push(
@@ -94,26 +97,31 @@ def push(
     data_dir: Path | None,
     overwrite: bool,
     dry_run: bool,
+    history_only: bool,
     as_json: bool,
 ) -> None:
     """Copy a theatre's history from the data directory's files into the PostGIS store.
 
     Dates already identical are skipped; dates that differ are refused (nothing is copied)
-    unless --overwrite, which stores them as new revisions (the old ones stay).
+    unless --overwrite, which stores them as new revisions (the old ones stay). The curated
+    gazetteer and the theatre's observations are copied too (tables places, observations),
+    for QGIS; --history-only skips them.
     """
     from frontline.backends import copy_history
-    from frontline.postgis import PostGISHistory
+    from frontline.postgis import PostGISHistory, push_reference_data
     from frontline.store import ControlHistory
 
     url = _require_url(store_url)
     source = ControlHistory.load(theatre_id, data_dir)
     with PostGISHistory(url, source.theatre, source.registry) as dest:
-        _report(
-            copy_history(source, dest, overwrite=overwrite, dry_run=dry_run),
-            "push",
-            as_json,
-            dry_run,
-        )
+        report = copy_history(source, dest, overwrite=overwrite, dry_run=dry_run)
+        counts = {} if dry_run or history_only else push_reference_data(dest, source.theatre.data_dir)
+    if as_json:
+        echo_json({**report.as_dict(), **counts, "dry_run": dry_run})
+        return
+    _report(report, "push", False, dry_run)
+    if counts:
+        click.echo(f"reference data: {counts['places']} places, {counts['observations']} observations")
 
 
 @store.command("pull")
