@@ -248,6 +248,50 @@ def migrate(url: str) -> list[int]:
     return applied
 
 
+def grant(url: str, role: str, read_only: bool = False) -> None:
+    """Give a database role the rights of a team member on the store.
+
+    Editors may read everything and write ``control_areas`` (what QGIS edits), ``places``,
+    ``observations`` and ``theatres``; the revision tables stay append-only for them (a
+    trigger running with the owner's rights writes them). Readers may only read.
+
+    Raises
+    ------
+    StoreError
+        When the role does not exist or the connecting user may not grant.
+    """
+    psycopg = _psycopg()
+    from psycopg import sql
+
+    if not _IDENT.match(role):
+        raise InputError(f"role {role!r} must be a plain identifier (letters, digits, _)")
+    _, schema = split_url(url)
+    s, r = sql.Identifier(schema), sql.Identifier(role)
+    statements = [
+        sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(s, r),
+        sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA {} TO {}").format(s, r),
+    ]
+    if not read_only:
+        statements += [
+            sql.SQL(
+                "GRANT INSERT, UPDATE, DELETE ON {s}.control_areas, {s}.places, {s}.observations TO {r}"
+            ).format(s=s, r=r),
+            sql.SQL("GRANT INSERT ON {}.theatres TO {}").format(s, r),
+            sql.SQL("GRANT USAGE ON ALL SEQUENCES IN SCHEMA {} TO {}").format(s, r),
+        ]
+    conn = _connect(url)
+    try:
+        with conn.transaction():
+            for st in statements:
+                conn.execute(st)
+    except psycopg.Error as exc:
+        raise StoreError(
+            f"{redact(url)}: cannot grant rights to {role!r}: {str(exc).strip()}"
+        ) from None
+    finally:
+        conn.close()
+
+
 # -- the history -------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Revision:
@@ -683,8 +727,8 @@ class PostGISHistory:
                     )
                 for day, payload in items:
                     cur.execute("SELECT frontline_lock(%s, %s)", (self.theatre_id, day))
-                    cur.execute(
-                        "SELECT revision FROM snapshots WHERE theatre = %s AND date = %s FOR UPDATE",
+                    cur.execute(  # under the lock: no other writer of this date can commit now
+                        "SELECT revision FROM snapshots WHERE theatre = %s AND date = %s",
                         (self.theatre_id, day),
                     )
                     row = cur.fetchone()

@@ -17,6 +17,7 @@ import sys
 import threading
 import uuid
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 import shapely
@@ -558,6 +559,43 @@ def test_qgis_style_edits_become_revisions_and_are_validated(
         conn.execute(f"DELETE FROM \"{schema}\".control_areas WHERE date = '2020-02-15'")
     assert [d.isoformat() for d in pg.dates()] == [day]
     assert pg.get("2020-02-15", revision=1).factions == ["red"]
+
+
+@pytest.mark.postgis
+def test_editors_cannot_rewrite_history(pg, pg_url, cli_runner, built_data_dir):
+    """An editor role writes snapshots (and QGIS edits) but cannot touch the revision tables."""
+    import psycopg
+
+    from frontline.cli import cli
+    from frontline.postgis import PostGISHistory, split_url
+
+    conninfo, schema = split_url(pg_url)
+    role = f"ed_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(conninfo, autocommit=True) as admin:
+        try:
+            admin.execute(f"CREATE ROLE {role} LOGIN")
+        except psycopg.Error as exc:
+            pytest.skip(f"cannot create roles on this server: {exc}")
+    try:
+        pg.add(_boxes("2020-01-15", "by the owner"))
+        result = cli_runner.invoke(cli, ["store", "grant", "--store", pg_url, "--role", role])
+        assert result.exit_code == 0, result.output
+        parts = urlsplit(pg_url)
+        editor_url = urlunsplit(parts._replace(netloc=f"{role}@{parts.netloc.rsplit('@', 1)[-1]}"))
+        with PostGISHistory.load(editor_url, THEATRE, built_data_dir) as h:
+            assert h.add(_boxes("2020-01-15", "by the editor"), expected_revision=1) == 2
+            assert h.revisions("2020-01-15")[-1].author == role
+            conn = h.conn
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute("DELETE FROM revisions")
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute("UPDATE area_revisions SET note = 'forged'")
+        assert len(pg.revisions("2020-01-15")) == 2
+    finally:
+        with psycopg.connect(conninfo, autocommit=True) as admin:
+            admin.execute(
+                f"REASSIGN OWNED BY {role} TO current_user; DROP OWNED BY {role}; DROP ROLE {role}"
+            )
 
 
 # -- push / pull -------------------------------------------------------------------------------------

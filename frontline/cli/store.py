@@ -87,7 +87,9 @@ def init(store_url: str | None) -> None:
 @overwrite_opt
 @click.option("--dry-run", is_flag=True, help="Only say what would be copied.")
 @click.option(
-    "--history-only", is_flag=True, help="Copy only the control history, not the gazetteer and observations."
+    "--history-only",
+    is_flag=True,
+    help="Copy only the control history, not the gazetteer and observations.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @handle_errors
@@ -115,13 +117,17 @@ def push(
     source = ControlHistory.load(theatre_id, data_dir)
     with PostGISHistory(url, source.theatre, source.registry) as dest:
         report = copy_history(source, dest, overwrite=overwrite, dry_run=dry_run)
-        counts = {} if dry_run or history_only else push_reference_data(dest, source.theatre.data_dir)
+        counts = (
+            {} if dry_run or history_only else push_reference_data(dest, source.theatre.data_dir)
+        )
     if as_json:
         echo_json({**report.as_dict(), **counts, "dry_run": dry_run})
         return
     _report(report, "push", False, dry_run)
     if counts:
-        click.echo(f"reference data: {counts['places']} places, {counts['observations']} observations")
+        click.echo(
+            f"reference data: {counts['places']} places, {counts['observations']} observations"
+        )
 
 
 @store.command("pull")
@@ -265,3 +271,21 @@ def restore(
     with PostGISHistory.load(url, theatre_id, data_dir, validate=False) as history:
         new = history.restore(day, revision)
     click.echo(f"{day}: revision {revision} restored as revision {new}")
+
+
+@store.command("grant")
+@store_opt
+@click.option("--role", required=True, help="Database role (user or group) to give access to.")
+@click.option("--read-only", is_flag=True, help="Reading only (no edits).")
+@handle_errors
+def grant(store_url: str | None, role: str, read_only: bool) -> None:
+    """Give a database role editor (or reader) rights on the store.
+
+    Editors write control_areas (in QGIS or with frontline), places and observations; the
+    revision tables stay append-only for them.
+    """
+    from frontline.postgis import grant as grant_role
+
+    url = _require_url(store_url)
+    grant_role(url, role, read_only)
+    click.echo(f"{role}: {'reader' if read_only else 'editor'} of the store")

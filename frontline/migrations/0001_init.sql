@@ -16,7 +16,8 @@
 -- Every change to control_areas -- from frontline or from QGIS -- is recorded by statement
 -- triggers as a new revision of each (theatre, date) it touched; all changes made by one
 -- transaction (one QGIS "save") form one revision. Writers to the same theatre and date are
--- serialised by a transaction-level advisory lock plus the row lock on `snapshots`.
+-- serialised by a transaction-level advisory lock (frontline_lock) taken before the revision
+-- is read and checked.
 
 CREATE TABLE theatres (
     id          text PRIMARY KEY,
@@ -139,8 +140,10 @@ $$;
 
 -- Record the current rows of (theatre, date) as a revision: a new one, or -- when this
 -- transaction made the current revision already -- that same revision again.
+-- SECURITY DEFINER: editors need write access to control_areas only; the revision tables
+-- stay append-only for them (see `frontline store grant`).
 CREATE FUNCTION frontline_record_revision(p_theatre text, p_date date) RETURNS integer
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER AS $$
 DECLARE
     cur   snapshots%ROWTYPE;
     rev   integer;
