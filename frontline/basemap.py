@@ -17,8 +17,9 @@ byte offset, byte count and an id.
 
 Tiles (``basemap="CartoDB.Positron"`` or any xyzservices provider name) are fetched with
 contextily into an on-disk cache (``$FRONTLINE_TILE_CACHE``, default
-``~/.cache/frontline/tiles``). With no network the map falls back to the vector basemap
-with a one-line warning; nothing else in frontline ever touches the network.
+``~/.cache/frontline/tiles``). With no network (or ``FRONTLINE_OFFLINE=1``) the map falls
+back to the vector basemap with a one-line warning; nothing else in frontline ever touches
+the network.
 
 All layers are drawn in lon/lat (plate carrée); :mod:`frontline.render` sets the axes'
 aspect to ``1 / cos(centre latitude)`` so that the map is locally conformal.
@@ -55,6 +56,7 @@ BBox = tuple[float, float, float, float]
 BORDERS_ATTRIBUTION = "Borders: Natural Earth"
 RIVERS_ATTRIBUTION = "Rivers: CIA World Data Bank II, GSHHG lakes"
 RELIEF_ATTRIBUTION = "Relief: shadedrelief.com (T. Patterson)"
+RASTER_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
 #: Names accepted for the ``basemap`` argument besides provider names and raster paths.
 BASEMAP_KINDS = ("vector", "relief", "none")
 
@@ -436,7 +438,14 @@ def _provider(name: str):
         return None
 
 
+def offline() -> bool:
+    """True when ``$FRONTLINE_OFFLINE`` is set (to anything but 0/false): never try the network."""
+    return os.environ.get("FRONTLINE_OFFLINE", "").strip().lower() not in ("", "0", "false", "no")
+
+
 def _reachable(url: str, timeout: float = 2.0) -> bool:
+    if offline():
+        return False
     host = urlparse(url.replace("{s}", "a")).hostname
     if not host:
         return False
@@ -456,7 +465,12 @@ def draw_tiles(ax: Axes, bbox: BBox, provider_name: str) -> list[str] | None:
         import contextily as cx
     except ImportError:  # pragma: no cover - a declared dependency
         return None
-    if not _reachable(provider.build_url(x=0, y=0, z=0) if hasattr(provider, "build_url") else provider["url"]):
+    if offline():
+        return None
+    with warnings.catch_warnings():  # e.g. "tiles now require an API key": the fetch will tell
+        warnings.simplefilter("ignore")
+        url = provider.build_url(x=0, y=0, z=0) if hasattr(provider, "build_url") else provider["url"]
+    if not _reachable(url):
         return None
     try:
         cache = tile_cache_dir()
@@ -548,14 +562,15 @@ def draw_basemap(ax: Axes, bbox: BBox, basemap: str | os.PathLike[str] = "relief
             res.attribution.append(RELIEF_ATTRIBUTION)
         return res
     path = Path(key).expanduser()
-    if path.suffix and path.exists():
+    looks_like_file = os.sep in key or path.suffix.lower() in RASTER_SUFFIXES
+    if looks_like_file and path.exists():
         res = draw_vector(ax, bbox, theatre, land_fill=False)
         res.kind = "raster"
         res.attribution = draw_raster_file(ax, path) + res.attribution
         return res
+    if looks_like_file:
+        raise InputError(f"basemap file {key!r} not found")
     if _provider(key) is None:
-        if path.suffix:
-            raise InputError(f"basemap file {key!r} not found")
         raise InputError(
             f"unknown basemap {key!r}: use one of {', '.join(BASEMAP_KINDS)}, an xyzservices provider name "
             "(e.g. CartoDB.Positron, OpenStreetMap.Mapnik) or a georeferenced raster file"

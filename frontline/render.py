@@ -1083,8 +1083,8 @@ def render_change(
             extra.append(LegendItem("Place changed hands\n(new holder's colour)",
                                     Line2D([], [], marker="D", linestyle="none", markerfacecolor="#bbbbbb",
                                            markeredgecolor="#111111", markersize=5)))  # fmt: skip
-        reserved = _draw_link_ups(a, _records(ch.link_ups), ctx.bbox, s)
-        if reserved:
+        marked, reserved = _draw_link_ups(a, _records(ch.link_ups), ctx.bbox, s)
+        if marked:
             extra.append(LegendItem("Link-up of allied forces",
                                     Line2D([], [], marker="o", linestyle="none", markerfacecolor="none",
                                            markeredgecolor="#111111", markeredgewidth=1.8, markersize=8)))  # fmt: skip
@@ -1104,7 +1104,7 @@ def _rgb(colour: str) -> tuple[float, float, float]:
 MAX_LINK_UP_CALLOUTS = 4
 
 
-def _draw_link_ups(ax: Axes, link_ups: Sequence[dict], bbox: BBox, scale: float) -> list[Any]:
+def _draw_link_ups(ax: Axes, link_ups: Sequence[dict], bbox: BBox, scale: float) -> tuple[int, list[Any]]:
     """Ring markers, and the diff's words in callouts that overlap neither each other nor the map edge."""
     minx, miny, maxx, maxy = bbox
     cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
@@ -1112,6 +1112,7 @@ def _draw_link_ups(ax: Axes, link_ups: Sequence[dict], bbox: BBox, scale: float)
     axbox = ax.get_window_extent(renderer)
     taken: list[Any] = []
     out = []
+    marked = 0
     for i, lu in enumerate(link_ups):
         g = lu.get("geometry")
         if g is None or g.is_empty:
@@ -1121,6 +1122,7 @@ def _draw_link_ups(ax: Axes, link_ups: Sequence[dict], bbox: BBox, scale: float)
             continue
         ax.plot([pt.x], [pt.y], marker="o", markersize=13 * scale, markerfacecolor="none", markeredgecolor="#111111",
                 markeredgewidth=2.0 * scale, zorder=9.5, linestyle="none", gid=f"link-up-{i}")  # fmt: skip
+        marked += 1
         if len(out) >= MAX_LINK_UP_CALLOUTS:
             continue
         text = _wrap(str(lu.get("text") or lu.get("kind", "link-up")), 32)
@@ -1137,8 +1139,10 @@ def _draw_link_ups(ax: Axes, link_ups: Sequence[dict], bbox: BBox, scale: float)
                 arrowprops={"arrowstyle": "-", "color": "#111111", "linewidth": 0.8, "shrinkA": 0,
                             "shrinkB": 6.5 * scale},
             )  # fmt: skip
-            box = ann.get_bbox_patch().get_window_extent(renderer) if ann.get_bbox_patch() else ann.get_window_extent(renderer)
-            box = ann.get_window_extent(renderer).union([box]).padded(4)
+            from matplotlib.text import Text
+
+            ann.update_positions(renderer)
+            box = Text.get_window_extent(ann, renderer).padded(6 * scale)
             inside = box.x0 >= axbox.x0 and box.x1 <= axbox.x1 and box.y0 >= axbox.y0 and box.y1 <= axbox.y1
             if inside and not any(box.overlaps(t) for t in taken):
                 ann.set_gid(f"link-up-text-{i}")
@@ -1146,7 +1150,7 @@ def _draw_link_ups(ax: Axes, link_ups: Sequence[dict], bbox: BBox, scale: float)
                 out.append(ann)
                 break
             ann.remove()
-    return out
+    return marked, out
 
 
 # -- saving ----------------------------------------------------------------------------------------
