@@ -285,6 +285,18 @@ def test_same_interface_and_content_as_the_file_store(files, pg):
 
 
 @pytest.mark.postgis
+def test_library_functions_work_unchanged_on_either_store(files, pg, synthetic_gazetteer, tmp_path):
+    from frontline.diff import diff_dates, timeline
+
+    pg.add_many(list(files))
+    first, last = files.dates()[0], files.dates()[-1]
+    a = diff_dates(files, first, last, gazetteer=synthetic_gazetteer)
+    b = diff_dates(pg, first, last, gazetteer=synthetic_gazetteer)
+    assert a.to_json() == b.to_json() and a.to_geojson() == b.to_geojson()
+    assert timeline(files, synthetic_gazetteer).equals(timeline(pg, synthetic_gazetteer))
+
+
+@pytest.mark.postgis
 def test_revisions_are_kept_and_restorable(pg):
     day = "2020-01-15"
     assert pg.add(_boxes(day, "first")) == 1
