@@ -67,7 +67,10 @@ def pg_server(tmp_path_factory):
             ["bash", str(SCRIPT), folder], capture_output=True, text=True, timeout=120
         )
         if out.returncode != 0:
-            raise RuntimeError(f"pg_test_server.sh failed:\n{out.stdout}\n{out.stderr}")
+            raise RuntimeError(
+                f"pg_test_server.sh failed (are postgresql-15 and postgresql-15-postgis-3 installed?):\n"
+                f"{out.stdout}\n{out.stderr}"
+            )
         yield out.stdout.strip().splitlines()[-1]
     finally:
         subprocess.run(["bash", str(SCRIPT), "--stop", folder], capture_output=True, timeout=60)
@@ -142,6 +145,20 @@ def test_library_imports_without_the_driver():
         "assert 'psycopg' not in sys.modules, 'psycopg imported eagerly'"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+def test_missing_driver_says_what_to_install():
+    code = (
+        "import sys; sys.modules['psycopg'] = None\n"
+        "from frontline.errors import StoreError\n"
+        "from frontline.postgis import PostGISHistory\n"
+        "try:\n    PostGISHistory('postgresql://x@/db', 'testland').dates()\n"
+        "except StoreError as exc:\n    print(exc)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    assert "pip install 'frontline[postgis]'" in out.stdout
 
 
 def test_split_url_and_redact():
