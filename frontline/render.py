@@ -864,11 +864,11 @@ def render_map(
     with map_style():
         ctx = _start_map(inputs, ax, size, dpi, bbox, basemap, legend)
         a = ctx.frame.ax
-        visible = _clip_areas(snap.areas, ctx.bbox)
-        factions = _draw_areas(a, visible, inputs.registry)
+        shown = _display_snapshot(snap, ctx)
+        factions = _draw_areas(a, shown.areas, inputs.registry)
         extra = []
         if front_lines:
-            lines = front_lines_of(snap, inputs.registry)
+            lines = front_lines_of(shown, inputs.registry)
             if _draw_front_lines(a, lines, ctx.frame.scale):
                 extra.append(_front_line_item(ctx.frame.scale))
         extra.append(_border_item())
@@ -888,11 +888,33 @@ def _default_title(inputs: _Inputs) -> str:
     return "Territorial control"
 
 
-def _clip_areas(areas: gpd.GeoDataFrame, bbox: BBox, pad: float = 0.3) -> gpd.GeoDataFrame:
+def _clip_areas(areas: gpd.GeoDataFrame, bbox: BBox, pad: float = 0.3, tolerance: float = 0.0) -> gpd.GeoDataFrame:
+    """Areas cut to (a little more than) the map, simplified to the display's resolution.
+
+    Simplification is topological (:func:`shapely.coverage_simplify`): edges shared by two
+    factions stay shared, so no slivers or gaps appear between neighbours.
+    """
     box = shapely.box(bbox[0] - pad, bbox[1] - pad, bbox[2] + pad, bbox[3] + pad)
     out = areas.copy()
-    out["geometry"] = shapely.intersection(areas.geometry.values, box)
+    geoms = shapely.intersection(areas.geometry.values, box)
+    if tolerance > 0 and len(geoms):
+        try:
+            simple = shapely.coverage_simplify(geoms, tolerance)
+            if np.all(shapely.is_valid(simple)):
+                geoms = simple
+        except (AttributeError, shapely.errors.GEOSException):  # older GEOS, or not a coverage
+            pass
+    out["geometry"] = geoms
     return out[~out.geometry.is_empty]
+
+
+def _display_snapshot(snap: ControlSnapshot, ctx: _MapContext) -> ControlSnapshot:
+    """The snapshot as drawn: clipped to the map and simplified to half a pixel."""
+    from frontline.control import ControlSnapshot
+
+    deg_per_px = (ctx.bbox[2] - ctx.bbox[0]) / (ctx.frame.width_in * ctx.frame.fig.dpi)
+    areas = _clip_areas(snap.areas, ctx.bbox, tolerance=0.5 * deg_per_px)
+    return ControlSnapshot(snap.date, areas.reset_index(drop=True), snap.theatre)
 
 
 def _front_line_item(scale: float) -> LegendItem:
@@ -1033,8 +1055,7 @@ def render_change(
         ctx = _start_map(inputs, ax, size, dpi, bbox, basemap, True)
         a = ctx.frame.ax
         s = ctx.frame.scale
-        visible = _clip_areas(snap_b.areas, ctx.bbox)
-        factions = _draw_areas(a, visible, reg, alpha=0.42)
+        factions = _draw_areas(a, _display_snapshot(snap_b, ctx).areas, reg, alpha=0.42)
         changes = ch.changes
         if changes is not None and len(changes):
             changes = changes[changes["area_km2"] >= min_change_km2]
@@ -1172,8 +1193,9 @@ def figure_bytes(fig_or_ax: Any, fmt: str = "png", dpi: float | None = None) -> 
     buf = io.BytesIO()
     meta = {"png": {"Software": "frontline"}, "svg": {"Date": None, "Creator": "frontline"},
             "pdf": {"CreationDate": None, "ModDate": None, "Creator": "frontline", "Producer": "frontline"}}[fmt]  # fmt: skip
+    extra = {"pil_kwargs": {"compress_level": 4}} if fmt == "png" else {}
     with map_style():
-        fig.savefig(buf, format=fmt, dpi=dpi or fig.dpi, metadata=meta, facecolor="white")
+        fig.savefig(buf, format=fmt, dpi=dpi or fig.dpi, metadata=meta, facecolor="white", **extra)
     return buf.getvalue()
 
 
