@@ -52,6 +52,10 @@ if TYPE_CHECKING:
 DEFAULT_SCHEMA = "frontline"
 _URL_PREFIXES = ("postgresql://", "postgres://")
 _MIGRATION = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+_UPSERT = (
+    "ON CONFLICT (theatre, date, faction) DO UPDATE SET sources = EXCLUDED.sources, "
+    "confidence = EXCLUDED.confidence, note = EXCLUDED.note, geom = EXCLUDED.geom"
+)
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 
 
@@ -635,14 +639,17 @@ class PostGISHistory:
                     "overwrite=True (--overwrite) or expected_revision to replace it — the old one stays "
                     "as a revision"
                 )
+            # rows keep their ids (QGIS sessions with the layer open keep pointing at them)
             cur.execute(
-                "DELETE FROM control_areas WHERE theatre = %s AND date = %s", (self.theatre_id, day)
+                "DELETE FROM control_areas WHERE theatre = %s AND date = %s AND NOT (faction = ANY(%s::text[]))",
+                (self.theatre_id, day, payload[0]),
             )
             cur.execute(
                 "INSERT INTO control_areas (theatre, date, faction, sources, confidence, note, geom) "
                 "SELECT %s, %s, u.f, ARRAY(SELECT jsonb_array_elements_text(u.s::jsonb)), u.c, u.n, "
                 "ST_GeomFromWKB(u.g, 4326) "
-                "FROM unnest(%s::text[], %s::text[], %s::float8[], %s::text[], %s::bytea[]) AS u(f, s, c, n, g)",
+                "FROM unnest(%s::text[], %s::text[], %s::float8[], %s::text[], %s::bytea[]) AS u(f, s, c, n, g) "
+                + _UPSERT,
                 (self.theatre_id, day, *payload),
             )
 
@@ -672,12 +679,15 @@ class PostGISHistory:
             if expected_revision is not None and current != expected_revision:
                 raise ConflictError(self._conflict_message(cur, day, expected_revision, current))
             cur.execute(
-                "DELETE FROM control_areas WHERE theatre = %s AND date = %s", (self.theatre_id, day)
+                "DELETE FROM control_areas c WHERE theatre = %s AND date = %s AND NOT EXISTS ("
+                "SELECT 1 FROM area_revisions a WHERE a.theatre = c.theatre AND a.date = c.date "
+                "AND a.revision = %s AND a.faction = c.faction)",
+                (self.theatre_id, day, revision),
             )
             cur.execute(
                 "INSERT INTO control_areas (theatre, date, faction, sources, confidence, note, geom) "
                 "SELECT theatre, date, faction, sources, confidence, note, geom FROM area_revisions "
-                "WHERE theatre = %s AND date = %s AND revision = %s",
+                "WHERE theatre = %s AND date = %s AND revision = %s " + _UPSERT,
                 (self.theatre_id, day, revision),
             )
 

@@ -332,10 +332,25 @@ def test_revisions_are_kept_and_restorable(pg):
     assert pg.get(day, revision=1).areas["note"].tolist() == ["first", "first"]
     with pytest.raises(SnapshotNotFoundError, match="revisions are 1 to 3"):
         pg.get(day, revision=9)
-    assert pg.restore(day, 1) == 4
-    assert pg.get(day) == _boxes(day, "first")
+    conn, schema = _raw(pg.url)
+    with conn:
+        ids = conn.execute(f'SELECT faction, id FROM "{schema}".control_areas ORDER BY faction').fetchall()
+        assert pg.restore(day, 1) == 4
+        assert pg.get(day) == _boxes(day, "first")
+        # rows keep their ids across writes, so an open QGIS layer stays valid
+        assert conn.execute(f'SELECT faction, id FROM "{schema}".control_areas ORDER BY faction').fetchall() == ids
     assert pg.revisions(day)[-1].message == "restore revision 1"
     assert pg.revision_of(day) == 4 and pg.revision_of("2001-01-01") == 0
+
+
+@pytest.mark.postgis
+def test_overwrite_drops_factions_no_longer_present(pg):
+    day = "2020-01-15"
+    pg.add(_boxes(day))
+    only_red = ControlSnapshot.from_areas(day, {"red": shapely.box(38.2, 32.5, 38.7, 33.0)}, theatre=THEATRE)
+    assert pg.add(only_red, overwrite=True) == 2
+    assert pg.get(day) == only_red and pg.get(day, revision=1).factions == ["black", "red"]
+    assert [r.n_areas for r in pg.revisions(day)] == [2, 1]
 
 
 @pytest.mark.postgis
