@@ -487,6 +487,8 @@ def test_concurrent_blind_overwrites_are_serialised(pg, pg_url, built_data_dir):
 def test_qgis_style_edits_become_revisions_and_are_validated(
     pg, pg_url, cli_runner, built_data_dir
 ):
+    import psycopg
+
     from frontline.cli import cli
 
     day = "2020-01-15"
@@ -603,6 +605,9 @@ def test_qgis_style_edits_become_revisions_and_are_validated(
         conn.execute(f"DELETE FROM \"{schema}\".control_areas WHERE date = '2020-02-15'")
     assert [d.isoformat() for d in pg.dates()] == [day]
     assert pg.get("2020-02-15", revision=1).factions == ["red"]
+    conn, schema = _raw(pg_url)
+    with conn, pytest.raises(psycopg.errors.RaiseException, match="DELETE the rows instead"):
+        conn.execute(f'TRUNCATE "{schema}".control_areas')
 
 
 @pytest.mark.postgis

@@ -235,6 +235,15 @@ CREATE TRIGGER control_areas_revision_upd AFTER UPDATE ON control_areas
 CREATE TRIGGER control_areas_revision_del AFTER DELETE ON control_areas
     REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION control_areas_after_statement();
 
+-- TRUNCATE would bypass the revision triggers: refuse it (DELETE records the removal)
+CREATE FUNCTION control_areas_no_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'control_areas cannot be truncated: every change must be recorded as a revision; DELETE the rows instead';
+END
+$$;
+CREATE TRIGGER control_areas_no_truncate BEFORE TRUNCATE ON control_areas
+    FOR EACH STATEMENT EXECUTE FUNCTION control_areas_no_truncate();
+
 -- The functions run with the store's schema on their search_path, whatever the client's
 -- (QGIS connects with the default search_path).
 DO $$
