@@ -334,11 +334,18 @@ def test_revisions_are_kept_and_restorable(pg):
         pg.get(day, revision=9)
     conn, schema = _raw(pg.url)
     with conn:
-        ids = conn.execute(f'SELECT faction, id FROM "{schema}".control_areas ORDER BY faction').fetchall()
+        ids = conn.execute(
+            f'SELECT faction, id FROM "{schema}".control_areas ORDER BY faction'
+        ).fetchall()
         assert pg.restore(day, 1) == 4
         assert pg.get(day) == _boxes(day, "first")
         # rows keep their ids across writes, so an open QGIS layer stays valid
-        assert conn.execute(f'SELECT faction, id FROM "{schema}".control_areas ORDER BY faction').fetchall() == ids
+        assert (
+            conn.execute(
+                f'SELECT faction, id FROM "{schema}".control_areas ORDER BY faction'
+            ).fetchall()
+            == ids
+        )
     assert pg.revisions(day)[-1].message == "restore revision 1"
     assert pg.revision_of(day) == 4 and pg.revision_of("2001-01-01") == 0
 
@@ -347,7 +354,9 @@ def test_revisions_are_kept_and_restorable(pg):
 def test_overwrite_drops_factions_no_longer_present(pg):
     day = "2020-01-15"
     pg.add(_boxes(day))
-    only_red = ControlSnapshot.from_areas(day, {"red": shapely.box(38.2, 32.5, 38.7, 33.0)}, theatre=THEATRE)
+    only_red = ControlSnapshot.from_areas(
+        day, {"red": shapely.box(38.2, 32.5, 38.7, 33.0)}, theatre=THEATRE
+    )
     assert pg.add(only_red, overwrite=True) == 2
     assert pg.get(day) == only_red and pg.get(day, revision=1).factions == ["black", "red"]
     assert [r.n_areas for r in pg.revisions(day)] == [2, 1]
@@ -645,6 +654,91 @@ def test_editors_cannot_rewrite_history(pg, pg_url, cli_runner, built_data_dir):
             admin.execute(
                 f"REASSIGN OWNED BY {role} TO current_user; DROP OWNED BY {role}; DROP ROLE {role}"
             )
+
+
+SYSTEM_PYTHON = "/usr/bin/python3"
+
+PYQGIS_EDIT = r"""
+import faulthandler, json, os, sys
+faulthandler.enable()
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+from qgis.core import QgsApplication, QgsDataSourceUri, QgsGeometry, QgsVectorLayer, QgsWkbTypes
+QgsApplication.setPrefixPath("/usr", True)
+app = QgsApplication([], False)
+app.initQgis()
+conn, schema, theatre, day = json.loads(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+uri = QgsDataSourceUri()
+uri.setConnection(conn.get("host", ""), conn.get("port", ""), conn["dbname"], conn.get("user", ""), conn.get("password", ""))
+uri.setDataSource(schema, "control_areas", "geom", f"\"theatre\" = '{theatre}' AND \"date\" = '{day}'", "id")
+lyr = QgsVectorLayer(uri.uri(False), "control", "postgres")
+out = {"valid": lyr.isValid()}
+out["count"] = lyr.featureCount()
+out["wkb"] = QgsWkbTypes.displayString(lyr.wkbType())
+out["crs"] = lyr.crs().authid()
+feats = {f["faction"]: f for f in lyr.getFeatures()}
+lyr.startEditing()
+red = feats["red"]
+lyr.changeGeometry(red.id(), QgsGeometry.fromWkt(sys.argv[5]))
+lyr.changeAttributeValue(red.id(), lyr.fields().indexOf("note"), "moved in QGIS")
+out["commit"] = lyr.commitChanges()
+lyr.reload()
+out["after"] = {f["faction"]: [f["note"], f["revision"]] for f in lyr.getFeatures()}
+print("RESULT" + json.dumps(out, default=str))
+app.exitQgis()
+"""
+
+
+def _pyqgis_available() -> bool:
+    if not Path(SYSTEM_PYTHON).is_file():
+        return False
+    proc = subprocess.run(
+        [SYSTEM_PYTHON, "-c", "import qgis.core"], capture_output=True, check=False, timeout=60
+    )
+    return proc.returncode == 0
+
+
+@pytest.mark.postgis
+@pytest.mark.skipif(
+    not _pyqgis_available(), reason="QGIS's Python bindings (Debian python3-qgis) are not installed"
+)
+def test_real_qgis_edits_the_store(pg, pg_url, tmp_path):
+    """QGIS 3.22's postgres provider opens control_areas, and one save is one revision."""
+    import json
+
+    from psycopg.conninfo import conninfo_to_dict
+
+    from frontline.postgis import split_url
+
+    day = "2020-01-15"
+    pg.add(_boxes(day, "drawn in frontline"))
+    conninfo, schema = split_url(pg_url)
+    params = {k: str(v) for k, v in conninfo_to_dict(conninfo).items()}
+    script = tmp_path / "edit.py"
+    script.write_text(PYQGIS_EDIT, encoding="utf-8")
+    wkt = "MultiPolygon(((38.2 32.5, 38.95 32.5, 38.95 33.0, 38.2 33.0, 38.2 32.5)))"
+    proc = subprocess.run(
+        [SYSTEM_PYTHON, str(script), json.dumps(params), schema, THEATRE, day, wkt],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env={**os.environ, "XDG_RUNTIME_DIR": str(tmp_path)},
+    )
+    line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT")), None)
+    assert line is not None, proc.stdout + proc.stderr
+    res = json.loads(line[len("RESULT") :])
+    assert (
+        res["valid"]
+        and res["count"] == 2
+        and res["wkb"] == "MultiPolygon"
+        and res["crs"] == "EPSG:4326"
+    )
+    assert res["commit"] is True
+    assert res["after"] == {"black": ["drawn in frontline", 2], "red": ["moved in QGIS", 2]}
+    assert [r.revision for r in pg.revisions(day)] == [1, 2]
+    snap = pg.get(day)
+    assert shapely.equals(snap.geometry_of("red"), shapely.from_wkt(wkt))
+    assert pg.get(day, revision=1) == _boxes(day, "drawn in frontline")
 
 
 # -- push / pull -------------------------------------------------------------------------------------
