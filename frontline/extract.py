@@ -88,6 +88,10 @@ _RE_NEAR = re.compile(
     re.IGNORECASE,
 )
 _WINDOW = 90
+#: last word before a name that can end a relative phrase (else the regexes are skipped)
+_HAS_DIGIT = re.compile(r"\d")
+_HAS_DIR = re.compile(r"north|south|east|west|\b[NSEW]{1,3}\b", re.IGNORECASE)
+_TRIGGERS = frozenset({"of", "near", "to", "around", "outside", "nearby", "approaching", "from", "the"})
 _JOIN_RE = re.compile(r"[ \t\u00a0\-\u2010\u2011\u2012\u2013'\u2019\u02bf\u02be`]*")
 
 _NEAR_KM = {3: 15.0, 2: 10.0, 1: 5.0}
@@ -390,11 +394,17 @@ def _relative(text: str, start: int, end: int, written: str, place: Place, cands
     imp = place.importance if place.importance in (1, 2, 3) else 1
     w0 = max(0, start - _WINDOW)
     window = text[w0:start]
+    tail = window.rstrip().rsplit(None, 1)[-1].lower() if window.strip() else ""
+    if tail not in _TRIGGERS:
+        return Mention(start, end, written, place, reason, place.lon, place.lat, base_unc, None, start, None, None, cands)
 
     def mention(lon, lat, unc, relation=None, pstart=start, az=None, off=None) -> Mention:
         return Mention(start, end, written, place, reason, lon, lat, unc, relation, pstart, az, off, cands)
 
-    m = _RE_OFFSET.search(window)
+    low = window.lower()
+    has_digit = _HAS_DIGIT.search(window) is not None
+    has_dir = _HAS_DIR.search(low) is not None
+    m = _RE_OFFSET.search(window) if has_digit else None
     if m:
         km = _km(m.group("dist"), m.group("unit"))
         az = _azimuth(m.group("dir"))
@@ -402,12 +412,12 @@ def _relative(text: str, start: int, end: int, written: str, place: Place, cands
             lon, lat = destination(place.lon, place.lat, az, km)
             unc = max(1.0, 0.2 * km + base_unc)
             return mention(lon, lat, unc, "offset", w0 + m.start(), az, km)
-    m = _RE_DISTANCE.search(window)
+    m = _RE_DISTANCE.search(window) if has_digit else None
     if m:
         km = _km(m.group("dist"), m.group("unit"))
         if km is not None:
             return mention(place.lon, place.lat, km + base_unc, "distance", w0 + m.start(), None, km)
-    m = _RE_OUTSKIRTS_DIR.search(window)
+    m = _RE_OUTSKIRTS_DIR.search(window) if has_dir and tail == "of" else None
     if m:
         az = _azimuth(m.group("dir"))
         what = m.group("what").lower()
@@ -416,7 +426,7 @@ def _relative(text: str, start: int, end: int, written: str, place: Place, cands
         if az is not None:
             lon, lat = destination(place.lon, place.lat, az, km)
             return mention(lon, lat, km + base_unc, "outskirts", w0 + m.start(), az, km)
-    m = _RE_DIRECTION.search(window)
+    m = _RE_DIRECTION.search(window) if has_dir and tail == "of" else None
     if m:
         az = _azimuth(m.group("dir"))
         mod = (m.group("mod") or "").strip().lower()
@@ -424,7 +434,7 @@ def _relative(text: str, start: int, end: int, written: str, place: Place, cands
         if az is not None:
             lon, lat = destination(place.lon, place.lat, az, km)
             return mention(lon, lat, km + base_unc, "direction", w0 + m.start(), az, km)
-    m = _RE_OUTSKIRTS.search(window)
+    m = _RE_OUTSKIRTS.search(window) if tail == "of" else None
     if m:
         what = m.group("what").lower()
         km = (_COUNTRYSIDE_KM if what == "countryside" else _OUTSKIRTS_KM)[imp]

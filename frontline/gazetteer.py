@@ -663,6 +663,7 @@ class Gazetteer:
             fz.setdefault(k, []).extend(i for i in idx if i not in fz.get(k, ()))
         self._fz_keys = list(fz)
         self._fz_owner = [sorted(set(v)) for v in fz.values()]
+        self._fz_best = [min(o, key=lambda i: self._rank[i]) for o in self._fz_owner]
         self._batch_cache: dict[str, tuple[int, float, str] | None] | None = None
 
     # -- container protocol -----------------------------------------------------------------
@@ -891,21 +892,19 @@ class Gazetteer:
         for pos, n in enumerate(names):
             hit = cache.get(n, False)
             if hit is False:
-                hit = self._fast(n)
-                if hit is None:
+                fast = self._fast(n)
+                if fast is None:
                     qk = normalise(n)
                     if qk:
                         misses.setdefault(qk, []).append(pos)
                     continue
-                cache[n] = hit
-            if hit is not None:
-                i, s, r = hit
-                result[pos] = Match(self._entries[i].place, s, r)
+                i, s, r = fast
+                hit = cache[n] = Match(self._entries[i].place, s, r)
+            result[pos] = hit
         if misses and self._fz_keys:
             from rapidfuzz import fuzz, process
 
             qkeys = list(misses)
-            owner_best = np.array([min(o, key=lambda i: self._rank[i]) for o in self._fz_owner])
             step = 2048
             for s0 in range(0, len(qkeys), step):
                 chunk = qkeys[s0 : s0 + step]
@@ -913,11 +912,10 @@ class Gazetteer:
                                     dtype=np.uint8, workers=-1)
                 best = mat.argmax(axis=1)
                 best_score = mat[np.arange(len(chunk)), best]
-                for q, j, sc in zip(chunk, best, best_score):
+                for q, j, sc in zip(chunk, best.tolist(), best_score.tolist()):
                     if sc <= 0:
                         continue
-                    i = int(owner_best[j])
-                    m = Match(self._entries[i].place, float(sc) * FUZZY_MAX / 100.0, "fuzzy")
+                    m = Match(self._entries[self._fz_best[j]].place, sc * FUZZY_MAX / 100.0, "fuzzy")
                     for pos in misses[q]:
                         result[pos] = m
         return result

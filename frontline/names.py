@@ -57,7 +57,7 @@ class _Rules:
     char_map: dict[int, str]
     articles: frozenset[str]
     token_map_raw: dict[str, str]
-    rules: tuple[tuple[re.Pattern[str], str], ...]
+    rules: tuple[tuple[re.Pattern[str] | str, str], ...]
     token_map: dict[str, str]
     prefix_joins: dict[str, tuple[str, ...]]
     glued_articles: tuple[str, ...]
@@ -82,7 +82,8 @@ def _rules() -> _Rules:
         char_map={ord(k): v for k, v in raw.get("char_map", {}).items()},
         articles=frozenset(raw["articles"]),
         token_map_raw=dict(raw.get("token_map_raw", {})),
-        rules=tuple((re.compile(p), r) for p, r in raw["rules"]),
+        # literal rules run as str.replace (fast), the others as regular expressions
+        rules=tuple((p if re.escape(p) == p else re.compile(p), r) for p, r in raw["rules"]),
         token_map=dict(raw.get("token_map", {})),
         prefix_joins={k: tuple(v) for k, v in raw.get("prefix_joins", {}).items()},
         glued_articles=tuple(raw.get("glued_articles", ())),
@@ -105,9 +106,12 @@ def is_arabic(text: str) -> bool:
     return _ARABIC_RE.search(text) is not None
 
 
+@functools.lru_cache(maxsize=131072)
 def _fold(text: str) -> str:
     """Casefold, drop apostrophe-like characters and diacritics (Latin script)."""
     r = _rules()
+    if text.isascii():
+        return text.casefold().translate(r.strip)
     text = unicodedata.normalize("NFKC", text).casefold().translate(r.strip)
     if is_arabic(text):
         # keep Arabic letters intact (NFKD would split alef-hamza etc.); fold tashkeel
@@ -127,20 +131,26 @@ def split_words(text: str) -> list[tuple[int, int]]:
     """Return the ``(start, end)`` character spans of the words in *text*.
 
     A word is a run of letters or digits; apostrophes inside a word (``Qa'im``) join it,
-    an English possessive ``'s`` is left out of the span. Hyphens separate words.
+    an English possessive ``'s`` is left out of the span (but ``Ra's`` stays one word).
+    Hyphens separate words.
     """
+    spans = [m.span() for m in _words_re().finditer(text)]
     strip = _rules().strip
-    spans: list[tuple[int, int]] = []
-    n = len(text)
-    for m in _WORD_RE.finditer(text):
-        s, e = m.start(), m.end()
-        if spans and spans[-1][1] == s - 1 and ord(text[s - 1]) in strip and s - 1 > 0:
-            # "Qa'im": join with the previous word, unless this is a possessive 's
-            if not (e - s == 1 and text[s] in "sS" and (e == n or not text[e].isalnum())):
-                spans[-1] = (spans[-1][0], e)
-            continue
-        spans.append((s, e))
-    return spans
+    out: list[tuple[int, int]] = []
+    for s, e in spans:
+        if e - s == 1 and text[s] in "sS" and out and out[-1][1] == s - 1 and ord(text[s - 1]) in strip:
+            ps, pe = out[-1]
+            if pe - ps <= 2:  # "Ra's": a short word with 's is a name
+                out[-1] = (ps, e)
+            continue  # possessive 's: not a word of its own
+        out.append((s, e))
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def _words_re() -> re.Pattern[str]:
+    apos = "[" + re.escape("".join(chr(c) for c in _rules().strip)) + "]"
+    return re.compile(r"[^\W_]+(?:" + apos + r"(?![sS](?![^\W_]))[^\W_]+)*")
 
 
 @functools.lru_cache(maxsize=65536)
@@ -153,10 +163,12 @@ def token_key(word: str) -> str:
     r = _rules()
     folded = _fold(word)
     parts = _WORD_RE.findall(folded)
-    return " ".join(_norm_part(p, r) for p in parts)
+    return " ".join(_norm_part(p) for p in parts)
 
 
-def _norm_part(part: str, r: _Rules) -> str:
+@functools.lru_cache(maxsize=131072)
+def _norm_part(part: str) -> str:
+    r = _rules()
     if is_arabic(part):
         for prefix in r.arabic_prefixes:
             if part.startswith(prefix) and len(part) - len(prefix) >= r.arabic_min_stem:
@@ -164,10 +176,15 @@ def _norm_part(part: str, r: _Rules) -> str:
         return part
     tok = r.token_map_raw.get(part, part)
     for pattern, repl in r.rules:
-        tok = pattern.sub(repl, tok)
+        if isinstance(pattern, str):
+            if pattern in tok:
+                tok = tok.replace(pattern, repl)
+        else:
+            tok = pattern.sub(repl, tok)
     return r.token_map.get(tok, tok)
 
 
+@functools.lru_cache(maxsize=65536)
 def is_article(word: str) -> bool:
     """Return True when *word* (one token) is an Arabic article in Latin script (al, ash, ez …)."""
     return _fold(word) in _rules().articles
@@ -175,13 +192,18 @@ def is_article(word: str) -> bool:
 
 def tokens(name: str) -> list[str]:
     """Return the normalised tokens of *name*, articles dropped (unless nothing else is left)."""
+    return list(_tokens(name))
+
+
+@functools.lru_cache(maxsize=131072)
+def _tokens(name: str) -> tuple[str, ...]:
     folded = _fold(name)
     parts = _WORD_RE.findall(folded)
     r = _rules()
     kept = [p for p in parts if p not in r.articles]
     if not kept:
         kept = parts
-    return [_norm_part(p, r) for p in kept]
+    return tuple(_norm_part(p) for p in kept)
 
 
 @functools.lru_cache(maxsize=65536)
@@ -207,13 +229,14 @@ def normalise(name: str) -> str:
     >>> normalise("Albu Kamal") == normalise("Abu Kamal")
     True
     """
-    return " ".join(tokens(name))
+    return " ".join(_tokens(name))
 
 
 normalize = normalise
 
 
-def keys(name: str) -> set[str]:
+@functools.lru_cache(maxsize=131072)
+def keys(name: str) -> frozenset[str]:
     """Return the lookup keys of *name*: its normalised form plus joined variants.
 
     The variants are the key without spaces ("abu kamal" -> "abukamal") and the joins in
@@ -225,9 +248,9 @@ def keys(name: str) -> set[str]:
     >>> sorted(keys("Abu Kamal"))
     ['abu kamal', 'abukamal', 'bukamal']
     """
-    toks = tokens(name)
+    toks = list(_tokens(name))
     if not toks:
-        return set()
+        return frozenset()
     r = _rules()
     out = {" ".join(toks)}
     if len(toks) > 1:
@@ -241,4 +264,4 @@ def keys(name: str) -> set[str]:
             if stem:
                 out.add(" ".join(stem + toks[1:]))
                 out.add("".join(stem + toks[1:]))
-    return out
+    return frozenset(out)

@@ -266,7 +266,7 @@ def test_cache_is_safe(tmp_path):
 
 
 def test_load_with_countries_and_extent(tmp_path, cache_dir):
-    g = Gazetteer.load(DATA, countries=["JO"], extent=(35.0, 29.0, 39.5, 33.5), cache_dir=cache_dir)
+    g = Gazetteer.load(DATA, countries=["JO"], extent=(35.0, 29.0, 39.5, 33.5), bulk="cities15000", cache_dir=cache_dir)
     gn = [p for p in g if not p.curated]
     assert gn and all(p.country == "JO" for p in gn)
     curated_only = Gazetteer.load(DATA, bulk=False)

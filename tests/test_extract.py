@@ -1,0 +1,166 @@
+import pytest
+
+from frontline.extract import Mention, extract_places
+from frontline.gazetteer import Gazetteer, Place
+from frontline.geo import azimuth_deg, distance_km
+from frontline.theatre import shipped_data_dir
+
+
+@pytest.fixture(scope="module")
+def gaz(tmp_path_factory):
+    return Gazetteer.load(shipped_data_dir(), cache_dir=tmp_path_factory.getbasetemp() / "frontline-cache")
+
+
+def ids(mentions):
+    return [m.place.id for m in mentions]
+
+
+def test_offsets_and_text(gaz):
+    text = "Iraqi forces entered al-Qa'im on Friday, then moved on Rawa and Tal Afar."
+    ms = extract_places(text, gaz)
+    assert ids(ms) == ["al-qaim", "rawa", "tal-afar"]
+    for m in ms:
+        assert text[m.start : m.end] == m.text
+        assert isinstance(m, Mention) and m.relation is None
+    assert ms[0].text == "al-Qa'im" and ms[0].reason == "exact"
+
+
+@pytest.mark.parametrize(
+    "text,pid",
+    [
+        ("The garrison at Al-Tanf", "at-tanf"),
+        ("Albu Kamal fell", "abu-kamal"),
+        ("troops in Al-Bukamal", "abu-kamal"),
+        ("the road to Deir Ezzor", "deir-ez-zor"),
+        ("fighting in Dayr az-Zawr", "deir-ez-zor"),
+        ("the ruins of Tadmur", "palmyra"),
+        ("PMU units reached Qayyarah", "qayyarah"),
+        ("وصلت القوات إلى البوكمال", "abu-kamal"),
+        ("سيطرة على التنف", "at-tanf"),
+        ("Peshmerga left Altun Kupri", "altun-kupri"),
+        ("the Mosul Dam was held", "mosul-dam"),
+    ],
+)
+def test_spellings_and_scripts(gaz, text, pid):
+    assert pid in ids(extract_places(text, gaz))
+
+
+def test_longest_name_wins(gaz):
+    ms = extract_places("Fighting at Mosul Dam and in the Old City of Mosul.", gaz)
+    assert ids(ms) == ["mosul-dam", "old-city-of-mosul"]
+
+
+def test_relative_offset(gaz):
+    text = "Syrian troops reached the border 12 km north of At Tanf on Friday."
+    (m,) = extract_places(text, gaz)
+    tanf = gaz.get("at-tanf")
+    assert m.relation == "offset" and m.offset_km == 12 and m.azimuth == 0
+    assert abs(distance_km(tanf.lon, tanf.lat, m.lon, m.lat) - 12) < 0.01
+    assert abs(azimuth_deg(tanf.lon, tanf.lat, m.lon, m.lat)) < 0.5 or azimuth_deg(tanf.lon, tanf.lat, m.lon, m.lat) > 359.5
+    assert text[m.phrase[0] : m.end] == "12 km north of At Tanf"
+    assert 1 <= m.uncertainty_km < 12
+
+
+@pytest.mark.parametrize(
+    "text,relation,az",
+    [
+        ("30km south-east of Deir ez-Zor", "offset", 135.0),
+        ("some 20 kilometres (12 miles) west of Hit", "offset", 270.0),
+        ("about 70 km NE of At Tanf", "offset", 45.0),
+        ("5 miles south of Anah", "offset", 180.0),
+        ("advancing west of Mosul", "direction", 270.0),
+        ("just south of Mosul", "direction", 180.0),
+        ("on the southern outskirts of Deir ez-Zor", "outskirts", 180.0),
+        ("on the outskirts of Raqqa", "outskirts", None),
+        ("clashes near Qaim", "near", None),
+        ("15 km from Sinjar", "distance", None),
+    ],
+)
+def test_relative_phrases(gaz, text, relation, az):
+    (m,) = extract_places(text, gaz)
+    assert m.relation == relation
+    assert m.azimuth == az
+    assert m.uncertainty_km > 0
+    assert m.phrase[0] < m.start
+    if relation == "offset":
+        d = distance_km(m.place.lon, m.place.lat, m.lon, m.lat)
+        assert abs(d - m.offset_km) < 0.01
+    if text.startswith("5 miles"):
+        assert abs(m.offset_km - 8.04672) < 1e-6
+
+
+def test_direction_scales_with_importance(gaz):
+    (city,) = extract_places("west of Mosul", gaz)
+    (town,) = extract_places("west of Anah", gaz)
+    assert city.offset_km > town.offset_km
+    (just,) = extract_places("just west of Mosul", gaz)
+    assert just.offset_km < city.offset_km
+
+
+PLAIN_ENGLISH = (
+    "The army said on Monday that it hit targets in the desert. May was hot and the State "
+    "Department said the Coalition will hold talks. Forces of the Islamic State (ISIS) and "
+    "the SDF, US and UK officials said. Hit hard by sanctions, Ana said the government had "
+    "not decided. Walid al-Moallem, the foreign minister, and Hussein spoke. Tal and Al and "
+    "Abu are not places. Said the President: Mark the date. Bashar al-Assad, Haider al-Abadi."
+)
+
+
+def test_ordinary_words_are_not_places(gaz):
+    assert extract_places(PLAIN_ENGLISH, gaz) == []
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("Iraqi forces retook the town of Hit.", ["hit"]),
+        ("Fighting in Hit continued.", ["hit"]),
+        ("Airstrikes hit Mosul.", ["mosul"]),
+        ("HIT HARD: Mosul", ["mosul"]),
+        ("lowercase mosul is not a name", []),
+        ("He met Walid in Raqqa.", ["raqqa"]),
+    ],
+)
+def test_capitalisation_and_context(gaz, text, expected):
+    assert ids(extract_places(text, gaz)) == expected
+
+
+def test_geonames_places_found_by_name(gaz):
+    ms = extract_places("The army entered Hajin and Al Ashara.", gaz)
+    assert ids(ms)[0] == "hajin"
+    assert ms[1].place.id.startswith("gn-") and ms[1].place.name == "Al ‘Ashārah"
+    assert ms[1].reason == "normalised"
+    # curated-only extraction skips GeoNames places
+    assert ids(extract_places("The army entered Hajin and Al Ashara.", gaz, bulk=False)) == ["hajin"]
+
+
+def test_filters(gaz):
+    text = "From Baghdad to At Tanf."
+    assert ids(extract_places(text, gaz, min_importance=3)) == ["baghdad"]
+    assert ids(extract_places(text, gaz, kinds=["military_base"])) == ["at-tanf"]
+
+
+def test_ambiguous_name_uses_context():
+    g = Gazetteer([
+        Place("sinjar-iq", "Sinjar", (), "town", "IQ", 36.32, 41.88, 1000, "s", None, 2),
+        Place("sinjar-sy", "Sinjar", (), "town", "SY", 35.59, 37.00, 1000, "s", None, 2),
+        Place("hama", "Hama", (), "city", "SY", 35.13, 36.75, 1000, "s", None, 3),
+        Place("tal-afar", "Tal Afar", (), "city", "IQ", 36.38, 42.45, 1000, "s", None, 3),
+    ])
+    (_, m) = extract_places("From Hama the army moved to Sinjar.", g)
+    assert m.place.id == "sinjar-sy" and set(m.candidates) == {"sinjar-iq", "sinjar-sy"}
+    (_, m) = extract_places("From Tal Afar the army moved to Sinjar.", g)
+    assert m.place.id == "sinjar-iq"
+
+
+def test_mention_to_dict(gaz):
+    (m,) = extract_places("12 km north of At Tanf", gaz)
+    d = m.to_dict()
+    assert d["place_id"] == "at-tanf" and d["relation"] == "offset" and d["phrase_start"] == 0
+
+
+def test_default_gazetteer_loads(tmp_path_factory, monkeypatch):
+    # no gazetteer argument: the default data directory is used
+    monkeypatch.setenv("FRONTLINE_CACHE", str(tmp_path_factory.getbasetemp() / "frontline-cache"))
+    monkeypatch.setenv("FRONTLINE_DATA", str(shipped_data_dir()))
+    assert ids(extract_places("Mosul")) == ["mosul"]
