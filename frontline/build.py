@@ -89,6 +89,9 @@ REQUIRED_COLUMNS = ("date", "place", "faction", "source")
 OPTIONAL_COLUMNS = ("confidence", "note", "country")
 #: Name of the folder (inside a theatre's control folder) holding hand-drawn overrides.
 OVERRIDES_DIR = "overrides"
+#: Longest edge (m) of derived areas before they are projected back to lon/lat; keeps a
+#: projected straight edge within a fraction of a metre of its lon/lat image.
+DENSIFY_M = 5000.0
 #: Most problems listed in one error message.
 MAX_LISTED_PROBLEMS = 40
 
@@ -419,7 +422,9 @@ def _clip_layers(theatre: Theatre) -> tuple[Any, Any, shapely.Geometry, shapely.
         if not g.is_empty:
             per_country[iso] = _project(shapely.make_valid(g), fwd)
     ext = shapely.segmentize(extent, 0.05)
-    return fwd, inv, _project(land, fwd), _project(ext, fwd), per_country
+    land_p = _project(land, fwd)
+    shapely.prepare([land_p, *per_country.values()])
+    return fwd, inv, land_p, _project(ext, fwd), per_country
 
 
 def _project(geom: Any, transformer: Any) -> Any:
@@ -428,27 +433,26 @@ def _project(geom: Any, transformer: Any) -> Any:
 
 
 def _latest(obs: gpd.GeoDataFrame, day: _dt.date) -> Any:
-    """One row per place: its controller as of *day*, with the merged sources of that report day."""
-    import pandas as pd
+    """One row per place: its controller as of *day*, with the merged sources of that report day.
 
+    The latest date wins; among reports of that day the highest confidence wins (ties
+    between factions are rejected on read); agreeing reports of that day and confidence
+    pool their sources.
+    """
     cur = obs[obs["date"] <= day]
     if not len(cur):
         return cur
-    last = cur.groupby("place_id")["date"].transform("max")
-    cur = cur[cur["date"] == last]
-    # among same-day reports the highest confidence wins (ties between factions were rejected on read)
-    best = cur.groupby("place_id")["confidence"].transform("max")
-    cur = cur[cur["confidence"] == best]
-    agg = cur.groupby("place_id", sort=True).agg(
-        faction=("faction", "first"),
-        kind=("kind", "first"),
-        country=("country", "first"),
-        date=("date", "first"),
-        confidence=("confidence", "min"),
-        sources=("source", lambda s: sorted(set(s))),
-        geometry=("geometry", "first"),
-    )
-    return pd.DataFrame(agg).reset_index()
+    cur = cur.sort_values(["place_id", "date", "confidence", "line"], kind="stable")
+    win = cur.drop_duplicates("place_id", keep="last")
+    keys = ["place_id", "date", "faction", "confidence"]
+    agree = cur[keys + ["source"]].merge(win[keys], on=keys)
+    agree = agree.drop_duplicates(["place_id", "source"]).sort_values(["place_id", "source"])
+    pids, srcs = agree["place_id"].to_numpy(), agree["source"].to_numpy()
+    starts = np.flatnonzero(np.r_[True, pids[1:] != pids[:-1]]) if len(pids) else np.array([], dtype=int)
+    pooled = dict(zip(pids[starts], (list(g) for g in np.split(srcs, starts[1:])), strict=True))
+    out = win[["place_id", "faction", "kind", "country", "date", "confidence", "geometry"]].reset_index(drop=True)
+    out["sources"] = [pooled[pid] for pid in out["place_id"]]
+    return out
 
 
 def _weighted(values: np.ndarray, weights: np.ndarray) -> float:
@@ -521,9 +525,11 @@ def build_snapshot(
         cells = shapely.intersection(cells, shapely.buffer(pts, radii, quad_segs=16))
         if clip_to_country:
             clip = np.array([countries_p.get(str(c), land_p) for c in latest["country"]], dtype=object)
-            cells = shapely.intersection(cells, clip)
         else:
-            cells = shapely.intersection(cells, land_p)
+            clip = np.full(len(cells), land_p, dtype=object)
+        # most cells lie well inside their country: overlay only those that cross its edge
+        edge = ~shapely.contains_properly(clip, cells)
+        cells[edge] = shapely.intersection(cells[edge], clip[edge])
         fac = latest["faction"].to_numpy()
         factions.append(fac)
         geoms.append(cells)
@@ -544,7 +550,20 @@ def build_snapshot(
         geom = shapely.union_all(cells[mask])
         sources = sorted({s for i in np.flatnonzero(mask) for s in src[i]})
         rows.append((f, sources, _weighted(conf[mask], areas[mask]), geom))
-    out_geoms = _project(np.array([r[3] for r in rows], dtype=object), inv) if rows else []
+    # densify before going back to lon/lat: a straight edge in the projection is a curve in
+    # lon/lat, and two neighbours must bend the same way or they overlap in slivers
+    out_geoms = (
+        _project(shapely.segmentize(np.array([r[3] for r in rows], dtype=object), DENSIFY_M), inv)
+        if rows
+        else np.array([], dtype=object)
+    )
+    # reprojection can pinch nearly-touching vertices into self-intersections: mend them
+    bad = np.flatnonzero(~shapely.is_valid(out_geoms)) if len(out_geoms) else []
+    if len(bad):
+        mended = shapely.buffer(out_geoms[bad], 0)  # fast, exact for pinches
+        lost = np.abs(shapely.area(mended) - shapely.area(out_geoms[bad])) > 1e-6 * shapely.area(out_geoms[bad])
+        mended[lost] = shapely.make_valid(out_geoms[bad][lost], method="structure", keep_collapsed=False)
+        out_geoms[bad] = mended
     gdf = gpd.GeoDataFrame(
         {
             "faction": [r[0] for r in rows],

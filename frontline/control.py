@@ -455,8 +455,18 @@ def _check_overlaps(areas: gpd.GeoDataFrame, tolerance_km2: float, day: str, des
     left, right = left[keep], right[keep]
     if not len(left):
         return
-    inter = shapely.intersection(geoms[left], geoms[right])
-    km2 = geodesic_area_km2(inter)
+    # neighbours that only touch (interiors disjoint) need no overlay
+    arr = np.asarray(geoms, dtype=object)
+    inner = shapely.relate_pattern(arr[left], arr[right], "T********")
+    left, right = left[inner], right[inner]
+    if not len(left):
+        return
+    inter = shapely.intersection(arr[left], arr[right])
+    # interiors meeting along a line only give no area: skip those before measuring
+    km2 = np.zeros(len(inter))
+    polygonal = np.flatnonzero(shapely.area(inter) > 0)
+    if len(polygonal):
+        km2[polygonal] = geodesic_area_km2([to_multipolygon(g) for g in inter[polygonal]])
     bad = np.flatnonzero(km2 > tolerance_km2)
     if len(bad):
         k = bad[np.argmax(km2[bad])]
