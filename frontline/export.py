@@ -170,7 +170,9 @@ def _registry_of(history: ControlHistory) -> FactionRegistry | None:
 def _gdf(columns: dict[str, Any], geometry: Sequence[Any]) -> gpd.GeoDataFrame:
     import geopandas as gpd
 
-    return gpd.GeoDataFrame(columns, geometry=gpd.GeoSeries(list(geometry), crs="EPSG:4326"), crs="EPSG:4326")
+    return gpd.GeoDataFrame(
+        columns, geometry=gpd.GeoSeries(list(geometry), crs="EPSG:4326"), crs="EPSG:4326"
+    )
 
 
 def _dated(frame: gpd.GeoDataFrame, **dates: _dt.date | None) -> gpd.GeoDataFrame:
@@ -194,16 +196,22 @@ def _concat(frames: list[gpd.GeoDataFrame], columns: list[str]) -> gpd.GeoDataFr
 
 
 def _control_rows(snap: ControlSnapshot, valid_to: _dt.date | None) -> gpd.GeoDataFrame:
-    from frontline.control import normalise_geometry
+    from frontline.control import to_multipolygon
 
     areas = snap.areas.sort_values("faction")
-    geoms = [normalise_geometry(g) for g in areas.geometry.values]
+    geoms = [to_multipolygon(g) for g in areas.geometry.values]
     keep = [not g.is_empty for g in geoms]
     return _gdf(
         {
             "faction": [str(f) for f, k in zip(areas["faction"], keep, strict=True) if k],
-            "sources": [json.dumps(list(s), ensure_ascii=False) for s, k in zip(areas["sources"], keep, strict=True) if k],
-            "confidence": [round(float(c), 3) for c, k in zip(areas["confidence"], keep, strict=True) if k],
+            "sources": [
+                json.dumps(list(s), ensure_ascii=False)
+                for s, k in zip(areas["sources"], keep, strict=True)
+                if k
+            ],
+            "confidence": [
+                round(float(c), 3) for c, k in zip(areas["confidence"], keep, strict=True) if k
+            ],
             "note": [str(n or "") for n, k in zip(areas["note"], keep, strict=True) if k],
             "date": [snap.date] * sum(keep),
             "valid_from": [snap.date] * sum(keep),
@@ -297,11 +305,18 @@ def collect_layers(
             fl = front_fn(snap, registry, theatre=theatre)
             fronts.append(_dated(fl, date=snap.date, valid_from=snap.date, valid_to=until))
         if prev is not None:
-            span = {"date_from": prev.date, "date_to": snap.date, "valid_from": snap.date, "valid_to": until}
+            span = {
+                "date_from": prev.date,
+                "date_to": snap.date,
+                "valid_from": snap.date,
+                "valid_to": until,
+            }
             if diff_fn is not None:
                 cs = diff_fn(prev, snap, registry, gazetteer, theatre, topology=False)
                 ch = cs.changes
-                changes.append(_dated(ch.drop(columns=[c for c in ch.columns if c in span]), **span))
+                changes.append(
+                    _dated(ch.drop(columns=[c for c in ch.columns if c in span]), **span)
+                )
             if link_fn is not None:
                 lu = link_fn(prev, snap, registry, gazetteer, theatre=theatre)
                 lu = lu.drop(columns=[c for c in ("date",) if c in lu.columns])
@@ -319,22 +334,47 @@ def collect_layers(
         out["front_lines"] = ExportLayer("front_lines", _concat(fronts, cols), "MultiLineString",
                                          f"Front lines between hostile factions{suffix}")  # fmt: skip
     if diff_fn is not None:
-        cols = ["from_faction", "to_faction", "area_km2", "location", "date_from", "date_to", "valid_from", "valid_to"]
+        cols = [
+            "from_faction",
+            "to_faction",
+            "area_km2",
+            "location",
+            "date_from",
+            "date_to",
+            "valid_from",
+            "valid_to",
+        ]
         out["changes"] = ExportLayer("changes", _concat(changes, cols), "MultiPolygon",
                                      f"Ground that changed hands between snapshots{suffix}")  # fmt: skip
     if link_fn is not None:
-        cols = ["kind", "faction_a", "faction_b", "location", "text", "date_from", "date_to", "valid_from", "valid_to"]
+        cols = [
+            "kind",
+            "faction_a",
+            "faction_b",
+            "location",
+            "text",
+            "date_from",
+            "date_to",
+            "valid_from",
+            "valid_to",
+        ]
         out["link_ups"] = ExportLayer("link_ups", _concat(links, cols), "Point",
                                       f"Link-ups and cuts between allied factions{suffix}")  # fmt: skip
     if "gazetteer" in wanted:
         if gazetteer is None:
-            skipped["gazetteer"] = "no gazetteer (the history has no theatre, or frontline.gazetteer is missing)"
+            skipped["gazetteer"] = (
+                "no gazetteer (the history has no theatre, or frontline.gazetteer is missing)"
+            )
         else:
-            out["gazetteer"] = ExportLayer("gazetteer", gazetteer.to_geodataframe(), "Point", f"Places{suffix}")
+            out["gazetteer"] = ExportLayer(
+                "gazetteer", gazetteer.to_geodataframe(), "Point", f"Places{suffix}"
+            )
     if "observations" in wanted:
         obs = _observations(observations, theatre, registry, gazetteer, skipped)
         if obs is not None:
-            out["observations"] = ExportLayer("observations", obs, "Point", f"Dated control observations{suffix}")
+            out["observations"] = ExportLayer(
+                "observations", obs, "Point", f"Dated control observations{suffix}"
+            )
     return out, skipped
 
 
@@ -377,10 +417,19 @@ def _text(v: Any) -> str | None:
 def _to_dates(values: Iterable[Any]) -> np.ndarray:
     out = []
     for v in values:
-        if v is None or (isinstance(v, float) and v != v) or (hasattr(v, "isnat") and v.isnat()) or str(v) in ("NaT", ""):
+        if (
+            v is None
+            or (isinstance(v, float) and v != v)
+            or (hasattr(v, "isnat") and v.isnat())
+            or str(v) in ("NaT", "")
+        ):
             out.append(np.datetime64("NaT", "D"))
         else:
-            out.append(np.datetime64(parse_date(v if isinstance(v, _dt.date) else str(v)[:10]).isoformat(), "D"))
+            out.append(
+                np.datetime64(
+                    parse_date(v if isinstance(v, _dt.date) else str(v)[:10]).isoformat(), "D"
+                )
+            )
     return np.array(out, dtype="datetime64[D]")
 
 
@@ -402,7 +451,11 @@ def field_arrays(frame: pd.DataFrame) -> tuple[list[str], list[np.ndarray]]:
         elif pd.api.types.is_bool_dtype(s.dtype) and not s.isna().any():
             arr = s.to_numpy(dtype=bool)
         elif pd.api.types.is_integer_dtype(s.dtype):
-            arr = s.to_numpy(dtype=np.int64) if not s.isna().any() else s.to_numpy(dtype=float, na_value=np.nan)
+            arr = (
+                s.to_numpy(dtype=np.int64)
+                if not s.isna().any()
+                else s.to_numpy(dtype=float, na_value=np.nan)
+            )
         elif pd.api.types.is_float_dtype(s.dtype):
             arr = s.to_numpy(dtype=float, na_value=np.nan)
         else:
@@ -419,7 +472,9 @@ def _geometries(frame: gpd.GeoDataFrame, geometry_type: str) -> np.ndarray:
     if geometry_type == "MultiPolygon":
         from frontline.control import to_multipolygon
 
-        geoms = np.array([to_multipolygon(g) if g is not None else None for g in geoms], dtype=object)
+        geoms = np.array(
+            [to_multipolygon(g) if g is not None else None for g in geoms], dtype=object
+        )
     elif geometry_type == "MultiLineString":
         geoms = np.array([_to_multiline(g) for g in geoms], dtype=object)
     return shapely.to_wkb(geoms) if len(geoms) else np.array([], dtype=object)
@@ -432,12 +487,22 @@ def _to_multiline(g: Any) -> Any:
         return g
     if isinstance(g, shapely.LineString):
         return shapely.MultiLineString([g])
-    parts = [p for p in shapely.get_parts(shapely.line_merge(g) if not g.is_empty else g) if isinstance(p, shapely.LineString)]
+    parts = [
+        p
+        for p in shapely.get_parts(shapely.line_merge(g) if not g.is_empty else g)
+        if isinstance(p, shapely.LineString)
+    ]
     return shapely.MultiLineString(parts)
 
 
-def write_layer(path: str | os.PathLike[str], layer: ExportLayer, driver: str, *,
-                dataset_options: dict[str, str] | None = None, layer_options: dict[str, str] | None = None) -> None:
+def write_layer(
+    path: str | os.PathLike[str],
+    layer: ExportLayer,
+    driver: str,
+    *,
+    dataset_options: dict[str, str] | None = None,
+    layer_options: dict[str, str] | None = None,
+) -> None:
     """Write one layer with GDAL (through pyogrio), date columns as typed Date fields."""
     import pyogrio.raw
 
@@ -478,7 +543,9 @@ def _commit_file(tmp: Path, dest: Path, overwrite: bool) -> None:
     try:
         os.link(tmp, dest)  # atomic, and fails if dest appeared meanwhile
     except FileExistsError:
-        raise OutputExistsError(f"{dest} exists; pass overwrite=True (--overwrite) to replace it") from None
+        raise OutputExistsError(
+            f"{dest} exists; pass overwrite=True (--overwrite) to replace it"
+        ) from None
     os.unlink(tmp)
 
 
@@ -496,7 +563,9 @@ class _StagingDir:
         shutil.rmtree(self.path, ignore_errors=True)
 
 
-def _commit_folder(staging: Path, folder: Path, names: Sequence[str], overwrite: bool) -> list[Path]:
+def _commit_folder(
+    staging: Path, folder: Path, names: Sequence[str], overwrite: bool
+) -> list[Path]:
     _check_free([folder / n for n in names], overwrite)
     out = []
     for n in names:
@@ -506,8 +575,13 @@ def _commit_folder(staging: Path, folder: Path, names: Sequence[str], overwrite:
 
 
 # -- GeoPackage ----------------------------------------------------------------------------------
-def write_layer_styles(path: str | os.PathLike[str], styles: dict[str, str], *, owner: str = "frontline",
-                       update_time: str | None = None) -> None:
+def write_layer_styles(
+    path: str | os.PathLike[str],
+    styles: dict[str, str],
+    *,
+    owner: str = "frontline",
+    update_time: str | None = None,
+) -> None:
     """Store QML styles as the default style of GeoPackage layers (QGIS's ``layer_styles`` table).
 
     The table is created as QGIS creates it and registered in ``gpkg_contents`` as an
@@ -524,7 +598,7 @@ def write_layer_styles(path: str | os.PathLike[str], styles: dict[str, str], *, 
     update_time : str, optional
         ISO timestamp for ``update_time`` (default: now, UTC).
     """
-    stamp = update_time or _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    stamp = update_time or _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
     con = sqlite3.connect(str(path))
     try:
         with con:
@@ -539,13 +613,26 @@ def write_layer_styles(path: str | os.PathLike[str], styles: dict[str, str], *, 
                     "SELECT column_name FROM gpkg_geometry_columns WHERE table_name = ?", (table,)
                 ).fetchone()
                 geom_col = row[0] if row else ""
-                con.execute("DELETE FROM layer_styles WHERE f_table_name = ? AND styleName = ?", (table, table))
-                con.execute("UPDATE layer_styles SET useAsDefault = 0 WHERE f_table_name = ?", (table,))
+                con.execute(
+                    "DELETE FROM layer_styles WHERE f_table_name = ? AND styleName = ?",
+                    (table, table),
+                )
+                con.execute(
+                    "UPDATE layer_styles SET useAsDefault = 0 WHERE f_table_name = ?", (table,)
+                )
                 con.execute(
                     "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, f_geometry_column,"
                     " styleName, styleQML, styleSLD, useAsDefault, description, owner, ui, update_time)"
                     " VALUES ('', '', ?, ?, ?, ?, '', 1, ?, ?, '', ?)",
-                    (table, geom_col, table, qml, f"frontline default style for {table}", owner, stamp),
+                    (
+                        table,
+                        geom_col,
+                        table,
+                        qml,
+                        f"frontline default style for {table}",
+                        owner,
+                        stamp,
+                    ),
                 )
     finally:
         con.close()
@@ -624,8 +711,14 @@ def export_gpkg(
     _check_free([dest], overwrite)
     built, skipped = collect_layers(history, gazetteer, observations, layers)
     if not built:
-        raise InputError("nothing to export: every layer was skipped (" + "; ".join(f"{k}: {v}" for k, v in skipped.items()) + ")")
-    result = ExportResult("gpkg", dest, [dest], {n: len(lay.frame) for n, lay in built.items()}, skipped)
+        raise InputError(
+            "nothing to export: every layer was skipped ("
+            + "; ".join(f"{k}: {v}" for k, v in skipped.items())
+            + ")"
+        )
+    result = ExportResult(
+        "gpkg", dest, [dest], {n: len(lay.frame) for n, lay in built.items()}, skipped
+    )
     with _StagingDir(dest.parent) as tmpdir:
         tmp = tmpdir / dest.name
         first = True
@@ -643,11 +736,24 @@ def export_gpkg(
 
 
 # -- one file per layer --------------------------------------------------------------------------
-def _export_folder(fmt: str, suffix: str, driver: str, layer_options: dict[str, str], history, folder, gazetteer,
-                   observations, overwrite, layers, qml_sidecars) -> ExportResult:
+def _export_folder(
+    fmt: str,
+    suffix: str,
+    driver: str,
+    layer_options: dict[str, str],
+    history,
+    folder,
+    gazetteer,
+    observations,
+    overwrite,
+    layers,
+    qml_sidecars,
+) -> ExportResult:
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
-        raise InputError(f"{folder} is a file; {fmt} export writes one file per layer into a folder")
+        raise InputError(
+            f"{folder} is a file; {fmt} export writes one file per layer into a folder"
+        )
     built, skipped = collect_layers(history, gazetteer, observations, layers)
     names = [f"{n}{suffix}" for n in built]
     styles = _styles(built, _registry_of(history)) if qml_sidecars else {}
@@ -707,12 +813,18 @@ def _csv_table(layer: ExportLayer) -> pd.DataFrame:
     cols: dict[str, Any] = {}
     geoms = frame.geometry.values
     if layer.geometry_type == "Point":
-        cols["lon"] = np.round(np.array([g.x if g is not None and not g.is_empty else np.nan for g in geoms]), 6)
-        cols["lat"] = np.round(np.array([g.y if g is not None and not g.is_empty else np.nan for g in geoms]), 6)
+        cols["lon"] = np.round(
+            np.array([g.x if g is not None and not g.is_empty else np.nan for g in geoms]), 6
+        )
+        cols["lat"] = np.round(
+            np.array([g.y if g is not None and not g.is_empty else np.nan for g in geoms]), 6
+        )
     elif layer.name == "control":
         from frontline.geo import geodesic_area_km2
 
-        cols["area_km2"] = np.round(geodesic_area_km2(geoms), 3) if len(geoms) else np.array([], dtype=float)
+        cols["area_km2"] = (
+            np.round(geodesic_area_km2(geoms), 3) if len(geoms) else np.array([], dtype=float)
+        )
     for n, a in zip(names, arrays, strict=True):
         if a.dtype.kind == "M":
             cols[n] = [None if np.isnat(v) else str(v) for v in a]
@@ -769,7 +881,9 @@ def export_csv(
             skipped["timeline"] = "frontline.diff is not available"
         else:
             frame = tl(history, gazetteer)
-            tables["timeline"] = frame.drop(columns=[c for c in ("geometry",) if c in frame.columns])
+            tables["timeline"] = frame.drop(
+                columns=[c for c in ("geometry",) if c in frame.columns]
+            )
     names = [f"{n}{ext}" for n in tables for ext in (".csv", ".csvt")]
     _check_free([folder / n for n in names], overwrite)
     result = ExportResult("csv", folder, [], {n: len(t) for n, t in tables.items()}, skipped)
@@ -789,8 +903,9 @@ _WRITERS: dict[str, Callable[..., ExportResult]] = {
 }
 
 
-def export(history: ControlHistory, path: str | os.PathLike[str], format: str | None = None,
-           **kwargs: Any) -> ExportResult:
+def export(
+    history: ControlHistory, path: str | os.PathLike[str], format: str | None = None, **kwargs: Any
+) -> ExportResult:
     """Export in any format: ``gpkg`` (one file), ``geojson``/``fgb``/``csv`` (a folder of files).
 
     *format* defaults to ``gpkg`` when *path* ends in ``.gpkg``; other keyword arguments go

@@ -98,7 +98,9 @@ def build_qgs(
 
     gpkg, qgs = Path(gpkg), Path(qgs)
     if not gpkg.is_file():
-        raise DataFileError(f"{gpkg}: GeoPackage not found; export it first (frontline export --format gpkg)")
+        raise DataFileError(
+            f"{gpkg}: GeoPackage not found; export it first (frontline export --format gpkg)"
+        )
     listed = [(str(n), str(t)) for n, t in pyogrio.list_layers(gpkg)]
     spatial = {n: t for n, t in listed if t and t != "None" and n != "layer_styles"}
     if not spatial:
@@ -131,7 +133,16 @@ def build_qgs(
         infos[n] = info
         b = info.get("total_bounds")
         if b is not None and info.get("features") and all(v == v for v in b):
-            bounds = b if bounds is None else (min(bounds[0], b[0]), min(bounds[1], b[1]), max(bounds[2], b[2]), max(bounds[3], b[3]))
+            bounds = (
+                b
+                if bounds is None
+                else (
+                    min(bounds[0], b[0]),
+                    min(bounds[1], b[1]),
+                    max(bounds[2], b[2]),
+                    max(bounds[3], b[3]),
+                )
+            )
     if theatre is not None:
         bounds = tuple(theatre.extent)
     bounds = bounds or (-180.0, -90.0, 180.0, 90.0)
@@ -147,7 +158,11 @@ def build_qgs(
     for n in names:
         info = infos[n]
         qml = styles.get(n) or style_for(n, registry)
-        style = ET.fromstring(qml.split("\n", 1)[1] if qml and qml.startswith("<!DOCTYPE") else qml) if qml else None
+        style = (
+            ET.fromstring(qml.split("\n", 1)[1] if qml and qml.startswith("<!DOCTYPE") else qml)
+            if qml
+            else None
+        )
         attrs = {"type": "vector", "geometry": _GEOMETRY.get(info["geometry_type"], "Unknown"),
                  "wkbType": info["geometry_type"], "autoRefreshEnabled": "0", "autoRefreshTime": "0",
                  "refreshOnNotifyEnabled": "0", "refreshOnNotifyMessage": ""}  # fmt: skip
@@ -180,9 +195,15 @@ def build_qgs(
     if span is not None:
         # what the Temporal Controller panel reads on project load: animated mode over the history
         tc = ET.SubElement(props, "TemporalControllerWidget")
-        ET.SubElement(tc, "NavigationMode", type="int").text = "1"  # QgsTemporalNavigationObject::Animated
-        ET.SubElement(tc, "StartDateTime", type="QString").text = f"{span[0].isoformat()}T00:00:00.000Z"
-        ET.SubElement(tc, "EndDateTime", type="QString").text = f"{span[1].isoformat()}T23:59:59.000Z"
+        ET.SubElement(
+            tc, "NavigationMode", type="int"
+        ).text = "1"  # QgsTemporalNavigationObject::Animated
+        ET.SubElement(
+            tc, "StartDateTime", type="QString"
+        ).text = f"{span[0].isoformat()}T00:00:00.000Z"
+        ET.SubElement(
+            tc, "EndDateTime", type="QString"
+        ).text = f"{span[1].isoformat()}T23:59:59.000Z"
         ts = ET.SubElement(root, "ProjectTimeSettings", timeStep="1", timeStepUnit="d", frameRate="2",
                            cumulativeTemporalRange="0")  # fmt: skip
         rng = ET.SubElement(ts, "TemporalRange")
@@ -224,4 +245,6 @@ def export_qgs(
     dest = Path(path)
     if dest.suffix.lower() != ".qgs":
         raise InputError(f"{dest}: a QGIS project file name ends in .qgs")
-    return atomic_write_text(dest, build_qgs(gpkg, dest, registry, theatre, title), overwrite=overwrite)
+    return atomic_write_text(
+        dest, build_qgs(gpkg, dest, registry, theatre, title), overwrite=overwrite
+    )

@@ -75,12 +75,20 @@ def _options(parent: ET.Element, props: Mapping[str, str]) -> None:
 
 
 def _symbol_layer(parent: ET.Element, cls: str, props: Mapping[str, str]) -> None:
-    layer = ET.SubElement(parent, "layer", {"class": cls, "enabled": "1", "locked": "0", "pass": "0"})
+    layer = ET.SubElement(
+        parent, "layer", {"class": cls, "enabled": "1", "locked": "0", "pass": "0"}
+    )
     _options(layer, props)
 
 
-def fill_symbol(name: str, colour: str, alpha: int = FILL_ALPHA, style: str = "solid", outline: str | None = None,
-                outline_width_mm: float = 0.4) -> ET.Element:
+def fill_symbol(
+    name: str,
+    colour: str,
+    alpha: int = FILL_ALPHA,
+    style: str = "solid",
+    outline: str | None = None,
+    outline_width_mm: float = 0.4,
+) -> ET.Element:
     """A QGIS fill symbol: *colour* fill (``style`` solid or a hatch such as ``b_diagonal``)."""
     sym = ET.Element("symbol", type="fill", name=name, alpha="1", force_rhr="0", clip_to_extent="1")
     _symbol_layer(sym, "SimpleFill", {
@@ -117,10 +125,18 @@ def line_symbol(name: str, colour: str, width_mm: float = 0.8, style: str = "sol
     return sym
 
 
-def marker_symbol(name: str, colour: str, shape: str = "circle", size_mm: float = 2.0,
-                  outline: str = "#ffffff", outline_width_mm: float = 0.3) -> ET.Element:
+def marker_symbol(
+    name: str,
+    colour: str,
+    shape: str = "circle",
+    size_mm: float = 2.0,
+    outline: str = "#ffffff",
+    outline_width_mm: float = 0.3,
+) -> ET.Element:
     """A QGIS simple-marker symbol (``shape``: circle, square, triangle, star, diamond, cross…)."""
-    sym = ET.Element("symbol", type="marker", name=name, alpha="1", force_rhr="0", clip_to_extent="1")
+    sym = ET.Element(
+        "symbol", type="marker", name=name, alpha="1", force_rhr="0", clip_to_extent="1"
+    )
     _symbol_layer(sym, "SimpleMarker", {
         "name": shape,
         "color": qgis_colour(colour),
@@ -144,13 +160,22 @@ def marker_symbol(name: str, colour: str, shape: str = "circle", size_mm: float 
     return sym
 
 
-def categorized_renderer(attr: str, categories: Sequence[tuple[str, str, ET.Element]]) -> ET.Element:
+def categorized_renderer(
+    attr: str, categories: Sequence[tuple[str, str, ET.Element]]
+) -> ET.Element:
     """A ``categorizedSymbol`` renderer; *categories* are ``(value, label, symbol)``.
 
     A category with the value ``""`` catches every other value (QGIS's "all other values").
     """
-    r = ET.Element("renderer-v2", type="categorizedSymbol", attr=attr, forceraster="0", symbollevels="0",
-                   enableorderby="0", referencescale="-1")
+    r = ET.Element(
+        "renderer-v2",
+        type="categorizedSymbol",
+        attr=attr,
+        forceraster="0",
+        symbollevels="0",
+        enableorderby="0",
+        referencescale="-1",
+    )
     cats = ET.SubElement(r, "categories")
     syms = ET.SubElement(r, "symbols")
     for i, (value, label, sym) in enumerate(categories):
@@ -162,15 +187,23 @@ def categorized_renderer(attr: str, categories: Sequence[tuple[str, str, ET.Elem
 
 def single_renderer(sym: ET.Element) -> ET.Element:
     """A ``singleSymbol`` renderer."""
-    r = ET.Element("renderer-v2", type="singleSymbol", forceraster="0", symbollevels="0", enableorderby="0",
-                   referencescale="-1")
+    r = ET.Element(
+        "renderer-v2",
+        type="singleSymbol",
+        forceraster="0",
+        symbollevels="0",
+        enableorderby="0",
+        referencescale="-1",
+    )
     syms = ET.SubElement(r, "symbols")
     sym.set("name", "0")
     syms.append(sym)
     return r
 
 
-def temporal(mode: int | None, start: str = "", end: str = "", accumulate: bool = False) -> ET.Element:
+def temporal(
+    mode: int | None, start: str = "", end: str = "", accumulate: bool = False
+) -> ET.Element:
     """The ``<temporal>`` element: start/end fields (mode 2) or an instant field (mode 1).
 
     ``limitMode="0"`` means the end is exclusive: a feature with ``valid_to`` = D is no longer
@@ -195,8 +228,14 @@ def temporal(mode: int | None, start: str = "", end: str = "", accumulate: bool 
     return t
 
 
-def labeling(field: str, size_pt: float = 8.0, colour: str = "#1a1a1a", placement: int = 0,
-             wrap: int = 0, italic: bool = False) -> ET.Element:
+def labeling(
+    field: str,
+    size_pt: float = 8.0,
+    colour: str = "#1a1a1a",
+    placement: int = 0,
+    wrap: int = 0,
+    italic: bool = False,
+) -> ET.Element:
     """Simple labels from *field* with a white halo (``placement`` 0: around point, 1: over)."""
     lab = ET.Element("labeling", type="simple")
     s = ET.SubElement(lab, "settings", calloutType="simple")
@@ -260,8 +299,13 @@ def labeling(field: str, size_pt: float = 8.0, colour: str = "#1a1a1a", placemen
     return lab
 
 
-def qml_document(renderer: ET.Element, temporal_el: ET.Element | None = None, labels: ET.Element | None = None,
-                 display_field: str = "", opacity: float = 1.0) -> str:
+def qml_document(
+    renderer: ET.Element,
+    temporal_el: ET.Element | None = None,
+    labels: ET.Element | None = None,
+    display_field: str = "",
+    opacity: float = 1.0,
+) -> str:
     """Assemble a complete QML document (``<qgis …>``) from its parts."""
     root = ET.Element("qgis", {
         "version": QGIS_VERSION,
@@ -291,7 +335,8 @@ def qml_document(renderer: ET.Element, temporal_el: ET.Element | None = None, la
     if display_field:
         ET.SubElement(root, "previewExpression").text = f'"{display_field}"'
     ET.SubElement(root, "layerGeometryType").text = {"fill": "2", "line": "1", "marker": "0"}.get(
-        renderer.find("symbols/symbol").get("type", ""), "2"  # type: ignore[union-attr]
+        renderer.find("symbols/symbol").get("type", ""),
+        "2",  # type: ignore[union-attr]
     )
     ET.indent(root, space="  ")
     return _DOCTYPE + ET.tostring(root, encoding="unicode") + "\n"
@@ -306,7 +351,17 @@ def _faction_categories(registry: FactionRegistry | None, make, extra: Iterable[
             cats.append((f.id, f.name, make(f.colour)))
             seen.add(f.id)
     for fid in sorted(set(extra) - seen):
-        cats.append((fid, fid, make(registry.colour(fid) if registry is not None and fid in registry else UNKNOWN_COLOUR)))
+        cats.append(
+            (
+                fid,
+                fid,
+                make(
+                    registry.colour(fid)
+                    if registry is not None and fid in registry
+                    else UNKNOWN_COLOUR
+                ),
+            )
+        )
     cats.append(("", "other", make(UNKNOWN_COLOUR)))
     return cats
 
@@ -332,7 +387,11 @@ def front_lines_qml(registry: FactionRegistry | None = None) -> str:
 def changes_qml(registry: FactionRegistry | None, factions: Iterable[str] = ()) -> str:
     """Ground that changed hands: hatched in the gainer's colour (categorised on ``to_faction``)."""
     cats = _faction_categories(
-        registry, lambda c: fill_symbol("", c, alpha=255, style="b_diagonal", outline=c, outline_width_mm=0.5), factions
+        registry,
+        lambda c: fill_symbol(
+            "", c, alpha=255, style="b_diagonal", outline=c, outline_width_mm=0.5
+        ),
+        factions,
     )
     return qml_document(
         categorized_renderer("to_faction", cats), temporal(TEMPORAL_START_END, "valid_from", "valid_to"),
@@ -343,7 +402,11 @@ def changes_qml(registry: FactionRegistry | None, factions: Iterable[str] = ()) 
 def link_ups_qml(registry: FactionRegistry | None = None) -> str:
     """Link-ups (green star) and cuts (red cross), labelled with the report sentence (``text``)."""
     cats = [
-        ("link-up", "link-up", marker_symbol("", "#1a9850", "star", size_mm=5.0, outline="#ffffff")),
+        (
+            "link-up",
+            "link-up",
+            marker_symbol("", "#1a9850", "star", size_mm=5.0, outline="#ffffff"),
+        ),
         ("cut", "cut", marker_symbol("", "#d73027", "cross_fill", size_mm=4.0, outline="#ffffff")),
         ("", "other", marker_symbol("", "#4d4d4d", "diamond", size_mm=3.5)),
     ]
@@ -368,15 +431,24 @@ PLACE_MARKERS: dict[str, tuple[str, float, str]] = {
 
 def gazetteer_qml(registry: FactionRegistry | None = None) -> str:
     """Places: markers by ``kind`` (crossings as squares, bases as triangles), labelled by ``name``."""
-    cats = [(k, k.replace("_", " "), marker_symbol("", c, s, size_mm=z)) for k, (s, z, c) in PLACE_MARKERS.items()]
+    cats = [
+        (k, k.replace("_", " "), marker_symbol("", c, s, size_mm=z))
+        for k, (s, z, c) in PLACE_MARKERS.items()
+    ]
     cats.append(("", "other", marker_symbol("", "#737373", "circle", size_mm=1.4)))
-    return qml_document(categorized_renderer("kind", cats), None, labeling("name", size_pt=8), display_field="name")
+    return qml_document(
+        categorized_renderer("kind", cats), None, labeling("name", size_pt=8), display_field="name"
+    )
 
 
 def observations_qml(registry: FactionRegistry | None, factions: Iterable[str] = ()) -> str:
     """Observations: small markers in the observed faction's colour; temporal on ``date``, accumulating."""
     cats = _faction_categories(
-        registry, lambda c: marker_symbol("", c, "circle", size_mm=2.4, outline="#000000", outline_width_mm=0.2), factions
+        registry,
+        lambda c: marker_symbol(
+            "", c, "circle", size_mm=2.4, outline="#000000", outline_width_mm=0.2
+        ),
+        factions,
     )
     return qml_document(
         categorized_renderer("faction", cats),
@@ -395,7 +467,9 @@ STYLES = {
 }
 
 
-def style_for(layer: str, registry: FactionRegistry | None = None, factions: Iterable[str] = ()) -> str | None:
+def style_for(
+    layer: str, registry: FactionRegistry | None = None, factions: Iterable[str] = ()
+) -> str | None:
     """The QML of one of frontline's layers (None for a layer without a style).
 
     Parameters

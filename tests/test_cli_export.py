@@ -33,7 +33,17 @@ def test_export_gpkg_and_project(cli_runner, built_data_dir, tmp_path):
 def test_existing_output_exits_2_and_overwrite_replaces(cli_runner, built_data_dir, tmp_path):
     out = tmp_path / "x.gpkg"
     out.write_bytes(b"keep")
-    args = ["export", "--data", str(built_data_dir), "--theatre", "testland", "--out", str(out), "--layer", "control"]
+    args = [
+        "export",
+        "--data",
+        str(built_data_dir),
+        "--theatre",
+        "testland",
+        "--out",
+        str(out),
+        "--layer",
+        "control",
+    ]
     res = run(cli_runner, *args)
     assert res.exit_code == 2
     assert "--overwrite" in res.output and out.read_bytes() == b"keep"
@@ -59,7 +69,16 @@ def test_bad_usage_exits_2(cli_runner, built_data_dir, tmp_path):
     base = ["export", "--data", str(built_data_dir), "--theatre", "testland"]
     res = run(cli_runner, *base, "--out", str(tmp_path / "folder"))
     assert res.exit_code == 2 and "--format" in res.output
-    res = run(cli_runner, *base, "--format", "geojson", "--out", str(tmp_path / "g"), "--qgs", str(tmp_path / "p.qgs"))
+    res = run(
+        cli_runner,
+        *base,
+        "--format",
+        "geojson",
+        "--out",
+        str(tmp_path / "g"),
+        "--qgs",
+        str(tmp_path / "p.qgs"),
+    )
     assert res.exit_code == 2 and "--qgs needs --format gpkg" in res.output
     res = run(cli_runner, *base, "--format", "kml", "--out", str(tmp_path / "k"))
     assert res.exit_code == 2

@@ -20,7 +20,8 @@ from shapely import box
 
 OGRINFO = shutil.which("ogrinfo")
 needs_ogrinfo = pytest.mark.skipif(
-    OGRINFO is None, reason="GDAL's ogrinfo is not installed (apt-get install gdal-bin; .ci/run installs it)"
+    OGRINFO is None,
+    reason="GDAL's ogrinfo is not installed (apt-get install gdal-bin; .ci/run installs it)",
 )
 VALIDATE_GPKG = next(
     (
@@ -70,7 +71,9 @@ def ogrinfo(path: Path, *layers: str) -> tuple[dict[str, dict], str]:
 
 def ogr_layer_names(path: Path) -> dict[str, str]:
     """``ogrinfo`` layer list: name → geometry type text."""
-    proc = subprocess.run([OGRINFO, "-ro", "-q", str(path)], capture_output=True, text=True, check=False, timeout=60)
+    proc = subprocess.run(
+        [OGRINFO, "-ro", "-q", str(path)], capture_output=True, text=True, check=False, timeout=60
+    )
     assert proc.returncode == 0, proc.stderr
     out = {}
     for line in proc.stdout.splitlines():
@@ -85,17 +88,29 @@ def write_history(directory: Path, theatre, registry):
     from frontline.control import ControlSnapshot
     from frontline.store import ControlHistory
 
-    src = ["Synthetic Times, {d}, \"test map\""]
+    src = ['Synthetic Times, {d}, "test map"']
     h = ControlHistory(directory, theatre=theatre, registry=registry)
     maps = {
-        "2020-01-01": {"red": box(38.2, 33, 39, 34), "black": box(39, 33, 40, 34), "blue": box(40.2, 33, 41, 34)},
-        "2020-02-01": {"red": box(38.2, 33, 39.5, 34), "black": box(39.5, 33, 40, 34), "blue": box(40, 33, 41, 34)},
+        "2020-01-01": {
+            "red": box(38.2, 33, 39, 34),
+            "black": box(39, 33, 40, 34),
+            "blue": box(40.2, 33, 41, 34),
+        },
+        "2020-02-01": {
+            "red": box(38.2, 33, 39.5, 34),
+            "black": box(39.5, 33, 40, 34),
+            "blue": box(40, 33, 41, 34),
+        },
         "2020-03-01": {"red": box(38.2, 33, 39.8, 34), "blue": box(39.8, 33, 41, 34)},
     }
     for i, (day, areas) in enumerate(maps.items()):
         note = "uncertain west of Alpha" if i == 1 else ""
         snap = ControlSnapshot.from_areas(
-            day, areas, sources=[s.format(d=day) for s in src], confidence=(0.7 if i == 1 else 1.0), note=note
+            day,
+            areas,
+            sources=[s.format(d=day) for s in src],
+            confidence=(0.7 if i == 1 else 1.0),
+            note=note,
         )
         h.add(snap)
     return h
@@ -103,7 +118,9 @@ def write_history(directory: Path, theatre, registry):
 
 @pytest.fixture(scope="module")
 def history(tmp_path_factory, synthetic_theatre, synthetic_registry):
-    return write_history(tmp_path_factory.mktemp("history") / "control", synthetic_theatre, synthetic_registry)
+    return write_history(
+        tmp_path_factory.mktemp("history") / "control", synthetic_theatre, synthetic_registry
+    )
 
 
 @pytest.fixture(scope="module")
@@ -140,7 +157,14 @@ DATE_COLUMNS = {
 # -- the layers ------------------------------------------------------------------------------------
 def test_every_layer_is_built_and_nonempty(exports):
     res = exports["gpkg"]
-    assert list(res.layers) == ["control", "front_lines", "changes", "link_ups", "gazetteer", "observations"]
+    assert list(res.layers) == [
+        "control",
+        "front_lines",
+        "changes",
+        "link_ups",
+        "gazetteer",
+        "observations",
+    ]
     assert res.skipped == {}
     assert res.layers["control"] == 3 + 3 + 2
     assert all(n > 0 for n in res.layers.values()), res.layers
@@ -151,9 +175,16 @@ def test_control_layer_dates_chain_snapshots(exports):
 
     frame = pyogrio.read_dataframe(exports["gpkg"].path, layer="control")
     rows = sorted(
-        {(str(a)[:10], str(b)[:10] if b == b and b is not None else None) for a, b in zip(frame.valid_from, frame.valid_to, strict=True)}
+        {
+            (str(a)[:10], str(b)[:10] if b == b and b is not None else None)
+            for a, b in zip(frame.valid_from, frame.valid_to, strict=True)
+        }
     )
-    assert rows == [("2020-01-01", "2020-02-01"), ("2020-02-01", "2020-03-01"), ("2020-03-01", None)]
+    assert rows == [
+        ("2020-01-01", "2020-02-01"),
+        ("2020-02-01", "2020-03-01"),
+        ("2020-03-01", None),
+    ]
     assert (frame["date"].astype(str) == frame["valid_from"].astype(str)).all()
     assert json.loads(frame.sources.iloc[0]) == ['Synthetic Times, 2020-01-01, "test map"']
 
@@ -203,7 +234,10 @@ def test_gpkg_is_version_1_3(exports):
         con.close()
 
 
-@pytest.mark.skipif(VALIDATE_GPKG is None or not Path(SYSTEM_PYTHON).is_file(), reason="GDAL's validate_gpkg.py (python3-gdal) is not installed")
+@pytest.mark.skipif(
+    VALIDATE_GPKG is None or not Path(SYSTEM_PYTHON).is_file(),
+    reason="GDAL's validate_gpkg.py (python3-gdal) is not installed",
+)
 def test_gpkg_passes_gdal_validator(exports):
     proc = subprocess.run(
         [SYSTEM_PYTHON, VALIDATE_GPKG, "--extra", "--warning-as-error", str(exports["gpkg"].path)],
@@ -263,22 +297,32 @@ def test_read_layer_styles(exports):
 
 # -- round trip: export → import with no edit reproduces the history byte for byte --------------
 @pytest.mark.parametrize("fmt", ["gpkg", "geojson", "fgb"])
-def test_round_trip_is_byte_identical(exports, history, synthetic_registry, synthetic_theatre, tmp_path, fmt):
+def test_round_trip_is_byte_identical(
+    exports, history, synthetic_registry, synthetic_theatre, tmp_path, fmt
+):
     from frontline.control import read_areas
     from frontline.export import read_control_export
     from frontline.store import ControlHistory
 
     res = exports[fmt]
     src = res.path if fmt == "gpkg" else res.path / f"control.{fmt}"
-    snaps = read_areas(src, registry=synthetic_registry, theatre=synthetic_theatre)  # what `control import` uses
+    snaps = read_areas(
+        src, registry=synthetic_registry, theatre=synthetic_theatre
+    )  # what `control import` uses
     assert [s.date.isoformat() for s in snaps] == list(DATES)
-    again = ControlHistory(tmp_path / "again", theatre=synthetic_theatre, registry=synthetic_registry)
+    again = ControlHistory(
+        tmp_path / "again", theatre=synthetic_theatre, registry=synthetic_registry
+    )
     for snap in snaps:
         again.add(snap)
     for day in DATES:
         assert again.path_for(day).read_bytes() == history.path_for(day).read_bytes(), day
-    via_export = read_control_export(res.path, registry=synthetic_registry, theatre=synthetic_theatre)
-    assert [s.to_geojson() for s in via_export] == [history.path_for(d).read_text(encoding="utf-8") for d in DATES]
+    via_export = read_control_export(
+        res.path, registry=synthetic_registry, theatre=synthetic_theatre
+    )
+    assert [s.to_geojson() for s in via_export] == [
+        history.path_for(d).read_text(encoding="utf-8") for d in DATES
+    ]
 
 
 # -- GeoJSON, FlatGeobuf, CSV ----------------------------------------------------------------------
@@ -304,7 +348,11 @@ def test_geojson_with_ogrinfo(exports):
         layers, stderr = ogrinfo(res.path / f"{name}.geojson")
         assert stderr.strip() == ""
         (info,) = layers.values()
-        assert info["geometry"] == geom and info["count"] == res.layers[name] and info["crs"] == "EPSG:4326"
+        assert (
+            info["geometry"] == geom
+            and info["count"] == res.layers[name]
+            and info["crs"] == "EPSG:4326"
+        )
         feats = json.loads((res.path / f"{name}.geojson").read_text(encoding="utf-8"))["features"]
         for col in DATE_COLUMNS.get(name, ()):
             # GeoJSON has no schema: GDAL types ISO date strings as Date; an all-null column stays String
@@ -319,9 +367,16 @@ def test_fgb_with_ogrinfo(exports):
         layers, stderr = ogrinfo(res.path / f"{name}.fgb")
         assert stderr.strip() == ""
         (info,) = layers.values()
-        assert info["geometry"] == geom and info["count"] == res.layers[name] and info["crs"] == "EPSG:4326"
+        assert (
+            info["geometry"] == geom
+            and info["count"] == res.layers[name]
+            and info["crs"] == "EPSG:4326"
+        )
         for col in DATE_COLUMNS.get(name, ()):
-            assert info["fields"][col] in ("Date", "DateTime"), (name, col)  # FlatGeobuf has DateTime only
+            assert info["fields"][col] in ("Date", "DateTime"), (
+                name,
+                col,
+            )  # FlatGeobuf has DateTime only
 
 
 @needs_ogrinfo
@@ -372,11 +427,17 @@ def test_existing_output_needs_overwrite(history, synthetic_gazetteer, tmp_path)
     (folder / "mine.txt").write_text("keep me")
     export_geojson(history, folder, overwrite=True, **kw)
     assert (folder / "mine.txt").read_text() == "keep me"
-    assert sorted(p.name for p in folder.iterdir()) == ["control.geojson", "control.qml", "mine.txt"]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "control.geojson",
+        "control.qml",
+        "mine.txt",
+    ]
 
 
 @pytest.mark.parametrize("fmt", ["gpkg", "geojson", "fgb", "csv"])
-def test_failed_export_leaves_nothing(history, synthetic_gazetteer, synthetic_observations, tmp_path, fmt):
+def test_failed_export_leaves_nothing(
+    history, synthetic_gazetteer, synthetic_observations, tmp_path, fmt
+):
     from frontline.errors import InvalidDateError
     from frontline.export import export
 
@@ -407,14 +468,21 @@ def test_dispatcher_and_bad_input(history, tmp_path):
 
 
 @needs_ogrinfo
-def test_single_snapshot_writes_empty_typed_layers(tmp_path, synthetic_theatre, synthetic_registry, synthetic_gazetteer):
+def test_single_snapshot_writes_empty_typed_layers(
+    tmp_path, synthetic_theatre, synthetic_registry, synthetic_gazetteer
+):
     from frontline.control import ControlSnapshot
     from frontline.export import export_gpkg
     from frontline.store import ControlHistory
 
     h = ControlHistory(tmp_path / "one", theatre=synthetic_theatre, registry=synthetic_registry)
     h.add(ControlSnapshot.from_areas("2020-01-01", {"red": box(38.2, 33, 39, 34)}))
-    res = export_gpkg(h, tmp_path / "one.gpkg", gazetteer=synthetic_gazetteer, layers=["control", "changes", "link_ups"])
+    res = export_gpkg(
+        h,
+        tmp_path / "one.gpkg",
+        gazetteer=synthetic_gazetteer,
+        layers=["control", "changes", "link_ups"],
+    )
     layers, stderr = ogrinfo(res.path)
     assert stderr.strip() == ""
     assert {n: (i["geometry"], i["count"]) for n, i in layers.items() if n != "layer_styles"} == {
@@ -447,14 +515,18 @@ def test_qgs_project(exports, synthetic_registry, synthetic_theatre, tmp_path):
     shutil.copy(exports["gpkg"].path, gpkg)
     qgs = export_qgs(gpkg, tmp_path / "frontline.qgs", synthetic_registry, synthetic_theatre)
     text = qgs.read_text(encoding="utf-8")
-    assert text == export_qgs(gpkg, qgs, synthetic_registry, synthetic_theatre, overwrite=True).read_text(encoding="utf-8")
+    assert text == export_qgs(
+        gpkg, qgs, synthetic_registry, synthetic_theatre, overwrite=True
+    ).read_text(encoding="utf-8")
     root = ET.fromstring(text.split("\n", 1)[1])
     layers = root.findall("projectlayers/maplayer")
     assert [m.findtext("layername") for m in layers] == [
         "link_ups", "gazetteer", "observations", "front_lines", "changes", "control",
     ]  # fmt: skip
     for m in layers:
-        assert m.findtext("datasource") == f"./data/frontline.gpkg|layername={m.findtext('layername')}"
+        assert (
+            m.findtext("datasource") == f"./data/frontline.gpkg|layername={m.findtext('layername')}"
+        )
         assert m.find("renderer-v2") is not None
     control = next(m for m in layers if m.findtext("layername") == "control")
     assert control.find("temporal").get("enabled") == "1"
@@ -467,7 +539,9 @@ def test_qgs_project(exports, synthetic_registry, synthetic_theatre, tmp_path):
 def _pyqgis_available() -> bool:
     if not Path(SYSTEM_PYTHON).is_file():
         return False
-    proc = subprocess.run([SYSTEM_PYTHON, "-c", "import qgis.core"], capture_output=True, check=False, timeout=60)
+    proc = subprocess.run(
+        [SYSTEM_PYTHON, "-c", "import qgis.core"], capture_output=True, check=False, timeout=60
+    )
     return proc.returncode == 0
 
 
@@ -497,8 +571,12 @@ app.exitQgis()
 """
 
 
-@pytest.mark.skipif(not _pyqgis_available(), reason="QGIS's Python bindings (Debian python3-qgis) are not installed")
-def test_qgis_opens_the_export_styled_and_animated(exports, synthetic_registry, synthetic_theatre, tmp_path):
+@pytest.mark.skipif(
+    not _pyqgis_available(), reason="QGIS's Python bindings (Debian python3-qgis) are not installed"
+)
+def test_qgis_opens_the_export_styled_and_animated(
+    exports, synthetic_registry, synthetic_theatre, tmp_path
+):
     """The real client: QGIS 3.22 (Debian 12) applies the default styles and the project's temporal settings."""
     from frontline.qgis_project import export_qgs
 
@@ -510,7 +588,7 @@ def test_qgis_opens_the_export_styled_and_animated(exports, synthetic_registry, 
                           check=False, timeout=300)  # fmt: skip
     line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT")), None)
     assert line is not None, proc.stdout + proc.stderr
-    res = json.loads(line[len("RESULT"):])
+    res = json.loads(line[len("RESULT") :])
     control = res["gpkg"]["control"]
     assert control["valid"] and control["count"] == 8 and control["renderer"] == "categorizedSymbol"
     colours = dict(control["categories"])

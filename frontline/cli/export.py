@@ -34,7 +34,9 @@ _LAYERS = ("control", "front_lines", "changes", "link_ups", "gazetteer", "observ
     "labelled and with the Temporal Controller set up.",
 )  # fmt: skip
 @click.option("--no-styles", is_flag=True, default=False, help="Do not store QGIS styles.")
-@click.option("--json", "as_json", is_flag=True, default=False, help="Print what was written as JSON.")
+@click.option(
+    "--json", "as_json", is_flag=True, default=False, help="Print what was written as JSON."
+)
 @overwrite_opt
 @handle_errors
 def export(
@@ -71,7 +73,9 @@ def export(
         raise OutputExistsError(f"{qgs} exists; pass --overwrite to replace it")
     history = ControlHistory.load(theatre_id, data_dir)
     if not history.dates():
-        raise InputError(f"the history of {history.theatre_id!r} is empty; build or import snapshots first")
+        raise InputError(
+            f"the history of {history.theatre_id!r} is empty; build or import snapshots first"
+        )
     kwargs: dict = {"overwrite": overwrite, "layers": list(layers) or None}
     if fmt != "csv":
         kwargs["styles"] = not no_styles
@@ -79,7 +83,13 @@ def export(
     if qgs is not None:
         from frontline.qgis_project import export_qgs
 
-        export_qgs(result.path, qgs, registry=history.registry, theatre=history.theatre, overwrite=overwrite)
+        export_qgs(
+            result.path,
+            qgs,
+            registry=history.registry,
+            theatre=history.theatre,
+            overwrite=overwrite,
+        )
         result.files.append(qgs)
     if as_json:
         echo_json(result.to_dict())
