@@ -65,8 +65,15 @@ def make_report(gazetteer, words: int = 2000, seed: int = 3) -> str:
         "against Islamic State positions while the army hit targets in the desert and officials "
         "said the coalition would support the offensive with air strikes and artillery fire"
     ).split()
-    templates = ["{p}", "west of {p}", "12 km north of {p}", "near {p}", "the outskirts of {p}",
-                 "30km south-east of {p}", "the town of {p}"]
+    templates = [
+        "{p}",
+        "west of {p}",
+        "12 km north of {p}",
+        "near {p}",
+        "the outskirts of {p}",
+        "30km south-east of {p}",
+        "the town of {p}",
+    ]
     out: list[str] = []
     while len(out) < words:
         out.extend(rng.sample(filler, 12))
@@ -97,7 +104,7 @@ def main(n: int = 20000, baseline_n: int = 1000) -> dict:
     got = gb.geocode_many(names)
     t_ours, c_ours = time.perf_counter() - t0, time.process_time() - c0
     ours_rate = n / t_ours
-    ours_ok = sum(m is not None and m.place.id == t for m, t in zip(got, truth)) / n
+    ours_ok = sum(m is not None and m.place.id == t for m, t in zip(got, truth, strict=True)) / n
     # steady state: a new gazetteer object (empty batch cache), normalisation caches warm
     warm_runs = []
     for _ in range(3):
@@ -114,10 +121,15 @@ def main(n: int = 20000, baseline_n: int = 1000) -> dict:
             owner.append(p.id)
     sub = names[:baseline_n]
     t0, c0 = time.perf_counter(), time.process_time()
-    base = [process.extractOne(nm, choices, scorer=fuzz.WRatio, processor=utils.default_process) for nm in sub]
+    base = [
+        process.extractOne(nm, choices, scorer=fuzz.WRatio, processor=utils.default_process)
+        for nm in sub
+    ]
     t_base, c_base = time.perf_counter() - t0, time.process_time() - c0
     base_rate = len(sub) / t_base
-    base_ok = sum(b is not None and owner[b[2]] == t for b, t in zip(base, truth[:baseline_n])) / len(sub)
+    base_ok = sum(
+        b is not None and owner[b[2]] == t for b, t in zip(base, truth[:baseline_n])
+    ) / len(sub)
 
     report = make_report(g)
     extract_places(report, g)  # build the extraction index once
@@ -128,17 +140,35 @@ def main(n: int = 20000, baseline_n: int = 1000) -> dict:
         runs.append(time.perf_counter() - t0)
     t_extract = statistics.median(runs) * 1000
 
-    print(f"gazetteer: {len(g)} places ({len(bulk)} GeoNames); load cold {cold:.2f} s, warm (cached) {warm:.3f} s")
-    print(f"geocode_many, first batch:  {ours_rate:10,.0f} names/s wall, {n / c_ours:10,.0f} per CPU-s "
-          f"({n} names, {ours_ok:.1%} right place)")
-    print(f"geocode_many, steady state: {warm_rate:10,.0f} names/s wall (best of 3, normalisation cached)")
-    print(f"rapidfuzz extractOne loop:  {base_rate:10,.0f} names/s wall, {len(sub) / c_base:10,.0f} per CPU-s "
-          f"({len(sub)} names, {base_ok:.1%} right place)")
+    print(
+        f"gazetteer: {len(g)} places ({len(bulk)} GeoNames); load cold {cold:.2f} s, warm (cached) {warm:.3f} s"
+    )
+    print(
+        f"geocode_many, first batch:  {ours_rate:10,.0f} names/s wall, {n / c_ours:10,.0f} per CPU-s "
+        f"({n} names, {ours_ok:.1%} right place)"
+    )
+    print(
+        f"geocode_many, steady state: {warm_rate:10,.0f} names/s wall (best of 3, normalisation cached)"
+    )
+    print(
+        f"rapidfuzz extractOne loop:  {base_rate:10,.0f} names/s wall, {len(sub) / c_base:10,.0f} per CPU-s "
+        f"({len(sub)} names, {base_ok:.1%} right place)"
+    )
     print(f"ratio (first batch, wall): {ours_rate / base_rate:,.0f}x")
-    print(f"extract_places, 2,000-word report: {t_extract:.1f} ms median of 20 ({len(mentions)} mentions)")
-    return {"names_per_s": ours_rate, "names_per_s_steady": warm_rate, "baseline_names_per_s": base_rate, "ratio": ours_rate / base_rate,
-            "accuracy": ours_ok, "baseline_accuracy": base_ok, "extract_ms": t_extract,
-            "load_cold_s": cold, "load_warm_s": warm}
+    print(
+        f"extract_places, 2,000-word report: {t_extract:.1f} ms median of 20 ({len(mentions)} mentions)"
+    )
+    return {
+        "names_per_s": ours_rate,
+        "names_per_s_steady": warm_rate,
+        "baseline_names_per_s": base_rate,
+        "ratio": ours_rate / base_rate,
+        "accuracy": ours_ok,
+        "baseline_accuracy": base_ok,
+        "extract_ms": t_extract,
+        "load_cold_s": cold,
+        "load_warm_s": warm,
+    }
 
 
 if __name__ == "__main__":

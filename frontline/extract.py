@@ -7,11 +7,11 @@ offsets. Relative phrases become a derived point with an uncertainty radius:
 =============================  =========================================================
 phrase                         derived point, uncertainty
 =============================  =========================================================
-"12 km north of X"             12 km from X towards 0°; 20 % of the distance + X's precision (>= 1 km)
+"12 km north of X"             12 km from X towards 0°; 20 % of the distance + X's precision
 "12 km from X"                 X; 12 km
 "west of X"                    default offset (city 20 km, town 10 km, else 5 km) to the
                                west; radius = that offset ("just" halves it, "far" doubles it)
-"northern outskirts of X"      outskirts offset (city 5, town 3, else 2 km) to the north; same radius
+"northern outskirts of X"      outskirts offset (city 5, town 3, else 2 km) to the north
 "outskirts of X"               X; outskirts offset
 "near X", "around X"           X; city 15, town 10, else 5 km
 =============================  =========================================================
@@ -62,8 +62,14 @@ _DIR_ADJ = r"(?:north|south)(?:[\s-]?(?:east|west))?(?:ern)?|eastern|western"
 _DIR_ABBR = r"NNE|ENE|ESE|SSE|SSW|WSW|WNW|NNW|NE|NW|SE|SW|N|E|S|W"
 _UNIT = r"(?P<unit>km|kms|kilomet(?:er|re)s?|mi|miles?)"
 _DIST = r"(?P<dist>\d+(?:[.,]\d+)?)"
-_APPROX = r"(?:(?:about|some|around|approximately|roughly|nearly|almost|over|under|more\s+than|less\s+than|up\s+to|within)\s+)?"
-_TAIL = r"\s+(?:the\s+)?(?:(?:town|city|village|crossing|border\s+crossing|base|garrison|area|district|outpost|camp)\s+of\s+)?$"
+_APPROX = (
+    r"(?:(?:about|some|around|approximately|roughly|nearly|almost|over|under"
+    r"|more\s+than|less\s+than|up\s+to|within)\s+)?"
+)
+_TAIL = (
+    r"\s+(?:the\s+)?(?:(?:town|city|village|crossing|border\s+crossing|base|garrison|area"
+    r"|district|outpost|camp)\s+of\s+)?$"
+)
 
 _RE_OFFSET = re.compile(
     _APPROX + _DIST + r"\s*-?\s*" + _UNIT + r"\.?\s*(?:\([^)]{0,30}\)\s*)?"
@@ -71,27 +77,43 @@ _RE_OFFSET = re.compile(
     re.IGNORECASE,
 )
 _RE_DISTANCE = re.compile(
-    _APPROX + _DIST + r"\s*-?\s*" + _UNIT + r"\.?\s*(?:\([^)]{0,30}\)\s*)?(?:away\s+)?(?:from|outside)" + _TAIL,
+    _APPROX
+    + _DIST
+    + r"\s*-?\s*"
+    + _UNIT
+    + r"\.?\s*(?:\([^)]{0,30}\)\s*)?(?:away\s+)?(?:from|outside)"
+    + _TAIL,
     re.IGNORECASE,
 )
 _RE_OUTSKIRTS_DIR = re.compile(
-    r"(?P<dir>" + _DIR_ADJ + r")\s+(?P<what>outskirts|edge|suburbs?|countryside|part|parts|side|bank|approaches|entrance)\s+of" + _TAIL,
+    r"(?P<dir>"
+    + _DIR_ADJ
+    + r")\s+(?P<what>outskirts|edge|suburbs?|countryside|part|parts|side|bank|approaches"
+    r"|entrance)\s+of" + _TAIL,
     re.IGNORECASE,
 )
 _RE_DIRECTION = re.compile(
-    r"(?P<mod>just\s+|immediately\s+|directly\s+|slightly\s+|far\s+|further\s+)?(?:to\s+the\s+)?(?P<dir>" + _DIR_WORD + r")\s+of" + _TAIL,
+    r"(?P<mod>just\s+|immediately\s+|directly\s+|slightly\s+|far\s+|further\s+)?(?:to\s+the\s+)?(?P<dir>"
+    + _DIR_WORD
+    + r")\s+of"
+    + _TAIL,
     re.IGNORECASE,
 )
-_RE_OUTSKIRTS = re.compile(r"(?P<what>outskirts|edge|suburbs|gates|approaches|countryside)\s+of" + _TAIL, re.IGNORECASE)
+_RE_OUTSKIRTS = re.compile(
+    r"(?P<what>outskirts|edge|suburbs|gates|approaches|countryside)\s+of" + _TAIL, re.IGNORECASE
+)
 _RE_NEAR = re.compile(
-    r"(?P<what>near(?:\s+to)?|close\s+to|around|outside(?:\s+of)?|(?:in\s+)?the\s+(?:vicinity|area)\s+of|nearby|approaching)" + _TAIL,
+    r"(?P<what>near(?:\s+to)?|close\s+to|around|outside(?:\s+of)?|(?:in\s+)?the\s+(?:vicinity|area)\s+of|nearby|approaching)"
+    + _TAIL,
     re.IGNORECASE,
 )
 _WINDOW = 90
 #: last word before a name that can end a relative phrase (else the regexes are skipped)
 _HAS_DIGIT = re.compile(r"\d")
 _HAS_DIR = re.compile(r"north|south|east|west|\b[NSEW]{1,3}\b", re.IGNORECASE)
-_TRIGGERS = frozenset({"of", "near", "to", "around", "outside", "nearby", "approaching", "from", "the"})
+_TRIGGERS = frozenset(
+    {"of", "near", "to", "around", "outside", "nearby", "approaching", "from", "the"}
+)
 _JOIN_RE = re.compile(r"[ \t\u00a0\-\u2010\u2011\u2012\u2013'\u2019\u02bf\u02be`]*")
 
 _NEAR_KM = {3: 15.0, 2: 10.0, 1: 5.0}
@@ -261,7 +283,8 @@ def extract_places(
     Examples
     --------
     >>> from frontline.gazetteer import Gazetteer, Place
-    >>> g = Gazetteer([Place("mosul", "Mosul", (), "city", "IQ", 36.335, 43.119, 3000, "s", None, 3)])
+    >>> mosul = Place("mosul", "Mosul", (), "city", "IQ", 36.335, 43.119, 3000, "s", None, 3)
+    >>> g = Gazetteer([mosul])
     >>> [(m.text, m.relation) for m in extract_places("Troops moved west of Mosul.", g)]
     [('Mosul', 'direction')]
     """
@@ -386,7 +409,9 @@ def _reason(written: str, place: Place) -> str:
     return "normalised"
 
 
-def _relative(text: str, start: int, end: int, written: str, place: Place, cands: tuple[str, ...]) -> Mention:
+def _relative(
+    text: str, start: int, end: int, written: str, place: Place, cands: tuple[str, ...]
+) -> Mention:
     from frontline.geo import destination
 
     reason = _reason(written, place)
@@ -396,10 +421,26 @@ def _relative(text: str, start: int, end: int, written: str, place: Place, cands
     window = text[w0:start]
     tail = window.rstrip().rsplit(None, 1)[-1].lower() if window.strip() else ""
     if tail not in _TRIGGERS:
-        return Mention(start, end, written, place, reason, place.lon, place.lat, base_unc, None, start, None, None, cands)
+        return Mention(
+            start,
+            end,
+            written,
+            place,
+            reason,
+            place.lon,
+            place.lat,
+            base_unc,
+            None,
+            start,
+            None,
+            None,
+            cands,
+        )
 
     def mention(lon, lat, unc, relation=None, pstart=start, az=None, off=None) -> Mention:
-        return Mention(start, end, written, place, reason, lon, lat, unc, relation, pstart, az, off, cands)
+        return Mention(
+            start, end, written, place, reason, lon, lat, unc, relation, pstart, az, off, cands
+        )
 
     low = window.lower()
     has_digit = _HAS_DIGIT.search(window) is not None
@@ -416,7 +457,9 @@ def _relative(text: str, start: int, end: int, written: str, place: Place, cands
     if m:
         km = _km(m.group("dist"), m.group("unit"))
         if km is not None:
-            return mention(place.lon, place.lat, km + base_unc, "distance", w0 + m.start(), None, km)
+            return mention(
+                place.lon, place.lat, km + base_unc, "distance", w0 + m.start(), None, km
+            )
     m = _RE_OUTSKIRTS_DIR.search(window) if has_dir and tail == "of" else None
     if m:
         az = _azimuth(m.group("dir"))
@@ -430,7 +473,13 @@ def _relative(text: str, start: int, end: int, written: str, place: Place, cands
     if m:
         az = _azimuth(m.group("dir"))
         mod = (m.group("mod") or "").strip().lower()
-        km = _DIRECTION_KM[imp] * (0.5 if mod in ("just", "immediately", "directly", "slightly") else 2.0 if mod in ("far", "further") else 1.0)
+        km = _DIRECTION_KM[imp] * (
+            0.5
+            if mod in ("just", "immediately", "directly", "slightly")
+            else 2.0
+            if mod in ("far", "further")
+            else 1.0
+        )
         if az is not None:
             lon, lat = destination(place.lon, place.lat, az, km)
             return mention(lon, lat, km + base_unc, "direction", w0 + m.start(), az, km)

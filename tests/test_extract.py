@@ -8,7 +8,9 @@ from frontline.theatre import shipped_data_dir
 
 @pytest.fixture(scope="module")
 def gaz(tmp_path_factory):
-    return Gazetteer.load(shipped_data_dir(), cache_dir=tmp_path_factory.getbasetemp() / "frontline-cache")
+    return Gazetteer.load(
+        shipped_data_dir(), cache_dir=tmp_path_factory.getbasetemp() / "frontline-cache"
+    )
 
 
 def ids(mentions):
@@ -56,7 +58,10 @@ def test_relative_offset(gaz):
     tanf = gaz.get("at-tanf")
     assert m.relation == "offset" and m.offset_km == 12 and m.azimuth == 0
     assert abs(distance_km(tanf.lon, tanf.lat, m.lon, m.lat) - 12) < 0.01
-    assert abs(azimuth_deg(tanf.lon, tanf.lat, m.lon, m.lat)) < 0.5 or azimuth_deg(tanf.lon, tanf.lat, m.lon, m.lat) > 359.5
+    assert (
+        abs(azimuth_deg(tanf.lon, tanf.lat, m.lon, m.lat)) < 0.5
+        or azimuth_deg(tanf.lon, tanf.lat, m.lon, m.lat) > 359.5
+    )
     assert text[m.phrase[0] : m.end] == "12 km north of At Tanf"
     assert 1 <= m.uncertainty_km < 12
 
@@ -131,7 +136,9 @@ def test_geonames_places_found_by_name(gaz):
     assert ms[1].place.id.startswith("gn-") and ms[1].place.name == "Al ‘Ashārah"
     assert ms[1].reason == "normalised"
     # curated-only extraction skips GeoNames places
-    assert ids(extract_places("The army entered Hajin and Al Ashara.", gaz, bulk=False)) == ["hajin"]
+    assert ids(extract_places("The army entered Hajin and Al Ashara.", gaz, bulk=False)) == [
+        "hajin"
+    ]
 
 
 def test_filters(gaz):
@@ -141,12 +148,14 @@ def test_filters(gaz):
 
 
 def test_ambiguous_name_uses_context():
-    g = Gazetteer([
-        Place("sinjar-iq", "Sinjar", (), "town", "IQ", 36.32, 41.88, 1000, "s", None, 2),
-        Place("sinjar-sy", "Sinjar", (), "town", "SY", 35.59, 37.00, 1000, "s", None, 2),
-        Place("hama", "Hama", (), "city", "SY", 35.13, 36.75, 1000, "s", None, 3),
-        Place("tal-afar", "Tal Afar", (), "city", "IQ", 36.38, 42.45, 1000, "s", None, 3),
-    ])
+    g = Gazetteer(
+        [
+            Place("sinjar-iq", "Sinjar", (), "town", "IQ", 36.32, 41.88, 1000, "s", None, 2),
+            Place("sinjar-sy", "Sinjar", (), "town", "SY", 35.59, 37.00, 1000, "s", None, 2),
+            Place("hama", "Hama", (), "city", "SY", 35.13, 36.75, 1000, "s", None, 3),
+            Place("tal-afar", "Tal Afar", (), "city", "IQ", 36.38, 42.45, 1000, "s", None, 3),
+        ]
+    )
     (_, m) = extract_places("From Hama the army moved to Sinjar.", g)
     assert m.place.id == "sinjar-sy" and set(m.candidates) == {"sinjar-iq", "sinjar-sy"}
     (_, m) = extract_places("From Tal Afar the army moved to Sinjar.", g)

@@ -21,7 +21,18 @@ from frontline.theatre import shipped_data_dir
 DATA = shipped_data_dir()
 CSV = DATA / "gazetteer" / "places.csv"
 CURATED = read_places_csv(CSV)
-KINDS = {"city", "town", "village", "border_crossing", "military_base", "airbase", "oil_field", "dam", "district", "area"}
+KINDS = {
+    "city",
+    "town",
+    "village",
+    "border_crossing",
+    "military_base",
+    "airbase",
+    "oil_field",
+    "dam",
+    "district",
+    "area",
+}
 
 
 @pytest.fixture(scope="session")
@@ -59,7 +70,10 @@ def test_curated_row_is_complete(place):
     assert 25 < place.lat < 42 and 30 < place.lon < 50
     assert place.precision_m > 0
     assert place.source.strip()
-    assert place.source.startswith(("GeoNames ", "Wikipedia", "Wikimedia", "OpenStreetMap")) or "http" not in place.source
+    assert (
+        place.source.startswith(("GeoNames ", "Wikipedia", "Wikimedia", "OpenStreetMap"))
+        or "http" not in place.source
+    )
 
 
 @pytest.mark.parametrize("place", CURATED, ids=lambda p: p.id)
@@ -91,7 +105,9 @@ def test_curated_agrees_with_geonames_within_5km(bulk_all_countries, place):
         return
     d = np.array([distance_km(place.lon, place.lat, p.lon, p.lat) for p in same])
     if d.min() <= 50:
-        assert d.min() <= 5.0, f"{place.id}: nearest GeoNames {same[int(d.argmin())].id} is {d.min():.1f} km away"
+        assert d.min() <= 5.0, (
+            f"{place.id}: nearest GeoNames {same[int(d.argmin())].id} is {d.min():.1f} km away"
+        )
 
 
 def test_bad_csv_rejected(tmp_path):
@@ -183,10 +199,16 @@ def test_resolve_unknown_gives_suggestions(gaz):
 
 
 def test_resolve_ambiguous_raises():
-    g = Gazetteer([
-        Place("karamah-sy", "Al Karamah", (), "village", "SY", 35.87, 39.28, 1000, "s", None, 1),
-        Place("karamah-jo", "Al Karamah", (), "village", "JO", 31.95, 35.58, 1000, "s", None, 1),
-    ])
+    g = Gazetteer(
+        [
+            Place(
+                "karamah-sy", "Al Karamah", (), "village", "SY", 35.87, 39.28, 1000, "s", None, 1
+            ),
+            Place(
+                "karamah-jo", "Al Karamah", (), "village", "JO", 31.95, 35.58, 1000, "s", None, 1
+            ),
+        ]
+    )
     with pytest.raises(AmbiguousPlaceError) as exc:
         g.resolve("Karamah")
     assert len(exc.value.candidates) == 2
@@ -202,14 +224,25 @@ def test_get_and_container(gaz):
 
 
 def test_geocode_many_matches_geocode(gaz):
-    names = ["At Tanf", "Albu Kamal", "Kirkruk", "Tadmur", "Deir ez Zor", "zzzqqqxxx", "Mosul", "Mosul"]
+    names = [
+        "At Tanf",
+        "Albu Kamal",
+        "Kirkruk",
+        "Tadmur",
+        "Deir ez Zor",
+        "zzzqqqxxx",
+        "Mosul",
+        "Mosul",
+    ]
     batch = gaz.geocode_many(names)
-    for n, m in zip(names, batch):
+    for n, m in zip(names, batch, strict=True):
         single = gaz.geocode(n, limit=1)
         if not single:
             assert m is None
         else:
-            assert m is not None and m.place.id == single[0].place.id and m.reason == single[0].reason
+            assert (
+                m is not None and m.place.id == single[0].place.id and m.reason == single[0].reason
+            )
 
 
 # -- reverse ---------------------------------------------------------------------------
@@ -233,8 +266,18 @@ def test_reverse_wording(gaz):
 def test_to_geodataframe(gaz):
     gdf = gaz.to_geodataframe()
     assert gdf.crs.to_epsg() == 4326
-    assert list(gdf.columns) == ["id", "name", "alt_names", "kind", "country", "precision_m", "source",
-                                 "population", "importance", "geometry"]
+    assert list(gdf.columns) == [
+        "id",
+        "name",
+        "alt_names",
+        "kind",
+        "country",
+        "precision_m",
+        "source",
+        "population",
+        "importance",
+        "geometry",
+    ]
     assert len(gdf) == len(gaz)
     row = gdf.set_index("id").loc["at-tanf"]
     assert abs(row.geometry.x - 38.61778) < 1e-6
@@ -266,7 +309,13 @@ def test_cache_is_safe(tmp_path):
 
 
 def test_load_with_countries_and_extent(tmp_path, cache_dir):
-    g = Gazetteer.load(DATA, countries=["JO"], extent=(35.0, 29.0, 39.5, 33.5), bulk="cities15000", cache_dir=cache_dir)
+    g = Gazetteer.load(
+        DATA,
+        countries=["JO"],
+        extent=(35.0, 29.0, 39.5, 33.5),
+        bulk="cities15000",
+        cache_dir=cache_dir,
+    )
     gn = [p for p in g if not p.curated]
     assert gn and all(p.country == "JO" for p in gn)
     curated_only = Gazetteer.load(DATA, bulk=False)

@@ -37,7 +37,9 @@ def test_variants_normalise_alike(a, b):
     assert normalise(a) == normalise(b)
 
 
-@pytest.mark.parametrize("a,b", [("Mosul", "Hit"), ("Tal Afar", "Tal Abyad"), ("Anah", "Rawa"), ("Homs", "Hama")])
+@pytest.mark.parametrize(
+    "a,b", [("Mosul", "Hit"), ("Tal Afar", "Tal Abyad"), ("Anah", "Rawa"), ("Homs", "Hama")]
+)
 def test_different_names_stay_different(a, b):
     assert normalise(a) != normalise(b)
 

@@ -18,20 +18,53 @@ def parse_lonlat_value(ctx: click.Context | None, param: click.Parameter | None,
     except ValueError:
         parts = ()
     if len(parts) != 2 or not (-180 <= parts[0] <= 180 and -90 <= parts[1] <= 90):
-        raise click.BadParameter(f"{value!r} is not lon,lat in degrees, e.g. 38.6,33.5", ctx=ctx, param=param)
+        raise click.BadParameter(
+            f"{value!r} is not lon,lat in degrees, e.g. 38.6,33.5", ctx=ctx, param=param
+        )
     return parts
 
 
 @click.command("geocode")
 @click.argument("names", nargs=-1, required=True)
-@click.option("--country", default=None, help="Only places in this country (ISO2, e.g. IQ); repeatable as IQ,SY.")
-@click.option("--near", callback=parse_lonlat_value, default=None, help="Rank equal matches by distance from lon,lat.")
-@click.option("--kind", "kinds", multiple=True, help="Only places of this kind (city, town, border_crossing …); repeatable.")
-@click.option("--limit", default=5, show_default=True, type=click.IntRange(1, 1000), help="Most matches per name.")
-@click.option("--strict", is_flag=True, help="Fail (exit 2) when a name is ambiguous instead of listing candidates.")
-@click.option("--curated-only", is_flag=True, help="Only the curated gazetteer (skip GeoNames places).")
+@click.option(
+    "--country",
+    default=None,
+    help="Only places in this country (ISO2, e.g. IQ); repeatable as IQ,SY.",
+)
+@click.option(
+    "--near",
+    callback=parse_lonlat_value,
+    default=None,
+    help="Rank equal matches by distance from lon,lat.",
+)
+@click.option(
+    "--kind",
+    "kinds",
+    multiple=True,
+    help="Only places of this kind (city, town, border_crossing …); repeatable.",
+)
+@click.option(
+    "--limit",
+    default=5,
+    show_default=True,
+    type=click.IntRange(1, 1000),
+    help="Most matches per name.",
+)
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Fail (exit 2) when a name is ambiguous instead of listing candidates.",
+)
+@click.option(
+    "--curated-only", is_flag=True, help="Only the curated gazetteer (skip GeoNames places)."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@click.option("--geojson", "as_geojson", is_flag=True, help="Print a GeoJSON FeatureCollection of the matches.")
+@click.option(
+    "--geojson",
+    "as_geojson",
+    is_flag=True,
+    help="Print a GeoJSON FeatureCollection of the matches.",
+)
 @data_opt
 @theatre_opt
 @handle_errors
@@ -48,7 +81,7 @@ def geocode(
     data_dir: Path | None,
     theatre_id: str | None,
 ) -> None:
-    """Resolve place NAMES (any transliteration, Arabic script, or place ids) to coordinates.
+    r"""Resolve place NAMES (any transliteration, Arabic script, or place ids) to coordinates.
 
     Prints the best matches per name with score (0–100) and reason (exact, alias,
     normalised, fuzzy). A name that matches nothing prints the closest names and exits
@@ -72,10 +105,17 @@ def geocode(
     for name in names:
         if strict:
             place = g.resolve(name, country=countries, near=near, kinds=kinds or None)
-            matches = [m for m in g.geocode(name, country=countries, near=near, kinds=kinds or None, limit=limit)
-                       if m.place.id == place.id]
+            matches = [
+                m
+                for m in g.geocode(
+                    name, country=countries, near=near, kinds=kinds or None, limit=limit
+                )
+                if m.place.id == place.id
+            ]
         else:
-            matches = g.geocode(name, country=countries, near=near, kinds=kinds or None, limit=limit)
+            matches = g.geocode(
+                name, country=countries, near=near, kinds=kinds or None, limit=limit
+            )
         if not matches:
             unknown.append((name, g.suggest(name)))
         results.append((name, matches))
@@ -86,21 +126,36 @@ def geocode(
             for rank, m in enumerate(matches, 1):
                 props = {"query": name, "rank": rank, **m.to_dict()}
                 props.pop("lat"), props.pop("lon")
-                feats.append({"type": "Feature", "properties": props,
-                              "geometry": {"type": "Point", "coordinates": [m.place.lon, m.place.lat]}})
-        echo_json({"type": "FeatureCollection", "attribution": GEONAMES_ATTRIBUTION, "features": feats})
+                feats.append(
+                    {
+                        "type": "Feature",
+                        "properties": props,
+                        "geometry": {"type": "Point", "coordinates": [m.place.lon, m.place.lat]},
+                    }
+                )
+        echo_json(
+            {"type": "FeatureCollection", "attribution": GEONAMES_ATTRIBUTION, "features": feats}
+        )
     elif as_json:
         sugg = dict(unknown)
-        echo_json([
-            {"query": name, "matches": [m.to_dict() for m in matches], **({"suggestions": sugg[name]} if name in sugg else {})}
-            for name, matches in results
-        ])
+        echo_json(
+            [
+                {
+                    "query": name,
+                    "matches": [m.to_dict() for m in matches],
+                    **({"suggestions": sugg[name]} if name in sugg else {}),
+                }
+                for name, matches in results
+            ]
+        )
     else:
         for name, matches in results:
             if not matches:
                 continue
             ambiguous = len({m.place.id for m in matches if m.score == matches[0].score}) > 1
-            click.echo(f"{name}" + ("  (ambiguous: several places match equally)" if ambiguous else ""))
+            click.echo(
+                f"{name}" + ("  (ambiguous: several places match equally)" if ambiguous else "")
+            )
             for m in matches:
                 p = m.place
                 dist = f"  {m.distance_km:.1f} km away" if m.distance_km is not None else ""
@@ -110,4 +165,6 @@ def geocode(
                 )
     if unknown:
         name, sugg = unknown[0]
-        raise UnknownPlaceError(name, sugg, "Check the spelling, or add the place to gazetteer/places.csv.")
+        raise UnknownPlaceError(
+            name, sugg, "Check the spelling, or add the place to gazetteer/places.csv."
+        )

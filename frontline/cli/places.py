@@ -12,10 +12,19 @@ from frontline.cli.options import data_opt, echo_json, handle_errors, read_text_
 @click.command("places")
 @click.argument("file", type=str)
 @click.option("--curated-only", is_flag=True, help="Only curated places (skip GeoNames villages).")
-@click.option("--min-importance", type=click.IntRange(1, 3), default=None,
-              help="Only places at least this important (2 towns, 3 cities).")
+@click.option(
+    "--min-importance",
+    type=click.IntRange(1, 3),
+    default=None,
+    help="Only places at least this important (2 towns, 3 cities).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (one object per mention).")
-@click.option("--geojson", "as_geojson", is_flag=True, help="Print a GeoJSON FeatureCollection of the mentions.")
+@click.option(
+    "--geojson",
+    "as_geojson",
+    is_flag=True,
+    help="Print a GeoJSON FeatureCollection of the mentions.",
+)
 @data_opt
 @theatre_opt
 @handle_errors
@@ -28,7 +37,7 @@ def places(
     data_dir: Path | None,
     theatre_id: str | None,
 ) -> None:
-    """List the gazetteer places mentioned in FILE (a UTF-8 text; '-' reads stdin).
+    r"""List the gazetteer places mentioned in FILE (a UTF-8 text; '-' reads stdin).
 
     Relative phrases ("12 km north of At Tanf", "west of Mosul", "near Qaim") give a
     derived point with an uncertainty radius.
@@ -51,9 +60,16 @@ def places(
         for m in mentions:
             props = m.to_dict()
             lon, lat = props.pop("lon"), props.pop("lat")
-            feats.append({"type": "Feature", "properties": props,
-                          "geometry": {"type": "Point", "coordinates": [lon, lat]}})
-        echo_json({"type": "FeatureCollection", "attribution": GEONAMES_ATTRIBUTION, "features": feats})
+            feats.append(
+                {
+                    "type": "Feature",
+                    "properties": props,
+                    "geometry": {"type": "Point", "coordinates": [lon, lat]},
+                }
+            )
+        echo_json(
+            {"type": "FeatureCollection", "attribution": GEONAMES_ATTRIBUTION, "features": feats}
+        )
     elif as_json:
         echo_json([m.to_dict() for m in mentions])
     else:
@@ -63,7 +79,8 @@ def places(
             s, e = m.phrase
             phrase = " ".join(text[s:e].split())
             click.echo(
-                f"{m.start:>6}-{m.end:<6} {phrase:<40} -> {m.place.id} ({m.place.kind}, {m.place.country})  "
+                f"{m.start:>6}-{m.end:<6} {phrase:<40} -> "
+                f"{m.place.id} ({m.place.kind}, {m.place.country})  "
                 f"{m.lat:.4f}, {m.lon:.4f} ±{m.uncertainty_km:.1f} km"
                 + (f"  [{m.relation}]" if m.relation else "")
             )
