@@ -327,12 +327,20 @@ def collect_layers(
     tname = theatre.name if theatre is not None else (history.theatre_id or "")
     suffix = f" — {tname}" if tname else ""
     if "control" in wanted:
-        out["control"] = ExportLayer("control", _concat(control, _CONTROL_COLUMNS), "MultiPolygon",
-                                     f"Control areas per faction and date{suffix}")  # fmt: skip
+        out["control"] = ExportLayer(
+            "control",
+            _concat(control, _CONTROL_COLUMNS),
+            "MultiPolygon",
+            f"Control areas per faction and date{suffix}",
+        )
     if front_fn is not None:
         cols = ["faction_a", "faction_b", "length_km", "date", "valid_from", "valid_to"]
-        out["front_lines"] = ExportLayer("front_lines", _concat(fronts, cols), "MultiLineString",
-                                         f"Front lines between hostile factions{suffix}")  # fmt: skip
+        out["front_lines"] = ExportLayer(
+            "front_lines",
+            _concat(fronts, cols),
+            "MultiLineString",
+            f"Front lines between hostile factions{suffix}",
+        )
     if diff_fn is not None:
         cols = [
             "from_faction",
@@ -344,8 +352,12 @@ def collect_layers(
             "valid_from",
             "valid_to",
         ]
-        out["changes"] = ExportLayer("changes", _concat(changes, cols), "MultiPolygon",
-                                     f"Ground that changed hands between snapshots{suffix}")  # fmt: skip
+        out["changes"] = ExportLayer(
+            "changes",
+            _concat(changes, cols),
+            "MultiPolygon",
+            f"Ground that changed hands between snapshots{suffix}",
+        )
     if link_fn is not None:
         cols = [
             "kind",
@@ -358,8 +370,12 @@ def collect_layers(
             "valid_from",
             "valid_to",
         ]
-        out["link_ups"] = ExportLayer("link_ups", _concat(links, cols), "Point",
-                                      f"Link-ups and cuts between allied factions{suffix}")  # fmt: skip
+        out["link_ups"] = ExportLayer(
+            "link_ups",
+            _concat(links, cols),
+            "Point",
+            f"Link-ups and cuts between allied factions{suffix}",
+        )
     if "gazetteer" in wanted:
         if gazetteer is None:
             skipped["gazetteer"] = (
@@ -434,8 +450,10 @@ def _to_dates(values: Iterable[Any]) -> np.ndarray:
 
 
 def field_arrays(frame: pd.DataFrame) -> tuple[list[str], list[np.ndarray]]:
-    """Column names and typed numpy arrays for OGR: dates → ``datetime64[D]`` (Date fields),
-    numbers and booleans as they are, lists → JSON text, everything else → text (None = null).
+    """Column names and typed numpy arrays for OGR.
+
+    Dates → ``datetime64[D]`` (Date fields), numbers and booleans as they are, lists → JSON
+    text, everything else → text (None = null).
     """
     import geopandas as gpd
     import pandas as pd
@@ -604,7 +622,8 @@ def write_layer_styles(
         with con:
             con.execute(_LAYER_STYLES_DDL)
             con.execute(
-                "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description, last_change)"
+                "INSERT OR IGNORE INTO gpkg_contents"
+                " (table_name, data_type, identifier, description, last_change)"
                 " VALUES ('layer_styles', 'attributes', 'layer_styles', 'QGIS layer styles', ?)",
                 (stamp,),
             )
@@ -621,8 +640,9 @@ def write_layer_styles(
                     "UPDATE layer_styles SET useAsDefault = 0 WHERE f_table_name = ?", (table,)
                 )
                 con.execute(
-                    "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, f_geometry_column,"
-                    " styleName, styleQML, styleSLD, useAsDefault, description, owner, ui, update_time)"
+                    "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name,"
+                    " f_geometry_column, styleName, styleQML, styleSLD, useAsDefault, description,"
+                    " owner, ui, update_time)"
                     " VALUES ('', '', ?, ?, ?, ?, '', 1, ?, ?, '', ?)",
                     (
                         table,
@@ -724,10 +744,12 @@ def export_gpkg(
         first = True
         for layer in built.values():
             write_layer(
-                tmp, layer, "GPKG",
+                tmp,
+                layer,
+                "GPKG",
                 dataset_options={"VERSION": GPKG_VERSION} if first else None,
                 layer_options={"DESCRIPTION": layer.description, "IDENTIFIER": layer.name},
-            )  # fmt: skip
+            )
             first = False
         if styles:
             write_layer_styles(tmp, _styles(built, _registry_of(history)))
@@ -784,8 +806,19 @@ def export_geojson(
     *styles*, each layer gets a ``<layer>.qml`` beside it, which QGIS loads as its default style.
     Only the files written are replaced (with *overwrite*); other files in *folder* are kept.
     """
-    return _export_folder("geojson", ".geojson", "GeoJSON", {"RFC7946": "YES", "WRITE_BBOX": "NO"},
-                          history, folder, gazetteer, observations, overwrite, layers, styles)  # fmt: skip
+    return _export_folder(
+        "geojson",
+        ".geojson",
+        "GeoJSON",
+        {"RFC7946": "YES", "WRITE_BBOX": "NO"},
+        history,
+        folder,
+        gazetteer,
+        observations,
+        overwrite,
+        layers,
+        styles,
+    )
 
 
 def export_fgb(
@@ -801,8 +834,19 @@ def export_fgb(
 
     FlatGeobuf has no Date type: date fields become DateTime at midnight.
     """
-    return _export_folder("fgb", ".fgb", "FlatGeobuf", {"SPATIAL_INDEX": "YES"},
-                          history, folder, gazetteer, observations, overwrite, layers, styles)  # fmt: skip
+    return _export_folder(
+        "fgb",
+        ".fgb",
+        "FlatGeobuf",
+        {"SPATIAL_INDEX": "YES"},
+        history,
+        folder,
+        gazetteer,
+        observations,
+        overwrite,
+        layers,
+        styles,
+    )
 
 
 def _csv_table(layer: ExportLayer) -> pd.DataFrame:

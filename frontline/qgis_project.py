@@ -28,8 +28,14 @@ if TYPE_CHECKING:
 LAYER_ORDER = ("link_ups", "gazetteer", "observations", "front_lines", "changes", "control")
 #: Layers added to the project but switched off (they clutter the first view).
 HIDDEN = ("observations", "changes")
-_GEOMETRY = {"Point": "Point", "MultiPoint": "Point", "LineString": "Line", "MultiLineString": "Line",
-             "Polygon": "Polygon", "MultiPolygon": "Polygon"}  # fmt: skip
+_GEOMETRY = {
+    "Point": "Point",
+    "MultiPoint": "Point",
+    "LineString": "Line",
+    "MultiLineString": "Line",
+    "Polygon": "Polygon",
+    "MultiPolygon": "Polygon",
+}
 _DOCTYPE = "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
 
 
@@ -120,10 +126,18 @@ def build_qgs(
     tree = ET.SubElement(root, "layer-tree-group")
     ET.SubElement(tree, "customproperties")
     for n in names:
-        node = ET.SubElement(tree, "layer-tree-layer", {
-            "id": f"{n}_frontline", "name": n, "source": f"{rel}|layername={n}", "providerKey": "ogr",
-            "checked": "Qt::Unchecked" if n in HIDDEN else "Qt::Checked", "expanded": "0",
-        })  # fmt: skip
+        node = ET.SubElement(
+            tree,
+            "layer-tree-layer",
+            {
+                "id": f"{n}_frontline",
+                "name": n,
+                "source": f"{rel}|layername={n}",
+                "providerKey": "ogr",
+                "checked": "Qt::Unchecked" if n in HIDDEN else "Qt::Checked",
+                "expanded": "0",
+            },
+        )
         ET.SubElement(node, "customproperties")
 
     bounds = None
@@ -163,9 +177,15 @@ def build_qgs(
             if qml
             else None
         )
-        attrs = {"type": "vector", "geometry": _GEOMETRY.get(info["geometry_type"], "Unknown"),
-                 "wkbType": info["geometry_type"], "autoRefreshEnabled": "0", "autoRefreshTime": "0",
-                 "refreshOnNotifyEnabled": "0", "refreshOnNotifyMessage": ""}  # fmt: skip
+        attrs = {
+            "type": "vector",
+            "geometry": _GEOMETRY.get(info["geometry_type"], "Unknown"),
+            "wkbType": info["geometry_type"],
+            "autoRefreshEnabled": "0",
+            "autoRefreshTime": "0",
+            "refreshOnNotifyEnabled": "0",
+            "refreshOnNotifyMessage": "",
+        }
         if style is not None:
             for k, v in style.attrib.items():
                 if k != "version":
@@ -204,8 +224,14 @@ def build_qgs(
         ET.SubElement(
             tc, "EndDateTime", type="QString"
         ).text = f"{span[1].isoformat()}T23:59:59.000Z"
-        ts = ET.SubElement(root, "ProjectTimeSettings", timeStep="1", timeStepUnit="d", frameRate="2",
-                           cumulativeTemporalRange="0")  # fmt: skip
+        ts = ET.SubElement(
+            root,
+            "ProjectTimeSettings",
+            timeStep="1",
+            timeStepUnit="d",
+            frameRate="2",
+            cumulativeTemporalRange="0",
+        )
         rng = ET.SubElement(ts, "TemporalRange")
         ET.SubElement(rng, "start").text = f"{span[0].isoformat()}T00:00:00Z"
         ET.SubElement(rng, "end").text = f"{span[1].isoformat()}T23:59:59Z"

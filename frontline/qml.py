@@ -91,37 +91,45 @@ def fill_symbol(
 ) -> ET.Element:
     """A QGIS fill symbol: *colour* fill (``style`` solid or a hatch such as ``b_diagonal``)."""
     sym = ET.Element("symbol", type="fill", name=name, alpha="1", force_rhr="0", clip_to_extent="1")
-    _symbol_layer(sym, "SimpleFill", {
-        "color": qgis_colour(colour, alpha),
-        "style": style,
-        "outline_color": qgis_colour(outline or darker(colour)),
-        "outline_style": "solid",
-        "outline_width": f"{outline_width_mm:g}",
-        "outline_width_unit": "MM",
-        "joinstyle": "bevel",
-        "offset": "0,0",
-        "offset_unit": "MM",
-        "border_width_map_unit_scale": "3x:0,0,0,0,0,0",
-        "offset_map_unit_scale": "3x:0,0,0,0,0,0",
-    })  # fmt: skip
+    _symbol_layer(
+        sym,
+        "SimpleFill",
+        {
+            "color": qgis_colour(colour, alpha),
+            "style": style,
+            "outline_color": qgis_colour(outline or darker(colour)),
+            "outline_style": "solid",
+            "outline_width": f"{outline_width_mm:g}",
+            "outline_width_unit": "MM",
+            "joinstyle": "bevel",
+            "offset": "0,0",
+            "offset_unit": "MM",
+            "border_width_map_unit_scale": "3x:0,0,0,0,0,0",
+            "offset_map_unit_scale": "3x:0,0,0,0,0,0",
+        },
+    )
     return sym
 
 
 def line_symbol(name: str, colour: str, width_mm: float = 0.8, style: str = "solid") -> ET.Element:
     """A QGIS line symbol."""
     sym = ET.Element("symbol", type="line", name=name, alpha="1", force_rhr="0", clip_to_extent="1")
-    _symbol_layer(sym, "SimpleLine", {
-        "line_color": qgis_colour(colour),
-        "line_style": style,
-        "line_width": f"{width_mm:g}",
-        "line_width_unit": "MM",
-        "capstyle": "round",
-        "joinstyle": "round",
-        "offset": "0",
-        "offset_unit": "MM",
-        "width_map_unit_scale": "3x:0,0,0,0,0,0",
-        "offset_map_unit_scale": "3x:0,0,0,0,0,0",
-    })  # fmt: skip
+    _symbol_layer(
+        sym,
+        "SimpleLine",
+        {
+            "line_color": qgis_colour(colour),
+            "line_style": style,
+            "line_width": f"{width_mm:g}",
+            "line_width_unit": "MM",
+            "capstyle": "round",
+            "joinstyle": "round",
+            "offset": "0",
+            "offset_unit": "MM",
+            "width_map_unit_scale": "3x:0,0,0,0,0,0",
+            "offset_map_unit_scale": "3x:0,0,0,0,0,0",
+        },
+    )
     return sym
 
 
@@ -137,26 +145,30 @@ def marker_symbol(
     sym = ET.Element(
         "symbol", type="marker", name=name, alpha="1", force_rhr="0", clip_to_extent="1"
     )
-    _symbol_layer(sym, "SimpleMarker", {
-        "name": shape,
-        "color": qgis_colour(colour),
-        "outline_color": qgis_colour(outline),
-        "outline_style": "solid",
-        "outline_width": f"{outline_width_mm:g}",
-        "outline_width_unit": "MM",
-        "size": f"{size_mm:g}",
-        "size_unit": "MM",
-        "angle": "0",
-        "joinstyle": "bevel",
-        "offset": "0,0",
-        "offset_unit": "MM",
-        "scale_method": "diameter",
-        "horizontal_anchor_point": "1",
-        "vertical_anchor_point": "1",
-        "size_map_unit_scale": "3x:0,0,0,0,0,0",
-        "offset_map_unit_scale": "3x:0,0,0,0,0,0",
-        "outline_width_map_unit_scale": "3x:0,0,0,0,0,0",
-    })  # fmt: skip
+    _symbol_layer(
+        sym,
+        "SimpleMarker",
+        {
+            "name": shape,
+            "color": qgis_colour(colour),
+            "outline_color": qgis_colour(outline),
+            "outline_style": "solid",
+            "outline_width": f"{outline_width_mm:g}",
+            "outline_width_unit": "MM",
+            "size": f"{size_mm:g}",
+            "size_unit": "MM",
+            "angle": "0",
+            "joinstyle": "bevel",
+            "offset": "0,0",
+            "offset_unit": "MM",
+            "scale_method": "diameter",
+            "horizontal_anchor_point": "1",
+            "vertical_anchor_point": "1",
+            "size_map_unit_scale": "3x:0,0,0,0,0,0",
+            "offset_map_unit_scale": "3x:0,0,0,0,0,0",
+            "outline_width_map_unit_scale": "3x:0,0,0,0,0,0",
+        },
+    )
     return sym
 
 
@@ -209,19 +221,22 @@ def temporal(
     ``limitMode="0"`` means the end is exclusive: a feature with ``valid_to`` = D is no longer
     drawn on D, when the next snapshot (``valid_from`` = D) takes over.
     """
-    t = ET.Element("temporal", {
-        "enabled": "1" if mode else "0",
-        "mode": str(mode or 0),
-        "startField": start,
-        "endField": end,
-        "durationField": "",
-        "durationUnit": "d",
-        "fixedDuration": "0",
-        "accumulate": "1" if accumulate else "0",
-        "startExpression": "",
-        "endExpression": "",
-        "limitMode": "0",
-    })  # fmt: skip
+    t = ET.Element(
+        "temporal",
+        {
+            "enabled": "1" if mode else "0",
+            "mode": str(mode or 0),
+            "startField": start,
+            "endField": end,
+            "durationField": "",
+            "durationUnit": "d",
+            "fixedDuration": "0",
+            "accumulate": "1" if accumulate else "0",
+            "startExpression": "",
+            "endExpression": "",
+            "limitMode": "0",
+        },
+    )
     rng = ET.SubElement(t, "fixedRange")
     ET.SubElement(rng, "start").text = ""
     ET.SubElement(rng, "end").text = ""
@@ -239,63 +254,83 @@ def labeling(
     """Simple labels from *field* with a white halo (``placement`` 0: around point, 1: over)."""
     lab = ET.Element("labeling", type="simple")
     s = ET.SubElement(lab, "settings", calloutType="simple")
-    ts = ET.SubElement(s, "text-style", {
-        "fieldName": field,
-        "isExpression": "0",
-        "fontFamily": "Sans Serif",
-        "fontSize": f"{size_pt:g}",
-        "fontSizeUnit": "Point",
-        "fontItalic": "1" if italic else "0",
-        "fontWeight": "50",
-        "namedStyle": "Italic" if italic else "Regular",
-        "textColor": qgis_colour(colour),
-        "textOpacity": "1",
-        "multilineHeight": "1",
-        "previewBkgrdColor": "255,255,255,255",
-    })  # fmt: skip
-    ET.SubElement(ts, "text-buffer", {
-        "bufferDraw": "1",
-        "bufferSize": "0.8",
-        "bufferSizeUnits": "MM",
-        "bufferColor": "255,255,255,255",
-        "bufferOpacity": "0.85",
-        "bufferNoFill": "1",
-        "bufferJoinStyle": "128",
-    })  # fmt: skip
-    ET.SubElement(s, "text-format", {
-        "wrapChar": "",
-        "autoWrapLength": str(int(wrap)),
-        "useMaxLineLengthForAutoWrap": "1",
-        "multilineAlign": "0",
-        "plussign": "0",
-        "reverseDirectionSymbol": "0",
-        "leftDirectionSymbol": "<",
-        "rightDirectionSymbol": ">",
-        "addDirectionSymbol": "0",
-        "formatNumbers": "0",
-        "decimals": "3",
-    })  # fmt: skip
-    ET.SubElement(s, "placement", {
-        "placement": str(placement),
-        "dist": "1",
-        "distUnits": "MM",
-        "quadOffset": "4",
-        "priority": "5",
-        "offsetType": "0",
-        "placementFlags": "10",
-    })  # fmt: skip
-    ET.SubElement(s, "rendering", {
-        "obstacle": "1",
-        "obstacleType": "1",
-        "displayAll": "0",
-        "upsidedownLabels": "0",
-        "limitNumLabels": "0",
-        "mergeLines": "0",
-        "scaleVisibility": "0",
-        "fontLimitPixelSize": "0",
-        "labelPerPart": "0",
-        "drawLabels": "1",
-    })  # fmt: skip
+    ts = ET.SubElement(
+        s,
+        "text-style",
+        {
+            "fieldName": field,
+            "isExpression": "0",
+            "fontFamily": "Sans Serif",
+            "fontSize": f"{size_pt:g}",
+            "fontSizeUnit": "Point",
+            "fontItalic": "1" if italic else "0",
+            "fontWeight": "50",
+            "namedStyle": "Italic" if italic else "Regular",
+            "textColor": qgis_colour(colour),
+            "textOpacity": "1",
+            "multilineHeight": "1",
+            "previewBkgrdColor": "255,255,255,255",
+        },
+    )
+    ET.SubElement(
+        ts,
+        "text-buffer",
+        {
+            "bufferDraw": "1",
+            "bufferSize": "0.8",
+            "bufferSizeUnits": "MM",
+            "bufferColor": "255,255,255,255",
+            "bufferOpacity": "0.85",
+            "bufferNoFill": "1",
+            "bufferJoinStyle": "128",
+        },
+    )
+    ET.SubElement(
+        s,
+        "text-format",
+        {
+            "wrapChar": "",
+            "autoWrapLength": str(int(wrap)),
+            "useMaxLineLengthForAutoWrap": "1",
+            "multilineAlign": "0",
+            "plussign": "0",
+            "reverseDirectionSymbol": "0",
+            "leftDirectionSymbol": "<",
+            "rightDirectionSymbol": ">",
+            "addDirectionSymbol": "0",
+            "formatNumbers": "0",
+            "decimals": "3",
+        },
+    )
+    ET.SubElement(
+        s,
+        "placement",
+        {
+            "placement": str(placement),
+            "dist": "1",
+            "distUnits": "MM",
+            "quadOffset": "4",
+            "priority": "5",
+            "offsetType": "0",
+            "placementFlags": "10",
+        },
+    )
+    ET.SubElement(
+        s,
+        "rendering",
+        {
+            "obstacle": "1",
+            "obstacleType": "1",
+            "displayAll": "0",
+            "upsidedownLabels": "0",
+            "limitNumLabels": "0",
+            "mergeLines": "0",
+            "scaleVisibility": "0",
+            "fontLimitPixelSize": "0",
+            "labelPerPart": "0",
+            "drawLabels": "1",
+        },
+    )
     return lab
 
 
@@ -307,21 +342,24 @@ def qml_document(
     opacity: float = 1.0,
 ) -> str:
     """Assemble a complete QML document (``<qgis …>``) from its parts."""
-    root = ET.Element("qgis", {
-        "version": QGIS_VERSION,
-        "styleCategories": "AllStyleCategories",
-        "hasScaleBasedVisibilityFlag": "0",
-        "minScale": "100000000",
-        "maxScale": "0",
-        "readOnly": "0",
-        "simplifyDrawingHints": "1",
-        "simplifyAlgorithm": "0",
-        "simplifyDrawingTol": "1",
-        "simplifyLocal": "1",
-        "simplifyMaxScale": "1",
-        "symbologyReferenceScale": "-1",
-        "labelsEnabled": "1" if labels is not None else "0",
-    })  # fmt: skip
+    root = ET.Element(
+        "qgis",
+        {
+            "version": QGIS_VERSION,
+            "styleCategories": "AllStyleCategories",
+            "hasScaleBasedVisibilityFlag": "0",
+            "minScale": "100000000",
+            "maxScale": "0",
+            "readOnly": "0",
+            "simplifyDrawingHints": "1",
+            "simplifyAlgorithm": "0",
+            "simplifyDrawingTol": "1",
+            "simplifyLocal": "1",
+            "simplifyMaxScale": "1",
+            "symbologyReferenceScale": "-1",
+            "labelsEnabled": "1" if labels is not None else "0",
+        },
+    )
     flags = ET.SubElement(root, "flags")
     for k, v in (("Identifiable", "1"), ("Removable", "1"), ("Searchable", "1"), ("Private", "0")):
         ET.SubElement(flags, k).text = v
@@ -367,12 +405,13 @@ def _faction_categories(registry: FactionRegistry | None, make, extra: Iterable[
 
 
 def control_qml(registry: FactionRegistry | None, factions: Iterable[str] = ()) -> str:
-    """Control areas: fills in faction colours, categorised on ``faction``; temporal valid_from/valid_to."""
+    """Control areas: faction-coloured fills on ``faction``; temporal valid_from/valid_to."""
     cats = _faction_categories(registry, lambda c: fill_symbol("", c), factions)
     return qml_document(
-        categorized_renderer("faction", cats), temporal(TEMPORAL_START_END, "valid_from", "valid_to"),
+        categorized_renderer("faction", cats),
+        temporal(TEMPORAL_START_END, "valid_from", "valid_to"),
         display_field="faction",
-    )  # fmt: skip
+    )
 
 
 def front_lines_qml(registry: FactionRegistry | None = None) -> str:
@@ -394,9 +433,10 @@ def changes_qml(registry: FactionRegistry | None, factions: Iterable[str] = ()) 
         factions,
     )
     return qml_document(
-        categorized_renderer("to_faction", cats), temporal(TEMPORAL_START_END, "valid_from", "valid_to"),
+        categorized_renderer("to_faction", cats),
+        temporal(TEMPORAL_START_END, "valid_from", "valid_to"),
         display_field="to_faction",
-    )  # fmt: skip
+    )
 
 
 def link_ups_qml(registry: FactionRegistry | None = None) -> str:
@@ -430,7 +470,7 @@ PLACE_MARKERS: dict[str, tuple[str, float, str]] = {
 
 
 def gazetteer_qml(registry: FactionRegistry | None = None) -> str:
-    """Places: markers by ``kind`` (crossings as squares, bases as triangles), labelled by ``name``."""
+    """Places: markers by ``kind`` (crossings squares, bases triangles), labelled by ``name``."""
     cats = [
         (k, k.replace("_", " "), marker_symbol("", c, s, size_mm=z))
         for k, (s, z, c) in PLACE_MARKERS.items()
@@ -442,7 +482,7 @@ def gazetteer_qml(registry: FactionRegistry | None = None) -> str:
 
 
 def observations_qml(registry: FactionRegistry | None, factions: Iterable[str] = ()) -> str:
-    """Observations: small markers in the observed faction's colour; temporal on ``date``, accumulating."""
+    """Observations: markers in the faction's colour; temporal on ``date``, accumulating."""
     cats = _faction_categories(
         registry,
         lambda c: marker_symbol(

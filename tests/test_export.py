@@ -104,7 +104,7 @@ def write_history(directory: Path, theatre, registry):
         "2020-03-01": {"red": box(38.2, 33, 39.8, 34), "blue": box(39.8, 33, 41, 34)},
     }
     for i, (day, areas) in enumerate(maps.items()):
-        note = "uncertain west of Alpha" if i == 1 else ""
+        note = "uncertain west of Alpha (غرب ألفا)" if i == 1 else ""  # non-ASCII survives the trip
         snap = ControlSnapshot.from_areas(
             day,
             areas,

@@ -16,23 +16,36 @@ _LAYERS = ("control", "front_lines", "changes", "link_ups", "gazetteer", "observ
 @theatre_opt
 @data_opt
 @click.option(
-    "--format", "fmt", type=click.Choice(_FORMATS), default=None,
-    help="gpkg: one GeoPackage with QGIS styles (default for a .gpkg --out); geojson, fgb: one file per "
-    "layer in the --out folder, with .qml styles beside them; csv: tables without geometry.",
-)  # fmt: skip
+    "--format",
+    "fmt",
+    type=click.Choice(_FORMATS),
+    default=None,
+    help="gpkg: one GeoPackage with QGIS styles (default for a .gpkg --out); geojson, fgb: one "
+    "file per layer in the --out folder, with .qml styles beside them; csv: tables without "
+    "geometry.",
+)
 @click.option(
-    "--out", "out", type=click.Path(path_type=Path), required=True,
+    "--out",
+    "out",
+    type=click.Path(path_type=Path),
+    required=True,
     help="The .gpkg file, or the folder for geojson/fgb/csv.",
-)  # fmt: skip
+)
 @click.option(
-    "--layer", "layers", multiple=True, type=click.Choice(_LAYERS),
+    "--layer",
+    "layers",
+    multiple=True,
+    type=click.Choice(_LAYERS),
     help="Export only this layer (repeatable). Default: every layer that can be built.",
-)  # fmt: skip
+)
 @click.option(
-    "--qgs", "qgs", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    "--qgs",
+    "qgs",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
     help="With --format gpkg: also write a QGIS project (.qgs) that opens the GeoPackage styled, "
     "labelled and with the Temporal Controller set up.",
-)  # fmt: skip
+)
 @click.option("--no-styles", is_flag=True, default=False, help="Do not store QGIS styles.")
 @click.option(
     "--json", "as_json", is_flag=True, default=False, help="Print what was written as JSON."
@@ -50,7 +63,7 @@ def export(
     as_json: bool,
     overwrite: bool,
 ) -> None:
-    """Export the control history (and front lines, changes, link-ups, places, observations).
+    r"""Export the control history (and front lines, changes, link-ups, places, observations).
 
     \b
     Examples:
