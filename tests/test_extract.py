@@ -1,4 +1,6 @@
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from frontline.extract import Mention, extract_places
 from frontline.gazetteer import Gazetteer, Place
@@ -173,3 +175,23 @@ def test_default_gazetteer_loads(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("FRONTLINE_CACHE", str(tmp_path_factory.getbasetemp() / "frontline-cache"))
     monkeypatch.setenv("FRONTLINE_DATA", str(shipped_data_dir()))
     assert ids(extract_places("Mosul")) == ["mosul"]
+
+
+_NAMES = ["Mosul", "At Tanf", "Al-Qa'im", "Deir ez-Zor", "Abu Kamal", "البوكمال", "Tal Afar"]
+_FILLER = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=30)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(parts=st.lists(st.tuples(_FILLER, st.sampled_from(_NAMES)), max_size=6), tail=_FILLER)
+def test_mentions_are_ordered_spans_of_the_text(gaz, parts, tail):
+    text = "".join(f"{f} {n} " for f, n in parts) + tail
+    ms = extract_places(text, gaz)
+    last_end = -1
+    for m in ms:
+        assert text[m.start : m.end] == m.text
+        assert m.start >= last_end  # in order, no overlaps
+        assert m.phrase[0] <= m.start
+        assert m.uncertainty_km > 0
+        last_end = m.end
