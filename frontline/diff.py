@@ -24,6 +24,7 @@ The changed pieces partition the ground whose controller differs between the two
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -104,24 +105,237 @@ def _polygons(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return geoms[keep], idx[keep]
 
 
-def _areas_km2(geoms: np.ndarray) -> np.ndarray:
-    """Geodesic areas of lon/lat polygons whose edges are straight in lon/lat (RFC 7946).
+class AreaMeter:
+    """Areas of lon/lat polygons in km², in an equal-area projection (vectorised).
 
-    Edges longer than :data:`DENSIFY_DEG` are densified first, so that the area of a whole
-    equals the sum of the areas of its pieces (a long edge measured as one geodesic bulges
-    differently from the same edge cut in two).
+    Edges longer than :data:`DENSIFY_DEG` are densified first, so that edges count as
+    straight in lon/lat (as RFC 7946 has them) and the area of a whole equals the sum of the
+    areas of its pieces. The projection is Lambert azimuthal equal-area on the WGS84
+    ellipsoid (:func:`frontline.geo.equal_area_crs`), so areas are true on the ellipsoid;
+    they agree with :meth:`pyproj.Geod.geometry_area_perimeter` to better than 0.01 %.
+
+    Parameters
+    ----------
+    crs : pyproj.CRS, optional
+        The equal-area CRS (e.g. ``theatre.area_crs``); by default one centred on *bounds*.
+    bounds : sequence of float, optional
+        ``(minlon, minlat, maxlon, maxlat)`` of the data.
     """
-    from frontline.geo import geodesic_area_km2
 
+    def __init__(self, crs=None, bounds=None) -> None:
+        if crs is None:
+            # equal-area everywhere: the centre only needs to be near the data (rounded to 1°
+            # so that the projection is built once per region)
+            b = np.asarray(bounds if bounds is not None else (0.0, 0.0, 1.0, 1.0), dtype=float)
+            if not np.all(np.isfinite(b)):
+                b = np.array([0.0, 0.0, 1.0, 1.0])
+            self._tr = _laea(round((b[0] + b[2]) / 2), round((b[1] + b[3]) / 2))
+        else:
+            self._tr = _transformer(crs)
+        self.crs = self._tr.target_crs
+
+    def __call__(self, geoms: np.ndarray) -> np.ndarray:
+        """Areas (km²) of an array of (multi)polygons (0 for empty or missing ones)."""
+        geoms = np.asarray(geoms, dtype=object).reshape(-1)
+        out = np.zeros(len(geoms))
+        if not len(geoms):
+            return out
+        polys, owner = shapely.get_parts(geoms, return_index=True)
+        if not len(polys):
+            return out
+        rings, ring_poly = shapely.get_rings(polys, return_index=True)
+        xy, ring_of = shapely.get_coordinates(rings, return_index=True)
+        if len(xy) < 2:
+            return out
+        x, y = self._tr.transform(xy[:, 0], xy[:, 1])
+        # shoelace per ring (rings are closed: the last vertex repeats the first)
+        cross = x[:-1] * y[1:] - x[1:] * y[:-1]
+        same = ring_of[:-1] == ring_of[1:]
+        # edges longer than DENSIFY_DEG count as straight in lon/lat: replace their term by
+        # the sum over the densified edge (no geometry is copied)
+        d = xy[1:] - xy[:-1]
+        step = np.abs(d).max(axis=1)
+        long = np.flatnonzero(same & (step > DENSIFY_DEG))
+        if len(long):
+            k = np.ceil(step[long] / DENSIFY_DEG).astype(int)
+            edge = np.repeat(np.arange(len(long)), k + 1)
+            start = np.repeat(np.cumsum(k + 1) - (k + 1), k + 1)
+            t = (np.arange(len(edge)) - start) / np.repeat(k, k + 1)
+            p = xy[long][edge] + t[:, None] * d[long][edge]
+            px, py = self._tr.transform(p[:, 0], p[:, 1])
+            sub = px[:-1] * py[1:] - px[1:] * py[:-1]
+            ok = edge[:-1] == edge[1:]
+            cross[long] = np.bincount(edge[:-1][ok], weights=sub[ok], minlength=len(long))
+        ring_area = np.abs(np.bincount(ring_of[:-1][same], weights=cross[same], minlength=len(rings))) / 2.0
+        first = np.ones(len(rings), dtype=bool)
+        first[1:] = ring_poly[1:] != ring_poly[:-1]
+        signed = np.where(first, ring_area, -ring_area)  # exterior minus holes
+        poly_area = np.bincount(ring_poly, weights=signed, minlength=len(polys))
+        return np.bincount(owner, weights=poly_area, minlength=len(geoms)) / 1e6
+
+
+@functools.lru_cache(maxsize=64)
+def _laea(lon0: float, lat0: float):
+    from frontline.geo import equal_area_crs
+
+    return _transformer(equal_area_crs((lon0, lat0, lon0, lat0)))
+
+
+@functools.lru_cache(maxsize=16)
+def _transformer(crs):
+    import pyproj
+
+    return pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+
+
+def _areas_km2(geoms: np.ndarray) -> np.ndarray:
+    """Areas (km²) with an equal-area projection centred on the geometries."""
+    geoms = np.asarray(geoms, dtype=object)
     if not len(geoms):
         return np.zeros(0)
-    return geodesic_area_km2(shapely.segmentize(geoms, DENSIFY_DEG))
+    return AreaMeter(bounds=_bounds(geoms))(geoms)
+
+
+def _bounds(geoms) -> np.ndarray:
+    arr = np.asarray([g for g in geoms if g is not None and not g.is_empty], dtype=object)
+    return shapely.total_bounds(arr) if len(arr) else np.array([0.0, 0.0, 1.0, 1.0])
+
+
+# -- local differences ----------------------------------------------------------------------------
+_H = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0x27D4EB2F165667C5], dtype=np.uint64)
+
+
+def _edges(geom: shapely.Geometry) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Undirected edges of a polygonal geometry: hash keys, (n, 4) end points, ring index."""
+    rings, _ = shapely.get_rings(shapely.get_parts(geom), return_index=True)
+    xy, ring = shapely.get_coordinates(rings, return_index=True)
+    s = np.flatnonzero(ring[:-1] == ring[1:])
+    e = np.hstack([xy[s], xy[s + 1]])
+    swap = (e[:, 0] > e[:, 2]) | ((e[:, 0] == e[:, 2]) & (e[:, 1] > e[:, 3]))
+    e[swap] = e[swap][:, [2, 3, 0, 1]]
+    bits = np.ascontiguousarray(e).view(np.uint64)
+    with np.errstate(over="ignore"):
+        keys = (bits * _H).sum(axis=1)
+        keys ^= keys >> np.uint64(31)
+    return keys, e, ring[s]
+
+
+def _runs(dirty: np.ndarray, e: np.ndarray, ring: np.ndarray) -> np.ndarray:
+    """Bounding boxes (m, 4) of runs of consecutive dirty edges along each ring."""
+    idx = np.flatnonzero(dirty)
+    if not len(idx):
+        return np.zeros((0, 4))
+    brk = np.flatnonzero((np.diff(idx) != 1) | (np.diff(ring[idx]) != 0)) + 1
+    starts = np.concatenate([[0], brk])
+    sub = e[idx]
+    xmin = np.minimum.reduceat(np.minimum(sub[:, 0], sub[:, 2]), starts)
+    xmax = np.maximum.reduceat(np.maximum(sub[:, 0], sub[:, 2]), starts)
+    ymin = np.minimum.reduceat(np.minimum(sub[:, 1], sub[:, 3]), starts)
+    ymax = np.maximum.reduceat(np.maximum(sub[:, 1], sub[:, 3]), starts)
+    return np.column_stack([xmin, ymin, xmax, ymax])
+
+
+def _merge_boxes(boxes: np.ndarray) -> np.ndarray:
+    """Merge boxes that touch or overlap until the remaining envelopes are disjoint."""
+    while len(boxes) > 1:
+        geoms = shapely.box(boxes[:, 0], boxes[:, 1], boxes[:, 2], boxes[:, 3])
+        left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+        label = np.arange(len(boxes))
+        while True:  # connected components by label propagation with pointer jumping
+            new = label.copy()
+            np.minimum.at(new, left, label[right])
+            new = new[new]
+            if np.array_equal(new, label):
+                break
+            label = new
+        comps, inv = np.unique(label, return_inverse=True)
+        if len(comps) == len(boxes):
+            break
+        merged = np.empty((len(comps), 4))
+        merged[:, 0] = np.full(len(comps), np.inf)
+        merged[:, 1] = np.full(len(comps), np.inf)
+        merged[:, 2] = np.full(len(comps), -np.inf)
+        merged[:, 3] = np.full(len(comps), -np.inf)
+        np.minimum.at(merged[:, 0], inv, boxes[:, 0])
+        np.minimum.at(merged[:, 1], inv, boxes[:, 1])
+        np.maximum.at(merged[:, 2], inv, boxes[:, 2])
+        np.maximum.at(merged[:, 3], inv, boxes[:, 3])
+        boxes = merged
+    return boxes
+
+
+def dirty_rectangles(a: shapely.Geometry, b: shapely.Geometry, max_share: float = 0.3) -> np.ndarray | None:
+    """Disjoint rectangles that contain every piece of ``a − b`` and ``b − a``.
+
+    Two versions of a faction's area usually share most of their edges exactly; the ground
+    that changed is bounded by the edges that are not shared, so it lies inside the filled
+    envelopes of the chains of unshared edges (merged until disjoint).
+
+    Returns
+    -------
+    ndarray (m, 4) or None
+        ``(minx, miny, maxx, maxy)`` rows (none when the boundaries are identical), or None
+        when the rectangles hold more than *max_share* of the edges (a plain overlay is then
+        as fast).
+    """
+    ka, ea, ra = _edges(a)
+    kb, eb, rb = _edges(b)
+    da = ~np.isin(ka, kb)
+    db = ~np.isin(kb, ka)
+    if da.sum() + db.sum() > 2 * max_share * (len(ka) + len(kb)):
+        return None
+    boxes = np.vstack([_runs(da, ea, ra), _runs(db, eb, rb)])
+    if not len(boxes):
+        return boxes
+    pad = 1e-9 * max(1.0, float(np.abs(boxes).max()))
+    rects = _merge_boxes(boxes + np.array([-pad, -pad, pad, pad]))
+    if len(rects) > 256:
+        return None
+    # share of all edges (by first end point) that fall in some rectangle
+    pts = np.vstack([ea[:, :2], eb[:, :2]])
+    inside = np.zeros(len(pts), dtype=bool)
+    for r in rects:
+        inside |= (pts[:, 0] >= r[0]) & (pts[:, 0] <= r[2]) & (pts[:, 1] >= r[1]) & (pts[:, 1] <= r[3])
+    return None if inside.mean() > max_share else rects
+
+
+def _difference_parts(
+    a: shapely.Geometry, b: shapely.Geometry, meter: AreaMeter
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Polygons (and km²) of ``a − b`` and ``b − a``, computed locally where possible.
+
+    Overlays run only inside :func:`dirty_rectangles` (clipped with shapely's rectangle-aware
+    intersection). The result is checked: outside the rectangles *a* and *b* must have the same
+    area; otherwise a plain overlay of the whole areas is used.
+    """
+    if a.is_empty or b.is_empty:
+        lost, _ = _polygons(np.array([a], dtype=object))
+        gained, _ = _polygons(np.array([b], dtype=object))
+        return lost, meter(lost), gained, meter(gained)
+    rects = dirty_rectangles(a, b)
+    if rects is not None:
+        if not len(rects):
+            empty = np.empty(0, dtype=object)
+            return empty, np.zeros(0), empty, np.zeros(0)
+        boxes = shapely.box(rects[:, 0], rects[:, 1], rects[:, 2], rects[:, 3])
+        ac = _safe(shapely.intersection, a, boxes)
+        bc = _safe(shapely.intersection, b, boxes)
+        outside_a = shapely.area(a) - shapely.area(ac).sum()
+        outside_b = shapely.area(b) - shapely.area(bc).sum()
+        if abs(outside_a - outside_b) <= 1e-9 * max(shapely.area(a), shapely.area(b), 1e-12):
+            lost, _ = _polygons(_safe(shapely.difference, ac, bc))
+            gained, _ = _polygons(_safe(shapely.difference, bc, ac))
+            return lost, meter(lost), gained, meter(gained)
+    lost, _ = _polygons(np.atleast_1d(_safe(shapely.difference, a, b)))
+    gained, _ = _polygons(np.atleast_1d(_safe(shapely.difference, b, a)))
+    return lost, meter(lost), gained, meter(gained)
 
 
 def overlay(
     a: ControlSnapshot | dict[str, shapely.Geometry],
     b: ControlSnapshot | dict[str, shapely.Geometry],
     area_a: dict[str, float] | None = None,
+    crs=None,
 ) -> Overlay:
     """Overlay two maps: every piece of ground whose controller differs, with both sides.
 
@@ -130,7 +344,9 @@ def overlay(
     a, b : ControlSnapshot or mapping faction -> geometry
         The two maps (lon/lat).
     area_a : dict, optional
-        Known geodesic areas of *a*'s factions (a timeline passes the previous step's).
+        Known areas (km²) of *a*'s factions (a timeline passes the previous step's).
+    crs : pyproj.CRS, optional
+        Equal-area CRS for areas (default: one centred on the maps).
 
     Returns
     -------
@@ -142,72 +358,92 @@ def overlay(
     n = len(factions)
     A = np.array([ga.get(f, _EMPTY) for f in factions], dtype=object).reshape(n)
     B = np.array([gb.get(f, _EMPTY) for f in factions], dtype=object).reshape(n)
-    if area_a is not None and all(f in area_a or f not in ga for f in factions):
+    meter = AreaMeter(crs, None if crs is not None else _bounds([*A, *B]))
+    if area_a is not None and all(f in area_a for f in ga):
         aa = np.array([area_a.get(f, 0.0) for f in factions], dtype=float)
     else:
-        aa = _areas_km2(A)
+        aa = meter(A)
     same = np.array([x is y for x, y in zip(A, B, strict=True)], dtype=bool) | shapely.equals_exact(A, B, 0.0)
     ab = aa.copy()
-    if (~same).any():
-        ab[~same] = _areas_km2(B[~same])
-    lost = np.full(n, _EMPTY, dtype=object)
-    gained = np.full(n, _EMPTY, dtype=object)
-    moved = np.flatnonzero(~same)
-    if len(moved):
-        lost[moved] = _safe(shapely.difference, A[moved], B[moved])
-        gained[moved] = _safe(shapely.difference, B[moved], A[moved])
+    lost_p, lost_o, lost_k, gain_p, gain_o, gain_k = [], [], [], [], [], []
+    for i in np.flatnonzero(~same):
+        lp, lk, gp, gk = _difference_parts(A[i], B[i], meter)
+        lost_p.append(lp), lost_k.append(lk), lost_o.append(np.full(len(lp), i))
+        gain_p.append(gp), gain_k.append(gk), gain_o.append(np.full(len(gp), i))
+        ab[i] = max(aa[i] - lk.sum() + gk.sum(), 0.0)  # area of b, consistent with the pieces
+
+    def cat(xs, dtype):
+        return np.concatenate(xs) if xs else np.zeros(0, dtype=dtype)
+
+    lp, lo, lk = cat(lost_p, object), cat(lost_o, int), cat(lost_k, float)
+    gp, go, gk = cat(gain_p, object), cat(gain_o, int), cat(gain_k, float)
     froms: list[np.ndarray] = []
     tos: list[np.ndarray] = []
     geoms: list[np.ndarray] = []
-    lost_any = ~shapely.is_empty(lost)
-    gained_any = ~shapely.is_empty(gained)
-    li, gi = np.flatnonzero(lost_any), np.flatnonzero(gained_any)
-    names = np.array(factions + [UNKNOWN], dtype=object)
-    hit_l = np.zeros(0, dtype=int)
-    hit_g = np.zeros(0, dtype=int)
-    if len(li) and len(gi):
-        tree = shapely.STRtree(gained[gi])
-        ql, qg = tree.query(lost[li], predicate="intersects")
-        hit_l, hit_g = li[ql], gi[qg]
-        keep = hit_l != hit_g
-        hit_l, hit_g = hit_l[keep], hit_g[keep]
-        if len(hit_l):
-            inter = _safe(shapely.intersection, lost[hit_l], gained[hit_g])
-            froms.append(hit_l)
-            tos.append(hit_g)
-            geoms.append(inter)
-    # ground lost to nobody / taken from nobody
-    for side, hits_self, hits_other, arr, other in (
-        ("from", hit_l, hit_g, lost, gained),
-        ("to", hit_g, hit_l, gained, lost),
+    # who took what: intersections of the (small) lost and gained pieces of different factions
+    ql = qg = np.zeros(0, dtype=int)
+    if len(lp) and len(gp):
+        ql, qg = shapely.STRtree(gp).query(lp, predicate="intersects")
+        keep = lo[ql] != go[qg]
+        ql, qg = ql[keep], qg[keep]
+    if len(ql):
+        # most lost pieces are exactly a gained piece of another faction: no overlay needed
+        same_piece = np.zeros(len(ql), dtype=bool)
+        close = np.abs(lk[ql] - gk[qg]) <= 1e-9 * np.maximum(lk[ql], 1.0)
+        if close.any():
+            same_piece[close] = shapely.equals_exact(
+                shapely.normalize(lp[ql[close]]), shapely.normalize(gp[qg[close]]), 0.0
+            )
+        inter = np.empty(len(ql), dtype=object)
+        inter[same_piece] = lp[ql[same_piece]]
+        if (~same_piece).any():
+            inter[~same_piece] = _safe(shapely.intersection, lp[ql[~same_piece]], gp[qg[~same_piece]])
+        pieces, which = _polygons(inter)
+        km2 = np.empty(len(pieces))
+        exact = same_piece[which]
+        km2[exact] = lk[ql[which[exact]]]
+        km2[~exact] = meter(pieces[~exact])
+        froms.append(lo[ql][which])
+        tos.append(go[qg][which])
+        geoms.append(pieces)
+        covered_l = np.bincount(ql[which], weights=km2, minlength=len(lp))
+        covered_g = np.bincount(qg[which], weights=km2, minlength=len(gp))
+        pre = [(pieces, km2)]
+    else:
+        covered_l, covered_g = np.zeros(len(lp)), np.zeros(len(gp))
+        pre = []
+    # ground lost to nobody / taken from nobody: what the intersections did not cover
+    for parts, owner, km2_parts, covered, hits_self, hits_other, others, to_unknown in (
+        (lp, lo, lk, covered_l, ql, qg, gp, True),
+        (gp, go, gk, covered_g, qg, ql, lp, False),
     ):
-        idx = li if side == "from" else gi
-        if not len(idx):
+        rest_idx = np.flatnonzero(km2_parts - covered > 1e-8 + 1e-7 * km2_parts)
+        if not len(rest_idx):
             continue
-        rest = np.empty(len(idx), dtype=object)
-        for k, i in enumerate(idx):
+        rest = np.empty(len(rest_idx), dtype=object)
+        for k, i in enumerate(rest_idx):
             partners = hits_other[hits_self == i]
             if len(partners):
-                rest[k] = _safe(shapely.difference, arr[i], shapely.union_all(other[partners]))
+                rest[k] = _safe(shapely.difference, parts[i], shapely.union_all(others[partners]))
             else:
-                rest[k] = arr[i]
-        unknown = np.full(len(idx), n)
-        if side == "from":
-            froms.append(idx)
-            tos.append(unknown)
-        else:
-            froms.append(unknown)
-            tos.append(idx)
-        geoms.append(rest)
+                rest[k] = parts[i]
+        pieces, which = _polygons(rest)
+        km2 = meter(pieces)
+        side = owner[rest_idx][which]
+        unknown = np.full(len(pieces), n)
+        froms.append(side if to_unknown else unknown)
+        tos.append(unknown if to_unknown else side)
+        geoms.append(pieces)
+        pre.append((pieces, km2))
     if geoms:
-        allg = np.concatenate(geoms)
-        pieces, which = _polygons(allg)
-        f_idx = np.concatenate(froms)[which]
-        t_idx = np.concatenate(tos)[which]
+        pieces = np.concatenate(geoms)
+        km2 = np.concatenate([k for _, k in pre])
+        f_idx, t_idx = np.concatenate(froms), np.concatenate(tos)
     else:
         pieces = np.empty(0, dtype=object)
+        km2 = np.zeros(0)
         f_idx = t_idx = np.zeros(0, dtype=int)
-    km2 = _areas_km2(pieces)
+    names = np.array(factions + [UNKNOWN], dtype=object)
     nonzero = km2 > 0
     pieces, f_idx, t_idx, km2 = pieces[nonzero], f_idx[nonzero], t_idx[nonzero], km2[nonzero]
     order = np.lexsort((names[t_idx].astype(str), names[f_idx].astype(str), -km2))

@@ -284,7 +284,7 @@ def test_overlay_with_holes_and_multipolygons():
     b = snap("2020-01-02", {"red": box(38, 33, 40, 35)})  # pocket falls
     ov = overlay(a, b)
     assert list(zip(ov.from_faction, ov.to_faction, strict=True)) == [("black", "red")]
-    assert ov.area_km2[0] == pytest.approx(_km2(box(38.5, 33.5, 39.5, 34.5)), rel=1e-9)
+    assert ov.area_km2[0] == pytest.approx(_km2(box(38.5, 33.5, 39.5, 34.5)), rel=1e-6)
 
 
 def test_overlay_of_empty_maps():
@@ -347,3 +347,29 @@ def test_timeline_markdown_and_plot(history, synthetic_registry, tmp_path):
     ax.figure.savefig(tmp_path / "t.png")
     plt.close(ax.figure)
     assert (tmp_path / "t.png").stat().st_size > 1000
+
+
+def _front_maps(bump: bool):
+    ys = np.linspace(33, 34, 2001)
+    xs = 38.5 + 0.01 * np.sin(ys * 300)
+    if bump:  # a local advance between 33.40 and 33.45
+        xs = xs + np.where((ys > 33.40) & (ys < 33.45), 0.05 * np.sin((ys - 33.40) / 0.05 * np.pi), 0.0)
+    line = list(zip(xs, ys, strict=True))
+    west = shapely.Polygon([(38, 33), *line, (38, 34)])
+    east = shapely.Polygon([(39, 33), *line, (39, 34)])
+    return {"red": west, "black": east}
+
+
+def test_local_overlay_matches_a_full_overlay():
+    from frontline.diff import dirty_rectangles
+
+    a, b = _front_maps(False), _front_maps(True)
+    rects = dirty_rectangles(a["red"], b["red"])
+    assert rects is not None and len(rects) == 1
+    assert 33.39 <= rects[0][1] and rects[0][3] <= 33.46  # only the moved sector
+    ov = overlay(a, b)
+    assert set(zip(ov.from_faction, ov.to_faction, strict=True)) == {("black", "red")}
+    full = shapely.difference(b["red"], a["red"])
+    assert ov.area_km2.sum() == pytest.approx(_km2(full), rel=1e-6)
+    assert shapely.symmetric_difference(shapely.union_all(ov.pieces), full).area < 1e-12
+    assert dirty_rectangles(a["red"], a["red"]).shape == (0, 4)
