@@ -68,7 +68,7 @@ def test_validate_lists_every_problem(cli_runner, built_data_dir):
     two.write_text(json.dumps(doc))
     r = run(cli_runner, built_data_dir, "validate")
     assert r.exit_code == 2
-    assert "2 of 3 snapshot(s) have problems" in r.output
+    assert "2 problem(s) in 3 snapshot(s)" in r.output
     assert "purple" in r.output and "Self-intersection" in r.output
     before = two.read_text()
     r = run(cli_runner, built_data_dir, "validate", "--repair")
@@ -79,6 +79,9 @@ def test_validate_lists_every_problem(cli_runner, built_data_dir):
     assert r.exit_code == 0, r.output
     assert "repaired" in r.output and two.read_text() != before
     assert run(cli_runner, built_data_dir, "validate").exit_code == 0
+    (folder / "latest.geojson").write_text("{}")
+    r = run(cli_runner, built_data_dir, "validate")
+    assert r.exit_code == 2 and "latest.geojson: snapshot files must be named" in r.output
 
 
 def _drawn(tmp_path, crs="EPSG:32637"):

@@ -117,15 +117,21 @@ def show(date: _dt.date, data_dir: Path | None, theatre_id: str | None, as_json:
 def validate(data_dir: Path | None, theatre_id: str | None, repair: bool, overwrite: bool) -> None:
     """Validate every snapshot; list all problems (exit 2 when there are any)."""
     from frontline.control import ControlSnapshot
+    from frontline.dates import parse_date
     from frontline.errors import InputError
 
     history = _load(data_dir, theatre_id, validate=False)
     describe = _describer(history)
     problems: list[str] = []
     repaired = []
-    dates = history.dates()
-    for day in dates:
-        path = history.path_for(day)
+    dates = []
+    for path in sorted(history.directory.glob("*.geojson")) if history.directory.is_dir() else []:
+        try:
+            day = parse_date(path.stem)
+        except InputError:
+            problems.append(f"{path.name}: snapshot files must be named YYYY-MM-DD.geojson with a real date")
+            continue
+        dates.append(day)
         try:
             snap = ControlSnapshot.from_geojson(path, theatre=history.theatre_id)
             if snap.date != day:
@@ -146,7 +152,7 @@ def validate(data_dir: Path | None, theatre_id: str | None, repair: bool, overwr
             for s in repaired:
                 click.echo(f"{s.date}: can be repaired; run again with --repair --overwrite to write it")
     if problems:
-        raise click.UsageError(f"{len(problems)} of {len(dates)} snapshot(s) have problems:\n" + "\n".join(problems))
+        raise click.UsageError(f"{len(problems)} problem(s) in {len(dates)} snapshot(s):\n" + "\n".join(problems))
     click.echo(f"{len(dates)} snapshot(s) of {history.theatre_id} valid")
 
 
