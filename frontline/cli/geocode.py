@@ -80,8 +80,8 @@ def geocode(
     as_geojson: bool,
     data_dir: Path | None,
     theatre_id: str | None,
-) -> None:
-    r"""Resolve place NAMES (any transliteration, Arabic script, or place ids) to coordinates.
+) -> None:  # noqa: D301
+    """Resolve place NAMES (any transliteration, Arabic script, or place ids) to coordinates.
 
     Prints the best matches per name with score (0–100) and reason (exact, alias,
     normalised, fuzzy). A name that matches nothing prints the closest names and exits

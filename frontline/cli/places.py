@@ -36,8 +36,8 @@ def places(
     as_geojson: bool,
     data_dir: Path | None,
     theatre_id: str | None,
-) -> None:
-    r"""List the gazetteer places mentioned in FILE (a UTF-8 text; '-' reads stdin).
+) -> None:  # noqa: D301
+    """List the gazetteer places mentioned in FILE (a UTF-8 text; '-' reads stdin).
 
     Relative phrases ("12 km north of At Tanf", "west of Mosul", "near Qaim") give a
     derived point with an uncertainty radius.
