@@ -38,14 +38,16 @@ def _best(fn, repeat=3):
 def bench_import(tmp: Path) -> None:
     import geopandas as gpd
     import shapely
-
     from fronts import jagged_pair, registry, vertex_count
+
     from frontline.control import ControlSnapshot, read_areas
 
     snap, _ = jagged_pair(vertices=150_000, seed=3)
     n = vertex_count(snap)
     path = tmp / "areas.gpkg"
-    snap.areas.assign(sources=snap.areas["sources"].map("|".join)).to_crs("EPSG:3857").to_file(path, engine="pyogrio")
+    snap.areas.assign(sources=snap.areas["sources"].map("|".join)).to_crs("EPSG:3857").to_file(
+        path, engine="pyogrio"
+    )
     reg = registry()
     t_ours, snaps = _best(lambda: read_areas(path, "2024-01-01", registry=reg))
 
@@ -60,11 +62,15 @@ def bench_import(tmp: Path) -> None:
     t_write, text = _best(imported.to_geojson)
     geoms = imported.areas.geometry.values
     t_raw_w, _ = _best(lambda: shapely.to_geojson(geoms))
-    print(f"to_geojson {len(text) / 1e6:.1f} MB: {t_write:.2f} s (shapely.to_geojson, unrounded: {t_raw_w:.2f} s)")
+    print(
+        f"to_geojson {len(text) / 1e6:.1f} MB: {t_write:.2f} s (shapely.to_geojson, unrounded: {t_raw_w:.2f} s)"
+    )
     t_read, _ = _best(lambda: ControlSnapshot.from_geojson(text))
     raw_texts = shapely.to_geojson(geoms)
     t_raw_r, _ = _best(lambda: shapely.from_geojson(raw_texts))
-    print(f"from_geojson: {t_read:.2f} s incl. validation-free parse (shapely.from_geojson: {t_raw_r:.2f} s)")
+    print(
+        f"from_geojson: {t_read:.2f} s incl. validation-free parse (shapely.from_geojson: {t_raw_r:.2f} s)"
+    )
     t_val, _ = _best(lambda: imported.validate(reg))
     print(f"validate: {t_val:.2f} s")
 
@@ -109,7 +115,9 @@ def bench_build() -> None:
             crs="EPSG:4326",
         )
         build_snapshot(obs, "2017-06-01", theatre, registry=reg)  # warm the land cache
-        t, snap = _best(lambda obs=obs: build_snapshot(obs, "2017-06-01", theatre, registry=reg), repeat=2)
+        t, snap = _best(
+            lambda obs=obs: build_snapshot(obs, "2017-06-01", theatre, registry=reg), repeat=2
+        )
         verts = int(shapely.get_num_coordinates(snap.areas.geometry.values).sum())
         print(f"build_snapshot, {len(xs):,} places: {t:.2f} s ({verts:,} vertices out)")
     try:

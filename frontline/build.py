@@ -128,9 +128,15 @@ DERIVED_KIND = "derived_point"
 class PlaceResolver(Protocol):
     """What the builder needs of a gazetteer (:class:`frontline.gazetteer.Gazetteer`)."""
 
-    def resolve(self, name: str, country: Any = None, near: Any = None, kinds: Any = None) -> PlaceLike: ...
+    def resolve(
+        self, name: str, country: Any = None, near: Any = None, kinds: Any = None
+    ) -> PlaceLike:
+        """Return the one place a name or id means (raise Unknown/AmbiguousPlaceError)."""
+        ...
 
-    def describe(self, lon: float, lat: float) -> str: ...
+    def describe(self, lon: float, lat: float) -> str:
+        """Word a point relative to the nearest place: "8 km NE of At Tanf"."""
+        ...
 
 
 # -- observations ---------------------------------------------------------------------------
@@ -177,7 +183,9 @@ def read_observations(
 
     p = Path(path)
     if not p.is_file():
-        raise DataFileError(f"{p}: observations file not found; create it with the columns {','.join(REQUIRED_COLUMNS)}")
+        raise DataFileError(
+            f"{p}: observations file not found; create it with the columns {','.join(REQUIRED_COLUMNS)}"
+        )
     try:
         text = p.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
@@ -202,19 +210,34 @@ def read_observations(
                 )
             continue
         if len(record) != len(header):
-            problems.append(f"{p}:{line}: {len(record)} fields, the header has {len(header)} (quote fields with commas)")
+            problems.append(
+                f"{p}:{line}: {len(record)} fields, the header has {len(header)} (quote fields with commas)"
+            )
             continue
         row = {k: v.strip() for k, v in zip(header, record, strict=True)}
         parsed = _parse_row(row, line, p, registry, gazetteer, theatre, place_cache, problems)
         if parsed is not None:
             rows.append(parsed)
     if header is None:
-        raise DataFileError(f"{p}: the file is empty; it needs a header {','.join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)}")
+        raise DataFileError(
+            f"{p}: the file is empty; it needs a header {','.join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)}"
+        )
     _check_conflicts(rows, p, problems)
     if problems:
         _raise_problems(p, problems)
     rows.sort(key=lambda r: (r["date"], r["place_id"], r["line"]))
-    cols = ["line", "date", "place_id", "place", "kind", "country", "faction", "source", "confidence", "note"]
+    cols = [
+        "line",
+        "date",
+        "place_id",
+        "place",
+        "kind",
+        "country",
+        "faction",
+        "source",
+        "confidence",
+        "note",
+    ]
     return gpd.GeoDataFrame(
         {c: [r[c] for r in rows] for c in cols},
         geometry=shapely.points([r["lon"] for r in rows], [r["lat"] for r in rows]) if rows else [],
@@ -255,7 +278,9 @@ def _parse_row(
         problems.append(f"{where}: confidence {conf_text!r} is not a number from 0 to 1")
         conf = None
     if not row["source"]:
-        problems.append(f"{where}: the source is empty; every observation cites a public report (outlet, date, headline)")
+        problems.append(
+            f"{where}: the source is empty; every observation cites a public report (outlet, date, headline)"
+        )
     place = None
     key = (row["place"], row.get("country", "").upper())
     if not row["place"]:
@@ -374,7 +399,9 @@ def _raise_problems(path: Path, problems: list[str]) -> None:
 
 
 # -- radii ------------------------------------------------------------------------------------
-def radius_table(theatre: Theatre | None = None, radius_km: float | Mapping[str, float] | None = None) -> dict[str, float]:
+def radius_table(
+    theatre: Theatre | None = None, radius_km: float | Mapping[str, float] | None = None
+) -> dict[str, float]:
     """The reach per place kind, km: defaults, then the theatre's, then *radius_km*.
 
     A single number for *radius_km* applies to every kind (key ``"*"``).
@@ -406,7 +433,9 @@ def radii_for(kinds: Iterable[str], table: Mapping[str, float]) -> np.ndarray:
 
 # -- geometry helpers ---------------------------------------------------------------------------
 @functools.lru_cache(maxsize=8)
-def _clip_layers(theatre: Theatre) -> tuple[Any, Any, shapely.Geometry, shapely.Geometry, dict[str, shapely.Geometry]]:
+def _clip_layers(
+    theatre: Theatre,
+) -> tuple[Any, Any, shapely.Geometry, shapely.Geometry, dict[str, shapely.Geometry]]:
     """Projectors and the projected land, extent and per-country land of a theatre (cached)."""
     import pyproj
 
@@ -429,7 +458,9 @@ def _clip_layers(theatre: Theatre) -> tuple[Any, Any, shapely.Geometry, shapely.
 
 def _project(geom: Any, transformer: Any) -> Any:
     """Vectorised reprojection of geometries with a pyproj Transformer (always_xy)."""
-    return shapely.transform(geom, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
+    return shapely.transform(
+        geom, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1]))
+    )
 
 
 def _latest(obs: gpd.GeoDataFrame, day: _dt.date) -> Any:
@@ -448,9 +479,13 @@ def _latest(obs: gpd.GeoDataFrame, day: _dt.date) -> Any:
     agree = cur[keys + ["source"]].merge(win[keys], on=keys)
     agree = agree.drop_duplicates(["place_id", "source"]).sort_values(["place_id", "source"])
     pids, srcs = agree["place_id"].to_numpy(), agree["source"].to_numpy()
-    starts = np.flatnonzero(np.r_[True, pids[1:] != pids[:-1]]) if len(pids) else np.array([], dtype=int)
+    starts = (
+        np.flatnonzero(np.r_[True, pids[1:] != pids[:-1]]) if len(pids) else np.array([], dtype=int)
+    )
     pooled = dict(zip(pids[starts], (list(g) for g in np.split(srcs, starts[1:])), strict=True))
-    out = win[["place_id", "faction", "kind", "country", "date", "confidence", "geometry"]].reset_index(drop=True)
+    out = win[
+        ["place_id", "faction", "kind", "country", "date", "confidence", "geometry"]
+    ].reset_index(drop=True)
     out["sources"] = [pooled[pid] for pid in out["place_id"]]
     return out
 
@@ -509,7 +544,9 @@ def build_snapshot(
     if len(latest):
         # several places at one point: the most recent report there wins
         lonlat = np.array([(g.x, g.y) for g in latest["geometry"]])
-        order = np.lexsort((latest["place_id"].to_numpy(), [d.toordinal() for d in latest["date"]]))[::-1]
+        order = np.lexsort(
+            (latest["place_id"].to_numpy(), [d.toordinal() for d in latest["date"]])
+        )[::-1]
         _, first = np.unique(np.round(lonlat[order], 6), axis=0, return_index=True)
         keep = np.sort(order[first])
         latest = latest.iloc[keep].reset_index(drop=True)
@@ -519,12 +556,16 @@ def build_snapshot(
         if len(pts) == 1:
             cells = np.array([extent_p])
         else:
-            vor = shapely.voronoi_polygons(shapely.multipoints(pts), extend_to=extent_p, ordered=True)
+            vor = shapely.voronoi_polygons(
+                shapely.multipoints(pts), extend_to=extent_p, ordered=True
+            )
             cells = np.asarray(shapely.get_parts(vor))
         radii = radii_for(latest["kind"], radius_table(theatre, radius_km)) * 1000.0
         cells = shapely.intersection(cells, shapely.buffer(pts, radii, quad_segs=16))
         if clip_to_country:
-            clip = np.array([countries_p.get(str(c), land_p) for c in latest["country"]], dtype=object)
+            clip = np.array(
+                [countries_p.get(str(c), land_p) for c in latest["country"]], dtype=object
+            )
         else:
             clip = np.full(len(cells), land_p, dtype=object)
         # most cells lie well inside their country: overlay only those that cross its edge
@@ -536,7 +577,9 @@ def build_snapshot(
         confs.append(latest["confidence"].to_numpy(dtype=float))
         srcs.append(list(latest["sources"]))
     if overrides is not None:
-        factions, geoms, confs, srcs = _apply_overrides(factions, geoms, confs, srcs, overrides, fwd, extent_p)
+        factions, geoms, confs, srcs = _apply_overrides(
+            factions, geoms, confs, srcs, overrides, fwd, extent_p
+        )
     fac = np.concatenate(factions) if factions else np.array([], dtype=object)
     cells = np.concatenate(geoms) if geoms else np.array([], dtype=object)
     conf = np.concatenate(confs) if confs else np.array([], dtype=float)
@@ -561,8 +604,12 @@ def build_snapshot(
     bad = np.flatnonzero(~shapely.is_valid(out_geoms)) if len(out_geoms) else []
     if len(bad):
         mended = shapely.buffer(out_geoms[bad], 0)  # fast, exact for pinches
-        lost = np.abs(shapely.area(mended) - shapely.area(out_geoms[bad])) > 1e-6 * shapely.area(out_geoms[bad])
-        mended[lost] = shapely.make_valid(out_geoms[bad][lost], method="structure", keep_collapsed=False)
+        lost = np.abs(shapely.area(mended) - shapely.area(out_geoms[bad])) > 1e-6 * shapely.area(
+            out_geoms[bad]
+        )
+        mended[lost] = shapely.make_valid(
+            out_geoms[bad][lost], method="structure", keep_collapsed=False
+        )
         out_geoms[bad] = mended
     gdf = gpd.GeoDataFrame(
         {
@@ -586,10 +633,16 @@ def _apply_overrides(factions, geoms, confs, srcs, overrides, fwd, extent_p):
         return factions, geoms, confs, srcs
     if areas.crs is not None and not areas.crs.equals("EPSG:4326"):
         areas = areas.to_crs("EPSG:4326")
-    drawn = shapely.intersection(_project(np.asarray(areas.geometry.values, dtype=object), fwd), extent_p)
+    drawn = shapely.intersection(
+        _project(np.asarray(areas.geometry.values, dtype=object), fwd), extent_p
+    )
     cut = shapely.union_all(drawn)
     geoms = [shapely.difference(g, cut) for g in geoms]
-    conf = areas["confidence"].to_numpy(dtype=float) if "confidence" in areas.columns else np.ones(len(areas))
+    conf = (
+        areas["confidence"].to_numpy(dtype=float)
+        if "confidence" in areas.columns
+        else np.ones(len(areas))
+    )
     if "sources" in areas.columns:
         from frontline.control import _as_list
 
@@ -610,7 +663,9 @@ def overrides_dir(theatre: Theatre) -> Path:
     return theatre.control_dir / OVERRIDES_DIR
 
 
-def override_at(theatre: Theatre, date: _dt.date | str, registry: FactionRegistry | None = None) -> ControlSnapshot | None:
+def override_at(
+    theatre: Theatre, date: _dt.date | str, registry: FactionRegistry | None = None
+) -> ControlSnapshot | None:
     """The hand-drawn override in force on *date* (latest file on or before it), or None.
 
     Factions are resolved through *registry*; ``unknown`` areas are allowed (they blank
@@ -625,7 +680,9 @@ def override_at(theatre: Theatre, date: _dt.date | str, registry: FactionRegistr
         return None
     if registry is not None and len(snap.areas):
         ids = [registry.get(f).id for f in snap.areas["faction"]]
-        snap = ControlSnapshot.from_areas(snap.date, snap.areas.assign(faction=ids), theatre=theatre.id)
+        snap = ControlSnapshot.from_areas(
+            snap.date, snap.areas.assign(faction=ids), theatre=theatre.id
+        )
     return snap.validate(None, theatre)
 
 
@@ -691,7 +748,9 @@ def build_history(
         dates = th.snapshot_dates or sorted(set(observations["date"]))
     days = sorted({parse_date(d) for d in dates})
     if not days:
-        raise InputError(f"nothing to build for {th.id}: no snapshot_dates in the theatre file and no observations")
+        raise InputError(
+            f"nothing to build for {th.id}: no snapshot_dates in the theatre file and no observations"
+        )
     history = ControlHistory(th.control_dir, th, registry)
     history.check_writable(days, overwrite=overwrite)
     snapshots = [
@@ -702,4 +761,6 @@ def build_history(
         )
         for d in days
     ]  # fmt: skip
-    return history.add_many(snapshots, overwrite=overwrite, describe=getattr(gazetteer, "describe", None))
+    return history.add_many(
+        snapshots, overwrite=overwrite, describe=getattr(gazetteer, "describe", None)
+    )

@@ -74,7 +74,9 @@ def to_multipolygon(geom: shapely.Geometry | None) -> shapely.MultiPolygon:
         return geom
     if isinstance(geom, shapely.Polygon):
         return shapely.MultiPolygon([geom])
-    parts = [g for g in shapely.get_parts(geom) if isinstance(g, shapely.Polygon | shapely.MultiPolygon)]
+    parts = [
+        g for g in shapely.get_parts(geom) if isinstance(g, shapely.Polygon | shapely.MultiPolygon)
+    ]
     polys = [p for g in parts for p in (g.geoms if isinstance(g, shapely.MultiPolygon) else [g])]
     return shapely.MultiPolygon(polys)
 
@@ -87,7 +89,9 @@ def normalise_geometry(geom: shapely.Geometry) -> shapely.MultiPolygon:
     topology-preserving snap rounding run. The result does not depend on the input's
     vertex order, so writing is idempotent.
     """
-    snapped = shapely.remove_repeated_points(shapely.set_precision(geom, GRID, mode="pointwise"), 0.0)
+    snapped = shapely.remove_repeated_points(
+        shapely.set_precision(geom, GRID, mode="pointwise"), 0.0
+    )
     if not shapely.is_valid(snapped):
         snapped = shapely.set_precision(geom, GRID)
     snapped = shapely.normalize(snapped)
@@ -170,7 +174,9 @@ class ControlSnapshot:
                     f"no column {faction_column!r} naming the faction; columns are "
                     f"{[c for c in areas.columns if c != areas.geometry.name]} (choose one with --faction-field)"
                 )
-            gdf = areas.rename(columns={faction_column: "faction"}).set_geometry(areas.geometry.name)
+            gdf = areas.rename(columns={faction_column: "faction"}).set_geometry(
+                areas.geometry.name
+            )
             gdf = _to_lonlat(gdf)
         gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty]
         types = set(gdf.geometry.geom_type)
@@ -187,10 +193,24 @@ class ControlSnapshot:
                     src.update(_as_list(v))
             if not src and sources:
                 src.update(sources)
-            conf = float(group["confidence"].astype(float).min()) if "confidence" in group.columns else confidence
-            notes = sorted({str(n) for n in group["note"] if isinstance(n, str) and n}) if "note" in group.columns else []
-            geom = group.geometry.values[0] if len(group) == 1 else shapely.union_all(group.geometry.values)
-            rows.append((faction, sorted(src), conf, "; ".join(notes) or note, to_multipolygon(geom)))
+            conf = (
+                float(group["confidence"].astype(float).min())
+                if "confidence" in group.columns
+                else confidence
+            )
+            notes = (
+                sorted({str(n) for n in group["note"] if isinstance(n, str) and n})
+                if "note" in group.columns
+                else []
+            )
+            geom = (
+                group.geometry.values[0]
+                if len(group) == 1
+                else shapely.union_all(group.geometry.values)
+            )
+            rows.append(
+                (faction, sorted(src), conf, "; ".join(notes) or note, to_multipolygon(geom))
+            )
         out = gpd.GeoDataFrame(
             {
                 "faction": [r[0] for r in rows],
@@ -205,7 +225,10 @@ class ControlSnapshot:
 
     @classmethod
     def from_geojson(
-        cls, source: str | os.PathLike[str], date: _dt.date | str | None = None, theatre: str | None = None
+        cls,
+        source: str | os.PathLike[str],
+        date: _dt.date | str | None = None,
+        theatre: str | None = None,
     ) -> ControlSnapshot:
         """Read a snapshot from a GeoJSON file path (or GeoJSON text).
 
@@ -350,7 +373,13 @@ class ControlSnapshot:
         """Geodesic area held per faction, km²."""
         from frontline.geo import geodesic_area_km2
 
-        return dict(zip(self.areas["faction"], geodesic_area_km2(self.areas.geometry.values).tolist(), strict=True))
+        return dict(
+            zip(
+                self.areas["faction"],
+                geodesic_area_km2(self.areas.geometry.values).tolist(),
+                strict=True,
+            )
+        )
 
     def __repr__(self) -> str:
         return f"ControlSnapshot({self.date.isoformat()}, theatre={self.theatre!r}, factions={self.factions})"
@@ -415,7 +444,10 @@ class ControlSnapshot:
         valid = shapely.is_valid(geoms)
         if not valid.all():
             if repair:
-                fixed = [to_multipolygon(shapely.make_valid(g)) if not ok else g for g, ok in zip(geoms, valid, strict=True)]
+                fixed = [
+                    to_multipolygon(shapely.make_valid(g)) if not ok else g
+                    for g, ok in zip(geoms, valid, strict=True)
+                ]
                 areas = areas.set_geometry(fixed, crs="EPSG:4326")
                 geoms = areas.geometry.values
             else:
@@ -445,7 +477,9 @@ class ControlSnapshot:
         return ControlSnapshot(self.date, areas, self.theatre)
 
 
-def _check_overlaps(areas: gpd.GeoDataFrame, tolerance_km2: float, day: str, describe: Describe | None) -> None:
+def _check_overlaps(
+    areas: gpd.GeoDataFrame, tolerance_km2: float, day: str, describe: Describe | None
+) -> None:
     from frontline.geo import geodesic_area_km2
 
     geoms = areas.geometry.values
@@ -552,7 +586,8 @@ def geometry_json(geom: shapely.Geometry) -> str:
     """Compact GeoJSON text for a (Multi)Polygon/(Multi)LineString/Point, coordinates rounded."""
     if isinstance(geom, shapely.MultiPolygon):
         polys = [
-            "[" + ",".join(_ring(np.asarray(r.coords)) for r in (p.exterior, *p.interiors)) + "]" for p in geom.geoms
+            "[" + ",".join(_ring(np.asarray(r.coords)) for r in (p.exterior, *p.interiors)) + "]"
+            for p in geom.geoms
         ]
         return '{"type": "MultiPolygon", "coordinates": [' + ",".join(polys) + "]}"
     if isinstance(geom, shapely.Polygon):
@@ -561,9 +596,17 @@ def geometry_json(geom: shapely.Geometry) -> str:
     if isinstance(geom, shapely.LineString):
         return '{"type": "LineString", "coordinates": ' + _ring(np.asarray(geom.coords)) + "}"
     if isinstance(geom, shapely.MultiLineString):
-        return '{"type": "MultiLineString", "coordinates": [' + ",".join(_ring(np.asarray(g.coords)) for g in geom.geoms) + "]}"
+        return (
+            '{"type": "MultiLineString", "coordinates": ['
+            + ",".join(_ring(np.asarray(g.coords)) for g in geom.geoms)
+            + "]}"
+        )
     if isinstance(geom, shapely.Point):
-        return '{"type": "Point", "coordinates": ' + _coords_json(np.array([[geom.x, geom.y]]))[1:-1] + "}"
+        return (
+            '{"type": "Point", "coordinates": '
+            + _coords_json(np.array([[geom.x, geom.y]]))[1:-1]
+            + "}"
+        )
     return shapely.to_geojson(geom)
 
 
@@ -707,18 +750,24 @@ def read_areas(
     # dates
     dcol = date_field or next((cols[f] for f in DATE_FIELDS if f in cols), None)
     if date_field is not None and date_field not in gdf.columns:
-        raise DataFileError(f"{label}: no date column {date_field!r}; columns are {list(cols.values())}")
+        raise DataFileError(
+            f"{label}: no date column {date_field!r}; columns are {list(cols.values())}"
+        )
     want = parse_date(date) if date is not None else None
     if dcol is None:
         if want is None:
-            raise DataFileError(f"{label}: the file has no date column ({', '.join(DATE_FIELDS)}); give --date")
+            raise DataFileError(
+                f"{label}: the file has no date column ({', '.join(DATE_FIELDS)}); give --date"
+            )
         groups = [(want, gdf)]
     else:
         raw = gdf[dcol]
         uniq = {v: _cell_date(v, label, dcol) for v in raw.dropna().unique()}
         if raw.isna().any():
             if want is None:
-                raise DataFileError(f"{label}: {int(raw.isna().sum())} feature(s) have no {dcol}; fill it or give --date")
+                raise DataFileError(
+                    f"{label}: {int(raw.isna().sum())} feature(s) have no {dcol}; fill it or give --date"
+                )
             days = raw.map(lambda v: want if v is None or v != v else uniq[v])
         else:
             days = raw.map(uniq)
@@ -726,7 +775,9 @@ def read_areas(
             sel = gdf[(days == want).to_numpy()]
             if not len(sel):
                 avail = ", ".join(sorted({d.isoformat() for d in uniq.values()}))
-                raise DataFileError(f"{label}: no features dated {want} in {dcol!r}; the file has {avail}")
+                raise DataFileError(
+                    f"{label}: no features dated {want} in {dcol!r}; the file has {avail}"
+                )
             groups = [(want, sel)]
         else:
             groups = [(d, gdf[(days == d).to_numpy()]) for d in sorted(set(days))]
@@ -767,9 +818,13 @@ def _import_crs(gdf: gpd.GeoDataFrame, label: str) -> gpd.GeoDataFrame:
         try:
             gdf = gdf.to_crs("EPSG:4326")
         except Exception as exc:  # noqa: BLE001 - pyproj raises several types
-            raise CRSError(f"{label}: cannot reproject from {gdf.crs.to_string()} to EPSG:4326 ({exc})") from None
+            raise CRSError(
+                f"{label}: cannot reproject from {gdf.crs.to_string()} to EPSG:4326 ({exc})"
+            ) from None
     bounds = gdf.total_bounds
     if not np.isfinite(bounds).all():
-        raise CRSError(f"{label}: coordinates do not fit its CRS {gdf.crs.to_string()}; check the layer's CRS in QGIS")
+        raise CRSError(
+            f"{label}: coordinates do not fit its CRS {gdf.crs.to_string()}; check the layer's CRS in QGIS"
+        )
     _check_lonlat(bounds, f"{label} (after reprojection from its CRS)")
     return gdf

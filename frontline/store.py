@@ -63,7 +63,9 @@ def atomic_write_text(path: str | os.PathLike[str], text: str, overwrite: bool =
             try:
                 os.link(tmp, dest)  # atomic and fails if dest appeared meanwhile
             except FileExistsError:
-                raise OutputExistsError(f"{dest} exists; pass overwrite=True (--overwrite) to replace it") from None
+                raise OutputExistsError(
+                    f"{dest} exists; pass overwrite=True (--overwrite) to replace it"
+                ) from None
             os.unlink(tmp)
     except BaseException:
         if os.path.exists(tmp):
@@ -107,7 +109,10 @@ class ControlHistory:
 
     @classmethod
     def load(
-        cls, theatre_id: str | None = None, data_dir: str | os.PathLike[str] | None = None, validate: bool = True
+        cls,
+        theatre_id: str | None = None,
+        data_dir: str | os.PathLike[str] | None = None,
+        validate: bool = True,
     ) -> ControlHistory:
         """The history of a theatre in a data directory, with its faction registry."""
         from frontline.factions import FactionRegistry
@@ -200,7 +205,9 @@ class ControlHistory:
     def _read(self, path: Path, day: _dt.date) -> ControlSnapshot:
         snap = ControlSnapshot.from_geojson(path, date=None, theatre=self.theatre_id)
         if snap.date != day:
-            raise DataFileError(f"{path}: the file says {snap.date} but is named {day}; make them agree")
+            raise DataFileError(
+                f"{path}: the file says {snap.date} but is named {day}; make them agree"
+            )
         if self.validate:
             snap = snap.validate(self.registry, self.theatre)
         return snap
@@ -210,12 +217,15 @@ class ControlHistory:
         if not dates:
             return f"the history in {self.directory} is empty (build or import snapshots first)"
         near = sorted(dates, key=lambda d: abs((d - day).days))[:3]
-        return f"the history has {len(dates)} dates from {dates[0]} to {dates[-1]}; nearest: " + ", ".join(
-            d.isoformat() for d in sorted(near)
+        return (
+            f"the history has {len(dates)} dates from {dates[0]} to {dates[-1]}; nearest: "
+            + ", ".join(d.isoformat() for d in sorted(near))
         )
 
     # -- writing ---------------------------------------------------------------------------
-    def check_writable(self, dates: list[_dt.date] | tuple[_dt.date, ...], overwrite: bool = False) -> None:
+    def check_writable(
+        self, dates: list[_dt.date] | tuple[_dt.date, ...], overwrite: bool = False
+    ) -> None:
         """Raise :class:`SnapshotExistsError` naming every date in *dates* that exists, unless *overwrite*."""
         if overwrite:
             return
@@ -228,7 +238,11 @@ class ControlHistory:
             )
 
     def add(
-        self, snapshot: ControlSnapshot, overwrite: bool = False, repair: bool = False, describe=None
+        self,
+        snapshot: ControlSnapshot,
+        overwrite: bool = False,
+        repair: bool = False,
+        describe=None,
     ) -> Path:
         """Validate and store a snapshot atomically.
 
@@ -290,7 +304,9 @@ class ControlHistory:
         done: list[tuple[Path, bytes | None]] = []
         try:
             for path, text in texts:
-                fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=self.directory)
+                fd, tmp = tempfile.mkstemp(
+                    prefix=f".{path.name}.", suffix=".tmp", dir=self.directory
+                )
                 staged.append((path, tmp))
                 with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
                     fh.write(text)
@@ -306,7 +322,9 @@ class ControlHistory:
                     try:
                         os.link(tmp, path)  # atomic; fails if the file appeared meanwhile
                     except FileExistsError:
-                        raise SnapshotExistsError(f"{path} appeared while writing; nothing was changed") from None
+                        raise SnapshotExistsError(
+                            f"{path} appeared while writing; nothing was changed"
+                        ) from None
                     os.unlink(tmp)
                 done.append((path, old))
         except BaseException:

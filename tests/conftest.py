@@ -101,7 +101,9 @@ def write_synthetic_data(root: Path) -> Path:
     (root / "factions.yaml").write_text(FACTIONS_YAML, encoding="utf-8")
     (root / "theatres" / f"{SYNTHETIC_THEATRE}.yaml").write_text(THEATRE_YAML, encoding="utf-8")
     (root / "gazetteer" / "places.csv").write_text(PLACES_CSV, encoding="utf-8")
-    (root / "observations" / f"{SYNTHETIC_THEATRE}.csv").write_text(OBSERVATIONS_CSV, encoding="utf-8")
+    (root / "observations" / f"{SYNTHETIC_THEATRE}.csv").write_text(
+        OBSERVATIONS_CSV, encoding="utf-8"
+    )
     return root
 
 
@@ -144,11 +146,16 @@ def synthetic_gazetteer(synthetic_places):
 
 
 @pytest.fixture(scope="session")
-def synthetic_observations(synthetic_data_dir_ro, synthetic_registry, synthetic_gazetteer, synthetic_theatre):
+def synthetic_observations(
+    synthetic_data_dir_ro, synthetic_registry, synthetic_gazetteer, synthetic_theatre
+):
     from frontline.build import read_observations
 
     return read_observations(
-        synthetic_theatre.observations_path, synthetic_registry, synthetic_gazetteer, synthetic_theatre
+        synthetic_theatre.observations_path,
+        synthetic_registry,
+        synthetic_gazetteer,
+        synthetic_theatre,
     )
 
 

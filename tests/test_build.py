@@ -4,6 +4,7 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
+from conftest import SYNTHETIC_DATES, SYNTHETIC_THEATRE
 
 from frontline.build import (
     DEFAULT_RADIUS_KM,
@@ -18,15 +19,19 @@ from frontline.errors import DataFileError, SnapshotExistsError
 from frontline.store import ControlHistory
 from frontline.theatre import Theatre
 
-from conftest import SYNTHETIC_DATES, SYNTHETIC_THEATRE
-
 
 # -- observations ----------------------------------------------------------------------------
 def test_read_observations(synthetic_observations):
     obs = synthetic_observations
     assert len(obs) == 12
     assert obs.crs.to_epsg() == 4326
-    assert set(obs["faction"]) == {"red", "black", "blue", "cyan", "grey"}  # aliases resolved to ids
+    assert set(obs["faction"]) == {
+        "red",
+        "black",
+        "blue",
+        "cyan",
+        "grey",
+    }  # aliases resolved to ids
     row = obs[(obs["place_id"] == "charlie") & (obs["date"] == dt.date(2020, 1, 1))].iloc[0]
     assert row["line"] == 3 and row["faction"] == "black" and row["confidence"] == 0.8
     assert row["kind"] == "military_base" and row["country"] == "SY"
@@ -38,7 +43,9 @@ def _write(tmp_path, body, header="date,place,faction,source,confidence,note"):
     return path
 
 
-def test_every_problem_is_reported_with_its_line(tmp_path, synthetic_registry, synthetic_gazetteer, synthetic_theatre):
+def test_every_problem_is_reported_with_its_line(
+    tmp_path, synthetic_registry, synthetic_gazetteer, synthetic_theatre
+):
     path = _write(tmp_path, (
         "2020-01-01,Alpha,red,src,1,\n"          # line 2 fine
         "2020-02-30,Alpha,red,src,1,\n"          # line 3 bad date
@@ -64,7 +71,11 @@ def test_every_problem_is_reported_with_its_line(tmp_path, synthetic_registry, s
 
 
 def test_country_column_disambiguates(tmp_path, synthetic_registry, synthetic_gazetteer):
-    path = _write(tmp_path, "2020-01-01,Twin,red,src,,,IQ\n", header="date,place,faction,source,confidence,note,country")
+    path = _write(
+        tmp_path,
+        "2020-01-01,Twin,red,src,,,IQ\n",
+        header="date,place,faction,source,confidence,note,country",
+    )
     obs = read_observations(path, synthetic_registry, synthetic_gazetteer)
     assert obs["place_id"].tolist() == ["twin-iq"] and obs["confidence"].tolist() == [1.0]
 
@@ -80,7 +91,11 @@ def test_same_day_conflicts(tmp_path, synthetic_registry, synthetic_gazetteer):
 
 def test_header_and_file_errors(tmp_path, synthetic_registry, synthetic_gazetteer):
     with pytest.raises(DataFileError, match="header lacks column.*source"):
-        read_observations(_write(tmp_path, "", header="date,place,faction"), synthetic_registry, synthetic_gazetteer)
+        read_observations(
+            _write(tmp_path, "", header="date,place,faction"),
+            synthetic_registry,
+            synthetic_gazetteer,
+        )
     with pytest.raises(DataFileError, match="not found"):
         read_observations(tmp_path / "none.csv", synthetic_registry, synthetic_gazetteer)
     bad = tmp_path / "latin1.csv"
@@ -88,7 +103,9 @@ def test_header_and_file_errors(tmp_path, synthetic_registry, synthetic_gazettee
     with pytest.raises(DataFileError, match="UTF-8"):
         read_observations(bad, synthetic_registry, synthetic_gazetteer)
     with pytest.raises(DataFileError, match="empty"):
-        read_observations(_write(tmp_path, "", header="# only a comment"), synthetic_registry, synthetic_gazetteer)
+        read_observations(
+            _write(tmp_path, "", header="# only a comment"), synthetic_registry, synthetic_gazetteer
+        )
 
 
 def test_outside_theatre_is_reported(tmp_path, synthetic_registry, synthetic_theatre):
@@ -121,7 +138,9 @@ def test_radius_table(synthetic_theatre):
 @pytest.fixture(scope="module")
 def snapshots(synthetic_observations, synthetic_theatre, synthetic_gazetteer, synthetic_registry):
     return {
-        d: build_snapshot(synthetic_observations, d, synthetic_theatre, synthetic_gazetteer, synthetic_registry)
+        d: build_snapshot(
+            synthetic_observations, d, synthetic_theatre, synthetic_gazetteer, synthetic_registry
+        )
         for d in SYNTHETIC_DATES
     }
 
@@ -141,11 +160,15 @@ def test_each_place_goes_to_its_latest_controller(snapshots, synthetic_places):
 
 
 def test_cells_reach_no_further_than_the_radius(snapshots, synthetic_theatre, synthetic_places):
-    cyan = snapshots["2020-02-01"].geometry_of("cyan")  # Echo alone, a village: 15 km in this theatre
+    cyan = snapshots["2020-02-01"].geometry_of(
+        "cyan"
+    )  # Echo alone, a village: 15 km in this theatre
     echo = next(p for p in synthetic_places if p.id == "echo")
     assert snapshots["2020-02-01"].area_km2()["cyan"] == pytest.approx(np.pi * 15**2, rel=0.03)
     hull = gpd.GeoSeries([cyan], crs=4326).to_crs(synthetic_theatre.area_crs)
-    centre = gpd.GeoSeries([shapely.Point(echo.lon, echo.lat)], crs=4326).to_crs(synthetic_theatre.area_crs)
+    centre = gpd.GeoSeries([shapely.Point(echo.lon, echo.lat)], crs=4326).to_crs(
+        synthetic_theatre.area_crs
+    )
     assert hull.iloc[0].hausdorff_distance(centre.iloc[0]) <= 15_000 * 1.001
 
 
@@ -167,7 +190,9 @@ def test_cells_are_clipped_to_land_and_country(snapshots, synthetic_theatre):
 def test_sources_and_confidence(snapshots):
     areas = snapshots["2020-01-01"].areas.set_index("faction")
     assert any("Banner in Echo" in s for s in areas.loc["black", "sources"])
-    assert 0.6 < areas.loc["black", "confidence"] < 1.0  # area-weighted: Echo 0.6, Charlie 0.8, others 1
+    assert (
+        0.6 < areas.loc["black", "confidence"] < 1.0
+    )  # area-weighted: Echo 0.6, Charlie 0.8, others 1
     assert areas.loc["red", "confidence"] == 1.0
     later = snapshots["2020-03-01"].areas.set_index("faction")
     assert not any("Banner in Bravo" in s for s in later.loc["blue", "sources"])  # superseded
@@ -179,7 +204,9 @@ def test_snapshots_are_valid_and_deterministic(snapshots, synthetic_observations
     for d, snap in snapshots.items():
         snap.validate(synthetic_registry, synthetic_theatre)
         assert "unknown" not in snap.factions
-        again = build_snapshot(synthetic_observations, d, synthetic_theatre, synthetic_gazetteer, synthetic_registry)
+        again = build_snapshot(
+            synthetic_observations, d, synthetic_theatre, synthetic_gazetteer, synthetic_registry
+        )
         assert again.to_geojson() == snap.to_geojson()
 
 
@@ -188,7 +215,9 @@ def test_before_any_observation_is_empty(synthetic_observations, synthetic_theat
     assert snap.factions == []
 
 
-def test_contested_place_stays_unknown(tmp_path, synthetic_registry, synthetic_gazetteer, synthetic_theatre):
+def test_contested_place_stays_unknown(
+    tmp_path, synthetic_registry, synthetic_gazetteer, synthetic_theatre
+):
     path = _write(tmp_path, "2020-01-01,Alpha,red,a,,\n2020-01-01,Charlie,unknown,b,,contested\n")
     obs = read_observations(path, synthetic_registry, synthetic_gazetteer)
     snap = build_snapshot(obs, "2020-01-01", synthetic_theatre, registry=synthetic_registry)
@@ -202,7 +231,9 @@ def test_override_cuts_and_gives(synthetic_observations, synthetic_theatre, synt
                           overrides=drawn)  # fmt: skip
     assert snap.faction_at(38.6, 33.45) == "blue"  # Charlie, red by observation, blue by hand
     assert snap.faction_at(38.9, 33.9) == "red"
-    blank = gpd.GeoDataFrame({"faction": ["unknown"]}, geometry=[shapely.box(38.8, 33.8, 39.0, 34.0)], crs=4326)
+    blank = gpd.GeoDataFrame(
+        {"faction": ["unknown"]}, geometry=[shapely.box(38.8, 33.8, 39.0, 34.0)], crs=4326
+    )
     snap = build_snapshot(synthetic_observations, "2020-02-01", synthetic_theatre, overrides=blank)
     assert snap.faction_at(38.9, 33.9) == "unknown"
 
@@ -220,7 +251,9 @@ def test_build_history_refuses_existing_dates(built_data_dir, synthetic_gazettee
     before = {p.name: p.read_bytes() for p in folder.iterdir()}
     with pytest.raises(SnapshotExistsError, match="2020-01-01, 2020-02-01, 2020-03-01"):
         build_history(SYNTHETIC_THEATRE, built_data_dir, gazetteer=synthetic_gazetteer)
-    paths = build_history(SYNTHETIC_THEATRE, built_data_dir, gazetteer=synthetic_gazetteer, overwrite=True)
+    paths = build_history(
+        SYNTHETIC_THEATRE, built_data_dir, gazetteer=synthetic_gazetteer, overwrite=True
+    )
     assert len(paths) == 3
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before  # same input, same bytes
 
@@ -231,24 +264,32 @@ def test_failed_build_leaves_history_unchanged(built_data_dir, synthetic_gazette
     obs = built_data_dir / "observations" / f"{SYNTHETIC_THEATRE}.csv"
     obs.write_text(obs.read_text() + "2020-03-01,Nowhere,red,src,,\n")
     with pytest.raises(DataFileError, match="Nowhere"):
-        build_history(SYNTHETIC_THEATRE, built_data_dir, gazetteer=synthetic_gazetteer, overwrite=True)
+        build_history(
+            SYNTHETIC_THEATRE, built_data_dir, gazetteer=synthetic_gazetteer, overwrite=True
+        )
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
 
 
 def test_build_history_applies_overrides_from_their_date(synthetic_data_dir, synthetic_gazetteer):
     theatre = Theatre.load(SYNTHETIC_THEATRE, synthetic_data_dir)
-    drawn = ControlSnapshot.from_areas("2020-02-01", {"blue": shapely.box(38.5, 33.3, 38.7, 33.6)}, theatre=theatre.id)
+    drawn = ControlSnapshot.from_areas(
+        "2020-02-01", {"blue": shapely.box(38.5, 33.3, 38.7, 33.6)}, theatre=theatre.id
+    )
     ControlHistory(overrides_dir(theatre), theatre).add(drawn)
     build_history(theatre, gazetteer=synthetic_gazetteer)
     history = ControlHistory.load(SYNTHETIC_THEATRE, synthetic_data_dir)
     assert history.get("2020-01-01").faction_at(38.6, 33.45) == "black"
     assert history.get("2020-02-01").faction_at(38.6, 33.45) == "blue"
     assert history.get("2020-03-01").faction_at(38.6, 33.45) == "blue"
-    assert history.dates() == [dt.date.fromisoformat(d) for d in SYNTHETIC_DATES]  # overrides are not snapshots
+    assert history.dates() == [
+        dt.date.fromisoformat(d) for d in SYNTHETIC_DATES
+    ]  # overrides are not snapshots
 
 
 def test_build_selected_dates(synthetic_data_dir, synthetic_gazetteer):
-    paths = build_history(SYNTHETIC_THEATRE, synthetic_data_dir, gazetteer=synthetic_gazetteer, dates=["2020-02-15"])
+    paths = build_history(
+        SYNTHETIC_THEATRE, synthetic_data_dir, gazetteer=synthetic_gazetteer, dates=["2020-02-15"]
+    )
     assert [p.name for p in paths] == ["2020-02-15.geojson"]
 
 
@@ -267,7 +308,9 @@ def test_shipped_history_has_at_least_eight_snapshots(shipped_data_dir):
     assert len([p for p in paths if p.parent.name == "syria-iraq-2017"]) >= 8
 
 
-@pytest.mark.parametrize("path", _shipped_snapshot_paths(), ids=lambda p: f"{p.parent.name}/{p.stem}")
+@pytest.mark.parametrize(
+    "path", _shipped_snapshot_paths(), ids=lambda p: f"{p.parent.name}/{p.stem}"
+)
 def test_every_shipped_snapshot_is_valid(path, shipped_data_dir):
     history = ControlHistory.load(path.parent.name, shipped_data_dir)
     snap = history.get(path.stem)  # validated on load: factions, geometry, overlaps, extent

@@ -3,14 +3,15 @@ import json
 import geopandas as gpd
 import pytest
 import shapely
+from conftest import SYNTHETIC_THEATRE
 
 from frontline.cli import cli
 
-from conftest import SYNTHETIC_THEATRE
-
 
 def run(runner, data, *args):
-    return runner.invoke(cli, ["control", *args, "--data", str(data), "--theatre", SYNTHETIC_THEATRE])
+    return runner.invoke(
+        cli, ["control", *args, "--data", str(data), "--theatre", SYNTHETIC_THEATRE]
+    )
 
 
 def test_build_then_list_show_validate(cli_runner, synthetic_data_dir):
@@ -51,7 +52,9 @@ def test_bad_input_exit_codes(cli_runner, built_data_dir):
     assert run(cli_runner, built_data_dir, "show", "2019-01-01").exit_code == 2
     assert run(cli_runner, built_data_dir, "show", "2020-02-30").exit_code == 2
     assert run(cli_runner, built_data_dir, "build", "--date", "yesterday").exit_code == 2
-    r = cli_runner.invoke(cli, ["control", "list", "--data", str(built_data_dir), "--theatre", "atlantis"])
+    r = cli_runner.invoke(
+        cli, ["control", "list", "--data", str(built_data_dir), "--theatre", "atlantis"]
+    )
     assert r.exit_code == 2 and "testland" in r.output
 
 
@@ -95,12 +98,30 @@ def _drawn(tmp_path, crs="EPSG:32637"):
 
 def test_import(cli_runner, synthetic_data_dir, tmp_path):
     path = _drawn(tmp_path)
-    r = run(cli_runner, synthetic_data_dir, "import", str(path), "--date", "2020-05-01", "--faction-field", "side")
+    r = run(
+        cli_runner,
+        synthetic_data_dir,
+        "import",
+        str(path),
+        "--date",
+        "2020-05-01",
+        "--faction-field",
+        "side",
+    )
     assert r.exit_code == 0, r.output
     target = synthetic_data_dir / "control" / SYNTHETIC_THEATRE / "2020-05-01.geojson"
     assert target.is_file()
     before = target.read_bytes()
-    r = run(cli_runner, synthetic_data_dir, "import", str(path), "--date", "2020-05-01", "--faction-field", "side")
+    r = run(
+        cli_runner,
+        synthetic_data_dir,
+        "import",
+        str(path),
+        "--date",
+        "2020-05-01",
+        "--faction-field",
+        "side",
+    )
     assert r.exit_code == 2 and "overwrite" in r.output
     assert target.read_bytes() == before
     r = run(cli_runner, synthetic_data_dir, "show", "2020-05-01", "--json")
@@ -110,9 +131,13 @@ def test_import(cli_runner, synthetic_data_dir, tmp_path):
 def test_failed_import_changes_nothing(cli_runner, synthetic_data_dir, tmp_path):
     path = _drawn(tmp_path)
     folder = synthetic_data_dir / "control" / SYNTHETIC_THEATRE
-    r = run(cli_runner, synthetic_data_dir, "import", str(path), "--date", "2020-05-01")  # no 'faction' column
+    r = run(
+        cli_runner, synthetic_data_dir, "import", str(path), "--date", "2020-05-01"
+    )  # no 'faction' column
     assert r.exit_code == 2 and "--faction-field" in r.output
-    r = run(cli_runner, synthetic_data_dir, "import", str(path), "--faction-field", "side")  # no date
+    r = run(
+        cli_runner, synthetic_data_dir, "import", str(path), "--faction-field", "side"
+    )  # no date
     assert r.exit_code == 2 and "--date" in r.output
     assert not folder.exists() or not list(folder.glob("*.geojson"))
 
@@ -120,8 +145,9 @@ def test_failed_import_changes_nothing(cli_runner, synthetic_data_dir, tmp_path)
 @pytest.mark.parametrize("override", [False, True])
 def test_import_as_override_then_build(cli_runner, synthetic_data_dir, tmp_path, override):
     path = tmp_path / "blank.geojson"
-    gpd.GeoDataFrame({"faction": ["blue"]}, geometry=[shapely.box(38.5, 33.3, 38.7, 33.6)], crs=4326).to_file(
-        path, driver="GeoJSON", engine="pyogrio")
+    gpd.GeoDataFrame(
+        {"faction": ["blue"]}, geometry=[shapely.box(38.5, 33.3, 38.7, 33.6)], crs=4326
+    ).to_file(path, driver="GeoJSON", engine="pyogrio")
     args = ["import", str(path), "--date", "2020-02-01"] + (["--override"] if override else [])
     assert run(cli_runner, synthetic_data_dir, *args).exit_code == 0
     r = run(cli_runner, synthetic_data_dir, "build", "--overwrite")

@@ -42,7 +42,12 @@ def test_round_trip_is_byte_identical(tmp_path):
 def test_output_is_deterministic_and_one_feature_per_line():
     a = _snap({"red": RED, "blue": BLUE})
     # same ground, other vertex order and row order
-    b = _snap({"blue": shapely.Polygon(list(BLUE.exterior.coords)[::-1]), "red": shapely.box(38.5, 33.0, 39.0, 33.5, ccw=False)})
+    b = _snap(
+        {
+            "blue": shapely.Polygon(list(BLUE.exterior.coords)[::-1]),
+            "red": shapely.box(38.5, 33.0, 39.0, 33.5, ccw=False),
+        }
+    )
     assert a.to_geojson() == b.to_geojson()
     lines = a.to_geojson().splitlines()
     assert lines[0].startswith('{"type": "FeatureCollection"')
@@ -129,8 +134,15 @@ def test_projected_coordinates_are_rejected():
 
 
 def test_named_non_wgs84_crs_is_rejected():
-    text = _snap({"red": RED}).to_geojson().replace(
-        '"date": "2020-01-01",', '"date": "2020-01-01", "crs": {"type": "name", "properties": {"name": "EPSG:3857"}},', 1)
+    text = (
+        _snap({"red": RED})
+        .to_geojson()
+        .replace(
+            '"date": "2020-01-01",',
+            '"date": "2020-01-01", "crs": {"type": "name", "properties": {"name": "EPSG:3857"}},',
+            1,
+        )
+    )
     with pytest.raises(CRSError, match="EPSG:3857"):
         ControlSnapshot.from_geojson(text)
 
@@ -150,7 +162,10 @@ def test_unknown_feature_is_rejected(synthetic_registry):
 def test_faction_at_and_areas():
     snap = _snap({"red": RED, "blue": BLUE})
     assert snap.faction_at(38.7, 33.2) == "red"
-    assert list(snap.faction_at(np.array([39.2, 45.0]), np.array([33.2, 33.2]))) == ["blue", "unknown"]
+    assert list(snap.faction_at(np.array([39.2, 45.0]), np.array([33.2, 33.2]))) == [
+        "blue",
+        "unknown",
+    ]
     km2 = snap.area_km2()
     assert km2["red"] == pytest.approx(2570, rel=0.02)
 
@@ -162,7 +177,9 @@ def _gdf(crs="EPSG:4326"):
     return gdf.to_crs(crs) if crs else gdf.set_crs(None, allow_override=True)
 
 
-@pytest.mark.parametrize("driver,suffix", [("GPKG", "gpkg"), ("ESRI Shapefile", "shp"), ("GeoJSON", "geojson")])
+@pytest.mark.parametrize(
+    "driver,suffix", [("GPKG", "gpkg"), ("ESRI Shapefile", "shp"), ("GeoJSON", "geojson")]
+)
 def test_import_any_format_any_crs(tmp_path, driver, suffix, synthetic_registry, synthetic_theatre):
     path = tmp_path / f"areas.{suffix}"
     _gdf("EPSG:32637").to_file(path, driver=driver, engine="pyogrio")
@@ -199,13 +216,18 @@ def test_import_no_crs_with_projected_coordinates(tmp_path):
         read_areas(path, "2020-01-01", faction_field="side")
     # with its CRS, the same coordinates import fine
     projected.to_file(tmp_path / "ok.geojson", driver="GeoJSON", engine="pyogrio")
-    assert read_areas(tmp_path / "ok.geojson", "2020-01-01", faction_field="side")[0].factions == ["BA", "Red forces"]
+    assert read_areas(tmp_path / "ok.geojson", "2020-01-01", faction_field="side")[0].factions == [
+        "BA",
+        "Red forces",
+    ]
 
 
 def test_import_invalid_geometry_needs_repair(tmp_path, synthetic_registry):
     bowtie = shapely.Polygon([(38.5, 33.0), (39.0, 33.5), (39.0, 33.0), (38.5, 33.5), (38.5, 33.0)])
     path = tmp_path / "bad.gpkg"
-    gpd.GeoDataFrame({"faction": ["red"]}, geometry=[bowtie], crs="EPSG:4326").to_file(path, engine="pyogrio")
+    gpd.GeoDataFrame({"faction": ["red"]}, geometry=[bowtie], crs="EPSG:4326").to_file(
+        path, engine="pyogrio"
+    )
     with pytest.raises(InvalidGeometryError, match=r"feature 1 \(red\) is invalid"):
         read_areas(path, "2020-01-01", registry=synthetic_registry)
     (snap,) = read_areas(path, "2020-01-01", registry=synthetic_registry, repair=True)
@@ -240,11 +262,16 @@ def test_import_errors(tmp_path, synthetic_registry):
         read_areas(path, "2020-01-01")
     with pytest.raises(DataFileError, match="no date column"):
         read_areas(path, faction_field="side")
-    gpd.GeoDataFrame({"f": ["nobody"]}, geometry=[RED], crs="EPSG:4326").to_file(tmp_path / "u.gpkg", engine="pyogrio")
+    gpd.GeoDataFrame({"f": ["nobody"]}, geometry=[RED], crs="EPSG:4326").to_file(
+        tmp_path / "u.gpkg", engine="pyogrio"
+    )
     with pytest.raises(UnknownFactionError):
-        read_areas(tmp_path / "u.gpkg", "2020-01-01", faction_field="f", registry=synthetic_registry)
-    gpd.GeoDataFrame({"faction": ["red"]}, geometry=[shapely.Point(39, 33)], crs="EPSG:4326").to_file(
-        tmp_path / "p.gpkg", engine="pyogrio")
+        read_areas(
+            tmp_path / "u.gpkg", "2020-01-01", faction_field="f", registry=synthetic_registry
+        )
+    gpd.GeoDataFrame(
+        {"faction": ["red"]}, geometry=[shapely.Point(39, 33)], crs="EPSG:4326"
+    ).to_file(tmp_path / "p.gpkg", engine="pyogrio")
     with pytest.raises(InvalidGeometryError, match="Point"):
         read_areas(tmp_path / "p.gpkg", "2020-01-01")
     (tmp_path / "junk.gpkg").write_text("not a geopackage")
@@ -261,8 +288,18 @@ def polygons(draw):
     n = draw(st.integers(min_value=3, max_value=12))
     cx = draw(st.floats(min_value=-170, max_value=170, allow_subnormal=False))
     cy = draw(st.floats(min_value=-80, max_value=80, allow_subnormal=False))
-    radii = draw(st.lists(st.floats(min_value=0.001, max_value=5.0, allow_subnormal=False), min_size=n, max_size=n))
-    ang = np.sort(draw(st.lists(st.floats(min_value=0, max_value=2 * np.pi), min_size=n, max_size=n, unique=True)))
+    radii = draw(
+        st.lists(
+            st.floats(min_value=0.001, max_value=5.0, allow_subnormal=False), min_size=n, max_size=n
+        )
+    )
+    ang = np.sort(
+        draw(
+            st.lists(
+                st.floats(min_value=0, max_value=2 * np.pi), min_size=n, max_size=n, unique=True
+            )
+        )
+    )
     pts = np.column_stack([cx + np.array(radii) * np.cos(ang), cy + np.array(radii) * np.sin(ang)])
     return to_multipolygon(shapely.make_valid(shapely.Polygon(np.round(pts, 7))))
 
@@ -278,7 +315,9 @@ def test_random_polygons_round_trip(polys):
     for f, geom in areas.items():
         stored = again.geometry_of(f)
         # the stored geometry is the input snapped to the 1e-5° grid
-        assert stored.symmetric_difference(to_valid(geom)).area <= 1e-4 * max(geom.length, 1e-9) + 1e-9
+        assert (
+            stored.symmetric_difference(to_valid(geom)).area <= 1e-4 * max(geom.length, 1e-9) + 1e-9
+        )
         assert stored.is_valid
 
 

@@ -78,7 +78,10 @@ def test_add_many_is_all_or_nothing(history):
         history.add_many([_snap("2020-04-01"), _snap("2020-03-01")])
     # one invalid snapshot among valid ones: nothing is written
     with pytest.raises(UnknownFactionError):
-        history.add_many([_snap("2020-04-01"), ControlSnapshot.from_areas("2020-05-01", {"purple": RED})], overwrite=True)
+        history.add_many(
+            [_snap("2020-04-01"), ControlSnapshot.from_areas("2020-05-01", {"purple": RED})],
+            overwrite=True,
+        )
     assert {p.name: p.read_bytes() for p in history.directory.iterdir()} == before
     paths = history.add_many([_snap("2020-05-01"), _snap("2020-04-01")])
     assert [p.name for p in paths] == ["2020-04-01.geojson", "2020-05-01.geojson"]
@@ -140,7 +143,9 @@ def test_file_date_must_match_name(tmp_path):
 def test_load_validates(tmp_path, synthetic_theatre, synthetic_registry):
     folder = tmp_path / "control"
     folder.mkdir()
-    (folder / "2020-01-01.geojson").write_text(ControlSnapshot.from_areas("2020-01-01", {"purple": RED}).to_geojson())
+    (folder / "2020-01-01.geojson").write_text(
+        ControlSnapshot.from_areas("2020-01-01", {"purple": RED}).to_geojson()
+    )
     with pytest.raises(UnknownFactionError):
         ControlHistory(folder, synthetic_theatre, synthetic_registry).get("2020-01-01")
     assert ControlHistory(folder, validate=False).get("2020-01-01").factions == ["purple"]

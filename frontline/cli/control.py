@@ -65,20 +65,41 @@ def list_(data_dir: Path | None, theatre_id: str | None, as_json: bool) -> None:
     history = _load(data_dir, theatre_id)
     out = []
     for snap in history:
-        out.append({"date": snap.date.isoformat(), "factions": {r["faction"]: r["area_km2"] for r in _area_rows(snap)}})
+        out.append(
+            {
+                "date": snap.date.isoformat(),
+                "factions": {r["faction"]: r["area_km2"] for r in _area_rows(snap)},
+            }
+        )
     if as_json:
-        echo_json({"theatre": history.theatre_id, "directory": str(history.directory), "snapshots": out})
+        echo_json(
+            {"theatre": history.theatre_id, "directory": str(history.directory), "snapshots": out}
+        )
         return
     if not out:
-        click.echo(f"no snapshots in {history.directory} (run `frontline control build` or `control import`)")
+        click.echo(
+            f"no snapshots in {history.directory} (run `frontline control build` or `control import`)"
+        )
         return
     factions = sorted({f for s in out for f in s["factions"]})
     head = ["date", *factions]
     widths = [max(10, len(h)) for h in head]
-    click.echo("  ".join(h.rjust(w) if i else h.ljust(w) for i, (h, w) in enumerate(zip(head, widths, strict=True))))
+    click.echo(
+        "  ".join(
+            h.rjust(w) if i else h.ljust(w)
+            for i, (h, w) in enumerate(zip(head, widths, strict=True))
+        )
+    )
     for s in out:
-        cells = [s["date"]] + [f"{s['factions'][f]:,.0f}" if f in s["factions"] else "-" for f in factions]
-        click.echo("  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))))
+        cells = [s["date"]] + [
+            f"{s['factions'][f]:,.0f}" if f in s["factions"] else "-" for f in factions
+        ]
+        click.echo(
+            "  ".join(
+                c.rjust(w) if i else c.ljust(w)
+                for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+            )
+        )
     click.echo(f"{len(out)} snapshot(s) of {history.theatre_id}; areas in km²")
 
 
@@ -89,7 +110,9 @@ def list_(data_dir: Path | None, theatre_id: str | None, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (factions, areas, sources).")
 @click.option("--geojson", "as_geojson", is_flag=True, help="Print the snapshot's GeoJSON.")
 @handle_errors
-def show(date: _dt.date, data_dir: Path | None, theatre_id: str | None, as_json: bool, as_geojson: bool) -> None:
+def show(
+    date: _dt.date, data_dir: Path | None, theatre_id: str | None, as_json: bool, as_geojson: bool
+) -> None:
     """Show the situation as of DATE (the latest snapshot on or before it)."""
     history = _load(data_dir, theatre_id)
     snap = history.at(date)
@@ -98,12 +121,21 @@ def show(date: _dt.date, data_dir: Path | None, theatre_id: str | None, as_json:
         return
     rows = _area_rows(snap)
     if as_json:
-        echo_json({"theatre": history.theatre_id, "as_of": date.isoformat(), "date": snap.date.isoformat(), "areas": rows})
+        echo_json(
+            {
+                "theatre": history.theatre_id,
+                "as_of": date.isoformat(),
+                "date": snap.date.isoformat(),
+                "areas": rows,
+            }
+        )
         return
     note = "" if snap.date == date else f" (as of {date})"
     click.echo(f"{history.theatre_id} {snap.date}{note}")
     for r in rows:
-        click.echo(f"  {r['faction']:<22} {r['area_km2']:>12,.0f} km²  confidence {r['confidence']:.2f}  {len(r['sources'])} source(s)")
+        click.echo(
+            f"  {r['faction']:<22} {r['area_km2']:>12,.0f} km²  confidence {r['confidence']:.2f}  {len(r['sources'])} source(s)"
+        )
         for s in r["sources"]:
             click.echo(f"      - {s}")
 
@@ -111,7 +143,9 @@ def show(date: _dt.date, data_dir: Path | None, theatre_id: str | None, as_json:
 @control.command()
 @data_opt
 @theatre_opt
-@click.option("--repair", is_flag=True, help="Repair invalid geometries (written only with --overwrite).")
+@click.option(
+    "--repair", is_flag=True, help="Repair invalid geometries (written only with --overwrite)."
+)
 @overwrite_opt
 @handle_errors
 def validate(data_dir: Path | None, theatre_id: str | None, repair: bool, overwrite: bool) -> None:
@@ -129,14 +163,18 @@ def validate(data_dir: Path | None, theatre_id: str | None, repair: bool, overwr
         try:
             day = parse_date(path.stem)
         except InputError:
-            problems.append(f"{path.name}: snapshot files must be named YYYY-MM-DD.geojson with a real date")
+            problems.append(
+                f"{path.name}: snapshot files must be named YYYY-MM-DD.geojson with a real date"
+            )
             continue
         dates.append(day)
         try:
             snap = ControlSnapshot.from_geojson(path, theatre=history.theatre_id)
             if snap.date != day:
                 raise InputError(f"{path}: the file says {snap.date} but is named {day}")
-            checked = snap.validate(history.registry, history.theatre, repair=repair, describe=describe)
+            checked = snap.validate(
+                history.registry, history.theatre, repair=repair, describe=describe
+            )
             if repair and checked.to_geojson() != path.read_text(encoding="utf-8"):
                 repaired.append(checked)
         except InputError as exc:
@@ -150,9 +188,13 @@ def validate(data_dir: Path | None, theatre_id: str | None, repair: bool, overwr
                 click.echo(f"repaired {p}")
         else:
             for s in repaired:
-                click.echo(f"{s.date}: can be repaired; run again with --repair --overwrite to write it")
+                click.echo(
+                    f"{s.date}: can be repaired; run again with --repair --overwrite to write it"
+                )
     if problems:
-        raise click.UsageError(f"{len(problems)} problem(s) in {len(dates)} snapshot(s):\n" + "\n".join(problems))
+        raise click.UsageError(
+            f"{len(problems)} problem(s) in {len(dates)} snapshot(s):\n" + "\n".join(problems)
+        )
     click.echo(f"{len(dates)} snapshot(s) of {history.theatre_id} valid")
 
 
@@ -161,18 +203,35 @@ def validate(data_dir: Path | None, theatre_id: str | None, repair: bool, overwr
 @theatre_opt
 @click.option("--date", "dates", multiple=True, callback=lambda c, p, v: [parse_date_value(c, p, d) for d in v],
               help="Build only this date (repeatable). Default: the theatre's snapshot_dates.")  # fmt: skip
-@click.option("--radius", "radius", type=float, default=None, help="Reach of every place's cell in km (overrides the per-kind table).")
+@click.option(
+    "--radius",
+    "radius",
+    type=float,
+    default=None,
+    help="Reach of every place's cell in km (overrides the per-kind table).",
+)
 @click.option("--no-overrides", is_flag=True, help="Ignore hand-drawn override areas.")
 @overwrite_opt
 @handle_errors
-def build(data_dir: Path | None, theatre_id: str | None, dates: list, radius: float | None, no_overrides: bool, overwrite: bool) -> None:
+def build(
+    data_dir: Path | None,
+    theatre_id: str | None,
+    dates: list,
+    radius: float | None,
+    no_overrides: bool,
+    overwrite: bool,
+) -> None:
     """Build snapshots from <data>/observations/<theatre>.csv (all or nothing)."""
     from frontline.build import build_history
     from frontline.theatre import Theatre
 
     theatre = Theatre.load(theatre_id, data_dir)
     paths = build_history(
-        theatre, dates=dates or None, overwrite=overwrite, radius_km=radius, use_overrides=not no_overrides
+        theatre,
+        dates=dates or None,
+        overwrite=overwrite,
+        radius_km=radius,
+        use_overrides=not no_overrides,
     )
     for p in paths:
         click.echo(f"wrote {p}")
@@ -181,8 +240,16 @@ def build(data_dir: Path | None, theatre_id: str | None, dates: list, radius: fl
 
 @control.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@date_opt("--date", help="Snapshot date, YYYY-MM-DD (required unless the file has a date/valid_from column).")
-@click.option("--faction-field", default="faction", show_default=True, help="Column naming each area's faction.")
+@date_opt(
+    "--date",
+    help="Snapshot date, YYYY-MM-DD (required unless the file has a date/valid_from column).",
+)
+@click.option(
+    "--faction-field",
+    default="faction",
+    show_default=True,
+    help="Column naming each area's faction.",
+)
 @click.option("--layer", default=None, help="Layer of a multi-layer file (GeoPackage).")
 @click.option("--repair", is_flag=True, help="Repair invalid geometries instead of refusing them.")
 @click.option("--override", "as_override", is_flag=True,
@@ -201,7 +268,14 @@ def import_(
 
     history = _load(data_dir, theatre_id)
     snaps = read_areas(
-        file, date, faction_field, layer, history.registry, history.theatre, repair=repair, allow_unknown=as_override
+        file,
+        date,
+        faction_field,
+        layer,
+        history.registry,
+        history.theatre,
+        repair=repair,
+        allow_unknown=as_override,
     )
     if as_override:
         from frontline.build import overrides_dir
