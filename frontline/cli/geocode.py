@@ -80,7 +80,7 @@ def geocode(
     as_geojson: bool,
     data_dir: Path | None,
     theatre_id: str | None,
-) -> None:  # noqa: D301
+) -> None:
     """Resolve place NAMES (any transliteration, Arabic script, or place ids) to coordinates.
 
     Prints the best matches per name with score (0–100) and reason (exact, alias,
@@ -92,7 +92,7 @@ def geocode(
       frontline geocode "At Tanf" Albukamal "Deir ez-Zor"
       frontline geocode Sinjar --near 41.9,36.3 --json
       frontline geocode القائم --geojson
-    """
+    """  # noqa: D301
     from frontline.errors import UnknownPlaceError
     from frontline.gazetteer import GEONAMES_ATTRIBUTION, Gazetteer
 

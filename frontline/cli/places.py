@@ -36,7 +36,7 @@ def places(
     as_geojson: bool,
     data_dir: Path | None,
     theatre_id: str | None,
-) -> None:  # noqa: D301
+) -> None:
     """List the gazetteer places mentioned in FILE (a UTF-8 text; '-' reads stdin).
 
     Relative phrases ("12 km north of At Tanf", "west of Mosul", "near Qaim") give a
@@ -46,7 +46,7 @@ def places(
     Examples:
       frontline places report.txt
       curl … | frontline places - --geojson > mentions.geojson
-    """
+    """  # noqa: D301
     from frontline.extract import extract_places
     from frontline.gazetteer import GEONAMES_ATTRIBUTION, Gazetteer
 
