@@ -23,6 +23,12 @@ The layers (all EPSG:4326):
     ``precision_m``, ``source``, ``population``, ``importance``.
 ``observations``  (Point)
     The dated observations the history is built from (``date`` typed Date).
+``places_changed``  (Point)
+    Gazetteer places whose controller changed between consecutive snapshots: ``place_id``,
+    ``name``, ``kind``, ``importance``, ``from_faction``, ``to_faction`` and the four dates.
+``countries``  (MultiPolygon)
+    Natural Earth 1:10m country borders around the theatre (public domain), for context
+    in QGIS with no network.
 
 Every GeoPackage layer carries a default QGIS style (see :mod:`frontline.qml`) in the
 ``layer_styles`` table, so QGIS draws it in the registry's faction colours on open. The
@@ -67,15 +73,26 @@ if TYPE_CHECKING:
     from frontline.theatre import Theatre
 
 #: Layer names, in the order they are written.
-LAYERS = ("control", "front_lines", "changes", "link_ups", "gazetteer", "observations")
+LAYERS = (
+    "control",
+    "front_lines",
+    "changes",
+    "places_changed",
+    "link_ups",
+    "gazetteer",
+    "observations",
+    "countries",
+)
 #: Geometry type of each layer.
 GEOMETRY_TYPES = {
     "control": "MultiPolygon",
     "front_lines": "MultiLineString",
     "changes": "MultiPolygon",
+    "places_changed": "Point",
     "link_ups": "Point",
     "gazetteer": "Point",
     "observations": "Point",
+    "countries": "MultiPolygon",
 }
 #: Columns written as typed Date fields wherever they appear.
 DATE_FIELDS = ("date", "valid_from", "valid_to", "date_from", "date_to")
@@ -274,28 +291,32 @@ def collect_layers(
     theatre = history.theatre
     skipped: dict[str, str] = {}
 
-    if {"gazetteer", "changes", "link_ups", "observations"} & set(wanted):
+    if {"gazetteer", "changes", "places_changed", "link_ups", "observations"} & set(wanted):
         gazetteer = _load_gazetteer(history, gazetteer)
 
     front_fn = _optional("frontline.topology", "front_lines") if "front_lines" in wanted else None
     link_fn = _optional("frontline.topology", "link_ups") if "link_ups" in wanted else None
-    diff_fn = _optional("frontline.diff", "diff") if "changes" in wanted else None
+    want_diff = bool({"changes", "places_changed"} & set(wanted))
+    diff_fn = _optional("frontline.diff", "diff") if want_diff else None
     for name, fn, why in (
         ("front_lines", front_fn, "frontline.topology is not available"),
         ("link_ups", link_fn, "frontline.topology is not available"),
         ("changes", diff_fn, "frontline.diff is not available"),
+        ("places_changed", diff_fn, "frontline.diff is not available"),
     ):
         if name in wanted and fn is None:
             skipped[name] = why
+    if "places_changed" in wanted and diff_fn is not None and gazetteer is None:
+        skipped["places_changed"] = "no gazetteer"
     if registry is None:
-        for name in ("front_lines", "link_ups", "changes"):
+        for name in ("front_lines", "link_ups", "changes", "places_changed"):
             if name in wanted:
                 skipped[name] = "no faction registry (needed for hostile/allied relations)"
         front_fn = link_fn = diff_fn = None
 
     dates = history.dates()
     next_of = {d: (dates[i + 1] if i + 1 < len(dates) else None) for i, d in enumerate(dates)}
-    control, fronts, changes, links = [], [], [], []
+    control, fronts, changes, places, links = [], [], [], [], []
     prev: ControlSnapshot | None = None
     for snap in history:
         until = next_of.get(snap.date)
@@ -313,10 +334,13 @@ def collect_layers(
             }
             if diff_fn is not None:
                 cs = diff_fn(prev, snap, registry, gazetteer, theatre, topology=False)
-                ch = cs.changes
-                changes.append(
-                    _dated(ch.drop(columns=[c for c in ch.columns if c in span]), **span)
-                )
+                for frame, into in ((cs.changes, changes), (cs.places_changed, places)):
+                    if frame is not None:
+                        into.append(
+                            _dated(
+                                frame.drop(columns=[c for c in frame.columns if c in span]), **span
+                            )
+                        )
             if link_fn is not None:
                 lu = link_fn(prev, snap, registry, gazetteer, theatre=theatre)
                 lu = lu.drop(columns=[c for c in ("date",) if c in lu.columns])
@@ -341,7 +365,7 @@ def collect_layers(
             "MultiLineString",
             f"Front lines between hostile factions{suffix}",
         )
-    if diff_fn is not None:
+    if diff_fn is not None and "changes" in wanted:
         cols = [
             "from_faction",
             "to_faction",
@@ -357,6 +381,15 @@ def collect_layers(
             _concat(changes, cols),
             "MultiPolygon",
             f"Ground that changed hands between snapshots{suffix}",
+        )
+    if diff_fn is not None and "places_changed" in wanted and "places_changed" not in skipped:
+        cols = ["place_id", "name", "kind", "importance", "from_faction", "to_faction"]
+        cols += ["date_from", "date_to", "valid_from", "valid_to"]
+        out["places_changed"] = ExportLayer(
+            "places_changed",
+            _concat(places, cols),
+            "Point",
+            f"Places whose controller changed between snapshots{suffix}",
         )
     if link_fn is not None:
         cols = [
@@ -390,6 +423,16 @@ def collect_layers(
         if obs is not None:
             out["observations"] = ExportLayer(
                 "observations", obs, "Point", f"Dated control observations{suffix}"
+            )
+    if "countries" in wanted:
+        if theatre is None:
+            skipped["countries"] = "the history has no theatre"
+        else:
+            out["countries"] = ExportLayer(
+                "countries",
+                theatre.countries_gdf(),
+                "MultiPolygon",
+                "Country borders: Natural Earth 1:10m admin-0 (public domain)",
             )
     return out, skipped
 
@@ -917,6 +960,8 @@ def export_csv(
     if folder.exists() and not folder.is_dir():
         raise InputError(f"{folder} is a file; csv export writes one table per layer into a folder")
     gazetteer = _load_gazetteer(history, gazetteer)
+    if layers is None:  # country outlines make no table
+        layers = [n for n in (*LAYERS, "timeline") if n != "countries"]
     built, skipped = collect_layers(history, gazetteer, observations, layers)
     tables = {name: _csv_table(layer) for name, layer in built.items()}
     if layers is None or "timeline" in set(layers):

@@ -25,7 +25,16 @@ if TYPE_CHECKING:
     from frontline.theatre import Theatre
 
 #: Layers in drawing order, top first (others follow in GeoPackage order).
-LAYER_ORDER = ("link_ups", "gazetteer", "observations", "front_lines", "changes", "control")
+LAYER_ORDER = (
+    "link_ups",
+    "places_changed",
+    "gazetteer",
+    "observations",
+    "front_lines",
+    "changes",
+    "control",
+    "countries",
+)
 #: Layers added to the project but switched off (they clutter the first view).
 HIDDEN = ("observations", "changes")
 _GEOMETRY = {

@@ -497,6 +497,33 @@ def observations_qml(registry: FactionRegistry | None, factions: Iterable[str] =
     )
 
 
+def places_changed_qml(registry: FactionRegistry | None, factions: Iterable[str] = ()) -> str:
+    """Places that changed hands: markers in the new holder's colour (the gazetteer labels them)."""
+    cats = _faction_categories(
+        registry,
+        lambda c: marker_symbol(
+            "", c, "circle", size_mm=3.2, outline="#000000", outline_width_mm=0.4
+        ),
+        factions,
+    )
+    return qml_document(
+        categorized_renderer("to_faction", cats),
+        temporal(TEMPORAL_START_END, "valid_from", "valid_to"),
+        display_field="name",
+    )
+
+
+def countries_qml(registry: FactionRegistry | None = None) -> str:
+    """Country borders: no fill, a grey outline."""
+    return qml_document(
+        single_renderer(
+            fill_symbol("", "#ffffff", alpha=0, style="no", outline="#6e6e6e", outline_width_mm=0.5)
+        ),
+        None,
+        display_field="name",
+    )
+
+
 STYLES = {
     "control": control_qml,
     "front_lines": front_lines_qml,
@@ -504,6 +531,8 @@ STYLES = {
     "link_ups": link_ups_qml,
     "gazetteer": gazetteer_qml,
     "observations": observations_qml,
+    "places_changed": places_changed_qml,
+    "countries": countries_qml,
 }
 
 
@@ -515,7 +544,8 @@ def style_for(
     Parameters
     ----------
     layer : str
-        ``control``, ``front_lines``, ``changes``, ``link_ups``, ``gazetteer`` or ``observations``.
+        ``control``, ``front_lines``, ``changes``, ``places_changed``, ``link_ups``,
+        ``gazetteer``, ``observations`` or ``countries``.
     registry : FactionRegistry, optional
         Faction colours and names; without it, factions are grey.
     factions : iterable of str
@@ -524,6 +554,6 @@ def style_for(
     fn = STYLES.get(layer)
     if fn is None:
         return None
-    if fn in (control_qml, changes_qml, observations_qml):
+    if fn in (control_qml, changes_qml, observations_qml, places_changed_qml):
         return fn(registry, factions)
     return fn(registry)

@@ -141,15 +141,18 @@ EXPECTED_GEOMETRY = {
     "control": "Multi Polygon",
     "front_lines": "Multi Line String",
     "changes": "Multi Polygon",
+    "places_changed": "Point",
     "link_ups": "Point",
     "gazetteer": "Point",
     "observations": "Point",
+    "countries": "Multi Polygon",
 }
 DATE_COLUMNS = {
     "control": ("date", "valid_from", "valid_to"),
     "front_lines": ("date", "valid_from", "valid_to"),
     "changes": ("date_from", "date_to", "valid_from", "valid_to"),
     "link_ups": ("date_from", "date_to", "valid_from", "valid_to"),
+    "places_changed": ("date_from", "date_to", "valid_from", "valid_to"),
     "observations": ("date",),
 }
 
@@ -157,14 +160,7 @@ DATE_COLUMNS = {
 # -- the layers ------------------------------------------------------------------------------------
 def test_every_layer_is_built_and_nonempty(exports):
     res = exports["gpkg"]
-    assert list(res.layers) == [
-        "control",
-        "front_lines",
-        "changes",
-        "link_ups",
-        "gazetteer",
-        "observations",
-    ]
+    assert list(res.layers) == list(EXPECTED_GEOMETRY)
     assert res.skipped == {}
     assert res.layers["control"] == 3 + 3 + 2
     assert all(n > 0 for n in res.layers.values()), res.layers
@@ -386,7 +382,7 @@ def test_csv_tables_with_ogrinfo(exports, history):
     from frontline.geo import geodesic_area_km2
 
     res = exports["csv"]
-    assert set(res.layers) == set(EXPECTED_GEOMETRY) | {"timeline"}
+    assert set(res.layers) == set(EXPECTED_GEOMETRY) - {"countries"} | {"timeline"}
     for name in res.layers:
         layers, stderr = ogrinfo(res.path / f"{name}.csv")
         assert stderr.strip() == ""
@@ -520,9 +516,9 @@ def test_qgs_project(exports, synthetic_registry, synthetic_theatre, tmp_path):
     ).read_text(encoding="utf-8")
     root = ET.fromstring(text.split("\n", 1)[1])
     layers = root.findall("projectlayers/maplayer")
-    assert [m.findtext("layername") for m in layers] == [
-        "link_ups", "gazetteer", "observations", "front_lines", "changes", "control",
-    ]  # fmt: skip
+    from frontline.qgis_project import LAYER_ORDER
+
+    assert [m.findtext("layername") for m in layers] == list(LAYER_ORDER)
     for m in layers:
         assert (
             m.findtext("datasource") == f"./data/frontline.gpkg|layername={m.findtext('layername')}"

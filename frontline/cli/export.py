@@ -9,7 +9,17 @@ import click
 from frontline.cli.options import data_opt, echo_json, handle_errors, overwrite_opt, theatre_opt
 
 _FORMATS = ("gpkg", "geojson", "fgb", "csv")
-_LAYERS = ("control", "front_lines", "changes", "link_ups", "gazetteer", "observations", "timeline")
+_LAYERS = (
+    "control",
+    "front_lines",
+    "changes",
+    "places_changed",
+    "link_ups",
+    "gazetteer",
+    "observations",
+    "countries",
+    "timeline",
+)
 
 
 @click.command("export")
