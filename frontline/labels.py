@@ -2,8 +2,8 @@
 
 Placement works in display space: each candidate label is drawn at up to eight positions
 around its point, its text bounding box is measured with the figure's renderer, and the
-first position that overlaps no earlier label, no reserved box (legend, title, scale bar)
-and stays inside the axes is kept. Labels are offered most important first, so a village
+first position that overlaps no earlier label, no reserved box (legend, title, scale bar),
+no point of a comparably important place, and stays inside the axes is kept. Labels are offered most important first, so a village
 never pushes a city off the map.
 
 Arabic script is shaped (contextual letter forms, with ``arabic_reshaper``) and put in visual
@@ -19,6 +19,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.transforms import Bbox
@@ -28,6 +30,10 @@ POSITIONS = (
     (5, 1, "left", "bottom"), (-5, 1, "right", "bottom"), (5, -1, "left", "top"), (-5, -1, "right", "top"),
     (0, 5, "center", "bottom"), (0, -5, "center", "top"), (6, 0, "left", "center"), (-6, 0, "right", "center"),
 )  # fmt: skip
+
+
+#: A label may not cover the point of a place whose priority is at least this share of its own.
+COVER_RATIO = 0.75
 
 
 @dataclass
@@ -159,6 +165,11 @@ def place_labels(
     from matplotlib.transforms import Bbox as _Bbox
 
     order = sorted(range(len(requests)), key=lambda i: (-requests[i].priority, i))
+    # the points of the places that may get a label: no label may cover another's point
+    considered = order[: (max_labels or len(order)) * 2]
+    pts = ax.transData.transform([(requests[i].x, requests[i].y) for i in considered]) if considered else np.zeros((0, 2))
+    owner = np.array(considered)
+    weight = np.array([requests[i].priority for i in considered], dtype=float)
     for i in order:
         req = requests[i]
         if max_labels is not None and len(kept) >= max_labels:
@@ -179,7 +190,11 @@ def place_labels(
             inside = (
                 box.x0 >= axbox.x0 and box.x1 <= axbox.x1 and box.y0 >= axbox.y0 and box.y1 <= axbox.y1
             )
-            if inside and not _overlaps(box, taken):
+            covers = (
+                (pts[:, 0] + r >= box.x0) & (pts[:, 0] - r <= box.x1) & (pts[:, 1] + r >= box.y0)
+                & (pts[:, 1] - r <= box.y1) & (owner != i) & (weight >= COVER_RATIO * req.priority)
+            )  # fmt: skip
+            if inside and not covers.any() and not _overlaps(box, taken):
                 t.set_gid(f"label-{req.key or i}")
                 taken.append(box)
                 if r > 0:

@@ -382,7 +382,16 @@ def _draw_front_lines(ax: Axes, lines: gpd.GeoDataFrame | None, scale: float) ->
     return True
 
 
-def _place_requests(places: gpd.GeoDataFrame | None, bbox: BBox, arabic: bool, scale: float, extra=()) -> list:
+def _place_requests(
+    places: gpd.GeoDataFrame | None, bbox: BBox, arabic: bool, scale: float, extra=(), core: BBox | None = None
+) -> list:
+    """Label requests for the places on the map, most important first.
+
+    Rank: cities (of the curated layer, or inside *core*: the extent asked for, before it
+    was grown to fill the figure), then places inside *core* before those outside, the
+    curated layer before bulk GeoNames places, strategic kinds (crossings, bases) first,
+    then importance (curated villages count as towns) and population.
+    """
     from frontline.labels import LabelRequest, arabic_name, shape_arabic
 
     if places is None or not len(places):
@@ -391,30 +400,42 @@ def _place_requests(places: gpd.GeoDataFrame | None, bbox: BBox, arabic: bool, s
     span = max(maxx - minx, maxy - miny)
     min_importance = 1 if span <= 4.5 else 2
     xs, ys = places.geometry.x.values, places.geometry.y.values
-    curated_mask = _curated_mask(places)
-    rank = np.minimum(places["importance"].values + curated_mask, 3)
-    inside = (xs >= minx) & (xs <= maxx) & (ys >= miny) & (ys <= maxy) & (rank >= min_importance)
-    sub = places[inside]
-    sub_curated = curated_mask[inside]
+    curated = _curated_mask(places)
+    importance = places["importance"].values.astype(int)
+    strategic = places["kind"].astype(str).isin(STRATEGIC_KINDS).values
+    # curated villages, crossings and bases count as towns: they are the theatre's named places
+    tier = np.where(curated & (importance < 2), 2, importance)
+    inside = (xs >= minx) & (xs <= maxx) & (ys >= miny) & (ys <= maxy) & (tier >= min_importance)
+    population = places["population"].fillna(0).values.astype(float)
+    in_core = (
+        (xs >= core[0]) & (xs <= core[2]) & (ys >= core[1]) & (ys <= core[3]) if core is not None else np.ones(len(xs), bool)
+    )
+    # cities frame the map; then the named places of the area asked for; then the rest
+    major = (importance >= 3) & (curated | in_core)
+    rest = in_core * 2e9 + curated * 1e9 + strategic * 4e8 + tier * 1e8 + np.minimum(population, 9.9e7)
+    priority = np.where(major, 8e9 + curated * 1e9 + np.minimum(population, 9.9e8), rest)
     reqs = list(extra)
     sizes = {3: 7.6, 2: 6.6, 1: 5.8}
-    for row, x, y, curated in zip(sub.itertuples(index=False), xs[inside], ys[inside], sub_curated, strict=True):
-        imp = int(getattr(row, "importance", 1))
-        text = plain_latin(str(row.name))
+    for i in np.flatnonzero(inside):
+        row = places.iloc[i]
+        imp = int(tier[i])
+        text = plain_latin(str(row["name"]))
         if arabic:
-            ar = arabic_name(getattr(row, "alt_names", None))
+            ar = arabic_name(row.get("alt_names"))
             if ar:
                 text = shape_arabic(ar)
-        kind = str(getattr(row, "kind", ""))
+        kind = str(row.get("kind", ""))
         reqs.append(LabelRequest(
-            text, float(x), float(y),
-            priority=min(imp + int(curated), 3) * 1e9 + (5e8 if curated else 0)
-            + min(float(getattr(row, "population", 0) or 0), 4.9e8),
+            text, float(xs[i]), float(ys[i]), priority=float(priority[i]),
             fontsize=sizes.get(imp, 5.8) * scale, weight="bold" if imp >= 3 else "normal",
-            style="italic" if kind in ("border_crossing", "military_base") else "normal",
-            key=str(getattr(row, "id", text)),
+            style="italic" if kind in STRATEGIC_KINDS else "normal",
+            key=str(row.get("id", text)),
         ))  # fmt: skip
     return reqs
+
+
+#: Place kinds labelled before ordinary places of the same rank (and in italics).
+STRATEGIC_KINDS = ("border_crossing", "military_base", "airport", "airbase", "dam")
 
 
 def plain_latin(name: str) -> str:
@@ -453,7 +474,7 @@ def _draw_place_markers(ax: Axes, kept: Sequence[Any], requests: Sequence[Any], 
         r = by_key.get(t.get_gid())
         if r is None or r.key.startswith("_"):
             continue
-        big = r.priority >= 3e9
+        big = r.weight == "bold"
         ax.plot([r.x], [r.y], marker="s" if big else "o", markersize=(4.0 if big else 2.8) * scale,
                 markerfacecolor="white" if big else "#1a1a1a", markeredgecolor="#1a1a1a",
                 markeredgewidth=0.9 * scale, zorder=8, linestyle="none")  # fmt: skip
@@ -633,7 +654,7 @@ def legend_items(factions: Sequence[str], registry: FactionRegistry, extra: Sequ
         if not members:
             continue
         side_name = registry.sides.get(side, side)
-        if len(members) == 1 and members[0].name == side_name:
+        if len(members) == 1:  # a side with one faction on the map: no header needed
             f = members[0]
             items.append(LegendItem(_wrap(f.name, width), Patch(facecolor=f.colour, alpha=AREA_ALPHA,
                                                                  edgecolor=_darker(f.colour), linewidth=0.5)))
@@ -646,31 +667,48 @@ def legend_items(factions: Sequence[str], registry: FactionRegistry, extra: Sequ
         items.append(LegendItem("Unknown / uncontrolled", Patch(facecolor=registry.colour(UNKNOWN),
                                                                 alpha=UNKNOWN_ALPHA * 2, edgecolor="#999999",
                                                                 linewidth=0.5)))  # fmt: skip
+    else:  # ground no area covers is not "nobody's": say what blank means
+        from frontline.basemap import STYLE
+
+        items.append(LegendItem("No reported control", Patch(facecolor=STYLE["land"], edgecolor="#999999",
+                                                             linewidth=0.5)))  # fmt: skip
     items.extend(extra)
     return items
 
 
 def _draw_legend(frame: _Frame, items: Sequence[LegendItem]) -> Any:
+    """The legend, in the side panel (own figure) or inside the map; shrunk until it fits."""
     from matplotlib.patches import Patch
 
     handles = [it.handle if it.handle is not None else Patch(visible=False) for it in items]
     labels = [it.label for it in items]
     s = frame.scale
-    kw = dict(fontsize=6.2 * s, handlelength=1.6, handleheight=1.0, labelspacing=0.45, borderaxespad=0.0,
-              frameon=False, alignment="left", title_fontproperties={"weight": "bold", "size": 7.2 * s})
-    if frame.owned and frame.panel is not None:
-        x0, y0, w, h = frame.panel
-        leg = frame.fig.legend(handles, labels, loc="upper left", bbox_to_anchor=(x0, y0 + h), title="Who holds the ground", **kw)
-    else:
-        kw["frameon"] = True
-        leg = frame.ax.legend(handles, labels, loc="upper right", title="Who holds the ground", **kw)
-        leg.get_frame().set_alpha(0.85)
-        leg.set_zorder(12)
-    for it, text in zip(items, leg.get_texts(), strict=True):
-        if it.header:
-            text.set_fontweight("bold")
-            text.set_fontsize(6.0 * s)
-            text.set_color("#333333")
+    renderer = frame.fig.canvas.get_renderer()
+    leg = None
+    for shrink in (1.0, 0.9, 0.8, 0.7, 0.62, 0.55):
+        if leg is not None:
+            leg.remove()
+        f = s * shrink
+        kw = dict(fontsize=6.2 * f, handlelength=1.6, handleheight=1.0, labelspacing=0.45, borderaxespad=0.0,
+                  frameon=False, alignment="left", title_fontproperties={"weight": "bold", "size": 7.2 * f})
+        if frame.owned and frame.panel is not None:
+            x0, y0, w, h = frame.panel
+            leg = frame.fig.legend(handles, labels, loc="upper left", bbox_to_anchor=(x0, y0 + h),
+                                   title="Who holds the ground", **kw)  # fmt: skip
+            room = h * frame.fig.bbox.height
+        else:
+            kw["frameon"] = True
+            leg = frame.ax.legend(handles, labels, loc="upper right", title="Who holds the ground", **kw)
+            leg.get_frame().set_alpha(0.85)
+            leg.set_zorder(12)
+            room = 0.9 * frame.ax.bbox.height
+        for it, text in zip(items, leg.get_texts(), strict=True):
+            if it.header:
+                text.set_fontweight("bold")
+                text.set_fontsize(6.0 * f)
+                text.set_color("#333333")
+        if leg.get_window_extent(renderer).height <= room:
+            break
     leg.set_gid("legend")
     return leg
 
@@ -737,6 +775,7 @@ class _MapContext:
     frame: _Frame
     bbox: BBox
     aspect: float
+    core: BBox | None = None
     attribution: list[str] = field(default_factory=list)
     country_labels: list = field(default_factory=list)
 
@@ -745,7 +784,8 @@ def _start_map(inputs: _Inputs, ax, size, dpi, bbox, basemap, legend: bool) -> _
     from frontline.basemap import draw_basemap
 
     frame = _frame(ax, size, dpi, legend)
-    box, aspect = fit_bbox(_default_bbox(inputs, bbox), frame.width_in, frame.height_in)
+    core = _default_bbox(inputs, bbox)
+    box, aspect = fit_bbox(core, frame.width_in, frame.height_in)
     a = frame.ax
     a.set_xlim(box[0], box[2])
     a.set_ylim(box[1], box[3])
@@ -758,12 +798,12 @@ def _start_map(inputs: _Inputs, ax, size, dpi, bbox, basemap, legend: bool) -> _
     bm = draw_basemap(a, box, basemap, inputs.theatre)
     a.set_xlim(box[0], box[2])
     a.set_ylim(box[1], box[3])
-    return _MapContext(frame, box, aspect, bm.attribution, bm.country_labels)
+    return _MapContext(frame, box, aspect, core, bm.attribution, bm.country_labels)
 
 
 def _finish_map(
     ctx: _MapContext, inputs: _Inputs, title: str, subtitle: str, factions: Sequence[str], extra_legend, sources,
-    labels: bool, arabic: bool, extra_labels=(), reserved_artists=(), legend: bool = True,
+    labels: bool, arabic: bool, extra_labels=(), reserved_boxes=(), legend: bool = True,
 ) -> None:
     from frontline.basemap import draw_borders
 
@@ -789,13 +829,13 @@ def _finish_map(
         if arabic and labels:
             arabic = check_arabic_font()
         renderer = frame.fig.canvas.get_renderer()
-        reserved = [a.get_window_extent(renderer) for a in (sb, na, *reserved_artists)]
+        reserved = [a.get_window_extent(renderer) for a in (sb, na)] + list(reserved_boxes)
         for gid in ("scalebar-background", "north-arrow"):
             reserved += [p.get_window_extent(renderer) for p in ax.patches if p.get_gid() == gid]
         if leg is not None and not frame.owned:
             reserved.append(leg.get_window_extent(renderer))
-        reqs = _place_requests(inputs.places if labels else None, box, arabic, s, extra_labels)
-        max_labels = int(frame.width_in * frame.height_in * 1.7)
+        reqs = _place_requests(inputs.places if labels else None, box, arabic, s, extra_labels, ctx.core)
+        max_labels = int(frame.width_in * frame.height_in * 2.6)
         kept = place_labels(ax, reqs, reserved, max_labels=max_labels, marker_px=2.2 * s * frame.fig.dpi / 72)
         _draw_place_markers(ax, kept, reqs, s)
 
@@ -1080,10 +1120,10 @@ def render_change(
             extra.append(_front_line_item(s))
         extra.append(_border_item())
         if gained_any:
-            extra.append(LegendItem("Ground gained (hatched in\nthe gainer's colour)",
+            extra.append(LegendItem("Ground gained (hatched)",
                                     Patch(facecolor=(0.5, 0.5, 0.5, 0.3), edgecolor="#555555", hatch="/////", linewidth=0)))
         if lost_any:
-            extra.append(LegendItem("Ground lost (outlined in\nthe loser's colour)",
+            extra.append(LegendItem("Ground lost (dashed outline)",
                                     Patch(facecolor="none", edgecolor="#555555", linestyle="--", linewidth=1.0)))
         # places that changed hands
         from frontline.labels import LabelRequest
@@ -1101,17 +1141,17 @@ def render_change(
             label_reqs.append(LabelRequest(f"{p.get('name', '')} ({to.label})", g.x, g.y, priority=1e12 - i,
                                            fontsize=6.6 * s, weight="bold", key=f"_changed-{i}"))  # fmt: skip
         if label_reqs:
-            extra.append(LegendItem("Place changed hands\n(new holder's colour)",
+            extra.append(LegendItem("Place changed hands",
                                     Line2D([], [], marker="D", linestyle="none", markerfacecolor="#bbbbbb",
                                            markeredgecolor="#111111", markersize=5)))  # fmt: skip
-        marked, reserved = _draw_link_ups(a, _records(ch.link_ups), ctx.bbox, s)
+        marked, _callouts, reserved = _draw_link_ups(a, _records(ch.link_ups), ctx.bbox, s)
         if marked:
             extra.append(LegendItem("Link-up of allied forces",
                                     Line2D([], [], marker="o", linestyle="none", markerfacecolor="none",
                                            markeredgecolor="#111111", markeredgewidth=1.8, markersize=8)))  # fmt: skip
         sub = subtitle or f"What changed, {_period_text(snap_a.date if snap_a.date > day_a else day_a, day_b)}"
         _finish_map(ctx, inputs, title or _default_title(inputs), sub, sorted(set(factions)), extra,
-                    _sources_of(snap_a, snap_b), labels, arabic, extra_labels=label_reqs, reserved_artists=reserved)  # fmt: skip
+                    _sources_of(snap_a, snap_b), labels, arabic, extra_labels=label_reqs, reserved_boxes=reserved)  # fmt: skip
     return a
 
 
@@ -1125,7 +1165,7 @@ def _rgb(colour: str) -> tuple[float, float, float]:
 MAX_LINK_UP_CALLOUTS = 4
 
 
-def _draw_link_ups(ax: Axes, link_ups: Sequence[dict], bbox: BBox, scale: float) -> tuple[int, list[Any]]:
+def _draw_link_ups(ax: Axes, link_ups: Sequence[dict], bbox: BBox, scale: float) -> tuple[int, list[Any], list[Any]]:
     """Ring markers, and the diff's words in callouts that overlap neither each other nor the map edge."""
     minx, miny, maxx, maxy = bbox
     cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
@@ -1171,7 +1211,7 @@ def _draw_link_ups(ax: Axes, link_ups: Sequence[dict], bbox: BBox, scale: float)
                 out.append(ann)
                 break
             ann.remove()
-    return marked, out
+    return marked, out, taken
 
 
 # -- saving ----------------------------------------------------------------------------------------
