@@ -60,8 +60,13 @@ def _deepstate(folder: Path, count: int = 60):
         day = f.stem.rsplit("_", 1)[1]
         gdf = gpd.read_file(f, engine="pyogrio")
         gdf["faction"] = "occupier"
-        h.add(ControlSnapshot.from_areas(f"{day[:4]}-{day[4:6]}-{day[6:]}", gdf[["faction", "geometry"]],
-                                         sources=["DeepStateMap via cyterat/deepstate-map-data"]))  # fmt: skip
+        h.add(
+            ControlSnapshot.from_areas(
+                f"{day[:4]}-{day[4:6]}-{day[6:]}",
+                gdf[["faction", "geometry"]],
+                sources=["DeepStateMap via cyterat/deepstate-map-data"],
+            )
+        )
     return h
 
 
@@ -105,11 +110,14 @@ def _bench(label: str, history, tmp: Path) -> None:
     print(f"{label}: {n} snapshots, {len(layer.frame)} control rows")
     print(f"  reading the history (ControlHistory iteration):   {t_read:7.2f} s")
     print(f"  writing the control layer, raw to_file (pyogrio): {t_raw:7.2f} s")
-    print(f"  writing it the frontline way (Date fields, GPKG 1.3, layer_styles): {t_write:.2f} s "
-          f"= {t_write / t_raw:.2f}x raw")  # fmt: skip
+    print(
+        f"  writing it the frontline way (Date fields, GPKG 1.3, layer_styles): {t_write:.2f} s "
+        f"= {t_write / t_raw:.2f}x raw"
+    )
     print(f"  export_gpkg(layers=['control']) end to end:       {t_ctl:7.2f} s")
     print(
-        f"  full GeoPackage ({', '.join(f'{k} {v}' for k, v in res.layers.items())}): {t_all:.2f} s, {size:.1f} MB"
+        f"  full GeoPackage ({', '.join(f'{k} {v}' for k, v in res.layers.items())}): "
+        f"{t_all:.2f} s, {size:.1f} MB"
     )
     print(f"  control as GeoJSON {t_gj:.2f} s, as FlatGeobuf {t_fgb:.2f} s (end to end)")
 

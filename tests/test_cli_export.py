@@ -18,8 +18,20 @@ def run(cli_runner, *args):
 def test_export_gpkg_and_project(cli_runner, built_data_dir, tmp_path):
     out = tmp_path / "out" / "testland.gpkg"
     qgs = tmp_path / "out" / "testland.qgs"
-    res = run(cli_runner, "export", "--data", str(built_data_dir), "--theatre", "testland",
-              "--format", "gpkg", "--out", str(out), "--qgs", str(qgs))  # fmt: skip
+    res = run(
+        cli_runner,
+        "export",
+        "--data",
+        str(built_data_dir),
+        "--theatre",
+        "testland",
+        "--format",
+        "gpkg",
+        "--out",
+        str(out),
+        "--qgs",
+        str(qgs),
+    )
     assert res.exit_code == 0, res.output
     assert "control: " in res.output
     layers, stderr = ogrinfo(out)
@@ -57,8 +69,23 @@ def test_existing_output_exits_2_and_overwrite_replaces(cli_runner, built_data_d
 @pytest.mark.parametrize("fmt,suffix", [("geojson", ".geojson"), ("fgb", ".fgb"), ("csv", ".csv")])
 def test_export_folder_formats(cli_runner, built_data_dir, tmp_path, fmt, suffix):
     out = tmp_path / fmt
-    res = run(cli_runner, "export", "--data", str(built_data_dir), "--theatre", "testland", "--format", fmt,
-              "--out", str(out), "--layer", "control", "--layer", "changes", "--json")  # fmt: skip
+    res = run(
+        cli_runner,
+        "export",
+        "--data",
+        str(built_data_dir),
+        "--theatre",
+        "testland",
+        "--format",
+        fmt,
+        "--out",
+        str(out),
+        "--layer",
+        "control",
+        "--layer",
+        "changes",
+        "--json",
+    )
     assert res.exit_code == 0, res.output
     summary = json.loads(res.stdout)
     assert set(summary["layers"]) == {"control", "changes"}
@@ -86,7 +113,15 @@ def test_bad_usage_exits_2(cli_runner, built_data_dir, tmp_path):
 
 
 def test_empty_history_is_an_input_error(cli_runner, synthetic_data_dir, tmp_path):
-    res = run(cli_runner, "export", "--data", str(synthetic_data_dir), "--theatre", "testland",
-              "--out", str(tmp_path / "x.gpkg"))  # fmt: skip
+    res = run(
+        cli_runner,
+        "export",
+        "--data",
+        str(synthetic_data_dir),
+        "--theatre",
+        "testland",
+        "--out",
+        str(tmp_path / "x.gpkg"),
+    )
     assert res.exit_code == 2 and "empty" in res.output
     assert not (tmp_path / "x.gpkg").exists()

@@ -212,9 +212,14 @@ def test_gpkg_with_ogrinfo(exports):
         for col in DATE_COLUMNS.get(name, ()):
             assert info["fields"][col] == "Date", (name, col, info["fields"])
     assert layers["control"]["fields"] == {
-        "faction": "String", "sources": "String", "confidence": "Real", "note": "String",
-        "date": "Date", "valid_from": "Date", "valid_to": "Date",
-    }  # fmt: skip
+        "faction": "String",
+        "sources": "String",
+        "confidence": "Real",
+        "note": "String",
+        "date": "Date",
+        "valid_from": "Date",
+        "valid_to": "Date",
+    }
     assert layers["gazetteer"]["fields"]["importance"] == "Integer64"
     assert layers["layer_styles"]["geometry"] == "None"
     assert layers["layer_styles"]["count"] == len(EXPECTED_GEOMETRY)
@@ -237,8 +242,11 @@ def test_gpkg_is_version_1_3(exports):
 def test_gpkg_passes_gdal_validator(exports):
     proc = subprocess.run(
         [SYSTEM_PYTHON, VALIDATE_GPKG, "--extra", "--warning-as-error", str(exports["gpkg"].path)],
-        capture_output=True, text=True, check=False, timeout=120,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
     if "No module named 'osgeo'" in proc.stderr:
         pytest.skip("python3-gdal is not installed")
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -252,11 +260,23 @@ def test_layer_styles_table_as_qgis_reads_it(exports, synthetic_registry):
         ).fetchone() == ("attributes",)
         cols = [r[1] for r in con.execute("PRAGMA table_info(layer_styles)")]
         assert cols == [
-            "id", "f_table_catalog", "f_table_schema", "f_table_name", "f_geometry_column", "styleName",
-            "styleQML", "styleSLD", "useAsDefault", "description", "owner", "ui", "update_time",
-        ]  # fmt: skip
+            "id",
+            "f_table_catalog",
+            "f_table_schema",
+            "f_table_name",
+            "f_geometry_column",
+            "styleName",
+            "styleQML",
+            "styleSLD",
+            "useAsDefault",
+            "description",
+            "owner",
+            "ui",
+            "update_time",
+        ]
         rows = con.execute(
-            "SELECT f_table_catalog, f_table_schema, f_table_name, f_geometry_column, styleName, styleQML, useAsDefault"
+            "SELECT f_table_catalog, f_table_schema, f_table_name, f_geometry_column, styleName,"
+            " styleQML, useAsDefault"
             " FROM layer_styles"
         ).fetchall()
     finally:
@@ -277,9 +297,17 @@ def test_layer_styles_table_as_qgis_reads_it(exports, synthetic_registry):
     for f in synthetic_registry:
         assert qgis_colour(f.colour, 150) in qml
     temporal = root.find("temporal")
-    assert (temporal.get("enabled"), temporal.get("mode"), temporal.get("startField"), temporal.get("endField")) == (
-        "1", "2", "valid_from", "valid_to",
-    )  # fmt: skip
+    assert (
+        temporal.get("enabled"),
+        temporal.get("mode"),
+        temporal.get("startField"),
+        temporal.get("endField"),
+    ) == (
+        "1",
+        "2",
+        "valid_from",
+        "valid_to",
+    )
 
 
 def test_read_layer_styles(exports):
@@ -351,7 +379,8 @@ def test_geojson_with_ogrinfo(exports):
         )
         feats = json.loads((res.path / f"{name}.geojson").read_text(encoding="utf-8"))["features"]
         for col in DATE_COLUMNS.get(name, ()):
-            # GeoJSON has no schema: GDAL types ISO date strings as Date; an all-null column stays String
+            # GeoJSON has no schema: GDAL types ISO date strings as Date; an all-null column
+            # stays String
             typed = any(f["properties"].get(col) for f in feats)
             assert info["fields"][col] == ("Date" if typed else "String"), (name, col)
 
@@ -482,8 +511,10 @@ def test_single_snapshot_writes_empty_typed_layers(
     layers, stderr = ogrinfo(res.path)
     assert stderr.strip() == ""
     assert {n: (i["geometry"], i["count"]) for n, i in layers.items() if n != "layer_styles"} == {
-        "control": ("Multi Polygon", 1), "changes": ("Multi Polygon", 0), "link_ups": ("Point", 0),
-    }  # fmt: skip
+        "control": ("Multi Polygon", 1),
+        "changes": ("Multi Polygon", 0),
+        "link_ups": ("Point", 0),
+    }
     assert layers["changes"]["fields"]["valid_from"] == "Date"
 
 
@@ -552,7 +583,9 @@ out = {"gpkg": {}, "qgs": {}}
 for name in ("control", "front_lines", "changes", "link_ups", "gazetteer", "observations"):
     lyr = QgsVectorLayer(f"{gpkg}|layername={name}", name, "ogr")
     r = lyr.renderer()
-    cats = [(c.value(), c.symbol().color().name()) for c in r.categories()] if r.type() == "categorizedSymbol" else []
+    cats = []
+    if r.type() == "categorizedSymbol":
+        cats = [(c.value(), c.symbol().color().name()) for c in r.categories()]
     out["gpkg"][name] = {"valid": lyr.isValid(), "count": lyr.featureCount(), "renderer": r.type(),
                          "categories": cats, "labels": lyr.labelsEnabled(),
                          "types": {f.name(): f.typeName() for f in lyr.fields()}}
@@ -560,7 +593,8 @@ project = QgsProject.instance()
 out["qgs"]["read"] = project.read(qgs)
 for lyr in project.mapLayers().values():
     t = lyr.temporalProperties()
-    out["qgs"][lyr.name()] = {"valid": lyr.isValid(), "temporal": [t.isActive(), int(t.mode()), t.startField(), t.endField()],
+    temporal = [t.isActive(), int(t.mode()), t.startField(), t.endField()]
+    out["qgs"][lyr.name()] = {"valid": lyr.isValid(), "temporal": temporal,
                               "renderer": lyr.renderer().type(), "labels": lyr.labelsEnabled()}
 print("RESULT" + json.dumps(out))
 app.exitQgis()
@@ -573,15 +607,20 @@ app.exitQgis()
 def test_qgis_opens_the_export_styled_and_animated(
     exports, synthetic_registry, synthetic_theatre, tmp_path
 ):
-    """The real client: QGIS 3.22 (Debian 12) applies the default styles and the project's temporal settings."""
+    """The real client: QGIS 3.22 (Debian 12) applies the styles and the project's time settings."""
     from frontline.qgis_project import export_qgs
 
     gpkg = exports["gpkg"].path
     qgs = export_qgs(gpkg, tmp_path / "frontline.qgs", synthetic_registry, synthetic_theatre)
     script = tmp_path / "check.py"
     script.write_text(PYQGIS_CHECK, encoding="utf-8")
-    proc = subprocess.run([SYSTEM_PYTHON, str(script), str(gpkg), str(qgs)], capture_output=True, text=True,
-                          check=False, timeout=300)  # fmt: skip
+    proc = subprocess.run(
+        [SYSTEM_PYTHON, str(script), str(gpkg), str(qgs)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
     line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT")), None)
     assert line is not None, proc.stdout + proc.stderr
     res = json.loads(line[len("RESULT") :])
