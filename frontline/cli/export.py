@@ -73,14 +73,14 @@ def export(
     as_json: bool,
     overwrite: bool,
 ) -> None:
-    r"""Export the control history (and front lines, changes, link-ups, places, observations).
+    """Export the control history (and front lines, changes, link-ups, places, observations).
 
     \b
     Examples:
       frontline export --format gpkg --out out/frontline.gpkg --qgs out/frontline.qgs
       frontline export --format geojson --out out/geojson
       frontline export --format csv --out out/tables --overwrite
-    """
+    """  # noqa: D301 - click's \b keeps the examples' line breaks
     from frontline.errors import InputError
     from frontline.export import export as run_export
     from frontline.store import ControlHistory
