@@ -858,6 +858,7 @@ def render_map(
     arabic: bool = False,
     front_lines: bool = True,
     legend: bool = True,
+    date_stamp: bool = False,
 ) -> Axes:
     """Render the control map of one date.
 
@@ -893,6 +894,8 @@ def render_map(
     front_lines : bool, default True
         Draw the front lines between hostile factions.
     legend : bool, default True
+    date_stamp : bool, default False
+        Also print the date large in the map's upper-right corner (timelapse frames).
 
     Returns
     -------
@@ -916,9 +919,22 @@ def render_map(
         sub = subtitle or f"Territorial control as of {asof}" + (
             f" (latest report: {format_date(snap.date)})" if snap.date != inputs.requested else ""
         )
+        stamp = [_draw_date_stamp(ctx, inputs.requested)] if date_stamp else []
         _finish_map(ctx, inputs, title or _default_title(inputs), sub, factions, extra, _sources_of(snap),
-                    labels, arabic, legend=legend)  # fmt: skip
+                    labels, arabic, legend=legend, reserved_boxes=stamp)  # fmt: skip
     return a
+
+
+def _draw_date_stamp(ctx: _MapContext, day: _dt.date) -> Any:
+    """The date, large, in the map's upper-right corner; returns its display box."""
+    import matplotlib.patheffects as pe
+
+    ax = ctx.frame.ax
+    t = ax.text(0.985, 0.975, format_date(day), transform=ax.transAxes, ha="right", va="top",
+                fontsize=15 * ctx.frame.scale, fontweight="bold", color="#111111", zorder=12,
+                path_effects=[pe.withStroke(linewidth=3, foreground="white", alpha=0.9)])  # fmt: skip
+    t.set_gid("date-stamp")
+    return t.get_window_extent(ctx.frame.fig.canvas.get_renderer()).padded(4)
 
 
 def _default_title(inputs: _Inputs) -> str:
@@ -1184,6 +1200,11 @@ def _draw_link_ups(ax: Axes, link_ups: Sequence[dict], bbox: BBox, scale: float)
         ax.plot([pt.x], [pt.y], marker="o", markersize=13 * scale, markerfacecolor="none", markeredgecolor="#111111",
                 markeredgewidth=2.0 * scale, zorder=9.5, linestyle="none", gid=f"link-up-{i}")  # fmt: skip
         marked += 1
+        px, py = ax.transData.transform((pt.x, pt.y))
+        rad = 6.5 * scale * ax.figure.dpi / 72
+        from matplotlib.transforms import Bbox
+
+        taken.append(Bbox.from_extents(px - rad, py - rad, px + rad, py + rad))
         if len(out) >= MAX_LINK_UP_CALLOUTS:
             continue
         text = _wrap(str(lu.get("text") or lu.get("kind", "link-up")), 32)
@@ -1239,12 +1260,19 @@ def figure_bytes(fig_or_ax: Any, fmt: str = "png", dpi: float | None = None) -> 
     return buf.getvalue()
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def _atomic_write_bytes(path: Path, data: bytes, overwrite: bool) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     if not overwrite and path.exists():
         raise OutputExistsError(f"{path} exists; pass overwrite=True (--overwrite) to replace it")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600 files; outputs are ordinary files
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
@@ -1365,7 +1393,7 @@ def animate(
     frames = []
     for i, day in enumerate(dates):
         shown = max(day, first)
-        ax = render_map(history, shown, size=size, dpi=dpi, **render_kwargs)
+        ax = render_map(history, shown, size=size, dpi=dpi, date_stamp=True, **render_kwargs)
         png = figure_bytes(ax, "png")
         close(ax)
         frames.append(Image.open(io.BytesIO(png)).convert("RGB"))
