@@ -443,6 +443,7 @@ def _observations(observations, theatre, registry, gazetteer, skipped) -> gpd.Ge
     if isinstance(observations, gpd.GeoDataFrame):
         return observations
     path = Path(observations) if observations is not None else None
+    explicit = path is not None
     if path is None:
         if theatre is None or not Path(theatre.observations_path).is_file():
             skipped["observations"] = "no observations file"
@@ -455,7 +456,17 @@ def _observations(observations, theatre, registry, gazetteer, skipped) -> gpd.Ge
     if registry is None or gazetteer is None:
         skipped["observations"] = "reading observations needs a faction registry and a gazetteer"
         return None
-    return read(path, registry, gazetteer, theatre)
+    try:
+        return read(path, registry, gazetteer, theatre)
+    except DataFileError as exc:
+        if explicit:
+            raise
+        # the theatre's own file is read on the side: report its problems, export the rest
+        text = " ".join(str(exc).split())
+        skipped["observations"] = (text[:400] + " …" if len(text) > 400 else text) + (
+            " (fix the file; `frontline control build` lists every problem)"
+        )
+        return None
 
 
 # -- turning a GeoDataFrame into typed OGR fields -------------------------------------------------

@@ -636,3 +636,28 @@ def test_qgis_opens_the_export_styled_and_animated(
         assert res["qgs"][name]["valid"]
         assert res["qgs"][name]["temporal"] == [True, 2, "valid_from", "valid_to"], name
     assert res["qgs"]["observations"]["temporal"] == [True, 1, "date", ""]
+
+
+def test_broken_theatre_observations_are_skipped_not_fatal(
+    tmp_path, synthetic_data_dir, synthetic_registry, synthetic_gazetteer
+):
+    from frontline.errors import DataFileError
+    from frontline.export import export_gpkg
+    from frontline.theatre import Theatre
+
+    theatre = Theatre.load("testland", synthetic_data_dir)
+    with open(theatre.observations_path, "a", encoding="utf-8") as fh:
+        fh.write('2020-03-01,Nowhere-at-all,red,"Synthetic Times, 2020-03-01, ""x""",1.0,\n')
+    h = write_history(tmp_path / "h", theatre, synthetic_registry)
+    res = export_gpkg(
+        h, tmp_path / "a.gpkg", gazetteer=synthetic_gazetteer, layers=["control", "observations"]
+    )
+    assert "observations" not in res.layers and "Nowhere" in res.skipped["observations"]
+    with pytest.raises(DataFileError):  # a file given explicitly must be right
+        export_gpkg(
+            h,
+            tmp_path / "b.gpkg",
+            gazetteer=synthetic_gazetteer,
+            observations=theatre.observations_path,
+        )
+    assert not (tmp_path / "b.gpkg").exists()
