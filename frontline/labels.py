@@ -3,8 +3,8 @@
 Placement works in display space: each candidate label is drawn at up to eight positions
 around its point, its text bounding box is measured with the figure's renderer, and the
 first position that overlaps no earlier label, no reserved box (legend, title, scale bar),
-no point of a comparably important place, and stays inside the axes is kept. Labels are offered most important first, so a village
-never pushes a city off the map.
+no point of a comparably important place, and stays inside the axes is kept. Labels are
+offered most important first, so a village never pushes a city off the map.
 
 Arabic script is shaped (contextual letter forms, with ``arabic_reshaper``) and put in visual
 order (``python-bidi``) before matplotlib draws it, which matplotlib cannot do by itself.
@@ -27,9 +27,15 @@ if TYPE_CHECKING:
 
 #: (dx, dy, ha, va) in points: right, left, above, below, then the diagonals.
 POSITIONS = (
-    (5, 1, "left", "bottom"), (-5, 1, "right", "bottom"), (5, -1, "left", "top"), (-5, -1, "right", "top"),
-    (0, 5, "center", "bottom"), (0, -5, "center", "top"), (6, 0, "left", "center"), (-6, 0, "right", "center"),
-)  # fmt: skip
+    (5, 1, "left", "bottom"),
+    (-5, 1, "right", "bottom"),
+    (5, -1, "left", "top"),
+    (-5, -1, "right", "top"),
+    (0, 5, "center", "bottom"),
+    (0, -5, "center", "top"),
+    (6, 0, "left", "center"),
+    (-6, 0, "right", "center"),
+)
 
 
 #: A label may not cover the point of a place whose priority is at least this share of its own.
@@ -63,7 +69,14 @@ def arabic_font() -> str | None:
     from matplotlib import font_manager
     from matplotlib.ft2font import FT2Font
 
-    preferred = ("DejaVu Sans", "Noto Sans Arabic", "Noto Naskh Arabic", "Amiri", "Arial", "FreeSans")
+    preferred = (
+        "DejaVu Sans",
+        "Noto Sans Arabic",
+        "Noto Naskh Arabic",
+        "Amiri",
+        "Arial",
+        "FreeSans",
+    )
     fonts = {f.name: f.fname for f in font_manager.fontManager.ttflist}
     for name in (*preferred, *sorted(fonts)):
         path = fonts.get(name)
@@ -105,8 +118,10 @@ def arabic_name(alt_names: Iterable[str] | str | None) -> str | None:
         alt_names = alt_names.split("|")
     for name in alt_names:
         name = str(name).strip()
-        if name and contains_arabic(name) and all(
-            contains_arabic(c) or not c.isalpha() for c in name
+        if (
+            name
+            and contains_arabic(name)
+            and all(contains_arabic(c) or not c.isalpha() for c in name)
         ):
             return name
     return None
@@ -115,7 +130,9 @@ def arabic_name(alt_names: Iterable[str] | str | None) -> str | None:
 def check_arabic_font() -> bool:
     """True when a font with Arabic glyphs exists; warns and returns False otherwise."""
     if arabic_font() is None:
-        warnings.warn("no installed font has Arabic glyphs: labels stay in Latin script", stacklevel=3)
+        warnings.warn(
+            "no installed font has Arabic glyphs: labels stay in Latin script", stacklevel=3
+        )
         return False
     return True
 
@@ -167,7 +184,11 @@ def place_labels(
     order = sorted(range(len(requests)), key=lambda i: (-requests[i].priority, i))
     # the points of the places that may get a label: no label may cover another's point
     considered = order[: (max_labels or len(order)) * 2]
-    pts = ax.transData.transform([(requests[i].x, requests[i].y) for i in considered]) if considered else np.zeros((0, 2))
+    pts = (
+        ax.transData.transform([(requests[i].x, requests[i].y) for i in considered])
+        if considered
+        else np.zeros((0, 2))
+    )
     owner = np.array(considered)
     weight = np.array([requests[i].priority for i in considered], dtype=float)
     for i in order:
@@ -181,19 +202,35 @@ def place_labels(
             continue  # its point is under an earlier label: leave it out
         for dx, dy, ha, va in POSITIONS:
             t = ax.annotate(
-                req.text, (req.x, req.y), xytext=(dx, dy), textcoords="offset points", ha=ha, va=va,
-                fontsize=req.fontsize, fontweight=req.weight, fontstyle=req.style, color=req.color,
-                zorder=9, annotation_clip=True,
+                req.text,
+                (req.x, req.y),
+                xytext=(dx, dy),
+                textcoords="offset points",
+                ha=ha,
+                va=va,
+                fontsize=req.fontsize,
+                fontweight=req.weight,
+                fontstyle=req.style,
+                color=req.color,
+                zorder=9,
+                annotation_clip=True,
                 path_effects=[pe.withStroke(linewidth=2.2, foreground=req.halo, alpha=0.9)],
-            )  # fmt: skip
+            )
             box = t.get_window_extent(renderer).expanded(1.0, 1.0).padded(pad)
             inside = (
-                box.x0 >= axbox.x0 and box.x1 <= axbox.x1 and box.y0 >= axbox.y0 and box.y1 <= axbox.y1
+                box.x0 >= axbox.x0
+                and box.x1 <= axbox.x1
+                and box.y0 >= axbox.y0
+                and box.y1 <= axbox.y1
             )
             covers = (
-                (pts[:, 0] + r >= box.x0) & (pts[:, 0] - r <= box.x1) & (pts[:, 1] + r >= box.y0)
-                & (pts[:, 1] - r <= box.y1) & (owner != i) & (weight >= COVER_RATIO * req.priority)
-            )  # fmt: skip
+                (pts[:, 0] + r >= box.x0)
+                & (pts[:, 0] - r <= box.x1)
+                & (pts[:, 1] + r >= box.y0)
+                & (pts[:, 1] - r <= box.y1)
+                & (owner != i)
+                & (weight >= COVER_RATIO * req.priority)
+            )
             if inside and not covers.any() and not _overlaps(box, taken):
                 t.set_gid(f"label-{req.key or i}")
                 taken.append(box)

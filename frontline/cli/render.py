@@ -6,7 +6,14 @@ from pathlib import Path
 
 import click
 
-from frontline.cli.options import bbox_opt, data_opt, date_opt, handle_errors, overwrite_opt, theatre_opt
+from frontline.cli.options import (
+    bbox_opt,
+    data_opt,
+    date_opt,
+    handle_errors,
+    overwrite_opt,
+    theatre_opt,
+)
 
 
 def parse_size_value(ctx: click.Context | None, param: click.Parameter | None, value: str | None):
@@ -23,7 +30,9 @@ def parse_size_value(ctx: click.Context | None, param: click.Parameter | None, v
         w, h = (int(p) for p in parts)
     except ValueError:
         raise click.BadParameter(
-            f"{value!r}: use {', '.join(SIZES)} or WIDTHxHEIGHT in pixels, e.g. 1600x900", ctx=ctx, param=param
+            f"{value!r}: use {', '.join(SIZES)} or WIDTHxHEIGHT in pixels, e.g. 1600x900",
+            ctx=ctx,
+            param=param,
         ) from None
     if w < 100 or h < 100:
         raise click.BadParameter(f"{value!r}: at least 100x100 pixels", ctx=ctx, param=param)
@@ -31,15 +40,33 @@ def parse_size_value(ctx: click.Context | None, param: click.Parameter | None, v
 
 
 def _map_options(f):
-    f = click.option("--basemap", default="relief", show_default=True,
-                     help="relief, vector, none, an xyzservices tile provider (e.g. CartoDB.Positron; "
-                     "offline it falls back to vector), or a georeferenced raster file.")(f)  # fmt: skip
-    f = click.option("--size", callback=parse_size_value, default="social", show_default=True,
-                     help="social (1200x675), a4, a4-portrait, or WIDTHxHEIGHT pixels.")(f)  # fmt: skip
-    f = click.option("--dpi", type=click.FloatRange(30, 1200), default=None, help="Resolution (default: the size preset's).")(f)
-    f = click.option("--title", default=None, help="Map title (default: the theatre's map title).")(f)
+    f = click.option(
+        "--basemap",
+        default="relief",
+        show_default=True,
+        help="relief, vector, none, an xyzservices tile provider (e.g. CartoDB.Positron; "
+        "offline it falls back to vector), or a georeferenced raster file.",
+    )(f)
+    f = click.option(
+        "--size",
+        callback=parse_size_value,
+        default="social",
+        show_default=True,
+        help="social (1200x675), a4, a4-portrait, or WIDTHxHEIGHT pixels.",
+    )(f)
+    f = click.option(
+        "--dpi",
+        type=click.FloatRange(30, 1200),
+        default=None,
+        help="Resolution (default: the size preset's).",
+    )(f)
+    f = click.option("--title", default=None, help="Map title (default: the theatre's map title).")(
+        f
+    )
     f = click.option("--no-labels", is_flag=True, default=False, help="Do not label places.")(f)
-    f = click.option("--arabic", is_flag=True, default=False, help="Label places in Arabic script.")(f)
+    f = click.option(
+        "--arabic", is_flag=True, default=False, help="Label places in Arabic script."
+    )(f)
     return f
 
 
@@ -51,12 +78,31 @@ def _map_options(f):
 @date_opt("--to", "date_to", help="… to this date.")
 @bbox_opt
 @_map_options
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Output file: .png, .svg or .pdf.")  # fmt: skip
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Output file: .png, .svg or .pdf.",
+)
 @overwrite_opt
 @handle_errors
-def render(data_dir, theatre_id, date, date_from, date_to, bbox, basemap, size, dpi, title, no_labels, arabic, out,
-           overwrite) -> None:  # fmt: skip
+def render(
+    data_dir,
+    theatre_id,
+    date,
+    date_from,
+    date_to,
+    bbox,
+    basemap,
+    size,
+    dpi,
+    title,
+    no_labels,
+    arabic,
+    out,
+    overwrite,
+) -> None:
     """Render a dated control map (--date D) or a change map (--from A --to B).
 
     \b
@@ -79,7 +125,15 @@ def render(data_dir, theatre_id, date, date_from, date_to, bbox, basemap, size, 
     if change and (date_from is None or date_to is None):
         raise click.UsageError("a change map needs both --from and --to")
     history = ControlHistory.load(theatre_id, data_dir)
-    kw = dict(bbox=bbox, basemap=basemap, size=size, dpi=dpi, title=title, labels=not no_labels, arabic=arabic)
+    kw = dict(
+        bbox=bbox,
+        basemap=basemap,
+        size=size,
+        dpi=dpi,
+        title=title,
+        labels=not no_labels,
+        arabic=arabic,
+    )
     if change:
         if date_to <= date_from:
             raise InputError(f"--to ({date_to}) must be after --from ({date_from})")
@@ -98,15 +152,40 @@ def render(data_dir, theatre_id, date, date_from, date_to, bbox, basemap, size, 
 @date_opt("--to", "date_to", help="Last date (default: the last snapshot).")
 @bbox_opt
 @_map_options
-@click.option("--frame-seconds", type=click.FloatRange(0.05, 30), default=1.2, show_default=True,
-              help="How long each frame shows.")  # fmt: skip
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Output file: .gif, or .mp4 when ffmpeg is installed.")  # fmt: skip
+@click.option(
+    "--frame-seconds",
+    type=click.FloatRange(0.05, 30),
+    default=1.2,
+    show_default=True,
+    help="How long each frame shows.",
+)
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Output file: .gif, or .mp4 when ffmpeg is installed.",
+)
 @overwrite_opt
 @click.option("--quiet", "-q", is_flag=True, default=False, help="No progress bar.")
 @handle_errors
-def animate(data_dir, theatre_id, date_from, date_to, bbox, basemap, size, dpi, title, no_labels, arabic,
-            frame_seconds, out, overwrite, quiet) -> None:  # fmt: skip
+def animate(
+    data_dir,
+    theatre_id,
+    date_from,
+    date_to,
+    bbox,
+    basemap,
+    size,
+    dpi,
+    title,
+    no_labels,
+    arabic,
+    frame_seconds,
+    out,
+    overwrite,
+    quiet,
+) -> None:
     """Render a timelapse: one frame per snapshot, the date on every frame.
 
     \b
@@ -122,19 +201,49 @@ def animate(data_dir, theatre_id, date_from, date_to, bbox, basemap, size, dpi, 
     if out.exists() and not overwrite:
         raise OutputExistsError(f"{out} exists; pass --overwrite to replace it")
     history = ControlHistory.load(theatre_id, data_dir)
-    kw = dict(bbox=bbox, basemap=basemap, size=size, dpi=dpi or 100, title=title, labels=not no_labels, arabic=arabic)
+    kw = dict(
+        bbox=bbox,
+        basemap=basemap,
+        size=size,
+        dpi=dpi or 100,
+        title=title,
+        labels=not no_labels,
+        arabic=arabic,
+    )
     if quiet:
-        path = run(history, date_from, date_to, out, overwrite=overwrite, frame_seconds=frame_seconds, **kw)
+        path = run(
+            history, date_from, date_to, out, overwrite=overwrite, frame_seconds=frame_seconds, **kw
+        )
     else:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+        )
 
-        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                      transient=True, redirect_stdout=False) as bar:  # fmt: skip
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            transient=True,
+            redirect_stdout=False,
+        ) as bar:
             task = bar.add_task("rendering frames", total=None)
 
             def progress(done: int, total: int, day) -> None:
                 bar.update(task, completed=done, total=total, description=f"frame {day}")
 
-            path = run(history, date_from, date_to, out, overwrite=overwrite, frame_seconds=frame_seconds,
-                       progress=progress, **kw)  # fmt: skip
+            path = run(
+                history,
+                date_from,
+                date_to,
+                out,
+                overwrite=overwrite,
+                frame_seconds=frame_seconds,
+                progress=progress,
+                **kw,
+            )
     click.echo(f"wrote {path}")
