@@ -661,3 +661,18 @@ def test_broken_theatre_observations_are_skipped_not_fatal(
             observations=theatre.observations_path,
         )
     assert not (tmp_path / "b.gpkg").exists()
+
+
+@needs_ogrinfo
+def test_bare_history_without_registry_or_theatre(tmp_path, history):
+    """A folder of snapshots alone still exports: control only, the rest skipped with reasons."""
+    from frontline.export import export_gpkg, read_layer_styles
+    from frontline.store import ControlHistory
+
+    bare = ControlHistory(history.directory)
+    res = export_gpkg(bare, tmp_path / "bare.gpkg")
+    assert list(res.layers) == ["control"]
+    assert set(res.skipped) == set(EXPECTED_GEOMETRY) - {"control"}
+    layers, stderr = ogrinfo(res.path)
+    assert stderr.strip() == "" and layers["control"]["count"] == 8
+    assert 'value="black"' in read_layer_styles(res.path)["control"]  # present factions get a class
