@@ -299,6 +299,30 @@ def dirty_rectangles(a: shapely.Geometry, b: shapely.Geometry, max_share: float 
     return None if inside.mean() > max_share else rects
 
 
+def _split_symmetric_difference(a, b) -> tuple[np.ndarray, np.ndarray] | None:
+    """``a − b`` and ``b − a`` as polygon arrays from ONE overlay (a symmetric difference).
+
+    Each part of the symmetric difference lies in *a* or in *b*; a point inside it says
+    which. Returns None when the split does not add up (a lost and a gained part touching
+    along an edge get merged by the overlay), so the caller falls back to two differences.
+    """
+    parts, _ = _polygons(np.atleast_1d(_safe(shapely.symmetric_difference, a, b)))
+    if not len(parts):
+        return parts, parts
+    pts = shapely.point_on_surface(parts)
+    in_a = np.zeros(len(parts), dtype=bool)
+    for g in np.atleast_1d(a):
+        shapely.prepare(g)
+        in_a |= shapely.contains_xy(g, shapely.get_x(pts), shapely.get_y(pts))
+    lost, gained = parts[in_a], parts[~in_a]
+    area = shapely.area  # planar, in degrees²: an exact identity, no projection needed
+    left = float(np.sum(area(np.atleast_1d(a)))) - float(area(lost).sum()) + float(area(gained).sum())
+    right = float(np.sum(area(np.atleast_1d(b))))
+    if abs(left - right) > 1e-9 * max(abs(right), 1e-12):
+        return None
+    return lost, gained
+
+
 def _difference_parts(
     a: shapely.Geometry, b: shapely.Geometry, meter: AreaMeter
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -306,13 +330,15 @@ def _difference_parts(
 
     Overlays run only inside :func:`dirty_rectangles` (clipped with shapely's rectangle-aware
     intersection). The result is checked: outside the rectangles *a* and *b* must have the same
-    area; otherwise a plain overlay of the whole areas is used.
+    area; otherwise the whole areas are overlaid. Either way one symmetric difference gives
+    both sides (:func:`_split_symmetric_difference`), with two differences as the fallback.
     """
     if a.is_empty or b.is_empty:
         lost, _ = _polygons(np.array([a], dtype=object))
         gained, _ = _polygons(np.array([b], dtype=object))
         return lost, meter(lost), gained, meter(gained)
     rects = dirty_rectangles(a, b)
+    split = None
     if rects is not None:
         if not len(rects):
             empty = np.empty(0, dtype=object)
@@ -323,11 +349,18 @@ def _difference_parts(
         outside_a = shapely.area(a) - shapely.area(ac).sum()
         outside_b = shapely.area(b) - shapely.area(bc).sum()
         if abs(outside_a - outside_b) <= 1e-9 * max(shapely.area(a), shapely.area(b), 1e-12):
-            lost, _ = _polygons(_safe(shapely.difference, ac, bc))
-            gained, _ = _polygons(_safe(shapely.difference, bc, ac))
-            return lost, meter(lost), gained, meter(gained)
-    lost, _ = _polygons(np.atleast_1d(_safe(shapely.difference, a, b)))
-    gained, _ = _polygons(np.atleast_1d(_safe(shapely.difference, b, a)))
+            split = _split_symmetric_difference(ac, bc)
+            if split is None:
+                lost, _ = _polygons(_safe(shapely.difference, ac, bc))
+                gained, _ = _polygons(_safe(shapely.difference, bc, ac))
+                split = lost, gained
+    if split is None:
+        split = _split_symmetric_difference(a, b)
+    if split is None:
+        lost, _ = _polygons(np.atleast_1d(_safe(shapely.difference, a, b)))
+        gained, _ = _polygons(np.atleast_1d(_safe(shapely.difference, b, a)))
+        split = lost, gained
+    lost, gained = split
     return lost, meter(lost), gained, meter(gained)
 
 

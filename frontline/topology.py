@@ -18,8 +18,8 @@ faction's boundary (boundaries are split into pieces about that long before test
 Lengths are geodesic (WGS84).
 
 Boundaries are split into their individual segments and tested all at once with shapely 2's
-vectorised ``dwithin`` against the prepared opposite area, so the cost grows as n log n in
-the number of vertices with no Python loop over vertices.
+vectorised STRtree ``dwithin`` query against the opposite area's boundary segments, so the
+cost grows as n log n in the number of vertices with no Python loop over vertices.
 
 Two allied factions *touch* when their areas come within ``tolerance_km`` of each other.
 A *link-up* is a pair that did not touch on the first date and touches on the second; a
@@ -142,18 +142,58 @@ def _merge_lines(lonlat_segments: np.ndarray) -> list[shapely.LineString]:
     return [g for g in shapely.get_parts(merged) if not g.is_empty]
 
 
+def _projected_segments(projected: shapely.Geometry) -> np.ndarray:
+    """Boundary segments (LineStrings) of an already projected polygonal geometry."""
+    rings = shapely.get_rings(shapely.get_parts(projected))
+    if not len(rings):
+        return np.empty(0, dtype=object)
+    xy, ring = shapely.get_coordinates(rings, return_index=True)
+    s = np.flatnonzero(ring[:-1] == ring[1:])
+    return shapely.linestrings(np.stack([xy[s], xy[s + 1]], axis=1))
+
+
+class _Near:
+    """Vectorised "within tolerance of these areas" test for many segments.
+
+    An STRtree over the areas' own boundary segments answers ``dwithin`` for every segment
+    at once; segments not near any boundary but lying inside an area (an overlap wider than
+    the tolerance) are caught by a prepared ``intersects``.
+    """
+
+    def __init__(self, areas: Sequence[shapely.Geometry]) -> None:
+        self.areas = [g for g in areas if g is not None and not g.is_empty]
+        for g in self.areas:
+            shapely.prepare(g)
+        segs = [_projected_segments(g) for g in self.areas]
+        self.segments = np.concatenate(segs) if segs else np.empty(0, dtype=object)
+        self.tree = shapely.STRtree(self.segments)
+
+    def __call__(self, segments: np.ndarray, tolerance_m: float) -> np.ndarray:
+        near = np.zeros(len(segments), dtype=bool)
+        if not len(segments) or not len(self.segments):
+            return near
+        # nearest-neighbour search bounded by the tolerance: one answer per segment
+        hit, _ = self.tree.query_nearest(segments, max_distance=tolerance_m, all_matches=False)
+        near[hit] = True
+        for g in self.areas:
+            rest = np.flatnonzero(~near)
+            if not len(rest):
+                break
+            near[rest] = shapely.intersects(segments[rest], g)
+        return near
+
+
 def _contact(
     a_geom: shapely.Geometry,
-    b_projected_prepared: shapely.Geometry,
+    near: _Near,
     proj: Projector,
     tolerance_m: float,
 ) -> list[shapely.LineString]:
-    """Lines of *a_geom*'s boundary within *tolerance_m* of the (projected, prepared) other area."""
+    """Lines of *a_geom*'s boundary within *tolerance_m* of the areas tested by *near*."""
     lonlat, projected, _ = _segments(a_geom, proj, max_km=max(tolerance_m / 1000.0, 0.05))
     if not len(projected):
         return []
-    near = shapely.dwithin(projected, b_projected_prepared, tolerance_m)
-    return _merge_lines(lonlat[near])
+    return _merge_lines(lonlat[near(projected, tolerance_m)])
 
 
 def _empty(columns: list[str]) -> gpd.GeoDataFrame:
@@ -277,9 +317,7 @@ def front_lines(
         fa, fb = factions[i], factions[j]
         if not registry.is_hostile(fa, fb, on=snapshot.date):
             continue
-        other = projected[fb]
-        shapely.prepare(other)
-        lines = _contact(geoms[fa], other, proj, tol)
+        lines = _contact(geoms[fa], _Near([projected[fb]]), proj, tol)
         lines = _drop_short(lines, min_length_km)
         if lines:
             geom = shapely.MultiLineString(lines)
@@ -338,10 +376,9 @@ def contacts(
         for f in (fa, fb):
             if f not in projected:
                 projected[f] = proj.geometry(geoms[f])
-                shapely.prepare(projected[f])
         if not shapely.dwithin(projected[fa], projected[fb], tol):
             continue
-        lines = _contact(geoms[fa], projected[fb], proj, tol)
+        lines = _contact(geoms[fa], _Near([projected[fb]]), proj, tol)
         if lines:
             km = [_length_km(g) for g in lines]
             longest = lines[int(np.argmax(km))]
@@ -474,15 +511,14 @@ def encirclements(
         keep = np.flatnonzero(km2 >= min_area_km2)
         if not len(keep):
             continue
-        enemy = shapely.union_all([projected[h] for h in hostile])
-        shapely.prepare(enemy)
+        enemy = _Near([projected[h] for h in hostile])
         lonlat, seg, part = _segments(
             shapely.MultiPolygon(list(parts[keep])), proj, exterior_only=True, max_km=max(tolerance_km, 0.05)
         )
         if not len(seg):
             continue
         length = shapely.length(seg)
-        near = shapely.dwithin(seg, enemy, tol)
+        near = enemy(seg, tol)
         total = np.bincount(part, weights=length, minlength=len(keep))
         faced = np.bincount(part, weights=length * near, minlength=len(keep))
         for k in np.flatnonzero(faced >= min_enclosed * np.maximum(total, 1e-9)):
