@@ -266,7 +266,9 @@ def _frame(ax: Axes | None, size, dpi, legend: bool) -> _Frame:
         fig = ax.figure
         w, h = fig.get_size_inches()
         pos = ax.get_position()
-        return _Frame(fig, ax, False, w * pos.width, h * pos.height, min(1.0, w * pos.width / 8.0))
+        return _Frame(
+            fig, ax, False, w * pos.width, h * pos.height, max(0.6, min(1.0, w * pos.width / 8.0))
+        )
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -464,10 +466,11 @@ def _place_requests(
         row = places.iloc[i]
         imp = int(tier[i])
         text = plain_latin(str(row["name"]))
+        in_arabic = False
         if arabic:
             ar = arabic_name(row.get("alt_names"))
             if ar:
-                text = shape_arabic(ar)
+                text, in_arabic = shape_arabic(ar), True
         kind = str(row.get("kind", ""))
         reqs.append(
             LabelRequest(
@@ -477,7 +480,8 @@ def _place_requests(
                 priority=float(priority[i]),
                 fontsize=sizes.get(imp, 5.8) * scale,
                 weight="bold" if imp >= 3 else "normal",
-                style="italic" if kind in STRATEGIC_KINDS else "normal",
+                # DejaVu Sans Oblique has no Arabic glyphs: Arabic labels stay upright
+                style="italic" if kind in STRATEGIC_KINDS and not in_arabic else "normal",
                 key=str(row.get("id", text)),
             )
         )
@@ -633,7 +637,6 @@ def draw_scale_bar(ax: Axes, bbox: BBox, scale: float = 1.0, fraction: float = 0
     kpd = km_per_degree_lon(lat0)
     length = nice_length((maxx - minx) * fraction * kpd)
     deg = length / kpd
-    aspect = 1.0 / math.cos(math.radians(lat0))
     x0 = minx + (maxx - minx) * 0.03
     y0 = miny + (maxy - miny) * 0.06
     h = (maxy - miny) * 0.012
@@ -688,7 +691,22 @@ def draw_scale_bar(ax: Axes, bbox: BBox, scale: float = 1.0, fraction: float = 0
         zorder=11,
     )
     note.set_gid("scalebar-note")
-    del aspect
+    # the white background fits what was drawn: bar, numbers and note
+    from matplotlib.transforms import Bbox
+
+    renderer = ax.figure.canvas.get_renderer()
+    bar = Bbox.from_extents(
+        *ax.transData.transform((x0, y0)), *ax.transData.transform((x0 + deg, y0 + h))
+    )
+    boxes = [bar] + [t.get_window_extent(renderer) for t in (label, note)]
+    zero = ax.transData.transform((x0, y0))
+    disp = Bbox.union(boxes).expanded(1.0, 1.0)
+    pad = 5 * scale * ax.figure.dpi / 72
+    disp = Bbox.from_extents(
+        min(disp.x0, zero[0] - pad) - pad, disp.y0 - pad, disp.x1 + pad, disp.y1 + pad
+    )
+    (bx0, by0), (bx1, by1) = ax.transData.inverted().transform(disp.get_points())
+    bg.set_bounds(bx0, by0, bx1 - bx0, by1 - by0)
     return label
 
 
@@ -721,6 +739,7 @@ def draw_north_arrow(ax: Axes, bbox: BBox, scale: float = 1.0) -> Any:
         zorder=11,
     )
     left.set_gid("north-arrow")
+    right.set_gid("north-arrow-right")
     ax.add_patch(left)
     ax.add_patch(right)
     import matplotlib.patheffects as pe
@@ -1081,7 +1100,7 @@ def _finish_map(
             arabic = check_arabic_font()
         renderer = frame.fig.canvas.get_renderer()
         reserved = [a.get_window_extent(renderer) for a in (sb, na)] + list(reserved_boxes)
-        for gid in ("scalebar-background", "north-arrow"):
+        for gid in ("scalebar-background", "north-arrow", "north-arrow-right"):
             reserved += [p.get_window_extent(renderer) for p in ax.patches if p.get_gid() == gid]
         if leg is not None and not frame.owned:
             reserved.append(leg.get_window_extent(renderer))
