@@ -318,3 +318,26 @@ def test_every_shipped_snapshot_is_valid(path, shipped_data_dir):
     assert snap.to_geojson() == path.read_text(encoding="utf-8")  # stored canonically
     for row in snap.areas.itertuples():
         assert row.sources, f"{path.name}: {row.faction} has no sources"
+
+
+def test_shipped_snapshots_match_their_observations(shipped_data_dir):
+    """The committed snapshots are what `frontline control build` makes of the committed observations."""
+    from frontline.factions import FactionRegistry
+    from frontline.gazetteer import Gazetteer
+
+    theatre = Theatre.load("syria-iraq-2017", shipped_data_dir)
+    history = ControlHistory(theatre.control_dir, theatre)
+    if not history.dates():
+        pytest.skip("no shipped snapshots yet")
+    registry = FactionRegistry.load(shipped_data_dir)
+    gazetteer = Gazetteer.load(shipped_data_dir, theatre)
+    obs = read_observations(theatre.observations_path, registry, gazetteer, theatre)
+    from frontline.build import override_at
+
+    for day in history.dates():
+        snap = build_snapshot(
+            obs, day, theatre, gazetteer, registry, overrides=override_at(theatre, day, registry)
+        )
+        assert snap.to_geojson() == history.path_for(day).read_text(encoding="utf-8"), (
+            f"{day}: rebuild with `frontline control build --overwrite`"
+        )
