@@ -848,12 +848,14 @@ def diff(
     summary = _summary_from(ov, keep)
     places = places_changed(a, b, gazetteer) if gazetteer is not None else _empty(PLACE_COLUMNS)
     if registry is not None and topology:
-        fl_a = topo.front_lines(a, registry, tolerance_km=tol, theatre=theatre)
-        fl_b = topo.front_lines(b, registry, tolerance_km=tol, theatre=theatre)
-        links = topo.link_ups(a, b, registry, gazetteer, tolerance_km=tol, theatre=theatre)
+        ta = topo._topology(a, tol, theatre, None)  # boundaries prepared once per snapshot
+        tb = topo._topology(b, tol, theatre, None)
+        fl_a = topo.front_lines(a, registry, tolerance_km=tol, theatre=theatre, cache=ta)
+        fl_b = topo.front_lines(b, registry, tolerance_km=tol, theatre=theatre, cache=tb)
+        links = topo.link_ups(a, b, registry, gazetteer, tolerance_km=tol, theatre=theatre, caches=(ta, tb))
         enc = _new_pockets(
-            topo.encirclements(a, registry, None, tolerance_km=tol, theatre=theatre),
-            topo.encirclements(b, registry, gazetteer, tolerance_km=tol, theatre=theatre),
+            topo.encirclements(a, registry, None, tolerance_km=tol, theatre=theatre, cache=ta),
+            topo.encirclements(b, registry, gazetteer, tolerance_km=tol, theatre=theatre, cache=tb),
         )
     else:
         fl_a = fl_b = topo._empty(topo.FRONT_COLUMNS)

@@ -99,101 +99,189 @@ class Projector:
         return shapely.transform(geom, self.coords)
 
 
-def _segments(
-    geom: shapely.Geometry, proj: Projector, exterior_only: bool = False, max_km: float | None = None
-):
-    """Boundary segments of a polygonal geometry, no longer than about *max_km* when given.
-
-    Returns
-    -------
-    lonlat : ndarray (n, 2, 2)
-        Segment end points in lon/lat.
-    projected : ndarray of LineString
-        The same segments projected (metres).
-    part : ndarray of int
-        Index of the polygon part each segment belongs to.
-    """
-    if max_km:
-        # ~max_km in latitude, shorter in longitude: long straight edges are split so that only
-        # the stretch near the other area is selected
-        geom = shapely.segmentize(geom, max_km / 111.32)
-    polys = shapely.get_parts(geom)
-    if exterior_only:
-        rings = shapely.get_exterior_ring(polys)
-        ring_part = np.arange(len(polys))
-    else:
-        rings, ring_part = shapely.get_rings(polys, return_index=True)
-    if len(rings) == 0:
-        return np.empty((0, 2, 2)), np.empty(0, dtype=object), np.empty(0, dtype=int)
-    xy, ring_idx = shapely.get_coordinates(rings, return_index=True)
-    same = ring_idx[:-1] == ring_idx[1:]
-    starts = np.flatnonzero(same)
-    lonlat = np.stack([xy[starts], xy[starts + 1]], axis=1)
-    pxy = proj.coords(xy)
-    projected = shapely.linestrings(np.stack([pxy[starts], pxy[starts + 1]], axis=1))
-    return lonlat, projected, ring_part[ring_idx[starts]]
+_H = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0x27D4EB2F165667C5], dtype=np.uint64)
 
 
-def _merge_lines(lonlat_segments: np.ndarray) -> list[shapely.LineString]:
-    """Merge 2-point segments (n, 2, 2) into continuous lon/lat lines."""
-    if len(lonlat_segments) == 0:
-        return []
-    merged = shapely.line_merge(shapely.multilinestrings(shapely.linestrings(lonlat_segments)))
-    return [g for g in shapely.get_parts(merged) if not g.is_empty]
+class Edges:
+    """The boundary of one faction's area as vertex and edge arrays (no Python loop over vertices).
 
+    The boundary is densified so that no edge is longer than about *max_km*; vertices are
+    kept in lon/lat and in the projection (metres). Edge *i* joins vertex ``start[i]`` and
+    ``start[i] + 1``.
 
-def _projected_segments(projected: shapely.Geometry) -> np.ndarray:
-    """Boundary segments (LineStrings) of an already projected polygonal geometry."""
-    rings = shapely.get_rings(shapely.get_parts(projected))
-    if not len(rings):
-        return np.empty(0, dtype=object)
-    xy, ring = shapely.get_coordinates(rings, return_index=True)
-    s = np.flatnonzero(ring[:-1] == ring[1:])
-    return shapely.linestrings(np.stack([xy[s], xy[s + 1]], axis=1))
-
-
-class _Near:
-    """Vectorised "within tolerance of these areas" test for many segments.
-
-    An STRtree over the areas' own boundary segments answers ``dwithin`` for every segment
-    at once; segments not near any boundary but lying inside an area (an overlap wider than
-    the tolerance) are caught by a prepared ``intersects``.
+    Parameters
+    ----------
+    geom : shapely geometry
+        Polygonal area (lon/lat).
+    proj : Projector
+        Equal-area projection in metres.
+    max_km : float
+        Longest edge (approximately; measured along latitude).
     """
 
-    def __init__(self, areas: Sequence[shapely.Geometry]) -> None:
-        self.areas = [g for g in areas if g is not None and not g.is_empty]
-        for g in self.areas:
-            shapely.prepare(g)
-        segs = [_projected_segments(g) for g in self.areas]
-        self.segments = np.concatenate(segs) if segs else np.empty(0, dtype=object)
-        self.tree = shapely.STRtree(self.segments)
+    def __init__(self, geom: shapely.Geometry, proj: Projector, max_km: float) -> None:
+        self.geom = geom
+        dense = shapely.segmentize(geom, max_km / 111.32)
+        polys = shapely.get_parts(dense)
+        rings, ring_poly = shapely.get_rings(polys, return_index=True)
+        first = np.ones(len(rings), dtype=bool)
+        first[1:] = ring_poly[1:] != ring_poly[:-1]
+        xy, ring = shapely.get_coordinates(rings, return_index=True)
+        self.polys = polys
+        self.xy = xy
+        self.pxy = proj.coords(xy)
+        self.vertex_ring = ring
+        self.start = np.flatnonzero(ring[:-1] == ring[1:]) if len(ring) > 1 else np.zeros(0, dtype=int)
+        self.ring = ring[self.start]
+        self.part = ring_poly[self.ring] if len(rings) else np.zeros(0, dtype=int)
+        self.exterior = first[self.ring] if len(rings) else np.zeros(0, dtype=bool)
+        e = np.hstack([xy[self.start], xy[self.start + 1]]) if len(self.start) else np.zeros((0, 4))
+        swap = (e[:, 0] > e[:, 2]) | ((e[:, 0] == e[:, 2]) & (e[:, 1] > e[:, 3]))
+        e[swap] = e[swap][:, [2, 3, 0, 1]]
+        with np.errstate(over="ignore"):
+            keys = (np.ascontiguousarray(e).view(np.uint64) * _H).sum(axis=1)
+            self.keys = keys ^ (keys >> np.uint64(31))
+        if len(self.pxy):
+            self.bounds = np.array([*self.pxy.min(axis=0), *self.pxy.max(axis=0)])
+        else:
+            self.bounds = np.array([np.inf, np.inf, -np.inf, -np.inf])
+        self._tree: shapely.STRtree | None = None
+        self._km: np.ndarray | None = None
+        self._prepared = False
 
-    def __call__(self, segments: np.ndarray, tolerance_m: float) -> np.ndarray:
-        near = np.zeros(len(segments), dtype=bool)
-        if not len(segments) or not len(self.segments):
+    @property
+    def km(self) -> np.ndarray:
+        """Geodesic length of every edge, km."""
+        if self._km is None:
+            from frontline.geo import GEOD
+
+            if len(self.start):
+                a, b = self.xy[self.start], self.xy[self.start + 1]
+                self._km = np.asarray(GEOD.inv(a[:, 0], a[:, 1], b[:, 0], b[:, 1])[2]) / 1e3
+            else:
+                self._km = np.zeros(0)
+        return self._km
+
+    def near_box(self, other: Edges, tolerance_m: float) -> bool:
+        """Whether the two boundaries' envelopes come within the tolerance."""
+        a, b = self.bounds, other.bounds
+        return bool(
+            a[0] - tolerance_m <= b[2] and b[0] - tolerance_m <= a[2]
+            and a[1] - tolerance_m <= b[3] and b[1] - tolerance_m <= a[3]
+        )  # fmt: skip
+
+    def _vertex_tree(self) -> shapely.STRtree:
+        if self._tree is None:
+            self._tree = shapely.STRtree(shapely.points(self.pxy))
+        return self._tree
+
+    def near(self, others: Sequence[Edges], tolerance_m: float) -> np.ndarray:
+        """Which of this boundary's edges lie within *tolerance_m* of the *others*' areas.
+
+        An edge is near when it is also an edge of another boundary (exact match), or when
+        both its end points are within the tolerance of another boundary's vertices (all
+        boundaries are densified to about half the tolerance) or inside another area.
+        """
+        near = np.zeros(len(self.start), dtype=bool)
+        others = [o for o in others if len(o.start) and self.near_box(o, tolerance_m)]
+        if not others or not len(near):
             return near
-        # nearest-neighbour search bounded by the tolerance: one answer per segment
-        hit, _ = self.tree.query_nearest(segments, max_distance=tolerance_m, all_matches=False)
-        near[hit] = True
-        for g in self.areas:
-            rest = np.flatnonzero(~near)
-            if not len(rest):
+        for o in others:
+            near |= np.isin(self.keys, o.keys)
+        rest = np.flatnonzero(~near)
+        if not len(rest):
+            return near
+        verts = np.unique(np.concatenate([self.start[rest], self.start[rest] + 1]))
+        vnear = np.zeros(len(self.xy), dtype=bool)
+        for o in others:
+            todo = verts[~vnear[verts]]
+            if not len(todo):
                 break
-            near[rest] = shapely.intersects(segments[rest], g)
+            hit, _ = o._vertex_tree().query_nearest(
+                shapely.points(self.pxy[todo]), max_distance=tolerance_m, all_matches=False
+            )
+            vnear[todo[hit]] = True
+            todo = verts[~vnear[verts]]
+            if len(todo):
+                if not o._prepared:
+                    shapely.prepare(o.geom)
+                    o._prepared = True
+                vnear[todo] = shapely.contains_xy(o.geom, self.xy[todo, 0], self.xy[todo, 1])
+        near[rest] = vnear[self.start[rest]] & vnear[self.start[rest] + 1]
         return near
 
+    def lines(self, mask: np.ndarray) -> tuple[list[shapely.LineString], np.ndarray]:
+        """Continuous lon/lat lines made of the selected edges, and their lengths (km)."""
+        idx = np.flatnonzero(mask)
+        if not len(idx):
+            return [], np.zeros(0)
+        brk = np.flatnonzero((np.diff(idx) != 1) | (np.diff(self.ring[idx]) != 0)) + 1
+        first = np.concatenate([[0], brk])
+        last = np.concatenate([brk - 1, [len(idx) - 1]])
+        e0, e1 = idx[first].tolist(), idx[last].tolist()
+        km = np.add.reduceat(self.km[idx], first).tolist()
+        # edges are stored ring by ring: first and last edge of every ring
+        rings, ring_first = np.unique(self.ring, return_index=True)
+        ring_last = np.append(ring_first[1:] - 1, len(self.ring) - 1)
+        first_of = dict(zip(rings.tolist(), ring_first.tolist(), strict=True))
+        last_of = dict(zip(rings.tolist(), ring_last.tolist(), strict=True))
+        run_at = {e: k for k, e in enumerate(e0)}
+        # a run that ends a closed ring continues with the run that starts it
+        partner = {}
+        for k in range(len(e0)):
+            r = int(self.ring[e0[k]])
+            if e1[k] == last_of[r]:
+                j = run_at.get(first_of[r])
+                if j is not None and j != k:
+                    partner[k] = j
+        absorbed = set(partner.values())
+        out, lengths = [], []
+        for k in range(len(e0)):
+            if k in absorbed:
+                continue
+            coords = self.xy[self.start[e0[k]] : self.start[e1[k]] + 2]
+            length = km[k]
+            if k in partner:
+                j = partner[k]
+                coords = np.vstack([coords, self.xy[self.start[e0[j]] + 1 : self.start[e1[j]] + 2]])
+                length += km[j]
+            out.append(shapely.LineString(coords))
+            lengths.append(length)
+        return out, np.asarray(lengths)
 
-def _contact(
-    a_geom: shapely.Geometry,
-    near: _Near,
-    proj: Projector,
-    tolerance_m: float,
-) -> list[shapely.LineString]:
-    """Lines of *a_geom*'s boundary within *tolerance_m* of the areas tested by *near*."""
-    lonlat, projected, _ = _segments(a_geom, proj, max_km=max(tolerance_m / 1000.0, 0.05))
-    if not len(projected):
-        return []
-    return _merge_lines(lonlat[near(projected, tolerance_m)])
+
+class SnapshotTopology:
+    """Per-snapshot cache of faction boundaries (:class:`Edges`), shared by the topology queries."""
+
+    def __init__(self, snapshot: ControlSnapshot, proj: Projector, tolerance_km: float) -> None:
+        self.snapshot = snapshot
+        self.geoms = _faction_geometries(snapshot)
+        self.proj = proj
+        self.tolerance_m = tolerance_km * 1000.0
+        self.max_km = max(tolerance_km / 2.0, 0.025)
+        self._edges: dict[str, Edges] = {}
+
+    def edges(self, faction: str) -> Edges:
+        """The boundary of a faction's area."""
+        if faction not in self._edges:
+            self._edges[faction] = Edges(self.geoms[faction], self.proj, self.max_km)
+        return self._edges[faction]
+
+    def contact(self, fa: str, fb: str) -> tuple[list[shapely.LineString], np.ndarray]:
+        """Lines of *fa*'s boundary within the tolerance of *fb*'s area, with lengths (km)."""
+        ea, eb = self.edges(fa), self.edges(fb)
+        if not ea.near_box(eb, self.tolerance_m):
+            return [], np.zeros(0)
+        return ea.lines(ea.near([eb], self.tolerance_m))
+
+
+def _topology(
+    snapshot: ControlSnapshot, tolerance_km: float, theatre: Theatre | None, cache: SnapshotTopology | None
+) -> SnapshotTopology:
+    if cache is not None and cache.snapshot is snapshot and cache.tolerance_m == tolerance_km * 1000.0:
+        return cache
+    geoms = _faction_geometries(snapshot)
+    return SnapshotTopology(snapshot, Projector.for_geometries(list(geoms.values()), theatre), tolerance_km)
 
 
 def _empty(columns: list[str]) -> gpd.GeoDataFrame:
@@ -263,6 +351,7 @@ def front_lines(
     tolerance_km: float = DEFAULT_TOLERANCE_KM,
     min_length_km: float = DEFAULT_MIN_LENGTH_KM,
     theatre: Theatre | None = None,
+    cache: SnapshotTopology | None = None,
 ) -> gpd.GeoDataFrame:
     """Front lines: the boundaries shared by hostile factions on the snapshot's date.
 
@@ -281,6 +370,8 @@ def front_lines(
     theatre : Theatre, optional
         Its equal-area projection is used to measure the tolerance; otherwise a Lambert
         azimuthal equal-area projection centred on the snapshot.
+    cache : SnapshotTopology, optional
+        Boundaries already prepared for this snapshot (shared with other queries).
 
     Returns
     -------
@@ -298,46 +389,21 @@ def front_lines(
     >>> snap = ControlSnapshot.from_areas("2017-06-01", {"a": box(38, 33, 38.5, 33.5), "b": box(38.5, 33, 39, 33.5)})
     >>> fl = front_lines(snap, reg)
     >>> fl[["faction_a", "faction_b"]].values.tolist(), round(float(fl.length_km.iloc[0]))
-    ([['a', 'b']], 57)
+    ([['a', 'b']], 56)
     """
-    geoms = _faction_geometries(snapshot)
-    factions = _order(registry, list(geoms))
-    if len(factions) < 2:
-        return _empty(FRONT_COLUMNS)
-    proj = Projector.for_geometries(list(geoms.values()), theatre)
-    projected = {f: proj.geometry(geoms[f]) for f in factions}
-    tol = tolerance_km * 1000.0
-    arr = np.array([projected[f] for f in factions], dtype=object)
-    tree = shapely.STRtree(arr)
-    left, right = tree.query(arr, predicate="dwithin", distance=tol)
+    topo = _topology(snapshot, tolerance_km, theatre, cache)
+    factions = _order(registry, list(topo.geoms))
     rows = []
-    for i, j in zip(left.tolist(), right.tolist(), strict=True):
-        if i >= j:
-            continue
-        fa, fb = factions[i], factions[j]
-        if not registry.is_hostile(fa, fb, on=snapshot.date):
-            continue
-        lines = _contact(geoms[fa], _Near([projected[fb]]), proj, tol)
-        lines = _drop_short(lines, min_length_km)
-        if lines:
-            geom = shapely.MultiLineString(lines)
-            rows.append((fa, fb, float(_length_km(geom)), geom))
+    for i, fa in enumerate(factions):
+        for fb in factions[i + 1 :]:
+            if not registry.is_hostile(fa, fb, on=snapshot.date):
+                continue
+            lines, km = topo.contact(fa, fb)
+            keep = km >= min_length_km
+            if keep.any():
+                geom = shapely.MultiLineString([g for g, k in zip(lines, keep, strict=True) if k])
+                rows.append((fa, fb, float(km[keep].sum()), geom))
     return _frame(FRONT_COLUMNS, rows)
-
-
-def _length_km(geom: shapely.Geometry) -> float:
-    from frontline.geo import geodesic_length_km
-
-    return float(geodesic_length_km(geom))
-
-
-def _drop_short(lines: list[shapely.LineString], min_length_km: float) -> list[shapely.LineString]:
-    if min_length_km <= 0 or not lines:
-        return lines
-    from frontline.geo import geodesic_length_km
-
-    km = geodesic_length_km(np.asarray(lines, dtype=object))
-    return [g for g, k in zip(lines, km, strict=True) if k >= min_length_km]
 
 
 def _frame(columns: list[str], rows: list[tuple]) -> gpd.GeoDataFrame:
@@ -354,7 +420,8 @@ def contacts(
     snapshot: ControlSnapshot,
     pairs: Sequence[tuple[str, str]],
     tolerance_km: float = DEFAULT_TOLERANCE_KM,
-    proj: Projector | None = None,
+    theatre: Theatre | None = None,
+    cache: SnapshotTopology | None = None,
 ) -> dict[tuple[str, str], shapely.Point]:
     """Which of the given faction pairs touch (within tolerance), and where.
 
@@ -364,29 +431,14 @@ def contacts(
         ``(a, b) -> Point`` (lon/lat) for every pair whose areas come within
         ``tolerance_km``; the point is the middle of their longest stretch of contact.
     """
-    geoms = _faction_geometries(snapshot)
-    if proj is None:
-        proj = Projector.for_geometries(list(geoms.values()))
-    tol = tolerance_km * 1000.0
-    projected: dict[str, shapely.Geometry] = {}
+    topo = _topology(snapshot, tolerance_km, theatre, cache)
     out: dict[tuple[str, str], shapely.Point] = {}
     for fa, fb in pairs:
-        if fa not in geoms or fb not in geoms:
+        if fa not in topo.geoms or fb not in topo.geoms:
             continue
-        for f in (fa, fb):
-            if f not in projected:
-                projected[f] = proj.geometry(geoms[f])
-        if not shapely.dwithin(projected[fa], projected[fb], tol):
-            continue
-        lines = _contact(geoms[fa], _Near([projected[fb]]), proj, tol)
+        lines, km = topo.contact(fa, fb)
         if lines:
-            km = [_length_km(g) for g in lines]
-            longest = lines[int(np.argmax(km))]
-            out[(fa, fb)] = shapely.line_interpolate_point(longest, 0.5, normalized=True)
-        else:  # a corner touching: the middle of the shortest line between them
-            out[(fa, fb)] = shapely.line_interpolate_point(
-                shapely.shortest_line(geoms[fa], geoms[fb]), 0.5, normalized=True
-            )
+            out[(fa, fb)] = shapely.line_interpolate_point(lines[int(np.argmax(km))], 0.5, normalized=True)
     return out
 
 
@@ -397,6 +449,7 @@ def link_ups(
     gazetteer: Gazetteer | None = None,
     tolerance_km: float = DEFAULT_TOLERANCE_KM,
     theatre: Theatre | None = None,
+    caches: tuple[SnapshotTopology, SnapshotTopology] | None = None,
 ) -> gpd.GeoDataFrame:
     """Allied factions that came into contact between two dates (link-up), or lost it (cut).
 
@@ -423,14 +476,15 @@ def link_ups(
         (a report's sentence, e.g. "Iraqi forces link up with Syrian army 8 km NE of
         At Tanf") and ``geometry`` (Point of contact).
     """
-    ga, gb = _faction_geometries(a), _faction_geometries(b)
-    proj = Projector.for_geometries([*ga.values(), *gb.values()], theatre)
+    ta = _topology(a, tolerance_km, theatre, caches[0] if caches else None)
+    tb = _topology(b, tolerance_km, theatre, caches[1] if caches else None)
+    ga = ta.geoms
     where = locator(gazetteer)
-    present_a, present_b = set(ga), set(gb)
-    pairs_b = [p for p in _allied_pairs(registry, present_b, b.date)]
-    pairs_a = [p for p in _allied_pairs(registry, present_a, a.date)]
-    touch_a = contacts(a, sorted(set(pairs_a) | set(pairs_b)), tolerance_km, proj)
-    touch_b = contacts(b, sorted(set(pairs_a) | set(pairs_b)), tolerance_km, proj)
+    pairs_b = _allied_pairs(registry, set(tb.geoms), b.date)
+    pairs_a = _allied_pairs(registry, set(ta.geoms), a.date)
+    both = sorted(set(pairs_a) | set(pairs_b))
+    touch_a = contacts(a, both, tolerance_km, cache=ta)
+    touch_b = contacts(b, both, tolerance_km, cache=tb)
     rows = []
     for pair in pairs_b:
         if pair in touch_b and pair not in touch_a:
@@ -478,6 +532,7 @@ def encirclements(
     min_enclosed: float = DEFAULT_MIN_ENCLOSED,
     min_area_km2: float = 1.0,
     theatre: Theatre | None = None,
+    cache: SnapshotTopology | None = None,
 ) -> gpd.GeoDataFrame:
     """Pockets: connected parts of a faction's area completely surrounded by hostile ground.
 
@@ -495,37 +550,38 @@ def encirclements(
     """
     from frontline.geo import geodesic_area_km2
 
-    geoms = _faction_geometries(snapshot)
-    factions = _order(registry, list(geoms))
-    proj = Projector.for_geometries(list(geoms.values()), theatre)
+    topo = _topology(snapshot, tolerance_km, theatre, cache)
+    factions = _order(registry, list(topo.geoms))
     where = locator(gazetteer)
-    tol = tolerance_km * 1000.0
-    projected = {f: proj.geometry(geoms[f]) for f in factions}
     rows = []
     for f in factions:
         hostile = [h for h in factions if h != f and registry.is_hostile(f, h, on=snapshot.date)]
         if not hostile:
             continue
-        parts = shapely.get_parts(geoms[f])
+        edges = topo.edges(f)
+        parts = edges.polys
         km2 = geodesic_area_km2(parts)
-        keep = np.flatnonzero(km2 >= min_area_km2)
-        if not len(keep):
+        candidate = km2 >= min_area_km2
+        if not candidate.any():
             continue
-        enemy = _Near([projected[h] for h in hostile])
-        lonlat, seg, part = _segments(
-            shapely.MultiPolygon(list(parts[keep])), proj, exterior_only=True, max_km=max(tolerance_km, 0.05)
-        )
-        if not len(seg):
-            continue
-        length = shapely.length(seg)
-        near = enemy(seg, tol)
-        total = np.bincount(part, weights=length, minlength=len(keep))
-        faced = np.bincount(part, weights=length * near, minlength=len(keep))
-        for k in np.flatnonzero(faced >= min_enclosed * np.maximum(total, 1e-9)):
-            poly = parts[keep[k]]
-            by = [h for h in hostile if shapely.dwithin(proj.geometry(poly), projected[h], tol)]
+        ext = edges.exterior & candidate[edges.part]
+        total = np.bincount(edges.part[ext], weights=edges.km[ext], minlength=len(parts))
+        near = edges.near([topo.edges(h) for h in hostile], topo.tolerance_m) & ext
+        faced = np.bincount(edges.part[near], weights=edges.km[near], minlength=len(parts))
+        for k in np.flatnonzero(candidate & (total > 0) & (faced >= min_enclosed * total)):
+            poly = _original_part(shapely.get_parts(topo.geoms[f]), parts[k])
+            by = [h for h in hostile if topo.contact(h, f)[0]]
             pt = shapely.point_on_surface(poly)
             loc = where(pt.x, pt.y)
-            text = f"{registry.get(f).label} pocket of {km2[keep[k]]:,.0f} km² surrounded {_phrase(loc)}"
-            rows.append((f, ",".join(by), float(km2[keep[k]]), loc, text, poly))
+            text = f"{registry.get(f).label} pocket of {km2[k]:,.0f} km² surrounded {_phrase(loc)}"
+            rows.append((f, ",".join(by), float(km2[k]), loc, text, poly))
     return _frame(ENCIRCLEMENT_COLUMNS, rows)
+
+
+def _original_part(parts: np.ndarray, dense: shapely.Polygon) -> shapely.Polygon:
+    """The undensified polygon part matching a densified one."""
+    pt = shapely.point_on_surface(dense)
+    for p in parts:
+        if p.intersects(pt):
+            return p
+    return dense
