@@ -56,6 +56,8 @@ class LabelRequest:
     color: str = "#1a1a1a"
     halo: str = "white"
     key: str = ""
+    #: skip the label when its point is already covered (False: marked points, e.g. under a ring)
+    check_point: bool = True
 
 
 def contains_arabic(text: str) -> bool:
@@ -198,7 +200,7 @@ def place_labels(
         px, py = ax.transData.transform((req.x, req.y))
         r = marker_px
         dot = _Bbox.from_extents(px - r, py - r, px + r, py + r)
-        if r > 0 and _overlaps(dot, taken):
+        if r > 0 and req.check_point and _overlaps(dot, taken):
             continue  # its point is under an earlier label: leave it out
         for dx, dy, ha, va in POSITIONS:
             t = ax.annotate(

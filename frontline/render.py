@@ -1519,6 +1519,7 @@ def render_change(
                     fontsize=6.6 * s,
                     weight="bold",
                     key=f"_changed-{i}",
+                    check_point=False,
                 )
             )
         if label_reqs:
