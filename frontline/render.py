@@ -1130,7 +1130,7 @@ def render_map(
     subtitle: str | None = None,
     labels: bool = True,
     arabic: bool = False,
-    front_lines: bool = True,
+    front_lines: bool | gpd.GeoDataFrame = True,
     legend: bool = True,
     date_stamp: bool = False,
 ) -> Axes:
@@ -1165,8 +1165,9 @@ def render_map(
         Label named places (most important first, never overlapping).
     arabic : bool, default False
         Label places with their Arabic-script names (shaped and in visual order).
-    front_lines : bool, default True
-        Draw the front lines between hostile factions.
+    front_lines : bool or GeoDataFrame, default True
+        Draw the front lines between hostile factions (computed with
+        :func:`frontline.topology.front_lines`, or these lines when a GeoDataFrame is given).
     legend : bool, default True
     date_stamp : bool, default False
         Also print the date large in the map's upper-right corner (timelapse frames).
@@ -1184,8 +1185,12 @@ def render_map(
         shown = _display_snapshot(snap, ctx)
         factions = _draw_areas(a, shown.areas, inputs.registry)
         extra = []
-        if front_lines:
-            lines = front_lines_of(shown, inputs.registry)
+        if front_lines is not False and front_lines is not None:
+            lines = (
+                front_lines
+                if not isinstance(front_lines, bool)
+                else front_lines_of(shown, inputs.registry)
+            )
             if _draw_front_lines(a, lines, ctx.frame.scale):
                 extra.append(_front_line_item(ctx.frame.scale))
         extra.append(_border_item())
@@ -1388,6 +1393,7 @@ def render_change(
     labels: bool = True,
     arabic: bool = False,
     min_change_km2: float = MIN_CHANGE_KM2,
+    changes: Any = None,
 ) -> Axes:
     """Render what changed between two dates over the map of the later date.
 
@@ -1403,6 +1409,10 @@ def render_change(
         The two "as of" dates.
     min_change_km2 : float, default 2.0
         Changes smaller than this are not drawn (slivers of redrawn outlines).
+    changes : ChangeSet, optional
+        A diff already computed (:func:`frontline.diff.diff` of the two snapshots), so a
+        caller that also writes the diff's report does not compute it twice. Anything with
+        ``changes``, ``places_changed``, ``link_ups`` and ``front_lines_b`` works.
 
     Other parameters are as in :func:`render_map`.
 
@@ -1424,7 +1434,15 @@ def render_change(
         snap_a = history.at(day_a)
     snap_b = inputs.snapshot
     reg = inputs.registry
-    ch = _diff(snap_a, snap_b, inputs)
+    if changes is not None:
+        ch = _Changes(
+            changes.changes,
+            getattr(changes, "places_changed", None),
+            getattr(changes, "link_ups", None),
+            getattr(changes, "front_lines_b", None),
+        )
+    else:
+        ch = _diff(snap_a, snap_b, inputs)
     with map_style():
         ctx = _start_map(inputs, ax, size, dpi, bbox, basemap, True)
         a = ctx.frame.ax
