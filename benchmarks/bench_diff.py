@@ -183,9 +183,34 @@ def import_deepstate(root: Path) -> tuple[Path, float]:
         doc = json.loads(path.read_text(encoding="utf-8"))
         occ = shapely.union_all([shapely.geometry.shape(f["geometry"]) for f in doc["features"]])
         occ = shapely.make_valid(occ) if not occ.is_valid else occ
-        ukr = shapely.difference(land, occ)
+        ukr = _drop_slivers(shapely.difference(land, occ), meter_crs=theatre.area_crs)
         history.add(ControlSnapshot.from_areas(day, {"occupied": occ, "ukraine": ukr}), repair=True)
     return root, time.perf_counter() - t
+
+
+def _drop_slivers(geom, meter_crs, min_width_km: float = 1.0):
+    """Drop parts thinner than *min_width_km* (mean width 2·area/perimeter, in the equal-area CRS).
+
+    Natural Earth's border and DeepState's occupied-area edge are digitised independently, so
+    ``Ukraine − occupied`` leaves slivers along the Russian border that would read as front.
+    """
+    import pyproj
+
+    tr = pyproj.Transformer.from_crs("EPSG:4326", meter_crs, always_xy=True)
+    parts = shapely.get_parts(geom)
+    proj = shapely.transform(parts, lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1])))
+    width_km = 2 * shapely.area(proj) / np.maximum(shapely.length(proj), 1e-9) / 1000.0
+    return shapely.MultiPolygon(list(parts[width_km >= min_width_km]))
+
+
+#: Monthly areas Russia took, as published by DeepState (km²), for comparison.
+PUBLISHED = {
+    "2024-08": (363, "DeepState via n-pravda.in.ua, 2025-02-01"),
+    "2024-10": (490, "DeepState via news.liga.net, 2024-11 (\"approximately 490\")"),
+    "2024-11": (730, "DeepState via n-pravda.in.ua, 2025-02-01"),
+    "2025-01": (325, "DeepState via n-pravda.in.ua, 2025-02-01"),
+    "2025-09": (259, "DeepState report of 2025-10-01 via newshorizondaily.com"),
+}
 
 
 def deepstate_worker(root: str) -> None:
@@ -230,12 +255,14 @@ def bench_deepstate() -> dict | None:
         r = run_worker("--deepstate-worker", str(root))
     print(f"  full timeline: {r['snapshots']} snapshots in {r['seconds']:.1f} s "
           f"({1000 * r['seconds'] / r['snapshots']:.0f} ms/snapshot incl. reading + validation), peak RSS {r['peak_rss_mib']:.0f} MiB")  # fmt: skip
-    print("  month    last day    occupied km²   gained   lost    net   front km")
+    print("  month    last day    occupied km²   gained   lost    net   front km   published (DeepState)")
     for m in r["monthly"]:
+        pub = PUBLISHED.get(m["month"])
         print(
             f"  {m['month']}  {m['last']}  {m['occupied_km2']:12,.0f} {m['gained_km2']:8,.0f} {m['lost_km2']:6,.0f} "
-            f"{m['net_km2']:+7,.0f} {m['front_km']:8,.0f}"
+            f"{m['net_km2']:+7,.0f} {m['front_km']:8,.0f}   " + (f"{pub[0]:,} km²  ({pub[1]})" if pub else "")
         )
+    print("  (gained: ground that became occupied that month, summed over daily steps; the first month starts 2024-07-08)")
     return r
 
 
@@ -246,7 +273,7 @@ def main(quick: bool = False) -> dict:
           f"{os.cpu_count()} CPUs")  # fmt: skip
     reg = registry()
     results = {}
-    vertices = 40_000 if quick else 120_000
+    vertices = 40_000 if quick else 140_000
     a, b = jagged_pair(vertices=vertices, seed=0, days=7)
     results["week"] = bench_pair("jagged fronts, one week apart (most sectors moved)", a, b, reg)
     th = JaggedTheatre(vertices=vertices, seed=1, sectors=2, shift_deg=0.02)

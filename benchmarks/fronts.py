@@ -81,7 +81,9 @@ class JaggedTheatre:
         self.rng = np.random.default_rng(seed)
         minx, miny, maxx, maxy = BOX
         self.box = BOX
-        self.n = max(vertices // (2 * fronts + 1), 50)  # each front is used by two areas, plus the outer edge
+        # each inner front bounds two areas, the last one only the last area
+        self.n = max(vertices // (2 * fronts - 1), 50)
+        self.spacing = (maxy - miny) / self.n
         width = (maxx - minx) / (fronts + 1)
         self.fronts = [
             _front(self.rng, self.n, minx + width * (i + 1), miny, maxy, width * 0.18) for i in range(fronts + 1)
@@ -128,7 +130,8 @@ class JaggedTheatre:
         for i, f in enumerate(self.fronts):
             d = _bumps(self.rng, self.n, self.sectors, self.shift)
             moved = d != 0
-            f[moved, 0] += d[moved] + self.rng.normal(0.0, self.shift * 0.05, int(moved.sum()))
+            # moved sectors are re-digitised: fresh jitter at the scale of the vertex spacing
+            f[moved, 0] += d[moved] + self.rng.normal(0.0, self.spacing * 0.25, int(moved.sum()))
             if i:
                 f[:, 0] = np.maximum(f[:, 0], self.fronts[i - 1][:, 0] + 0.05)
         self.fronts[0][:, 0] = np.maximum(self.fronts[0][:, 0], self.box[0] + 0.05)

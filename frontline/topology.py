@@ -558,18 +558,22 @@ def encirclements(
         hostile = [h for h in factions if h != f and registry.is_hostile(f, h, on=snapshot.date)]
         if not hostile:
             continue
-        edges = topo.edges(f)
-        parts = edges.polys
-        km2 = geodesic_area_km2(parts)
-        candidate = km2 >= min_area_km2
-        if not candidate.any():
+        parts = shapely.get_parts(topo.geoms[f])
+        cand = np.flatnonzero(_may_be_surrounded(parts, [topo.geoms[h] for h in hostile], topo))
+        if not len(cand):
             continue
-        ext = edges.exterior & candidate[edges.part]
-        total = np.bincount(edges.part[ext], weights=edges.km[ext], minlength=len(parts))
-        near = edges.near([topo.edges(h) for h in hostile], topo.tolerance_m) & ext
-        faced = np.bincount(edges.part[near], weights=edges.km[near], minlength=len(parts))
-        for k in np.flatnonzero(candidate & (total > 0) & (faced >= min_enclosed * total)):
-            poly = _original_part(shapely.get_parts(topo.geoms[f]), parts[k])
+        km2 = geodesic_area_km2(parts[cand])
+        cand, km2 = cand[km2 >= min_area_km2], km2[km2 >= min_area_km2]
+        if not len(cand):
+            continue
+        exteriors = shapely.polygons(shapely.get_exterior_ring(parts[cand]))
+        edges = Edges(shapely.MultiPolygon(list(exteriors)), topo.proj, topo.max_km)
+        near = edges.near([topo.edges(h) for h in hostile], topo.tolerance_m)
+        seg = np.hypot(*(edges.pxy[edges.start + 1] - edges.pxy[edges.start]).T)
+        total = np.bincount(edges.part, weights=seg, minlength=len(cand))
+        faced = np.bincount(edges.part[near], weights=seg[near], minlength=len(cand))
+        for k in np.flatnonzero((total > 0) & (faced >= min_enclosed * total)):
+            poly = parts[cand[k]]
             by = [h for h in hostile if topo.contact(h, f)[0]]
             pt = shapely.point_on_surface(poly)
             loc = where(pt.x, pt.y)
@@ -578,10 +582,32 @@ def encirclements(
     return _frame(ENCIRCLEMENT_COLUMNS, rows)
 
 
-def _original_part(parts: np.ndarray, dense: shapely.Polygon) -> shapely.Polygon:
-    """The undensified polygon part matching a densified one."""
-    pt = shapely.point_on_surface(dense)
-    for p in parts:
-        if p.intersects(pt):
-            return p
-    return dense
+def _may_be_surrounded(parts: np.ndarray, hostile: list[shapely.Geometry], topo: SnapshotTopology) -> np.ndarray:
+    """Cheap, conservative rejection: parts with a sampled outer vertex far from hostile ground.
+
+    Up to 64 evenly spaced vertices of each part's outer ring are tested against the hostile
+    areas with a distance in degrees that over-estimates the tolerance (so no true pocket is
+    rejected); only the parts that pass get the exact test.
+    """
+    rings = shapely.get_exterior_ring(parts)
+    xy, idx = shapely.get_coordinates(rings, return_index=True)
+    if not len(xy):
+        return np.zeros(len(parts), dtype=bool)
+    counts = np.bincount(idx, minlength=len(parts))
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    take = np.minimum(counts, 64)
+    owner = np.repeat(np.arange(len(parts)), take)
+    offset = np.arange(len(owner)) - np.repeat(np.cumsum(take) - take, take)
+    pick = starts[owner] + (offset * counts[owner]) // np.maximum(take[owner], 1)
+    lat = float(np.abs(xy[:, 1]).max())
+    deg = 1.5 * topo.tolerance_m / 1000.0 / (111.32 * max(np.cos(np.radians(min(lat, 89.0))), 0.01))
+    pts = shapely.points(xy[pick])
+    ok = np.zeros(len(pts), dtype=bool)
+    for g in hostile:
+        rest = np.flatnonzero(~ok)
+        if not len(rest):
+            break
+        shapely.prepare(g)
+        ok[rest] = shapely.dwithin(pts[rest], g, deg)
+    bad = np.bincount(owner[~ok], minlength=len(parts))
+    return bad == 0
