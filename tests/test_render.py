@@ -440,6 +440,13 @@ def test_cli_render_and_animate(cli_runner, _built_template, tmp_path):
         cli, [*args, "--size", "huge", "--date", "2020-02-15", "--out", str(tmp_path / "y.png")]
     )
     assert res.exit_code == 2
+    tiles = [*args[:-2], "--basemap", "OpenStreetMap.Mapnik", "--no-labels", "--date", "2020-02-15"]
+    res = cli_runner.invoke(
+        cli, [*tiles, "--out", str(tmp_path / "t.png")], env={"FRONTLINE_OFFLINE": "1"}
+    )
+    assert res.exit_code == 0, res.output
+    warning = [line for line in res.output.splitlines() if line.startswith("warning:")]
+    assert len(warning) == 1 and "offline vector basemap" in warning[0]
     gif = tmp_path / "anim.gif"
     res = cli_runner.invoke(
         cli,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import warnings
 from pathlib import Path
 
 import click
@@ -111,8 +113,8 @@ def render(
       frontline render --from 2017-05-29 --to 2017-06-09 --out change.svg
       frontline render --date 2017-11-19 --size a4 --basemap vector --out a4.pdf
     """
-    from frontline.errors import InputError, OutputExistsError
-    from frontline.render import close, render_change, render_map, save_map
+    from frontline.errors import OutputExistsError
+    from frontline.render import close, save_map
     from frontline.store import ControlHistory
 
     if out.suffix.lower() not in (".png", ".svg", ".pdf"):
@@ -134,15 +136,32 @@ def render(
         labels=not no_labels,
         arabic=arabic,
     )
-    if change:
-        if date_to <= date_from:
-            raise InputError(f"--to ({date_to}) must be after --from ({date_from})")
-        ax = render_change(history, date_from, date_to, **kw)
-    else:
-        ax = render_map(history, date, **kw)
+    with _one_line_warnings():
+        ax = _render(history, change, date, date_from, date_to, kw)
     path = save_map(ax, out, overwrite=overwrite)
     close(ax)
     click.echo(f"wrote {path}")
+
+
+def _render(history, change, date, date_from, date_to, kw):
+    from frontline.errors import InputError
+    from frontline.render import render_change, render_map
+
+    if change:
+        if date_to <= date_from:
+            raise InputError(f"--to ({date_to}) must be after --from ({date_from})")
+        return render_change(history, date_from, date_to, **kw)
+    return render_map(history, date, **kw)
+
+
+@contextlib.contextmanager
+def _one_line_warnings():
+    """Show library warnings (e.g. the offline tile fallback) as one line on stderr."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UserWarning)
+        yield
+    for w in caught:
+        click.echo(f"warning: {w.message}", err=True)
 
 
 @click.command("animate")
@@ -210,40 +229,38 @@ def animate(
         labels=not no_labels,
         arabic=arabic,
     )
+    with _one_line_warnings():
+        path = _animate(run, history, date_from, date_to, out, overwrite, frame_seconds, quiet, kw)
+    click.echo(f"wrote {path}")
+
+
+def _animate(run, history, date_from, date_to, out, overwrite, frame_seconds, quiet, kw):
+    """Run the timelapse, with a progress bar unless *quiet*."""
     if quiet:
-        path = run(
+        return run(
             history, date_from, date_to, out, overwrite=overwrite, frame_seconds=frame_seconds, **kw
         )
-    else:
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeRemainingColumn,
-        )
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
 
-        with Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeRemainingColumn(),
-            transient=True,
-            redirect_stdout=False,
-        ) as bar:
-            task = bar.add_task("rendering frames", total=None)
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, transient=True, redirect_stdout=False) as bar:
+        task = bar.add_task("rendering frames", total=None)
 
-            def progress(done: int, total: int, day) -> None:
-                bar.update(task, completed=done, total=total, description=f"frame {day}")
+        def progress(done: int, total: int, day) -> None:
+            bar.update(task, completed=done, total=total, description=f"frame {day}")
 
-            path = run(
-                history,
-                date_from,
-                date_to,
-                out,
-                overwrite=overwrite,
-                frame_seconds=frame_seconds,
-                progress=progress,
-                **kw,
-            )
-    click.echo(f"wrote {path}")
+        return run(
+            history, date_from, date_to, out, overwrite=overwrite, frame_seconds=frame_seconds,
+            progress=progress, **kw,
+        )  # fmt: skip
