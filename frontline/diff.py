@@ -3,19 +3,25 @@ front lines and link-ups.
 
 Method
 ------
-For every faction *f* held on either date, shapely 2's vectorised overlay gives the ground
-it lost, ``A_f − B_f``, and the ground it gained, ``B_f − A_f`` (two overlays of the large
-areas per faction; factions whose area did not change at all are skipped). The lost and
-gained pieces are small, so who got what is then read from their pairwise intersections,
-only for pairs an STRtree says overlap. Ground that no faction holds is the explicit side
-``"unknown"`` (:data:`frontline.factions.UNKNOWN`): ground lost to nobody goes to
-``unknown`` and ground taken from nobody comes from it, so every change has a from and a to.
+For every faction *f* held on either date, one overlay of its two areas (a symmetric
+difference, split into the ground it lost, ``A_f − B_f``, and the ground it gained,
+``B_f − A_f``, by testing one interior point of each part) finds what changed; factions
+whose area did not change at all are skipped. Day-to-day maps share most of their edges
+exactly, so the overlay runs only inside the rectangles around the chains of edges that
+differ (:func:`dirty_rectangles`), and the result is checked by area (a plain overlay of the
+whole areas is the fallback). The lost and gained pieces are small, so who got what is then
+read from their pairwise intersections, only for pairs an STRtree says intersect (a lost
+piece that is exactly another faction's gained piece needs no overlay at all). Ground that
+no faction holds is the explicit side ``"unknown"`` (:data:`frontline.factions.UNKNOWN`):
+ground lost to nobody goes to ``unknown`` and ground taken from nobody comes from it, so
+every change has a from and a to.
 
 Overlays run directly on lon/lat coordinates (the stored coordinates, so nothing is
-reprojected and no vertex moves); areas are geodesic on the WGS84 ellipsoid
-(:func:`frontline.geo.geodesic_area_km2`), after densifying edges longer than 0.01° so that
-edges count as straight in lon/lat (as RFC 7946 has them) and the areas of the pieces add
-up to the area of the whole.
+reprojected and no vertex moves). Areas are measured in a Lambert azimuthal equal-area
+projection of the WGS84 ellipsoid (:class:`AreaMeter`, vectorised), with edges longer than
+0.01° densified so that edges count as straight in lon/lat (as RFC 7946 has them) and the
+areas of the pieces add up to the area of the whole; they agree with
+``pyproj.Geod.geometry_area_perimeter`` to better than 0.01 %.
 
 The changed pieces partition the ground whose controller differs between the two maps;
 ``diff(a, a)`` is empty and ``diff(b, a)`` mirrors ``diff(a, b)``.

@@ -13,13 +13,16 @@ of one faction's boundary that lies within ``tolerance_km`` of a hostile faction
 projection. It is traced along the boundary of the first faction of the pair (registry
 order), merged into continuous lines, and pieces shorter than ``min_length_km`` (default
 :data:`DEFAULT_MIN_LENGTH_KM`, 1 km) are dropped so that corners that merely brush past
-each other do not count. Each end of a front may run on by up to the tolerance along the
-faction's boundary (boundaries are split into pieces about that long before testing).
-Lengths are geodesic (WGS84).
+each other do not count. Lengths are geodesic (WGS84).
 
-Boundaries are split into their individual segments and tested all at once with shapely 2's
-vectorised STRtree ``dwithin`` query against the opposite area's boundary segments, so the
-cost grows as n log n in the number of vertices with no Python loop over vertices.
+How "within the tolerance" is decided, vectorised over whole boundaries (no Python loop over
+vertices): boundaries are densified so that no edge is longer than half the tolerance; an edge
+of one boundary is near the other area when it is also an edge of the other boundary (areas
+cut from one another share their edges exactly: a hash lookup), or when both its end points
+lie within the tolerance of the other boundary's vertices (an STRtree nearest-neighbour
+query bounded by the tolerance) or inside the other area. So the effective tolerance is
+between half and all of ``tolerance_km``, and each end of a front may run on by up to the
+tolerance along the boundary.
 
 Two allied factions *touch* when their areas come within ``tolerance_km`` of each other.
 A *link-up* is a pair that did not touch on the first date and touches on the second; a
