@@ -158,7 +158,7 @@ def load_gazetteer(
         from frontline.errors import FrontlineError
 
         try:
-            gazetteer = Gazetteer.load(theatre.data_dir if theatre else None, theatre)
+            gazetteer = _cached_gazetteer(Gazetteer, theatre)
         except (FrontlineError, OSError) as exc:
             log.info("gazetteer not loaded (%s): the map has no place names", exc)
             return None, None
@@ -182,6 +182,21 @@ def load_gazetteer(
 
 
 _PLACES: dict[int, tuple[Any, Any]] = {}
+_GAZETTEERS: dict[tuple, Any] = {}
+
+
+def _cached_gazetteer(cls: Any, theatre: Theatre | None) -> Any:
+    """``Gazetteer.load`` once per data directory, theatre and version of places.csv."""
+    from frontline.theatre import resolve_data_dir
+
+    root = theatre.data_dir if theatre is not None else resolve_data_dir()
+    csv_path = Path(root) / "gazetteer" / "places.csv"
+    stamp = csv_path.stat().st_mtime_ns if csv_path.exists() else 0
+    key = (str(Path(root).resolve()), theatre.id if theatre is not None else None, stamp)
+    if key not in _GAZETTEERS:
+        _GAZETTEERS.clear()
+        _GAZETTEERS[key] = cls.load(root, theatre)
+    return _GAZETTEERS[key]
 
 
 def _places_cache(gazetteer: Any) -> gpd.GeoDataFrame:
