@@ -472,3 +472,14 @@ def test_cli_render_and_animate(cli_runner, _built_template, tmp_path):
 
     with Image.open(io.BytesIO(gif.read_bytes())) as im:
         assert im.n_frames == 3
+
+
+def test_date_stamp_for_timelapse_frames(snapshots, kw):
+    from frontline.render import render_map
+
+    ax = render_map(snapshots[1], "2020-02-10", **kw, basemap="none", labels=False, date_stamp=True)
+    texts = _texts(ax)
+    assert texts["date-stamp"] == "10 February 2020"
+    assert texts["subtitle"] == (
+        "Territorial control as of 10 February 2020 (latest report: 1 February 2020)"
+    )
