@@ -284,6 +284,13 @@ def dirty_rectangles(a: shapely.Geometry, b: shapely.Geometry, max_share: float 
         when the rectangles hold more than *max_share* of the edges (a plain overlay is then
         as fast).
     """
+    # quick look first: when many sampled vertices of *a* are not vertices of *b*, most of the
+    # boundary changed and a plain overlay is as fast
+    xa, xb = shapely.get_coordinates(a), shapely.get_coordinates(b)
+    step = max(len(xa) // 2000, 1)
+    sample = np.ascontiguousarray(xa[::step]).view(np.complex128).ravel()
+    if 1.0 - np.isin(sample, np.ascontiguousarray(xb).view(np.complex128).ravel()).mean() > max_share:
+        return None
     ka, ea, ra = _edges(a)
     kb, eb, rb = _edges(b)
     da = ~np.isin(ka, kb)

@@ -149,21 +149,16 @@ class Edges:
         else:
             self.bounds = np.array([np.inf, np.inf, -np.inf, -np.inf])
         self._tree: shapely.STRtree | None = None
-        self._km: np.ndarray | None = None
         self._prepared = False
 
-    @property
-    def km(self) -> np.ndarray:
-        """Geodesic length of every edge, km."""
-        if self._km is None:
-            from frontline.geo import GEOD
+    def km(self, idx: np.ndarray) -> np.ndarray:
+        """Geodesic length (km) of the edges *idx*."""
+        from frontline.geo import GEOD
 
-            if len(self.start):
-                a, b = self.xy[self.start], self.xy[self.start + 1]
-                self._km = np.asarray(GEOD.inv(a[:, 0], a[:, 1], b[:, 0], b[:, 1])[2]) / 1e3
-            else:
-                self._km = np.zeros(0)
-        return self._km
+        if not len(idx):
+            return np.zeros(0)
+        a, b = self.xy[self.start[idx]], self.xy[self.start[idx] + 1]
+        return np.asarray(GEOD.inv(a[:, 0], a[:, 1], b[:, 0], b[:, 1])[2]) / 1e3
 
     def near_box(self, other: Edges, tolerance_m: float) -> bool:
         """Whether the two boundaries' envelopes come within the tolerance."""
@@ -222,7 +217,7 @@ class Edges:
         first = np.concatenate([[0], brk])
         last = np.concatenate([brk - 1, [len(idx) - 1]])
         e0, e1 = idx[first].tolist(), idx[last].tolist()
-        km = np.add.reduceat(self.km[idx], first).tolist()
+        km = np.add.reduceat(self.km(idx), first).tolist()
         # edges are stored ring by ring: first and last edge of every ring
         rings, ring_first = np.unique(self.ring, return_index=True)
         ring_last = np.append(ring_first[1:] - 1, len(self.ring) - 1)
@@ -263,6 +258,7 @@ class SnapshotTopology:
         self.tolerance_m = tolerance_km * 1000.0
         self.max_km = max(tolerance_km / 2.0, 0.025)
         self._edges: dict[str, Edges] = {}
+        self._contacts: dict[tuple[str, str], tuple[list[shapely.LineString], np.ndarray]] = {}
 
     def edges(self, faction: str) -> Edges:
         """The boundary of a faction's area."""
@@ -272,10 +268,13 @@ class SnapshotTopology:
 
     def contact(self, fa: str, fb: str) -> tuple[list[shapely.LineString], np.ndarray]:
         """Lines of *fa*'s boundary within the tolerance of *fb*'s area, with lengths (km)."""
-        ea, eb = self.edges(fa), self.edges(fb)
-        if not ea.near_box(eb, self.tolerance_m):
-            return [], np.zeros(0)
-        return ea.lines(ea.near([eb], self.tolerance_m))
+        if (fa, fb) not in self._contacts:
+            ea, eb = self.edges(fa), self.edges(fb)
+            if not ea.near_box(eb, self.tolerance_m):
+                self._contacts[(fa, fb)] = [], np.zeros(0)
+            else:
+                self._contacts[(fa, fb)] = ea.lines(ea.near([eb], self.tolerance_m))
+        return self._contacts[(fa, fb)]
 
 
 def _topology(
@@ -561,8 +560,10 @@ def encirclements(
         hostile = [h for h in factions if h != f and registry.is_hostile(f, h, on=snapshot.date)]
         if not hostile:
             continue
-        parts = shapely.get_parts(topo.geoms[f])
-        cand = np.flatnonzero(_may_be_surrounded(parts, [topo.geoms[h] for h in hostile], topo))
+        parts = shapely.get_parts(topo.geoms[f])  # same order as the densified parts in Edges
+        cand = np.flatnonzero(
+            _may_be_surrounded(topo.edges(f), [topo.edges(h) for h in hostile], topo.tolerance_m)
+        )
         if not len(cand):
             continue
         km2 = geodesic_area_km2(parts[cand])
@@ -571,13 +572,14 @@ def encirclements(
             continue
         exteriors = shapely.polygons(shapely.get_exterior_ring(parts[cand]))
         edges = Edges(shapely.MultiPolygon(list(exteriors)), topo.proj, topo.max_km)
-        near = edges.near([topo.edges(h) for h in hostile], topo.tolerance_m)
+        near_each = {h: edges.near([topo.edges(h)], topo.tolerance_m) for h in hostile}
+        near = np.logical_or.reduce(list(near_each.values()))
         seg = np.hypot(*(edges.pxy[edges.start + 1] - edges.pxy[edges.start]).T)
         total = np.bincount(edges.part, weights=seg, minlength=len(cand))
         faced = np.bincount(edges.part[near], weights=seg[near], minlength=len(cand))
         for k in np.flatnonzero((total > 0) & (faced >= min_enclosed * total)):
             poly = parts[cand[k]]
-            by = [h for h in hostile if topo.contact(h, f)[0]]
+            by = [h for h in hostile if near_each[h][edges.part == k].any()]
             pt = shapely.point_on_surface(poly)
             loc = where(pt.x, pt.y)
             text = f"{registry.get(f).label} pocket of {km2[k]:,.0f} km² surrounded {_phrase(loc)}"
@@ -585,32 +587,45 @@ def encirclements(
     return _frame(ENCIRCLEMENT_COLUMNS, rows)
 
 
-def _may_be_surrounded(parts: np.ndarray, hostile: list[shapely.Geometry], topo: SnapshotTopology) -> np.ndarray:
-    """Cheap, conservative rejection: parts with a sampled outer vertex far from hostile ground.
+def _may_be_surrounded(edges: Edges, hostile: list[Edges], tolerance_m: float, samples: int = 32) -> np.ndarray:
+    """Cheap rejection: parts with a sampled outer-ring point far from all hostile ground.
 
-    Up to 64 evenly spaced vertices of each part's outer ring are tested against the hostile
-    areas with a distance in degrees that over-estimates the tolerance (so no true pocket is
-    rejected); only the parts that pass get the exact test.
+    *samples* vertices evenly spaced by length along each part's outer ring are tested
+    against the hostile boundaries' vertices (nearest-neighbour, bounded by the tolerance) and
+    areas; only the parts that pass get the exact test. Conservative: a vertex that fails here
+    fails the exact test too.
     """
-    rings = shapely.get_exterior_ring(parts)
-    xy, idx = shapely.get_coordinates(rings, return_index=True)
-    if not len(xy):
-        return np.zeros(len(parts), dtype=bool)
-    counts = np.bincount(idx, minlength=len(parts))
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    take = np.minimum(counts, 64)
-    owner = np.repeat(np.arange(len(parts)), take)
-    offset = np.arange(len(owner)) - np.repeat(np.cumsum(take) - take, take)
-    pick = starts[owner] + (offset * counts[owner]) // np.maximum(take[owner], 1)
-    lat = float(np.abs(xy[:, 1]).max())
-    deg = 1.5 * topo.tolerance_m / 1000.0 / (111.32 * max(np.cos(np.radians(min(lat, 89.0))), 0.01))
-    pts = shapely.points(xy[pick])
-    ok = np.zeros(len(pts), dtype=bool)
-    for g in hostile:
+    n_parts = len(edges.polys)
+    idx = np.flatnonzero(edges.exterior)
+    if not len(idx):
+        return np.zeros(n_parts, dtype=bool)
+    d = edges.pxy[edges.start[idx] + 1] - edges.pxy[edges.start[idx]]
+    seg = np.hypot(d[:, 0], d[:, 1])
+    part = edges.part[idx]
+    cum = np.cumsum(seg)
+    total = np.bincount(part, weights=seg, minlength=n_parts)
+    first = np.full(n_parts, -1)
+    first[part[::-1]] = np.arange(len(part))[::-1]  # first exterior edge of every part
+    has = first >= 0
+    owner = np.repeat(np.flatnonzero(has), samples)
+    base = cum[first[owner]] - seg[first[owner]]
+    target = base + total[owner] * np.tile(np.arange(samples) / samples, int(has.sum()))
+    pos = np.minimum(np.searchsorted(cum, target, side="right"), len(idx) - 1)
+    verts = edges.start[idx[pos]]
+    ok = np.zeros(len(verts), dtype=bool)
+    for h in hostile:
         rest = np.flatnonzero(~ok)
         if not len(rest):
             break
-        shapely.prepare(g)
-        ok[rest] = shapely.dwithin(pts[rest], g, deg)
-    bad = np.bincount(owner[~ok], minlength=len(parts))
-    return bad == 0
+        hit, _ = h._vertex_tree().query_nearest(
+            shapely.points(edges.pxy[verts[rest]]), max_distance=tolerance_m, all_matches=False
+        )
+        ok[rest[hit]] = True
+        rest = np.flatnonzero(~ok)
+        if len(rest):
+            if not h._prepared:
+                shapely.prepare(h.geom)
+                h._prepared = True
+            ok[rest] = shapely.contains_xy(h.geom, edges.xy[verts[rest], 0], edges.xy[verts[rest], 1])
+    bad = np.bincount(owner[~ok], minlength=n_parts)
+    return has & (bad == 0)
