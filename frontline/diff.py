@@ -684,6 +684,8 @@ class ChangeSet:
 def _km2(v: float) -> str:
     if v == 0:
         return "0"
+    if abs(v) < 0.01:
+        return "<0.01"
     return f"{v:,.0f}" if abs(v) >= 10 else f"{v:,.1f}" if abs(v) >= 0.1 else f"{v:,.2f}"
 
 
@@ -714,9 +716,9 @@ def _markdown(cs: ChangeSet, max_changes: int, max_places: int) -> str:
             if r.faction == UNKNOWN:
                 continue
             bits = []
-            if r.gained_km2 > 0:
+            if r.gained_km2 >= 0.5 or r.lost_km2 < 0.5:
                 bits.append(f"gained {_km2(r.gained_km2)} km²")
-            if r.lost_km2 > 0:
+            if r.lost_km2 >= 0.5 or not bits:
                 bits.append(f"lost {_km2(r.lost_km2)} km²")
             pct = f", {_pct(r.net_pct)} %" if r.net_pct == r.net_pct else ""
             out.append(f"- **{cs.label(r.faction)}** {' and '.join(bits)} (net {_signed(r.net_km2)} km²{pct}).")
@@ -754,10 +756,12 @@ def _markdown(cs: ChangeSet, max_changes: int, max_places: int) -> str:
     out.append("")
     if not cs.is_empty:
         out += ["## Largest changes", "", "| From | To | km² | Where |", "|---|---|---:|---|"]
-        for r in cs.changes.head(max_changes).itertuples(index=False):
+        # pieces under 0.1 km² (digitising slivers) are only counted, not listed
+        listed = cs.changes[cs.changes.area_km2 >= 0.1].head(max_changes)
+        for r in listed.itertuples(index=False):
             out.append(f"| {cs.name(r.from_faction)} | {cs.name(r.to_faction)} | {_km2(r.area_km2)} | {r.location} |")
-        if len(cs.changes) > max_changes:
-            rest = cs.changes.iloc[max_changes:]
+        if len(cs.changes) > len(listed):
+            rest = cs.changes.drop(index=listed.index)
             out.append(f"| … {len(rest)} smaller pieces | | {_km2(float(rest.area_km2.sum()))} | |")
         out.append("")
     if len(cs.front_lines_a) or len(cs.front_lines_b):
