@@ -24,6 +24,13 @@ if TYPE_CHECKING:
     from frontline.factions import FactionRegistry
     from frontline.theatre import Theatre
 
+def _file_mode() -> int:
+    """Permissions of a newly created file under the current umask (mkstemp makes 0600)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 _NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})\.geojson$")
 
 
@@ -53,6 +60,7 @@ def atomic_write_text(path: str | os.PathLike[str], text: str, overwrite: bool =
         raise OutputExistsError(f"{dest} exists; pass overwrite=True (--overwrite) to replace it")
     fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
     try:
+        os.chmod(tmp, _file_mode())
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
             fh.flush()
@@ -308,6 +316,7 @@ class ControlHistory:
                     prefix=f".{path.name}.", suffix=".tmp", dir=self.directory
                 )
                 staged.append((path, tmp))
+                os.chmod(tmp, _file_mode())
                 with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
                     fh.write(text)
                     fh.flush()

@@ -1,4 +1,5 @@
 import datetime as dt
+import os
 
 import pytest
 import shapely
@@ -156,3 +157,14 @@ def test_empty_history(tmp_path):
     assert h.dates() == [] and len(h) == 0 and list(h) == []
     with pytest.raises(SnapshotNotFoundError, match="empty"):
         h.at("2020-01-01")
+
+
+def test_written_files_are_readable_by_others(history):
+    mask = os.umask(0o022)
+    try:
+        path = history.add(_snap("2020-06-01"))
+        assert path.stat().st_mode & 0o777 == 0o644
+        other = atomic_write_text(history.directory / "x.txt", "x")
+        assert other.stat().st_mode & 0o777 == 0o644
+    finally:
+        os.umask(mask)
