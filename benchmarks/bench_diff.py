@@ -70,12 +70,20 @@ def bench_pair(label: str, a, b, registry, repeat: int = 3) -> dict:
         f"{cs.changes.area_km2.sum():,.0f} km² changed hands"
     )
     print(f"  raw shapely overlay          {t_raw:7.3f} s")
-    print(f"  diff (changes + balance)     {t_core:7.3f} s   ratio {t_core / t_raw:5.2f}x  (goal <= 1.3x)")
+    print(
+        f"  diff (changes + balance)     {t_core:7.3f} s   ratio {t_core / t_raw:5.2f}x  (goal <= 1.3x)"
+    )
     print(
         f"  diff + fronts/link-ups/pockets {t_full:5.3f} s   ratio {t_full / t_raw:5.2f}x  "
         f"({len(full.front_lines_b)} fronts, {full.front_lines_b.length_km.sum():,.0f} km)"
     )
-    return {"label": label, "vertices": [va, vb], "raw_s": t_raw, "diff_s": t_core, "full_s": t_full}
+    return {
+        "label": label,
+        "vertices": [va, vb],
+        "raw_s": t_raw,
+        "diff_s": t_core,
+        "full_s": t_full,
+    }
 
 
 # -- timeline scaling -----------------------------------------------------------------------------
@@ -115,7 +123,10 @@ def timeline_worker(folder: str) -> None:
 
 def run_worker(*args: str) -> dict:
     out = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), *args], capture_output=True, text=True, check=True
+        [sys.executable, str(Path(__file__).resolve()), *args],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -126,7 +137,9 @@ def bench_timeline(sizes=(250, 500, 1000), vertices: int = 10_000) -> list[dict]
         root = Path(tmp)
         t = time.perf_counter()
         all_dir = write_history(root, max(sizes), vertices)
-        print(f"timeline: wrote {max(sizes)} daily snapshots of ~{vertices:,} vertices in {time.perf_counter() - t:.1f} s")
+        print(
+            f"timeline: wrote {max(sizes)} daily snapshots of ~{vertices:,} vertices in {time.perf_counter() - t:.1f} s"
+        )
         for n in sizes:
             r = run_worker("--timeline-worker", str(prefix_history(all_dir, root, n)))
             r["snapshots"] = n
@@ -137,7 +150,9 @@ def bench_timeline(sizes=(250, 500, 1000), vertices: int = 10_000) -> list[dict]
             )
     if len(results) > 1:
         per = [r["seconds"] / r["snapshots"] for r in results]
-        print(f"  linearity: time per snapshot at {sizes[-1]} / at {sizes[0]} = {per[-1] / per[0]:.2f} (1.00 = linear)")
+        print(
+            f"  linearity: time per snapshot at {sizes[-1]} / at {sizes[0]} = {per[-1] / per[0]:.2f} (1.00 = linear)"
+        )
     return results
 
 
@@ -206,7 +221,7 @@ def _drop_slivers(geom, meter_crs, min_width_km: float = 1.0):
 #: Monthly areas Russia took, as published by DeepState (km²), for comparison.
 PUBLISHED = {
     "2024-08": (363, "DeepState via n-pravda.in.ua, 2025-02-01"),
-    "2024-10": (490, "DeepState via news.liga.net, 2024-11 (\"approximately 490\")"),
+    "2024-10": (490, 'DeepState via news.liga.net, 2024-11 ("approximately 490")'),
     "2024-11": (730, "DeepState via n-pravda.in.ua, 2025-02-01"),
     "2025-01": (325, "DeepState via n-pravda.in.ua, 2025-02-01"),
     "2025-09": (259, "DeepState report of 2025-10-01 via newshorizondaily.com"),
@@ -251,18 +266,25 @@ def bench_deepstate() -> dict | None:
         return None
     with tempfile.TemporaryDirectory(prefix="frontline-deepstate-") as tmp:
         root, t_import = import_deepstate(Path(tmp) / "data")
-        print(f"DeepState: imported {len(list((root / 'control' / 'ukraine-deepstate').glob('*.geojson')))} snapshots in {t_import:.1f} s")
+        print(
+            f"DeepState: imported {len(list((root / 'control' / 'ukraine-deepstate').glob('*.geojson')))} snapshots in {t_import:.1f} s"
+        )
         r = run_worker("--deepstate-worker", str(root))
     print(f"  full timeline: {r['snapshots']} snapshots in {r['seconds']:.1f} s "
           f"({1000 * r['seconds'] / r['snapshots']:.0f} ms/snapshot incl. reading + validation), peak RSS {r['peak_rss_mib']:.0f} MiB")  # fmt: skip
-    print("  month    last day    occupied km²   gained   lost    net   front km   published (DeepState)")
+    print(
+        "  month    last day    occupied km²   gained   lost    net   front km   published (DeepState)"
+    )
     for m in r["monthly"]:
         pub = PUBLISHED.get(m["month"])
         print(
             f"  {m['month']}  {m['last']}  {m['occupied_km2']:12,.0f} {m['gained_km2']:8,.0f} {m['lost_km2']:6,.0f} "
-            f"{m['net_km2']:+7,.0f} {m['front_km']:8,.0f}   " + (f"{pub[0]:,} km²  ({pub[1]})" if pub else "")
+            f"{m['net_km2']:+7,.0f} {m['front_km']:8,.0f}   "
+            + (f"{pub[0]:,} km²  ({pub[1]})" if pub else "")
         )
-    print("  (gained: ground that became occupied that month, summed over daily steps; the first month starts 2024-07-08)")
+    print(
+        "  (gained: ground that became occupied that month, summed over daily steps; the first month starts 2024-07-08)"
+    )
     return r
 
 
@@ -279,8 +301,12 @@ def main(quick: bool = False) -> dict:
     th = JaggedTheatre(vertices=vertices, seed=1, sectors=2, shift_deg=0.02)
     a = th.snapshot()
     th.step()
-    results["day"] = bench_pair("jagged fronts, one day apart (a few sectors moved)", a, th.snapshot(), reg)
-    results["timeline"] = bench_timeline((50, 100, 200) if quick else (250, 500, 1000), 5_000 if quick else 10_000)
+    results["day"] = bench_pair(
+        "jagged fronts, one day apart (a few sectors moved)", a, th.snapshot(), reg
+    )
+    results["timeline"] = bench_timeline(
+        (50, 100, 200) if quick else (250, 500, 1000), 5_000 if quick else 10_000
+    )
     results["deepstate"] = None if quick else bench_deepstate()
     return results
 

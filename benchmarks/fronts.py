@@ -31,12 +31,15 @@ BOX = (36.0, 46.5, 40.0, 50.0)
 FACTIONS = ("west", "east", "west-2", "east-2", "west-3")
 
 
-def _front(rng: np.random.Generator, n: int, x0: float, y0: float, y1: float, amp: float) -> np.ndarray:
+def _front(
+    rng: np.random.Generator, n: int, x0: float, y0: float, y1: float, amp: float
+) -> np.ndarray:
     """One jagged north–south front of *n* vertices around longitude *x0*."""
     t = np.linspace(0.0, 1.0, n)
     step = (y1 - y0) / n  # vertex spacing along the front
     smooth = sum(
-        rng.uniform(0.3, 1.0) * amp / k * np.sin(2 * np.pi * k * t + rng.uniform(0, 2 * np.pi)) for k in range(1, 8)
+        rng.uniform(0.3, 1.0) * amp / k * np.sin(2 * np.pi * k * t + rng.uniform(0, 2 * np.pi))
+        for k in range(1, 8)
     )
     # a random walk with some persistence (salients and re-entrants a few km across)
     walk = np.cumsum(np.convolve(rng.normal(0.0, step * 0.6, n), np.ones(25) / 5, mode="same"))
@@ -76,7 +79,12 @@ class JaggedTheatre:
     """
 
     def __init__(
-        self, vertices: int = 120_000, fronts: int = 3, seed: int = 0, sectors: int = 6, shift_deg: float = 0.03
+        self,
+        vertices: int = 120_000,
+        fronts: int = 3,
+        seed: int = 0,
+        sectors: int = 6,
+        shift_deg: float = 0.03,
     ) -> None:
         self.rng = np.random.default_rng(seed)
         minx, miny, maxx, maxy = BOX
@@ -86,7 +94,8 @@ class JaggedTheatre:
         self.spacing = (maxy - miny) / self.n
         width = (maxx - minx) / (fronts + 1)
         self.fronts = [
-            _front(self.rng, self.n, minx + width * (i + 1), miny, maxy, width * 0.18) for i in range(fronts + 1)
+            _front(self.rng, self.n, minx + width * (i + 1), miny, maxy, width * 0.18)
+            for i in range(fronts + 1)
         ]
         self.factions = [*FACTIONS[: fronts + 1]]
         self.sectors = sectors
@@ -145,7 +154,9 @@ class JaggedTheatre:
             yield self.snapshot()
 
 
-def jagged_pair(vertices: int = 120_000, seed: int = 0, days: int = 7) -> tuple[ControlSnapshot, ControlSnapshot]:
+def jagged_pair(
+    vertices: int = 120_000, seed: int = 0, days: int = 7
+) -> tuple[ControlSnapshot, ControlSnapshot]:
     """Two maps a week apart, each with about *vertices* vertices."""
     th = JaggedTheatre(vertices=vertices, seed=seed, sectors=8)
     a = th.snapshot()
@@ -164,5 +175,8 @@ def registry():
     from frontline.factions import Faction, FactionRegistry, SideRelation
 
     colours = ["#0072B2", "#D55E00", "#56B4E9", "#E69F00", "#009E73"]
-    facs = [Faction(f, f.title(), colours[i], "W" if f.startswith("west") else "E") for i, f in enumerate(FACTIONS)]
+    facs = [
+        Faction(f, f.title(), colours[i], "W" if f.startswith("west") else "E")
+        for i, f in enumerate(FACTIONS)
+    ]
     return FactionRegistry(facs, [SideRelation("W", "E", "hostile")])

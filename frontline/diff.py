@@ -51,7 +51,15 @@ if TYPE_CHECKING:
     from frontline.theatre import Theatre
 
 CHANGE_COLUMNS = ["from_faction", "to_faction", "area_km2", "location", "geometry"]
-SUMMARY_COLUMNS = ["faction", "area_a_km2", "area_b_km2", "gained_km2", "lost_km2", "net_km2", "net_pct"]
+SUMMARY_COLUMNS = [
+    "faction",
+    "area_a_km2",
+    "area_b_km2",
+    "gained_km2",
+    "lost_km2",
+    "net_km2",
+    "net_pct",
+]
 PLACE_COLUMNS = ["place_id", "name", "kind", "importance", "from_faction", "to_faction", "geometry"]
 #: Changed pieces beyond this many (smallest first) get coordinates instead of gazetteer words.
 MAX_DESCRIBED = 500
@@ -172,7 +180,9 @@ class AreaMeter:
             sub = px[:-1] * py[1:] - px[1:] * py[:-1]
             ok = edge[:-1] == edge[1:]
             cross[long] = np.bincount(edge[:-1][ok], weights=sub[ok], minlength=len(long))
-        ring_area = np.abs(np.bincount(ring_of[:-1][same], weights=cross[same], minlength=len(rings))) / 2.0
+        ring_area = (
+            np.abs(np.bincount(ring_of[:-1][same], weights=cross[same], minlength=len(rings))) / 2.0
+        )
         first = np.ones(len(rings), dtype=bool)
         first[1:] = ring_poly[1:] != ring_poly[:-1]
         signed = np.where(first, ring_area, -ring_area)  # exterior minus holes
@@ -208,7 +218,10 @@ def _bounds(geoms) -> np.ndarray:
 
 
 # -- local differences ----------------------------------------------------------------------------
-_H = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0x27D4EB2F165667C5], dtype=np.uint64)
+_H = np.array(
+    [0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0x27D4EB2F165667C5],
+    dtype=np.uint64,
+)
 
 
 def _edges(geom: shapely.Geometry) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -270,7 +283,9 @@ def _merge_boxes(boxes: np.ndarray) -> np.ndarray:
     return boxes
 
 
-def dirty_rectangles(a: shapely.Geometry, b: shapely.Geometry, max_share: float = 0.3) -> np.ndarray | None:
+def dirty_rectangles(
+    a: shapely.Geometry, b: shapely.Geometry, max_share: float = 0.3
+) -> np.ndarray | None:
     """Disjoint rectangles that contain every piece of ``a − b`` and ``b − a``.
 
     Two versions of a faction's area usually share most of their edges exactly; the ground
@@ -289,7 +304,10 @@ def dirty_rectangles(a: shapely.Geometry, b: shapely.Geometry, max_share: float 
     xa, xb = shapely.get_coordinates(a), shapely.get_coordinates(b)
     step = max(len(xa) // 2000, 1)
     sample = np.ascontiguousarray(xa[::step]).view(np.complex128).ravel()
-    if 1.0 - np.isin(sample, np.ascontiguousarray(xb).view(np.complex128).ravel()).mean() > max_share:
+    if (
+        1.0 - np.isin(sample, np.ascontiguousarray(xb).view(np.complex128).ravel()).mean()
+        > max_share
+    ):
         return None
     ka, ea, ra = _edges(a)
     kb, eb, rb = _edges(b)
@@ -308,7 +326,9 @@ def dirty_rectangles(a: shapely.Geometry, b: shapely.Geometry, max_share: float 
     pts = np.vstack([ea[:, :2], eb[:, :2]])
     inside = np.zeros(len(pts), dtype=bool)
     for r in rects:
-        inside |= (pts[:, 0] >= r[0]) & (pts[:, 0] <= r[2]) & (pts[:, 1] >= r[1]) & (pts[:, 1] <= r[3])
+        inside |= (
+            (pts[:, 0] >= r[0]) & (pts[:, 0] <= r[2]) & (pts[:, 1] >= r[1]) & (pts[:, 1] <= r[3])
+        )
     return None if inside.mean() > max_share else rects
 
 
@@ -329,7 +349,9 @@ def _split_symmetric_difference(a, b) -> tuple[np.ndarray, np.ndarray] | None:
         in_a |= shapely.contains_xy(g, shapely.get_x(pts), shapely.get_y(pts))
     lost, gained = parts[in_a], parts[~in_a]
     area = shapely.area  # planar, in degrees²: an exact identity, no projection needed
-    left = float(np.sum(area(np.atleast_1d(a)))) - float(area(lost).sum()) + float(area(gained).sum())
+    left = (
+        float(np.sum(area(np.atleast_1d(a)))) - float(area(lost).sum()) + float(area(gained).sum())
+    )
     right = float(np.sum(area(np.atleast_1d(b))))
     if abs(left - right) > 1e-9 * max(abs(right), 1e-12):
         return None
@@ -409,7 +431,9 @@ def overlay(
         aa = np.array([area_a.get(f, 0.0) for f in factions], dtype=float)
     else:
         aa = meter(A)
-    same = np.array([x is y for x, y in zip(A, B, strict=True)], dtype=bool) | shapely.equals_exact(A, B, 0.0)
+    same = np.array([x is y for x, y in zip(A, B, strict=True)], dtype=bool) | shapely.equals_exact(
+        A, B, 0.0
+    )
     ab = aa.copy()
     lost_p, lost_o, lost_k, gain_p, gain_o, gain_k = [], [], [], [], [], []
     for i in np.flatnonzero(~same):
@@ -443,7 +467,9 @@ def overlay(
         inter = np.empty(len(ql), dtype=object)
         inter[same_piece] = lp[ql[same_piece]]
         if (~same_piece).any():
-            inter[~same_piece] = _safe(shapely.intersection, lp[ql[~same_piece]], gp[qg[~same_piece]])
+            inter[~same_piece] = _safe(
+                shapely.intersection, lp[ql[~same_piece]], gp[qg[~same_piece]]
+            )
         pieces, which = _polygons(inter)
         km2 = np.empty(len(pieces))
         exact = same_piece[which]
@@ -594,14 +620,17 @@ class ChangeSet:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict: dates, summary, changes (with a representative lon/lat),
         places, front lines, link-ups and encirclements (geometries as lon/lat points or
-        omitted; use :meth:`to_geojson` for shapes)."""
+        omitted; use :meth:`to_geojson` for shapes).
+        """
 
         def records(df, drop_geometry: bool = True, point: bool = False) -> list[dict[str, Any]]:
             if df is None or not len(df):
                 return []
             out = []
             cols = [c for c in df.columns if c != "geometry"]
-            pts = shapely.point_on_surface(df.geometry.values) if point and "geometry" in df else None
+            pts = (
+                shapely.point_on_surface(df.geometry.values) if point and "geometry" in df else None
+            )
             for k, row in enumerate(df[cols].itertuples(index=False)):
                 rec = {c: _plain(v) for c, v in zip(cols, row, strict=True)}
                 if pts is not None:
@@ -721,7 +750,9 @@ def _markdown(cs: ChangeSet, max_changes: int, max_places: int) -> str:
             if r.lost_km2 >= 0.5 or not bits:
                 bits.append(f"lost {_km2(r.lost_km2)} km²")
             pct = f", {_pct(r.net_pct)} %" if r.net_pct == r.net_pct else ""
-            out.append(f"- **{cs.label(r.faction)}** {' and '.join(bits)} (net {_signed(r.net_km2)} km²{pct}).")
+            out.append(
+                f"- **{cs.label(r.faction)}** {' and '.join(bits)} (net {_signed(r.net_km2)} km²{pct})."
+            )
         out.append("")
     if len(cs.link_ups):
         out += ["## Link-ups and cuts", ""]
@@ -736,7 +767,9 @@ def _markdown(cs: ChangeSet, max_changes: int, max_places: int) -> str:
     if len(cs.places_changed):
         out += ["## Places that changed hands", ""]
         for r in cs.places_changed.head(max_places).itertuples(index=False):
-            out.append(f"- {r.name} ({r.kind.replace('_', ' ')}): {cs.label(r.from_faction)} → {cs.label(r.to_faction)}")
+            out.append(
+                f"- {r.name} ({r.kind.replace('_', ' ')}): {cs.label(r.from_faction)} → {cs.label(r.to_faction)}"
+            )
         if len(cs.places_changed) > max_places:
             out.append(f"- … and {len(cs.places_changed) - max_places} more")
         out.append("")
@@ -759,15 +792,28 @@ def _markdown(cs: ChangeSet, max_changes: int, max_places: int) -> str:
         # pieces under 0.1 km² (digitising slivers) are only counted, not listed
         listed = cs.changes[cs.changes.area_km2 >= 0.1].head(max_changes)
         for r in listed.itertuples(index=False):
-            out.append(f"| {cs.name(r.from_faction)} | {cs.name(r.to_faction)} | {_km2(r.area_km2)} | {r.location} |")
+            out.append(
+                f"| {cs.name(r.from_faction)} | {cs.name(r.to_faction)} | {_km2(r.area_km2)} | {r.location} |"
+            )
         if len(cs.changes) > len(listed):
             rest = cs.changes.drop(index=listed.index)
             out.append(f"| … {len(rest)} smaller pieces | | {_km2(float(rest.area_km2.sum()))} | |")
         out.append("")
     if len(cs.front_lines_a) or len(cs.front_lines_b):
-        out += ["## Front lines", "", f"| Between | {sa.isoformat()} (km) | {sb.isoformat()} (km) |", "|---|---:|---:|"]
-        ka = {(r.faction_a, r.faction_b): r.length_km for r in cs.front_lines_a.itertuples(index=False)}
-        kb = {(r.faction_a, r.faction_b): r.length_km for r in cs.front_lines_b.itertuples(index=False)}
+        out += [
+            "## Front lines",
+            "",
+            f"| Between | {sa.isoformat()} (km) | {sb.isoformat()} (km) |",
+            "|---|---:|---:|",
+        ]
+        ka = {
+            (r.faction_a, r.faction_b): r.length_km
+            for r in cs.front_lines_a.itertuples(index=False)
+        }
+        kb = {
+            (r.faction_a, r.faction_b): r.length_km
+            for r in cs.front_lines_b.itertuples(index=False)
+        }
         for pair in sorted(set(ka) | set(kb)):
             la = f"{ka[pair]:,.0f}" if pair in ka else "–"
             lb = f"{kb[pair]:,.0f}" if pair in kb else "–"
@@ -844,11 +890,14 @@ def diff(
     tol = topo.DEFAULT_TOLERANCE_KM if tolerance_km is None else float(tolerance_km)
     ov = overlay(a, b)
     where = topo.locator(gazetteer)
-    keep = ov.area_km2 >= min_area_km2 if min_area_km2 > 0 else np.ones(len(ov.area_km2), dtype=bool)
+    keep = (
+        ov.area_km2 >= min_area_km2 if min_area_km2 > 0 else np.ones(len(ov.area_km2), dtype=bool)
+    )
     pieces, km2 = ov.pieces[keep], ov.area_km2[keep]
     pts = shapely.point_on_surface(pieces) if len(pieces) else np.empty(0, dtype=object)
     locations = [
-        where(p.x, p.y) if k < MAX_DESCRIBED else topo.lonlat_text(p.x, p.y) for k, p in enumerate(pts)
+        where(p.x, p.y) if k < MAX_DESCRIBED else topo.lonlat_text(p.x, p.y)
+        for k, p in enumerate(pts)
     ]
     import geopandas as gpd
 
@@ -869,7 +918,9 @@ def diff(
         tb = topo._topology(b, tol, theatre, None)
         fl_a = topo.front_lines(a, registry, tolerance_km=tol, theatre=theatre, cache=ta)
         fl_b = topo.front_lines(b, registry, tolerance_km=tol, theatre=theatre, cache=tb)
-        links = topo.link_ups(a, b, registry, gazetteer, tolerance_km=tol, theatre=theatre, caches=(ta, tb))
+        links = topo.link_ups(
+            a, b, registry, gazetteer, tolerance_km=tol, theatre=theatre, caches=(ta, tb)
+        )
         enc = _new_pockets(
             topo.encirclements(a, registry, None, tolerance_km=tol, theatre=theatre, cache=ta),
             topo.encirclements(b, registry, gazetteer, tolerance_km=tol, theatre=theatre, cache=tb),
@@ -908,7 +959,15 @@ def _summary_from(ov: Overlay, keep: np.ndarray) -> pd.DataFrame:
     if keep.all():
         return balance(ov)
     return balance(
-        Overlay(ov.factions, ov.area_a, ov.area_b, ov.from_faction[keep], ov.to_faction[keep], ov.pieces[keep], ov.area_km2[keep])
+        Overlay(
+            ov.factions,
+            ov.area_a,
+            ov.area_b,
+            ov.from_faction[keep],
+            ov.to_faction[keep],
+            ov.pieces[keep],
+            ov.area_km2[keep],
+        )
     )
 
 
@@ -930,14 +989,20 @@ def _empty(columns: list[str]) -> gpd.GeoDataFrame:
     return empty(columns)
 
 
-def places_changed(a: ControlSnapshot, b: ControlSnapshot, gazetteer: Gazetteer) -> gpd.GeoDataFrame:
+def places_changed(
+    a: ControlSnapshot, b: ControlSnapshot, gazetteer: Gazetteer
+) -> gpd.GeoDataFrame:
     """Gazetteer places whose controller differs between two snapshots, most important first."""
     import geopandas as gpd
 
     places = gazetteer.to_geodataframe()
     if not len(places):
         return _empty(PLACE_COLUMNS)
-    bounds = [g for g in (*a.areas.geometry.values, *b.areas.geometry.values) if g is not None and not g.is_empty]
+    bounds = [
+        g
+        for g in (*a.areas.geometry.values, *b.areas.geometry.values)
+        if g is not None and not g.is_empty
+    ]
     if not bounds:
         return _empty(PLACE_COLUMNS)
     minx, miny, maxx, maxy = shapely.total_bounds(np.asarray(bounds, dtype=object))
@@ -962,7 +1027,9 @@ def places_changed(a: ControlSnapshot, b: ControlSnapshot, gazetteer: Gazetteer)
         geometry=sel.geometry.values,
         crs="EPSG:4326",
     )
-    return out.sort_values(["importance", "name"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    return out.sort_values(
+        ["importance", "name"], ascending=[False, True], kind="stable"
+    ).reset_index(drop=True)
 
 
 def diff_dates(
@@ -995,7 +1062,9 @@ def diff_dates(
     return dataclasses.replace(cs, date_a=day_a, date_b=day_b)
 
 
-def timeline(history: ControlHistory, gazetteer: Gazetteer | None = None, **kwargs: Any) -> pd.DataFrame:
+def timeline(
+    history: ControlHistory, gazetteer: Gazetteer | None = None, **kwargs: Any
+) -> pd.DataFrame:
     """Area, gains and losses per faction at every date of a history (see :mod:`frontline.timeline`)."""
     from frontline.timeline import timeline as _timeline
 

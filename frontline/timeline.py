@@ -67,10 +67,18 @@ def timeline(
     prev_places: np.ndarray | None = None
     for snap in history:  # a ControlHistory streams: one file read per step
         gb = _geoms(snap)
-        pb = np.asarray(snap.faction_at(*places_xy), dtype=object) if places_xy is not None else None
+        pb = (
+            np.asarray(snap.faction_at(*places_xy), dtype=object) if places_xy is not None else None
+        )
         if prev_geoms is None:
             names = sorted(gb)
-            prev_area = dict(zip(names, _areas_km2(np.array([gb[f] for f in names], dtype=object)).tolist(), strict=True))
+            prev_area = dict(
+                zip(
+                    names,
+                    _areas_km2(np.array([gb[f] for f in names], dtype=object)).tolist(),
+                    strict=True,
+                )
+            )
             for f in sorted(gb):
                 rows.append((snap.date, f, prev_area[f], 0.0, 0.0, 0.0, 0, 0, 0))
         else:
@@ -87,8 +95,14 @@ def timeline(
                 if r.faction not in gb and r.lost_km2 == 0 and r.gained_km2 == 0:
                     continue
                 g, lo = gained_p.get(r.faction, 0), lost_p.get(r.faction, 0)
-                area = float(r.area_b_km2) if r.faction in gb else (np.nan if r.faction == UNKNOWN else 0.0)
-                rows.append((snap.date, r.faction, area, r.gained_km2, r.lost_km2, r.net_km2, g + lo, g, lo))
+                area = (
+                    float(r.area_b_km2)
+                    if r.faction in gb
+                    else (np.nan if r.faction == UNKNOWN else 0.0)
+                )
+                rows.append(
+                    (snap.date, r.faction, area, r.gained_km2, r.lost_km2, r.net_km2, g + lo, g, lo)
+                )
             prev_area = dict(zip(ov.factions, ov.area_b.tolist(), strict=True))
             if progress is not None:
                 progress(snap.date)
@@ -116,10 +130,19 @@ def timeline_markdown(df: pd.DataFrame, registry: FactionRegistry | None = None)
     """The timeline as a Markdown table: one row per date, one column of km² per faction."""
     if not len(df):
         return "_The history is empty._\n"
-    held = df[df["faction"] != UNKNOWN].pivot_table(index="date", columns="faction", values="area_km2", aggfunc="sum")
+    held = df[df["faction"] != UNKNOWN].pivot_table(
+        index="date", columns="faction", values="area_km2", aggfunc="sum"
+    )
     changed = df.groupby("date")["gained_km2"].sum()
-    names = {f: (registry.get(f).name if registry is not None and f in registry else f) for f in held.columns}
-    head = "| Date | " + " | ".join(names[f] + " (km²)" for f in held.columns) + " | Changed hands (km²) |"
+    names = {
+        f: (registry.get(f).name if registry is not None and f in registry else f)
+        for f in held.columns
+    }
+    head = (
+        "| Date | "
+        + " | ".join(names[f] + " (km²)" for f in held.columns)
+        + " | Changed hands (km²) |"
+    )
     out = [head, "|---|" + "---:|" * (len(held.columns) + 1)]
     for day, row in held.iterrows():
         cells = [f"{v:,.0f}" if v == v else "–" for v in row.values]

@@ -78,7 +78,9 @@ class Projector:
         self._tr = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
 
     @classmethod
-    def for_geometries(cls, geoms: Sequence[shapely.Geometry], theatre: Theatre | None = None) -> Projector:
+    def for_geometries(
+        cls, geoms: Sequence[shapely.Geometry], theatre: Theatre | None = None
+    ) -> Projector:
         """The theatre's equal-area projection, or one centred on the geometries' bounds."""
         if theatre is not None:
             return cls(theatre.area_crs)
@@ -102,7 +104,10 @@ class Projector:
         return shapely.transform(geom, self.coords)
 
 
-_H = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0x27D4EB2F165667C5], dtype=np.uint64)
+_H = np.array(
+    [0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0x27D4EB2F165667C5],
+    dtype=np.uint64,
+)
 
 
 class Edges:
@@ -134,7 +139,9 @@ class Edges:
         self.xy = xy
         self.pxy = proj.coords(xy)
         self.vertex_ring = ring
-        self.start = np.flatnonzero(ring[:-1] == ring[1:]) if len(ring) > 1 else np.zeros(0, dtype=int)
+        self.start = (
+            np.flatnonzero(ring[:-1] == ring[1:]) if len(ring) > 1 else np.zeros(0, dtype=int)
+        )
         self.ring = ring[self.start]
         self.part = ring_poly[self.ring] if len(rings) else np.zeros(0, dtype=int)
         self.exterior = first[self.ring] if len(rings) else np.zeros(0, dtype=bool)
@@ -278,12 +285,21 @@ class SnapshotTopology:
 
 
 def _topology(
-    snapshot: ControlSnapshot, tolerance_km: float, theatre: Theatre | None, cache: SnapshotTopology | None
+    snapshot: ControlSnapshot,
+    tolerance_km: float,
+    theatre: Theatre | None,
+    cache: SnapshotTopology | None,
 ) -> SnapshotTopology:
-    if cache is not None and cache.snapshot is snapshot and cache.tolerance_m == tolerance_km * 1000.0:
+    if (
+        cache is not None
+        and cache.snapshot is snapshot
+        and cache.tolerance_m == tolerance_km * 1000.0
+    ):
         return cache
     geoms = _faction_geometries(snapshot)
-    return SnapshotTopology(snapshot, Projector.for_geometries(list(geoms.values()), theatre), tolerance_km)
+    return SnapshotTopology(
+        snapshot, Projector.for_geometries(list(geoms.values()), theatre), tolerance_km
+    )
 
 
 def _empty(columns: list[str]) -> gpd.GeoDataFrame:
@@ -340,7 +356,9 @@ def locator(gazetteer: Gazetteer | None) -> Callable[[float, float], str]:
             if not cands:
                 r = gazetteer.reverse(lon, lat)
                 cands = [r] if r is not None else []
-            cache[key] = min(cands, key=lambda r: r.distance_km).text if cands else lonlat_text(lon, lat)
+            cache[key] = (
+                min(cands, key=lambda r: r.distance_km).text if cands else lonlat_text(lon, lat)
+            )
         return cache[key]
 
     return describe
@@ -440,7 +458,9 @@ def contacts(
             continue
         lines, km = topo.contact(fa, fb)
         if lines:
-            out[(fa, fb)] = shapely.line_interpolate_point(lines[int(np.argmax(km))], 0.5, normalized=True)
+            out[(fa, fb)] = shapely.line_interpolate_point(
+                lines[int(np.argmax(km))], 0.5, normalized=True
+            )
     return out
 
 
@@ -512,12 +532,18 @@ def _phrase(location: str) -> str:
     return f"near {location}"
 
 
-def _allied_pairs(registry: FactionRegistry, present: set[str], on: _dt.date) -> list[tuple[str, str]]:
+def _allied_pairs(
+    registry: FactionRegistry, present: set[str], on: _dt.date
+) -> list[tuple[str, str]]:
     ids = _order(registry, [f for f in present if f != UNKNOWN])
-    return [(x, y) for i, x in enumerate(ids) for y in ids[i + 1 :] if registry.is_allied(x, y, on=on)]
+    return [
+        (x, y) for i, x in enumerate(ids) for y in ids[i + 1 :] if registry.is_allied(x, y, on=on)
+    ]
 
 
-def _mover(pair: tuple[str, str], pt: shapely.Point, before: dict[str, shapely.Geometry]) -> tuple[str, str]:
+def _mover(
+    pair: tuple[str, str], pt: shapely.Point, before: dict[str, shapely.Geometry]
+) -> tuple[str, str]:
     """Order a pair so that the faction that advanced to the contact comes first."""
     fa, fb = pair
     da = shapely.distance(pt, before[fa]) if fa in before else np.inf
@@ -587,7 +613,9 @@ def encirclements(
     return _frame(ENCIRCLEMENT_COLUMNS, rows)
 
 
-def _may_be_surrounded(edges: Edges, hostile: list[Edges], tolerance_m: float, samples: int = 32) -> np.ndarray:
+def _may_be_surrounded(
+    edges: Edges, hostile: list[Edges], tolerance_m: float, samples: int = 32
+) -> np.ndarray:
     """Cheap rejection: parts with a sampled outer-ring point far from all hostile ground.
 
     *samples* vertices evenly spaced by length along each part's outer ring are tested
@@ -626,6 +654,8 @@ def _may_be_surrounded(edges: Edges, hostile: list[Edges], tolerance_m: float, s
             if not h._prepared:
                 shapely.prepare(h.geom)
                 h._prepared = True
-            ok[rest] = shapely.contains_xy(h.geom, edges.xy[verts[rest], 0], edges.xy[verts[rest], 1])
+            ok[rest] = shapely.contains_xy(
+                h.geom, edges.xy[verts[rest], 0], edges.xy[verts[rest], 1]
+            )
     bad = np.bincount(owner[~ok], minlength=n_parts)
     return has & (bad == 0)

@@ -23,20 +23,32 @@ def hand_data_dir(synthetic_data_dir):
     from frontline.store import ControlHistory
 
     h = ControlHistory.load("testland", synthetic_data_dir)
-    h.add(ControlSnapshot.from_areas("2020-01-01", {"red": box(38.2, 33.0, 38.5, 34.0), "black": box(38.5, 33.0, 39.5, 34.0)}))
-    h.add(ControlSnapshot.from_areas("2020-02-01", {"red": box(38.2, 33.0, 38.8, 34.0), "black": box(38.8, 33.0, 39.5, 34.0)}))
+    h.add(
+        ControlSnapshot.from_areas(
+            "2020-01-01", {"red": box(38.2, 33.0, 38.5, 34.0), "black": box(38.5, 33.0, 39.5, 34.0)}
+        )
+    )
+    h.add(
+        ControlSnapshot.from_areas(
+            "2020-02-01", {"red": box(38.2, 33.0, 38.8, 34.0), "black": box(38.8, 33.0, 39.5, 34.0)}
+        )
+    )
     return synthetic_data_dir
 
 
 def test_diff_markdown(cli_runner, built_data_dir):
-    r = run(cli_runner, "diff", "2020-01-01", "2020-03-01", "--data", built_data_dir, "--no-gazetteer")
+    r = run(
+        cli_runner, "diff", "2020-01-01", "2020-03-01", "--data", built_data_dir, "--no-gazetteer"
+    )
     assert r.exit_code == 0, r.output
     assert r.output.startswith("# Control changes, 2020-01-01 → 2020-03-01 (testland)")
     assert "## Balance" in r.output and "Black Banner" in r.output
 
 
 def test_diff_with_gazetteer_names_places(cli_runner, hand_data_dir):
-    r = run(cli_runner, "diff", "2020-01-01", "2020-02-01", "--data", hand_data_dir, "--format", "json")
+    r = run(
+        cli_runner, "diff", "2020-01-01", "2020-02-01", "--data", hand_data_dir, "--format", "json"
+    )
     assert r.exit_code == 0, r.output
     d = json.loads(r.output)
     assert d["changes"][0]["from_faction"] == "black" and d["changes"][0]["to_faction"] == "red"
@@ -46,17 +58,67 @@ def test_diff_with_gazetteer_names_places(cli_runner, hand_data_dir):
 
 def test_diff_geojson_and_csv(cli_runner, hand_data_dir, tmp_path):
     out = tmp_path / "d.geojson"
-    r = run(cli_runner, "diff", "2020-01-01", "2020-02-01", "--data", hand_data_dir, "--format", "geojson", "--out", out, "--no-gazetteer")
+    r = run(
+        cli_runner,
+        "diff",
+        "2020-01-01",
+        "2020-02-01",
+        "--data",
+        hand_data_dir,
+        "--format",
+        "geojson",
+        "--out",
+        out,
+        "--no-gazetteer",
+    )
     assert r.exit_code == 0, r.output
     gj = json.loads(out.read_text(encoding="utf-8"))
-    assert {f["properties"]["layer"] for f in gj["features"]} >= {"changes", "front_lines_a", "front_lines_b"}
-    r = run(cli_runner, "diff", "2020-01-01", "2020-02-01", "--data", hand_data_dir, "--format", "csv", "--table", "summary", "--no-gazetteer")
+    assert {f["properties"]["layer"] for f in gj["features"]} >= {
+        "changes",
+        "front_lines_a",
+        "front_lines_b",
+    }
+    r = run(
+        cli_runner,
+        "diff",
+        "2020-01-01",
+        "2020-02-01",
+        "--data",
+        hand_data_dir,
+        "--format",
+        "csv",
+        "--table",
+        "summary",
+        "--no-gazetteer",
+    )
     rows = list(csv.DictReader(io.StringIO(r.output)))
     assert [row["faction"] for row in rows] == ["black", "red"]
-    r = run(cli_runner, "diff", "2020-01-01", "2020-02-01", "--data", hand_data_dir, "--format", "csv", "--no-gazetteer")
+    r = run(
+        cli_runner,
+        "diff",
+        "2020-01-01",
+        "2020-02-01",
+        "--data",
+        hand_data_dir,
+        "--format",
+        "csv",
+        "--no-gazetteer",
+    )
     rows = list(csv.DictReader(io.StringIO(r.output)))
     assert rows[0]["from_faction"] == "black" and "lon" in rows[0]
-    r = run(cli_runner, "diff", "2020-01-01", "2020-02-01", "--data", hand_data_dir, "--format", "csv", "--table", "frontlines", "--no-gazetteer")
+    r = run(
+        cli_runner,
+        "diff",
+        "2020-01-01",
+        "2020-02-01",
+        "--data",
+        hand_data_dir,
+        "--format",
+        "csv",
+        "--table",
+        "frontlines",
+        "--no-gazetteer",
+    )
     assert r.output.splitlines()[0] == "date,faction_a,faction_b,length_km"
 
 
@@ -64,16 +126,39 @@ def test_diff_refuses_to_overwrite(cli_runner, hand_data_dir, tmp_path):
     (tmp_path / "out").mkdir()
     out = tmp_path / "out" / "report.md"
     out.write_text("keep me", encoding="utf-8")
-    r = run(cli_runner, "diff", "2020-01-01", "2020-02-01", "--data", hand_data_dir, "--out", out, "--no-gazetteer")
+    r = run(
+        cli_runner,
+        "diff",
+        "2020-01-01",
+        "2020-02-01",
+        "--data",
+        hand_data_dir,
+        "--out",
+        out,
+        "--no-gazetteer",
+    )
     assert r.exit_code == 2 and "--overwrite" in r.output
     assert out.read_text(encoding="utf-8") == "keep me"
-    r = run(cli_runner, "diff", "2020-01-01", "2020-02-01", "--data", hand_data_dir, "--out", out, "--overwrite", "--no-gazetteer")
+    r = run(
+        cli_runner,
+        "diff",
+        "2020-01-01",
+        "2020-02-01",
+        "--data",
+        hand_data_dir,
+        "--out",
+        out,
+        "--overwrite",
+        "--no-gazetteer",
+    )
     assert r.exit_code == 0
     assert out.read_text(encoding="utf-8").startswith("# Control changes")
     assert [p.name for p in out.parent.iterdir()] == ["report.md"]  # no temporary file left behind
 
 
-@pytest.mark.parametrize("dates", [("2020-1-1", "2020-02-01"), ("2020-01-01", "yesterday"), ("2020-02-30", "2020-03-01")])
+@pytest.mark.parametrize(
+    "dates", [("2020-1-1", "2020-02-01"), ("2020-01-01", "yesterday"), ("2020-02-30", "2020-03-01")]
+)
 def test_bad_dates_exit_2(cli_runner, built_data_dir, dates):
     r = run(cli_runner, "diff", *dates, "--data", built_data_dir, "--no-gazetteer")
     assert r.exit_code == 2
@@ -81,7 +166,9 @@ def test_bad_dates_exit_2(cli_runner, built_data_dir, dates):
 
 
 def test_date_before_history_exits_2(cli_runner, built_data_dir):
-    r = run(cli_runner, "diff", "2019-01-01", "2020-02-01", "--data", built_data_dir, "--no-gazetteer")
+    r = run(
+        cli_runner, "diff", "2019-01-01", "2020-02-01", "--data", built_data_dir, "--no-gazetteer"
+    )
     assert r.exit_code == 2 and "no snapshot on or before 2019-01-01" in r.output
 
 
@@ -93,11 +180,25 @@ def test_timeline_formats_and_plot(cli_runner, built_data_dir, tmp_path):
     r = run(cli_runner, "timeline", "--data", built_data_dir, "--format", "md", "--no-gazetteer")
     assert r.output.startswith("| Date |")
     png, out = tmp_path / "t.png", tmp_path / "t.json"
-    r = run(cli_runner, "timeline", "--data", built_data_dir, "--format", "json", "--out", out, "--plot", png, "--no-gazetteer")
+    r = run(
+        cli_runner,
+        "timeline",
+        "--data",
+        built_data_dir,
+        "--format",
+        "json",
+        "--out",
+        out,
+        "--plot",
+        png,
+        "--no-gazetteer",
+    )
     assert r.exit_code == 0, r.output
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     recs = json.loads(out.read_text(encoding="utf-8"))
-    assert {"date", "faction", "area_km2", "gained_km2", "lost_km2", "places_changed"} <= set(recs[0])
+    assert {"date", "faction", "area_km2", "gained_km2", "lost_km2", "places_changed"} <= set(
+        recs[0]
+    )
     r = run(cli_runner, "timeline", "--data", built_data_dir, "--plot", png, "--no-gazetteer")
     assert r.exit_code == 2  # the plot exists
 
@@ -109,9 +210,20 @@ def test_frontlines(cli_runner, hand_data_dir):
     assert gj["date"] == "2020-01-01"
     assert [f["properties"]["faction_a"] for f in gj["features"]] == ["red"]
     assert gj["features"][0]["geometry"]["type"] == "MultiLineString"
-    r = run(cli_runner, "frontlines", "--date", "2020-02-01", "--data", hand_data_dir, "--format", "csv")
+    r = run(
+        cli_runner, "frontlines", "--date", "2020-02-01", "--data", hand_data_dir, "--format", "csv"
+    )
     assert r.output.splitlines()[0] == "faction_a,faction_b,length_km"
-    r = run(cli_runner, "frontlines", "--date", "2020-02-01", "--data", hand_data_dir, "--format", "json")
+    r = run(
+        cli_runner,
+        "frontlines",
+        "--date",
+        "2020-02-01",
+        "--data",
+        hand_data_dir,
+        "--format",
+        "json",
+    )
     assert json.loads(r.output)["front_lines"][0]["faction_b"] == "black"
     r = run(cli_runner, "frontlines", "--date", "02/01/2020", "--data", hand_data_dir)
     assert r.exit_code == 2

@@ -88,10 +88,16 @@ def test_summary_balances(before, after):
     s = cs.summary.set_index("faction")
     assert set(s.index) == {"red", "black", "blue"}
     assert s.loc["black", "gained_km2"] == 0
-    assert s.loc["black", "lost_km2"] == pytest.approx(s.loc["red", "gained_km2"] + s.loc["blue", "gained_km2"])
+    assert s.loc["black", "lost_km2"] == pytest.approx(
+        s.loc["red", "gained_km2"] + s.loc["blue", "gained_km2"]
+    )
     for f in s.index:
-        assert s.loc[f, "area_b_km2"] - s.loc[f, "area_a_km2"] == pytest.approx(s.loc[f, "net_km2"], rel=1e-6)
-        assert s.loc[f, "net_pct"] == pytest.approx(100 * s.loc[f, "net_km2"] / s.loc[f, "area_a_km2"])
+        assert s.loc[f, "area_b_km2"] - s.loc[f, "area_a_km2"] == pytest.approx(
+            s.loc[f, "net_km2"], rel=1e-6
+        )
+        assert s.loc[f, "net_pct"] == pytest.approx(
+            100 * s.loc[f, "net_km2"] / s.loc[f, "area_a_km2"]
+        )
 
 
 def test_unknown_ground_is_an_explicit_side():
@@ -135,7 +141,12 @@ def test_outputs(before, after, synthetic_registry, synthetic_gazetteer):
     cs = diff(before, after, synthetic_registry, synthetic_gazetteer)
     md = cs.to_markdown()
     assert md.startswith("# Control changes, 2020-01-01 → 2020-02-01")
-    for section in ("## Places that changed hands", "## Balance", "## Largest changes", "## Front lines"):
+    for section in (
+        "## Places that changed hands",
+        "## Balance",
+        "## Largest changes",
+        "## Front lines",
+    ):
         assert section in md
     assert "Black Banner" in md and "Charlie Base" in md
     d = json.loads(cs.to_json())
@@ -261,7 +272,9 @@ def test_diff_mirrors(maps):
 
     def totals(cs, swap=False):
         out = {}
-        for f, t, k in zip(cs.changes.from_faction, cs.changes.to_faction, cs.changes.area_km2, strict=True):
+        for f, t, k in zip(
+            cs.changes.from_faction, cs.changes.to_faction, cs.changes.area_km2, strict=True
+        ):
             key = (t, f) if swap else (f, t)
             out[key] = out.get(key, 0.0) + k
         return out
@@ -299,13 +312,24 @@ def history(tmp_path, before, after):
     h = ControlHistory(tmp_path / "control")
     h.add(before)
     h.add(after)
-    h.add(snap("2020-03-01", {"red": box(38.0, 33.0, 38.8, 34.0), "blue": box(38.8, 33.0, 40.5, 34.0)}))
+    h.add(
+        snap(
+            "2020-03-01", {"red": box(38.0, 33.0, 38.8, 34.0), "blue": box(38.8, 33.0, 40.5, 34.0)}
+        )
+    )
     return h
 
 
 def test_timeline_rows_agree_with_diffs(history, synthetic_gazetteer, before, after):
     df = timeline(history, synthetic_gazetteer)
-    assert list(df.columns[:6]) == ["date", "faction", "area_km2", "gained_km2", "lost_km2", "net_km2"]
+    assert list(df.columns[:6]) == [
+        "date",
+        "faction",
+        "area_km2",
+        "gained_km2",
+        "lost_km2",
+        "net_km2",
+    ]
     assert sorted({d.isoformat() for d in df.date}) == ["2020-01-01", "2020-02-01", "2020-03-01"]
     first = df[df.date == before.date].set_index("faction")
     assert (first.gained_km2 == 0).all()
@@ -342,7 +366,9 @@ def test_timeline_markdown_and_plot(history, synthetic_registry, tmp_path):
     ax = plot_timeline(df, registry=synthetic_registry)
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert labels == ["Red Front", "Blue Army", "Black Banner"]
-    colours = {line.get_label(): matplotlib.colors.to_hex(line.get_color()) for line in ax.get_lines()}
+    colours = {
+        line.get_label(): matplotlib.colors.to_hex(line.get_color()) for line in ax.get_lines()
+    }
     assert colours["Red Front"].lower() == synthetic_registry.colour("red").lower()
     ax.figure.savefig(tmp_path / "t.png")
     plt.close(ax.figure)
@@ -353,7 +379,9 @@ def _front_maps(bump: bool):
     ys = np.linspace(33, 34, 2001)
     xs = 38.5 + 0.01 * np.sin(ys * 300)
     if bump:  # a local advance between 33.40 and 33.45
-        xs = xs + np.where((ys > 33.40) & (ys < 33.45), 0.05 * np.sin((ys - 33.40) / 0.05 * np.pi), 0.0)
+        xs = xs + np.where(
+            (ys > 33.40) & (ys < 33.45), 0.05 * np.sin((ys - 33.40) / 0.05 * np.pi), 0.0
+        )
     line = list(zip(xs, ys, strict=True))
     west = shapely.Polygon([(38, 33), *line, (38, 34)])
     east = shapely.Polygon([(39, 33), *line, (39, 34)])

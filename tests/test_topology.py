@@ -27,7 +27,14 @@ def km_to_deg_lon(km: float, lat: float = 33.5) -> float:
 
 # -- front lines ---------------------------------------------------------------------------------
 def test_front_between_hostile_neighbours(synthetic_registry):
-    s = snap("2020-01-01", {"red": box(38, 33, 38.5, 34), "black": box(38.5, 33, 39, 34), "grey": box(39, 33, 39.5, 34)})
+    s = snap(
+        "2020-01-01",
+        {
+            "red": box(38, 33, 38.5, 34),
+            "black": box(38.5, 33, 39, 34),
+            "grey": box(39, 33, 39.5, 34),
+        },
+    )
     fl = front_lines(s, synthetic_registry)
     # red–black are hostile, black–grey neutral
     assert fl[["faction_a", "faction_b"]].values.tolist() == [["red", "black"]]
@@ -79,8 +86,14 @@ def test_jagged_front_follows_the_boundary(synthetic_registry):
 
 def test_relation_on_the_snapshot_date():
     reg = FactionRegistry(
-        [Faction("kurds", "Kurds", "#ffff00", "k"), Faction("feds", "Federal army", "#0000ff", "f")],
-        [SideRelation("k", "f", "allied", end=dt.date(2017, 10, 15)), SideRelation("k", "f", "hostile", start=dt.date(2017, 10, 16))],
+        [
+            Faction("kurds", "Kurds", "#ffff00", "k"),
+            Faction("feds", "Federal army", "#0000ff", "f"),
+        ],
+        [
+            SideRelation("k", "f", "allied", end=dt.date(2017, 10, 15)),
+            SideRelation("k", "f", "hostile", start=dt.date(2017, 10, 16)),
+        ],
     )
     areas = {"kurds": box(44, 35, 44.5, 36), "feds": box(44.5, 35, 45, 36)}
     assert len(front_lines(snap("2017-10-01", areas), reg)) == 0
@@ -91,7 +104,14 @@ def test_relation_on_the_snapshot_date():
 @pytest.fixture
 def linkup_maps():
     # Reds advance east across the Black Banner's ground to meet the Blues near Charlie Base (38.6, 33.45)
-    a = snap("2020-01-01", {"red": box(38.0, 33.0, 38.3, 34.0), "black": box(38.3, 33.0, 38.62, 34.0), "blue": box(38.62, 33.0, 39.5, 34.0)})
+    a = snap(
+        "2020-01-01",
+        {
+            "red": box(38.0, 33.0, 38.3, 34.0),
+            "black": box(38.3, 33.0, 38.62, 34.0),
+            "blue": box(38.62, 33.0, 39.5, 34.0),
+        },
+    )
     b = snap("2020-02-01", {
         "red": box(38.0, 33.0, 38.62, 33.5).union(box(38.0, 33.5, 38.3, 34.0)),
         "black": box(38.3, 33.5, 38.62, 34.0),
@@ -131,11 +151,15 @@ def test_link_up_in_changeset_and_report(linkup_maps, synthetic_registry, synthe
 
 def test_no_link_up_when_already_touching(synthetic_registry):
     areas = {"red": box(38, 33, 38.5, 34), "blue": box(38.5, 33, 39, 34)}
-    assert len(link_ups(snap("2020-01-01", areas), snap("2020-01-02", areas), synthetic_registry)) == 0
+    assert (
+        len(link_ups(snap("2020-01-01", areas), snap("2020-01-02", areas), synthetic_registry)) == 0
+    )
 
 
 def test_contacts_within_tolerance():
-    a = snap("2020-01-01", {"x": box(38, 33, 38.5, 34), "y": box(38.5 + km_to_deg_lon(0.3), 33, 39, 34)})
+    a = snap(
+        "2020-01-01", {"x": box(38, 33, 38.5, 34), "y": box(38.5 + km_to_deg_lon(0.3), 33, 39, 34)}
+    )
     assert ("x", "y") in contacts(a, [("x", "y")], tolerance_km=0.5)
     assert ("x", "y") not in contacts(a, [("x", "y")], tolerance_km=0.1)
 
@@ -154,7 +178,13 @@ def test_pocket_surrounded_by_hostile_ground(synthetic_registry, synthetic_gazet
 
 
 def test_pocket_open_to_unknown_ground_is_not_encircled(synthetic_registry):
-    s = snap("2020-01-01", {"red": box(38, 33, 39, 34).difference(box(38.5, 33.3, 39, 33.6)), "black": box(38.5, 33.3, 38.7, 33.6)})
+    s = snap(
+        "2020-01-01",
+        {
+            "red": box(38, 33, 39, 34).difference(box(38.5, 33.3, 39, 33.6)),
+            "black": box(38.5, 33.3, 38.7, 33.6),
+        },
+    )
     assert len(encirclements(s, synthetic_registry)) == 0
 
 

@@ -60,7 +60,10 @@ def _csv(df) -> str:
     if "geometry" in df.columns:
         geoms = df.geometry.values
         df = df.drop(columns="geometry").copy()
-        if len(geoms) and all(g is not None and g.geom_type.endswith("Polygon") or g.geom_type == "Point" for g in geoms):
+        if len(geoms) and all(
+            g is not None and g.geom_type.endswith("Polygon") or g.geom_type == "Point"
+            for g in geoms
+        ):
             pts = shapely.point_on_surface(geoms)
             df["lon"] = shapely.get_x(pts).round(5)
             df["lat"] = shapely.get_y(pts).round(5)
@@ -76,15 +79,47 @@ def _csv(df) -> str:
     "--format", "fmt", type=click.Choice(["md", "csv", "json", "geojson"]), default="md", show_default=True,
     help="md: a situation report; csv: one table (--table); json: everything; geojson: changes, fronts, link-ups.",
 )  # fmt: skip
-@click.option("--table", type=click.Choice(_TABLES), default="changes", show_default=True, help="Table written by --format csv.")
-@click.option("--min-area", type=click.FloatRange(min=0), default=0.0, show_default=True, help="Drop changed pieces smaller than this (km²).")
-@click.option("--tolerance", type=click.FloatRange(min=0), default=0.5, show_default=True, help="Front-line/contact tolerance (km).")
-@click.option("--no-gazetteer", is_flag=True, help="Give locations as coordinates (skip place names and places changed).")
+@click.option(
+    "--table",
+    type=click.Choice(_TABLES),
+    default="changes",
+    show_default=True,
+    help="Table written by --format csv.",
+)
+@click.option(
+    "--min-area",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    help="Drop changed pieces smaller than this (km²).",
+)
+@click.option(
+    "--tolerance",
+    type=click.FloatRange(min=0),
+    default=0.5,
+    show_default=True,
+    help="Front-line/contact tolerance (km).",
+)
+@click.option(
+    "--no-gazetteer",
+    is_flag=True,
+    help="Give locations as coordinates (skip place names and places changed).",
+)
 @out_opt
 @overwrite_opt
 @handle_errors
 def diff(
-    date_a, date_b, theatre_id, data_dir, fmt, table, min_area, tolerance, no_gazetteer, out, overwrite
+    date_a,
+    date_b,
+    theatre_id,
+    data_dir,
+    fmt,
+    table,
+    min_area,
+    tolerance,
+    no_gazetteer,
+    out,
+    overwrite,
 ) -> None:
     """What changed between dates A and B (YYYY-MM-DD, each taken as of that date).
 
@@ -100,7 +135,9 @@ def diff(
     _check_out(out, overwrite)
     history = ControlHistory.load(theatre_id, data_dir)
     gaz = _gazetteer(data_dir, history.theatre_id, not no_gazetteer)
-    cs = diff_dates(history, date_a, date_b, gazetteer=gaz, min_area_km2=min_area, tolerance_km=tolerance)
+    cs = diff_dates(
+        history, date_a, date_b, gazetteer=gaz, min_area_km2=min_area, tolerance_km=tolerance
+    )
     if fmt == "md":
         text = cs.to_markdown()
     elif fmt == "json":
@@ -131,8 +168,15 @@ def _both_fronts(cs):
 @click.command("timeline")
 @theatre_opt
 @data_opt
-@click.option("--format", "fmt", type=click.Choice(["csv", "json", "md"]), default="csv", show_default=True)
-@click.option("--plot", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Also draw area per faction over time to this PNG/SVG.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "json", "md"]), default="csv", show_default=True
+)
+@click.option(
+    "--plot",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also draw area per faction over time to this PNG/SVG.",
+)
 @click.option("--no-gazetteer", is_flag=True, help="Do not count places changing hands (faster).")
 @out_opt
 @overwrite_opt
@@ -187,7 +231,13 @@ def _plot(df, registry, path: Path, overwrite: bool) -> None:
     ax = plot_timeline(df, registry=registry)
     fmt = path.suffix.lstrip(".").lower() or "png"
     buf = io.BytesIO()
-    ax.figure.savefig(buf, format=fmt, dpi=150, bbox_inches="tight", metadata={"Software": None} if fmt == "png" else None)
+    ax.figure.savefig(
+        buf,
+        format=fmt,
+        dpi=150,
+        bbox_inches="tight",
+        metadata={"Software": None} if fmt == "png" else None,
+    )
     plt.close(ax.figure)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
@@ -198,12 +248,35 @@ def _plot(df, registry, path: Path, overwrite: bool) -> None:
 
 
 @click.command("frontlines")
-@date_opt("--date", "date", required=True, help="Date (YYYY-MM-DD); the map in force on that date is used.")
+@date_opt(
+    "--date",
+    "date",
+    required=True,
+    help="Date (YYYY-MM-DD); the map in force on that date is used.",
+)
 @theatre_opt
 @data_opt
-@click.option("--format", "fmt", type=click.Choice(["geojson", "csv", "json"]), default="geojson", show_default=True)
-@click.option("--tolerance", type=click.FloatRange(min=0), default=0.5, show_default=True, help="Areas closer than this (km) face each other.")
-@click.option("--min-length", type=click.FloatRange(min=0), default=1.0, show_default=True, help="Drop front pieces shorter than this (km).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["geojson", "csv", "json"]),
+    default="geojson",
+    show_default=True,
+)
+@click.option(
+    "--tolerance",
+    type=click.FloatRange(min=0),
+    default=0.5,
+    show_default=True,
+    help="Areas closer than this (km) face each other.",
+)
+@click.option(
+    "--min-length",
+    type=click.FloatRange(min=0),
+    default=1.0,
+    show_default=True,
+    help="Drop front pieces shorter than this (km).",
+)
 @out_opt
 @overwrite_opt
 @handle_errors
@@ -224,15 +297,32 @@ def frontlines(date, theatre_id, data_dir, fmt, tolerance, min_length, out, over
     _check_out(out, overwrite)
     history = ControlHistory.load(theatre_id, data_dir)
     snap = history.at(date)
-    fl = front_lines(snap, history.registry, tolerance_km=tolerance, min_length_km=min_length, theatre=history.theatre)
+    fl = front_lines(
+        snap,
+        history.registry,
+        tolerance_km=tolerance,
+        min_length_km=min_length,
+        theatre=history.theatre,
+    )
     rows = [
-        {"faction_a": r.faction_a, "faction_b": r.faction_b, "length_km": round(float(r.length_km), 3)}
+        {
+            "faction_a": r.faction_a,
+            "faction_b": r.faction_b,
+            "length_km": round(float(r.length_km), 3),
+        }
         for r in fl.itertuples(index=False)
     ]
     if fmt == "csv":
         text = _csv(fl.drop(columns="geometry"))
     elif fmt == "json":
-        text = json.dumps({"date": date.isoformat(), "snapshot": snap.date.isoformat(), "front_lines": rows}, indent=2, ensure_ascii=False) + "\n"
+        text = (
+            json.dumps(
+                {"date": date.isoformat(), "snapshot": snap.date.isoformat(), "front_lines": rows},
+                indent=2,
+                ensure_ascii=False,
+            )
+            + "\n"
+        )
     else:
         feats = [
             '{"type": "Feature", "properties": '
