@@ -69,7 +69,7 @@ def bench_import(tmp: Path) -> None:
     raw_texts = shapely.to_geojson(geoms)
     t_raw_r, _ = _best(lambda: shapely.from_geojson(raw_texts))
     print(
-        f"from_geojson: {t_read:.2f} s incl. validation-free parse (shapely.from_geojson: {t_raw_r:.2f} s)"
+        f"from_geojson (parse + dissolve, no validation): {t_read:.2f} s (shapely.from_geojson: {t_raw_r:.2f} s)"
     )
     t_val, _ = _best(lambda: imported.validate(reg))
     print(f"validate: {t_val:.2f} s")
