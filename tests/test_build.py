@@ -341,3 +341,39 @@ def test_shipped_snapshots_match_their_observations(shipped_data_dir):
         assert snap.to_geojson() == history.path_for(day).read_text(encoding="utf-8"), (
             f"{day}: rebuild with `frontline control build --overwrite`"
         )
+
+
+def test_relative_place_phrases(
+    tmp_path, synthetic_registry, synthetic_gazetteer, synthetic_theatre
+):
+    from frontline.build import DERIVED_KIND
+    from frontline.geo import distance_km
+
+    path = _write(tmp_path, "2020-01-01,10 km north of Alpha,red,src,,\n")
+    obs = read_observations(path, synthetic_registry, synthetic_gazetteer, synthetic_theatre)
+    row = obs.iloc[0]
+    assert row["kind"] == DERIVED_KIND and row["country"] == "SY"
+    pt = row["geometry"]
+    assert distance_km(38.9, 33.9, pt.x, pt.y) == pytest.approx(10, abs=0.1)
+    assert pt.y > 33.9
+    snap = build_snapshot(obs, "2020-01-01", synthetic_theatre, registry=synthetic_registry)
+    assert snap.faction_at(pt.x, pt.y) == "red"
+    with pytest.raises(DataFileError, match="unknown place '10 km north of Nowhere'"):
+        read_observations(
+            _write(tmp_path, "2020-01-01,10 km north of Nowhere,red,src,,\n"),
+            synthetic_registry,
+            synthetic_gazetteer,
+        )
+
+
+def test_cli_radius_option(cli_runner, synthetic_data_dir):
+    from frontline.cli import cli
+
+    r = cli_runner.invoke(
+        cli,
+        ["control", "build", "--data", str(synthetic_data_dir), "--theatre", SYNTHETIC_THEATRE,
+         "--radius", "5", "--date", "2020-02-01"],
+    )  # fmt: skip
+    assert r.exit_code == 0, r.output
+    snap = ControlHistory.load(SYNTHETIC_THEATRE, synthetic_data_dir).get("2020-02-01")
+    assert snap.area_km2()["cyan"] == pytest.approx(np.pi * 25, rel=0.03)
