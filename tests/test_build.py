@@ -377,3 +377,25 @@ def test_cli_radius_option(cli_runner, synthetic_data_dir):
     assert r.exit_code == 0, r.output
     snap = ControlHistory.load(SYNTHETIC_THEATRE, synthetic_data_dir).get("2020-02-01")
     assert snap.area_km2()["cyan"] == pytest.approx(np.pi * 25, rel=0.03)
+
+
+def test_one_place_and_places_sharing_a_point(tmp_path, synthetic_registry, synthetic_theatre):
+    from frontline.gazetteer import Gazetteer, Place
+
+    places = [
+        Place("p1", "One", (), "town", "IQ", 33.5, 40.0, 1000.0, "synthetic"),
+        Place("p2", "Two", (), "town", "IQ", 33.5, 40.0, 1000.0, "synthetic"),  # same point
+    ]
+    gaz = Gazetteer(places)
+    single = read_observations(
+        _write(tmp_path, "2020-01-01,One,red,a,,\n"), synthetic_registry, gaz
+    )
+    snap = build_snapshot(single, "2020-01-01", synthetic_theatre, registry=synthetic_registry)
+    assert snap.area_km2()["red"] == pytest.approx(np.pi * 25**2, rel=0.03)
+    shared = read_observations(
+        _write(tmp_path, "2020-01-01,One,red,a,,\n2020-02-01,Two,blue,b,,\n"),
+        synthetic_registry,
+        gaz,
+    )
+    snap = build_snapshot(shared, "2020-02-01", synthetic_theatre, registry=synthetic_registry)
+    assert snap.factions == ["blue"]  # the most recent report at that point wins
