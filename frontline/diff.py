@@ -1,5 +1,4 @@
-"""What changed between two dates: ground that changed hands, per-faction balance, places,
-front lines and link-ups.
+"""What changed between two dates: ground, balance, places, front lines and link-ups.
 
 Method
 ------
@@ -333,7 +332,7 @@ def dirty_rectangles(
 
 
 def _split_symmetric_difference(a, b) -> tuple[np.ndarray, np.ndarray] | None:
-    """``a − b`` and ``b − a`` as polygon arrays from ONE overlay (a symmetric difference).
+    """Split ``a − b`` and ``b − a`` from ONE overlay (a symmetric difference).
 
     Each part of the symmetric difference lies in *a* or in *b*; a point inside it says
     which. Returns None when the split does not add up (a lost and a gained part touching
@@ -618,9 +617,11 @@ class ChangeSet:
 
     # -- plain data ----------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict: dates, summary, changes (with a representative lon/lat),
-        places, front lines, link-ups and encirclements (geometries as lon/lat points or
-        omitted; use :meth:`to_geojson` for shapes).
+        """Return a JSON-ready dict of every table.
+
+        Dates, summary, changes (with a representative lon/lat), places, front lines, link-ups
+        and encirclements; geometries become lon/lat points or are omitted (use
+        :meth:`to_geojson` for shapes).
         """
 
         def records(df, drop_geometry: bool = True, point: bool = False) -> list[dict[str, Any]]:
@@ -658,7 +659,7 @@ class ChangeSet:
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, allow_nan=False) + "\n"
 
     def to_geojson(self) -> str:
-        """An RFC 7946 FeatureCollection of every layer, for QGIS or a web map.
+        """Write every layer as one RFC 7946 FeatureCollection, for QGIS or a web map.
 
         Each feature has a ``layer`` property: ``changes`` (polygons), ``front_lines_a`` /
         ``front_lines_b`` (lines), ``link_ups`` (points), ``places_changed`` (points),
@@ -706,7 +707,7 @@ class ChangeSet:
         return head + ', "features": [\n' + ",\n".join(lines) + "\n]}\n"
 
     def to_markdown(self, max_changes: int = 15, max_places: int = 30) -> str:
-        """A situation report in Markdown: headline, link-ups, places, balance, changes, fronts."""
+        """Write a situation report in Markdown: headline, link-ups, places, balance, changes, fronts."""
         return _markdown(self, max_changes=max_changes, max_places=max_places)
 
 
@@ -847,7 +848,7 @@ def diff(
     min_area_km2: float = 0.0,
     topology: bool = True,
 ) -> ChangeSet:
-    """What changed between two control snapshots.
+    """Compare two control snapshots: what changed hands, where, and how much.
 
     Parameters
     ----------

@@ -127,7 +127,7 @@ def _place_points(gazetteer: Gazetteer, history: Any) -> tuple[np.ndarray, np.nd
 
 
 def timeline_markdown(df: pd.DataFrame, registry: FactionRegistry | None = None) -> str:
-    """The timeline as a Markdown table: one row per date, one column of km² per faction."""
+    """Format a timeline as a Markdown table: a row per date, a column of km² per faction."""
     if not len(df):
         return "_The history is empty._\n"
     held = df[df["faction"] != UNKNOWN].pivot_table(

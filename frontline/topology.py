@@ -81,7 +81,7 @@ class Projector:
     def for_geometries(
         cls, geoms: Sequence[shapely.Geometry], theatre: Theatre | None = None
     ) -> Projector:
-        """The theatre's equal-area projection, or one centred on the geometries' bounds."""
+        """Use the theatre's equal-area projection, or one centred on the geometries' bounds."""
         if theatre is not None:
             return cls(theatre.area_crs)
         from frontline.geo import equal_area_crs
@@ -268,7 +268,7 @@ class SnapshotTopology:
         self._contacts: dict[tuple[str, str], tuple[list[shapely.LineString], np.ndarray]] = {}
 
     def edges(self, faction: str) -> Edges:
-        """The boundary of a faction's area."""
+        """Return the boundary of a faction's area (built once)."""
         if faction not in self._edges:
             self._edges[faction] = Edges(self.geoms[faction], self.proj, self.max_km)
         return self._edges[faction]
@@ -331,7 +331,7 @@ def lonlat_text(lon: float, lat: float) -> str:
 
 
 def locator(gazetteer: Gazetteer | None) -> Callable[[float, float], str]:
-    """A function ``(lon, lat) -> words`` for locations in reports.
+    """Make a function ``(lon, lat) -> words`` for locations in reports.
 
     With a gazetteer, the point is described from the nearest *notable* place: the nearest
     curated place or town/city (``importance >= 2``), whichever is closer, so that reports
