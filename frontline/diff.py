@@ -838,9 +838,9 @@ def _plain(v: Any) -> Any:
 
 # -- public entry points -------------------------------------------------------------------------
 def diff(
-    a: ControlSnapshot,
-    b: ControlSnapshot,
-    registry: FactionRegistry | None = None,
+    a: ControlSnapshot | ControlHistory,
+    b: ControlSnapshot | _dt.date | str,
+    registry: FactionRegistry | _dt.date | str | None = None,
     gazetteer: Gazetteer | None = None,
     theatre: Theatre | None = None,
     *,
@@ -853,7 +853,9 @@ def diff(
     Parameters
     ----------
     a, b : ControlSnapshot
-        The earlier and the later map.
+        The earlier and the later map. ``diff(history, date_a, date_b, gazetteer=…)`` also
+        works: it is :func:`diff_dates` (maps as of each date, the history's registry and
+        theatre).
     registry : FactionRegistry, optional
         Names factions in words and decides front lines (hostile pairs) and link-ups
         (allied pairs). Without it, front lines and link-ups are empty.
@@ -888,8 +890,13 @@ def diff(
     """
     from frontline import topology as topo
 
+    if hasattr(a, "at") and hasattr(a, "dates"):  # diff(history, date_a, date_b)
+        return diff_dates(
+            a, b, registry, gazetteer,  # type: ignore[arg-type]
+            tolerance_km=tolerance_km, min_area_km2=min_area_km2, topology=topology,
+        )  # fmt: skip
     tol = topo.DEFAULT_TOLERANCE_KM if tolerance_km is None else float(tolerance_km)
-    ov = overlay(a, b)
+    ov = overlay(a, b, crs=theatre.area_crs if theatre is not None else None)
     where = topo.locator(gazetteer)
     keep = (
         ov.area_km2 >= min_area_km2 if min_area_km2 > 0 else np.ones(len(ov.area_km2), dtype=bool)

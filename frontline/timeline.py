@@ -58,7 +58,10 @@ def timeline(
     """
     import pandas as pd
 
-    from frontline.diff import _areas_km2, _geoms, balance, overlay
+    from frontline.diff import AreaMeter, _bounds, _geoms, balance, overlay
+
+    theatre = getattr(history, "theatre", None)
+    crs = theatre.area_crs if theatre is not None else None
 
     rows: list[tuple] = []
     prev_area: dict[str, float] | None = None
@@ -75,14 +78,16 @@ def timeline(
             prev_area = dict(
                 zip(
                     names,
-                    _areas_km2(np.array([gb[f] for f in names], dtype=object)).tolist(),
+                    AreaMeter(crs, _bounds(list(gb.values())))(
+                        np.array([gb[f] for f in names], dtype=object)
+                    ).tolist(),
                     strict=True,
                 )
             )
             for f in sorted(gb):
                 rows.append((snap.date, f, prev_area[f], 0.0, 0.0, 0.0, 0, 0, 0))
         else:
-            ov = overlay(prev_geoms, gb, area_a=prev_area)
+            ov = overlay(prev_geoms, gb, area_a=prev_area, crs=crs)
             summary = balance(ov)
             gained_p: dict[str, int] = {}
             lost_p: dict[str, int] = {}

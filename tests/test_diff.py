@@ -182,6 +182,8 @@ def test_diff_dates_uses_as_of_semantics(tmp_path, before, after):
     assert (cs.snapshot_a.isoformat(), cs.snapshot_b.isoformat()) == ("2020-01-01", "2020-02-01")
     assert len(cs.changes) == 2
     assert "maps of 2020-01-01 and 2020-02-01" in cs.to_markdown()
+    same = diff(history, "2020-01-15", "2020-03-01")  # the diff(history, a, b) form
+    assert same.snapshot_a == cs.snapshot_a and len(same.changes) == len(cs.changes)
     from frontline.errors import InvalidDateError, SnapshotNotFoundError
 
     with pytest.raises(SnapshotNotFoundError):
