@@ -245,12 +245,32 @@ def deepstate_worker(root: str) -> None:
         first=("date", "min"), last=("date", "max"), area_end=("area_km2", "last"),
         gained=("gained_km2", "sum"), lost=("lost_km2", "sum"), days=("date", "count"),
     )  # fmt: skip
+    # one month as a report would word it (places from GeoNames for Ukraine, via the gazetteer)
+    from frontline.diff import diff_dates
+    from frontline.gazetteer import Gazetteer
+
+    gaz = Gazetteer.load(root, "ukraine-deepstate")
+    t_month = time.perf_counter()
+    cs = diff_dates(history, "2024-10-31", "2024-11-30", gazetteer=gaz, min_area_km2=0.5)
+    t_month = time.perf_counter() - t_month
+    sample = {
+        "seconds": t_month,
+        "headline": cs.to_markdown().split("## Places")[0].strip().splitlines()[-3:],
+        "largest": [
+            f"{r.area_km2:,.1f} km² {r.location}"
+            for r in cs.changes.head(6).itertuples(index=False)
+        ],
+        "places": [
+            f"{r.name} ({r.kind})" for r in cs.places_changed.head(12).itertuples(index=False)
+        ],
+        "n_places": len(cs.places_changed),
+    }
     fronts = {}
     for month, row in monthly.iterrows():
         fl = front_lines(history.at(row["last"]), history.registry, theatre=history.theatre)
         fronts[month] = float(fl.length_km.sum())
     print(json.dumps({
-        "seconds": dt, "snapshots": len(history), "peak_rss_mib": rss,
+        "seconds": dt, "snapshots": len(history), "peak_rss_mib": rss, "november_2024": sample,
         "monthly": [
             {"month": m, "last": r["last"].isoformat(), "occupied_km2": r["area_end"], "gained_km2": r["gained"],
              "lost_km2": r["lost"], "net_km2": r["gained"] - r["lost"], "days": int(r["days"]),
@@ -282,6 +302,12 @@ def bench_deepstate() -> dict | None:
             f"{m['net_km2']:+7,.0f} {m['front_km']:8,.0f}   "
             + (f"{pub[0]:,} km²  ({pub[1]})" if pub else "")
         )
+    nov = r["november_2024"]
+    print(f"  diff 2024-10-31 -> 2024-11-30 with the gazetteer ({nov['seconds']:.1f} s):")
+    for line in nov["headline"]:
+        print(f"    {line}")
+    print("    largest pieces: " + "; ".join(nov["largest"]))
+    print(f"    {nov['n_places']} places changed hands, e.g. " + ", ".join(nov["places"]))
     print(
         "  (gained: ground that became occupied that month, summed over daily steps; the first month starts 2024-07-08)"
     )

@@ -666,7 +666,7 @@ class ChangeSet:
         ``encirclements`` (polygons); plus ``date_a``/``date_b`` on the collection.
         Coordinates are rounded to 10⁻⁵° and polygons oriented counter-clockwise.
         """
-        from frontline.control import geometry_json
+        from frontline.control import geometry_json, normalise_geometry
 
         layers = [
             ("changes", self.changes, None),
@@ -687,7 +687,10 @@ class ChangeSet:
                 if day is not None:
                     props["date"] = day.isoformat()
                 if isinstance(geom, shapely.Polygon | shapely.MultiPolygon):
-                    geom = shapely.orient_polygons(geom, exterior_cw=False)
+                    # snapped to the 10⁻⁵° grid and oriented as RFC 7946 wants, kept valid
+                    geom = normalise_geometry(geom)
+                    if geom.is_empty:  # a sliver narrower than the grid
+                        continue
                 lines.append(
                     '{"type": "Feature", "properties": '
                     + json.dumps(props, sort_keys=True, ensure_ascii=False, allow_nan=False)
