@@ -848,7 +848,7 @@ def push_reference_data(
         When the observations file has problems (as :func:`frontline.build.read_observations`).
     """
     from frontline.build import read_observations
-    from frontline.errors import DataFileError
+    from frontline.errors import DataFileError, UnknownPlaceError
     from frontline.gazetteer import Gazetteer, read_places_csv
     from frontline.theatre import resolve_data_dir
 
@@ -876,8 +876,11 @@ def push_reference_data(
         except DataFileError:  # places from the GeoNames layer
             gaz = Gazetteer.load(root, history.theatre)
             obs = read_observations(path, history.registry, gaz, history.theatre)
-            for pid in set(obs["place_id"]):
-                places.setdefault(pid, gaz.get(pid))
+            for pid in sorted(set(obs["place_id"])):
+                try:
+                    places.setdefault(pid, gaz.get(pid))
+                except UnknownPlaceError:  # a derived point (relative phrase): kept in observations
+                    continue
     plist = sorted(places.values(), key=lambda p: p.id)
     psycopg = _psycopg()
     conn = history.conn

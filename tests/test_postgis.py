@@ -875,3 +875,33 @@ def test_shipped_snapshot_round_trips_byte_identical(shipped_store, path):
     p = Path(path)
     pulled = shipped_store[p.parent.name].get(p.stem)
     assert pulled.to_geojson() == p.read_text(encoding="utf-8")
+
+
+@pytest.mark.postgis
+def test_push_of_the_shipped_theatre_keeps_relative_places(pg_url, cli_runner):
+    """Observations given as relative phrases ("70 km NE of At Tanf") push as derived points."""
+    import csv
+
+    from frontline.cli import cli
+    from frontline.theatre import shipped_data_dir
+
+    data = shipped_data_dir()
+    theatre = "syria-iraq-2017"
+    rows = list(csv.DictReader((data / "observations" / f"{theatre}.csv").open(encoding="utf-8")))
+    assert any(" of " in r["place"] for r in rows), "the shipped data should exercise relative places"
+    result = cli_runner.invoke(
+        cli, ["store", "push", "--store", pg_url, "--theatre", theatre, "--data", str(data), "--dry-run"]
+    )
+    assert result.exit_code == 0, result.output
+    from frontline.backends import open_history
+    from frontline.postgis import push_reference_data
+
+    history = open_history(pg_url, theatre, data)
+    counts = push_reference_data(history, data)
+    assert counts["observations"] == len(rows)
+    conn, schema = _raw(pg_url)
+    with conn:
+        derived = conn.execute(
+            f'SELECT count(*) FROM "{schema}".observations WHERE place LIKE %s', ("~%",)
+        ).fetchone()[0]
+    assert derived >= 1

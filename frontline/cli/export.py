@@ -6,7 +6,14 @@ from pathlib import Path
 
 import click
 
-from frontline.cli.options import data_opt, echo_json, handle_errors, overwrite_opt, theatre_opt
+from frontline.cli.options import (
+    data_opt,
+    echo_json,
+    handle_errors,
+    overwrite_opt,
+    store_opt,
+    theatre_opt,
+)
 
 _FORMATS = ("gpkg", "geojson", "fgb", "csv")
 _LAYERS = (
@@ -25,6 +32,7 @@ _LAYERS = (
 @click.command("export")
 @theatre_opt
 @data_opt
+@store_opt
 @click.option(
     "--format",
     "fmt",
@@ -65,6 +73,7 @@ _LAYERS = (
 def export(
     theatre_id: str | None,
     data_dir: Path | None,
+    store_url: str | None,
     fmt: str | None,
     out: Path,
     layers: tuple[str, ...],
@@ -83,7 +92,7 @@ def export(
     """  # noqa: D301 - click's \b keeps the examples' line breaks
     from frontline.errors import InputError
     from frontline.export import export as run_export
-    from frontline.store import ControlHistory
+    from frontline.backends import open_history
 
     fmt = fmt or ("gpkg" if out.suffix.lower() == ".gpkg" else None)
     if fmt is None:
@@ -94,7 +103,7 @@ def export(
         from frontline.errors import OutputExistsError
 
         raise OutputExistsError(f"{qgs} exists; pass --overwrite to replace it")
-    history = ControlHistory.load(theatre_id, data_dir)
+    history = open_history(store_url, theatre_id, data_dir)
     if not history.dates():
         raise InputError(
             f"the history of {history.theatre_id!r} is empty; build or import snapshots first"

@@ -14,6 +14,7 @@ from frontline.cli.options import (
     date_opt,
     handle_errors,
     overwrite_opt,
+    store_opt,
     theatre_opt,
 )
 
@@ -74,6 +75,7 @@ def _map_options(f):
 
 @click.command("render")
 @data_opt
+@store_opt
 @theatre_opt
 @date_opt("--date", help="Map of this date (as of: the latest snapshot on or before it).")
 @date_opt("--from", "date_from", help="Change map: from this date …")
@@ -91,6 +93,7 @@ def _map_options(f):
 @handle_errors
 def render(
     data_dir,
+    store_url,
     theatre_id,
     date,
     date_from,
@@ -115,7 +118,7 @@ def render(
     """
     from frontline.errors import OutputExistsError
     from frontline.render import close, save_map
-    from frontline.store import ControlHistory
+    from frontline.backends import open_history
 
     if out.suffix.lower() not in (".png", ".svg", ".pdf"):
         raise click.BadParameter(f"{out}: use a .png, .svg or .pdf file name", param_hint="--out")
@@ -126,7 +129,7 @@ def render(
         raise click.UsageError("give either --date, or --from and --to, not both")
     if change and (date_from is None or date_to is None):
         raise click.UsageError("a change map needs both --from and --to")
-    history = ControlHistory.load(theatre_id, data_dir)
+    history = open_history(store_url, theatre_id, data_dir)
     kw = dict(
         bbox=bbox,
         basemap=basemap,
@@ -166,6 +169,7 @@ def _one_line_warnings():
 
 @click.command("animate")
 @data_opt
+@store_opt
 @theatre_opt
 @date_opt("--from", "date_from", help="First date (default: the first snapshot).")
 @date_opt("--to", "date_to", help="Last date (default: the last snapshot).")
@@ -190,6 +194,7 @@ def _one_line_warnings():
 @handle_errors
 def animate(
     data_dir,
+    store_url,
     theatre_id,
     date_from,
     date_to,
@@ -213,13 +218,13 @@ def animate(
     """
     from frontline.errors import OutputExistsError
     from frontline.render import animate as run
-    from frontline.store import ControlHistory
+    from frontline.backends import open_history
 
     if out.suffix.lower() not in (".gif", ".mp4"):
         raise click.BadParameter(f"{out}: use a .gif or .mp4 file name", param_hint="--out")
     if out.exists() and not overwrite:
         raise OutputExistsError(f"{out} exists; pass --overwrite to replace it")
-    history = ControlHistory.load(theatre_id, data_dir)
+    history = open_history(store_url, theatre_id, data_dir)
     kw = dict(
         bbox=bbox,
         basemap=basemap,
