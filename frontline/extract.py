@@ -392,12 +392,27 @@ def _resolve(text, spans, raw, article, found, idx: _Index) -> list[Mention]:
         place = idx.places[choice]
         # the span includes a directly preceding article ("al-Qaim")
         start = spans[i][0]
-        if i > 0 and article[i - 1] and _JOIN_RE.fullmatch(text, spans[i - 1][1], spans[i][0]):
+        if (
+            i > 0
+            and article[i - 1]
+            and _JOIN_RE.fullmatch(text, spans[i - 1][1], spans[i][0])
+            and not _english_word_before(text, spans[i - 1], spans[i])
+        ):
             start = spans[i - 1][0]
         end = spans[last][1]
         written = text[start:end]
         out.append(_relative(text, start, end, written, place, tuple(idx.places[c].id for c in oc)))
     return out
+
+
+#: Articles that are also English words: lower-case and followed by a space ("held at Tal
+#: Safouk", "as Raqqa fell") they are English, not part of the name ("at-Tanf", "At Tanf").
+_ENGLISH_ARTICLES = frozenset({"at", "as", "an", "ad"})
+
+
+def _english_word_before(text: str, article_span: tuple[int, int], name_span: tuple[int, int]) -> bool:
+    word = text[article_span[0] : article_span[1]]
+    return word in _ENGLISH_ARTICLES and text[article_span[1] : name_span[0]].isspace()
 
 
 def _reason(written: str, place: Place) -> str:

@@ -195,3 +195,13 @@ def test_mentions_are_ordered_spans_of_the_text(gaz, parts, tail):
         assert m.phrase[0] <= m.start
         assert m.uncertainty_km > 0
         last_end = m.end
+
+
+def test_english_preposition_is_not_part_of_the_name():
+    from frontline.gazetteer import Gazetteer
+
+    g = Gazetteer.load()
+    text = "The PMU repelled an attack at Tal Safouk, while forces at-Tanf held; At Tanf is quiet."
+    got = [(m.text, m.place.id) for m in extract_places(text, g)]
+    assert ("Tal Safouk", "tal-safouk") in got
+    assert ("at-Tanf", "at-tanf") in got and ("At Tanf", "at-tanf") in got
