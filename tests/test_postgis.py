@@ -905,3 +905,33 @@ def test_push_of_the_shipped_theatre_keeps_relative_places(pg_url, cli_runner):
             f'SELECT count(*) FROM "{schema}".observations WHERE place LIKE %s', ("~%",)
         ).fetchone()[0]
     assert derived >= 1
+
+
+@pytest.mark.postgis
+def test_every_history_command_gives_the_same_answer_on_either_store(
+    files, pg, pg_url, built_data_dir, cli_runner, tmp_path
+):
+    from frontline.cli import cli
+
+    pg.add_many(list(files))
+    first, last = (d.isoformat() for d in (files.dates()[0], files.dates()[-1]))
+    base = ["--theatre", THEATRE, "--data", str(built_data_dir)]
+    commands = [
+        ["diff", first, last, "--format", "json"],
+        ["timeline", "--format", "csv"],
+        ["frontlines", "--date", last, "--format", "csv"],
+    ]
+    for cmd in commands:
+        on_files = cli_runner.invoke(cli, [*cmd, *base])
+        on_pg = cli_runner.invoke(cli, [*cmd, *base, "--store", pg_url])
+        assert on_files.exit_code == 0 and on_pg.exit_code == 0, (cmd, on_files.output, on_pg.output)
+        assert on_files.output == on_pg.output, cmd
+    svg_files, svg_pg = tmp_path / "f.svg", tmp_path / "p.svg"
+    for out, extra in ((svg_files, []), (svg_pg, ["--store", pg_url])):
+        res = cli_runner.invoke(cli, ["render", "--date", last, "--out", str(out), *base, *extra])
+        assert res.exit_code == 0, res.output
+    assert svg_files.read_bytes() == svg_pg.read_bytes()
+    res = cli_runner.invoke(
+        cli, ["export", "--format", "csv", "--out", str(tmp_path / "csv"), *base, "--store", pg_url]
+    )
+    assert res.exit_code == 0, res.output

@@ -12,6 +12,7 @@ from frontline.cli.options import (
     date_opt,
     handle_errors,
     overwrite_opt,
+    store_opt,
     parse_date_value,
     theatre_opt,
 )
@@ -75,6 +76,7 @@ def _csv(df) -> str:
 @click.argument("date_b", metavar="B", callback=parse_date_value)
 @theatre_opt
 @data_opt
+@store_opt
 @click.option(
     "--format", "fmt", type=click.Choice(["md", "csv", "json", "geojson"]), default="md", show_default=True,
     help="md: a situation report; csv: one table (--table); json: everything; geojson: changes, fronts, link-ups.",
@@ -113,6 +115,7 @@ def diff(
     date_b,
     theatre_id,
     data_dir,
+    store_url: str | None,
     fmt,
     table,
     min_area,
@@ -130,10 +133,10 @@ def diff(
       frontline diff 2017-10-17 2017-11-19 --format csv --table summary
     """
     from frontline.diff import diff_dates
-    from frontline.store import ControlHistory
+    from frontline.backends import open_history
 
     _check_out(out, overwrite)
-    history = ControlHistory.load(theatre_id, data_dir)
+    history = open_history(store_url, theatre_id, data_dir)
     gaz = _gazetteer(data_dir, history.theatre_id, not no_gazetteer)
     cs = diff_dates(
         history, date_a, date_b, gazetteer=gaz, min_area_km2=min_area, tolerance_km=tolerance
@@ -168,6 +171,7 @@ def _both_fronts(cs):
 @click.command("timeline")
 @theatre_opt
 @data_opt
+@store_opt
 @click.option(
     "--format", "fmt", type=click.Choice(["csv", "json", "md"]), default="csv", show_default=True
 )
@@ -181,7 +185,7 @@ def _both_fronts(cs):
 @out_opt
 @overwrite_opt
 @handle_errors
-def timeline(theatre_id, data_dir, fmt, plot, no_gazetteer, out, overwrite) -> None:
+def timeline(theatre_id, data_dir, store_url, fmt, plot, no_gazetteer, out, overwrite) -> None:
     """Area held, gained and lost per faction at every date of the history.
 
     \b
@@ -191,13 +195,13 @@ def timeline(theatre_id, data_dir, fmt, plot, no_gazetteer, out, overwrite) -> N
     """
     import json
 
-    from frontline.store import ControlHistory
+    from frontline.backends import open_history
     from frontline.timeline import timeline as make_timeline
     from frontline.timeline import timeline_markdown
 
     _check_out(out, overwrite)
     _check_out(plot, overwrite)
-    history = ControlHistory.load(theatre_id, data_dir)
+    history = open_history(store_url, theatre_id, data_dir)
     gaz = _gazetteer(data_dir, history.theatre_id, not no_gazetteer)
     df = make_timeline(history, gaz)
     if fmt == "csv":
@@ -256,6 +260,7 @@ def _plot(df, registry, path: Path, overwrite: bool) -> None:
 )
 @theatre_opt
 @data_opt
+@store_opt
 @click.option(
     "--format",
     "fmt",
@@ -280,7 +285,9 @@ def _plot(df, registry, path: Path, overwrite: bool) -> None:
 @out_opt
 @overwrite_opt
 @handle_errors
-def frontlines(date, theatre_id, data_dir, fmt, tolerance, min_length, out, overwrite) -> None:
+def frontlines(
+    date, theatre_id, data_dir, store_url, fmt, tolerance, min_length, out, overwrite
+) -> None:
     """Front lines between hostile factions on a date, with their lengths.
 
     \b
@@ -291,11 +298,11 @@ def frontlines(date, theatre_id, data_dir, fmt, tolerance, min_length, out, over
     import json
 
     from frontline.control import geometry_json
-    from frontline.store import ControlHistory
+    from frontline.backends import open_history
     from frontline.topology import front_lines
 
     _check_out(out, overwrite)
-    history = ControlHistory.load(theatre_id, data_dir)
+    history = open_history(store_url, theatre_id, data_dir)
     snap = history.at(date)
     fl = front_lines(
         snap,
