@@ -698,6 +698,7 @@ def build_history(
     radius_km: float | Mapping[str, float] | None = None,
     clip_to_country: bool = True,
     use_overrides: bool = True,
+    history: Any = None,
 ) -> list[Path]:
     """Build and store the snapshots of a theatre, all or nothing.
 
@@ -721,6 +722,9 @@ def build_history(
         See :func:`build_snapshot`.
     use_overrides : bool, default True
         Apply hand-drawn overrides from :func:`overrides_dir`.
+    history : ControlHistory or PostGISHistory, optional
+        Where to store the snapshots (default: the theatre's file store,
+        ``<data>/control/<theatre>/``); any store from :func:`frontline.backends.open_history`.
 
     Returns
     -------
@@ -751,7 +755,8 @@ def build_history(
         raise InputError(
             f"nothing to build for {th.id}: no snapshot_dates in the theatre file and no observations"
         )
-    history = ControlHistory(th.control_dir, th, registry)
+    if history is None:
+        history = ControlHistory(th.control_dir, th, registry)
     history.check_writable(days, overwrite=overwrite)
     snapshots = [
         build_snapshot(

@@ -920,6 +920,8 @@ def test_every_history_command_gives_the_same_answer_on_either_store(
         ["diff", first, last, "--format", "json"],
         ["timeline", "--format", "csv"],
         ["frontlines", "--date", last, "--format", "csv"],
+        ["control", "show", last, "--json"],
+        ["control", "validate"],
     ]
     for cmd in commands:
         on_files = cli_runner.invoke(cli, [*cmd, *base])
@@ -935,3 +937,9 @@ def test_every_history_command_gives_the_same_answer_on_either_store(
         cli, ["export", "--format", "csv", "--out", str(tmp_path / "csv"), *base, "--store", pg_url]
     )
     assert res.exit_code == 0, res.output
+    # a build into the database refuses existing dates like the file store does
+    res = cli_runner.invoke(cli, ["control", "build", *base, "--store", pg_url])
+    assert res.exit_code == 2 and "--overwrite" in res.output
+    res = cli_runner.invoke(cli, ["control", "build", *base, "--store", pg_url, "--overwrite"])
+    assert res.exit_code == 0, res.output
+    assert [s.to_geojson() for s in pg] == [s.to_geojson() for s in files]

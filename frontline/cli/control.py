@@ -14,14 +14,23 @@ from frontline.cli.options import (
     handle_errors,
     overwrite_opt,
     parse_date_value,
+    store_opt,
     theatre_opt,
 )
 
 
-def _load(data_dir: Path | None, theatre_id: str | None, validate: bool = True):
-    from frontline.store import ControlHistory
+def _load(
+    data_dir: Path | None, theatre_id: str | None, validate: bool = True, store_url: str | None = None
+):
+    from frontline.backends import open_history
 
-    return ControlHistory.load(theatre_id, data_dir, validate=validate)
+    return open_history(store_url, theatre_id, data_dir, validate=validate)
+
+
+def _where(history) -> str:
+    """Where a history lives, for messages (a folder, or a redacted database URL)."""
+    directory = getattr(history, "directory", None)
+    return str(directory) if directory is not None else repr(history)
 
 
 def _describer(history):
@@ -57,12 +66,13 @@ def control() -> None:
 
 @control.command("list")
 @data_opt
+@store_opt
 @theatre_opt
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @handle_errors
-def list_(data_dir: Path | None, theatre_id: str | None, as_json: bool) -> None:
+def list_(data_dir: Path | None, store_url: str | None, theatre_id: str | None, as_json: bool) -> None:
     """List the snapshots: dates, factions and area held per faction (km²)."""
-    history = _load(data_dir, theatre_id)
+    history = _load(data_dir, theatre_id, store_url=store_url)
     out = []
     for snap in history:
         out.append(
@@ -73,12 +83,12 @@ def list_(data_dir: Path | None, theatre_id: str | None, as_json: bool) -> None:
         )
     if as_json:
         echo_json(
-            {"theatre": history.theatre_id, "directory": str(history.directory), "snapshots": out}
+            {"theatre": history.theatre_id, "store": _where(history), "snapshots": out}
         )
         return
     if not out:
         click.echo(
-            f"no snapshots in {history.directory} (run `frontline control build` or `control import`)"
+            f"no snapshots in {_where(history)} (run `frontline control build` or `control import`)"
         )
         return
     factions = sorted({f for s in out for f in s["factions"]})
@@ -106,15 +116,21 @@ def list_(data_dir: Path | None, theatre_id: str | None, as_json: bool) -> None:
 @control.command()
 @click.argument("date", callback=parse_date_value)
 @data_opt
+@store_opt
 @theatre_opt
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (factions, areas, sources).")
 @click.option("--geojson", "as_geojson", is_flag=True, help="Print the snapshot's GeoJSON.")
 @handle_errors
 def show(
-    date: _dt.date, data_dir: Path | None, theatre_id: str | None, as_json: bool, as_geojson: bool
+    date: _dt.date,
+    data_dir: Path | None,
+    store_url: str | None,
+    theatre_id: str | None,
+    as_json: bool,
+    as_geojson: bool,
 ) -> None:
     """Show the situation as of DATE (the latest snapshot on or before it)."""
-    history = _load(data_dir, theatre_id)
+    history = _load(data_dir, theatre_id, store_url=store_url)
     snap = history.at(date)
     if as_geojson:
         click.echo(snap.to_geojson(), nl=False)
@@ -142,48 +158,69 @@ def show(
 
 @control.command()
 @data_opt
+@store_opt
 @theatre_opt
 @click.option(
     "--repair", is_flag=True, help="Repair invalid geometries (written only with --overwrite)."
 )
 @overwrite_opt
 @handle_errors
-def validate(data_dir: Path | None, theatre_id: str | None, repair: bool, overwrite: bool) -> None:
+def validate(
+    data_dir: Path | None, store_url: str | None, theatre_id: str | None, repair: bool, overwrite: bool
+) -> None:
     """Validate every snapshot; list all problems (exit 2 when there are any)."""
     from frontline.control import ControlSnapshot
     from frontline.dates import parse_date
     from frontline.errors import InputError
 
-    history = _load(data_dir, theatre_id, validate=False)
+    history = _load(data_dir, theatre_id, validate=False, store_url=store_url)
     describe = _describer(history)
     problems: list[str] = []
     repaired = []
     dates = []
-    for path in sorted(history.directory.glob("*.geojson")) if history.directory.is_dir() else []:
+
+    def check(label: str, read) -> None:
         try:
-            day = parse_date(path.stem)
-        except InputError:
-            problems.append(
-                f"{path.name}: snapshot files must be named YYYY-MM-DD.geojson with a real date"
-            )
-            continue
-        dates.append(day)
-        try:
-            snap = ControlSnapshot.from_geojson(path, theatre=history.theatre_id)
-            if snap.date != day:
-                raise InputError(f"{path}: the file says {snap.date} but is named {day}")
+            snap, original = read()
             checked = snap.validate(
                 history.registry, history.theatre, repair=repair, describe=describe
             )
-            if repair and checked.to_geojson() != path.read_text(encoding="utf-8"):
+            if repair and checked.to_geojson() != original:
                 repaired.append(checked)
         except InputError as exc:
-            problems.append(f"{path.name}: {exc}")
+            problems.append(f"{label}: {exc}")
+
+    directory = getattr(history, "directory", None)
+    if directory is not None:  # the file store: also catch files that are not named after a date
+        for path in sorted(directory.glob("*.geojson")) if directory.is_dir() else []:
+            try:
+                day = parse_date(path.stem)
+            except InputError:
+                problems.append(
+                    f"{path.name}: snapshot files must be named YYYY-MM-DD.geojson with a real date"
+                )
+                continue
+            dates.append(day)
+
+            def read(path=path, day=day):
+                snap = ControlSnapshot.from_geojson(path, theatre=history.theatre_id)
+                if snap.date != day:
+                    raise InputError(f"{path}: the file says {snap.date} but is named {day}")
+                return snap, path.read_text(encoding="utf-8")
+
+            check(path.name, read)
+    else:  # a database store: QGIS edits land there; read each date without validating
+        for day in history.dates():
+            dates.append(day)
+
+            def read(day=day):
+                snap = history.get(day)
+                return snap, snap.to_geojson()
+
+            check(day.isoformat(), read)
     if repaired:
         if overwrite:
-            from frontline.store import ControlHistory
-
-            writer = ControlHistory(history.directory, history.theatre, history.registry)
+            writer = _load(data_dir, theatre_id, store_url=store_url)
             for p in writer.add_many(repaired, overwrite=True, repair=True):
                 click.echo(f"repaired {p}")
         else:
@@ -200,6 +237,7 @@ def validate(data_dir: Path | None, theatre_id: str | None, repair: bool, overwr
 
 @control.command()
 @data_opt
+@store_opt
 @theatre_opt
 @click.option("--date", "dates", multiple=True, callback=lambda c, p, v: [parse_date_value(c, p, d) for d in v],
               help="Build only this date (repeatable). Default: the theatre's snapshot_dates.")  # fmt: skip
@@ -215,6 +253,7 @@ def validate(data_dir: Path | None, theatre_id: str | None, repair: bool, overwr
 @handle_errors
 def build(
     data_dir: Path | None,
+    store_url: str | None,
     theatre_id: str | None,
     dates: list,
     radius: float | None,
@@ -226,12 +265,14 @@ def build(
     from frontline.theatre import Theatre
 
     theatre = Theatre.load(theatre_id, data_dir)
+    target = _load(data_dir, theatre.id, store_url=store_url) if store_url else None
     paths = build_history(
         theatre,
         dates=dates or None,
         overwrite=overwrite,
         radius_km=radius,
         use_overrides=not no_overrides,
+        history=target,
     )
     for p in paths:
         click.echo(f"wrote {p}")
@@ -255,18 +296,19 @@ def build(
 @click.option("--override", "as_override", is_flag=True,
               help="Store as a hand-drawn override (control/<theatre>/overrides/) that `control build` applies.")  # fmt: skip
 @data_opt
+@store_opt
 @theatre_opt
 @overwrite_opt
 @handle_errors
 def import_(
     file: Path, date: _dt.date | None, faction_field: str, layer: str | None, repair: bool, as_override: bool,
-    data_dir: Path | None, theatre_id: str | None, overwrite: bool,
+    data_dir: Path | None, store_url: str | None, theatre_id: str | None, overwrite: bool,
 ) -> None:  # fmt: skip
     """Import areas drawn in QGIS (GeoJSON, GeoPackage, Shapefile; any CRS) as snapshot(s)."""
     from frontline.control import read_areas
     from frontline.store import ControlHistory
 
-    history = _load(data_dir, theatre_id)
+    history = _load(data_dir, theatre_id, store_url=store_url)
     snaps = read_areas(
         file,
         date,
