@@ -323,3 +323,24 @@ def test_random_polygons_round_trip(polys):
 
 def to_valid(g):
     return shapely.make_valid(g)
+
+
+@pytest.mark.parametrize(
+    "geometry",
+    [
+        '{"type": "Polygon", "coordinates": [[[1, 2], [3, 4]]]}',
+        '{"type": "Polygon", "coordinates": [[1, 2]]}',
+        '{"type": "MultiPolygon", "coordinates": [[[[40, 33], [41, 33], [41, "x"], [40, 33]]]]}',
+        '{"type": "Polygon"}',
+    ],
+)
+def test_malformed_geometry_is_named(geometry):
+    from frontline.control import ControlSnapshot
+    from frontline.errors import InvalidGeometryError
+
+    text = (
+        '{"type": "FeatureCollection", "date": "2017-01-01", "features": [{"type": "Feature", '
+        '"properties": {"faction": "isis"}, "geometry": ' + geometry + "}]}"
+    )
+    with pytest.raises(InvalidGeometryError, match="feature 1 \\(isis\\) has a malformed geometry"):
+        ControlSnapshot.from_geojson(text)
