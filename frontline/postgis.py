@@ -26,7 +26,6 @@ import importlib.resources
 import json
 import os
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -36,6 +35,7 @@ import shapely
 
 from frontline.control import ControlSnapshot, normalise_geometry
 from frontline.dates import parse_date
+from frontline.store import HistoryBase
 from frontline.errors import (
     ConflictError,
     InputError,
@@ -311,7 +311,7 @@ class Revision:
     is_current: bool
 
 
-class PostGISHistory:
+class PostGISHistory(HistoryBase):
     """The dated control snapshots of one theatre in a PostGIS store.
 
     Parameters
@@ -518,28 +518,8 @@ class PostGISHistory:
             raise SnapshotNotFoundError(f"no snapshot on or before {day}; {self._dates_hint(day)}")
         return self.get(rows[0][0])
 
-    def __iter__(self) -> Iterator[ControlSnapshot]:
-        """Snapshots in date order, read one at a time (streams long histories)."""
-        for day in self.dates():
-            yield self.get(day)
-
-    def pairs(self) -> Iterator[tuple[ControlSnapshot, ControlSnapshot]]:
-        """Consecutive pairs of snapshots, each snapshot read once."""
-        prev = None
-        for snap in self:
-            if prev is not None:
-                yield prev, snap
-            prev = snap
-
-    def _dates_hint(self, day: _dt.date) -> str:
-        dates = self.dates()
-        if not dates:
-            return f"the history of {self.theatre_id} in {redact(self.url)} is empty (push or add snapshots first)"
-        near = sorted(dates, key=lambda d: abs((d - day).days))[:3]
-        return (
-            f"the history has {len(dates)} dates from {dates[0]} to {dates[-1]}; nearest: "
-            + ", ".join(d.isoformat() for d in sorted(near))
-        )
+    def _empty_hint(self) -> str:
+        return f"the history of {self.theatre_id} in {redact(self.url)} is empty (push or add snapshots first)"
 
     # -- writing ---------------------------------------------------------------------------
     def check_writable(

@@ -82,7 +82,48 @@ def atomic_write_text(path: str | os.PathLike[str], text: str, overwrite: bool =
     return dest
 
 
-class ControlHistory:
+class HistoryBase:
+    """What every history store shares: streaming, consecutive pairs, helpful misses.
+
+    A store provides ``dates()`` (ascending), ``get(date)`` and ``_empty_hint()``;
+    :class:`ControlHistory` (files) and :class:`frontline.postgis.PostGISHistory` (PostGIS)
+    derive from it, so library functions work unchanged on either.
+    """
+
+    def dates(self) -> list[_dt.date]:  # pragma: no cover - every store defines it
+        raise NotImplementedError
+
+    def get(self, date: _dt.date | str) -> ControlSnapshot:  # pragma: no cover
+        raise NotImplementedError
+
+    def _empty_hint(self) -> str:  # pragma: no cover
+        raise NotImplementedError
+
+    def __iter__(self) -> Iterator[ControlSnapshot]:
+        """Snapshots in date order, read one at a time (streams long histories)."""
+        for day in self.dates():
+            yield self.get(day)
+
+    def pairs(self) -> Iterator[tuple[ControlSnapshot, ControlSnapshot]]:
+        """Consecutive pairs of snapshots, each snapshot read once."""
+        prev = None
+        for snap in self:
+            if prev is not None:
+                yield prev, snap
+            prev = snap
+
+    def _dates_hint(self, day: _dt.date) -> str:
+        dates = self.dates()
+        if not dates:
+            return self._empty_hint()
+        near = sorted(dates, key=lambda d: abs((d - day).days))[:3]
+        return (
+            f"the history has {len(dates)} dates from {dates[0]} to {dates[-1]}; nearest: "
+            + ", ".join(d.isoformat() for d in sorted(near))
+        )
+
+
+class ControlHistory(HistoryBase):
     """The dated control snapshots of one theatre, in a folder of GeoJSON files.
 
     Parameters
@@ -197,19 +238,6 @@ class ControlHistory:
             raise SnapshotNotFoundError(f"no snapshot on or before {day}; {self._dates_hint(day)}")
         return self._read(self.path_for(earlier[-1]), earlier[-1])
 
-    def __iter__(self) -> Iterator[ControlSnapshot]:
-        """Snapshots in date order, read one at a time (streams long histories)."""
-        for day in self.dates():
-            yield self._read(self.path_for(day), day)
-
-    def pairs(self) -> Iterator[tuple[ControlSnapshot, ControlSnapshot]]:
-        """Consecutive pairs of snapshots, each snapshot read once."""
-        prev = None
-        for snap in self:
-            if prev is not None:
-                yield prev, snap
-            prev = snap
-
     def _read(self, path: Path, day: _dt.date) -> ControlSnapshot:
         snap = ControlSnapshot.from_geojson(path, date=None, theatre=self.theatre_id)
         if snap.date != day:
@@ -220,15 +248,8 @@ class ControlHistory:
             snap = snap.validate(self.registry, self.theatre)
         return snap
 
-    def _dates_hint(self, day: _dt.date) -> str:
-        dates = self.dates()
-        if not dates:
-            return f"the history in {self.directory} is empty (build or import snapshots first)"
-        near = sorted(dates, key=lambda d: abs((d - day).days))[:3]
-        return (
-            f"the history has {len(dates)} dates from {dates[0]} to {dates[-1]}; nearest: "
-            + ", ".join(d.isoformat() for d in sorted(near))
-        )
+    def _empty_hint(self) -> str:
+        return f"the history in {self.directory} is empty (build or import snapshots first)"
 
     # -- writing ---------------------------------------------------------------------------
     def check_writable(
