@@ -6,7 +6,6 @@ Callbacks take ``(ctx, param, value)``, parse and validate, and raise
 
 from __future__ import annotations
 
-import datetime as _dt
 import functools
 import json
 import sys
