@@ -365,14 +365,21 @@ class BasemapResult:
 
     kind: str
     attribution: list[str] = field(default_factory=list)
+    #: (NAME, lon, lat) label candidates, best first; a name repeats once per candidate point
     country_labels: list[tuple[str, float, float]] = field(default_factory=list)
     artists: list[Any] = field(default_factory=list)
 
 
 def _country_label_points(
-    countries: gpd.GeoDataFrame, bbox: BBox
+    countries: gpd.GeoDataFrame, bbox: BBox, alternatives: int = 24
 ) -> list[tuple[str, float, float]]:
-    """One label point per country, inside the visible part of its largest polygon."""
+    """Candidate label points per country, inside the visible part of its largest polygon.
+
+    The first point of each country is its pole of inaccessibility (well inside, away from
+    borders); up to *alternatives* further points inside the same polygon follow, farthest
+    from its border first, so the renderer can move the name off place labels. A country
+    appears once per candidate, best first.
+    """
     box = shapely.box(*bbox)
     bw, bh = bbox[2] - bbox[0], bbox[3] - bbox[1]
     out = []
@@ -393,7 +400,15 @@ def _country_label_points(
             pt = ops.polylabel(big, tolerance=max(bw, bh) / 200)
         except Exception:  # noqa: BLE001 - polylabel fails on odd shapes; point_on_surface works
             pass
-        out.append((name.upper(), float(pt.x), float(pt.y)))
+        label = name.upper()
+        out.append((label, float(pt.x), float(pt.y)))
+        # alternatives: a grid over the polygon, deepest inside first
+        gx, gy = np.meshgrid(np.linspace(minx, maxx, 11)[1:-1], np.linspace(miny, maxy, 11)[1:-1])
+        grid = shapely.points(gx.ravel(), gy.ravel())
+        inside = grid[shapely.contains(big, grid)]
+        depth = shapely.distance(inside, big.boundary)
+        for i in np.argsort(-depth, kind="stable")[:alternatives]:
+            out.append((label, float(shapely.get_x(inside[i])), float(shapely.get_y(inside[i]))))
     return out
 
 

@@ -849,5 +849,12 @@ def _import_crs(gdf: gpd.GeoDataFrame, label: str) -> gpd.GeoDataFrame:
         raise CRSError(
             f"{label}: coordinates do not fit its CRS {gdf.crs.to_string()}; check the layer's CRS in QGIS"
         )
-    _check_lonlat(bounds, f"{label} (after reprojection from its CRS)")
+    from frontline.geo import looks_like_lonlat
+
+    if not looks_like_lonlat(bounds):
+        raise CRSError(
+            f"{label}: its CRS is {gdf.crs.to_string()} but after reprojection the coordinates "
+            f"{np.round(bounds, 1).tolist()} are not lon/lat degrees, so the declared CRS is wrong; "
+            "set the layer's real CRS (QGIS: Layer > Set CRS of Layer) and save it again"
+        )
     return gdf

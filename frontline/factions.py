@@ -233,6 +233,11 @@ class FactionRegistry:
                 )  # fmt: skip
             except (KeyError, TypeError, ValueError) as exc:
                 raise DataFileError(f"{where}: each relation needs 'sides: [a, b]' and 'relation' ({exc})") from None
+        if not factions:
+            raise DataFileError(
+                f"{where}: no factions; list them under 'factions:' (id, name, colour, side), "
+                "see README: 'Adding a theatre'"
+            )
         sides = {str(k): str((v or {}).get("name", k)) for k, v in (raw.get("sides") or {}).items()}
         return cls(factions, relations, str(raw.get("default_relation", "neutral")), sides, source)
 
@@ -267,7 +272,9 @@ class FactionRegistry:
         names = sorted({n for fac in self.factions for n in (fac.id, fac.name, *fac.aliases)})
         close = [m[0] for m in process.extract(str(name), names, scorer=fuzz.WRatio, limit=3, score_cutoff=60)]
         raise UnknownFactionError(
-            str(name), close, hint=f"Known factions: {', '.join(self.ids)} (add it to factions.yaml)."
+            str(name),
+            close,
+            hint=f"(known factions: {', '.join(self.ids) or 'none'}); add it to factions.yaml.",
         )
 
     def colour(self, name: str) -> str:

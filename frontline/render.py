@@ -562,13 +562,27 @@ def _draw_place_markers(
 
 
 def _draw_country_labels(
-    ax: Axes, labels: Sequence[tuple[str, float, float]], scale: float
-) -> None:
+    ax: Axes, labels: Sequence[tuple[str, float, float]], scale: float, avoid: Sequence[Any] = ()
+) -> list[Any]:
+    """Name each country at its first candidate point whose text overlaps nothing in *avoid*.
+
+    *labels* holds ``(NAME, lon, lat)`` candidates, best first, a name repeating once per
+    candidate (see :func:`frontline.basemap._country_label_points`); *avoid* holds display-space
+    boxes (place labels, their markers, scale bar, legend). A country whose every candidate
+    collides is left unnamed rather than printed over a place name.
+    """
     import matplotlib.patheffects as pe
 
     from frontline.basemap import STYLE
 
+    renderer = ax.figure.canvas.get_renderer() if avoid else None
+    axbox = ax.get_window_extent(renderer) if renderer is not None else None
+    taken = list(avoid)
+    done: set[str] = set()
+    drawn = []
     for name, x, y in labels:
+        if name in done:
+            continue
         t = ax.text(
             x,
             y,
@@ -583,7 +597,17 @@ def _draw_country_labels(
             clip_on=True,
             path_effects=[pe.withStroke(linewidth=2.0, foreground="white", alpha=0.6)],
         )
+        if renderer is not None:
+            box = t.get_window_extent(renderer)
+            outside = box.x0 < axbox.x0 or box.x1 > axbox.x1 or box.y0 < axbox.y0 or box.y1 > axbox.y1
+            if outside or any(box.overlaps(o) for o in taken):
+                t.remove()
+                continue
+            taken.append(box)
         t.set_gid(f"country-{name.lower().replace(' ', '-')}")
+        done.add(name)
+        drawn.append(t)
+    return drawn
 
 
 def _draw_water_labels(ax: Axes, bbox: BBox, scale: float, aspect: float) -> None:
@@ -1003,17 +1027,35 @@ def attribution_text(sources: Sequence[str], basemap_credits: Sequence[str], pla
     return " ".join(parts)
 
 
+#: Height of an attribution line as a multiple of its font size (matplotlib's 1.2 spacing + descent).
+ATTRIBUTION_LINE_HEIGHT = 1.3
+
+
+def attribution_lines(text: str, width_in: float, fontsize: float) -> list[str]:
+    """The attribution wrapped to lines that fit *width_in* inches at *fontsize* points."""
+    return textwrap.wrap(text, max(20, int(width_in * 72 / (fontsize * 0.55))))
+
+
 def _draw_attribution(frame: _Frame, text: str) -> Any:
     s = frame.scale
     fs = 5.2 * s
     if frame.owned:
         fig = frame.fig
         w, h = fig.get_size_inches()
-        chars = int(w * 72 / (fs * 0.55))
-        wrapped = "\n".join(textwrap.wrap(text, chars)[:3])
+        bottom = 0.04 * s
+        # the band under the map: the text shrinks (to 70 %) until it fits, never covering the map
+        room_pt = (frame.ax.get_position().y0 * h - bottom - 0.02 * s) * 72
+        lines = attribution_lines(text, w, fs)
+        while len(lines) * fs * ATTRIBUTION_LINE_HEIGHT > room_pt and fs > 0.7 * 5.2 * s:
+            fs *= 0.93
+            lines = attribution_lines(text, w, fs)
+        fit = max(1, int(room_pt // (fs * ATTRIBUTION_LINE_HEIGHT)))
+        if len(lines) > fit:
+            lines = lines[: fit - 1] + [textwrap.shorten(" ".join(lines[fit - 1 :]), len(lines[fit - 1]), placeholder=" …")]
+        wrapped = "\n".join(lines)
         t = fig.text(
             frame.ax.get_position().x0,
-            0.04 * s / h,
+            bottom / h,
             wrapped,
             fontsize=fs,
             color="#555555",
@@ -1094,7 +1136,6 @@ def _finish_map(
     draw_borders(ax, box, zorder=5, scale=s)
     ax.set_xlabel("")
     ax.set_ylabel("")
-    _draw_country_labels(ax, ctx.country_labels, s)
     _draw_water_labels(ax, box, s, ctx.aspect)
     _draw_titles(frame, title, subtitle)
     leg = (
@@ -1109,6 +1150,8 @@ def _finish_map(
     ax.set_xlim(box[0], box[2])
     ax.set_ylim(box[1], box[3])
     if labels or extra_labels:
+        from matplotlib.transforms import Bbox
+
         from frontline.labels import check_arabic_font, place_labels
 
         if arabic and labels:
@@ -1127,6 +1170,15 @@ def _finish_map(
             ax, reqs, reserved, max_labels=max_labels, marker_px=2.2 * s * frame.fig.dpi / 72
         )
         _draw_place_markers(ax, kept, reqs, s)
+        # country names last, off the place names and their dots
+        r = 2.2 * s * frame.fig.dpi / 72
+        avoid = list(reserved) + [t.get_window_extent(renderer) for t in kept]
+        for t in kept:
+            px, py = ax.transData.transform(t.xy)
+            avoid.append(Bbox.from_extents(px - r, py - r, px + r, py + r))
+        _draw_country_labels(ax, ctx.country_labels, s, avoid)
+    else:
+        _draw_country_labels(ax, ctx.country_labels, s, [])
 
 
 def render_map(

@@ -84,6 +84,8 @@ def load_yaml(path: Path) -> Any:
         raise DataFileError(f"{path}: not UTF-8 text") from None
     except yaml.YAMLError as exc:
         raise DataFileError(f"{path}: not valid YAML: {exc}") from None
+    except ValueError as exc:  # a YAML date that does not exist, e.g. 2020-02-30
+        raise DataFileError(f"{path}: {exc} (a date must be a real YYYY-MM-DD day)") from None
 
 
 @dataclass(frozen=True)
@@ -172,6 +174,11 @@ class Theatre:
             raise DataFileError(f"{where}: needs 'id' and 'extent: [minlon, minlat, maxlon, maxlat]' ({exc})") from None
         if len(extent) != 4 or not (extent[0] < extent[2] and extent[1] < extent[3]):
             raise DataFileError(f"{where}: extent must be [minlon, minlat, maxlon, maxlat] with min < max")
+        if not (-180 <= extent[0] and extent[2] <= 180 and -90 <= extent[1] and extent[3] <= 90):
+            raise DataFileError(
+                f"{where}: extent {list(extent)} is not lon/lat degrees inside [-180, 180] x [-90, 90] "
+                "(a theatre may not cross the antimeridian)"
+            )
         period = raw.get("period")
         known = {"id", "name", "countries", "extent", "period", "snapshot_dates", "default_radius_km", "description"}
         return cls(
