@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from frontline.errors import AmbiguousPlaceError, DataFileError, InputError, UnknownPlaceError
-from frontline.names import is_arabic, keys, normalise, rules_version
+from frontline.names import is_arabic, keys, normalise, rules_version, skeleton
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas
@@ -906,7 +906,8 @@ class Gazetteer:
 
         A unique best match wins. Among equally good matches, a curated place beats
         GeoNames places; with *near* the nearest name match wins. A fuzzy match is accepted only
-        when it is close (rapidfuzz ratio >= :data:`FUZZY_ACCEPT`) and unique.
+        when it is close (rapidfuzz ratio >= :data:`FUZZY_ACCEPT`) and unique, or when it is
+        the only candidate with the query's consonant skeleton ("Takrit" -> Tikrit).
 
         Raises
         ------
@@ -918,15 +919,7 @@ class Gazetteer:
         matches = self.geocode(name, country=country, near=near, kinds=kinds, limit=None)
         if not matches or matches[0].reason == "fuzzy":
             best = matches[0] if matches else None
-            accept = (
-                best is not None
-                and best.score >= FUZZY_ACCEPT * FUZZY_MAX / 100.0
-                and (
-                    len(matches) == 1
-                    or matches[1].score < best.score - 3
-                    or matches[1].place.id == best.place.id
-                )
-            )
+            accept = best is not None and self._accept_fuzzy(name, matches)
             if accept:
                 return best.place  # type: ignore[union-attr]
             sugg = [m.place.name for m in matches[:5]] if matches else self.suggest(name)
@@ -959,6 +952,38 @@ class Gazetteer:
         if not far:
             return first
         raise AmbiguousPlaceError(name, [m.place.describe() for m in pool[:8]])
+
+    def _accept_fuzzy(self, name: str, matches: list[Match]) -> bool:
+        """Accept the best fuzzy match when it is close and unique, or the only skeleton twin.
+
+        Close: rapidfuzz ratio >= :data:`FUZZY_ACCEPT`, no rival within 3 points (rivals
+        within :data:`MERGE_KM` of it are the same place listed twice). Skeleton twin: its
+        name has the query's consonant skeleton (:func:`frontline.names.skeleton`,
+        "Takrit"/"Tikrit") and no other distinct place among the matches has.
+        """
+        from frontline.geo import distance_km
+
+        best = matches[0]
+
+        def same(m: Match) -> bool:
+            b = best.place
+            return m.place.id == b.id or (
+                distance_km(b.lon, b.lat, m.place.lon, m.place.lat) <= MERGE_KM
+            )
+
+        rivals = [m for m in matches[1:] if not same(m)]
+        if best.score >= FUZZY_ACCEPT * FUZZY_MAX / 100.0 and (
+            not rivals or rivals[0].score < best.score - 3
+        ):
+            return True
+        qs = skeleton(name)
+        if not qs:
+            return False
+
+        def twin(m: Match) -> bool:
+            return any(skeleton(n) == qs for n in m.place.names)
+
+        return twin(best) and not any(twin(m) for m in rivals)
 
     def suggest(self, name: str, limit: int = 5) -> list[str]:
         """Closest place names to *name* (for error messages), by fuzzy similarity."""

@@ -38,6 +38,7 @@ __all__ = [
     "normalise",
     "normalize",
     "rules_version",
+    "skeleton",
     "split_words",
     "token_key",
     "tokens",
@@ -66,6 +67,8 @@ class _Rules:
     arabic_char_map: dict[int, str]
     arabic_prefixes: tuple[str, ...]
     arabic_min_stem: int
+    skeleton_drop: str
+    skeleton_min: int
     version: str
 
 
@@ -92,6 +95,8 @@ def _rules() -> _Rules:
         arabic_char_map={ord(k): v for k, v in raw["arabic_char_map"].items()},
         arabic_prefixes=tuple(sorted(raw["arabic_prefixes"], key=len, reverse=True)),
         arabic_min_stem=int(raw.get("arabic_min_stem", 2)),
+        skeleton_drop=str(raw.get("skeleton_drop", "aeiou")),
+        skeleton_min=int(raw.get("skeleton_min", 3)),
         version=hashlib.sha256(text.encode("utf-8")).hexdigest()[:16],
     )
 
@@ -238,6 +243,32 @@ def normalise(name: str) -> str:
 
 
 normalize = normalise
+
+
+@functools.lru_cache(maxsize=65536)
+def skeleton(name: str) -> str:
+    """Return the consonant skeleton of a name, or ``""`` when it is too short to trust.
+
+    The skeleton is the normalised key without spaces and without the vowels listed in
+    ``skeleton_drop`` (``transliteration.yaml``): short vowels are what transliterations
+    disagree on most ("Takrit"/"Tikrit", "Shirqat"/"Sharqat", "Abu Kamel"/"Abu Kamal").
+    Skeletons shorter than ``skeleton_min`` consonants are returned empty: "Hama" and "Homs"
+    must not meet on "hm". The gazetteer uses skeletons only to accept a fuzzy match whose
+    skeleton equals the query's; they never make a match on their own.
+
+    Examples
+    --------
+    >>> skeleton("Takrit") == skeleton("Tikrit")
+    True
+    >>> skeleton("Ana")
+    ''
+    """
+    r = _rules()
+    key = normalise(name).replace(" ", "")
+    if is_arabic(key):
+        return ""
+    sk = key.translate({ord(c): None for c in r.skeleton_drop})
+    return sk if len(sk) >= r.skeleton_min else ""
 
 
 @functools.lru_cache(maxsize=131072)
