@@ -110,6 +110,84 @@ _H = np.array(
 )
 
 
+#: Vertices per chunk (and per query path) in :meth:`Edges.within`.
+CHUNK = 64
+
+
+def _run_boxes(xy: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Bounding boxes ``(minx, miny, maxx, maxy)`` of the rows ``lo[k]:hi[k]`` of *xy*.
+
+    Runs must be non-empty and sorted; they may overlap by one row (as chunks do).
+    """
+    if not len(lo):
+        return np.zeros((0, 4))
+    # reduceat over disjoint runs, then fold in the one extra row of overlapping runs
+    ends = np.append(lo[1:], len(xy))
+    mn = np.minimum.reduceat(xy, lo, axis=0)
+    mx = np.maximum.reduceat(xy, lo, axis=0)
+    over = np.flatnonzero(hi > ends)
+    if len(over):
+        extra = xy[ends[over]]
+        mn[over] = np.minimum(mn[over], extra)
+        mx[over] = np.maximum(mx[over], extra)
+    short = np.flatnonzero(hi < ends)
+    for k in short.tolist():  # only the last run can be shorter than the gap to the next
+        mn[k], mx[k] = xy[lo[k] : hi[k]].min(axis=0), xy[lo[k] : hi[k]].max(axis=0)
+    return np.hstack([mn, mx])
+
+
+def _member(values: np.ndarray, pool_sorted: np.ndarray) -> np.ndarray:
+    """``np.isin(values, pool)`` for a sorted *pool*, by binary search."""
+    if not len(pool_sorted) or not len(values):
+        return np.zeros(len(values), dtype=bool)
+    i = np.searchsorted(pool_sorted, values)
+    i[i == len(pool_sorted)] = 0
+    return pool_sorted[i] == values
+
+
+def _geodesic_km(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    from frontline.geo import GEOD
+
+    return np.asarray(GEOD.inv(a[:, 0], a[:, 1], b[:, 0], b[:, 1])[2]) / 1e3
+
+
+class EdgeLengths:
+    """Cache of geodesic edge lengths (km), keyed by the exact directed end points.
+
+    Two maps of nearby dates share most of their edges exactly; a cache shared by the
+    boundaries of both (as :func:`frontline.diff.diff` does) measures each edge once. A
+    cached value is the one :meth:`pyproj.Geod.inv` gives for the same end points in the
+    same direction, so results do not depend on the cache.
+    """
+
+    def __init__(self) -> None:
+        self._keys = np.zeros(0, dtype=np.uint64)
+        self._ends = np.zeros((0, 4))
+        self._km = np.zeros(0)
+
+    def __call__(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Geodesic length (km) of the edges from ``a[i]`` to ``b[i]`` (lon/lat arrays)."""
+        ends = np.ascontiguousarray(np.hstack([a, b]))
+        with np.errstate(over="ignore"):
+            keys = (ends.view(np.uint64) * _H).sum(axis=1)
+            keys ^= keys >> np.uint64(31)
+        out = np.full(len(keys), np.nan)
+        if len(self._keys):
+            i = np.searchsorted(self._keys, keys)
+            i[i == len(self._keys)] = 0
+            hit = (self._keys[i] == keys) & np.all(self._ends[i] == ends, axis=1)
+            out[hit] = self._km[i[hit]]
+        miss = np.flatnonzero(np.isnan(out))
+        if len(miss):
+            out[miss] = _geodesic_km(a[miss], b[miss])
+            keys_all = np.concatenate([self._keys, keys[miss]])
+            order = np.argsort(keys_all, kind="stable")
+            self._keys = keys_all[order]
+            self._ends = np.vstack([self._ends, ends[miss]])[order]
+            self._km = np.concatenate([self._km, out[miss]])[order]
+        return out
+
+
 class Edges:
     """The boundary of one faction's area as vertex and edge arrays (no Python loop over vertices).
 
@@ -125,9 +203,17 @@ class Edges:
         Equal-area projection in metres.
     max_km : float
         Longest edge (approximately; measured along latitude).
+    lengths : EdgeLengths, optional
+        Cache of geodesic edge lengths shared with other boundaries (e.g. the other date's).
     """
 
-    def __init__(self, geom: shapely.Geometry, proj: Projector, max_km: float) -> None:
+    def __init__(
+        self,
+        geom: shapely.Geometry,
+        proj: Projector,
+        max_km: float,
+        lengths: EdgeLengths | None = None,
+    ) -> None:
         self.geom = geom
         dense = shapely.segmentize(geom, max_km / 111.32)
         polys = shapely.get_parts(dense)
@@ -155,17 +241,105 @@ class Edges:
             self.bounds = np.array([*self.pxy.min(axis=0), *self.pxy.max(axis=0)])
         else:
             self.bounds = np.array([np.inf, np.inf, -np.inf, -np.inf])
-        self._tree: shapely.STRtree | None = None
+        self.lengths = lengths
+        self._sorted_keys: np.ndarray | None = None
+        self._chunks: tuple[np.ndarray, shapely.STRtree] | None = None
         self._prepared = False
 
     def km(self, idx: np.ndarray) -> np.ndarray:
-        """Geodesic length (km) of the edges *idx*."""
-        from frontline.geo import GEOD
-
+        """Geodesic length (km) of the edges *idx* (looked up in the shared cache first)."""
         if not len(idx):
             return np.zeros(0)
         a, b = self.xy[self.start[idx]], self.xy[self.start[idx] + 1]
-        return np.asarray(GEOD.inv(a[:, 0], a[:, 1], b[:, 0], b[:, 1])[2]) / 1e3
+        if self.lengths is not None:
+            return self.lengths(a, b)
+        return _geodesic_km(a, b)
+
+    def sorted_keys(self) -> np.ndarray:
+        """The edge keys, sorted (built once; for membership tests by binary search)."""
+        if self._sorted_keys is None:
+            self._sorted_keys = np.sort(self.keys)
+        return self._sorted_keys
+
+    def shared(self, other: Edges) -> np.ndarray:
+        """Which of this boundary's edges are also edges of *other* (same end points)."""
+        return _member(self.keys, other.sorted_keys())
+
+    def _prepare(self) -> None:
+        if not self._prepared:
+            shapely.prepare(self.geom)
+            self._prepared = True
+
+    def _chunk_index(self) -> tuple[np.ndarray, shapely.STRtree]:
+        """Boxes (projected) of runs of :data:`CHUNK` consecutive vertices, and their STRtree.
+
+        Chunk *k* holds vertices ``k·CHUNK … (k+1)·CHUNK`` (one shared with the next chunk),
+        so every edge of the boundary lies inside some chunk's box.
+        """
+        if self._chunks is None:
+            n = len(self.pxy)
+            lo = np.arange(0, max(n - 1, 1), CHUNK)
+            hi = np.minimum(lo + CHUNK + 1, n)
+            boxes = _run_boxes(self.pxy, lo, hi)
+            tree = shapely.STRtree(shapely.box(boxes[:, 0], boxes[:, 1], boxes[:, 2], boxes[:, 3]))
+            self._chunks = (np.column_stack([lo, hi]), tree)
+        return self._chunks
+
+    def within(self, query: Edges, verts: np.ndarray, tolerance_m: float) -> np.ndarray:
+        """Which vertices *verts* of *query* lie within the tolerance of this boundary's
+        vertices, or inside this area (vectorised, no tree over all vertices).
+
+        The query vertices are grouped into short paths along their boundary (consecutive
+        vertices of one ring, at most :data:`CHUNK` long). A path whose box is farther than the
+        tolerance from every chunk box of this boundary cannot come near this boundary nor
+        cross it: its vertices are near none of its vertices and all lie on the same side, so
+        one containment test answers for the whole path. Only the other paths are tested
+        vertex by vertex, against the vertices of the chunks near them (STRtree nearest
+        neighbour bounded by the tolerance, then containment): exactly the test of every
+        vertex against every vertex, done where it can matter.
+        """
+        out = np.zeros(len(verts), dtype=bool)
+        if not len(verts) or not len(self.pxy):
+            return out
+        ring = query.vertex_ring[verts]
+        new = np.ones(len(verts), dtype=bool)
+        new[1:] = (np.diff(verts) != 1) | (np.diff(ring) != 0)
+        start = np.flatnonzero(new)
+        pos = np.arange(len(verts)) - start[np.cumsum(new) - 1]
+        first = np.flatnonzero(new | (pos % CHUNK == 0))  # paths of at most CHUNK vertices
+        last = np.append(first[1:], len(verts))
+        pts = query.pxy[verts]
+        boxes = _run_boxes(pts, first, last)
+        ranges, tree = self._chunk_index()
+        grp, chunk = tree.query(
+            shapely.box(boxes[:, 0], boxes[:, 1], boxes[:, 2], boxes[:, 3]),
+            predicate="dwithin",
+            distance=tolerance_m,
+        )
+        group_of = np.repeat(np.arange(len(first)), last - first)
+        close = np.zeros(len(first), dtype=bool)
+        close[grp] = True
+        self._prepare()
+        far = np.flatnonzero(~close)
+        if len(far):
+            v0 = verts[first[far]]
+            inside = np.zeros(len(first), dtype=bool)
+            inside[far] = shapely.contains_xy(self.geom, query.xy[v0, 0], query.xy[v0, 1])
+            out = inside[group_of] & ~close[group_of]
+        todo = np.flatnonzero(close[group_of])
+        if not len(todo):
+            return out
+        lo, hi = ranges[np.unique(chunk), 0], ranges[np.unique(chunk), 1]
+        cand = np.unique(np.concatenate([np.arange(a, b) for a, b in zip(lo.tolist(), hi.tolist())]))
+        hit, _ = shapely.STRtree(shapely.points(self.pxy[cand])).query_nearest(
+            shapely.points(pts[todo]), max_distance=tolerance_m, all_matches=False
+        )
+        out[todo[hit]] = True
+        rest = todo[~out[todo]]
+        if len(rest):
+            v = verts[rest]
+            out[rest] = shapely.contains_xy(self.geom, query.xy[v, 0], query.xy[v, 1])
+        return out
 
     def near_box(self, other: Edges, tolerance_m: float) -> bool:
         """Whether the two boundaries' envelopes come within the tolerance."""
@@ -174,11 +348,6 @@ class Edges:
             a[0] - tolerance_m <= b[2] and b[0] - tolerance_m <= a[2]
             and a[1] - tolerance_m <= b[3] and b[1] - tolerance_m <= a[3]
         )  # fmt: skip
-
-    def _vertex_tree(self) -> shapely.STRtree:
-        if self._tree is None:
-            self._tree = shapely.STRtree(shapely.points(self.pxy))
-        return self._tree
 
     def near(self, others: Sequence[Edges], tolerance_m: float) -> np.ndarray:
         """Which of this boundary's edges lie within *tolerance_m* of the *others*' areas.
@@ -192,7 +361,7 @@ class Edges:
         if not others or not len(near):
             return near
         for o in others:
-            near |= np.isin(self.keys, o.keys)
+            near |= self.shared(o)
         rest = np.flatnonzero(~near)
         if not len(rest):
             return near
@@ -202,16 +371,7 @@ class Edges:
             todo = verts[~vnear[verts]]
             if not len(todo):
                 break
-            hit, _ = o._vertex_tree().query_nearest(
-                shapely.points(self.pxy[todo]), max_distance=tolerance_m, all_matches=False
-            )
-            vnear[todo[hit]] = True
-            todo = verts[~vnear[verts]]
-            if len(todo):
-                if not o._prepared:
-                    shapely.prepare(o.geom)
-                    o._prepared = True
-                vnear[todo] = shapely.contains_xy(o.geom, self.xy[todo, 0], self.xy[todo, 1])
+            vnear[todo] = o.within(self, todo, tolerance_m)
         near[rest] = vnear[self.start[rest]] & vnear[self.start[rest] + 1]
         return near
 
@@ -258,8 +418,15 @@ class Edges:
 class SnapshotTopology:
     """Per-snapshot cache of faction boundaries (:class:`Edges`), shared by the topology queries."""
 
-    def __init__(self, snapshot: ControlSnapshot, proj: Projector, tolerance_km: float) -> None:
+    def __init__(
+        self,
+        snapshot: ControlSnapshot,
+        proj: Projector,
+        tolerance_km: float,
+        lengths: EdgeLengths | None = None,
+    ) -> None:
         self.snapshot = snapshot
+        self.lengths = lengths
         self.geoms = _faction_geometries(snapshot)
         self.proj = proj
         self.tolerance_m = tolerance_km * 1000.0
@@ -270,7 +437,9 @@ class SnapshotTopology:
     def edges(self, faction: str) -> Edges:
         """Return the boundary of a faction's area (built once)."""
         if faction not in self._edges:
-            self._edges[faction] = Edges(self.geoms[faction], self.proj, self.max_km)
+            self._edges[faction] = Edges(
+                self.geoms[faction], self.proj, self.max_km, self.lengths
+            )
         return self._edges[faction]
 
     def contact(self, fa: str, fb: str) -> tuple[list[shapely.LineString], np.ndarray]:
@@ -289,6 +458,7 @@ def _topology(
     tolerance_km: float,
     theatre: Theatre | None,
     cache: SnapshotTopology | None,
+    lengths: EdgeLengths | None = None,
 ) -> SnapshotTopology:
     if (
         cache is not None
@@ -298,7 +468,7 @@ def _topology(
         return cache
     geoms = _faction_geometries(snapshot)
     return SnapshotTopology(
-        snapshot, Projector.for_geometries(list(geoms.values()), theatre), tolerance_km
+        snapshot, Projector.for_geometries(list(geoms.values()), theatre), tolerance_km, lengths
     )
 
 
@@ -597,7 +767,9 @@ def encirclements(
         if not len(cand):
             continue
         exteriors = shapely.polygons(shapely.get_exterior_ring(parts[cand]))
-        edges = Edges(shapely.MultiPolygon(list(exteriors)), topo.proj, topo.max_km)
+        edges = Edges(
+            shapely.MultiPolygon(list(exteriors)), topo.proj, topo.max_km, topo.lengths
+        )
         near_each = {h: edges.near([topo.edges(h)], topo.tolerance_m) for h in hostile}
         near = np.logical_or.reduce(list(near_each.values()))
         seg = np.hypot(*(edges.pxy[edges.start + 1] - edges.pxy[edges.start]).T)
@@ -645,17 +817,6 @@ def _may_be_surrounded(
         rest = np.flatnonzero(~ok)
         if not len(rest):
             break
-        hit, _ = h._vertex_tree().query_nearest(
-            shapely.points(edges.pxy[verts[rest]]), max_distance=tolerance_m, all_matches=False
-        )
-        ok[rest[hit]] = True
-        rest = np.flatnonzero(~ok)
-        if len(rest):
-            if not h._prepared:
-                shapely.prepare(h.geom)
-                h._prepared = True
-            ok[rest] = shapely.contains_xy(
-                h.geom, edges.xy[verts[rest], 0], edges.xy[verts[rest], 1]
-            )
+        ok[rest] = h.within(edges, verts[rest], tolerance_m)
     bad = np.bincount(owner[~ok], minlength=n_parts)
     return has & (bad == 0)
