@@ -67,6 +67,7 @@ STYLE = {
     "land_outside": "#e4e2dd",
     "border": "#4d4d4d",
     "border_halo": "#ffffff",
+    "coast": "#5b7a99",
     "river": "#7fa7c9",
     "lake": "#c4d9e8",
     "country_label": "#8a8a8a",
@@ -480,18 +481,26 @@ def draw_water(ax: Axes, bbox: BBox) -> list[Any]:
 
 
 @functools.lru_cache(maxsize=16)
-def border_lines(bbox: BBox) -> shapely.Geometry:
-    """International borders (and coasts) in a bbox, each shared border once (Natural Earth 10 m).
+def border_lines(bbox: BBox, coasts: bool = False) -> shapely.Geometry:
+    """International borders in a bbox, each shared border once (Natural Earth 10 m).
 
-    Simplified to :data:`DISPLAY_FRACTION` of the bbox width (well under a pixel on any map
-    of that bbox), which keeps SVGs small.
+    A border is a boundary two countries share; coasts (the edge of the land, where no other
+    country lies) are left out, or returned alone with ``coasts=True``. Simplified to
+    :data:`DISPLAY_FRACTION` of the bbox width (well under a pixel on any map of that bbox),
+    which keeps SVGs small.
     """
     from frontline.theatre import countries_in
 
     countries = countries_in(bbox)
     if not len(countries):
         return shapely.GeometryCollection()
-    lines = shapely.union_all(shapely.boundary(countries.geometry.values))
+    # cut to a slightly larger box first (fast); its edges fall outside the final cut
+    pad = 0.05 * max(bbox[2] - bbox[0], bbox[3] - bbox[1])
+    outer = shapely.box(bbox[0] - pad, bbox[1] - pad, bbox[2] + pad, bbox[3] + pad)
+    polys = shapely.intersection(countries.geometry.values, outer)
+    lines = shapely.union_all(shapely.boundary(polys))
+    coast = shapely.boundary(shapely.union_all(polys))
+    lines = coast if coasts else shapely.difference(lines, coast)
     lines = shapely.intersection(lines, shapely.box(*bbox))
     return shapely.simplify(lines, (bbox[2] - bbox[0]) * DISPLAY_FRACTION)
 
@@ -509,9 +518,17 @@ def _display_geoms(geoms, bbox: BBox) -> np.ndarray:
 
 
 def draw_borders(ax: Axes, bbox: BBox, zorder: float = 5, scale: float = 1.0) -> None:
-    """International borders (Natural Earth 10 m) as dark dash-dot lines over a white halo."""
+    """International borders (Natural Earth 10 m) as dark dash-dot lines over a white halo.
+
+    Coasts are drawn as a thin solid line, so the sea's edge never reads as a border.
+    """
     pad = 0.5
     big = tuple(round(v, 3) for v in (bbox[0] - pad, bbox[1] - pad, bbox[2] + pad, bbox[3] + pad))
+    coast = border_lines(big, coasts=True)
+    if not coast.is_empty:
+        add_lines(
+            ax, coast, colors=STYLE["coast"], linewidths=0.6 * scale, zorder=zorder, gid="coast"
+        )
     lines = border_lines(big)
     add_lines(
         ax, lines, colors=STYLE["border_halo"], linewidths=2.4 * scale, alpha=0.75, zorder=zorder
