@@ -88,6 +88,12 @@ FUZZY_MAX = 89.0
 FUZZY_CUTOFF = 70.0
 #: resolve() accepts a fuzzy match only at or above this ratio, and only when it is unique.
 FUZZY_ACCEPT = 88.0
+#: ... and only for names of at least this many letters (normalised): one letter more or
+#: less in a short name is another place ("Al-Qaryah" is not Qarah).
+FUZZY_ACCEPT_MIN_LETTERS = 6
+#: ... and only within one edit (Levenshtein) per this many letters, at least one: two
+#: edits turn "Al-Karabila" (a village by Al-Qa'im) into Karbala, 400 km away.
+FUZZY_LETTERS_PER_EDIT = 10
 
 _KIND_IMPORTANCE = {"capital": 3, "city": 3, "town": 2}
 _BULK_FORMAT = 2
@@ -956,7 +962,9 @@ class Gazetteer:
     def _accept_fuzzy(self, name: str, matches: list[Match]) -> bool:
         """Accept the best fuzzy match when it is close and unique, or the only skeleton twin.
 
-        Close: rapidfuzz ratio >= :data:`FUZZY_ACCEPT`, no rival within 3 points (rivals
+        Close: rapidfuzz ratio >= :data:`FUZZY_ACCEPT` for a name of at least
+        :data:`FUZZY_ACCEPT_MIN_LETTERS` letters, within one edit per
+        :data:`FUZZY_LETTERS_PER_EDIT` letters of a name of the place, no rival within 3 points (rivals
         within :data:`MERGE_KM` of it are the same place listed twice). Skeleton twin: its
         name has the query's consonant skeleton (:func:`frontline.names.skeleton`,
         "Takrit"/"Tikrit") and no other distinct place among the matches has.
@@ -972,8 +980,12 @@ class Gazetteer:
             )
 
         rivals = [m for m in matches[1:] if not same(m)]
-        if best.score >= FUZZY_ACCEPT * FUZZY_MAX / 100.0 and (
-            not rivals or rivals[0].score < best.score - 3
+        qk = normalise(name).replace(" ", "")
+        if (
+            best.score >= FUZZY_ACCEPT * FUZZY_MAX / 100.0
+            and len(qk) >= FUZZY_ACCEPT_MIN_LETTERS
+            and (not rivals or rivals[0].score < best.score - 3)
+            and _edits(qk, best.place) <= max(1, len(qk) // FUZZY_LETTERS_PER_EDIT)
         ):
             return True
         qs = skeleton(name)
@@ -1177,6 +1189,17 @@ class Gazetteer:
             geometry=shapely.points(self._lon, self._lat) if ps else [],
             crs="EPSG:4326",
         )
+
+
+def _edits(qkey: str, place: Place) -> int:
+    """Fewest Levenshtein edits between a query key (no spaces) and the keys of a place."""
+    from rapidfuzz.distance import Levenshtein
+
+    best = len(qkey)
+    for n in place.names:
+        for k in keys(n):
+            best = min(best, Levenshtein.distance(qkey, k.replace(" ", "")))
+    return best
 
 
 def _unique(items: Iterable[str]) -> list[str]:

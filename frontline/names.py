@@ -249,17 +249,20 @@ normalize = normalise
 def skeleton(name: str) -> str:
     """Return the consonant skeleton of a name, or ``""`` when it is too short to trust.
 
-    The skeleton is the normalised key without spaces and without the vowels listed in
-    ``skeleton_drop`` (``transliteration.yaml``): short vowels are what transliterations
-    disagree on most ("Takrit"/"Tikrit", "Shirqat"/"Sharqat", "Abu Kamel"/"Abu Kamal").
-    Skeletons shorter than ``skeleton_min`` consonants are returned empty: "Hama" and "Homs"
-    must not meet on "hm". The gazetteer uses skeletons only to accept a fuzzy match whose
+    The skeleton is the normalised key without spaces, each run of the vowels listed in
+    ``skeleton_drop`` (``transliteration.yaml``) replaced by one ``.``: the vowel *quality*
+    is what transliterations disagree on most ("Takrit"/"Tikrit", "Shirqat"/"Sharqat",
+    "Abu Kamel"/"Abu Kamal"), while the vowel *slots* still tell "Karabila" from "Karbala".
+    Skeletons with fewer than ``skeleton_min`` consonants are returned empty: "Hama" and
+    "Homs" must not meet. The gazetteer uses skeletons only to accept a fuzzy match whose
     skeleton equals the query's; they never make a match on their own.
 
     Examples
     --------
     >>> skeleton("Takrit") == skeleton("Tikrit")
     True
+    >>> skeleton("Takrit")
+    't.kr.t'
     >>> skeleton("Ana")
     ''
     """
@@ -267,8 +270,13 @@ def skeleton(name: str) -> str:
     key = normalise(name).replace(" ", "")
     if is_arabic(key):
         return ""
-    sk = key.translate({ord(c): None for c in r.skeleton_drop})
-    return sk if len(sk) >= r.skeleton_min else ""
+    sk = _vowel_runs(r.skeleton_drop).sub(".", key)
+    return sk if len(sk) - sk.count(".") >= r.skeleton_min else ""
+
+
+@functools.lru_cache(maxsize=4)
+def _vowel_runs(vowels: str) -> re.Pattern[str]:
+    return re.compile("[" + re.escape(vowels) + "]+")
 
 
 @functools.lru_cache(maxsize=131072)
