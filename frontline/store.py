@@ -170,6 +170,19 @@ class ControlHistory(HistoryBase):
         theatre = Theatre.load(theatre_id, data_dir)
         return cls(theatre.control_dir, theatre, FactionRegistry.load(theatre.data_dir), validate)
 
+    @classmethod
+    def for_theatre(
+        cls, theatre: Theatre, registry: FactionRegistry | None = None, validate: bool = True
+    ) -> ControlHistory:
+        """The file history of an already loaded theatre (``<data>/control/<theatre>/``).
+
+        The registry defaults to the theatre's data directory's ``factions.yaml``.
+        """
+        from frontline.factions import FactionRegistry
+
+        registry = registry or FactionRegistry.load(theatre.data_dir)
+        return cls(theatre.control_dir, theatre, registry, validate)
+
     @property
     def theatre_id(self) -> str | None:
         """Id of the theatre, when known."""
