@@ -14,6 +14,8 @@ phrase                         derived point, uncertainty
 "northern outskirts of X"      outskirts offset (city 5, town 3, else 2 km) to the north
 "outskirts of X"               X; outskirts offset
 "near X", "around X"           X; city 15, town 10, else 5 km
+"between X and Y"              both mentions: the midpoint of X and Y (on the geodesic);
+                               radius half the X–Y distance + the larger precision
 =============================  =========================================================
 
 How precision is kept (ordinary words must not become places):
@@ -23,7 +25,8 @@ How precision is kept (ordinary words must not become places):
 * in Latin script, the first word of a name (after an article) must be capitalised;
 * a one-word name that is a common English word ("Hit", "May") or a personal name
   ("Walid") counts only for a curated place and only after a locative word ("in Hit",
-  "the town of Hit"); GeoNames places never match on such words, nor on names shorter
+  "the town of Hit", "Rawa and Hit" but not "Kamal and Walid"), never when a capitalised
+  word follows ("Ana Club"); GeoNames places never match on such words, nor on names shorter
   than 4 letters; generic toponym words ("Tal", "Abu", "Al") never match alone;
 * the word lists are data: ``frontline/data/extract_words.yaml``.
 
@@ -143,7 +146,8 @@ class Mention:
     relation : str or None
         None (the place itself), ``offset`` ("12 km north of"), ``distance`` ("12 km
         from"), ``direction`` ("west of"), ``outskirts`` ("northern outskirts of"),
-        ``near`` ("near", "around").
+        ``near`` ("near", "around"), ``between`` ("between X and Y": both mentions carry
+        the midpoint; ``offset_km`` is half the X–Y distance).
     phrase_start : int
         Start of the whole phrase ("12 km north of At Tanf"); equals ``start`` when
         there is no relative phrase.
@@ -334,7 +338,10 @@ def extract_places(
             i += 1
             continue
         last, cands = best
-        cands = _admissible(cands, idx, i, last, raw, words, kset, min_importance, bulk)
+        prev_last = found[-1][1] if found else -9
+        cands = _admissible(
+            cands, idx, i, last, raw, words, kset, min_importance, bulk, prev_last, text, spans
+        )
         if cands:
             found.append((i, last, cands))
             i = last + 1
@@ -343,14 +350,26 @@ def extract_places(
     return _resolve(text, spans, raw, article, found, idx)
 
 
-def _admissible(cands, idx: _Index, i, last, raw, words, kset, min_importance, bulk) -> list[int]:
+def _admissible(
+    cands, idx: _Index, i, last, raw, words, kset, min_importance, bulk, prev_last, text, spans
+) -> list[int]:
     out = []
     single = i == last
     low = raw[i].lower()
     common = single and (low in words["english"] or low in words["given_names"])
-    prev = raw[i - 1].lower() if i > 0 else ""
+    p_i = i - 1
     if i > 0 and is_article(raw[i - 1]):
-        prev = raw[i - 2].lower() if i > 1 else ""
+        p_i = i - 2
+    prev = raw[p_i].lower() if p_i >= 0 else ""
+    locative = prev in words["locative"] or (
+        prev in words["conjunctions"] and prev_last == p_i - 1  # "Rawa and Hit"
+    )
+    nxt = last + 1
+    if nxt < len(raw) and raw[nxt][:1].isupper() and text[spans[last][1] : spans[nxt][0]] == " ":
+        if raw[nxt].lower() in words["organisations"]:
+            return []  # "Amman Stock Exchange", "Homs Cement"
+        if common and raw[nxt].lower() not in words["time_words"]:
+            return []  # "Ana Club", "Hit Songs": part of another proper name
     for c in cands:
         p = idx.places[c]
         if kset is not None and p.kind not in kset:
@@ -359,7 +378,7 @@ def _admissible(cands, idx: _Index, i, last, raw, words, kset, min_importance, b
             continue
         if not p.curated and not bulk:
             continue
-        if common and (not p.curated or prev not in words["locative"]):
+        if common and (not p.curated or not locative):
             continue
         if single and not p.curated and raw[i].isupper() and len(raw[i]) <= 4:
             continue  # acronyms: "US", "SDF", "PMU"
@@ -402,6 +421,40 @@ def _resolve(text, spans, raw, article, found, idx: _Index) -> list[Mention]:
         end = spans[last][1]
         written = text[start:end]
         out.append(_relative(text, start, end, written, place, tuple(idx.places[c].id for c in oc)))
+    return _between(text, out)
+
+
+_RE_BETWEEN_HEAD = re.compile(
+    r"\bbetween\s+(?:the\s+)?(?:(?:towns?|cities|villages?|areas?)\s+of\s+)?$", re.IGNORECASE
+)
+_RE_BETWEEN_JOIN = re.compile(r"\s+(?:and|&)\s+(?:the\s+(?:town\s+of\s+)?)?", re.IGNORECASE)
+
+
+def _between(text: str, out: list[Mention]) -> list[Mention]:
+    """Turn "between X and Y" into two mentions of the midpoint, radius half the distance."""
+    from dataclasses import replace
+
+    from frontline.geo import azimuth_deg, destination, distance_km
+
+    for k in range(len(out) - 1):
+        a, b = out[k], out[k + 1]
+        if a.relation is not None or b.relation is not None:
+            continue
+        if not _RE_BETWEEN_JOIN.fullmatch(text, a.end, b.start):
+            continue
+        head = _RE_BETWEEN_HEAD.search(text, max(0, a.start - 40), a.start)
+        if head is None or a.place.id == b.place.id:
+            continue
+        pa, pb = a.place, b.place
+        d = float(distance_km(pa.lon, pa.lat, pb.lon, pb.lat))
+        az = float(azimuth_deg(pa.lon, pa.lat, pb.lon, pb.lat))
+        lon, lat = destination(pa.lon, pa.lat, az, d / 2.0)
+        unc = d / 2.0 + max(pa.precision_m, pb.precision_m) / 1000.0
+        for j, m in ((k, a), (k + 1, b)):
+            out[j] = replace(
+                m, lon=lon, lat=lat, uncertainty_km=unc, relation="between",
+                phrase_start=head.start(), azimuth=None, offset_km=round(d / 2.0, 3),
+            )  # fmt: skip
     return out
 
 

@@ -205,3 +205,153 @@ def test_english_preposition_is_not_part_of_the_name():
     got = [(m.text, m.place.id) for m in extract_places(text, g)]
     assert ("Tal Safouk", "tal-safouk") in got
     assert ("at-Tanf", "at-tanf") in got and ("At Tanf", "at-tanf") in got
+
+
+# -- realistic reports (illustrative: paraphrases of 2017 news in our own words, not quotes)
+REPORTS = [
+    (
+        "Popular Mobilisation units said on Monday they had reached the Syrian border "
+        "north-west of Al-Baaj, some 20 kilometres south-west of Sinjar, after a push that "
+        "began in Qayrawan. Commanders said the next goal was Tal Safouk on the frontier and "
+        "that fighters were massing on the outskirts of Ba'aj.",
+        [
+            ("Al-Baaj", "al-baaj", "direction"),
+            ("Sinjar", "sinjar", "offset"),
+            ("Qayrawan", "al-qayrawan", None),
+            ("Tal Safouk", "tal-safouk", None),
+            ("Ba'aj", "al-baaj", "outskirts"),
+        ],
+    ),
+    (
+        "Syrian government troops and allied militias reached the Iraqi border north-east of "
+        "At Tanf on Friday, a military media unit said, bypassing the US-backed garrison. "
+        "Coalition aircraft had earlier struck a convoy near Al-Tanf, about 55 km from the "
+        "Al-Walid crossing.",
+        [
+            ("At Tanf", "at-tanf", "direction"),
+            ("Al-Tanf", "at-tanf", "near"),
+            ("Al-Walid crossing", "al-walid-crossing", "distance"),
+        ],
+    ),
+    (
+        "Government forces broke the three-year siege of Deir Ezzor on Tuesday, linking up "
+        "with the garrison on the western edge of the city after advancing along the road "
+        "from Al-Sukhnah. State television said troops were 30km east of Palmyra and pushing "
+        "toward Mayadeen.",
+        [
+            ("Deir Ezzor", "deir-ez-zor", None),
+            ("Al-Sukhnah", "as-sukhnah", None),
+            ("Palmyra", "palmyra", "offset"),
+            ("Mayadeen", "al-mayadin", None),
+        ],
+    ),
+    (
+        "Iraqi troops and tribal fighters entered Al-Qaim on Friday and raised the flag over "
+        "the Husaybah crossing, while across the frontier Syrian forces moved on Albu Kamal. "
+        "Officers said Rawa, some 70 km east of the border, would be next.",
+        [
+            ("Al-Qaim", "al-qaim", None),
+            ("Husaybah", "al-qaim", None),
+            ("Albu Kamal", "abu-kamal", None),
+            ("Rawa", "rawa", None),
+        ],
+    ),
+    (
+        "The battle for Tal Afar ended after eleven days, the prime minister said, as troops "
+        "seized Al-Ayadiya, 11 km north-west of the city. Fighting also flared between Tal "
+        "Afar and Sinjar, and near Mosul airport.",
+        [
+            ("Tal Afar", "tal-afar", None),
+            ("Al-Ayadiya", "al-ayadiya", None),
+            ("Tal Afar", "tal-afar", "between"),
+            ("Sinjar", "sinjar", "between"),
+            ("Mosul airport", "mosul-airport", "near"),
+        ],
+    ),
+    (
+        "In western Anbar, forces retook Anah on Thursday and advanced towards Rawa and Hit "
+        "Sunday. Engineers cleared bombs on the road to Al-Qaim while police units held "
+        "Haditha and Ar Rutbah, near the Al-Walid crossing.",
+        [
+            ("Anah", "anah", None),
+            ("Rawa", "rawa", None),
+            ("Hit", "hit", None),
+            ("Al-Qaim", "al-qaim", None),
+            ("Haditha", "haditha", None),
+            ("Ar Rutbah", "ar-rutbah", None),
+            ("Al-Walid crossing", "al-walid-crossing", "near"),
+        ],
+    ),
+    (
+        "The SDF said it controlled the old city of Raqqa, while fighting continued on the "
+        "outskirts of Raqqa and east of Tabqa. Aid groups said displaced families were "
+        "reaching camps around Ain Issa and Al-Hol.",
+        [
+            ("Raqqa", "raqqa", None),
+            ("Raqqa", "raqqa", "outskirts"),
+            ("Tabqa", "gn-172374", "direction"),
+            ("Ain Issa", "gn-172134", "near"),
+            ("Al-Hol", "al-hol", None),
+        ],
+    ),
+]
+
+# unrelated topics full of capitalised words that are also place names or name parts
+OFF_TOPIC = [
+    (
+        "Al-Shorta beat Al-Zawraa 2-1 in Baghdad on Sunday. President Said Hamad praised "
+        "coach Ali Hadi, and May saw record crowds. Hit songs played as fans of Ana Club "
+        "celebrated; the Tigris Bank Cup final is in March. Kamal scored twice and Walid once.",
+        [("Baghdad", "baghdad", None)],
+    ),
+    (
+        "Shares on the Amman Stock Exchange rose on Monday as Arab Bank and Jordan Phosphate "
+        "gained. Said Darwazah, the chairman, said exports would grow. The Tigris Bank "
+        "reported a profit; analysts said March sales hit a record. President Trump's tariffs "
+        "were not discussed. Homs Cement fell and Erbil SC shares were flat.",
+        [],
+    ),
+    (
+        "A heatwave will hit the region on Sunday, with temperatures above 48C along the "
+        "Euphrates. May and June were the hottest on record, the Met Office said; a dust "
+        "storm from the Western Desert may close Queen Alia airport. Rain is expected in "
+        "the north, Said the forecaster.",
+        [],
+    ),
+]
+
+
+@pytest.mark.parametrize("text,expected", REPORTS + OFF_TOPIC)
+def test_reports_exact_mentions(gaz, text, expected):
+    got = [(m.text, m.place.id, m.relation) for m in extract_places(text, gaz)]
+    assert got == expected
+
+
+def test_between_is_the_midpoint(gaz):
+    ms = extract_places("Fighting flared between Tal Afar and Sinjar.", gaz)
+    a, b = gaz.get("tal-afar"), gaz.get("sinjar")
+    d = distance_km(a.lon, a.lat, b.lon, b.lat)
+    assert [m.relation for m in ms] == ["between", "between"]
+    for m in ms:
+        assert abs(distance_km(a.lon, a.lat, m.lon, m.lat) - d / 2) < 0.05
+        assert abs(distance_km(b.lon, b.lat, m.lon, m.lat) - d / 2) < 0.05
+        assert d / 2 <= m.uncertainty_km < d / 2 + 5
+        assert m.phrase[0] == ms[0].phrase[0] == len("Fighting flared ")
+    # without "between", two plain mentions
+    assert [m.relation for m in extract_places("Tal Afar and Sinjar", gaz)] == [None, None]
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("Forces moved on Rawa and Hit.", ["rawa", "hit"]),
+        ("Kamal scored and Walid too.", []),
+        ("fans of Ana Club", []),
+        ("fighting in Hit Sunday", ["hit"]),
+        ("the Mosul University campus", []),
+        ("Raqqa Governorate council", []),
+        ("north-east of At Tanf", ["at-tanf"]),
+    ],
+)
+def test_context_words(gaz, text, expected):
+    assert ids(extract_places(text, gaz)) == expected
