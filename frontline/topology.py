@@ -34,6 +34,7 @@ ground held by factions hostile to it.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
@@ -75,7 +76,7 @@ class Projector:
 
     def __init__(self, crs: pyproj.CRS) -> None:
         self.crs = crs
-        self._tr = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+        self._tr = _transformer(crs)
 
     @classmethod
     def for_geometries(
@@ -102,6 +103,12 @@ class Projector:
     def geometry(self, geom: shapely.Geometry | np.ndarray) -> shapely.Geometry | np.ndarray:
         """Project a geometry (or an array of geometries)."""
         return shapely.transform(geom, self.coords)
+
+
+@functools.lru_cache(maxsize=16)
+def _transformer(crs: pyproj.CRS) -> pyproj.Transformer:
+    """lon/lat → *crs* transformer (built once per CRS: building one takes ~15 ms)."""
+    return pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
 
 
 _H = np.array(
@@ -161,30 +168,31 @@ class EdgeLengths:
     """
 
     def __init__(self) -> None:
-        self._keys = np.zeros(0, dtype=np.uint64)
-        self._ends = np.zeros((0, 4))
-        self._km = np.zeros(0)
+        # blocks of (sorted undirected edge keys, directed end points, km)
+        self._blocks: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
 
-    def __call__(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        """Geodesic length (km) of the edges from ``a[i]`` to ``b[i]`` (lon/lat arrays)."""
-        ends = np.ascontiguousarray(np.hstack([a, b]))
-        with np.errstate(over="ignore"):
-            keys = (ends.view(np.uint64) * _H).sum(axis=1)
-            keys ^= keys >> np.uint64(31)
+    def __call__(self, keys: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Geodesic length (km) of the edges from ``a[i]`` to ``b[i]`` (lon/lat arrays).
+
+        *keys* are the edges' undirected hash keys (:attr:`Edges.keys`); a cached length
+        is used only when both end points match exactly, in the same order.
+        """
         out = np.full(len(keys), np.nan)
-        if len(self._keys):
-            i = np.searchsorted(self._keys, keys)
-            i[i == len(self._keys)] = 0
-            hit = (self._keys[i] == keys) & np.all(self._ends[i] == ends, axis=1)
-            out[hit] = self._km[i[hit]]
+        ends = np.hstack([a, b])
+        for bkeys, bends, bkm in self._blocks:
+            todo = np.flatnonzero(np.isnan(out))
+            if not len(todo):
+                break
+            i = np.searchsorted(bkeys, keys[todo])
+            i[i == len(bkeys)] = 0
+            cand = bkeys[i] == keys[todo]
+            cand[cand] = np.all(bends[i[cand]] == ends[todo[cand]], axis=1)
+            out[todo[cand]] = bkm[i[cand]]
         miss = np.flatnonzero(np.isnan(out))
         if len(miss):
             out[miss] = _geodesic_km(a[miss], b[miss])
-            keys_all = np.concatenate([self._keys, keys[miss]])
-            order = np.argsort(keys_all, kind="stable")
-            self._keys = keys_all[order]
-            self._ends = np.vstack([self._ends, ends[miss]])[order]
-            self._km = np.concatenate([self._km, out[miss]])[order]
+            order = miss[np.argsort(keys[miss], kind="stable")]
+            self._blocks.append((keys[order], ends[order], out[order]))
         return out
 
 
@@ -252,7 +260,7 @@ class Edges:
             return np.zeros(0)
         a, b = self.xy[self.start[idx]], self.xy[self.start[idx] + 1]
         if self.lengths is not None:
-            return self.lengths(a, b)
+            return self.lengths(self.keys[idx], a, b)
         return _geodesic_km(a, b)
 
     def sorted_keys(self) -> np.ndarray:
