@@ -741,6 +741,8 @@ def build_history(
     from frontline.theatre import Theatre
 
     th = theatre if isinstance(theatre, Theatre) else Theatre.load(theatre, data_dir)
+    if clip_to_country:
+        th.check_countries()  # before geocoding: an unknown code would make every place unknown
     registry = registry or FactionRegistry.load(th.data_dir)
     if gazetteer is None:
         from frontline.gazetteer import Gazetteer

@@ -202,6 +202,11 @@ class FactionRegistry:
     def from_mapping(cls, raw: dict[str, Any], source: Path | None = None) -> FactionRegistry:
         """Build a registry from a parsed YAML mapping."""
         where = str(source) if source else "factions"
+        if not isinstance(raw, dict):
+            raise DataFileError(
+                f"{where}: must be a mapping with 'factions:' (and 'sides:', 'relations:'), "
+                f"not a {type(raw).__name__}"
+            )
         factions = []
         for i, item in enumerate(raw.get("factions") or []):
             try:

@@ -167,6 +167,19 @@ class Theatre:
     def from_mapping(cls, raw: dict[str, Any], data_dir: Path, source: Path | None = None) -> Theatre:
         """Build a theatre from a parsed YAML mapping, validating every field."""
         where = str(source) if source else "theatre"
+
+        def _date(value: Any) -> _dt.date:
+            from frontline.errors import InvalidDateError
+
+            try:
+                return parse_date(value)
+            except InvalidDateError as exc:
+                raise DataFileError(f"{where}: {exc}") from None
+
+        if not isinstance(raw, dict):
+            raise DataFileError(
+                f"{where}: must be a mapping (id: …, extent: […]), not a {type(raw).__name__}"
+            )
         try:
             tid = str(raw["id"])
             extent = tuple(float(v) for v in raw["extent"])
@@ -180,15 +193,30 @@ class Theatre:
                 "(a theatre may not cross the antimeridian)"
             )
         period = raw.get("period")
+        if period is not None and (not isinstance(period, list | tuple) or len(period) != 2):
+            raise DataFileError(f"{where}: period must be [first date, last date]")
+        if period and _date(period[0]) > _date(period[1]):
+            raise DataFileError(f"{where}: period {period[0]} … {period[1]} ends before it starts")
+        dates = raw.get("snapshot_dates") or ()
+        if not isinstance(dates, list | tuple):
+            dates = [dates]  # a single date
+        countries = raw.get("countries") or ()
+        if isinstance(countries, str):
+            countries = [countries]
+        bad = [str(c) for c in countries if not (isinstance(c, str) and len(c) == 2 and c.isalpha())]
+        if bad:
+            raise DataFileError(
+                f"{where}: countries must be ISO 3166 alpha-2 codes such as SY or AZ, not {', '.join(bad)}"
+            )
         known = {"id", "name", "countries", "extent", "period", "snapshot_dates", "default_radius_km", "description"}
         return cls(
             id=tid,
             name=str(raw.get("name", tid)),
-            countries=tuple(str(c).upper() for c in raw.get("countries", ())),
+            countries=tuple(str(c).upper() for c in countries),
             extent=extent,  # type: ignore[arg-type]
             data_dir=Path(data_dir),
-            period=(parse_date(period[0]), parse_date(period[1])) if period else None,
-            snapshot_dates=tuple(sorted(parse_date(d) for d in raw.get("snapshot_dates", ()) or ())),
+            period=(_date(period[0]), _date(period[1])) if period else None,
+            snapshot_dates=tuple(sorted(_date(d) for d in dates)),
             default_radius_km={str(k): float(v) for k, v in (raw.get("default_radius_km") or {}).items()},
             description=str(raw.get("description", "")),
             settings={k: v for k, v in raw.items() if k not in known},
@@ -226,11 +254,28 @@ class Theatre:
         """
         return countries_in(self.extent)
 
+    def check_countries(self):
+        """The countries in the extent (as :meth:`countries_gdf`), checking every listed one is there.
+
+        Raises
+        ------
+        DataFileError
+            When a listed country code has no land in the extent (unknown code or wrong extent).
+        """
+        gdf = self.countries_gdf()
+        missing = sorted(set(self.countries) - set(gdf["iso_a2"]))
+        if missing:
+            raise DataFileError(
+                f"theatre {self.id!r}: no land of {', '.join(missing)} in its extent {list(self.extent)} "
+                "(Natural Earth 10 m); check the country codes (ISO 3166 alpha-2) and the extent"
+            )
+        return gdf
+
     def land(self):
         """The theatre's land: its countries (all land in the extent when none are listed), clipped to the extent."""
         import shapely
 
-        gdf = self.countries_gdf()
+        gdf = self.check_countries()
         if self.countries:
             gdf = gdf[gdf["iso_a2"].isin(self.countries)]
         return shapely.intersection(shapely.union_all(gdf.geometry.values), self.extent_geometry())

@@ -253,7 +253,12 @@ def test_export_all_formats(built, cli_runner, tmp_path):
     [
         (f"theatres/{TID}.yaml", THEATRE.replace("2020-11-09]", "2020-11-31]"), "real YYYY-MM-DD"),
         (f"theatres/{TID}.yaml", THEATRE.replace("47.8, 40.6", "200.0, 40.6"), "not lon/lat degrees"),
+        (f"theatres/{TID}.yaml", THEATRE.replace("[AZ, AM]", "[AZ, ZZ]"), "no land of ZZ"),
+        (f"theatres/{TID}.yaml", THEATRE.replace("[AZ, AM]", "[AZE]"), "alpha-2"),
+        (f"theatres/{TID}.yaml", THEATRE.replace("[2020-09-27, 2020-12-01]", "[2020-12-01, 2020-09-27]"), "ends before"),
+        (f"theatres/{TID}.yaml", "- a list\n", "must be a mapping"),
         ("factions.yaml", "", "no factions"),
+        ("factions.yaml", "- a list\n", "must be a mapping"),
         (f"observations/{TID}.csv", "date,place,faction,source,confidence,note\n", "no observations"),
         (f"observations/{TID}.csv", b"date,place,faction,source\n2020-10-01,Hadrut,azerbaijan,Cr\xe9dit\n", "UTF-8"),
         (f"observations/{TID}.csv", OBSERVATIONS + "2020-10-01,Hadrut,wagner,illustrative,0.5,\n", "wagner"),
@@ -269,6 +274,8 @@ def test_bad_input_exits_2_and_writes_nothing(tmp_path, cli_runner, path, conten
         target.write_text(content, encoding="utf-8")
     res = run(cli_runner, "control", "build", "--data", root, code=2)
     assert message in res.output
+    if message == "wagner":
+        assert "(known factions: azerbaijan, artsakh" in res.output
     assert not (root / "control" / TID).exists() or not any((root / "control" / TID).glob("*.geojson"))
 
 
@@ -278,7 +285,7 @@ def test_one_snapshot_theatre_in_the_southern_hemisphere(tmp_path, cli_runner):
         (root / sub).mkdir(parents=True)
     (root / "theatres" / "cabo-delgado.yaml").write_text(
         "id: cabo-delgado\nname: Cabo Delgado (illustrative)\ncountries: [MZ, TZ]\n"
-        "extent: [38.5, -14.0, 41.0, -10.3]\nsnapshot_dates: [2021-08-10]\n",
+        "extent: [38.5, -14.0, 41.0, -10.3]\nsnapshot_dates: 2021-08-10\n",  # one date, not a list
         encoding="utf-8",
     )
     (root / "factions.yaml").write_text(
