@@ -331,6 +331,14 @@ def _default_bbox(inputs: _Inputs, bbox: BBox | None) -> BBox:
             raise InputError(
                 f"bbox must be (minlon, minlat, maxlon, maxlat) with min < max, not {bbox!r}"
             )
+        th = inputs.theatre
+        if th is not None:
+            e = th.extent
+            if b[2] <= e[0] or b[0] >= e[2] or b[3] <= e[1] or b[1] >= e[3]:
+                raise InputError(
+                    f"bbox {list(b)} does not overlap theatre {th.id!r} (extent {list(e)}); "
+                    "give a bbox inside the theatre"
+                )
         return b  # type: ignore[return-value]
     th = inputs.theatre
     if th is not None:

@@ -177,6 +177,9 @@ def test_render_png_svg_and_animate(built, cli_runner, tmp_path):
     words = " ".join(re.findall(r"<text[^>]*>([^<]*)", svg))
     assert "Karabakh test map" in words and "Syria" not in words and "2017" not in words
     run(cli_runner, "render", "--date", "2020-10-20", "--data", built, "--out", tmp_path / "m.png", code=2)
+    res = run(cli_runner, "render", "--date", "2020-10-20", "--data", built, "--bbox", "10,10,11,11",
+              "--out", tmp_path / "far.png", code=2)  # fmt: skip
+    assert "does not overlap theatre" in res.output and not (tmp_path / "far.png").exists()
     run(cli_runner, "animate", "--from", "2020-09-27", "--to", "2020-11-09", "--data", built,
         "--size", "600x338", "--out", tmp_path / "a.gif")  # fmt: skip
     assert (tmp_path / "a.gif").read_bytes()[:3] == b"GIF"
