@@ -750,6 +750,18 @@ class Gazetteer:
         self._fz_owner = [sorted(set(v)) for v in fz.values()]
         self._fz_best = [min(o, key=lambda i: self._rank[i]) for o in self._fz_owner]
         self._batch_cache: dict[str, tuple[int, float, str] | None] | None = None
+        # best-ranked place per dictionary key: one lookup per name in geocode_many
+        rank = self._rank
+
+        def best_of(table: dict[str, list[int]]) -> dict[str, int]:
+            return {k: min(v, key=rank.__getitem__) for k, v in table.items() if v}
+
+        self._best = (
+            best_of(self._exact),
+            best_of(self._alias),
+            best_of(self._key_name),
+            best_of(self._key_alt),
+        )
 
     # -- container protocol -----------------------------------------------------------------
     def __len__(self) -> int:
@@ -1072,23 +1084,21 @@ class Gazetteer:
     def _fast(self, name: str) -> tuple[int, float, str] | None:
         """Best (index, score, reason) from the dictionaries only, or None."""
         cf = _casefold(name)
-        if cf in self._by_id:
-            return self._by_id[cf], SCORE_EXACT, "exact"
-        for table, score, reason in (
-            (self._exact, SCORE_EXACT, "exact"),
-            (self._alias, SCORE_ALIAS, "alias"),
-        ):
-            idx = table.get(cf)
-            if idx:
-                return min(idx, key=lambda i: self._rank[i]), score, reason
+        i = self._by_id.get(cf)
+        if i is not None:
+            return i, SCORE_EXACT, "exact"
+        exact, alias, key_name, key_alt = self._best
+        i = exact.get(cf)
+        if i is not None:
+            return i, SCORE_EXACT, "exact"
+        i = alias.get(cf)
+        if i is not None:
+            return i, SCORE_ALIAS, "alias"
         qk = keys(name)
-        for table, score in (
-            (self._key_name, SCORE_NORMALISED_NAME),
-            (self._key_alt, SCORE_NORMALISED_ALIAS),
-        ):
-            idx = [i for k in qk for i in table.get(k, ())]
-            if idx:
-                return min(idx, key=lambda i: self._rank[i]), score, "normalised"
+        for table, score in ((key_name, SCORE_NORMALISED_NAME), (key_alt, SCORE_NORMALISED_ALIAS)):
+            hits = [table[k] for k in qk if k in table]
+            if hits:
+                return min(hits, key=self._rank.__getitem__), score, "normalised"
         return None
 
     # -- reverse lookup ---------------------------------------------------------------------
