@@ -312,8 +312,17 @@ def dirty_rectangles(
     xa, xb = shapely.get_coordinates(a), shapely.get_coordinates(b)
     step = max(len(xa) // 2000, 1)
     sample = np.ascontiguousarray(xa[::step]).view(np.complex128).ravel()
-    pool = np.sort(np.ascontiguousarray(xb).view(np.complex128).ravel())
-    if 1.0 - _member(sample, pool).mean() > max_share:
+    # which sampled vertices are vertices of b: look b's vertices up in the (small) sorted sample
+    sample = np.sort(sample)
+    found = np.zeros(len(sample), dtype=bool)
+    if len(sample):
+        vb = np.ascontiguousarray(xb).view(np.complex128).ravel()
+        i = np.searchsorted(sample, vb)
+        i[i == len(sample)] = 0
+        found[i[sample[i] == vb]] = True
+        # duplicates in the sample share the found flag of their first copy
+        found = found[np.searchsorted(sample, sample)]
+    if 1.0 - found.mean() > max_share:
         return None
     ka, ea, ra = _edges(a)
     kb, eb, rb = _edges(b)
