@@ -227,3 +227,16 @@ def test_frontlines(cli_runner, hand_data_dir):
     assert json.loads(r.output)["front_lines"][0]["faction_b"] == "black"
     r = run(cli_runner, "frontlines", "--date", "02/01/2020", "--data", hand_data_dir)
     assert r.exit_code == 2
+
+
+def test_timeline_plot_needs_an_image_suffix(tmp_path):
+    from click.testing import CliRunner
+
+    from frontline.cli import cli
+    from frontline.theatre import shipped_data_dir
+
+    res = CliRunner().invoke(
+        cli, ["timeline", "--data", str(shipped_data_dir()), "--plot", str(tmp_path / "t.txt")]
+    )
+    assert res.exit_code == 2 and ".png" in res.output
+    assert not (tmp_path / "t.txt").exists()

@@ -49,7 +49,16 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="frontline")
-def cli() -> None:
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Data directory for every command (same as the command's own --data).",
+)
+@click.option("--theatre", "theatre_id", default=None, help="Theatre id for every command.")
+@click.option("--store", "store_url", default=None, help="History store for every command.")
+def cli(data_dir: str | None, theatre_id: str | None, store_url: str | None) -> None:
     """frontline: who controls what ground, day by day.
 
     Gazetteer and geocoding, control history, change diffs, front lines and link-ups,

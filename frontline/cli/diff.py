@@ -201,6 +201,8 @@ def timeline(theatre_id, data_dir, store_url, fmt, plot, no_gazetteer, out, over
 
     _check_out(out, overwrite)
     _check_out(plot, overwrite)
+    if plot is not None and plot.suffix.lower() not in (".png", ".svg", ".pdf"):
+        raise click.BadParameter(f"{plot}: use a .png, .svg or .pdf file name", param_hint="--plot")
     history = open_history(store_url, theatre_id, data_dir)
     gaz = _gazetteer(data_dir, history.theatre_id, not no_gazetteer)
     df = make_timeline(history, gaz)

@@ -55,6 +55,21 @@ def parse_bbox_value(ctx: click.Context | None, param: click.Parameter | None, v
     return parts
 
 
+def from_group(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """Fall back to the same option given before the command (``frontline --data DIR diff …``).
+
+    An option given to the command itself wins; then the group's; then the environment.
+    """
+    from click.core import ParameterSource
+
+    source = ctx.get_parameter_source(param.name) if param.name else None
+    if source in (ParameterSource.COMMANDLINE, ParameterSource.PROMPT):
+        return value
+    root = ctx.find_root()
+    given = root.params.get(param.name) if root is not ctx else None
+    return given if given is not None else value
+
+
 def data_opt(f: F) -> F:
     """``--data DIR``: the data directory (default: ./geodata when present, else shipped sample)."""
     return click.option(
@@ -63,6 +78,7 @@ def data_opt(f: F) -> F:
         type=click.Path(file_okay=False, path_type=Path),
         envvar="FRONTLINE_DATA",
         default=None,
+        callback=from_group,
         help="Data directory (factions.yaml, gazetteer/, control/ …). "
         "Default: ./geodata when present, else the shipped sample. Env: FRONTLINE_DATA.",
     )(f)
@@ -75,6 +91,7 @@ def theatre_opt(f: F) -> F:
         "theatre_id",
         default=None,
         envvar="FRONTLINE_THEATRE",
+        callback=from_group,
         help="Theatre id (a file in <data>/theatres/). Default: the data directory's default theatre.",
     )(f)
 
@@ -105,6 +122,7 @@ def store_opt(f: F) -> F:
         "store_url",
         default=None,
         envvar="FRONTLINE_STORE",
+        callback=from_group,
         help="History store: a folder, or postgresql://… for a PostGIS store. Env: FRONTLINE_STORE.",
     )(f)
 
