@@ -74,20 +74,36 @@ _TAIL = (
     r"|district|outpost|camp)\s+of\s+)?$"
 )
 
-_RE_OFFSET = re.compile(
-    _APPROX + _DIST + r"\s*-?\s*" + _UNIT + r"\.?\s*(?:\([^)]{0,30}\)\s*)?"
-    r"(?:to\s+the\s+)?(?P<dir>" + _DIR_WORD + r"|" + _DIR_ABBR + r")\s+of" + _TAIL,
-    re.IGNORECASE,
-)
-_RE_DISTANCE = re.compile(
-    _APPROX
-    + _DIST
-    + r"\s*-?\s*"
-    + _UNIT
-    + r"\.?\s*(?:\([^)]{0,30}\)\s*)?(?:away\s+)?(?:from|outside)"
-    + _TAIL,
-    re.IGNORECASE,
-)
+def _distance_res() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """The offset and distance regexes, and a quick test for a number (digits or words)."""
+    cached = _DISTANCE_RES
+    if cached:
+        return cached[0]
+    words = _number_words()
+    alt = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
+    dist = r"\b(?P<dist>\d+(?:[.,]\d+)?|" + alt + r")" if alt else _DIST
+    offset = re.compile(
+        _APPROX + dist + r"\s*-?\s*" + _UNIT + r"\.?\s*(?:\([^)]{0,30}\)\s*)?"
+        r"(?:to\s+the\s+)?(?P<dir>" + _DIR_WORD + r"|" + _DIR_ABBR + r")\s+of" + _TAIL,
+        re.IGNORECASE,
+    )
+    distance = re.compile(
+        _APPROX
+        + dist
+        + r"\s*-?\s*"
+        + _UNIT
+        + r"\.?\s*(?:\([^)]{0,30}\)\s*)?(?:away\s+)?(?:from|outside)"
+        + _TAIL,
+        re.IGNORECASE,
+    )
+    has_number = re.compile(r"\d" + (r"|\b(?:" + alt + r")\b" if alt else ""), re.IGNORECASE)
+    _DISTANCE_RES.append((offset, distance, has_number))
+    return _DISTANCE_RES[0]
+
+
+_DISTANCE_RES: list[tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]] = []
+
+
 _RE_OUTSKIRTS_DIR = re.compile(
     r"(?P<dir>"
     + _DIR_ADJ
@@ -112,7 +128,6 @@ _RE_NEAR = re.compile(
 )
 _WINDOW = 90
 #: last word before a name that can end a relative phrase (else the regexes are skipped)
-_HAS_DIGIT = re.compile(r"\d")
 _HAS_DIR = re.compile(r"north|south|east|west|\b[NSEW]{1,3}\b", re.IGNORECASE)
 _TRIGGERS = frozenset(
     {"of", "near", "to", "around", "outside", "nearby", "approaching", "from", "the"}
@@ -511,9 +526,10 @@ def _relative(
         )
 
     low = window.lower()
-    has_digit = _HAS_DIGIT.search(window) is not None
+    re_offset, re_distance, has_number = _distance_res()
+    has_digit = has_number.search(window) is not None
     has_dir = _HAS_DIR.search(low) is not None
-    m = _RE_OFFSET.search(window) if has_digit else None
+    m = re_offset.search(window) if has_digit else None
     if m:
         km = _km(m.group("dist"), m.group("unit"))
         az = _azimuth(m.group("dir"))
@@ -521,7 +537,7 @@ def _relative(
             lon, lat = destination(place.lon, place.lat, az, km)
             unc = max(1.0, 0.2 * km + base_unc)
             return mention(lon, lat, unc, "offset", w0 + m.start(), az, km)
-    m = _RE_DISTANCE.search(window) if has_digit else None
+    m = re_distance.search(window) if has_digit else None
     if m:
         km = _km(m.group("dist"), m.group("unit"))
         if km is not None:
@@ -563,13 +579,31 @@ def _relative(
     return mention(place.lon, place.lat, base_unc)
 
 
+def _number_words() -> dict[str, float]:
+    """Spelled-out distances ("two", "a few", "a dozen") from ``extract_words.yaml``."""
+    import yaml
+
+    raw = yaml.safe_load((DATA_DIR / "extract_words.yaml").read_text("utf-8"))
+    return {str(k).lower(): float(v) for k, v in (raw.get("number_words") or {}).items()}
+
+
 def _km(dist: str, unit: str) -> float | None:
-    try:
-        value = float(dist.replace(",", "."))
-    except ValueError:
-        return None
+    word = " ".join(dist.lower().split())
+    words = _number_words_cached()
+    if word in words:
+        value = words[word]
+    else:
+        try:
+            value = float(dist.replace(",", "."))
+        except ValueError:
+            return None
     u = unit.lower()
     return value * 1.609344 if u.startswith("mi") else value
+
+
+@functools.lru_cache(maxsize=1)
+def _number_words_cached() -> dict[str, float]:
+    return _number_words()
 
 
 def _azimuth(word: str) -> float | None:

@@ -355,3 +355,24 @@ def test_between_is_the_midpoint(gaz):
 )
 def test_context_words(gaz, text, expected):
     assert ids(extract_places(text, gaz)) == expected
+
+
+@pytest.mark.parametrize(
+    "text,km,az",
+    [
+        ("two kilometres north of Hawija", 2.0, 0.0),
+        ("a few kilometres west of Anah", 3.0, 270.0),
+        ("twenty-five km south of Mosul", 25.0, 180.0),
+        ("some thirty kilometres east of Palmyra", 30.0, 90.0),
+        ("30 kilometers (19 miles) northwest of Deir el-Zor", 30.0, 315.0),
+        ("the T2 pumping station, 70 km south-west of Abu Kamal", 70.0, 225.0),
+    ],
+)
+def test_spelled_out_and_written_distances(gaz, text, km, az):
+    m = extract_places(text, gaz)[-1]
+    assert m.relation == "offset" and m.offset_km == km and m.azimuth == az
+
+
+def test_number_word_inside_a_word_is_not_a_distance(gaz):
+    (m,) = extract_places("an extra km north of Mosul", gaz)
+    assert m.relation == "direction"  # "north of Mosul"; not 1 km from "extr-a km"
