@@ -941,10 +941,10 @@ def diff(
     summary = _summary_from(ov, keep)
     places = places_changed(a, b, gazetteer) if gazetteer is not None else _empty(PLACE_COLUMNS)
     if registry is not None and topology:
-        # boundaries prepared once per snapshot; edges both maps share are measured once
-        lengths = topo.EdgeLengths()
-        ta = topo._topology(a, tol, theatre, None, lengths)
-        tb = topo._topology(b, tol, theatre, None, lengths)
+        # boundaries prepared once per snapshot (and kept for the next diff of either map);
+        # edges both maps share are measured once
+        ta = topo._topology(a, tol, theatre, None)
+        tb = topo._topology(b, tol, theatre, None, ta.lengths)
         fl_a = topo.front_lines(a, registry, tolerance_km=tol, theatre=theatre, cache=ta)
         fl_b = topo.front_lines(b, registry, tolerance_km=tol, theatre=theatre, cache=tb)
         links = topo.link_ups(

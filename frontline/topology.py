@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
@@ -269,7 +270,7 @@ class Edges:
         return _geodesic_km(a, b)
 
     def sorted_keys(self) -> tuple[np.ndarray, np.ndarray]:
-        """The edge keys, sorted, and the order that sorts them (built once)."""
+        """Return the edge keys sorted, and the order that sorts them (built once)."""
         if self._sorted_keys is None:
             order = np.argsort(self.keys)
             self._sorted_keys = (self.keys[order], order)
@@ -307,11 +308,11 @@ class Edges:
         return self._chunks
 
     def within(self, query: Edges, verts: np.ndarray, tolerance_m: float) -> np.ndarray:
-        """Which vertices *verts* of *query* lie within the tolerance of this boundary's
-        vertices, or inside this area (vectorised, no tree over all vertices).
+        """Say which vertices *verts* of *query* are near this boundary's vertices or inside it.
 
-        The query vertices are grouped into short paths along their boundary (consecutive
-        vertices of one ring, at most :data:`CHUNK` long). A path whose box is farther than the
+        Near means within *tolerance_m* (projected). Vectorised, with no tree over all
+        vertices: the query vertices are grouped into short paths along their boundary
+        (consecutive vertices of one ring, at most :data:`CHUNK` long). A path whose box is farther than the
         tolerance from every chunk box of this boundary cannot come near this boundary nor
         cross it: its vertices are near none of its vertices and all lie on the same side, so
         one containment test answers for the whole path. Only the other paths are tested
@@ -351,7 +352,9 @@ class Edges:
         if not len(todo):
             return out
         lo, hi = ranges[np.unique(chunk), 0], ranges[np.unique(chunk), 1]
-        cand = np.unique(np.concatenate([np.arange(a, b) for a, b in zip(lo.tolist(), hi.tolist())]))
+        cand = np.unique(
+            np.concatenate([np.arange(a, b) for a, b in zip(lo.tolist(), hi.tolist(), strict=True)])
+        )
         hit, _ = shapely.STRtree(shapely.points(self.pxy[cand])).query_nearest(
             shapely.points(pts[todo]), max_distance=tolerance_m, all_matches=False
         )
@@ -448,19 +451,19 @@ class SnapshotTopology:
     ) -> None:
         self.snapshot = snapshot
         self.lengths = lengths
+        self.fingerprint: tuple | None = None
         self.geoms = _faction_geometries(snapshot)
         self.proj = proj
         self.tolerance_m = tolerance_km * 1000.0
         self.max_km = max(tolerance_km / 2.0, 0.025)
         self._edges: dict[str, Edges] = {}
         self._contacts: dict[tuple[str, str], tuple[list[shapely.LineString], np.ndarray]] = {}
+        self._pockets: dict[tuple, list[tuple[shapely.Polygon, list[str], float]]] = {}
 
     def edges(self, faction: str) -> Edges:
         """Return the boundary of a faction's area (built once)."""
         if faction not in self._edges:
-            self._edges[faction] = Edges(
-                self.geoms[faction], self.proj, self.max_km, self.lengths
-            )
+            self._edges[faction] = Edges(self.geoms[faction], self.proj, self.max_km, self.lengths)
         return self._edges[faction]
 
     def contact(self, fa: str, fb: str) -> tuple[list[shapely.LineString], np.ndarray]:
@@ -474,6 +477,27 @@ class SnapshotTopology:
         return self._contacts[(fa, fb)]
 
 
+#: Topologies of the most recent snapshots (see :func:`_topology`).
+_RECENT: OrderedDict[tuple, SnapshotTopology] = OrderedDict()
+#: How many snapshots' topologies are kept.
+RECENT_MAX = 4
+
+
+def _fingerprint(snapshot: ControlSnapshot) -> tuple:
+    """Return what a cached topology must still match: date, factions, geometry objects."""
+    areas = snapshot.areas
+    return (
+        snapshot.date,
+        tuple(str(f) for f in areas["faction"]),
+        tuple(id(g) for g in areas.geometry.values),
+    )
+
+
+def clear_cache() -> None:
+    """Forget the boundaries prepared for recent snapshots (benchmarks time cold runs)."""
+    _RECENT.clear()
+
+
 def _topology(
     snapshot: ControlSnapshot,
     tolerance_km: float,
@@ -481,16 +505,35 @@ def _topology(
     cache: SnapshotTopology | None,
     lengths: EdgeLengths | None = None,
 ) -> SnapshotTopology:
-    if (
-        cache is not None
-        and cache.snapshot is snapshot
-        and cache.tolerance_m == tolerance_km * 1000.0
-    ):
+    """Return the prepared boundaries of a snapshot: *cache*, else a recent one, else new ones.
+
+    The last :data:`RECENT_MAX` snapshots' topologies are kept (keyed on the snapshot object,
+    the tolerance and the theatre's CRS, and checked against the snapshot's current factions
+    and geometry objects), so that the front lines of a map are traced once even when it is
+    compared with the maps before and after it, or drawn after being diffed. Results never
+    depend on this cache.
+    """
+    tolerance_m = tolerance_km * 1000.0
+    if cache is not None and cache.snapshot is snapshot and cache.tolerance_m == tolerance_m:
         return cache
+    key = (id(snapshot), tolerance_m, theatre.area_crs if theatre is not None else None)
+    fingerprint = _fingerprint(snapshot)
+    hit = _RECENT.get(key)
+    if hit is not None and hit.snapshot is snapshot and hit.fingerprint == fingerprint:
+        _RECENT.move_to_end(key)
+        return hit
     geoms = _faction_geometries(snapshot)
-    return SnapshotTopology(
-        snapshot, Projector.for_geometries(list(geoms.values()), theatre), tolerance_km, lengths
+    topo = SnapshotTopology(
+        snapshot,
+        Projector.for_geometries(list(geoms.values()), theatre),
+        tolerance_km,
+        lengths if lengths is not None else EdgeLengths(),
     )
+    topo.fingerprint = fingerprint
+    _RECENT[key] = topo
+    while len(_RECENT) > RECENT_MAX:
+        _RECENT.popitem(last=False)
+    return topo
 
 
 def _empty(columns: list[str]) -> gpd.GeoDataFrame:
@@ -767,8 +810,6 @@ def encirclements(
         ``area_km2``, ``location``, ``text`` ("Islamic State pocket of 120 km² surrounded
         10 km S of Mosul"), ``geometry`` (Polygon).
     """
-    from frontline.geo import geodesic_area_km2
-
     topo = _topology(snapshot, tolerance_km, theatre, cache)
     factions = _order(registry, list(topo.geoms))
     where = locator(gazetteer)
@@ -777,33 +818,54 @@ def encirclements(
         hostile = [h for h in factions if h != f and registry.is_hostile(f, h, on=snapshot.date)]
         if not hostile:
             continue
-        parts = shapely.get_parts(topo.geoms[f])  # same order as the densified parts in Edges
-        cand = np.flatnonzero(
-            _may_be_surrounded(topo.edges(f), [topo.edges(h) for h in hostile], topo.tolerance_m)
-        )
-        if not len(cand):
-            continue
-        km2 = geodesic_area_km2(parts[cand])
-        cand, km2 = cand[km2 >= min_area_km2], km2[km2 >= min_area_km2]
-        if not len(cand):
-            continue
-        exteriors = shapely.polygons(shapely.get_exterior_ring(parts[cand]))
-        edges = Edges(
-            shapely.MultiPolygon(list(exteriors)), topo.proj, topo.max_km, topo.lengths
-        )
-        near_each = {h: edges.near([topo.edges(h)], topo.tolerance_m) for h in hostile}
-        near = np.logical_or.reduce(list(near_each.values()))
-        seg = np.hypot(*(edges.pxy[edges.start + 1] - edges.pxy[edges.start]).T)
-        total = np.bincount(edges.part, weights=seg, minlength=len(cand))
-        faced = np.bincount(edges.part[near], weights=seg[near], minlength=len(cand))
-        for k in np.flatnonzero((total > 0) & (faced >= min_enclosed * total)):
-            poly = parts[cand[k]]
-            by = [h for h in hostile if near_each[h][edges.part == k].any()]
+        for poly, by, km2 in _pockets(topo, f, hostile, min_enclosed, min_area_km2):
             pt = shapely.point_on_surface(poly)
             loc = where(pt.x, pt.y)
-            text = f"{registry.get(f).label} pocket of {km2[k]:,.0f} km² surrounded {_phrase(loc)}"
-            rows.append((f, ",".join(by), float(km2[k]), loc, text, poly))
+            text = f"{registry.get(f).label} pocket of {km2:,.0f} km² surrounded {_phrase(loc)}"
+            rows.append((f, ",".join(by), km2, loc, text, poly))
     return _frame(ENCIRCLEMENT_COLUMNS, rows)
+
+
+def _pockets(
+    topo: SnapshotTopology,
+    f: str,
+    hostile: list[str],
+    min_enclosed: float,
+    min_area_km2: float,
+) -> list[tuple[shapely.Polygon, list[str], float]]:
+    """Find the parts of *f*'s area surrounded by the *hostile* factions: (polygon, by, km²).
+
+    Kept on the snapshot's topology, so a map diffed twice (or drawn after a diff) finds
+    its pockets once.
+    """
+    from frontline.geo import geodesic_area_km2
+
+    key = (f, tuple(hostile), float(min_enclosed), float(min_area_km2))
+    if key in topo._pockets:
+        return topo._pockets[key]
+    found: list[tuple[shapely.Polygon, list[str], float]] = []
+    topo._pockets[key] = found
+    parts = shapely.get_parts(topo.geoms[f])  # same order as the densified parts in Edges
+    cand = np.flatnonzero(
+        _may_be_surrounded(topo.edges(f), [topo.edges(h) for h in hostile], topo.tolerance_m)
+    )
+    if not len(cand):
+        return found
+    km2 = geodesic_area_km2(parts[cand])
+    cand, km2 = cand[km2 >= min_area_km2], km2[km2 >= min_area_km2]
+    if not len(cand):
+        return found
+    exteriors = shapely.polygons(shapely.get_exterior_ring(parts[cand]))
+    edges = Edges(shapely.MultiPolygon(list(exteriors)), topo.proj, topo.max_km, topo.lengths)
+    near_each = {h: edges.near([topo.edges(h)], topo.tolerance_m) for h in hostile}
+    near = np.logical_or.reduce(list(near_each.values()))
+    seg = np.hypot(*(edges.pxy[edges.start + 1] - edges.pxy[edges.start]).T)
+    total = np.bincount(edges.part, weights=seg, minlength=len(cand))
+    faced = np.bincount(edges.part[near], weights=seg[near], minlength=len(cand))
+    for k in np.flatnonzero((total > 0) & (faced >= min_enclosed * total)):
+        by = [h for h in hostile if near_each[h][edges.part == k].any()]
+        found.append((parts[cand[k]], by, float(km2[k])))
+    return found
 
 
 def _may_be_surrounded(

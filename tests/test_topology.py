@@ -201,3 +201,75 @@ def test_locator_without_and_with_gazetteer(synthetic_gazetteer):
     assert locator(None)(38.6, 33.45) == "33.450°N 38.600°E"
     assert locator(synthetic_gazetteer)(38.6, 33.45) == "at Charlie Base"
     assert locator(synthetic_gazetteer)(38.6, 33.6).endswith("N of Charlie Base")
+
+
+# -- vectorised internals ------------------------------------------------------------------------
+def _wiggly(rng, x0, n=400):
+    import numpy as np
+
+    y = np.linspace(33.0, 34.0, n)
+    x = x0 + 0.02 * np.sin(y * 40) + rng.normal(0, 0.002, n)
+    return np.column_stack([x, y])
+
+
+def test_within_matches_brute_force():
+    """Edges.within (chunk boxes, then exact tests) equals testing every vertex pair."""
+    import numpy as np
+
+    from frontline.topology import Edges, Projector
+
+    rng = np.random.default_rng(7)
+    for trial in range(6):
+        front = _wiggly(rng, 38.5)
+        left = shapely.Polygon(np.vstack([[[38.0, 33.0]], front, [[38.0, 34.0]]]))
+        shift = rng.uniform(-0.01, 0.01)  # the other side's edge, moved: gaps and overlaps
+        right = shapely.Polygon(np.vstack([front[::-1] + [shift, 0], [[39.0, 34.0], [39.0, 33.0]]]))
+        left, right = shapely.make_valid(left), shapely.make_valid(right)
+        proj = Projector.for_geometries([left, right])
+        a, b = Edges(left, proj, 0.25), Edges(right, proj, 0.25)
+        tol = 500.0 * (1 + trial % 3)
+        verts = np.arange(len(a.xy))
+        got = b.within(a, verts, tol)
+        d = np.hypot(*(a.pxy[:, None, :] - b.pxy[None, :, :]).transpose(2, 0, 1))
+        near = (d <= tol).any(axis=1)
+        inside = shapely.contains_xy(right, a.xy[:, 0], a.xy[:, 1])
+        assert np.array_equal(got, near | inside)
+
+
+def test_edge_lengths_cache_gives_geodesic_lengths():
+    import numpy as np
+
+    from frontline.geo import GEOD
+    from frontline.topology import EdgeLengths
+
+    rng = np.random.default_rng(1)
+    p = rng.uniform([36, 30], [40, 36], (200, 2))
+    q = p + rng.normal(0, 0.01, (200, 2))
+    keys = rng.integers(0, 2**63, 200).astype(np.uint64)
+    cache = EdgeLengths()
+    first = cache(keys[:150], p[:150], q[:150])
+    again = cache(keys, p, q)
+    reverse = cache(keys, q, p)  # same undirected key, other direction: measured, not reused
+    want = np.asarray(GEOD.inv(p[:, 0], p[:, 1], q[:, 0], q[:, 1])[2]) / 1e3
+    back = np.asarray(GEOD.inv(q[:, 0], q[:, 1], p[:, 0], p[:, 1])[2]) / 1e3
+    assert np.array_equal(first, want[:150])
+    assert np.array_equal(again, want)
+    assert np.array_equal(reverse, back)
+
+
+def test_recent_topology_reused_only_for_the_same_maps(synthetic_registry):
+    from frontline import topology
+
+    topology.clear_cache()
+    a = snap("2020-01-01", {"red": box(38, 33, 38.5, 34), "black": box(38.5, 33, 39, 34)})
+    first = front_lines(a, synthetic_registry)
+    assert len(topology._RECENT) == 1
+    again = front_lines(a, synthetic_registry)
+    assert again.drop(columns="geometry").equals(first.drop(columns="geometry"))
+    # a snapshot whose areas were replaced in place is traced afresh
+    a.areas["geometry"] = [box(38, 33, 38.2, 34), box(38.5, 33, 39, 34)]
+    moved = front_lines(a, synthetic_registry)
+    assert moved.empty
+    for k in range(6):  # the cache stays small
+        front_lines(snap(f"2020-01-0{k + 2}", {"red": box(38, 33, 38.5, 34)}), synthetic_registry)
+    assert len(topology._RECENT) <= topology.RECENT_MAX
