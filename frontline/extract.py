@@ -75,7 +75,7 @@ _TAIL = (
 )
 
 def _distance_res() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
-    """The offset and distance regexes, and a quick test for a number (digits or words)."""
+    """The offset and distance regexes, and a quick test for a distance unit."""
     cached = _DISTANCE_RES
     if cached:
         return cached[0]
@@ -96,7 +96,8 @@ def _distance_res() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
         + _TAIL,
         re.IGNORECASE,
     )
-    has_number = re.compile(r"\d" + (r"|\b(?:" + alt + r")\b" if alt else ""), re.IGNORECASE)
+    # every distance phrase has a unit: a cheap test before the long regexes
+    has_number = re.compile(r"(?:\d|\b)(?:km|kilomet|mi\b|miles?\b)", re.IGNORECASE)
     _DISTANCE_RES.append((offset, distance, has_number))
     return _DISTANCE_RES[0]
 
