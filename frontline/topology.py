@@ -18,11 +18,22 @@ each other do not count. Lengths are geodesic (WGS84).
 How "within the tolerance" is decided, vectorised over whole boundaries (no Python loop over
 vertices): boundaries are densified so that no edge is longer than half the tolerance; an edge
 of one boundary is near the other area when it is also an edge of the other boundary (areas
-cut from one another share their edges exactly: a hash lookup), or when both its end points
-lie within the tolerance of the other boundary's vertices (an STRtree nearest-neighbour
-query bounded by the tolerance) or inside the other area. So the effective tolerance is
-between half and all of ``tolerance_km``, and each end of a front may run on by up to the
-tolerance along the boundary.
+cut from one another share their edges exactly: a lookup of hashed edge keys, by binary search
+in sorted keys), or when both its end points lie within the tolerance of the other
+boundary's vertices or inside the other area. So the effective tolerance is between half and
+all of ``tolerance_km``, and each end of a front may run on by up to the tolerance along the
+boundary. The vertex test (:meth:`Edges.within`) first compares boxes: the other boundary in
+chunks of :data:`CHUNK` consecutive vertices, the tested vertices in short paths along their
+own boundary; a path farther than the tolerance from every chunk is near no vertex and lies
+wholly inside or outside the other area (one point-in-polygon test), and only the remaining
+vertices get the exact nearest-vertex query (an STRtree over the nearby chunks' vertices).
+
+Cost and caching: a snapshot's prepared boundaries (:class:`SnapshotTopology`: densified,
+projected and hashed edges, the contacts and pockets found) are kept for the last
+:data:`RECENT_MAX` snapshots, keyed on the snapshot object and checked against its geometry
+objects, so a map compared with the one before and the one after it, or drawn after a diff,
+is traced once; geodesic edge lengths are cached by exact end points (:class:`EdgeLengths`)
+and shared by the two maps of a diff. No result depends on these caches.
 
 Two allied factions *touch* when their areas come within ``tolerance_km`` of each other.
 A *link-up* is a pair that did not touch on the first date and touches on the second; a
