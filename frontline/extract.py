@@ -18,6 +18,11 @@ phrase                         derived point, uncertainty
                                radius half the X–Y distance + the larger precision
 =============================  =========================================================
 
+The same phrases in Arabic script are read too: "20 كم جنوب غرب البوكمال" (offset),
+"على بعد 15 كم من سنجار" (distance), "شمال الموصل", "إلى الشمال من تلعفر" (direction),
+"أطراف الرقة" (outskirts), "ريف دير الزور" (countryside, as outskirts with the countryside
+offset), "قرب التنف" (near); Arabic-Indic digits count as digits.
+
 How precision is kept (ordinary words must not become places):
 
 * lookup is by exact normalised name (never fuzzy) over the gazetteer's names and
@@ -504,6 +509,14 @@ def _relative(
     w0 = max(0, start - _WINDOW)
     window = text[w0:start]
     tail = window.rstrip().rsplit(None, 1)[-1].lower() if window.strip() else ""
+    if tail and is_arabic(tail):
+        rel = _arabic_relative(window, place, imp, base_unc)
+        if rel is not None:
+            relation, lon, lat, unc, pos, az, km = rel
+            return Mention(
+                start, end, written, place, reason, lon, lat, unc, relation, w0 + pos, az, km,
+                cands,
+            )  # fmt: skip
     if tail not in _TRIGGERS:
         return Mention(
             start,
@@ -586,6 +599,62 @@ def _number_words() -> dict[str, float]:
 
     raw = yaml.safe_load((DATA_DIR / "extract_words.yaml").read_text("utf-8"))
     return {str(k).lower(): float(v) for k, v in (raw.get("number_words") or {}).items()}
+
+
+# Arabic-script relative phrases ("20 كم جنوب غرب البوكمال", "شمال الموصل", "قرب التنف")
+_AR_DIR = (
+    r"(?P<dir>(?:شمال|جنوب)ي?(?:\s*(?:ال)?(?:شرق|غرب)ي?)?|(?:شرق|غرب)ي?)"
+)
+_AR_AZ = {"شمال": 0.0, "جنوب": 180.0, "شرق": 90.0, "غرب": 270.0, "شمالشرق": 45.0,
+          "شمالغرب": 315.0, "جنوبشرق": 135.0, "جنوبغرب": 225.0}  # fmt: skip
+_AR_UNIT = r"(?:كم|كلم|كيلو\s*مترا?(?:ت)?|كيلومترا?(?:ت)?)"
+_AR_DIST = r"(?P<dist>\d+(?:[.,\u066b]\d+)?)\s*" + _AR_UNIT + r"\s*"
+_AR_TO = r"(?:(?:إلى|الى)\s+)?(?:ال)?"
+_AR_OF = r"(?:\s+من)?\s*$"
+_RE_AR_OFFSET = re.compile(_AR_DIST + _AR_TO + _AR_DIR + _AR_OF)
+_RE_AR_DISTANCE = re.compile(r"(?:على\s+بعد\s+)?" + _AR_DIST + r"(?:من|عن)\s*$")
+_RE_AR_DIRECTION = re.compile(_AR_TO + _AR_DIR + _AR_OF)
+_RE_AR_OUTSKIRTS = re.compile(r"(?P<what>أطراف|اطراف|ضواحي|مشارف|أبواب|ريف)\s*$")
+_RE_AR_NEAR = re.compile(r"(?:قرب|بالقرب\s+من|قريبا\s+من|في\s+محيط|محيط|حول)\s*$")
+
+
+def _arabic_relative(window: str, place: Place, imp: int, base_unc: float):
+    """Relative phrase in Arabic script before a name, as (relation, lon, lat, unc, pos, az, km)."""
+    from frontline.geo import destination
+
+    def az_of(word: str) -> float | None:
+        w = re.sub(r"\s+", "", re.sub(r"(?:^|(?<=\s))ال", "", word))
+        w = re.sub(r"ي(?=$|شرق|غرب)", "", w)
+        return _AR_AZ.get(w)
+
+    m = _RE_AR_OFFSET.search(window)
+    if m:
+        km = float(m.group("dist").replace(",", ".").replace("\u066b", "."))
+        az = az_of(m.group("dir"))
+        if az is not None:
+            lon, lat = destination(place.lon, place.lat, az, km)
+            return "offset", lon, lat, max(1.0, 0.2 * km + base_unc), m.start(), az, km
+    m = _RE_AR_DISTANCE.search(window)
+    if m:
+        km = float(m.group("dist").replace(",", ".").replace("\u066b", "."))
+        return "distance", place.lon, place.lat, km + base_unc, m.start(), None, km
+    m = _RE_AR_DIRECTION.search(window)
+    if m:
+        az = az_of(m.group("dir"))
+        if az is not None:
+            km = _DIRECTION_KM[imp]
+            lon, lat = destination(place.lon, place.lat, az, km)
+            return "direction", lon, lat, km + base_unc, m.start(), az, km
+    m = _RE_AR_OUTSKIRTS.search(window)
+    if m:
+        table = _COUNTRYSIDE_KM if m.group("what") == "ريف" else _OUTSKIRTS_KM
+        km = table[imp]
+        return "outskirts", place.lon, place.lat, km + base_unc, m.start(), None, None
+    m = _RE_AR_NEAR.search(window)
+    if m:
+        km = _NEAR_KM[imp]
+        return "near", place.lon, place.lat, km + base_unc, m.start(), None, None
+    return None
 
 
 def _km(dist: str, unit: str) -> float | None:

@@ -376,3 +376,28 @@ def test_spelled_out_and_written_distances(gaz, text, km, az):
 def test_number_word_inside_a_word_is_not_a_distance(gaz):
     (m,) = extract_places("an extra km north of Mosul", gaz)
     assert m.relation == "direction"  # "north of Mosul"; not 1 km from "extr-a km"
+
+
+@pytest.mark.parametrize(
+    "text,pid,relation,az,km",
+    [
+        ("على بعد 20 كم جنوب غرب البوكمال", "abu-kamal", "offset", 225.0, 20.0),
+        ("٣٠ كم شرق تدمر", "palmyra", "offset", 90.0, 30.0),
+        ("10 كم شمال غربي سنجار", "sinjar", "offset", 315.0, 10.0),
+        ("على بعد 15 كم من سنجار", "sinjar", "distance", None, 15.0),
+        ("تقدمت القوات شمال الموصل", "mosul", "direction", 0.0, None),
+        ("وصلت القوات إلى الحدود شمال شرقي التنف", "at-tanf", "direction", 45.0, None),
+        ("إلى الشمال من تلعفر", "tal-afar", "direction", 0.0, None),
+        ("على أطراف الرقة", "raqqa", "outskirts", None, None),
+        ("في ريف دير الزور", "deir-ez-zor", "outskirts", None, None),
+        ("اشتباكات قرب التنف", "at-tanf", "near", None, None),
+        ("سيطرة على التنف", "at-tanf", None, None, None),
+    ],
+)
+def test_arabic_relative_phrases(gaz, text, pid, relation, az, km):
+    (m,) = extract_places(text, gaz)
+    assert (m.place.id, m.relation, m.azimuth) == (pid, relation, az)
+    if km is not None:
+        assert m.offset_km == km
+    if relation is not None:
+        assert m.phrase[0] < m.start and m.uncertainty_km > 0
