@@ -33,6 +33,9 @@ How precision is kept (ordinary words must not become places):
   "the town of Hit", "Rawa and Hit" but not "Kamal and Walid"), never when a capitalised
   word follows ("Ana Club"); GeoNames places never match on such words, nor on names shorter
   than 4 letters; generic toponym words ("Tal", "Abu", "Al") never match alone;
+* a name written with its article right after a capitalised word that is neither English
+  nor locative is part of a longer name ("Ahrar al-Sham", "Maghawir al-Thawra", "Haider
+  al-Abadi"), not a mention;
 * the word lists are data: ``frontline/data/extract_words.yaml``.
 
 When a name fits several places (Sinjar in Iraq and in Syria), curated places win, then
@@ -385,6 +388,18 @@ def _admissible(
     locative = prev in words["locative"] or (
         prev in words["conjunctions"] and prev_last == p_i - 1  # "Rawa and Hit"
     )
+    if (
+        p_i == i - 2
+        and p_i >= 0
+        and raw[p_i][:1].isupper()
+        and prev not in words["locative"]
+        and prev not in words["english"]
+        and prev_last != p_i
+        and not (
+            raw[i - 1] in _ENGLISH_ARTICLES and text[spans[i - 1][1] : spans[i][0]].isspace()
+        )  # "Fighting at Mosul Dam": English "at", not an article
+    ):
+        return []  # "Ahrar al-Sham", "Maghawir al-Thawra": a name of a group or person
     nxt = last + 1
     if nxt < len(raw) and raw[nxt][:1].isupper() and text[spans[last][1] : spans[nxt][0]] == " ":
         if raw[nxt].lower() in words["organisations"]:

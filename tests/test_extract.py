@@ -318,6 +318,13 @@ OFF_TOPIC = [
         "the north, Said the forecaster.",
         [],
     ),
+    (
+        "Prime Minister Haider al-Abadi met Brett McGurk. Maghawir al-Thawra, Ahrar al-Sham "
+        "and Hayat Tahrir al-Sham issued statements, Al Jazeera and Rudaw reported. Rania "
+        "Hamdan of the Badr Organisation and Abu Mahdi al-Muhandis spoke; the Free Syrian "
+        "Army and the Kurdistan Regional Government did not.",
+        [],
+    ),
 ]
 
 
@@ -401,3 +408,17 @@ def test_arabic_relative_phrases(gaz, text, pid, relation, az, km):
         assert m.offset_km == km
     if relation is not None:
         assert m.phrase[0] < m.start and m.uncertainty_km > 0
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("Syria's al-Tanf base", ["at-tanf"]),
+        ("Iraqi al-Qaim fell", ["al-qaim"]),
+        ("US forces at al-Tanf", ["at-tanf"]),
+        ("Fighting at Mosul Dam", ["mosul-dam"]),
+        ("the group Ahrar al-Sham", []),
+    ],
+)
+def test_article_after_a_capitalised_word(gaz, text, expected):
+    assert ids(extract_places(text, gaz)) == expected
