@@ -141,7 +141,7 @@ def main(n: int = 20000, baseline_n: int = 1000) -> dict:
     t_base, c_base = time.perf_counter() - t0, time.process_time() - c0
     base_rate = len(sub) / t_base
     base_ok = sum(
-        b is not None and owner[b[2]] == t for b, t in zip(base, truth[:baseline_n])
+        b is not None and owner[b[2]] == t for b, t in zip(base, truth[:baseline_n], strict=True)
     ) / len(sub)
 
     report = make_report(g)
@@ -154,27 +154,33 @@ def main(n: int = 20000, baseline_n: int = 1000) -> dict:
     t_extract = statistics.median(runs) * 1000
 
     print(
-        f"gazetteer: {len(g)} places ({len(bulk)} GeoNames); load cold {cold:.2f} s, warm (cached) {warm:.3f} s"
+        f"gazetteer: {len(g)} places ({len(bulk)} GeoNames); "
+        f"load cold {cold:.2f} s, warm (cached) {warm:.3f} s"
     )
     print(
-        f"geocode_many, first batch:  {ours_rate:10,.0f} names/s wall, {n / c_ours:10,.0f} per CPU-s "
+        f"geocode_many, first batch:  {ours_rate:10,.0f} names/s wall, "
+        f"{n / c_ours:10,.0f} per CPU-s "
         f"({n} names, {ours_ok:.1%} right place)"
     )
     print(
-        f"geocode_many, cold (empty normalisation caches, best of 5): {cold_rate:10,.0f} names/s wall, "
+        f"geocode_many, cold (empty normalisation caches, best of 5): "
+        f"{cold_rate:10,.0f} names/s wall, "
         f"{cold_cpu_rate:10,.0f} per CPU-s"
     )
     print(
-        f"geocode_many, steady state: {warm_rate:10,.0f} names/s wall (best of 3, normalisation cached)"
+        f"geocode_many, steady state: {warm_rate:10,.0f} names/s wall "
+        "(best of 3, normalisation cached)"
     )
     print(
-        f"rapidfuzz extractOne loop:  {base_rate:10,.0f} names/s wall, {len(sub) / c_base:10,.0f} per CPU-s "
+        f"rapidfuzz extractOne loop:  {base_rate:10,.0f} names/s wall, "
+        f"{len(sub) / c_base:10,.0f} per CPU-s "
         f"({len(sub)} names, {base_ok:.1%} right place)"
     )
     print(f"ratio (first batch, wall): {ours_rate / base_rate:,.0f}x")
     print(f"ratio (cold best of 5, CPU): {cold_cpu_rate / (len(sub) / c_base):,.0f}x")
     print(
-        f"extract_places, 2,000-word report: {t_extract:.1f} ms median of 20 ({len(mentions)} mentions)"
+        f"extract_places, 2,000-word report: {t_extract:.1f} ms median of 20 "
+        f"({len(mentions)} mentions)"
     )
     return {
         "names_per_s": ours_rate,

@@ -82,13 +82,16 @@ _TAIL = (
     r"|district|outpost|camp)\s+of\s+)?$"
 )
 
+
 def _distance_res() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
-    """The offset and distance regexes, and a quick test for a distance unit."""
+    """Build the offset and distance regexes and a quick test for a distance unit (once)."""
     cached = _DISTANCE_RES
     if cached:
         return cached[0]
     words = _number_words()
-    alt = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
+    alt = "|".join(
+        re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True)
+    )
     dist = r"\b(?P<dist>\d+(?:[.,]\d+)?|" + alt + r")" if alt else _DIST
     offset = re.compile(
         _APPROX + dist + r"\s*-?\s*" + _UNIT + r"\.?\s*(?:\([^)]{0,30}\)\s*)?"
@@ -499,7 +502,9 @@ def _between(text: str, out: list[Mention]) -> list[Mention]:
 _ENGLISH_ARTICLES = frozenset({"at", "as", "an", "ad"})
 
 
-def _english_word_before(text: str, article_span: tuple[int, int], name_span: tuple[int, int]) -> bool:
+def _english_word_before(
+    text: str, article_span: tuple[int, int], name_span: tuple[int, int]
+) -> bool:
     word = text[article_span[0] : article_span[1]]
     return word in _ENGLISH_ARTICLES and text[article_span[1] : name_span[0]].isspace()
 
@@ -617,9 +622,7 @@ def _number_words() -> dict[str, float]:
 
 
 # Arabic-script relative phrases ("20 كم جنوب غرب البوكمال", "شمال الموصل", "قرب التنف")
-_AR_DIR = (
-    r"(?P<dir>(?:شمال|جنوب)ي?(?:\s*(?:ال)?(?:شرق|غرب)ي?)?|(?:شرق|غرب)ي?)"
-)
+_AR_DIR = r"(?P<dir>(?:شمال|جنوب)ي?(?:\s*(?:ال)?(?:شرق|غرب)ي?)?|(?:شرق|غرب)ي?)"
 _AR_AZ = {"شمال": 0.0, "جنوب": 180.0, "شرق": 90.0, "غرب": 270.0, "شمالشرق": 45.0,
           "شمالغرب": 315.0, "جنوبشرق": 135.0, "جنوبغرب": 225.0}  # fmt: skip
 _AR_UNIT = r"(?:كم|كلم|كيلو\s*مترا?(?:ت)?|كيلومترا?(?:ت)?)"

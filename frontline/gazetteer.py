@@ -976,10 +976,11 @@ class Gazetteer:
 
         Close: rapidfuzz ratio >= :data:`FUZZY_ACCEPT` for a name of at least
         :data:`FUZZY_ACCEPT_MIN_LETTERS` letters, within one edit per
-        :data:`FUZZY_LETTERS_PER_EDIT` letters of a name of the place, no rival within 3 points (rivals
-        within :data:`MERGE_KM` of it are the same place listed twice). Skeleton twin: its
-        name has the query's consonant skeleton (:func:`frontline.names.skeleton`,
-        "Takrit"/"Tikrit") and no other distinct place among the matches has.
+        :data:`FUZZY_LETTERS_PER_EDIT` letters of a name of the place, no rival within 3
+        points (rivals within :data:`MERGE_KM` of it are the same place listed twice).
+        Skeleton twin: its name has the query's consonant skeleton
+        (:func:`frontline.names.skeleton`, "Takrit"/"Tikrit") and no other distinct place
+        among the matches has.
         """
         from frontline.geo import distance_km
 

@@ -109,7 +109,7 @@ _LOOKAROUND_RE = re.compile(r"\(\?<?[=!][^()]*\)")
 
 
 def _guard(pattern: str) -> str:
-    """A literal a token must contain for *pattern* to match ("" when there is none).
+    """Return a literal a token must contain for *pattern* to match ("" when none).
 
     The pattern without its lookarounds, when what is left is plain text: "aw" for
     ``aw(?=[^aeiouy]*$)``. A rule is skipped for tokens without its guard (a speed-up

@@ -129,8 +129,10 @@ def test_compiled_rules_equal_the_rules_applied_one_by_one():
 
     def by_loop(tok):
         for pattern, repl in raw["rules"]:
-            tok = re.sub(pattern, repl, tok) if re.escape(pattern) != pattern else tok.replace(
-                pattern, repl
+            tok = (
+                re.sub(pattern, repl, tok)
+                if re.escape(pattern) != pattern
+                else tok.replace(pattern, repl)
             )
         return tok
 
@@ -151,8 +153,10 @@ def test_compiled_rules_property(word):
     raw = yaml.safe_load((DATA_DIR / "transliteration.yaml").read_text("utf-8"))
     tok = word
     for pattern, repl in raw["rules"]:
-        tok = re.sub(pattern, repl, tok) if re.escape(pattern) != pattern else tok.replace(
-            pattern, repl
+        tok = (
+            re.sub(pattern, repl, tok)
+            if re.escape(pattern) != pattern
+            else tok.replace(pattern, repl)
         )
     assert _rules().apply(word) == tok
 
