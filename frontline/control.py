@@ -89,10 +89,14 @@ def normalise_geometry(geom: shapely.Geometry) -> shapely.MultiPolygon:
     topology-preserving snap rounding run. The result does not depend on the input's
     vertex order, so writing is idempotent.
     """
-    snapped = shapely.remove_repeated_points(
-        shapely.set_precision(geom, GRID, mode="pointwise"), 0.0
-    )
-    if not shapely.is_valid(snapped):
+    try:
+        snapped = shapely.remove_repeated_points(
+            shapely.set_precision(geom, GRID, mode="pointwise"), 0.0
+        )
+        fast = bool(shapely.is_valid(snapped))
+    except shapely.errors.GEOSException:  # a ring collapsed to < 3 points on the grid
+        fast = False
+    if not fast:
         snapped = shapely.set_precision(geom, GRID)
     snapped = shapely.normalize(snapped)
     return to_multipolygon(shapely.orient_polygons(snapped, exterior_cw=False))

@@ -344,3 +344,16 @@ def test_malformed_geometry_is_named(geometry):
     )
     with pytest.raises(InvalidGeometryError, match="feature 1 \\(isis\\) has a malformed geometry"):
         ControlSnapshot.from_geojson(text)
+
+
+def test_pieces_that_collapse_on_the_storage_grid_are_dropped_not_fatal():
+    import shapely
+
+    from frontline.control import ControlSnapshot, normalise_geometry
+
+    speck = shapely.Polygon([(40.0, 33.0), (40.000001, 33.000001), (40.000002, 33.0)])
+    assert normalise_geometry(speck).is_empty
+    both = shapely.MultiPolygon([shapely.box(41, 33, 42, 34), speck])
+    assert normalise_geometry(both).equals(shapely.box(41, 33, 42, 34))
+    snap = ControlSnapshot.from_areas("2017-06-09", {"isis": both})
+    assert ControlSnapshot.from_geojson(snap.to_geojson()).to_geojson() == snap.to_geojson()
