@@ -49,6 +49,14 @@ SAME = [
     ("Mossoul", "Mosul"),
     ("Al-Qaïm", "Al-Qaim"),
     ("Hassaké", "Hasakah"),
+    # other theatres (Gaza, Libya, Yemen, Sudan)
+    ("Jabalia", "Jabaliya"),
+    ("Ajdabia", "Ajdabiya"),
+    ("Hodeidah", "Al Hudaydah"),
+    ("Khan Younis", "Khan Yunis"),
+    ("Beit Hanoun", "Beit Hanun"),
+    ("El Fasher", "Al-Fashir"),
+    ("Nuseirat", "An-Nusayrat"),
 ]
 
 
