@@ -32,7 +32,6 @@ import json
 import math
 import os
 import re
-import tempfile
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -434,16 +433,12 @@ def _write_cache(path: Path, ident: str, rows: list[tuple[Place, list[str], list
             for p, nk, ak in rows
         ],
     }
+    from frontline.store import atomic_write_text
+
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(data, fh, ensure_ascii=False, separators=(",", ":"))
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        atomic_write_text(
+            path, json.dumps(data, ensure_ascii=False, separators=(",", ":")), overwrite=True
+        )
     except OSError:
         pass  # a read-only cache directory only costs start-up time
 

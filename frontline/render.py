@@ -1800,40 +1800,6 @@ def figure_bytes(fig_or_ax: Any, fmt: str = "png", dpi: float | None = None) -> 
     return buf.getvalue()
 
 
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def _atomic_write_bytes(path: Path, data: bytes, overwrite: bool) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not overwrite and path.exists():
-        raise OutputExistsError(f"{path} exists; pass overwrite=True (--overwrite) to replace it")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600 files; outputs are ordinary files
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if overwrite:
-            os.replace(tmp, path)
-        else:
-            try:
-                os.link(tmp, path)
-            except FileExistsError:
-                raise OutputExistsError(
-                    f"{path} exists; pass overwrite=True (--overwrite) to replace it"
-                ) from None
-            os.unlink(tmp)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
-
-
 def save_map(
     fig_or_ax: Any,
     path: str | os.PathLike[str],
@@ -1864,7 +1830,9 @@ def save_map(
         raise InputError(f"{path}: unknown map format; use .png, .svg or .pdf")
     if not overwrite and path.exists():
         raise OutputExistsError(f"{path} exists; pass overwrite=True (--overwrite) to replace it")
-    return _atomic_write_bytes(path, figure_bytes(fig_or_ax, fmt, dpi), overwrite)
+    from frontline.store import atomic_write_bytes
+
+    return atomic_write_bytes(path, figure_bytes(fig_or_ax, fmt, dpi), overwrite)
 
 
 def close(fig_or_ax: Any) -> None:
@@ -1954,7 +1922,9 @@ def animate(
         if suffix == ".gif"
         else _encode_mp4(frames, frame_seconds, hold_last)
     )
-    return _atomic_write_bytes(out, data, overwrite)
+    from frontline.store import atomic_write_bytes
+
+    return atomic_write_bytes(out, data, overwrite)
 
 
 def _encode_gif(frames: list, frame_seconds: float, hold_last: float) -> bytes:

@@ -34,15 +34,15 @@ def _file_mode() -> int:
 _NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})\.geojson$")
 
 
-def atomic_write_text(path: str | os.PathLike[str], text: str, overwrite: bool = False) -> Path:
-    """Write *text* to *path* atomically: all of it or nothing, never a half-written file.
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, overwrite: bool = False) -> Path:
+    """Write *data* to *path* atomically: all of it or nothing, never a half-written file.
 
     Parameters
     ----------
     path : path-like
         Destination. Its folder is created when missing.
-    text : str
-        UTF-8 content.
+    data : bytes
+        The content.
     overwrite : bool, default False
         Replace an existing file. Without it an existing file raises and is left untouched,
         even when another process creates it at the same moment.
@@ -60,9 +60,9 @@ def atomic_write_text(path: str | os.PathLike[str], text: str, overwrite: bool =
         raise OutputExistsError(f"{dest} exists; pass overwrite=True (--overwrite) to replace it")
     fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
     try:
-        os.chmod(tmp, _file_mode())
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
+        os.chmod(tmp, _file_mode())  # mkstemp makes 0600 files; outputs are ordinary files
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         if overwrite:
@@ -80,6 +80,11 @@ def atomic_write_text(path: str | os.PathLike[str], text: str, overwrite: bool =
             os.unlink(tmp)
         raise
     return dest
+
+
+def atomic_write_text(path: str | os.PathLike[str], text: str, overwrite: bool = False) -> Path:
+    """Write UTF-8 *text* (``\\n`` line ends) atomically; see :func:`atomic_write_bytes`."""
+    return atomic_write_bytes(path, text.encode("utf-8"), overwrite)
 
 
 class HistoryBase:
