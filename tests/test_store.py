@@ -12,7 +12,7 @@ from frontline.errors import (
     SnapshotNotFoundError,
     UnknownFactionError,
 )
-from frontline.store import ControlHistory, atomic_write_text
+from frontline.store import ControlHistory, atomic_write_bytes, atomic_write_text
 
 RED = shapely.box(38.5, 33.0, 39.0, 33.5)
 BLUE = shapely.box(39.0, 33.0, 39.5, 33.5)
@@ -104,7 +104,7 @@ def test_add_many_rolls_back_when_a_later_write_fails(history):
 def test_atomic_write_leaves_no_temp_file_on_failure(tmp_path):
     target = tmp_path / "out" / "x.txt"
     with pytest.raises(TypeError):
-        atomic_write_text(target, 12345)  # not text: the write fails midway
+        atomic_write_bytes(target, 12345)  # not bytes: the write fails midway
     assert not target.exists()
     assert _files(target.parent) == []
     atomic_write_text(target, "one")
