@@ -83,6 +83,8 @@ LAYERS = (
     "observations",
     "countries",
 )
+#: What can be exported: the layers plus the CSV-only ``timeline`` table.
+EXPORTABLE = (*LAYERS, "timeline")
 #: Geometry type of each layer.
 GEOMETRY_TYPES = {
     "control": "MultiPolygon",
@@ -284,7 +286,7 @@ def collect_layers(
         Layer name → :class:`ExportLayer`, and layer name → reason for each layer skipped.
     """
     wanted = list(LAYERS) if layers is None else [n for n in LAYERS if n in set(layers)]
-    unknown = set(layers or ()) - set(LAYERS) - {"timeline"}
+    unknown = set(layers or ()) - set(EXPORTABLE)
     if unknown:
         raise InputError(f"unknown layer(s) {sorted(unknown)}; choose from {', '.join(LAYERS)}")
     registry = registry or _registry_of(history)
@@ -972,7 +974,7 @@ def export_csv(
         raise InputError(f"{folder} is a file; csv export writes one table per layer into a folder")
     gazetteer = _load_gazetteer(history, gazetteer)
     if layers is None:  # country outlines make no table
-        layers = [n for n in (*LAYERS, "timeline") if n != "countries"]
+        layers = [n for n in EXPORTABLE if n != "countries"]
     built, skipped = collect_layers(history, gazetteer, observations, layers)
     tables = {name: _csv_table(layer) for name, layer in built.items()}
     if layers is None or "timeline" in set(layers):

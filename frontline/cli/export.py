@@ -14,19 +14,8 @@ from frontline.cli.options import (
     store_opt,
     theatre_opt,
 )
-
-_FORMATS = ("gpkg", "geojson", "fgb", "csv")
-_LAYERS = (
-    "control",
-    "front_lines",
-    "changes",
-    "places_changed",
-    "link_ups",
-    "gazetteer",
-    "observations",
-    "countries",
-    "timeline",
-)
+from frontline.export import EXPORTABLE as _LAYERS  # a light module: numpy only, no geopandas
+from frontline.export import FORMATS as _FORMATS
 
 
 @click.command("export")
@@ -90,9 +79,9 @@ def export(
       frontline export --format geojson --out out/geojson
       frontline export --format csv --out out/tables --overwrite
     """  # noqa: D301 - click's \b keeps the examples' line breaks
+    from frontline.backends import open_history
     from frontline.errors import InputError
     from frontline.export import export as run_export
-    from frontline.backends import open_history
 
     fmt = fmt or ("gpkg" if out.suffix.lower() == ".gpkg" else None)
     if fmt is None:
