@@ -12,8 +12,9 @@ from frontline.cli.options import (
     date_opt,
     handle_errors,
     overwrite_opt,
-    store_opt,
     parse_date_value,
+    refuse_existing,
+    store_opt,
     theatre_opt,
 )
 
@@ -28,13 +29,6 @@ def out_opt(f):
         default=None,
         help="Write to this file instead of standard output (refuses to replace it without --overwrite).",
     )(f)
-
-
-def _check_out(path: Path | None, overwrite: bool) -> None:
-    if path is not None and path.exists() and not overwrite:
-        from frontline.errors import OutputExistsError
-
-        raise OutputExistsError(f"{path} exists; pass --overwrite to replace it")
 
 
 def _emit(text: str, out: Path | None, overwrite: bool) -> None:
@@ -132,10 +126,10 @@ def diff(
       frontline diff 2017-05-29 2017-06-09 --format geojson --out june.geojson
       frontline diff 2017-10-17 2017-11-19 --format csv --table summary
     """
-    from frontline.diff import diff_dates
     from frontline.backends import open_history
+    from frontline.diff import diff_dates
 
-    _check_out(out, overwrite)
+    refuse_existing(out, overwrite)
     history = open_history(store_url, theatre_id, data_dir)
     gaz = _gazetteer(data_dir, history.theatre_id, not no_gazetteer)
     cs = diff_dates(
@@ -199,8 +193,8 @@ def timeline(theatre_id, data_dir, store_url, fmt, plot, no_gazetteer, out, over
     from frontline.timeline import timeline as make_timeline
     from frontline.timeline import timeline_markdown
 
-    _check_out(out, overwrite)
-    _check_out(plot, overwrite)
+    refuse_existing(out, overwrite)
+    refuse_existing(plot, overwrite)
     if plot is not None and plot.suffix.lower() not in (".png", ".svg", ".pdf"):
         raise click.BadParameter(f"{plot}: use a .png, .svg or .pdf file name", param_hint="--plot")
     history = open_history(store_url, theatre_id, data_dir)
@@ -299,11 +293,11 @@ def frontlines(
     """
     import json
 
-    from frontline.control import geometry_json
     from frontline.backends import open_history
+    from frontline.control import geometry_json
     from frontline.topology import front_lines
 
-    _check_out(out, overwrite)
+    refuse_existing(out, overwrite)
     history = open_history(store_url, theatre_id, data_dir)
     snap = history.at(date)
     fl = front_lines(

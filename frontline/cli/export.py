@@ -11,6 +11,7 @@ from frontline.cli.options import (
     echo_json,
     handle_errors,
     overwrite_opt,
+    refuse_existing,
     store_opt,
     theatre_opt,
 )
@@ -88,10 +89,7 @@ def export(
         raise InputError(f"give --format ({'|'.join(_FORMATS)}) for --out {out}")
     if qgs is not None and fmt != "gpkg":
         raise InputError("--qgs needs --format gpkg (the project opens the GeoPackage)")
-    if qgs is not None and qgs.exists() and not overwrite:
-        from frontline.errors import OutputExistsError
-
-        raise OutputExistsError(f"{qgs} exists; pass --overwrite to replace it")
+    refuse_existing(qgs, overwrite)
     history = open_history(store_url, theatre_id, data_dir)
     if not history.dates():
         raise InputError(

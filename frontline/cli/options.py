@@ -127,6 +127,14 @@ def store_opt(f: F) -> F:
     )(f)
 
 
+def refuse_existing(path: Path | None, overwrite: bool) -> None:
+    """Refuse, before any work, to replace an existing output without ``--overwrite`` (exit 2)."""
+    if path is not None and path.exists() and not overwrite:
+        from frontline.errors import OutputExistsError
+
+        raise OutputExistsError(f"{path} exists; pass --overwrite to replace it")
+
+
 def handle_errors(f: F) -> F:
     """Run a command body, turning frontline errors into click errors with the right exit code.
 

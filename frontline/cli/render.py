@@ -14,6 +14,7 @@ from frontline.cli.options import (
     date_opt,
     handle_errors,
     overwrite_opt,
+    refuse_existing,
     store_opt,
     theatre_opt,
 )
@@ -116,14 +117,12 @@ def render(
       frontline render --from 2017-05-29 --to 2017-06-09 --out change.svg
       frontline render --date 2017-11-19 --size a4 --basemap vector --out a4.pdf
     """
-    from frontline.errors import OutputExistsError
-    from frontline.render import close, save_map
     from frontline.backends import open_history
+    from frontline.render import close, save_map
 
     if out.suffix.lower() not in (".png", ".svg", ".pdf"):
         raise click.BadParameter(f"{out}: use a .png, .svg or .pdf file name", param_hint="--out")
-    if out.exists() and not overwrite:
-        raise OutputExistsError(f"{out} exists; pass --overwrite to replace it")
+    refuse_existing(out, overwrite)
     change = date_from is not None or date_to is not None
     if change and date is not None:
         raise click.UsageError("give either --date, or --from and --to, not both")
@@ -216,14 +215,12 @@ def animate(
     Example:
       frontline animate --from 2017-04-01 --to 2017-11-19 --out 2017.gif
     """
-    from frontline.errors import OutputExistsError
-    from frontline.render import animate as run
     from frontline.backends import open_history
+    from frontline.render import animate as run
 
     if out.suffix.lower() not in (".gif", ".mp4"):
         raise click.BadParameter(f"{out}: use a .gif or .mp4 file name", param_hint="--out")
-    if out.exists() and not overwrite:
-        raise OutputExistsError(f"{out} exists; pass --overwrite to replace it")
+    refuse_existing(out, overwrite)
     history = open_history(store_url, theatre_id, data_dir)
     kw = dict(
         bbox=bbox,
