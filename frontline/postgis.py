@@ -522,19 +522,10 @@ class PostGISHistory(HistoryBase):
         return f"the history of {self.theatre_id} in {redact(self.url)} is empty (push or add snapshots first)"
 
     # -- writing ---------------------------------------------------------------------------
-    def check_writable(
-        self, dates: list[_dt.date] | tuple[_dt.date, ...], overwrite: bool = False
-    ) -> None:
-        """Raise :class:`SnapshotExistsError` naming every date in *dates* that exists, unless *overwrite*."""
-        if overwrite:
-            return
-        existing = [d for d in dates if parse_date(d) in self]
-        if existing:
-            raise SnapshotExistsError(
-                f"snapshot(s) for {', '.join(parse_date(d).isoformat() for d in existing)} exist in "
-                f"{redact(self.url)} (theatre {self.theatre_id}); pass overwrite=True (--overwrite) to "
-                "replace them — the old ones stay as revisions"
-            )
+    _replaced_note = "the old ones stay as revisions"
+
+    def _location(self) -> str:
+        return f"{redact(self.url)} (theatre {self.theatre_id})"
 
     def add(
         self,

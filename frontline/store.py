@@ -88,9 +88,10 @@ def atomic_write_text(path: str | os.PathLike[str], text: str, overwrite: bool =
 
 
 class HistoryBase:
-    """What every history store shares: streaming, consecutive pairs, helpful misses.
+    """What every history store shares: streaming, pairs, overwrite checks, helpful misses.
 
-    A store provides ``dates()`` (ascending), ``get(date)`` and ``_empty_hint()``;
+    A store provides ``dates()`` (ascending), ``get(date)``, ``__contains__``, ``_location()``
+    and ``_empty_hint()``;
     :class:`ControlHistory` (files) and :class:`frontline.postgis.PostGISHistory` (PostGIS)
     derive from it, so library functions work unchanged on either.
     """
@@ -116,6 +117,26 @@ class HistoryBase:
             if prev is not None:
                 yield prev, snap
             prev = snap
+
+    #: What becomes of a replaced snapshot, for messages.
+    _replaced_note = "the old versions stay in git history"
+
+    def _location(self) -> str:  # pragma: no cover
+        raise NotImplementedError
+
+    def check_writable(
+        self, dates: list[_dt.date] | tuple[_dt.date, ...], overwrite: bool = False
+    ) -> None:
+        """Raise :class:`SnapshotExistsError` naming every date in *dates* that exists, unless *overwrite*."""
+        if overwrite:
+            return
+        existing = [parse_date(d) for d in dates if parse_date(d) in self]
+        if existing:
+            raise SnapshotExistsError(
+                f"snapshot(s) for {', '.join(d.isoformat() for d in existing)} exist in "
+                f"{self._location()}; pass overwrite=True (--overwrite) to replace them — "
+                f"{self._replaced_note}"
+            )
 
     def _dates_hint(self, day: _dt.date) -> str:
         dates = self.dates()
@@ -270,19 +291,8 @@ class ControlHistory(HistoryBase):
         return f"the history in {self.directory} is empty (build or import snapshots first)"
 
     # -- writing ---------------------------------------------------------------------------
-    def check_writable(
-        self, dates: list[_dt.date] | tuple[_dt.date, ...], overwrite: bool = False
-    ) -> None:
-        """Raise :class:`SnapshotExistsError` naming every date in *dates* that exists, unless *overwrite*."""
-        if overwrite:
-            return
-        existing = [d for d in dates if self.path_for(d).exists()]
-        if existing:
-            listed = ", ".join(d.isoformat() for d in existing)
-            raise SnapshotExistsError(
-                f"snapshot(s) for {listed} exist in {self.directory}; pass overwrite=True "
-                "(--overwrite) to replace them — the old versions stay in git history"
-            )
+    def _location(self) -> str:
+        return str(self.directory)
 
     def add(
         self,
