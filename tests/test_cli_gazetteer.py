@@ -5,7 +5,7 @@ import pytest
 from click.testing import CliRunner
 
 from frontline.cli import cli
-from frontline.cli.geocode import parse_lonlat_value
+from frontline.cli.options import parse_lonlat_value
 from frontline.theatre import shipped_data_dir
 
 

@@ -6,22 +6,13 @@ from pathlib import Path
 
 import click
 
-from frontline.cli.options import data_opt, echo_json, handle_errors, theatre_opt
-
-
-def parse_lonlat_value(ctx: click.Context | None, param: click.Parameter | None, value: str | None):
-    """Parse ``lon,lat`` into a tuple of two floats (None passes)."""
-    if value is None:
-        return None
-    try:
-        parts = tuple(float(v) for v in value.replace(" ", ",").split(",") if v != "")
-    except ValueError:
-        parts = ()
-    if len(parts) != 2 or not (-180 <= parts[0] <= 180 and -90 <= parts[1] <= 90):
-        raise click.BadParameter(
-            f"{value!r} is not lon,lat in degrees, e.g. 38.6,33.5", ctx=ctx, param=param
-        )
-    return parts
+from frontline.cli.options import (
+    data_opt,
+    echo_json,
+    handle_errors,
+    parse_lonlat_value,
+    theatre_opt,
+)
 
 
 @click.command("geocode")

@@ -31,14 +31,31 @@ def parse_date_value(ctx: click.Context | None, param: click.Parameter | None, v
         raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
 
 
+def _numbers(value: str) -> tuple[float, ...]:
+    """Numbers separated by commas and/or spaces; () when any is not a number."""
+    try:
+        return tuple(float(v) for v in value.replace(" ", ",").split(",") if v != "")
+    except ValueError:
+        return ()
+
+
+def parse_lonlat_value(ctx: click.Context | None, param: click.Parameter | None, value: str | None):
+    """Parse ``lon,lat`` into a tuple of two floats (None passes)."""
+    if value is None:
+        return None
+    parts = _numbers(value)
+    if len(parts) != 2 or not (-180 <= parts[0] <= 180 and -90 <= parts[1] <= 90):
+        raise click.BadParameter(
+            f"{value!r} is not lon,lat in degrees, e.g. 38.6,33.5", ctx=ctx, param=param
+        )
+    return parts
+
+
 def parse_bbox_value(ctx: click.Context | None, param: click.Parameter | None, value: str | None):
     """Parse ``minlon,minlat,maxlon,maxlat`` into a tuple of four floats (None passes)."""
     if value is None:
         return None
-    try:
-        parts = tuple(float(v) for v in value.replace(" ", ",").split(",") if v != "")
-    except ValueError:
-        parts = ()
+    parts = _numbers(value)
     if len(parts) != 4:
         raise click.BadParameter(
             f"{value!r} is not a bbox; give minlon,minlat,maxlon,maxlat, e.g. 38.0,32.5,42.5,35.5",
