@@ -38,6 +38,7 @@ import numpy as np
 import shapely
 
 from frontline.factions import UNKNOWN
+from frontline.topology import _member  # sorted-array membership, shared with topology
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -236,15 +237,6 @@ def _edges(geom: shapely.Geometry) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         keys = (bits * _H).sum(axis=1)
         keys ^= keys >> np.uint64(31)
     return keys, e, ring[s]
-
-
-def _member(values: np.ndarray, pool_sorted: np.ndarray) -> np.ndarray:
-    """``np.isin(values, pool)`` for a sorted *pool*, by binary search (faster than hashing)."""
-    if not len(pool_sorted) or not len(values):
-        return np.zeros(len(values), dtype=bool)
-    i = np.searchsorted(pool_sorted, values)
-    i[i == len(pool_sorted)] = 0
-    return pool_sorted[i] == values
 
 
 def _runs(dirty: np.ndarray, e: np.ndarray, ring: np.ndarray) -> np.ndarray:

@@ -156,7 +156,7 @@ def _run_boxes(xy: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
 
 
 def _member(values: np.ndarray, pool_sorted: np.ndarray) -> np.ndarray:
-    """``np.isin(values, pool)`` for a sorted *pool*, by binary search."""
+    """``np.isin(values, pool)`` for a sorted *pool*, by binary search (faster than hashing)."""
     if not len(pool_sorted) or not len(values):
         return np.zeros(len(values), dtype=bool)
     i = np.searchsorted(pool_sorted, values)
