@@ -433,7 +433,7 @@ def _write_cache(path: Path, ident: str, rows: list[tuple[Place, list[str], list
             for p, nk, ak in rows
         ],
     }
-    from frontline.store import atomic_write_text
+    from frontline.files import atomic_write_text
 
     try:
         atomic_write_text(

@@ -275,7 +275,7 @@ def export_qgs(
     OutputExistsError
         When *path* exists and *overwrite* is False.
     """
-    from frontline.store import atomic_write_text
+    from frontline.files import atomic_write_text
 
     dest = Path(path)
     if dest.suffix.lower() != ".qgs":

@@ -1830,7 +1830,7 @@ def save_map(
         raise InputError(f"{path}: unknown map format; use .png, .svg or .pdf")
     if not overwrite and path.exists():
         raise OutputExistsError(f"{path} exists; pass overwrite=True (--overwrite) to replace it")
-    from frontline.store import atomic_write_bytes
+    from frontline.files import atomic_write_bytes
 
     return atomic_write_bytes(path, figure_bytes(fig_or_ax, fmt, dpi), overwrite)
 
@@ -1922,7 +1922,7 @@ def animate(
         if suffix == ".gif"
         else _encode_mp4(frames, frame_seconds, hold_last)
     )
-    from frontline.store import atomic_write_bytes
+    from frontline.files import atomic_write_bytes
 
     return atomic_write_bytes(out, data, overwrite)
 

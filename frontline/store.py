@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import re
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,72 +18,13 @@ from typing import TYPE_CHECKING
 from frontline.control import ControlSnapshot
 from frontline.dates import parse_date
 from frontline.errors import DataFileError, SnapshotExistsError, SnapshotNotFoundError
+from frontline.files import atomic_write_bytes, atomic_write_many, atomic_write_text  # noqa: F401 (moved to frontline.files; kept importable from here)
 
 if TYPE_CHECKING:
     from frontline.factions import FactionRegistry
     from frontline.theatre import Theatre
 
-def _file_mode() -> int:
-    """Permissions of a newly created file under the current umask (mkstemp makes 0600)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
 _NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})\.geojson$")
-
-
-def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, overwrite: bool = False) -> Path:
-    """Write *data* to *path* atomically: all of it or nothing, never a half-written file.
-
-    Parameters
-    ----------
-    path : path-like
-        Destination. Its folder is created when missing.
-    data : bytes
-        The content.
-    overwrite : bool, default False
-        Replace an existing file. Without it an existing file raises and is left untouched,
-        even when another process creates it at the same moment.
-
-    Raises
-    ------
-    OutputExistsError
-        (as :class:`SnapshotExistsError`'s parent) when the file exists and *overwrite* is False.
-    """
-    from frontline.errors import OutputExistsError
-
-    dest = Path(path)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    if not overwrite and dest.exists():
-        raise OutputExistsError(f"{dest} exists; pass overwrite=True (--overwrite) to replace it")
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
-    try:
-        os.chmod(tmp, _file_mode())  # mkstemp makes 0600 files; outputs are ordinary files
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if overwrite:
-            os.replace(tmp, dest)
-        else:
-            try:
-                os.link(tmp, dest)  # atomic and fails if dest appeared meanwhile
-            except FileExistsError:
-                raise OutputExistsError(
-                    f"{dest} exists; pass overwrite=True (--overwrite) to replace it"
-                ) from None
-            os.unlink(tmp)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return dest
-
-
-def atomic_write_text(path: str | os.PathLike[str], text: str, overwrite: bool = False) -> Path:
-    """Write UTF-8 *text* (``\\n`` line ends) atomically; see :func:`atomic_write_bytes`."""
-    return atomic_write_bytes(path, text.encode("utf-8"), overwrite)
 
 
 class HistoryBase:
@@ -356,47 +296,12 @@ class ControlHistory(HistoryBase):
             if self.theatre_id and snap.theatre != self.theatre_id:
                 snap = ControlSnapshot(snap.date, snap.areas, self.theatre_id)
             texts.append((self.path_for(snap.date), snap.to_geojson()))
-        self.directory.mkdir(parents=True, exist_ok=True)
-        staged: list[tuple[Path, str]] = []
-        done: list[tuple[Path, bytes | None]] = []
-        try:
-            for path, text in texts:
-                fd, tmp = tempfile.mkstemp(
-                    prefix=f".{path.name}.", suffix=".tmp", dir=self.directory
-                )
-                staged.append((path, tmp))
-                os.chmod(tmp, _file_mode())
-                with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-                    fh.write(text)
-                    fh.flush()
-                    os.fsync(fh.fileno())
-            for path, tmp in staged:
-                old = path.read_bytes() if path.exists() else None
-                if old is not None and not overwrite:
-                    raise SnapshotExistsError(f"{path} appeared while writing; nothing was changed")
-                if overwrite:
-                    os.replace(tmp, path)
-                else:
-                    try:
-                        os.link(tmp, path)  # atomic; fails if the file appeared meanwhile
-                    except FileExistsError:
-                        raise SnapshotExistsError(
-                            f"{path} appeared while writing; nothing was changed"
-                        ) from None
-                    os.unlink(tmp)
-                done.append((path, old))
-        except BaseException:
-            for path, old in reversed(done):
-                if old is None:
-                    path.unlink(missing_ok=True)
-                else:
-                    atomic_write_text(path, old.decode("utf-8"), overwrite=True)
-            raise
-        finally:
-            for _path, tmp in staged:
-                if os.path.exists(tmp):
-                    os.unlink(tmp)
-        return [p for p, _ in texts]
+        written = atomic_write_many(
+            [(path, text.encode("utf-8")) for path, text in texts],
+            overwrite=overwrite,
+            exists_error=SnapshotExistsError,
+        )
+        return written
 
     def __repr__(self) -> str:
         return f"ControlHistory({str(self.directory)!r}, theatre={self.theatre_id!r})"

@@ -35,7 +35,7 @@ def _emit(text: str, out: Path | None, overwrite: bool) -> None:
     if out is None:
         click.echo(text, nl=not text.endswith("\n"))
         return
-    from frontline.store import atomic_write_text
+    from frontline.files import atomic_write_text
 
     atomic_write_text(out, text, overwrite=overwrite)
     click.echo(f"wrote {out}", err=True)
