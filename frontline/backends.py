@@ -2,8 +2,10 @@
 
 Every command that reads or writes control history calls :func:`open_history`, so it works
 unchanged on the file store (the default, versioned by git) and on a shared PostGIS store
-(``--store postgresql://…`` or ``$FRONTLINE_STORE``). Both stores have the same interface:
-``dates()``, ``get(date)``, ``at(date)``, iteration, ``pairs()``, ``add(snapshot, overwrite=False)``.
+(``--store postgresql://…`` or ``$FRONTLINE_STORE``). Both stores have the same interface,
+:class:`frontline.store.History`: ``dates()``, ``get(date)``, ``at(date)``, iteration,
+``pairs()``, ``add(snapshot, overwrite=False)``. :func:`push_reference_data` copies a data
+directory's places and observations into a PostGIS store beside its history.
 """
 
 from __future__ import annotations
@@ -12,16 +14,29 @@ import datetime as _dt
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING
 
-from frontline.errors import InputError, SnapshotExistsError
-from frontline.postgis import is_postgis_url
+from frontline.build import read_observations
+from frontline.control import ControlSnapshot
+from frontline.errors import DataFileError, InputError, SnapshotExistsError, UnknownPlaceError
+from frontline.factions import FactionRegistry
+from frontline.gazetteer import Gazetteer, Place, read_places_csv
+from frontline.postgis import PostGISHistory, is_postgis_url, write_reference_data
+from frontline.store import ControlHistory, History
+from frontline.theatre import Theatre, resolve_data_dir
 
 if TYPE_CHECKING:
-    from frontline.postgis import PostGISHistory
-    from frontline.store import ControlHistory
+    import geopandas as gpd
 
-History = Union["ControlHistory", "PostGISHistory"]
+__all__ = [
+    "CopyReport",
+    "History",
+    "copy_history",
+    "history_folder",
+    "open_history",
+    "push_reference_data",
+    "reference_data",
+]
 
 
 def open_history(
@@ -62,10 +77,6 @@ def open_history(
     StoreError
         When a PostGIS store cannot be reached or is not initialised.
     """
-    from frontline.factions import FactionRegistry
-    from frontline.store import ControlHistory
-    from frontline.theatre import Theatre
-
     if store is None:
         store = os.environ.get("FRONTLINE_STORE") or None
     theatre = Theatre.load(theatre_id, data_dir)
@@ -73,8 +84,6 @@ def open_history(
     if store is None:
         return ControlHistory(theatre.control_dir, theatre, registry, validate)
     if is_postgis_url(store):
-        from frontline.postgis import PostGISHistory
-
         return PostGISHistory(str(store), theatre, registry, validate, author)
     text = str(store)
     if text.startswith("file://"):
@@ -114,10 +123,8 @@ class CopyReport:
         }
 
 
-def _current_text(history: ControlHistory | PostGISHistory, day: _dt.date) -> str | None:
+def _current_text(history: History, day: _dt.date) -> str | None:
     """The stored GeoJSON text of *day* in *history* (the file's bytes for a file store)."""
-    from frontline.store import ControlHistory
-
     if isinstance(history, ControlHistory):
         path = history.path_for(day)
         return path.read_text(encoding="utf-8") if path.is_file() else None
@@ -127,8 +134,8 @@ def _current_text(history: ControlHistory | PostGISHistory, day: _dt.date) -> st
 
 
 def copy_history(
-    source: ControlHistory | PostGISHistory,
-    dest: ControlHistory | PostGISHistory,
+    source: History,
+    dest: History,
     overwrite: bool = False,
     dry_run: bool = False,
 ) -> CopyReport:
@@ -147,8 +154,6 @@ def copy_history(
     plan = []
     for snap in source:
         if dest.theatre_id and snap.theatre != dest.theatre_id:
-            from frontline.control import ControlSnapshot
-
             snap = ControlSnapshot(snap.date, snap.areas, dest.theatre_id)
         text = snap.to_geojson()
         have = _current_text(dest, snap.date)
@@ -171,3 +176,81 @@ def copy_history(
     if not dry_run and plan:
         dest.add_many(plan, overwrite=True)  # one transaction / all-or-nothing file writes
     return report
+
+
+def reference_data(
+    theatre: Theatre,
+    registry: FactionRegistry | None,
+    data_dir: str | os.PathLike[str] | None = None,
+) -> tuple[list[Place], gpd.GeoDataFrame | None]:
+    """Read the curated places and the observations of a theatre, as a shared store keeps them.
+
+    Parameters
+    ----------
+    theatre : Theatre
+    registry : FactionRegistry, optional
+        Needed to read the observations (without it there are none).
+    data_dir : path-like, optional
+        Data directory (default: the theatre's).
+
+    Returns
+    -------
+    (list of Place, GeoDataFrame or None)
+        The curated places of ``<data>/gazetteer/places.csv`` plus every GeoNames place an
+        observation names, sorted by id; and the observations as
+        :func:`frontline.build.read_observations` reads them (None when the theatre has no
+        observations file).
+
+    Raises
+    ------
+    DataFileError
+        When the observations file has problems.
+    """
+    root = resolve_data_dir(data_dir if data_dir is not None else theatre.data_dir)
+    csv = root / "gazetteer" / "places.csv"
+    places = {p.id: p for p in read_places_csv(csv)} if csv.is_file() else {}
+    obs = None
+    if theatre.observations_path.is_file() and registry is not None:
+        path = theatre.observations_path
+        try:
+            curated = Gazetteer.load(root, theatre, bulk=False)
+            obs = read_observations(path, registry, curated, theatre)
+        except DataFileError:  # places from the GeoNames layer
+            gaz = Gazetteer.load(root, theatre)
+            obs = read_observations(path, registry, gaz, theatre)
+            for pid in sorted(set(obs["place_id"])):
+                try:
+                    places.setdefault(pid, gaz.get(pid))
+                except UnknownPlaceError:  # a derived point (relative phrase): kept in observations
+                    continue
+    return sorted(places.values(), key=lambda p: p.id), obs
+
+
+def push_reference_data(
+    history: PostGISHistory, data_dir: str | os.PathLike[str] | None = None
+) -> dict[str, int]:
+    """Copy the curated places and the theatre's observations into a PostGIS store.
+
+    Places are upserted by id (curated rows of ``<data>/gazetteer/places.csv`` plus every place
+    an observation names); the theatre's observations replace those stored before. Both
+    tables are for QGIS and SQL users; frontline itself reads these files from the data
+    directory. (Moved here from ``frontline.postgis``, which now only writes:
+    :func:`frontline.postgis.write_reference_data`.)
+
+    Returns
+    -------
+    dict
+        ``{"places": n, "observations": m}`` rows written.
+
+    Raises
+    ------
+    DataFileError
+        When the observations file has problems (as :func:`frontline.build.read_observations`).
+    """
+    if history.theatre is None:
+        root = resolve_data_dir(data_dir)
+        csv = root / "gazetteer" / "places.csv"
+        places = read_places_csv(csv) if csv.is_file() else []
+        return write_reference_data(history, places, None)
+    places, obs = reference_data(history.theatre, history.registry, data_dir)
+    return write_reference_data(history, places, obs)

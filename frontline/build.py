@@ -50,20 +50,22 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 import shapely
 
-from frontline.control import ControlSnapshot, to_multipolygon
+from frontline.control import ControlSnapshot, parse_sources, to_multipolygon
 from frontline.dates import parse_date
 from frontline.errors import (
     DataFileError,
     InputError,
     SnapshotNotFoundError,
+    UnknownPlaceError,
 )
-from frontline.factions import UNKNOWN
+from frontline.extract import extract_places
+from frontline.factions import UNKNOWN, FactionRegistry
+from frontline.gazetteer import Gazetteer
+from frontline.store import ControlHistory, History
+from frontline.theatre import Theatre
 
 if TYPE_CHECKING:
     import geopandas as gpd
-
-    from frontline.factions import FactionRegistry
-    from frontline.theatre import Theatre
 
 #: Largest reach of a place's cell in km, per gazetteer kind, unless the theatre or the
 #: caller says otherwise. Kinds not listed use :data:`FALLBACK_RADIUS_KM`.
@@ -328,8 +330,6 @@ def resolve_place(
     UnknownPlaceError, AmbiguousPlaceError
         From the gazetteer, when the text is neither a place nor a relative phrase.
     """
-    from frontline.errors import UnknownPlaceError
-
     try:
         return gazetteer.resolve(text, country=country)
     except UnknownPlaceError:
@@ -342,11 +342,6 @@ def resolve_place(
 def _relative_place(gazetteer: Any, text: str, theatre: Theatre | None) -> DerivedPlace | None:
     import re
 
-    try:
-        from frontline.extract import extract_places
-        from frontline.gazetteer import Gazetteer
-    except ImportError:  # pragma: no cover - the gazetteer is part of frontline
-        return None
     if not isinstance(gazetteer, Gazetteer):
         return None
     stripped = text.strip()
@@ -644,9 +639,7 @@ def _apply_overrides(factions, geoms, confs, srcs, overrides, fwd, extent_p):
         else np.ones(len(areas))
     )
     if "sources" in areas.columns:
-        from frontline.control import _as_list
-
-        src = [_as_list(v) for v in areas["sources"]]
+        src = [parse_sources(v) for v in areas["sources"]]
     else:
         src = [[] for _ in range(len(areas))]
     return (
@@ -671,8 +664,6 @@ def override_at(
     Factions are resolved through *registry*; ``unknown`` areas are allowed (they blank
     derived control). Geometry validity and overlaps are checked.
     """
-    from frontline.store import ControlHistory
-
     hist = ControlHistory(overrides_dir(theatre), theatre, None, validate=False)
     try:
         snap = hist.at(date)
@@ -698,8 +689,8 @@ def build_history(
     radius_km: float | Mapping[str, float] | None = None,
     clip_to_country: bool = True,
     use_overrides: bool = True,
-    history: Any = None,
-) -> list[Path]:
+    history: History | None = None,
+) -> list[Any]:
     """Build and store the snapshots of a theatre, all or nothing.
 
     Every snapshot is computed and validated first; only then are the files written
@@ -722,31 +713,26 @@ def build_history(
         See :func:`build_snapshot`.
     use_overrides : bool, default True
         Apply hand-drawn overrides from :func:`overrides_dir`.
-    history : ControlHistory or PostGISHistory, optional
+    history : History, optional
         Where to store the snapshots (default: the theatre's file store,
         ``<data>/control/<theatre>/``); any store from :func:`frontline.backends.open_history`.
 
     Returns
     -------
-    list of pathlib.Path
-        The files written, in date order.
+    list
+        What the store's ``add_many`` returns, in date order: the files written
+        (:class:`pathlib.Path`) for a file store, the new revision numbers for PostGIS.
 
     Raises
     ------
     SnapshotExistsError
         When a date exists and *overwrite* is False (nothing is written).
     """
-    from frontline.factions import FactionRegistry
-    from frontline.store import ControlHistory
-    from frontline.theatre import Theatre
-
     th = theatre if isinstance(theatre, Theatre) else Theatre.load(theatre, data_dir)
     if clip_to_country:
         th.check_countries()  # before geocoding: an unknown code would make every place unknown
     registry = registry or FactionRegistry.load(th.data_dir)
     if gazetteer is None:
-        from frontline.gazetteer import Gazetteer
-
         gazetteer = Gazetteer.load(th.data_dir, th)
     if observations is None:
         observations = read_observations(th.observations_path, registry, gazetteer, th)
@@ -775,6 +761,8 @@ def build_history(
         )
         for d in days
     ]  # fmt: skip
-    return history.add_many(
-        snapshots, overwrite=overwrite, describe=getattr(gazetteer, "describe", None)
+    return list(
+        history.add_many(
+            snapshots, overwrite=overwrite, describe=getattr(gazetteer, "describe", None)
+        )
     )

@@ -32,11 +32,13 @@ from frontline.dates import parse_date
 from frontline.errors import (
     CRSError,
     DataFileError,
+    InvalidDateError,
     InvalidGeometryError,
     OutsideTheatreError,
     OverlapError,
 )
 from frontline.factions import UNKNOWN
+from frontline.geo import geodesic_area_km2, looks_like_lonlat
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -194,7 +196,7 @@ class ControlSnapshot:
             src: set[str] = set()
             if "sources" in group.columns:
                 for v in group["sources"]:
-                    src.update(_as_list(v))
+                    src.update(parse_sources(v))
             if not src and sources:
                 src.update(sources)
             conf = (
@@ -278,7 +280,7 @@ class ControlSnapshot:
                 ) from None
             factions.append(str(props["faction"]))
             geoms.append(geom)
-            sources.append(_as_list(props.get("sources", [])))
+            sources.append(parse_sources(props.get("sources", [])))
             confs.append(float(props.get("confidence", 1.0)))
             notes.append(str(props.get("note") or ""))
             if props.get("date"):
@@ -337,7 +339,7 @@ class ControlSnapshot:
                 "date": self.date.isoformat(),
                 "faction": row.faction,
                 "note": row.note or "",
-                "sources": sorted(_as_list(row.sources)),
+                "sources": sorted(parse_sources(row.sources)),
             }
             lines.append(
                 '{"type": "Feature", "properties": '
@@ -375,8 +377,6 @@ class ControlSnapshot:
 
     def area_km2(self) -> dict[str, float]:
         """Geodesic area held per faction, km²."""
-        from frontline.geo import geodesic_area_km2
-
         return dict(
             zip(
                 self.areas["faction"],
@@ -465,8 +465,6 @@ class ControlSnapshot:
         if len(geoms) > 1:
             _check_overlaps(areas, overlap_tolerance_km2, day, describe)
         if theatre is not None and len(geoms):
-            from frontline.geo import geodesic_area_km2
-
             outside = shapely.difference(geoms, theatre.extent_geometry())
             km2 = geodesic_area_km2(outside)
             if (km2 > OUTSIDE_TOLERANCE_KM2).any():
@@ -484,8 +482,6 @@ class ControlSnapshot:
 def _check_overlaps(
     areas: gpd.GeoDataFrame, tolerance_km2: float, day: str, describe: Describe | None
 ) -> None:
-    from frontline.geo import geodesic_area_km2
-
     geoms = areas.geometry.values
     tree = shapely.STRtree(geoms)
     left, right = tree.query(geoms, predicate="intersects")
@@ -523,8 +519,6 @@ def _reason_point(reason: str) -> shapely.Point | None:
 
 
 def _check_lonlat(bounds, label: str) -> None:
-    from frontline.geo import looks_like_lonlat
-
     if not looks_like_lonlat(bounds):
         raise CRSError(
             f"{label}: coordinates {np.round(bounds, 1).tolist()} are not lon/lat degrees; "
@@ -543,7 +537,24 @@ def _to_lonlat(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return gdf
 
 
-def _as_list(value: Any) -> list[str]:
+def parse_sources(value: Any) -> list[str]:
+    """Read the list of sources in a ``sources`` value as files and layers hold it.
+
+    Parameters
+    ----------
+    value : list, str or None
+        A list (of anything, turned into str), JSON list text (``'["a", "b"]'``),
+        ``|``-separated text (``"a | b"``), or None / NaN / empty text (no sources).
+
+    Returns
+    -------
+    list of str
+
+    Examples
+    --------
+    >>> parse_sources('["ISW", "Liveuamap"]'), parse_sources("ISW | BBC"), parse_sources(None)
+    (['ISW', 'Liveuamap'], ['ISW', 'BBC'], [])
+    """
     if value is None or (isinstance(value, float) and value != value):
         return []
     if isinstance(value, str):
@@ -817,8 +828,6 @@ def read_areas(
 
 
 def _cell_date(value: Any, label: str, column: str) -> _dt.date:
-    from frontline.errors import InvalidDateError
-
     if isinstance(value, np.datetime64):
         import pandas as pd
 
@@ -833,8 +842,6 @@ def _import_crs(gdf: gpd.GeoDataFrame, label: str) -> gpd.GeoDataFrame:
     """Reproject an imported layer to EPSG:4326, refusing coordinates that cannot be lon/lat."""
     if gdf.crs is None:
         bounds = gdf.total_bounds
-        from frontline.geo import looks_like_lonlat
-
         if not looks_like_lonlat(bounds):
             raise CRSError(
                 f"{label}: the file has no CRS and its coordinates {np.round(bounds, 1).tolist()} are not "
@@ -853,8 +860,6 @@ def _import_crs(gdf: gpd.GeoDataFrame, label: str) -> gpd.GeoDataFrame:
         raise CRSError(
             f"{label}: coordinates do not fit its CRS {gdf.crs.to_string()}; check the layer's CRS in QGIS"
         )
-    from frontline.geo import looks_like_lonlat
-
     if not looks_like_lonlat(bounds):
         raise CRSError(
             f"{label}: its CRS is {gdf.crs.to_string()} but after reprojection the coordinates "

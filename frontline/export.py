@@ -59,17 +59,23 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from frontline.build import read_observations
+from frontline.control import ControlSnapshot, read_areas, to_multipolygon
 from frontline.dates import parse_date
+from frontline.diff import diff
 from frontline.errors import DataFileError, InputError, OutputExistsError
+from frontline.factions import FactionRegistry
+from frontline.gazetteer import Gazetteer
+from frontline.geo import geodesic_area_km2
+from frontline.qml import style_for
+from frontline.store import HISTORY_COLUMNS, History, snapshot_frame
+from frontline.timeline import timeline
+from frontline.topology import front_lines, link_ups
 
 if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
 
-    from frontline.control import ControlSnapshot
-    from frontline.factions import FactionRegistry
-    from frontline.gazetteer import Gazetteer
-    from frontline.store import ControlHistory
     from frontline.theatre import Theatre
 
 #: Layer names, in the order they are written.
@@ -105,7 +111,7 @@ GPKG_VERSION = "1.3"
 #: Name of the geometry column GDAL gives GeoPackage layers (used in ``layer_styles``).
 GPKG_GEOMETRY_COLUMN = "geom"
 
-_CONTROL_COLUMNS = ["faction", "sources", "confidence", "note", "date", "valid_from", "valid_to"]
+_CONTROL_COLUMNS = HISTORY_COLUMNS
 
 # The table QGIS creates to store layer styles in a GeoPackage (same columns and types).
 _LAYER_STYLES_DDL = """
@@ -173,12 +179,10 @@ class ExportResult:
 
 
 # -- collecting the layers -----------------------------------------------------------------------
-def _registry_of(history: ControlHistory) -> FactionRegistry | None:
+def _registry_of(history: History) -> FactionRegistry | None:
     if history.registry is not None:
         return history.registry
     if history.theatre is not None:
-        from frontline.factions import FactionRegistry
-
         try:
             return FactionRegistry.load(history.theatre.data_dir)
         except InputError:
@@ -214,50 +218,14 @@ def _concat(frames: list[gpd.GeoDataFrame], columns: list[str]) -> gpd.GeoDataFr
     return out[[*cols, out.geometry.name]].set_crs("EPSG:4326", allow_override=True)
 
 
-def _control_rows(snap: ControlSnapshot, valid_to: _dt.date | None) -> gpd.GeoDataFrame:
-    from frontline.control import to_multipolygon
-
-    areas = snap.areas.sort_values("faction")
-    geoms = [to_multipolygon(g) for g in areas.geometry.values]
-    keep = [not g.is_empty for g in geoms]
-    return _gdf(
-        {
-            "faction": [str(f) for f, k in zip(areas["faction"], keep, strict=True) if k],
-            "sources": [
-                json.dumps(list(s), ensure_ascii=False)
-                for s, k in zip(areas["sources"], keep, strict=True)
-                if k
-            ],
-            "confidence": [
-                round(float(c), 3) for c, k in zip(areas["confidence"], keep, strict=True) if k
-            ],
-            "note": [str(n or "") for n, k in zip(areas["note"], keep, strict=True) if k],
-            "date": [snap.date] * sum(keep),
-            "valid_from": [snap.date] * sum(keep),
-            "valid_to": [valid_to] * sum(keep),
-        },
-        [g for g, k in zip(geoms, keep, strict=True) if k],
-    )
-
-
-def _optional(module: str, attr: str) -> Callable[..., Any] | None:
-    import importlib
-
-    try:
-        return getattr(importlib.import_module(module), attr)
-    except (ImportError, AttributeError):
-        return None
-
-
-def _load_gazetteer(history: ControlHistory, gazetteer: Gazetteer | None) -> Gazetteer | None:
+def _load_gazetteer(history: History, gazetteer: Gazetteer | None) -> Gazetteer | None:
     if gazetteer is not None or history.theatre is None:
         return gazetteer
-    cls = _optional("frontline.gazetteer", "Gazetteer")
-    return cls.load(history.theatre.data_dir, history.theatre) if cls is not None else None
+    return Gazetteer.load(history.theatre.data_dir, history.theatre)
 
 
 def collect_layers(
-    history: ControlHistory,
+    history: History,
     gazetteer: Gazetteer | None = None,
     observations: gpd.GeoDataFrame | str | os.PathLike[str] | None = None,
     layers: Iterable[str] | None = None,
@@ -267,7 +235,7 @@ def collect_layers(
 
     Parameters
     ----------
-    history : ControlHistory
+    history : History
         The history to export.
     gazetteer : Gazetteer, optional
         Names locations and makes the ``gazetteer`` layer. Default: loaded from the
@@ -296,19 +264,11 @@ def collect_layers(
     if {"gazetteer", "changes", "places_changed", "link_ups", "observations"} & set(wanted):
         gazetteer = _load_gazetteer(history, gazetteer)
 
-    front_fn = _optional("frontline.topology", "front_lines") if "front_lines" in wanted else None
-    link_fn = _optional("frontline.topology", "link_ups") if "link_ups" in wanted else None
+    front_fn = front_lines if "front_lines" in wanted else None
+    link_fn = link_ups if "link_ups" in wanted else None
     want_diff = bool({"changes", "places_changed"} & set(wanted))
-    diff_fn = _optional("frontline.diff", "diff") if want_diff else None
-    for name, fn, why in (
-        ("front_lines", front_fn, "frontline.topology is not available"),
-        ("link_ups", link_fn, "frontline.topology is not available"),
-        ("changes", diff_fn, "frontline.diff is not available"),
-        ("places_changed", diff_fn, "frontline.diff is not available"),
-    ):
-        if name in wanted and fn is None:
-            skipped[name] = why
-    if "places_changed" in wanted and diff_fn is not None and gazetteer is None:
+    diff_fn = diff if want_diff else None
+    if "places_changed" in wanted and gazetteer is None:
         skipped["places_changed"] = "no gazetteer"
     if registry is None:
         for name in ("front_lines", "link_ups", "changes", "places_changed"):
@@ -323,7 +283,7 @@ def collect_layers(
     for snap in history:
         until = next_of.get(snap.date)
         if "control" in wanted:
-            control.append(_control_rows(snap, until))
+            control.append(snapshot_frame(snap, until))
         if front_fn is not None:
             fl = front_fn(snap, registry, theatre=theatre)
             fronts.append(_dated(fl, date=snap.date, valid_from=snap.date, valid_to=until))
@@ -413,9 +373,7 @@ def collect_layers(
         )
     if "gazetteer" in wanted:
         if gazetteer is None:
-            skipped["gazetteer"] = (
-                "no gazetteer (the history has no theatre, or frontline.gazetteer is missing)"
-            )
+            skipped["gazetteer"] = "no gazetteer (the history has no theatre)"
         else:
             out["gazetteer"] = ExportLayer(
                 "gazetteer", gazetteer.to_geodataframe(), "Point", f"Places{suffix}"
@@ -451,15 +409,11 @@ def _observations(observations, theatre, registry, gazetteer, skipped) -> gpd.Ge
             skipped["observations"] = "no observations file"
             return None
         path = Path(theatre.observations_path)
-    read = _optional("frontline.build", "read_observations")
-    if read is None:
-        skipped["observations"] = "frontline.build is not available"
-        return None
     if registry is None or gazetteer is None:
         skipped["observations"] = "reading observations needs a faction registry and a gazetteer"
         return None
     try:
-        return read(path, registry, gazetteer, theatre)
+        return read_observations(path, registry, gazetteer, theatre)
     except DataFileError as exc:
         if explicit:
             raise
@@ -544,8 +498,6 @@ def _geometries(frame: gpd.GeoDataFrame, geometry_type: str) -> np.ndarray:
 
     geoms = np.asarray(frame.geometry.values, dtype=object)
     if geometry_type == "MultiPolygon":
-        from frontline.control import to_multipolygon
-
         geoms = np.array(
             [to_multipolygon(g) if g is not None else None for g in geoms], dtype=object
         )
@@ -729,8 +681,6 @@ def read_layer_styles(path: str | os.PathLike[str]) -> dict[str, str]:
 
 
 def _styles(layers: dict[str, ExportLayer], registry: FactionRegistry | None) -> dict[str, str]:
-    from frontline.qml import style_for
-
     out = {}
     for name, layer in layers.items():
         facs: set[str] = set()
@@ -744,7 +694,7 @@ def _styles(layers: dict[str, ExportLayer], registry: FactionRegistry | None) ->
 
 
 def export_gpkg(
-    history: ControlHistory,
+    history: History,
     path: str | os.PathLike[str],
     gazetteer: Gazetteer | None = None,
     observations: gpd.GeoDataFrame | str | os.PathLike[str] | None = None,
@@ -756,7 +706,7 @@ def export_gpkg(
 
     Parameters
     ----------
-    history : ControlHistory
+    history : History
         The history to export.
     path : path-like
         The ``.gpkg`` file to write.
@@ -848,7 +798,7 @@ def _export_folder(
 
 
 def export_geojson(
-    history: ControlHistory,
+    history: History,
     folder: str | os.PathLike[str],
     gazetteer: Gazetteer | None = None,
     observations: gpd.GeoDataFrame | str | os.PathLike[str] | None = None,
@@ -878,7 +828,7 @@ def export_geojson(
 
 
 def export_fgb(
-    history: ControlHistory,
+    history: History,
     folder: str | os.PathLike[str],
     gazetteer: Gazetteer | None = None,
     observations: gpd.GeoDataFrame | str | os.PathLike[str] | None = None,
@@ -920,8 +870,6 @@ def _csv_table(layer: ExportLayer) -> pd.DataFrame:
             np.array([g.y if g is not None and not g.is_empty else np.nan for g in geoms]), 6
         )
     elif layer.name == "control":
-        from frontline.geo import geodesic_area_km2
-
         cols["area_km2"] = (
             np.round(geodesic_area_km2(geoms), 3) if len(geoms) else np.array([], dtype=float)
         )
@@ -953,7 +901,7 @@ def _csvt(table: pd.DataFrame) -> str:
 
 
 def export_csv(
-    history: ControlHistory,
+    history: History,
     folder: str | os.PathLike[str],
     gazetteer: Gazetteer | None = None,
     observations: gpd.GeoDataFrame | str | os.PathLike[str] | None = None,
@@ -965,7 +913,7 @@ def export_csv(
     ``control.csv`` has one row per date and faction with the geodesic ``area_km2``;
     ``changes.csv`` and ``front_lines.csv`` keep their measures; point layers
     (``link_ups``, ``gazetteer``, ``observations``) get ``lon``/``lat`` columns;
-    ``timeline.csv`` is :func:`frontline.diff.timeline` when available. Each CSV has a
+    ``timeline.csv`` is :func:`frontline.timeline.timeline`. Each CSV has a
     ``.csvt`` sidecar with the column types (Date, Real, Integer, String), which GDAL and
     QGIS use instead of guessing. Dates are ISO ``YYYY-MM-DD``.
     """
@@ -978,14 +926,8 @@ def export_csv(
     built, skipped = collect_layers(history, gazetteer, observations, layers)
     tables = {name: _csv_table(layer) for name, layer in built.items()}
     if layers is None or "timeline" in set(layers):
-        tl = _optional("frontline.diff", "timeline")
-        if tl is None:
-            skipped["timeline"] = "frontline.diff is not available"
-        else:
-            frame = tl(history, gazetteer)
-            tables["timeline"] = frame.drop(
-                columns=[c for c in ("geometry",) if c in frame.columns]
-            )
+        frame = timeline(history, gazetteer)
+        tables["timeline"] = frame.drop(columns=[c for c in ("geometry",) if c in frame.columns])
     names = [f"{n}{ext}" for n in tables for ext in (".csv", ".csvt")]
     _check_free([folder / n for n in names], overwrite)
     result = ExportResult("csv", folder, [], {n: len(t) for n, t in tables.items()}, skipped)
@@ -1006,7 +948,7 @@ _WRITERS: dict[str, Callable[..., ExportResult]] = {
 
 
 def export(
-    history: ControlHistory, path: str | os.PathLike[str], format: str | None = None, **kwargs: Any
+    history: History, path: str | os.PathLike[str], format: str | None = None, **kwargs: Any
 ) -> ExportResult:
     """Export in any format: ``gpkg`` (one file), ``geojson``/``fgb``/``csv`` (a folder of files).
 
@@ -1071,7 +1013,5 @@ def read_control_export(
     DataFileError
         When the file or layer is missing, or a feature has no date or faction.
     """
-    from frontline.control import read_areas
-
     src, lyr = _resolve_control_source(Path(path), layer)
     return read_areas(src, layer=lyr, registry=registry, theatre=theatre)

@@ -46,16 +46,16 @@ from __future__ import annotations
 
 import functools
 import re
+import weakref
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 
+from frontline.gazetteer import Gazetteer, Place
+from frontline.geo import azimuth_deg, destination, distance_km
 from frontline.names import DATA_DIR, is_arabic, is_article, split_words, token_key, tokens
-
-if TYPE_CHECKING:  # pragma: no cover
-    from frontline.gazetteer import Gazetteer, Place
 
 __all__ = ["Mention", "extract_places"]
 
@@ -226,6 +226,27 @@ class Mention:
             "candidates": list(self.candidates),
         }
 
+    @property
+    def __geo_interface__(self) -> dict[str, Any]:
+        """The mention as a GeoJSON Feature: a Point at the meant (possibly derived) location.
+
+        The properties are those of :meth:`to_dict` without ``lon`` and ``lat``.
+        """
+        props = self.to_dict()
+        lon, lat = props.pop("lon"), props.pop("lat")
+        return {
+            "type": "Feature",
+            "properties": props,
+            "geometry": {"type": "Point", "coordinates": [lon, lat]},
+        }
+
+    def __repr__(self) -> str:
+        rel = "" if self.relation is None else f", relation={self.relation!r}"
+        return (
+            f"Mention(text={self.text!r}, start={self.start}, end={self.end}, "
+            f"place={self.place.id!r}{rel}, lon={self.lon:.4f}, lat={self.lat:.4f})"
+        )
+
 
 @functools.lru_cache(maxsize=1)
 def _words() -> dict[str, frozenset[str]]:
@@ -245,8 +266,12 @@ class _Index:
     lat: np.ndarray
 
 
+#: The name index of each gazetteer seen, kept while the gazetteer lives.
+_INDEXES: weakref.WeakKeyDictionary[Gazetteer, _Index] = weakref.WeakKeyDictionary()
+
+
 def _index_for(gazetteer: Gazetteer) -> _Index:
-    cached = getattr(gazetteer, "_extract_index", None)
+    cached = _INDEXES.get(gazetteer)
     if cached is not None:
         return cached
     w = _words()
@@ -275,11 +300,11 @@ def _index_for(gazetteer: Gazetteer) -> _Index:
         by_key=by_key,
         max_n=min(max_n, 8),
         places=places,
-        rank=np.asarray(gazetteer._rank),
+        rank=np.asarray(gazetteer.ranks),
         lon=np.array([p.lon for p in places], dtype=float),
         lat=np.array([p.lat for p in places], dtype=float),
     )
-    gazetteer._extract_index = idx  # cached on the gazetteer (rebuilt for a new one)
+    _INDEXES[gazetteer] = idx
     return idx
 
 
@@ -320,8 +345,6 @@ def extract_places(
     [('Mosul', 'direction')]
     """
     if gazetteer is None:
-        from frontline.gazetteer import Gazetteer
-
         gazetteer = Gazetteer.load()
     idx = _index_for(gazetteer)
     words = _words()
@@ -471,10 +494,6 @@ _RE_BETWEEN_JOIN = re.compile(r"\s+(?:and|&)\s+(?:the\s+(?:town\s+of\s+)?)?", re
 
 def _between(text: str, out: list[Mention]) -> list[Mention]:
     """Turn "between X and Y" into two mentions of the midpoint, radius half the distance."""
-    from dataclasses import replace
-
-    from frontline.geo import azimuth_deg, destination, distance_km
-
     for k in range(len(out) - 1):
         a, b = out[k], out[k + 1]
         if a.relation is not None or b.relation is not None:
@@ -521,8 +540,6 @@ def _reason(written: str, place: Place) -> str:
 def _relative(
     text: str, start: int, end: int, written: str, place: Place, cands: tuple[str, ...]
 ) -> Mention:
-    from frontline.geo import destination
-
     reason = _reason(written, place)
     base_unc = max(place.precision_m / 1000.0, 0.1)
     imp = place.importance if place.importance in (1, 2, 3) else 1
@@ -638,8 +655,6 @@ _RE_AR_NEAR = re.compile(r"(?:قرب|بالقرب\s+من|قريبا\s+من|في\
 
 def _arabic_relative(window: str, place: Place, imp: int, base_unc: float):
     """Relative phrase in Arabic script before a name, as (relation, lon, lat, unc, pos, az, km)."""
-    from frontline.geo import destination
-
     def az_of(word: str) -> float | None:
         w = re.sub(r"\s+", "", re.sub(r"(?:^|(?<=\s))ال", "", word))
         w = re.sub(r"ي(?=$|شرق|غرب)", "", w)

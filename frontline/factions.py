@@ -36,6 +36,7 @@ from typing import Any, Literal
 
 from frontline.dates import parse_date
 from frontline.errors import DataFileError, UnknownFactionError
+from frontline.theatre import load_yaml, resolve_data_dir
 
 Relation = Literal["allied", "hostile", "neutral", "self"]
 RELATIONS = ("allied", "hostile", "neutral")
@@ -193,8 +194,6 @@ class FactionRegistry:
     @classmethod
     def load(cls, data_dir: str | os.PathLike[str] | None = None) -> FactionRegistry:
         """Read ``<data_dir>/factions.yaml`` (data_dir resolved as in :func:`resolve_data_dir`)."""
-        from frontline.theatre import load_yaml, resolve_data_dir
-
         path = resolve_data_dir(data_dir) / "factions.yaml"
         return cls.from_mapping(load_yaml(path) or {}, source=path)
 
@@ -247,6 +246,11 @@ class FactionRegistry:
         return cls(factions, relations, str(raw.get("default_relation", "neutral")), sides, source)
 
     # -- lookups ---------------------------------------------------------------------------
+    def __repr__(self) -> str:
+        ids = [f.id for f in self.factions]
+        shown = ", ".join(ids[:10]) + (", …" if len(ids) > 10 else "")
+        return f"FactionRegistry({len(ids)} factions: {shown})"
+
     def __iter__(self) -> Iterator[Faction]:
         return iter(self.factions)
 

@@ -41,7 +41,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from frontline.errors import AmbiguousPlaceError, DataFileError, InputError, UnknownPlaceError
+from frontline.files import atomic_write_text
+from frontline.geo import azimuth_deg, describe_offset, distance_km
 from frontline.names import is_arabic, keys, normalise, rules_version, skeleton
+from frontline.theatre import Theatre, resolve_data_dir
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas
@@ -172,6 +175,31 @@ class Place:
             "importance": self.importance,
         }
 
+    @property
+    def __geo_interface__(self) -> dict[str, Any]:
+        """The place as a GeoJSON Feature (Point), for shapely, geopandas and folium.
+
+        Examples
+        --------
+        >>> p = Place("mosul", "Mosul", (), "city", "IQ", 36.335, 43.119, 3000, "s", None, 3)
+        >>> p.__geo_interface__["geometry"]
+        {'type': 'Point', 'coordinates': [43.119, 36.335]}
+        """
+        props = self.to_dict()
+        del props["lat"], props["lon"]
+        return {
+            "type": "Feature",
+            "id": self.id,
+            "properties": props,
+            "geometry": {"type": "Point", "coordinates": [self.lon, self.lat]},
+        }
+
+    def __repr__(self) -> str:
+        return (
+            f"Place(id={self.id!r}, name={self.name!r}, kind={self.kind!r}, "
+            f"country={self.country!r}, lat={self.lat:.4f}, lon={self.lon:.4f})"
+        )
+
 
 @dataclass(frozen=True)
 class Match:
@@ -188,6 +216,13 @@ class Match:
         if self.distance_km is not None:
             d["distance_km"] = round(self.distance_km, 3)
         return d
+
+    def __repr__(self) -> str:
+        far = "" if self.distance_km is None else f", distance_km={self.distance_km:.1f}"
+        return (
+            f"Match(place={self.place.id!r}, name={self.place.name!r}, score={self.score:.1f}, "
+            f"reason={self.reason!r}{far})"
+        )
 
 
 @dataclass(frozen=True)
@@ -433,8 +468,6 @@ def _write_cache(path: Path, ident: str, rows: list[tuple[Place, list[str], list
             for p, nk, ak in rows
         ],
     }
-    from frontline.files import atomic_write_text
-
     try:
         atomic_write_text(
             path, json.dumps(data, ensure_ascii=False, separators=(",", ":")), overwrite=True
@@ -585,8 +618,6 @@ class Gazetteer:
         cache_dir : path-like, optional
             Folder of that cache (default ``$FRONTLINE_CACHE`` or ``~/.cache/frontline``).
         """
-        from frontline.theatre import Theatre, resolve_data_dir
-
         root = resolve_data_dir(data_dir)
         th = None
         if isinstance(theatre, str):
@@ -623,8 +654,6 @@ class Gazetteer:
         bulk_rows: Sequence[tuple[Place, Sequence[str], Sequence[str]]],
     ) -> Gazetteer:
         """Combine curated places with bulk ``(place, name_keys, alt_keys)`` rows, merging twins."""
-        from frontline.geo import distance_km
-
         cur_keys = []
         for p in curated:
             nk = keys(p.name)
@@ -786,6 +815,24 @@ class Gazetteer:
         """All places, curated first."""
         return [e.place for e in self._entries]
 
+    @property
+    def ranks(self) -> np.ndarray:
+        """Preference rank of each place, in :attr:`places` order (0 is preferred).
+
+        When several places fit a name equally well, the lowest rank wins: curated places
+        first, then the more important, then the more populous, then by id. The array is
+        read-only.
+        """
+        view = self._rank.view()
+        view.flags.writeable = False
+        return view
+
+    def __repr__(self) -> str:
+        curated = int(self._curated.sum())
+        return (
+            f"Gazetteer({len(self)} places: {curated} curated, {len(self) - curated} GeoNames)"
+        )
+
     def bulk_counterpart(self, place_id: str) -> str | None:
         """Return the GeoNames id merged into a curated place, if any (``"gn-174448"``)."""
         return self._bulk_of.get(place_id)
@@ -884,8 +931,6 @@ class Gazetteer:
         score = np.array([cands[i][0] for i in idx])
         dist = None
         if near is not None:
-            from frontline.geo import distance_km
-
             lon, lat = float(near[0]), float(near[1])
             dist = np.atleast_1d(
                 distance_km(
@@ -955,8 +1000,6 @@ class Gazetteer:
             return pool[0].place
         # same place listed twice (e.g. two GeoNames records a few km apart)?
         first = pool[0].place
-        from frontline.geo import distance_km
-
         far = [
             m
             for m in pool[1:]
@@ -977,8 +1020,6 @@ class Gazetteer:
         (:func:`frontline.names.skeleton`, "Takrit"/"Tikrit") and no other distinct place
         among the matches has.
         """
-        from frontline.geo import distance_km
-
         best = matches[0]
 
         def same(m: Match) -> bool:
@@ -1127,8 +1168,6 @@ class Gazetteer:
         Reverse or None
             ``text`` reads "8 km NE of At Tanf" ("at At Tanf" within 1 km).
         """
-        from frontline.geo import azimuth_deg, describe_offset, distance_km
-
         mask = np.ones(len(self._entries), dtype=bool)
         if kinds:
             kset = {kinds} if isinstance(kinds, str) else set(kinds)

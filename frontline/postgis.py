@@ -26,6 +26,7 @@ import importlib.resources
 import json
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -35,18 +36,22 @@ import shapely
 
 from frontline.control import ControlSnapshot, normalise_geometry
 from frontline.dates import parse_date
-from frontline.store import HistoryBase
 from frontline.errors import (
     ConflictError,
+    DataFileError,
     InputError,
     SnapshotExistsError,
     SnapshotNotFoundError,
     StoreError,
 )
+from frontline.factions import FactionRegistry
+from frontline.store import HistoryBase
+from frontline.theatre import Theatre
 
 if TYPE_CHECKING:
-    from frontline.factions import FactionRegistry
-    from frontline.theatre import Theatre
+    import pandas as pd
+
+    from frontline.gazetteer import Place
 
 #: Database schema holding the store when the URL does not name one (``?schema=NAME``).
 DEFAULT_SCHEMA = "frontline"
@@ -128,7 +133,8 @@ class Migration:
 def migrations() -> list[Migration]:
     """The schema migrations shipped with frontline, in version order."""
     out = []
-    for entry in importlib.resources.files("frontline.migrations").iterdir():
+    folder = importlib.resources.files(__package__ or "frontline").joinpath("migrations")
+    for entry in folder.iterdir():
         m = _MIGRATION.match(entry.name)
         if m:
             out.append(Migration(int(m.group(1)), m.group(2), entry.read_text(encoding="utf-8")))
@@ -365,9 +371,6 @@ class PostGISHistory(HistoryBase):
         author: str | None = None,
     ) -> PostGISHistory:
         """The history of a theatre (defined in a data directory) in a PostGIS store."""
-        from frontline.factions import FactionRegistry
-        from frontline.theatre import Theatre
-
         theatre = Theatre.load(theatre_id, data_dir)
         return cls(url, theatre, FactionRegistry.load(theatre.data_dir), validate, author)
 
@@ -469,8 +472,17 @@ class PostGISHistory(HistoryBase):
         ]
 
     # -- reading ---------------------------------------------------------------------------
-    def get(self, date: _dt.date | str, revision: int | None = None) -> ControlSnapshot:
+    def get(
+        self,
+        date: _dt.date | str,
+        revision: int | None = None,
+        *,
+        validate: bool | None = None,
+    ) -> ControlSnapshot:
         """The snapshot of exactly *date* (its current revision, or the *revision* asked for).
+
+        The current revision is validated when the store validates (or *validate* says so);
+        an old *revision* is returned as stored.
 
         Raises
         ------
@@ -503,7 +515,7 @@ class PostGISHistory(HistoryBase):
                 (self.theatre_id, day, revision),
             )
         snap = ControlSnapshot(day, _areas(rows), self.theatre_id)
-        if self.validate and revision is None:
+        if (self.validate if validate is None else validate) and revision is None:
             snap = snap.validate(self.registry, self.theatre)
         return snap
 
@@ -586,8 +598,6 @@ class PostGISHistory(HistoryBase):
         DataFileError
             When two snapshots have the same date.
         """
-        from frontline.errors import DataFileError
-
         snaps = sorted(snapshots, key=lambda s: s.date)
         days = [s.date for s in snaps]
         if len(set(days)) != len(days):
@@ -798,15 +808,28 @@ def _areas(rows: list[tuple]) -> Any:
     )
 
 
-def push_reference_data(
-    history: PostGISHistory, data_dir: str | os.PathLike[str] | None = None
+def write_reference_data(
+    history: PostGISHistory,
+    places: Iterable[Place],
+    observations: pd.DataFrame | None = None,
 ) -> dict[str, int]:
-    """Copy the curated gazetteer and the theatre's observations into the ``places`` and ``observations`` tables.
+    """Write places and observations into the store's ``places`` and ``observations`` tables.
 
-    Places are upserted by id (curated rows of ``<data>/gazetteer/places.csv`` plus every place
-    an observation names); the theatre's observations replace those stored before. Both
-    tables are for QGIS and SQL users; frontline itself reads these files from the data
-    directory.
+    Places are upserted by id; when *observations* are given they replace the theatre's
+    observations stored before. Both tables are for QGIS and SQL users; frontline itself
+    reads these files from the data directory. :func:`frontline.backends.push_reference_data`
+    reads a data directory's gazetteer and observations and calls this.
+
+    Parameters
+    ----------
+    history : PostGISHistory
+        The store and theatre written to.
+    places : iterable of Place
+        The places (:class:`frontline.gazetteer.Place`).
+    observations : GeoDataFrame, optional
+        Observations as :func:`frontline.build.read_observations` returns them (columns
+        ``date``, ``place_id``, ``faction``, ``source``, ``confidence``, ``note``, Point
+        geometry).
 
     Returns
     -------
@@ -815,44 +838,11 @@ def push_reference_data(
 
     Raises
     ------
-    DataFileError
-        When the observations file has problems (as :func:`frontline.build.read_observations`).
+    StoreError
+        When the database refuses the rows (nothing is written).
     """
-    from frontline.build import read_observations
-    from frontline.errors import DataFileError, UnknownPlaceError
-    from frontline.gazetteer import Gazetteer, read_places_csv
-    from frontline.theatre import resolve_data_dir
-
-    root = resolve_data_dir(
-        data_dir
-        if data_dir is not None
-        else (history.theatre.data_dir if history.theatre else None)
-    )
-    csv = root / "gazetteer" / "places.csv"
-    places = {p.id: p for p in read_places_csv(csv)} if csv.is_file() else {}
-    obs = None
-    if (
-        history.theatre is not None
-        and history.theatre.observations_path.is_file()
-        and history.registry is not None
-    ):
-        path = history.theatre.observations_path
-        try:
-            obs = read_observations(
-                path,
-                history.registry,
-                Gazetteer.load(root, history.theatre, bulk=False),
-                history.theatre,
-            )
-        except DataFileError:  # places from the GeoNames layer
-            gaz = Gazetteer.load(root, history.theatre)
-            obs = read_observations(path, history.registry, gaz, history.theatre)
-            for pid in sorted(set(obs["place_id"])):
-                try:
-                    places.setdefault(pid, gaz.get(pid))
-                except UnknownPlaceError:  # a derived point (relative phrase): kept in observations
-                    continue
-    plist = sorted(places.values(), key=lambda p: p.id)
+    obs = observations
+    plist = sorted(places, key=lambda p: p.id)
     psycopg = _psycopg()
     conn = history.conn
     try:

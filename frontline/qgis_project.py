@@ -19,6 +19,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from frontline.errors import DataFileError, InputError
+from frontline.export import read_layer_styles
+from frontline.files import atomic_write_text
+from frontline.qml import style_for
 
 if TYPE_CHECKING:
     from frontline.factions import FactionRegistry
@@ -107,9 +110,6 @@ def build_qgs(
     when a layer has none).
     """
     import pyogrio
-
-    from frontline.export import read_layer_styles
-    from frontline.qml import style_for
 
     gpkg, qgs = Path(gpkg), Path(qgs)
     if not gpkg.is_file():
@@ -275,8 +275,6 @@ def export_qgs(
     OutputExistsError
         When *path* exists and *overwrite* is False.
     """
-    from frontline.files import atomic_write_text
-
     dest = Path(path)
     if dest.suffix.lower() != ".qgs":
         raise InputError(f"{dest}: a QGIS project file name ends in .qgs")

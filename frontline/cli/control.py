@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from frontline.backends import open_history
+from frontline.build import build_history, overrides_dir
 from frontline.cli.options import (
     data_opt,
     date_opt,
@@ -17,13 +19,15 @@ from frontline.cli.options import (
     store_opt,
     theatre_opt,
 )
+from frontline.control import read_areas
+from frontline.gazetteer import Gazetteer
+from frontline.store import ControlHistory, validate_history
+from frontline.theatre import Theatre
 
 
 def _load(
     data_dir: Path | None, theatre_id: str | None, validate: bool = True, store_url: str | None = None
 ):
-    from frontline.backends import open_history
-
     return open_history(store_url, theatre_id, data_dir, validate=validate)
 
 
@@ -36,8 +40,6 @@ def _where(history) -> str:
 def _describer(history):
     """The gazetteer's ``describe`` for messages, or None when no gazetteer can be loaded."""
     try:
-        from frontline.gazetteer import Gazetteer
-
         return Gazetteer.load(history.theatre.data_dir, history.theatre).describe
     except Exception:  # noqa: BLE001 - naming places in messages is a nicety
         return None
@@ -169,55 +171,9 @@ def validate(
     data_dir: Path | None, store_url: str | None, theatre_id: str | None, repair: bool, overwrite: bool
 ) -> None:
     """Validate every snapshot; list all problems (exit 2 when there are any)."""
-    from frontline.control import ControlSnapshot
-    from frontline.dates import parse_date
-    from frontline.errors import InputError
-
     history = _load(data_dir, theatre_id, validate=False, store_url=store_url)
-    describe = _describer(history)
-    problems: list[str] = []
-    repaired = []
-    dates = []
-
-    def check(label: str, read) -> None:
-        try:
-            snap, original = read()
-            checked = snap.validate(
-                history.registry, history.theatre, repair=repair, describe=describe
-            )
-            if repair and checked.to_geojson() != original:
-                repaired.append(checked)
-        except InputError as exc:
-            problems.append(f"{label}: {exc}")
-
-    directory = getattr(history, "directory", None)
-    if directory is not None:  # the file store: also catch files that are not named after a date
-        for path in sorted(directory.glob("*.geojson")) if directory.is_dir() else []:
-            try:
-                day = parse_date(path.stem)
-            except InputError:
-                problems.append(
-                    f"{path.name}: snapshot files must be named YYYY-MM-DD.geojson with a real date"
-                )
-                continue
-            dates.append(day)
-
-            def read(path=path, day=day):
-                snap = ControlSnapshot.from_geojson(path, theatre=history.theatre_id)
-                if snap.date != day:
-                    raise InputError(f"{path}: the file says {snap.date} but is named {day}")
-                return snap, path.read_text(encoding="utf-8")
-
-            check(path.name, read)
-    else:  # a database store: QGIS edits land there; read each date without validating
-        for day in history.dates():
-            dates.append(day)
-
-            def read(day=day):
-                snap = history.get(day)
-                return snap, snap.to_geojson()
-
-            check(day.isoformat(), read)
+    check = validate_history(history, repair=repair, describe=_describer(history))
+    repaired = list(check.repaired)
     if repaired:
         if overwrite:
             writer = _load(data_dir, theatre_id, store_url=store_url)
@@ -228,11 +184,9 @@ def validate(
                 click.echo(
                     f"{s.date}: can be repaired; run again with --repair --overwrite to write it"
                 )
-    if problems:
-        raise click.UsageError(
-            f"{len(problems)} problem(s) in {len(dates)} snapshot(s):\n" + "\n".join(problems)
-        )
-    click.echo(f"{len(dates)} snapshot(s) of {history.theatre_id} valid")
+    if not check.ok:
+        raise click.UsageError(check.summary())
+    click.echo(f"{len(check.dates)} snapshot(s) of {history.theatre_id} valid")
 
 
 @control.command()
@@ -261,9 +215,6 @@ def build(
     overwrite: bool,
 ) -> None:
     """Build snapshots from <data>/observations/<theatre>.csv (all or nothing)."""
-    from frontline.build import build_history
-    from frontline.theatre import Theatre
-
     theatre = Theatre.load(theatre_id, data_dir)
     target = _load(data_dir, theatre.id, store_url=store_url) if store_url else None
     paths = build_history(
@@ -305,9 +256,6 @@ def import_(
     data_dir: Path | None, store_url: str | None, theatre_id: str | None, overwrite: bool,
 ) -> None:  # fmt: skip
     """Import areas drawn in QGIS (GeoJSON, GeoPackage, Shapefile; any CRS) as snapshot(s)."""
-    from frontline.control import read_areas
-    from frontline.store import ControlHistory
-
     history = _load(data_dir, theatre_id, store_url=store_url)
     snaps = read_areas(
         file,
@@ -320,8 +268,6 @@ def import_(
         allow_unknown=as_override,
     )
     if as_override:
-        from frontline.build import overrides_dir
-
         history = ControlHistory(overrides_dir(history.theatre), history.theatre, None)
     for p in history.add_many(snaps, overwrite=overwrite, repair=repair):
         click.echo(f"wrote {p}")

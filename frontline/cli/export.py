@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from frontline.backends import open_history
 from frontline.cli.options import (
     data_opt,
     echo_json,
@@ -15,8 +16,11 @@ from frontline.cli.options import (
     store_opt,
     theatre_opt,
 )
-from frontline.export import EXPORTABLE as _LAYERS  # a light module: numpy only, no geopandas
+from frontline.errors import InputError
+from frontline.export import EXPORTABLE as _LAYERS
 from frontline.export import FORMATS as _FORMATS
+from frontline.export import export as run_export
+from frontline.qgis_project import export_qgs
 
 
 @click.command("export")
@@ -80,10 +84,6 @@ def export(
       frontline export --format geojson --out out/geojson
       frontline export --format csv --out out/tables --overwrite
     """  # noqa: D301 - click's \b keeps the examples' line breaks
-    from frontline.backends import open_history
-    from frontline.errors import InputError
-    from frontline.export import export as run_export
-
     fmt = fmt or ("gpkg" if out.suffix.lower() == ".gpkg" else None)
     if fmt is None:
         raise InputError(f"give --format ({'|'.join(_FORMATS)}) for --out {out}")
@@ -100,8 +100,6 @@ def export(
         kwargs["styles"] = not no_styles
     result = run_export(history, out, format=fmt, **kwargs)
     if qgs is not None:
-        from frontline.qgis_project import export_qgs
-
         export_qgs(
             result.path,
             qgs,

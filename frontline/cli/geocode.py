@@ -13,6 +13,8 @@ from frontline.cli.options import (
     parse_lonlat_value,
     theatre_opt,
 )
+from frontline.errors import UnknownPlaceError
+from frontline.gazetteer import GEONAMES_ATTRIBUTION, Gazetteer
 
 
 @click.command("geocode")
@@ -84,9 +86,6 @@ def geocode(
       frontline geocode Sinjar --near 41.9,36.3 --json
       frontline geocode القائم --geojson
     """  # noqa: D301
-    from frontline.errors import UnknownPlaceError
-    from frontline.gazetteer import GEONAMES_ATTRIBUTION, Gazetteer
-
     if as_json and as_geojson:
         raise click.UsageError("give --json or --geojson, not both")
     countries = [c.strip().upper() for c in country.split(",")] if country else None

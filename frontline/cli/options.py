@@ -15,6 +15,15 @@ from typing import Any, TypeVar
 
 import click
 
+from frontline.dates import parse_date
+from frontline.errors import (
+    DataFileError,
+    FrontlineError,
+    InputError,
+    InvalidDateError,
+    OutputExistsError,
+)
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -22,9 +31,6 @@ def parse_date_value(ctx: click.Context | None, param: click.Parameter | None, v
     """Parse an ISO ``YYYY-MM-DD`` date option into :class:`datetime.date` (None passes)."""
     if value is None:
         return None
-    from frontline.dates import parse_date
-    from frontline.errors import InvalidDateError
-
     try:
         return parse_date(value)
     except InvalidDateError as exc:
@@ -147,8 +153,6 @@ def store_opt(f: F) -> F:
 def refuse_existing(path: Path | None, overwrite: bool) -> None:
     """Refuse, before any work, to replace an existing output without ``--overwrite`` (exit 2)."""
     if path is not None and path.exists() and not overwrite:
-        from frontline.errors import OutputExistsError
-
         raise OutputExistsError(f"{path} exists; pass --overwrite to replace it")
 
 
@@ -161,8 +165,6 @@ def handle_errors(f: F) -> F:
 
     @functools.wraps(f)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from frontline.errors import FrontlineError, InputError
-
         try:
             return f(*args, **kwargs)
         except InputError as exc:
@@ -180,8 +182,6 @@ def echo_json(obj: Any, indent: int | None = 2) -> None:
 
 def read_text_input(path: str) -> str:
     """Read a UTF-8 text file, or stdin for ``-``; raise DataFileError when empty or not UTF-8."""
-    from frontline.errors import DataFileError
-
     if path == "-":
         raw = sys.stdin.buffer.read()
         label = "standard input"

@@ -7,6 +7,8 @@ from pathlib import Path
 import click
 
 from frontline.cli.options import data_opt, echo_json, handle_errors, read_text_input, theatre_opt
+from frontline.extract import extract_places
+from frontline.gazetteer import GEONAMES_ATTRIBUTION, Gazetteer
 
 
 @click.command("places")
@@ -47,26 +49,13 @@ def places(
       frontline places report.txt
       curl … | frontline places - --geojson > mentions.geojson
     """  # noqa: D301
-    from frontline.extract import extract_places
-    from frontline.gazetteer import GEONAMES_ATTRIBUTION, Gazetteer
-
     if as_json and as_geojson:
         raise click.UsageError("give --json or --geojson, not both")
     text = read_text_input(file)
     g = Gazetteer.load(data_dir, theatre_id, bulk=not curated_only)
     mentions = extract_places(text, g, min_importance=min_importance)
     if as_geojson:
-        feats = []
-        for m in mentions:
-            props = m.to_dict()
-            lon, lat = props.pop("lon"), props.pop("lat")
-            feats.append(
-                {
-                    "type": "Feature",
-                    "properties": props,
-                    "geometry": {"type": "Point", "coordinates": [lon, lat]},
-                }
-            )
+        feats = [m.__geo_interface__ for m in mentions]
         echo_json(
             {"type": "FeatureCollection", "attribution": GEONAMES_ATTRIBUTION, "features": feats}
         )

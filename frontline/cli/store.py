@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from frontline.backends import copy_history, push_reference_data
 from frontline.cli.options import (
     data_opt,
     date_opt,
@@ -15,11 +16,19 @@ from frontline.cli.options import (
     store_opt,
     theatre_opt,
 )
+from frontline.postgis import (
+    PostGISHistory,
+    is_postgis_url,
+    latest_version,
+    migrate,
+    redact,
+    store_status,
+)
+from frontline.postgis import grant as grant_role
+from frontline.store import ControlHistory, validate_history
 
 
 def _require_url(store_url: str | None) -> str:
-    from frontline.postgis import is_postgis_url
-
     if not store_url:
         raise click.UsageError(
             "give the PostGIS store: --store postgresql://user@host/database (or set FRONTLINE_STORE)"
@@ -68,8 +77,6 @@ def store() -> None:
 @handle_errors
 def init(store_url: str | None) -> None:
     """Create the store's tables (or upgrade them to this frontline's schema version)."""
-    from frontline.postgis import latest_version, migrate, redact
-
     url = _require_url(store_url)
     applied = migrate(url)
     if applied:
@@ -109,10 +116,6 @@ def push(
     gazetteer and the theatre's observations are copied too (tables places, observations),
     for QGIS; --history-only skips them.
     """
-    from frontline.backends import copy_history
-    from frontline.postgis import PostGISHistory, push_reference_data
-    from frontline.store import ControlHistory
-
     url = _require_url(store_url)
     source = ControlHistory.load(theatre_id, data_dir)
     with PostGISHistory(url, source.theatre, source.registry) as dest:
@@ -151,10 +154,6 @@ def pull(
     Files already identical are skipped; local files that differ are refused (nothing is
     written) unless --overwrite. The files are byte-identical to what `push` read.
     """
-    from frontline.backends import copy_history
-    from frontline.postgis import PostGISHistory
-    from frontline.store import ControlHistory
-
     url = _require_url(store_url)
     dest = ControlHistory.load(theatre_id, data_dir)
     with PostGISHistory(url, dest.theatre, dest.registry) as source:
@@ -185,19 +184,13 @@ def status(
 
     Exits with status 2 when --validate finds an invalid snapshot.
     """
-    from frontline.errors import InputError
-    from frontline.postgis import PostGISHistory, store_status
-
     url = _require_url(store_url)
     info = store_status(url)
     problems: list[dict[str, str]] = []
     if check:
         with PostGISHistory.load(url, theatre_id, data_dir, validate=False) as history:
-            for day in history.dates():
-                try:
-                    history.get(day).validate(history.registry, history.theatre)
-                except InputError as exc:
-                    problems.append({"date": day.isoformat(), "error": str(exc)})
+            found = validate_history(history).problems
+            problems = [{"date": p.where, "error": p.message} for p in found]
         info["validated"] = history.theatre_id
         info["problems"] = problems
     if as_json:
@@ -235,8 +228,6 @@ def log(
     store_url: str | None, theatre_id: str | None, data_dir: Path | None, day, as_json: bool
 ) -> None:
     """List every revision of one date's snapshot (who, when, how many areas)."""
-    from frontline.postgis import PostGISHistory
-
     url = _require_url(store_url)
     with PostGISHistory.load(url, theatre_id, data_dir, validate=False) as history:
         revs = history.revisions(day)
@@ -265,8 +256,6 @@ def restore(
     store_url: str | None, theatre_id: str | None, data_dir: Path | None, day, revision: int
 ) -> None:
     """Make an old revision of a date current again (recorded as a new revision)."""
-    from frontline.postgis import PostGISHistory
-
     url = _require_url(store_url)
     with PostGISHistory.load(url, theatre_id, data_dir, validate=False) as history:
         new = history.restore(day, revision)
@@ -284,8 +273,6 @@ def grant(store_url: str | None, role: str, read_only: bool) -> None:
     Editors write control_areas (in QGIS or with frontline), places and observations; the
     revision tables stay append-only for them.
     """
-    from frontline.postgis import grant as grant_role
-
     url = _require_url(store_url)
     grant_role(url, role, read_only)
     click.echo(f"{role}: {'reader' if read_only else 'editor'} of the store")
