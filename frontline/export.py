@@ -284,7 +284,7 @@ def collect_layers(
         until = next_of.get(snap.date)
         if "control" in wanted:
             control.append(snapshot_frame(snap, until))
-        if front_fn is not None:
+        if front_fn is not None and registry is not None:
             fl = front_fn(snap, registry, theatre=theatre)
             fronts.append(_dated(fl, date=snap.date, valid_from=snap.date, valid_to=until))
         if prev is not None:
@@ -303,7 +303,7 @@ def collect_layers(
                                 frame.drop(columns=[c for c in frame.columns if c in span]), **span
                             )
                         )
-            if link_fn is not None:
+            if link_fn is not None and registry is not None:
                 lu = link_fn(prev, snap, registry, gazetteer, theatre=theatre)
                 lu = lu.drop(columns=[c for c in ("date",) if c in lu.columns])
                 links.append(_dated(lu, **span))

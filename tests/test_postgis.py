@@ -894,7 +894,7 @@ def test_push_of_the_shipped_theatre_keeps_relative_places(pg_url, cli_runner):
     )
     assert result.exit_code == 0, result.output
     from frontline.backends import open_history
-    from frontline.postgis import push_reference_data
+    from frontline.backends import push_reference_data
 
     history = open_history(pg_url, theatre, data)
     counts = push_reference_data(history, data)
@@ -943,3 +943,14 @@ def test_every_history_command_gives_the_same_answer_on_either_store(
     res = cli_runner.invoke(cli, ["control", "build", *base, "--store", pg_url, "--overwrite"])
     assert res.exit_code == 0, res.output
     assert [s.to_geojson() for s in pg] == [s.to_geojson() for s in files]
+
+
+@pytest.mark.postgis
+def test_whole_history_functions_work_on_either_store(files, pg):
+    from frontline.store import History, history_frame, validate_history
+
+    pg.add_many(list(files))
+    assert isinstance(pg, History) and isinstance(files, History)
+    a, b = validate_history(files), validate_history(pg)
+    assert a.ok and b.ok and a.dates == b.dates
+    assert history_frame(files).equals(history_frame(pg))

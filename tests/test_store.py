@@ -168,3 +168,81 @@ def test_written_files_are_readable_by_others(history):
         assert other.stat().st_mode & 0o777 == 0o644
     finally:
         os.umask(mask)
+
+
+# -- the History protocol and whole-history functions -------------------------------------------
+def test_both_stores_satisfy_the_history_protocol(history):
+    from frontline.postgis import PostGISHistory
+    from frontline.store import History
+
+    assert isinstance(history, History)
+    # no connection is opened: the protocol checks members only
+    assert isinstance(PostGISHistory("postgresql://x@/db", "testland"), History)
+    assert not isinstance(object(), History)
+    assert not isinstance([_snap("2020-01-01")], History)
+
+
+def test_validate_history_lists_every_problem_and_repairs(history):
+    import json
+
+    from frontline.store import Problem, validate_history
+
+    check = validate_history(history)
+    assert check.ok and len(check.dates) == 3 and check.problems == () and check.repaired == ()
+    assert check.summary() == "3 snapshot(s) valid"
+    # an unknown faction, a self-intersecting area and a file not named after a date
+    one = history.path_for("2020-01-01")
+    one.write_text(one.read_text().replace('"faction": "red"', '"faction": "purple"'))
+    two = history.path_for("2020-03-01")
+    doc = json.loads(two.read_text())
+    bow = shapely.Polygon([(38.5, 33.0), (39.0, 33.5), (39.0, 33.0), (38.5, 33.5), (38.5, 33.0)])
+    for feat in doc["features"]:
+        if feat["properties"]["faction"] == "red":
+            feat["geometry"] = shapely.geometry.mapping(shapely.MultiPolygon([bow]))
+    two.write_text(json.dumps(doc))
+    (history.directory / "latest.geojson").write_text("{}")
+    check = validate_history(history)
+    assert not check.ok and len(check.dates) == 3
+    where = [p.where for p in check.problems]
+    assert where == ["2020-01-01.geojson", "2020-03-01.geojson", "latest.geojson"]
+    assert all(isinstance(p, Problem) for p in check.problems)
+    assert "purple" in str(check.problems[0]) and "Self-intersection" in check.problems[1].message
+    assert check.summary().startswith("3 problem(s) in 3 snapshot(s):\n2020-01-01.geojson: ")
+    before = two.read_text()
+    fixed = validate_history(history, repair=True)
+    assert [s.date for s in fixed.repaired] == [dt.date(2020, 3, 1)]
+    assert two.read_text() == before  # nothing written
+    assert len(fixed.problems) == 2  # the repairable one is no longer a problem
+
+
+def test_history_frame_is_the_gpkg_control_layer(history):
+    from frontline.export import collect_layers
+    from frontline.store import HISTORY_COLUMNS, history_frame
+
+    frame = history_frame(history)
+    assert list(frame.columns) == [*HISTORY_COLUMNS, "geometry"]
+    assert frame.crs == "EPSG:4326" and len(frame) == 6
+    assert sorted(set(frame["date"])) == history.dates()
+    assert frame[frame["date"] == dt.date(2020, 1, 1)]["valid_to"].tolist() == [dt.date(2020, 2, 1)] * 2
+    assert frame["valid_to"].tolist()[-1] is None
+    layers, _ = collect_layers(history, layers=["control"])
+    assert layers["control"].frame.equals(frame)
+
+
+def test_history_frame_of_an_empty_history(tmp_path):
+    from frontline.store import HISTORY_COLUMNS, history_frame
+
+    frame = history_frame(ControlHistory(tmp_path / "none"))
+    assert len(frame) == 0 and list(frame.columns) == [*HISTORY_COLUMNS, "geometry"]
+
+
+def test_get_can_skip_validation(tmp_path, synthetic_theatre, synthetic_registry):
+    folder = tmp_path / "control"
+    folder.mkdir()
+    (folder / "2020-01-01.geojson").write_text(
+        ControlSnapshot.from_areas("2020-01-01", {"purple": RED}).to_geojson()
+    )
+    h = ControlHistory(folder, synthetic_theatre, synthetic_registry)
+    assert h.get("2020-01-01", validate=False).factions == ["purple"]
+    with pytest.raises(UnknownFactionError):
+        h.get("2020-01-01")
