@@ -1,11 +1,15 @@
 """Geodesy on the WGS84 ellipsoid: areas, lengths, distances, bearings and their wording.
 
-All measurements use :class:`pyproj.Geod` on WGS84 so that km and km² are true on the
-ground at any latitude. Functions accept scalars or numpy arrays.
+Measurements are true on the WGS84 ellipsoid at any latitude: lengths and distances come
+from :class:`pyproj.Geod`; areas from one vectorised kernel (:class:`AreaMeter`) that
+projects to a Lambert azimuthal equal-area CRS of the ellipsoid, with polygon edges taken as
+straight in lon/lat (as RFC 7946 has them). Functions accept scalars or numpy arrays.
+This module also holds the one cached lon/lat → CRS transformer (:func:`lonlat_transformer`).
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -22,13 +26,23 @@ _COMPASS_WORDS = {
 }  # fmt: skip
 
 
-def geodesic_area_km2(geoms: shapely.Geometry | Iterable[shapely.Geometry | None]) -> np.ndarray:
+def geodesic_area_km2(
+    geoms: shapely.Geometry | Iterable[shapely.Geometry | None], crs: pyproj.CRS | None = None
+) -> np.ndarray:
     """Area of lon/lat (multi)polygons on the WGS84 ellipsoid, in km².
+
+    Edges are straight in lon/lat (RFC 7946), so the area of a whole equals the sum of the
+    areas of its pieces; measured by :class:`AreaMeter` (vectorised), which agrees with
+    :meth:`pyproj.Geod.geometry_area_perimeter` of the densified polygons to better than
+    0.01 %.
 
     Parameters
     ----------
     geoms : geometry or array-like of geometries
         Polygons in lon/lat degrees (EPSG:4326). Missing or empty geometries give 0.
+    crs : pyproj.CRS, optional
+        The equal-area CRS to measure in (e.g. ``theatre.area_crs``); by default one centred
+        on the geometries.
 
     Returns
     -------
@@ -43,11 +57,10 @@ def geodesic_area_km2(geoms: shapely.Geometry | Iterable[shapely.Geometry | None
     """
     arr = np.asarray(geoms, dtype=object)
     flat = arr.reshape(-1)
-    out = np.zeros(flat.shape, dtype=float)
-    for i, g in enumerate(flat):
-        if g is not None and not g.is_empty:
-            out[i] = abs(GEOD.geometry_area_perimeter(g)[0]) / 1e6
-    return out.reshape(arr.shape)
+    if not len(flat):
+        return np.zeros(arr.shape)
+    meter = AreaMeter(crs, None if crs is not None else bounds_of(flat))
+    return meter(flat).reshape(arr.shape)
 
 
 def geodesic_length_km(geoms: shapely.Geometry | Iterable[shapely.Geometry | None]) -> np.ndarray:
@@ -161,3 +174,123 @@ def looks_like_lonlat(bounds: Sequence[float]) -> bool:
     """True when a bbox could be lon/lat degrees (|x| ≤ 180 and |y| ≤ 90)."""
     minx, miny, maxx, maxy = bounds
     return -180.0 <= minx <= maxx <= 180.0 and -90.0 <= miny <= maxy <= 90.0
+
+
+# -- the one lon/lat → equal-area kernel -----------------------------------------------------------
+#: Edges longer than this (degrees) are densified before measuring areas (~1 km).
+DENSIFY_DEG = 0.01
+
+
+@functools.lru_cache(maxsize=16)
+def lonlat_transformer(crs: pyproj.CRS) -> pyproj.Transformer:
+    """The lon/lat (EPSG:4326) → *crs* transformer, built once per CRS (building one takes ~15 ms).
+
+    Parameters
+    ----------
+    crs : pyproj.CRS
+        Target CRS.
+
+    Returns
+    -------
+    pyproj.Transformer
+        With ``always_xy=True`` (lon, lat order).
+    """
+    return pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+
+
+@functools.lru_cache(maxsize=64)
+def _laea(lon0: float, lat0: float) -> pyproj.Transformer:
+    return lonlat_transformer(equal_area_crs((lon0, lat0, lon0, lat0)))
+
+
+def bounds_of(geoms: Iterable[shapely.Geometry | None]) -> np.ndarray:
+    """Total ``(minx, miny, maxx, maxy)`` of the non-empty geometries; ``(0, 0, 1, 1)`` for none.
+
+    Examples
+    --------
+    >>> from shapely import box
+    >>> bounds_of([box(38, 33, 39, 34), None, box(40, 32, 41, 33)]).tolist()
+    [38.0, 32.0, 41.0, 34.0]
+    """
+    arr = np.asarray([g for g in geoms if g is not None and not g.is_empty], dtype=object)
+    bounds = shapely.total_bounds(arr) if len(arr) else np.array([0.0, 0.0, 1.0, 1.0])
+    return bounds if np.all(np.isfinite(bounds)) else np.array([0.0, 0.0, 1.0, 1.0])
+
+
+class AreaMeter:
+    """Areas of lon/lat polygons in km², in an equal-area projection (vectorised).
+
+    Edges longer than :data:`DENSIFY_DEG` are densified first, so that edges count as
+    straight in lon/lat (as RFC 7946 has them) and the area of a whole equals the sum of the
+    areas of its pieces. The projection is Lambert azimuthal equal-area on the WGS84
+    ellipsoid (:func:`equal_area_crs`), so areas are true on the ellipsoid; they agree with
+    :meth:`pyproj.Geod.geometry_area_perimeter` of the densified polygons to better than
+    0.01 %.
+
+    Parameters
+    ----------
+    crs : pyproj.CRS, optional
+        The equal-area CRS (e.g. ``theatre.area_crs``); by default one centred on *bounds*.
+    bounds : sequence of float, optional
+        ``(minlon, minlat, maxlon, maxlat)`` of the data.
+
+    Examples
+    --------
+    >>> from shapely import box
+    >>> meter = AreaMeter(bounds=(38, 33, 39, 34))
+    >>> [round(float(v)) for v in meter([box(38, 33, 38.5, 34), box(38.5, 33, 39, 34)])]
+    [5153, 5153]
+    """
+
+    def __init__(self, crs: pyproj.CRS | None = None, bounds: Sequence[float] | None = None) -> None:
+        if crs is None:
+            # equal-area everywhere: the centre only needs to be near the data (rounded to 1°
+            # so that the projection is built once per region)
+            b = np.asarray(bounds if bounds is not None else (0.0, 0.0, 1.0, 1.0), dtype=float)
+            if not np.all(np.isfinite(b)):
+                b = np.array([0.0, 0.0, 1.0, 1.0])
+            self._tr = _laea(round((b[0] + b[2]) / 2), round((b[1] + b[3]) / 2))
+        else:
+            self._tr = lonlat_transformer(crs)
+        self.crs = self._tr.target_crs
+
+    def __call__(self, geoms: Iterable[shapely.Geometry | None]) -> np.ndarray:
+        """Areas (km²) of an array of (multi)polygons (0 for empty or missing ones)."""
+        geoms = np.asarray(geoms, dtype=object).reshape(-1)
+        out = np.zeros(len(geoms))
+        if not len(geoms):
+            return out
+        polys, owner = shapely.get_parts(geoms, return_index=True)
+        if not len(polys):
+            return out
+        rings, ring_poly = shapely.get_rings(polys, return_index=True)
+        xy, ring_of = shapely.get_coordinates(rings, return_index=True)
+        if len(xy) < 2:
+            return out
+        x, y = self._tr.transform(xy[:, 0], xy[:, 1])
+        # shoelace per ring (rings are closed: the last vertex repeats the first)
+        cross = x[:-1] * y[1:] - x[1:] * y[:-1]
+        same = ring_of[:-1] == ring_of[1:]
+        # edges longer than DENSIFY_DEG count as straight in lon/lat: replace their term by
+        # the sum over the densified edge (no geometry is copied)
+        d = xy[1:] - xy[:-1]
+        step = np.abs(d).max(axis=1)
+        long = np.flatnonzero(same & (step > DENSIFY_DEG))
+        if len(long):
+            k = np.ceil(step[long] / DENSIFY_DEG).astype(int)
+            edge = np.repeat(np.arange(len(long)), k + 1)
+            start = np.repeat(np.cumsum(k + 1) - (k + 1), k + 1)
+            t = (np.arange(len(edge)) - start) / np.repeat(k, k + 1)
+            p = xy[long][edge] + t[:, None] * d[long][edge]
+            px, py = self._tr.transform(p[:, 0], p[:, 1])
+            sub = px[:-1] * py[1:] - px[1:] * py[:-1]
+            ok = edge[:-1] == edge[1:]
+            cross[long] = np.bincount(edge[:-1][ok], weights=sub[ok], minlength=len(long))
+        ring_area = (
+            np.abs(np.bincount(ring_of[:-1][same], weights=cross[same], minlength=len(rings))) / 2.0
+        )
+        first = np.ones(len(rings), dtype=bool)
+        first[1:] = ring_poly[1:] != ring_poly[:-1]
+        signed = np.where(first, ring_area, -ring_area)  # exterior minus holes
+        poly_area = np.bincount(ring_poly, weights=signed, minlength=len(polys))
+        return np.bincount(owner, weights=poly_area, minlength=len(geoms)) / 1e6

@@ -1,7 +1,7 @@
 """Timelines: area, gains and losses per faction across a whole control history.
 
 The history is streamed: each snapshot is read once, overlaid with the one before it
-(:func:`frontline.diff.overlay`) and dropped, so memory stays flat however long the history
+(:func:`frontline.overlay.overlay`) and dropped, so memory stays flat however long the history
 is and the time grows linearly with the number of snapshots. A faction's area on one date is
 reused as its "before" area for the next step, and factions whose area did not change are not
 overlaid at all.
@@ -13,8 +13,11 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import shapely
 
 from frontline.factions import UNKNOWN
+from frontline.geo import geodesic_area_km2
+from frontline.overlay import balance, faction_geometries, overlay
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -23,7 +26,7 @@ if TYPE_CHECKING:
     from frontline.control import ControlSnapshot
     from frontline.factions import FactionRegistry
     from frontline.gazetteer import Gazetteer
-    from frontline.store import ControlHistory
+    from frontline.store import HistoryBase
 
 TIMELINE_COLUMNS = [
     "date", "faction", "area_km2", "gained_km2", "lost_km2", "net_km2",
@@ -32,7 +35,7 @@ TIMELINE_COLUMNS = [
 
 
 def timeline(
-    history: ControlHistory | Iterable[ControlSnapshot],
+    history: HistoryBase | Iterable[ControlSnapshot],
     gazetteer: Gazetteer | None = None,
     progress: Any = None,
 ) -> pd.DataFrame:
@@ -40,8 +43,9 @@ def timeline(
 
     Parameters
     ----------
-    history : ControlHistory or iterable of ControlSnapshot
-        Snapshots in date order (a history streams them from disk).
+    history : history or iterable of ControlSnapshot
+        Snapshots in date order: anything that iterates over them (a history streams them
+        from its store); its ``theatre``, when it has one, gives the equal-area projection.
     gazetteer : Gazetteer, optional
         Count the places each faction took or lost at each step.
     progress : callable, optional
@@ -58,8 +62,6 @@ def timeline(
     """
     import pandas as pd
 
-    from frontline.diff import AreaMeter, _bounds, _geoms, balance, overlay
-
     theatre = getattr(history, "theatre", None)
     crs = theatre.area_crs if theatre is not None else None
 
@@ -68,22 +70,15 @@ def timeline(
     prev_geoms: dict[str, Any] | None = None
     places_xy = _place_points(gazetteer, history) if gazetteer is not None else None
     prev_places: np.ndarray | None = None
-    for snap in history:  # a ControlHistory streams: one file read per step
-        gb = _geoms(snap)
+    for snap in history:  # a history streams: one snapshot read per step
+        gb = faction_geometries(snap)
         pb = (
             np.asarray(snap.faction_at(*places_xy), dtype=object) if places_xy is not None else None
         )
         if prev_geoms is None:
             names = sorted(gb)
-            prev_area = dict(
-                zip(
-                    names,
-                    AreaMeter(crs, _bounds(list(gb.values())))(
-                        np.array([gb[f] for f in names], dtype=object)
-                    ).tolist(),
-                    strict=True,
-                )
-            )
+            km2 = geodesic_area_km2(np.array([gb[f] for f in names], dtype=object), crs=crs)
+            prev_area = dict(zip(names, km2.tolist(), strict=True))
             for f in sorted(gb):
                 rows.append((snap.date, f, prev_area[f], 0.0, 0.0, 0.0, 0, 0, 0))
         else:
@@ -119,8 +114,6 @@ def timeline(
 
 
 def _place_points(gazetteer: Gazetteer, history: Any) -> tuple[np.ndarray, np.ndarray]:
-    import shapely
-
     places = gazetteer.to_geodataframe()
     xs, ys = shapely.get_x(places.geometry.values), shapely.get_y(places.geometry.values)
     theatre = getattr(history, "theatre", None)

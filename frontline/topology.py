@@ -15,7 +15,8 @@ order), merged into continuous lines, and pieces shorter than ``min_length_km`` 
 :data:`DEFAULT_MIN_LENGTH_KM`, 1 km) are dropped so that corners that merely brush past
 each other do not count. Lengths are geodesic (WGS84).
 
-How "within the tolerance" is decided, vectorised over whole boundaries (no Python loop over
+How "within the tolerance" is decided (by the edge kernels of :mod:`frontline.edges`),
+vectorised over whole boundaries (no Python loop over
 vertices): boundaries are densified so that no edge is longer than half the tolerance; an edge
 of one boundary is near the other area when it is also an edge of the other boundary (areas
 cut from one another share their edges exactly: a lookup of hashed edge keys, by binary search
@@ -45,16 +46,17 @@ ground held by factions hostile to it.
 from __future__ import annotations
 
 import datetime as _dt
-import functools
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pyproj
 import shapely
 
+from frontline.edges import CHUNK, EdgeLengths, Edges, Projector
 from frontline.factions import UNKNOWN
+from frontline.geo import geodesic_area_km2
+from frontline.overlay import faction_geometries
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -75,379 +77,14 @@ FRONT_COLUMNS = ["faction_a", "faction_b", "length_km", "geometry"]
 LINK_COLUMNS = ["kind", "faction_a", "faction_b", "date", "location", "text", "geometry"]
 ENCIRCLEMENT_COLUMNS = ["faction", "surrounded_by", "area_km2", "location", "text", "geometry"]
 
-
-# -- projection helpers ------------------------------------------------------------------------
-class Projector:
-    """Forward projection of lon/lat geometries to an equal-area CRS in metres (vectorised).
-
-    Parameters
-    ----------
-    crs : pyproj.CRS
-        Target CRS (metres), usually :attr:`frontline.theatre.Theatre.area_crs`.
-    """
-
-    def __init__(self, crs: pyproj.CRS) -> None:
-        self.crs = crs
-        self._tr = _transformer(crs)
-
-    @classmethod
-    def for_geometries(
-        cls, geoms: Sequence[shapely.Geometry], theatre: Theatre | None = None
-    ) -> Projector:
-        """Use the theatre's equal-area projection, or one centred on the geometries' bounds."""
-        if theatre is not None:
-            return cls(theatre.area_crs)
-        from frontline.geo import equal_area_crs
-
-        arr = np.asarray([g for g in geoms if g is not None and not g.is_empty], dtype=object)
-        bounds = shapely.total_bounds(arr) if len(arr) else np.array([0.0, 0.0, 1.0, 1.0])
-        if not np.all(np.isfinite(bounds)):
-            bounds = np.array([0.0, 0.0, 1.0, 1.0])
-        return cls(equal_area_crs(bounds))
-
-    def coords(self, xy: np.ndarray) -> np.ndarray:
-        """Project an (n, 2) array of lon/lat coordinates."""
-        if len(xy) == 0:
-            return xy.astype(float)
-        x, y = self._tr.transform(xy[:, 0], xy[:, 1])
-        return np.column_stack([x, y])
-
-    def geometry(self, geom: shapely.Geometry | np.ndarray) -> shapely.Geometry | np.ndarray:
-        """Project a geometry (or an array of geometries)."""
-        return shapely.transform(geom, self.coords)
-
-
-@functools.lru_cache(maxsize=16)
-def _transformer(crs: pyproj.CRS) -> pyproj.Transformer:
-    """lon/lat → *crs* transformer (built once per CRS: building one takes ~15 ms)."""
-    return pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
-
-
-_H = np.array(
-    [0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0x27D4EB2F165667C5],
-    dtype=np.uint64,
-)
-
-
-#: Vertices per chunk (and per query path) in :meth:`Edges.within`.
-CHUNK = 64
-
-
-def _run_boxes(xy: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    """Bounding boxes ``(minx, miny, maxx, maxy)`` of the rows ``lo[k]:hi[k]`` of *xy*.
-
-    Runs must be non-empty and sorted; they may overlap by one row (as chunks do).
-    """
-    if not len(lo):
-        return np.zeros((0, 4))
-    # reduceat over disjoint runs, then fold in the one extra row of overlapping runs
-    ends = np.append(lo[1:], len(xy))
-    mn = np.minimum.reduceat(xy, lo, axis=0)
-    mx = np.maximum.reduceat(xy, lo, axis=0)
-    over = np.flatnonzero(hi > ends)
-    if len(over):
-        extra = xy[ends[over]]
-        mn[over] = np.minimum(mn[over], extra)
-        mx[over] = np.maximum(mx[over], extra)
-    short = np.flatnonzero(hi < ends)
-    for k in short.tolist():  # only the last run can be shorter than the gap to the next
-        mn[k], mx[k] = xy[lo[k] : hi[k]].min(axis=0), xy[lo[k] : hi[k]].max(axis=0)
-    return np.hstack([mn, mx])
-
-
-def _member(values: np.ndarray, pool_sorted: np.ndarray) -> np.ndarray:
-    """``np.isin(values, pool)`` for a sorted *pool*, by binary search (faster than hashing)."""
-    if not len(pool_sorted) or not len(values):
-        return np.zeros(len(values), dtype=bool)
-    i = np.searchsorted(pool_sorted, values)
-    i[i == len(pool_sorted)] = 0
-    return pool_sorted[i] == values
-
-
-def _geodesic_km(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    from frontline.geo import GEOD
-
-    # the distance does not depend on the back azimuth; skipping its flip saves ~25 %
-    dist = GEOD.inv(a[:, 0], a[:, 1], b[:, 0], b[:, 1], return_back_azimuth=False)[2]
-    return np.asarray(dist) / 1e3
-
-
-class EdgeLengths:
-    """Cache of geodesic edge lengths (km), keyed by the exact directed end points.
-
-    Two maps of nearby dates share most of their edges exactly; a cache shared by the
-    boundaries of both (as :func:`frontline.diff.diff` does) measures each edge once. A
-    cached value is the one :meth:`pyproj.Geod.inv` gives for the same end points in the
-    same direction, so results do not depend on the cache.
-    """
-
-    def __init__(self) -> None:
-        # blocks of (sorted undirected edge keys, directed end points, km)
-        self._blocks: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-
-    def __call__(self, keys: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        """Geodesic length (km) of the edges from ``a[i]`` to ``b[i]`` (lon/lat arrays).
-
-        *keys* are the edges' undirected hash keys (:attr:`Edges.keys`); a cached length
-        is used only when both end points match exactly, in the same order.
-        """
-        out = np.full(len(keys), np.nan)
-        ends = np.hstack([a, b])
-        for bkeys, bends, bkm in self._blocks:
-            todo = np.flatnonzero(np.isnan(out))
-            if not len(todo):
-                break
-            i = np.searchsorted(bkeys, keys[todo])
-            i[i == len(bkeys)] = 0
-            cand = bkeys[i] == keys[todo]
-            cand[cand] = np.all(bends[i[cand]] == ends[todo[cand]], axis=1)
-            out[todo[cand]] = bkm[i[cand]]
-        miss = np.flatnonzero(np.isnan(out))
-        if len(miss):
-            out[miss] = _geodesic_km(a[miss], b[miss])
-            order = miss[np.argsort(keys[miss], kind="stable")]
-            self._blocks.append((keys[order], ends[order], out[order]))
-        return out
-
-
-class Edges:
-    """The boundary of one faction's area as vertex and edge arrays (no Python loop over vertices).
-
-    The boundary is densified so that no edge is longer than about *max_km*; vertices are
-    kept in lon/lat and in the projection (metres). Edge *i* joins vertex ``start[i]`` and
-    ``start[i] + 1``.
-
-    Parameters
-    ----------
-    geom : shapely geometry
-        Polygonal area (lon/lat).
-    proj : Projector
-        Equal-area projection in metres.
-    max_km : float
-        Longest edge (approximately; measured along latitude).
-    lengths : EdgeLengths, optional
-        Cache of geodesic edge lengths shared with other boundaries (e.g. the other date's).
-    """
-
-    def __init__(
-        self,
-        geom: shapely.Geometry,
-        proj: Projector,
-        max_km: float,
-        lengths: EdgeLengths | None = None,
-    ) -> None:
-        self.geom = geom
-        dense = shapely.segmentize(geom, max_km / 111.32)
-        polys = shapely.get_parts(dense)
-        rings, ring_poly = shapely.get_rings(polys, return_index=True)
-        first = np.ones(len(rings), dtype=bool)
-        first[1:] = ring_poly[1:] != ring_poly[:-1]
-        xy, ring = shapely.get_coordinates(rings, return_index=True)
-        self.polys = polys
-        self.xy = xy
-        self.pxy = proj.coords(xy)
-        self.vertex_ring = ring
-        self.start = (
-            np.flatnonzero(ring[:-1] == ring[1:]) if len(ring) > 1 else np.zeros(0, dtype=int)
-        )
-        self.ring = ring[self.start]
-        self.part = ring_poly[self.ring] if len(rings) else np.zeros(0, dtype=int)
-        self.exterior = first[self.ring] if len(rings) else np.zeros(0, dtype=bool)
-        # undirected edge keys: hash of (lower end, upper end), ends ordered by (x, y)
-        p, q = xy[self.start], xy[self.start + 1]
-        swap = ((p[:, 0] > q[:, 0]) | ((p[:, 0] == q[:, 0]) & (p[:, 1] > q[:, 1])))[:, None]
-        lo = np.ascontiguousarray(np.where(swap, q, p)).view(np.uint64)
-        hi = np.ascontiguousarray(np.where(swap, p, q)).view(np.uint64)
-        with np.errstate(over="ignore"):
-            keys = lo[:, 0] * _H[0] + lo[:, 1] * _H[1] + hi[:, 0] * _H[2] + hi[:, 1] * _H[3]
-            self.keys = keys ^ (keys >> np.uint64(31))
-        if len(self.pxy):
-            px, py = self.pxy[:, 0], self.pxy[:, 1]
-            self.bounds = np.array([px.min(), py.min(), px.max(), py.max()])
-        else:
-            self.bounds = np.array([np.inf, np.inf, -np.inf, -np.inf])
-        self.lengths = lengths
-        self._sorted_keys: tuple[np.ndarray, np.ndarray] | None = None
-        self._chunks: tuple[np.ndarray, shapely.STRtree] | None = None
-        self._prepared = False
-
-    def km(self, idx: np.ndarray) -> np.ndarray:
-        """Geodesic length (km) of the edges *idx* (looked up in the shared cache first)."""
-        if not len(idx):
-            return np.zeros(0)
-        a, b = self.xy[self.start[idx]], self.xy[self.start[idx] + 1]
-        if self.lengths is not None:
-            return self.lengths(self.keys[idx], a, b)
-        return _geodesic_km(a, b)
-
-    def sorted_keys(self) -> tuple[np.ndarray, np.ndarray]:
-        """Return the edge keys sorted, and the order that sorts them (built once)."""
-        if self._sorted_keys is None:
-            order = np.argsort(self.keys)
-            self._sorted_keys = (self.keys[order], order)
-        return self._sorted_keys
-
-    def shared(self, other: Edges) -> np.ndarray:
-        """Which of this boundary's edges are also edges of *other* (same end points).
-
-        Both key lists are sorted once per boundary, so the binary search walks both in
-        order (much faster than searching keys in random order).
-        """
-        mine, order = self.sorted_keys()
-        out = np.empty(len(mine), dtype=bool)
-        out[order] = _member(mine, other.sorted_keys()[0])
-        return out
-
-    def _prepare(self) -> None:
-        if not self._prepared:
-            shapely.prepare(self.geom)
-            self._prepared = True
-
-    def _chunk_index(self) -> tuple[np.ndarray, shapely.STRtree]:
-        """Boxes (projected) of runs of :data:`CHUNK` consecutive vertices, and their STRtree.
-
-        Chunk *k* holds vertices ``k·CHUNK … (k+1)·CHUNK`` (one shared with the next chunk),
-        so every edge of the boundary lies inside some chunk's box.
-        """
-        if self._chunks is None:
-            n = len(self.pxy)
-            lo = np.arange(0, max(n - 1, 1), CHUNK)
-            hi = np.minimum(lo + CHUNK + 1, n)
-            boxes = _run_boxes(self.pxy, lo, hi)
-            tree = shapely.STRtree(shapely.box(boxes[:, 0], boxes[:, 1], boxes[:, 2], boxes[:, 3]))
-            self._chunks = (np.column_stack([lo, hi]), tree)
-        return self._chunks
-
-    def within(self, query: Edges, verts: np.ndarray, tolerance_m: float) -> np.ndarray:
-        """Say which vertices *verts* of *query* are near this boundary's vertices or inside it.
-
-        Near means within *tolerance_m* (projected). Vectorised, with no tree over all
-        vertices: the query vertices are grouped into short paths along their boundary
-        (consecutive vertices of one ring, at most :data:`CHUNK` long). A path whose box is farther than the
-        tolerance from every chunk box of this boundary cannot come near this boundary nor
-        cross it: its vertices are near none of its vertices and all lie on the same side, so
-        one containment test answers for the whole path. Only the other paths are tested
-        vertex by vertex, against the vertices of the chunks near them (STRtree nearest
-        neighbour bounded by the tolerance, then containment): exactly the test of every
-        vertex against every vertex, done where it can matter.
-        """
-        out = np.zeros(len(verts), dtype=bool)
-        if not len(verts) or not len(self.pxy):
-            return out
-        ring = query.vertex_ring[verts]
-        new = np.ones(len(verts), dtype=bool)
-        new[1:] = (np.diff(verts) != 1) | (np.diff(ring) != 0)
-        start = np.flatnonzero(new)
-        pos = np.arange(len(verts)) - start[np.cumsum(new) - 1]
-        first = np.flatnonzero(new | (pos % CHUNK == 0))  # paths of at most CHUNK vertices
-        last = np.append(first[1:], len(verts))
-        pts = query.pxy[verts]
-        boxes = _run_boxes(pts, first, last)
-        ranges, tree = self._chunk_index()
-        grp, chunk = tree.query(
-            shapely.box(boxes[:, 0], boxes[:, 1], boxes[:, 2], boxes[:, 3]),
-            predicate="dwithin",
-            distance=tolerance_m,
-        )
-        group_of = np.repeat(np.arange(len(first)), last - first)
-        close = np.zeros(len(first), dtype=bool)
-        close[grp] = True
-        self._prepare()
-        far = np.flatnonzero(~close)
-        if len(far):
-            v0 = verts[first[far]]
-            inside = np.zeros(len(first), dtype=bool)
-            inside[far] = shapely.contains_xy(self.geom, query.xy[v0, 0], query.xy[v0, 1])
-            out = inside[group_of] & ~close[group_of]
-        todo = np.flatnonzero(close[group_of])
-        if not len(todo):
-            return out
-        lo, hi = ranges[np.unique(chunk), 0], ranges[np.unique(chunk), 1]
-        cand = np.unique(
-            np.concatenate([np.arange(a, b) for a, b in zip(lo.tolist(), hi.tolist(), strict=True)])
-        )
-        hit, _ = shapely.STRtree(shapely.points(self.pxy[cand])).query_nearest(
-            shapely.points(pts[todo]), max_distance=tolerance_m, all_matches=False
-        )
-        out[todo[hit]] = True
-        rest = todo[~out[todo]]
-        if len(rest):
-            v = verts[rest]
-            out[rest] = shapely.contains_xy(self.geom, query.xy[v, 0], query.xy[v, 1])
-        return out
-
-    def near_box(self, other: Edges, tolerance_m: float) -> bool:
-        """Whether the two boundaries' envelopes come within the tolerance."""
-        a, b = self.bounds, other.bounds
-        return bool(
-            a[0] - tolerance_m <= b[2] and b[0] - tolerance_m <= a[2]
-            and a[1] - tolerance_m <= b[3] and b[1] - tolerance_m <= a[3]
-        )  # fmt: skip
-
-    def near(self, others: Sequence[Edges], tolerance_m: float) -> np.ndarray:
-        """Which of this boundary's edges lie within *tolerance_m* of the *others*' areas.
-
-        An edge is near when it is also an edge of another boundary (exact match), or when
-        both its end points are within the tolerance of another boundary's vertices (all
-        boundaries are densified to about half the tolerance) or inside another area.
-        """
-        near = np.zeros(len(self.start), dtype=bool)
-        others = [o for o in others if len(o.start) and self.near_box(o, tolerance_m)]
-        if not others or not len(near):
-            return near
-        for o in others:
-            near |= self.shared(o)
-        rest = np.flatnonzero(~near)
-        if not len(rest):
-            return near
-        verts = np.unique(np.concatenate([self.start[rest], self.start[rest] + 1]))
-        vnear = np.zeros(len(self.xy), dtype=bool)
-        for o in others:
-            todo = verts[~vnear[verts]]
-            if not len(todo):
-                break
-            vnear[todo] = o.within(self, todo, tolerance_m)
-        near[rest] = vnear[self.start[rest]] & vnear[self.start[rest] + 1]
-        return near
-
-    def lines(self, mask: np.ndarray) -> tuple[list[shapely.LineString], np.ndarray]:
-        """Continuous lon/lat lines made of the selected edges, and their lengths (km)."""
-        idx = np.flatnonzero(mask)
-        if not len(idx):
-            return [], np.zeros(0)
-        brk = np.flatnonzero((np.diff(idx) != 1) | (np.diff(self.ring[idx]) != 0)) + 1
-        first = np.concatenate([[0], brk])
-        last = np.concatenate([brk - 1, [len(idx) - 1]])
-        e0, e1 = idx[first].tolist(), idx[last].tolist()
-        km = np.add.reduceat(self.km(idx), first).tolist()
-        # edges are stored ring by ring: first and last edge of every ring
-        rings, ring_first = np.unique(self.ring, return_index=True)
-        ring_last = np.append(ring_first[1:] - 1, len(self.ring) - 1)
-        first_of = dict(zip(rings.tolist(), ring_first.tolist(), strict=True))
-        last_of = dict(zip(rings.tolist(), ring_last.tolist(), strict=True))
-        run_at = {e: k for k, e in enumerate(e0)}
-        # a run that ends a closed ring continues with the run that starts it
-        partner = {}
-        for k in range(len(e0)):
-            r = int(self.ring[e0[k]])
-            if e1[k] == last_of[r]:
-                j = run_at.get(first_of[r])
-                if j is not None and j != k:
-                    partner[k] = j
-        absorbed = set(partner.values())
-        out, lengths = [], []
-        for k in range(len(e0)):
-            if k in absorbed:
-                continue
-            coords = self.xy[self.start[e0[k]] : self.start[e1[k]] + 2]
-            length = km[k]
-            if k in partner:
-                j = partner[k]
-                coords = np.vstack([coords, self.xy[self.start[e0[j]] + 1 : self.start[e1[j]] + 2]])
-                length += km[j]
-            out.append(shapely.LineString(coords))
-            lengths.append(length)
-        return out, np.asarray(lengths)
+__all__ = [
+    "DEFAULT_MIN_ENCLOSED", "DEFAULT_MIN_LENGTH_KM", "DEFAULT_TOLERANCE_KM", "ENCIRCLEMENT_COLUMNS",
+    "FRONT_COLUMNS", "LINK_COLUMNS", "RECENT_MAX", "SnapshotTopology", "clear_cache", "contacts",
+    "empty_frame", "encirclements", "front_lines", "link_ups", "locator", "lonlat_text",
+    "snapshot_topology",
+    # kept importable from here: they live in frontline.edges
+    "CHUNK", "EdgeLengths", "Edges", "Projector",
+]  # fmt: skip
 
 
 class SnapshotTopology:
@@ -463,7 +100,7 @@ class SnapshotTopology:
         self.snapshot = snapshot
         self.lengths = lengths
         self.fingerprint: tuple | None = None
-        self.geoms = _faction_geometries(snapshot)
+        self.geoms = faction_geometries(snapshot, include_unknown=True)
         self.proj = proj
         self.tolerance_m = tolerance_km * 1000.0
         self.max_km = max(tolerance_km / 2.0, 0.025)
@@ -488,7 +125,7 @@ class SnapshotTopology:
         return self._contacts[(fa, fb)]
 
 
-#: Topologies of the most recent snapshots (see :func:`_topology`).
+#: Topologies of the most recent snapshots (see :func:`snapshot_topology`).
 _RECENT: OrderedDict[tuple, SnapshotTopology] = OrderedDict()
 #: How many snapshots' topologies are kept.
 RECENT_MAX = 4
@@ -509,11 +146,11 @@ def clear_cache() -> None:
     _RECENT.clear()
 
 
-def _topology(
+def snapshot_topology(
     snapshot: ControlSnapshot,
-    tolerance_km: float,
-    theatre: Theatre | None,
-    cache: SnapshotTopology | None,
+    tolerance_km: float = DEFAULT_TOLERANCE_KM,
+    theatre: Theatre | None = None,
+    cache: SnapshotTopology | None = None,
     lengths: EdgeLengths | None = None,
 ) -> SnapshotTopology:
     """Return the prepared boundaries of a snapshot: *cache*, else a recent one, else new ones.
@@ -523,6 +160,20 @@ def _topology(
     and geometry objects), so that the front lines of a map are traced once even when it is
     compared with the maps before and after it, or drawn after being diffed. Results never
     depend on this cache.
+
+    Parameters
+    ----------
+    snapshot : ControlSnapshot
+        The map.
+    tolerance_km : float, default 0.5
+        Front-line / contact tolerance.
+    theatre : Theatre, optional
+        Its equal-area projection measures the tolerance.
+    cache : SnapshotTopology, optional
+        Used as is when it was prepared for this snapshot and tolerance.
+    lengths : EdgeLengths, optional
+        Geodesic edge lengths shared with another map's topology (e.g. the other date of a
+        diff), so that the edges both maps share are measured once.
     """
     tolerance_m = tolerance_km * 1000.0
     if cache is not None and cache.snapshot is snapshot and cache.tolerance_m == tolerance_m:
@@ -533,7 +184,7 @@ def _topology(
     if hit is not None and hit.snapshot is snapshot and hit.fingerprint == fingerprint:
         _RECENT.move_to_end(key)
         return hit
-    geoms = _faction_geometries(snapshot)
+    geoms = faction_geometries(snapshot, include_unknown=True)
     topo = SnapshotTopology(
         snapshot,
         Projector.for_geometries(list(geoms.values()), theatre),
@@ -547,20 +198,12 @@ def _topology(
     return topo
 
 
-def _empty(columns: list[str]) -> gpd.GeoDataFrame:
+def empty_frame(columns: list[str]) -> gpd.GeoDataFrame:
+    """An empty EPSG:4326 GeoDataFrame with these columns (``geometry`` last)."""
     import geopandas as gpd
 
     data = {c: [] for c in columns if c != "geometry"}
     return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries([], crs="EPSG:4326"), crs="EPSG:4326")
-
-
-def _faction_geometries(snapshot: ControlSnapshot) -> dict[str, shapely.Geometry]:
-    areas = snapshot.areas
-    out = {}
-    for faction, geom in zip(areas["faction"].astype(str), areas.geometry.values, strict=True):
-        if geom is not None and not geom.is_empty:
-            out[faction] = geom
-    return out
 
 
 def _order(registry: FactionRegistry | None, factions: Sequence[str]) -> list[str]:
@@ -656,7 +299,7 @@ def front_lines(
     >>> fl[["faction_a", "faction_b"]].values.tolist(), round(float(fl.length_km.iloc[0]))
     ([['a', 'b']], 56)
     """
-    topo = _topology(snapshot, tolerance_km, theatre, cache)
+    topo = snapshot_topology(snapshot, tolerance_km, theatre, cache)
     factions = _order(registry, list(topo.geoms))
     rows = []
     for i, fa in enumerate(factions):
@@ -675,7 +318,7 @@ def _frame(columns: list[str], rows: list[tuple]) -> gpd.GeoDataFrame:
     import geopandas as gpd
 
     if not rows:
-        return _empty(columns)
+        return empty_frame(columns)
     data = {c: [r[k] for r in rows] for k, c in enumerate(columns) if c != "geometry"}
     return gpd.GeoDataFrame(data, geometry=[r[-1] for r in rows], crs="EPSG:4326")
 
@@ -696,7 +339,7 @@ def contacts(
         ``(a, b) -> Point`` (lon/lat) for every pair whose areas come within
         ``tolerance_km``; the point is the middle of their longest stretch of contact.
     """
-    topo = _topology(snapshot, tolerance_km, theatre, cache)
+    topo = snapshot_topology(snapshot, tolerance_km, theatre, cache)
     out: dict[tuple[str, str], shapely.Point] = {}
     for fa, fb in pairs:
         if fa not in topo.geoms or fb not in topo.geoms:
@@ -743,8 +386,8 @@ def link_ups(
         (a report's sentence, e.g. "Iraqi forces link up with Syrian army 8 km NE of
         At Tanf") and ``geometry`` (Point of contact).
     """
-    ta = _topology(a, tolerance_km, theatre, caches[0] if caches else None)
-    tb = _topology(b, tolerance_km, theatre, caches[1] if caches else None)
+    ta = snapshot_topology(a, tolerance_km, theatre, caches[0] if caches else None)
+    tb = snapshot_topology(b, tolerance_km, theatre, caches[1] if caches else None)
     ga = ta.geoms
     where = locator(gazetteer)
     pairs_b = _allied_pairs(registry, set(tb.geoms), b.date)
@@ -821,7 +464,7 @@ def encirclements(
         ``area_km2``, ``location``, ``text`` ("Islamic State pocket of 120 km² surrounded
         10 km S of Mosul"), ``geometry`` (Polygon).
     """
-    topo = _topology(snapshot, tolerance_km, theatre, cache)
+    topo = snapshot_topology(snapshot, tolerance_km, theatre, cache)
     factions = _order(registry, list(topo.geoms))
     where = locator(gazetteer)
     rows = []
@@ -849,8 +492,6 @@ def _pockets(
     Kept on the snapshot's topology, so a map diffed twice (or drawn after a diff) finds
     its pockets once.
     """
-    from frontline.geo import geodesic_area_km2
-
     key = (f, tuple(hostile), float(min_enclosed), float(min_area_km2))
     if key in topo._pockets:
         return topo._pockets[key]

@@ -8,10 +8,40 @@ from hypothesis import strategies as st
 from frontline import geo
 
 
+def _geod_km2(poly) -> float:
+    """pyproj's ellipsoidal area of the polygon with edges straight in lon/lat (densified)."""
+    return abs(pyproj.Geod(ellps="WGS84").geometry_area_perimeter(shapely.segmentize(poly, 0.01))[0]) / 1e6
+
+
 def test_area_matches_pyproj_geod():
     poly = shapely.Polygon([(38.6, 33.4), (39.9, 33.2), (40.3, 34.6), (38.9, 34.9)])
-    expected = abs(pyproj.Geod(ellps="WGS84").geometry_area_perimeter(poly)[0]) / 1e6
-    assert geo.geodesic_area_km2(poly) == pytest.approx(expected, rel=1e-9)
+    assert geo.geodesic_area_km2(poly) == pytest.approx(_geod_km2(poly), rel=1e-6)
+
+
+@given(
+    lon=st.floats(-170, 169), lat=st.floats(-80, 79), w=st.floats(0.001, 1), h=st.floats(0.001, 1)
+)
+def test_area_agrees_with_pyproj_anywhere(lon, lat, w, h):
+    poly = shapely.box(lon, lat, lon + w, lat + h)
+    assert geo.geodesic_area_km2(poly) == pytest.approx(_geod_km2(poly), rel=1e-4)
+
+
+def test_area_of_a_whole_is_the_sum_of_its_pieces():
+    whole = shapely.box(38, 33, 41, 36)
+    pieces = [shapely.box(38, 33, 39.3, 36), shapely.box(39.3, 33, 41, 34.1), shapely.box(39.3, 34.1, 41, 36)]
+    meter = geo.AreaMeter(bounds=whole.bounds)
+    assert float(meter([whole])[0]) == pytest.approx(float(meter(pieces).sum()), rel=1e-9)
+
+
+def test_area_in_a_given_crs_is_the_same_area():
+    poly = shapely.box(40, 33, 41, 34)
+    crs = geo.equal_area_crs((38, 31, 44, 37))
+    assert geo.geodesic_area_km2(poly, crs=crs) == pytest.approx(float(geo.geodesic_area_km2(poly)), rel=1e-9)
+
+
+def test_one_cached_transformer_per_crs():
+    crs = geo.equal_area_crs((38, 31, 44, 37))
+    assert geo.lonlat_transformer(crs) is geo.lonlat_transformer(crs)
 
 
 def test_area_vectorised_handles_missing_and_empty():

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import io
+import json
 from pathlib import Path
 from typing import Any
 
 import click
+import shapely
 
+from frontline.backends import open_history
 from frontline.cli.options import (
     data_opt,
     date_opt,
@@ -17,6 +21,14 @@ from frontline.cli.options import (
     store_opt,
     theatre_opt,
 )
+
+from frontline.control import geometry_json
+from frontline.diff import diff_dates
+from frontline.files import atomic_write_bytes, atomic_write_text
+from frontline.gazetteer import Gazetteer
+from frontline.timeline import plot_timeline, timeline_markdown
+from frontline.timeline import timeline as make_timeline
+from frontline.topology import front_lines
 
 _TABLES = ("changes", "summary", "places", "frontlines", "linkups")
 
@@ -35,8 +47,6 @@ def _emit(text: str, out: Path | None, overwrite: bool) -> None:
     if out is None:
         click.echo(text, nl=not text.endswith("\n"))
         return
-    from frontline.files import atomic_write_text
-
     atomic_write_text(out, text, overwrite=overwrite)
     click.echo(f"wrote {out}", err=True)
 
@@ -44,14 +54,10 @@ def _emit(text: str, out: Path | None, overwrite: bool) -> None:
 def _gazetteer(data_dir: Path | None, theatre_id: str | None, use: bool) -> Any:
     if not use:
         return None
-    from frontline.gazetteer import Gazetteer
-
     return Gazetteer.load(data_dir, theatre_id)
 
 
 def _csv(df) -> str:
-    import shapely
-
     if "geometry" in df.columns:
         geoms = df.geometry.values
         df = df.drop(columns="geometry").copy()
@@ -126,9 +132,6 @@ def diff(
       frontline diff 2017-05-29 2017-06-09 --format geojson --out june.geojson
       frontline diff 2017-10-17 2017-11-19 --format csv --table summary
     """
-    from frontline.backends import open_history
-    from frontline.diff import diff_dates
-
     refuse_existing(out, overwrite)
     history = open_history(store_url, theatre_id, data_dir)
     gaz = _gazetteer(data_dir, history.theatre_id, not no_gazetteer)
@@ -187,12 +190,6 @@ def timeline(theatre_id, data_dir, store_url, fmt, plot, no_gazetteer, out, over
       frontline timeline --format md
       frontline timeline --out timeline.csv --plot timeline.png
     """
-    import json
-
-    from frontline.backends import open_history
-    from frontline.timeline import timeline as make_timeline
-    from frontline.timeline import timeline_markdown
-
     refuse_existing(out, overwrite)
     refuse_existing(plot, overwrite)
     if plot is not None and plot.suffix.lower() not in (".png", ".svg", ".pdf"):
@@ -217,16 +214,10 @@ def timeline(theatre_id, data_dir, store_url, fmt, plot, no_gazetteer, out, over
 
 
 def _plot(df, registry, path: Path, overwrite: bool) -> None:
-    import io
-    import os
-    import tempfile
-
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-
-    from frontline.timeline import plot_timeline
 
     ax = plot_timeline(df, registry=registry)
     fmt = path.suffix.lstrip(".").lower() or "png"
@@ -239,11 +230,7 @@ def _plot(df, registry, path: Path, overwrite: bool) -> None:
         metadata={"Software": None} if fmt == "png" else None,
     )
     plt.close(ax.figure)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(buf.getvalue())
-    os.replace(tmp, path)
+    atomic_write_bytes(path, buf.getvalue(), overwrite=overwrite)
     click.echo(f"wrote {path}", err=True)
 
 
@@ -291,12 +278,6 @@ def frontlines(
       frontline frontlines --date 2017-06-09 > fronts.geojson
       frontline frontlines --date 2017-11-19 --format csv
     """
-    import json
-
-    from frontline.backends import open_history
-    from frontline.control import geometry_json
-    from frontline.topology import front_lines
-
     refuse_existing(out, overwrite)
     history = open_history(store_url, theatre_id, data_dir)
     snap = history.at(date)
