@@ -124,6 +124,41 @@ class SnapshotTopology:
                 self._contacts[(fa, fb)] = ea.lines(ea.near([eb], self.tolerance_m))
         return self._contacts[(fa, fb)]
 
+    def pockets(
+        self, f: str, hostile: list[str], min_enclosed: float, min_area_km2: float
+    ) -> list[tuple[shapely.Polygon, list[str], float]]:
+        """Find the parts of *f*'s area surrounded by the *hostile* factions: (polygon, by, km²).
+
+        Kept on the snapshot's topology, so a map diffed twice (or drawn after a diff) finds
+        its pockets once (see :func:`encirclements`).
+        """
+        key = (f, tuple(hostile), float(min_enclosed), float(min_area_km2))
+        if key in self._pockets:
+            return self._pockets[key]
+        found: list[tuple[shapely.Polygon, list[str], float]] = []
+        self._pockets[key] = found
+        parts = shapely.get_parts(self.geoms[f])  # same order as the densified parts in Edges
+        cand = np.flatnonzero(
+            _may_be_surrounded(self.edges(f), [self.edges(h) for h in hostile], self.tolerance_m)
+        )
+        if not len(cand):
+            return found
+        km2 = geodesic_area_km2(parts[cand])
+        cand, km2 = cand[km2 >= min_area_km2], km2[km2 >= min_area_km2]
+        if not len(cand):
+            return found
+        exteriors = shapely.polygons(shapely.get_exterior_ring(parts[cand]))
+        edges = Edges(shapely.MultiPolygon(list(exteriors)), self.proj, self.max_km, self.lengths)
+        near_each = {h: edges.near([self.edges(h)], self.tolerance_m) for h in hostile}
+        near = np.logical_or.reduce(list(near_each.values()))
+        seg = np.hypot(*(edges.pxy[edges.start + 1] - edges.pxy[edges.start]).T)
+        total = np.bincount(edges.part, weights=seg, minlength=len(cand))
+        faced = np.bincount(edges.part[near], weights=seg[near], minlength=len(cand))
+        for k in np.flatnonzero((total > 0) & (faced >= min_enclosed * total)):
+            by = [h for h in hostile if near_each[h][edges.part == k].any()]
+            found.append((parts[cand[k]], by, float(km2[k])))
+        return found
+
 
 #: Topologies of the most recent snapshots (see :func:`snapshot_topology`).
 _RECENT: OrderedDict[tuple, SnapshotTopology] = OrderedDict()
@@ -472,52 +507,12 @@ def encirclements(
         hostile = [h for h in factions if h != f and registry.is_hostile(f, h, on=snapshot.date)]
         if not hostile:
             continue
-        for poly, by, km2 in _pockets(topo, f, hostile, min_enclosed, min_area_km2):
+        for poly, by, km2 in topo.pockets(f, hostile, min_enclosed, min_area_km2):
             pt = shapely.point_on_surface(poly)
             loc = where(pt.x, pt.y)
             text = f"{registry.get(f).label} pocket of {km2:,.0f} km² surrounded {_phrase(loc)}"
             rows.append((f, ",".join(by), km2, loc, text, poly))
     return _frame(ENCIRCLEMENT_COLUMNS, rows)
-
-
-def _pockets(
-    topo: SnapshotTopology,
-    f: str,
-    hostile: list[str],
-    min_enclosed: float,
-    min_area_km2: float,
-) -> list[tuple[shapely.Polygon, list[str], float]]:
-    """Find the parts of *f*'s area surrounded by the *hostile* factions: (polygon, by, km²).
-
-    Kept on the snapshot's topology, so a map diffed twice (or drawn after a diff) finds
-    its pockets once.
-    """
-    key = (f, tuple(hostile), float(min_enclosed), float(min_area_km2))
-    if key in topo._pockets:
-        return topo._pockets[key]
-    found: list[tuple[shapely.Polygon, list[str], float]] = []
-    topo._pockets[key] = found
-    parts = shapely.get_parts(topo.geoms[f])  # same order as the densified parts in Edges
-    cand = np.flatnonzero(
-        _may_be_surrounded(topo.edges(f), [topo.edges(h) for h in hostile], topo.tolerance_m)
-    )
-    if not len(cand):
-        return found
-    km2 = geodesic_area_km2(parts[cand])
-    cand, km2 = cand[km2 >= min_area_km2], km2[km2 >= min_area_km2]
-    if not len(cand):
-        return found
-    exteriors = shapely.polygons(shapely.get_exterior_ring(parts[cand]))
-    edges = Edges(shapely.MultiPolygon(list(exteriors)), topo.proj, topo.max_km, topo.lengths)
-    near_each = {h: edges.near([topo.edges(h)], topo.tolerance_m) for h in hostile}
-    near = np.logical_or.reduce(list(near_each.values()))
-    seg = np.hypot(*(edges.pxy[edges.start + 1] - edges.pxy[edges.start]).T)
-    total = np.bincount(edges.part, weights=seg, minlength=len(cand))
-    faced = np.bincount(edges.part[near], weights=seg[near], minlength=len(cand))
-    for k in np.flatnonzero((total > 0) & (faced >= min_enclosed * total)):
-        by = [h for h in hostile if near_each[h][edges.part == k].any()]
-        found.append((parts[cand[k]], by, float(km2[k])))
-    return found
 
 
 def _may_be_surrounded(

@@ -1,4 +1,4 @@
-"""Tests for frontline.diff and frontline.timeline (synthetic maps; no real data)."""
+"""Tests for frontline.diff, frontline.overlay and frontline.timeline (synthetic maps; no real data)."""
 
 from __future__ import annotations
 
@@ -13,10 +13,11 @@ from hypothesis import strategies as st
 from shapely import box
 
 from frontline.control import ControlSnapshot
-from frontline.diff import ChangeSet, diff, diff_dates, overlay, timeline
+from frontline.diff import ChangeSet, diff, diff_dates
 from frontline.factions import UNKNOWN
+from frontline.overlay import dirty_rectangles, overlay
 from frontline.store import ControlHistory
-from frontline.timeline import plot_timeline, timeline_markdown
+from frontline.timeline import plot_timeline, timeline, timeline_markdown
 
 GEOD = pyproj.Geod(ellps="WGS84")
 
@@ -391,8 +392,6 @@ def _front_maps(bump: bool):
 
 
 def test_local_overlay_matches_a_full_overlay():
-    from frontline.diff import dirty_rectangles
-
     a, b = _front_maps(False), _front_maps(True)
     rects = dirty_rectangles(a["red"], b["red"])
     assert rects is not None and len(rects) == 1
@@ -403,3 +402,32 @@ def test_local_overlay_matches_a_full_overlay():
     assert ov.area_km2.sum() == pytest.approx(_km2(full), rel=1e-6)
     assert shapely.symmetric_difference(shapely.union_all(ov.pieces), full).area < 1e-12
     assert dirty_rectangles(a["red"], a["red"]).shape == (0, 4)
+
+
+def test_names_that_moved_stay_importable_from_diff():
+    """Overlay kernels, the area meter and timeline moved out of diff; the old names still work."""
+    import frontline.diff
+    import frontline.geo
+    import frontline.overlay
+    import frontline.timeline
+
+    assert frontline.diff.overlay is frontline.overlay.overlay
+    assert frontline.diff.Overlay is frontline.overlay.Overlay
+    assert frontline.diff.balance is frontline.overlay.balance
+    assert frontline.diff.dirty_rectangles is frontline.overlay.dirty_rectangles
+    assert frontline.diff.SUMMARY_COLUMNS is frontline.overlay.SUMMARY_COLUMNS
+    assert frontline.diff.AreaMeter is frontline.geo.AreaMeter
+    assert frontline.diff.timeline is frontline.timeline.timeline
+
+
+def test_overlay_areas_are_the_one_area_definition():
+    """Pieces and held areas of an overlay are what frontline.geo.geodesic_area_km2 measures."""
+    from frontline.geo import geodesic_area_km2
+
+    a = {"red": box(38, 33, 39, 34)}
+    b = {"red": box(38, 33, 38.6, 34), "black": box(38.6, 33, 39, 34)}
+    ov = overlay(a, b)
+    assert list(ov.factions) == ["black", "red"]
+    assert ov.area_a[1] == pytest.approx(float(geodesic_area_km2(a["red"])), rel=1e-9)
+    assert ov.area_b[1] == pytest.approx(float(geodesic_area_km2(b["red"])), rel=1e-9)
+    assert ov.area_km2.sum() == pytest.approx(float(geodesic_area_km2(b["black"])), rel=1e-9)

@@ -216,7 +216,7 @@ def test_within_matches_brute_force():
     """Edges.within (chunk boxes, then exact tests) equals testing every vertex pair."""
     import numpy as np
 
-    from frontline.topology import Edges, Projector
+    from frontline.edges import Edges, Projector
 
     rng = np.random.default_rng(7)
     for trial in range(6):
@@ -240,7 +240,7 @@ def test_edge_lengths_cache_gives_geodesic_lengths():
     import numpy as np
 
     from frontline.geo import GEOD
-    from frontline.topology import EdgeLengths
+    from frontline.edges import EdgeLengths
 
     rng = np.random.default_rng(1)
     p = rng.uniform([36, 30], [40, 36], (200, 2))
@@ -273,3 +273,30 @@ def test_recent_topology_reused_only_for_the_same_maps(synthetic_registry):
     for k in range(6):  # the cache stays small
         front_lines(snap(f"2020-01-0{k + 2}", {"red": box(38, 33, 38.5, 34)}), synthetic_registry)
     assert len(topology._RECENT) <= topology.RECENT_MAX
+
+
+def test_one_edge_hashing_kernel():
+    """Boundaries (Edges) and the overlay's edge lists hash the same edge to the same key."""
+    import numpy as np
+
+    from frontline.edges import Edges, Projector, edge_keys, member, polygon_edges
+
+    a = shapely.Polygon([(38, 33), (38.4, 33.1), (38.5, 33.6), (38.1, 33.9)])
+    b = shapely.Polygon([(38.4, 33.1), (39, 33), (39, 34), (38.5, 33.6)])  # shares one edge
+    keys, ends, ring = polygon_edges(a)
+    assert len(keys) == 4 and ends.shape == (4, 4) and set(ring.tolist()) == {0}
+    assert np.array_equal(keys, edge_keys(ends[:, 2:], ends[:, :2]))  # undirected
+    # no densification (edges are shorter than max_km): the same edges, the same keys
+    edges = Edges(a, Projector.for_geometries([a]), max_km=1000.0)
+    assert np.array_equal(np.sort(edges.keys), np.sort(keys))
+    shared = member(polygon_edges(b)[0], np.sort(keys))
+    assert shared.sum() == 1
+    assert edges.shared(Edges(b, Projector.for_geometries([b]), max_km=1000.0)).sum() == 1
+
+
+def test_moved_names_stay_importable_from_topology():
+    import frontline.edges
+    import frontline.topology
+
+    for name in ("Edges", "EdgeLengths", "Projector", "CHUNK"):
+        assert getattr(frontline.topology, name) is getattr(frontline.edges, name)
