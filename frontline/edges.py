@@ -136,7 +136,7 @@ def _geodesic_km(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.asarray(dist) / 1e3
 
 
-# -- projection --------------------------------------------------------------------------------------
+# -- projection ------------------------------------------------------------------------------------
 class Projector:
     """Forward projection of lon/lat geometries to an equal-area CRS in metres (vectorised).
 
@@ -171,7 +171,7 @@ class Projector:
         return shapely.transform(geom, self.coords)
 
 
-# -- boundaries ----------------------------------------------------------------------------------------
+# -- boundaries ------------------------------------------------------------------------------------
 class EdgeLengths:
     """Cache of geodesic edge lengths (km), keyed by the exact directed end points.
 
@@ -316,8 +316,8 @@ class Edges:
 
         Near means within *tolerance_m* (projected). Vectorised, with no tree over all
         vertices: the query vertices are grouped into short paths along their boundary
-        (consecutive vertices of one ring, at most :data:`CHUNK` long). A path whose box is farther than the
-        tolerance from every chunk box of this boundary cannot come near this boundary nor
+        (consecutive vertices of one ring, at most :data:`CHUNK` long). A path whose box is
+        farther than the tolerance from every chunk box of this boundary cannot come near this boundary nor
         cross it: its vertices are near none of its vertices and all lie on the same side, so
         one containment test answers for the whole path. Only the other paths are tested
         vertex by vertex, against the vertices of the chunks near them (STRtree nearest

@@ -183,7 +183,7 @@ DENSIFY_DEG = 0.01
 
 @functools.lru_cache(maxsize=16)
 def lonlat_transformer(crs: pyproj.CRS) -> pyproj.Transformer:
-    """The lon/lat (EPSG:4326) → *crs* transformer, built once per CRS (building one takes ~15 ms).
+    """The lon/lat (EPSG:4326) → *crs* transformer, built once per CRS (one takes ~15 ms).
 
     Parameters
     ----------
@@ -242,7 +242,9 @@ class AreaMeter:
     [5153, 5153]
     """
 
-    def __init__(self, crs: pyproj.CRS | None = None, bounds: Sequence[float] | None = None) -> None:
+    def __init__(
+        self, crs: pyproj.CRS | None = None, bounds: Sequence[float] | None = None
+    ) -> None:
         if crs is None:
             # equal-area everywhere: the centre only needs to be near the data (rounded to 1°
             # so that the projection is built once per region)

@@ -1,4 +1,4 @@
-"""Tests for frontline.diff, frontline.overlay and frontline.timeline (synthetic maps; no real data)."""
+"""Tests for frontline.diff, overlay and timeline (synthetic maps; no real data)."""
 
 from __future__ import annotations
 

@@ -10,7 +10,8 @@ from frontline import geo
 
 def _geod_km2(poly) -> float:
     """pyproj's ellipsoidal area of the polygon with edges straight in lon/lat (densified)."""
-    return abs(pyproj.Geod(ellps="WGS84").geometry_area_perimeter(shapely.segmentize(poly, 0.01))[0]) / 1e6
+    dense = shapely.segmentize(poly, 0.01)
+    return abs(pyproj.Geod(ellps="WGS84").geometry_area_perimeter(dense)[0]) / 1e6
 
 
 def test_area_matches_pyproj_geod():
@@ -28,7 +29,9 @@ def test_area_agrees_with_pyproj_anywhere(lon, lat, w, h):
 
 def test_area_of_a_whole_is_the_sum_of_its_pieces():
     whole = shapely.box(38, 33, 41, 36)
-    pieces = [shapely.box(38, 33, 39.3, 36), shapely.box(39.3, 33, 41, 34.1), shapely.box(39.3, 34.1, 41, 36)]
+    pieces = [
+        shapely.box(38, 33, 39.3, 36), shapely.box(39.3, 33, 41, 34.1), shapely.box(39.3, 34.1, 41, 36)
+    ]
     meter = geo.AreaMeter(bounds=whole.bounds)
     assert float(meter([whole])[0]) == pytest.approx(float(meter(pieces).sum()), rel=1e-9)
 
@@ -36,7 +39,8 @@ def test_area_of_a_whole_is_the_sum_of_its_pieces():
 def test_area_in_a_given_crs_is_the_same_area():
     poly = shapely.box(40, 33, 41, 34)
     crs = geo.equal_area_crs((38, 31, 44, 37))
-    assert geo.geodesic_area_km2(poly, crs=crs) == pytest.approx(float(geo.geodesic_area_km2(poly)), rel=1e-9)
+    expected = float(geo.geodesic_area_km2(poly))
+    assert geo.geodesic_area_km2(poly, crs=crs) == pytest.approx(expected, rel=1e-9)
 
 
 def test_one_cached_transformer_per_crs():
