@@ -53,7 +53,7 @@ if TYPE_CHECKING:
     from frontline.control import ControlSnapshot
     from frontline.factions import FactionRegistry
     from frontline.gazetteer import Gazetteer
-    from frontline.store import HistoryBase
+    from frontline.store import History
     from frontline.theatre import Theatre
 
 __all__ = [
@@ -351,7 +351,7 @@ def _plain(v: Any) -> Any:
 
 # -- public entry points -------------------------------------------------------------------------
 def diff(
-    a: ControlSnapshot | HistoryBase,
+    a: ControlSnapshot | History,
     b: ControlSnapshot | _dt.date | str,
     registry: FactionRegistry | _dt.date | str | None = None,
     gazetteer: Gazetteer | None = None,
@@ -548,7 +548,7 @@ def places_changed(
 
 
 def diff_dates(
-    history: HistoryBase,
+    history: History,
     date_a: _dt.date | str,
     date_b: _dt.date | str,
     gazetteer: Gazetteer | None = None,
@@ -557,7 +557,7 @@ def diff_dates(
     """:func:`diff` of a history between two dates, each taken *as of* that date.
 
     The maps used are the latest snapshots on or before each date
-    (:meth:`frontline.store.ControlHistory.at`); the ChangeSet keeps the dates asked for
+    (:meth:`frontline.store.History.at`); the ChangeSet keeps the dates asked for
     in ``date_a``/``date_b`` and the snapshots' own dates in ``snapshot_a``/``snapshot_b``.
 
     Raises

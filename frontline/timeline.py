@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from frontline.control import ControlSnapshot
     from frontline.factions import FactionRegistry
     from frontline.gazetteer import Gazetteer
-    from frontline.store import HistoryBase
+    from frontline.store import History
 
 TIMELINE_COLUMNS = [
     "date", "faction", "area_km2", "gained_km2", "lost_km2", "net_km2",
@@ -35,7 +35,7 @@ TIMELINE_COLUMNS = [
 
 
 def timeline(
-    history: HistoryBase | Iterable[ControlSnapshot],
+    history: History | Iterable[ControlSnapshot],
     gazetteer: Gazetteer | None = None,
     progress: Any = None,
 ) -> pd.DataFrame:

@@ -406,18 +406,20 @@ def test_local_overlay_matches_a_full_overlay():
 
 def test_names_that_moved_stay_importable_from_diff():
     """Overlay kernels, the area meter and timeline moved out of diff; the old names still work."""
-    import frontline.diff
-    import frontline.geo
-    import frontline.overlay
-    import frontline.timeline
+    from frontline import geo
+    from frontline import overlay as ov_module
+    from frontline.diff import SUMMARY_COLUMNS, AreaMeter, Overlay, balance
+    from frontline.diff import dirty_rectangles as old_dirty_rectangles
+    from frontline.diff import overlay as old_overlay
+    from frontline.diff import timeline as old_timeline
 
-    assert frontline.diff.overlay is frontline.overlay.overlay
-    assert frontline.diff.Overlay is frontline.overlay.Overlay
-    assert frontline.diff.balance is frontline.overlay.balance
-    assert frontline.diff.dirty_rectangles is frontline.overlay.dirty_rectangles
-    assert frontline.diff.SUMMARY_COLUMNS is frontline.overlay.SUMMARY_COLUMNS
-    assert frontline.diff.AreaMeter is frontline.geo.AreaMeter
-    assert frontline.diff.timeline is frontline.timeline.timeline
+    assert old_overlay is ov_module.overlay
+    assert Overlay is ov_module.Overlay
+    assert balance is ov_module.balance
+    assert old_dirty_rectangles is ov_module.dirty_rectangles
+    assert SUMMARY_COLUMNS is ov_module.SUMMARY_COLUMNS
+    assert AreaMeter is geo.AreaMeter
+    assert old_timeline is timeline
 
 
 def test_overlay_areas_are_the_one_area_definition():
