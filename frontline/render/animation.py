@@ -46,7 +46,7 @@ def animate(
     theatre: Theatre | None = None,
     **overrides: Any,
 ) -> Path:
-    """A timelapse: one frame per snapshot between two dates, the date on every frame.
+    """Write a timelapse: one frame per snapshot between two dates, the date on every frame.
 
     Parameters
     ----------

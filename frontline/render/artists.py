@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 
 def polygon_path(geom: shapely.Geometry):
-    """A matplotlib Path of the polygons in *geom* (holes included), or None when empty."""
+    """Make a matplotlib Path of the polygons in *geom* (holes included), or None when empty."""
     from matplotlib.path import Path as MplPath
 
     polys = [g for g in shapely.get_parts(geom) if g.geom_type == "Polygon" and not g.is_empty]
@@ -91,4 +91,3 @@ def add_lines(ax: Axes, geoms, *, zorder: float, gid: str | None = None, **kw: A
         coll.set_gid(gid)
     ax.add_collection(coll, autolim=False)
     return coll
-

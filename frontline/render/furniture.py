@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 MAX_SOURCES_CHARS = 240
 
 
-# -- scale bar and north arrow ---------------------------------------------------------------------
+# -- scale bar and north arrow --------------------------------------------------------------------
 def km_per_degree_lon(lat: float) -> float:
     """Geodesic length of one degree of longitude at *lat* (WGS84), in km.
 
@@ -53,7 +53,7 @@ def km_per_degree_lon(lat: float) -> float:
 
 
 def nice_length(km: float) -> float:
-    """The largest 1-2-5 number not above *km* (>= 1 m).
+    """Round *km* down to a 1-2-5 number (>= 1 m): the length of a scale bar.
 
     Examples
     --------
@@ -69,7 +69,7 @@ def nice_length(km: float) -> float:
 
 
 def draw_scale_bar(ax: Axes, bbox: BBox, scale: float = 1.0, fraction: float = 0.2) -> Any:
-    """A scale bar (alternating segments) in the lower-left corner, true at the centre latitude.
+    """Draw a scale bar (alternating segments) lower left, true at the centre latitude.
 
     Returns the label Text (gid ``scalebar-label``), e.g. "100 km".
     """
@@ -154,7 +154,7 @@ def draw_scale_bar(ax: Axes, bbox: BBox, scale: float = 1.0, fraction: float = 0
 
 
 def draw_north_arrow(ax: Axes, bbox: BBox, scale: float = 1.0) -> Any:
-    """A north arrow in the upper-left corner (north is up in lon/lat). Returns the "N" Text."""
+    """Draw a north arrow in the upper-left corner (north is up in lon/lat); return the "N"."""
     from matplotlib.patches import Polygon
 
     minx, miny, maxx, maxy = bbox
@@ -201,15 +201,15 @@ def draw_north_arrow(ax: Axes, bbox: BBox, scale: float = 1.0) -> Any:
     n.set_gid("north-arrow-label")
     return n
 
-# -- titles and dates ------------------------------------------------------------------------------
 
+# -- titles and dates -----------------------------------------------------------------------------
 def format_date(day: _dt.date) -> str:
-    """Newsroom date: "9 June 2017"."""
+    """Write a date as newsrooms do: "9 June 2017"."""
     return f"{day.day} {day.strftime('%B')} {day.year}"
 
 
 def period_text(a: _dt.date, b: _dt.date) -> str:
-    """A period in words: "1–9 June 2017", "29 May – 9 June 2017".
+    """Write a period in words: "1–9 June 2017", "29 May – 9 June 2017".
 
     Examples
     --------
@@ -274,9 +274,8 @@ def wrap_text(text: str, width: int) -> str:
     return "\n".join(textwrap.wrap(text, width=width, break_long_words=False)) or text
 
 
-
 def draw_date_stamp(frame: Frame, day: _dt.date) -> Any:
-    """The date, large, in the map's upper-right corner; returns its display box."""
+    """Print the date large in the map's upper-right corner; returns its display box."""
     import matplotlib.patheffects as pe
 
     ax = frame.ax
@@ -296,8 +295,8 @@ def draw_date_stamp(frame: Frame, day: _dt.date) -> Any:
     t.set_gid("date-stamp")
     return t.get_window_extent(frame.fig.canvas.get_renderer()).padded(4)
 
-# -- legend ----------------------------------------------------------------------------------------
 
+# -- legend ---------------------------------------------------------------------------------------
 @dataclass
 class LegendItem:
     """One legend row: a handle (patch/line) and its label; headers have no handle."""
@@ -375,7 +374,7 @@ def legend_items(
 
 
 def draw_legend(frame: Frame, items: Sequence[LegendItem]) -> Any:
-    """The legend, in the side panel (own figure) or inside the map; shrunk until it fits."""
+    """Draw the legend in the side panel (own figure) or inside the map, shrunk until it fits."""
     from matplotlib.patches import Patch
 
     handles = [it.handle if it.handle is not None else Patch(visible=False) for it in items]
@@ -427,16 +426,15 @@ def draw_legend(frame: Frame, items: Sequence[LegendItem]) -> Any:
     return leg
 
 
-
 def front_line_item(scale: float) -> LegendItem:
-    """The legend row of front lines."""
+    """Make the legend row of front lines."""
     from matplotlib.lines import Line2D
 
     return LegendItem("Front line", Line2D([], [], color=FRONT_COLOUR, linewidth=2.0 * scale))
 
 
 def border_item() -> LegendItem:
-    """The legend row of international borders (drawn as in :func:`frontline.render.basemap.draw_borders`)."""
+    """Make the legend row of international borders (drawn by :func:`.basemap.draw_borders`)."""
     from matplotlib.lines import Line2D
 
     return LegendItem(
@@ -444,10 +442,10 @@ def border_item() -> LegendItem:
         Line2D([], [], color=STYLE["border"], linewidth=0.9, linestyle=(0, (6, 1.5, 1.5, 1.5))),
     )
 
-# -- attribution -----------------------------------------------------------------------------------
 
+# -- attribution ----------------------------------------------------------------------------------
 def sources_of(*snapshots: ControlSnapshot) -> list[str]:
-    """The sources the snapshots cite, most cited first (ties by name)."""
+    """List the sources the snapshots cite, most cited first (ties by name)."""
     seen: dict[str, int] = {}
     for snap in snapshots:
         for srcs in snap.areas.get("sources", []):
@@ -458,7 +456,7 @@ def sources_of(*snapshots: ControlSnapshot) -> list[str]:
 
 
 def attribution_text(sources: Sequence[str], basemap_credits: Sequence[str], places: bool) -> str:
-    """The attribution line: control sources (summarised when long) and data credits."""
+    """Write the attribution line: control sources (summarised when long) and data credits."""
     parts = []
     if sources:
         shown, n = [], 0
@@ -479,17 +477,18 @@ def attribution_text(sources: Sequence[str], basemap_credits: Sequence[str], pla
     return " ".join(parts)
 
 
-#: Height of an attribution line as a multiple of its font size (matplotlib's 1.2 spacing + descent).
+#: Height of an attribution line as a multiple of its font size
+#: (matplotlib's 1.2 spacing + descent).
 ATTRIBUTION_LINE_HEIGHT = 1.3
 
 
 def attribution_lines(text: str, width_in: float, fontsize: float) -> list[str]:
-    """The attribution wrapped to lines that fit *width_in* inches at *fontsize* points."""
+    """Wrap the attribution to lines that fit *width_in* inches at *fontsize* points."""
     return textwrap.wrap(text, max(20, int(width_in * 72 / (fontsize * 0.55))))
 
 
 def draw_attribution(frame: Frame, text: str) -> Any:
-    """The attribution: in the band under the map (own figure, shrunk to fit) or inside it."""
+    """Draw the attribution under the map (own figure, shrunk to fit) or inside it."""
     s = frame.scale
     fs = 5.2 * s
     if frame.owned:
@@ -504,7 +503,10 @@ def draw_attribution(frame: Frame, text: str) -> Any:
             lines = attribution_lines(text, w, fs)
         fit = max(1, int(room_pt // (fs * ATTRIBUTION_LINE_HEIGHT)))
         if len(lines) > fit:
-            lines = lines[: fit - 1] + [textwrap.shorten(" ".join(lines[fit - 1 :]), len(lines[fit - 1]), placeholder=" …")]
+            rest = " ".join(lines[fit - 1 :])
+            lines = lines[: fit - 1] + [
+                textwrap.shorten(rest, len(lines[fit - 1]), placeholder=" …")
+            ]
         wrapped = "\n".join(lines)
         t = fig.text(
             frame.ax.get_position().x0,

@@ -75,7 +75,7 @@ def contains_arabic(text: str) -> bool:
 
 @functools.lru_cache(maxsize=1)
 def arabic_font() -> str | None:
-    """A font family installed for matplotlib that has Arabic glyphs (None when there is none)."""
+    """Find a font family installed for matplotlib that has Arabic glyphs (None when none has)."""
     from matplotlib import font_manager
     from matplotlib.ft2font import FT2Font
 
@@ -121,7 +121,7 @@ def shape_arabic(text: str) -> str:
 
 
 def arabic_name(alt_names: Iterable[str] | str | None) -> str | None:
-    """The first Arabic-script name among a place's alternate names (``|``-separated or a list)."""
+    """Pick the first Arabic-script name of a place's alternate names (``|``-joined or a list)."""
     if alt_names is None:
         return None
     if isinstance(alt_names, str):
@@ -138,7 +138,7 @@ def arabic_name(alt_names: Iterable[str] | str | None) -> str | None:
 
 
 def check_arabic_font() -> bool:
-    """True when a font with Arabic glyphs exists; warns and returns False otherwise."""
+    """Check that a font with Arabic glyphs exists; warn and return False otherwise."""
     if arabic_font() is None:
         warnings.warn(
             "no installed font has Arabic glyphs: labels stay in Latin script", stacklevel=3
@@ -252,13 +252,13 @@ def place_labels(
     return kept
 
 
-# -- which places to name --------------------------------------------------------------------------
+# -- which places to name -------------------------------------------------------------------------
 #: Place kinds labelled before ordinary places of the same rank (and in italics).
 STRATEGIC_KINDS = ("border_crossing", "military_base", "airport", "airbase", "dam")
 
 
 def plain_latin(name: str) -> str:
-    """A Latin-script name without diacritics, as newsrooms print it ("Ḩamāh" → "Hamah").
+    """Strip diacritics from a Latin-script name, as newsrooms print it ("Ḩamāh" → "Hamah").
 
     Examples
     --------
@@ -351,7 +351,7 @@ def place_requests(
     return reqs
 
 
-# -- markers, country and river names ---------------------------------------------------------------
+# -- markers, country and river names -------------------------------------------------------------
 def draw_place_markers(
     ax: Axes, kept: Sequence[Any], requests: Sequence[Any], scale: float
 ) -> None:
@@ -382,8 +382,8 @@ def draw_country_labels(
 
     *labels* holds ``(NAME, lon, lat)`` candidates, best first, a name repeating once per
     candidate (see :func:`frontline.render.basemap.country_label_points`); *avoid* holds
-    display-space boxes (place labels, their markers, scale bar, legend). A country whose every candidate
-    collides is left unnamed rather than printed over a place name.
+    display-space boxes (place labels, their markers, scale bar, legend). A country whose
+    every candidate collides is left unnamed rather than printed over a place name.
     """
     import matplotlib.patheffects as pe
 
@@ -411,7 +411,9 @@ def draw_country_labels(
         )
         if renderer is not None:
             box = t.get_window_extent(renderer)
-            outside = box.x0 < axbox.x0 or box.x1 > axbox.x1 or box.y0 < axbox.y0 or box.y1 > axbox.y1
+            outside = (
+                box.x0 < axbox.x0 or box.x1 > axbox.x1 or box.y0 < axbox.y0 or box.y1 > axbox.y1
+            )
             if outside or any(box.overlaps(o) for o in taken):
                 t.remove()
                 continue
@@ -423,6 +425,7 @@ def draw_country_labels(
 
 
 def draw_water_labels(ax: Axes, bbox: BBox, scale: float, aspect: float) -> None:
+    """Name the rivers and lakes of the map (see :func:`frontline.render.basemap.water_labels`)."""
     import matplotlib.patheffects as pe
 
     for w in water_labels(bbox):

@@ -38,7 +38,7 @@ class Frame:
 
 
 def figure_size(size: str | tuple[float, float], dpi: float | None) -> tuple[float, float, float]:
-    """Figure width and height in inches and the dpi for a size preset or ``(width_px, height_px)``.
+    """Give the figure width and height in inches and the dpi of a size preset or (w, h) pixels.
 
     Examples
     --------
@@ -70,7 +70,7 @@ def figure_size(size: str | tuple[float, float], dpi: float | None) -> tuple[flo
 def new_frame(
     ax: Axes | None, size: str | tuple[float, float], dpi: float | None, legend: bool
 ) -> Frame:
-    """The frame of a map: *ax* (the legend then sits inside the map), or a new figure.
+    """Make the frame of a map: *ax* (the legend then sits inside the map), or a new figure.
 
     A new figure (no pyplot) has a band on top for the titles, one below for the
     attribution and, with *legend*, a panel on the right for the legend.
@@ -122,10 +122,10 @@ def fit_bbox(bbox: BBox, width_in: float, height_in: float) -> tuple[BBox, float
     return (minx, miny, maxx, maxy), aspect
 
 
-def map_extent(
-    bbox: BBox | None, theatre: Theatre | None, snapshot: ControlSnapshot
-) -> BBox:
-    """The extent asked for: *bbox* (checked), else the theatre's focus or extent, else the areas'.
+def map_extent(bbox: BBox | None, theatre: Theatre | None, snapshot: ControlSnapshot) -> BBox:
+    """Choose the extent asked for: *bbox* (checked), else the theatre's focus or extent.
+
+    Without a bbox or theatre, the areas' bounds (padded by 5 %).
 
     Raises
     ------

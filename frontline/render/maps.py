@@ -10,7 +10,8 @@ Examples
 >>> from frontline.store import ControlHistory               # doctest: +SKIP
 >>> history = ControlHistory.load("syria-iraq-2017")         # doctest: +SKIP
 >>> ax = render_map(history, "2017-06-09")                   # doctest: +SKIP
->>> ax = render_map(load_scene(history, "2017-06-09"), options=MapOptions(size="a4"))  # doctest: +SKIP
+>>> scene = load_scene(history, "2017-06-09")                # doctest: +SKIP
+>>> ax = render_map(scene, options=MapOptions(size="a4"))    # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ if TYPE_CHECKING:
     from frontline.theatre import Theatre
 
 
-# -- the steps every map shares ----------------------------------------------------------------------
+# -- the steps every map shares -------------------------------------------------------------------
 @dataclass
 class MapContext:
     """A map being drawn: its frame, the extent shown, and what the basemap reported."""
@@ -79,7 +80,7 @@ class MapContext:
 
 
 def start_map(scene: MapScene, options: MapOptions, ax: Axes | None, legend: bool) -> MapContext:
-    """The frame, extent and basemap of a map (see :class:`MapContext`)."""
+    """Start a map: its frame, extent and basemap (see :class:`MapContext`)."""
     frame = new_frame(ax, options.size, options.dpi, legend)
     core = map_extent(options.bbox, scene.theatre, scene.snapshot)
     box, aspect = fit_bbox(core, frame.width_in, frame.height_in)
@@ -125,9 +126,7 @@ def finish_map(
     draw_water_labels(ax, box, s, ctx.aspect)
     draw_titles(frame, title, subtitle)
     leg = (
-        draw_legend(frame, legend_items(factions, scene.registry, extra_legend))
-        if legend
-        else None
+        draw_legend(frame, legend_items(factions, scene.registry, extra_legend)) if legend else None
     )
     sb = draw_scale_bar(ax, box, s)
     na = draw_north_arrow(ax, box, s)
@@ -166,13 +165,13 @@ def finish_map(
 
 
 def default_title(theatre: Theatre | None) -> str:
-    """The theatre's ``map.title`` (or its name), else "Territorial control"."""
+    """Title a map by the theatre's ``map.title`` (or its name), else "Territorial control"."""
     if theatre is not None:
         return str((theatre.settings.get("map") or {}).get("title") or theatre.name)
     return "Territorial control"
 
 
-# -- map content ---------------------------------------------------------------------------------------
+# -- map content ----------------------------------------------------------------------------------
 def draw_areas(
     ax: Axes, areas: gpd.GeoDataFrame, registry: FactionRegistry, alpha: float = AREA_ALPHA
 ) -> list[str]:
@@ -247,13 +246,13 @@ def clip_areas(
 
 
 def display_snapshot(snap: ControlSnapshot, ctx: MapContext) -> ControlSnapshot:
-    """The snapshot as drawn: clipped to the map and simplified to half a pixel."""
+    """Clip the snapshot to the map and simplify it to half a pixel, as it is drawn."""
     deg_per_px = (ctx.bbox[2] - ctx.bbox[0]) / (ctx.frame.width_in * ctx.frame.fig.dpi)
     areas = clip_areas(snap.areas, ctx.bbox, tolerance=0.5 * deg_per_px)
     return ControlSnapshot(snap.date, areas.reset_index(drop=True), snap.theatre)
 
 
-# -- the dated map -------------------------------------------------------------------------------------
+# -- the dated map --------------------------------------------------------------------------------
 def draw_map(scene: MapScene, options: MapOptions, ax: Axes | None = None) -> Axes:
     """Draw the control map of a scene (see :func:`render_map`, which also loads scenes)."""
     snap = scene.snapshot

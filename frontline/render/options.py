@@ -72,7 +72,7 @@ class MapOptions:
     min_change_km2: float = MIN_CHANGE_KM2
 
     def replace(self, **changes: Any) -> MapOptions:
-        """A copy with some options changed; an unknown name is a TypeError naming the valid ones."""
+        """Copy with some options changed; an unknown name is a TypeError naming the valid ones."""
         known = {f.name for f in dataclasses.fields(self)}
         unknown = sorted(set(changes) - known)
         if unknown:
@@ -84,7 +84,7 @@ class MapOptions:
 
 
 def map_options(options: MapOptions | None = None, **overrides: Any) -> MapOptions:
-    """The options of one call: *options* (default ``MapOptions()``) with keyword overrides.
+    """Merge the options of one call: *options* (default ``MapOptions()``) and keyword overrides.
 
     Examples
     --------

@@ -23,7 +23,7 @@ FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 
 
 def figure_of(fig_or_ax: Any) -> Figure:
-    """The matplotlib Figure of a Figure or Axes (TypeError for anything else)."""
+    """Return the matplotlib Figure of a Figure or Axes (TypeError for anything else)."""
     fig = getattr(fig_or_ax, "figure", None)
     if fig is not None and fig is not fig_or_ax and hasattr(fig, "savefig"):
         return fig
@@ -33,7 +33,7 @@ def figure_of(fig_or_ax: Any) -> Figure:
 
 
 def figure_bytes(fig_or_ax: Any, fmt: str = "png", dpi: float | None = None) -> bytes:
-    """The map encoded as PNG, SVG or PDF bytes, deterministically (no dates, fixed ids)."""
+    """Encode the map as PNG, SVG or PDF bytes, deterministically (no dates, fixed ids)."""
     fig = figure_of(fig_or_ax)
     buf = io.BytesIO()
     meta = {

@@ -99,7 +99,7 @@ class ChangeScene:
     date_a: _dt.date
 
 
-# -- places ------------------------------------------------------------------------------------------
+# -- places ---------------------------------------------------------------------------------------
 _PLACES: dict[int, tuple[Any, Any]] = {}
 _GAZETTEERS: dict[tuple, Any] = {}
 
@@ -128,7 +128,7 @@ def _places_cache(gazetteer: Any) -> gpd.GeoDataFrame:
 def load_gazetteer(
     gazetteer: Any, theatre: Theatre | None = None
 ) -> tuple[Any, gpd.GeoDataFrame | None]:
-    """The gazetteer object (or None) and its places as a GeoDataFrame (or None).
+    """Prepare the places to label: the gazetteer object (or None) and its places (or None).
 
     Parameters
     ----------
@@ -174,9 +174,9 @@ def load_gazetteer(
     return obj, gdf
 
 
-# -- scenes ------------------------------------------------------------------------------------------
+# -- scenes ---------------------------------------------------------------------------------------
 def theatre_of(snapshot: ControlSnapshot) -> Theatre | None:
-    """The theatre a snapshot names, from the default data folder (None when it cannot be loaded)."""
+    """Load the theatre a snapshot names, from the default data folder (None when it cannot)."""
     if not snapshot.theatre:
         return None
     try:
@@ -194,7 +194,7 @@ def load_scene(
     theatre: Theatre | None = None,
     labels: bool = True,
 ) -> MapScene:
-    """The scene of a dated map, with every default resolved.
+    """Load the scene of a dated map, with every default resolved.
 
     Parameters
     ----------
@@ -266,7 +266,7 @@ def load_change_scene(
     theatre: Theatre | None = None,
     labels: bool = True,
 ) -> ChangeScene:
-    """The scene of a change map: both snapshots and the diff between them.
+    """Load the scene of a change map: both snapshots and the diff between them.
 
     Parameters
     ----------

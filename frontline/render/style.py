@@ -66,7 +66,7 @@ def map_style() -> Iterator[None]:
 
 
 def rgb(colour: str) -> tuple[float, float, float]:
-    """A matplotlib colour as an (r, g, b) tuple of floats in [0, 1].
+    """Convert a matplotlib colour to an (r, g, b) tuple of floats in [0, 1].
 
     Examples
     --------

@@ -31,14 +31,14 @@ log = logging.getLogger(__name__)
 
 
 def tile_cache_dir() -> Path:
-    """Where tiles are cached on disk (``$FRONTLINE_TILE_CACHE`` or ``~/.cache/frontline/tiles``)."""
+    """Return where tiles are cached: ``$FRONTLINE_TILE_CACHE`` or ``~/.cache/frontline/tiles``."""
     return Path(
         os.environ.get("FRONTLINE_TILE_CACHE") or Path.home() / ".cache" / "frontline" / "tiles"
     )
 
 
 def tile_provider(name: str) -> Any:
-    """The xyzservices provider called *name* (e.g. ``"CartoDB.Positron"``), or None."""
+    """Look up the xyzservices provider called *name* (e.g. ``"CartoDB.Positron"``), or None."""
     import xyzservices.providers as xyz
 
     try:
@@ -48,7 +48,7 @@ def tile_provider(name: str) -> Any:
 
 
 def offline() -> bool:
-    """True when ``$FRONTLINE_OFFLINE`` is set (to anything but 0/false): never try the network."""
+    """Tell whether ``$FRONTLINE_OFFLINE`` is set (not to 0/false): never try the network."""
     return os.environ.get("FRONTLINE_OFFLINE", "").strip().lower() not in ("", "0", "false", "no")
 
 
@@ -109,7 +109,7 @@ def _read_world_file(path: Path, shape: tuple[int, int]) -> BBox | None:
 
 
 def draw_raster_file(ax: Axes, path: Path) -> list[str]:
-    """A local georeferenced image (PNG/JPEG with a world file, in lon/lat) as the basemap.
+    """Draw a local georeferenced image (PNG/JPEG with a world file, in lon/lat) as the basemap.
 
     GeoTIFFs are read when ``rasterio`` is installed (and must be in EPSG:4326).
     """
@@ -145,4 +145,3 @@ def draw_raster_file(ax: Axes, path: Path) -> list[str]:
         aspect="auto",
     )
     return [f"Basemap: {path.name}"]
-
