@@ -21,11 +21,11 @@ Output is deterministic: SVG keeps text as text (``svg.fonttype: none``), uses a
 salt for element ids and writes no date, so two renders of the same input are
 byte-identical.
 
-The package, one concept per module (each imports only those above it in this list):
-``style`` (colours, fonts, sizes), ``options`` (:class:`MapOptions`), ``artists``
-(geometries as matplotlib collections), ``tiles`` (web tiles, local rasters), ``scene``
-(what a map shows, and loading it), ``basemap`` (offline layers), ``layout`` (figure and
-extent), ``output`` (saving), ``labels`` (place names), ``furniture`` (legend, scale bar,
+The package, one concept per module (each imports only those before it in this list):
+``style`` (colours, fonts, sizes), ``artists`` (geometries as matplotlib collections),
+``scene`` (what a map shows, and loading it), ``options`` (:class:`MapOptions`), ``layout``
+(figure and extent), ``output`` (saving), ``tiles`` (web tiles, local rasters), ``labels``
+(place names), ``basemap`` (offline layers, river names), ``furniture`` (legend, scale bar,
 attribution), ``maps`` (dated maps), ``change`` (change maps), ``animation`` (timelapses).
 
 Examples

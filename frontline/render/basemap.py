@@ -266,6 +266,28 @@ def water_labels(bbox: BBox, path: str | os.PathLike[str] | None = None) -> list
     return [w for w in labels if minx <= w.lon <= maxx and miny <= w.lat <= maxy]
 
 
+def draw_water_labels(ax: Axes, bbox: BBox, scale: float, aspect: float) -> None:
+    """Name the rivers and lakes of the map (see :func:`water_labels`), in italics along them."""
+    import matplotlib.patheffects as pe
+
+    for w in water_labels(bbox):
+        ax.text(
+            w.lon,
+            w.lat,
+            w.name,
+            fontsize=6.2 * scale,
+            color=STYLE["water_label"],
+            style="italic",
+            rotation=w.angle,
+            rotation_mode="anchor",
+            ha="center",
+            va="center",
+            zorder=2.6,
+            clip_on=True,
+            path_effects=[pe.withStroke(linewidth=1.8, foreground="white", alpha=0.7)],
+        )
+
+
 @dataclass
 class BasemapResult:
     """What :func:`draw_basemap` drew: the kind actually used and the credits to print."""

@@ -10,8 +10,9 @@ Arabic script is shaped (contextual letter forms, with ``arabic_reshaper``) and 
 order (``python-bidi``) before matplotlib draws it, which matplotlib cannot do by itself.
 
 :func:`place_requests` turns a gazetteer's places into ranked label requests (cities first,
-then the named places of the area asked for); country and river names are drawn here too,
-country names last so that they give way to place names.
+then the named places of the area asked for); country names are drawn here too, last, so
+that they give way to place names (river names belong to the basemap:
+:func:`frontline.render.basemap.draw_water_labels`).
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from frontline.render.basemap import water_labels
 from frontline.render.style import STYLE, BBox
 
 if TYPE_CHECKING:
@@ -351,7 +351,7 @@ def place_requests(
     return reqs
 
 
-# -- markers, country and river names -------------------------------------------------------------
+# -- markers and country names -------------------------------------------------------------
 def draw_place_markers(
     ax: Axes, kept: Sequence[Any], requests: Sequence[Any], scale: float
 ) -> None:
@@ -422,25 +422,3 @@ def draw_country_labels(
         done.add(name)
         drawn.append(t)
     return drawn
-
-
-def draw_water_labels(ax: Axes, bbox: BBox, scale: float, aspect: float) -> None:
-    """Name the rivers and lakes of the map (see :func:`frontline.render.basemap.water_labels`)."""
-    import matplotlib.patheffects as pe
-
-    for w in water_labels(bbox):
-        ax.text(
-            w.lon,
-            w.lat,
-            w.name,
-            fontsize=6.2 * scale,
-            color=STYLE["water_label"],
-            style="italic",
-            rotation=w.angle,
-            rotation_mode="anchor",
-            ha="center",
-            va="center",
-            zorder=2.6,
-            clip_on=True,
-            path_effects=[pe.withStroke(linewidth=1.8, foreground="white", alpha=0.7)],
-        )

@@ -27,7 +27,7 @@ import shapely
 from frontline.control import ControlSnapshot
 from frontline.factions import UNKNOWN
 from frontline.render.artists import add_lines, add_polygons
-from frontline.render.basemap import draw_basemap, draw_borders
+from frontline.render.basemap import draw_basemap, draw_borders, draw_water_labels
 from frontline.render.furniture import (
     LegendItem,
     attribution_text,
@@ -47,7 +47,6 @@ from frontline.render.labels import (
     check_arabic_font,
     draw_country_labels,
     draw_place_markers,
-    draw_water_labels,
     place_labels,
     place_requests,
 )
