@@ -146,11 +146,12 @@ def map_extent(bbox: BBox | None, theatre: Theatre | None, snapshot: ControlSnap
                     f"bbox {list(b)} does not overlap theatre {th.id!r} (extent {list(e)}); "
                     "give a bbox inside the theatre"
                 )
-        return b  # type: ignore[return-value]
+        return b  # type: ignore[return-value]  # four floats: the length is checked above
     th = theatre
     if th is not None:
         focus = (th.settings.get("map") or {}).get("focus_extent")
-        return tuple(float(v) for v in (focus or th.extent))  # type: ignore[return-value]
+        extent = focus or th.extent  # (minlon, minlat, maxlon, maxlat) in the theatre file
+        return tuple(float(v) for v in extent)  # type: ignore[return-value]  # 4 numbers
     areas = snapshot.areas
     if len(areas):
         minx, miny, maxx, maxy = areas.total_bounds
