@@ -47,7 +47,7 @@ LAKES = [
 
 
 def _river_label(name: str, lon: float, lat: float, sign: int) -> tuple[float, float, float]:
-    from frontline.basemap import rivers
+    from frontline.render.basemap import rivers
 
     rv = rivers((lon - 1.0, lat - 1.0, lon + 1.0, lat + 1.0))
     if not len(rv):

