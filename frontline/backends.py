@@ -20,7 +20,8 @@ from frontline.build import read_observations
 from frontline.control import ControlSnapshot
 from frontline.errors import DataFileError, InputError, SnapshotExistsError, UnknownPlaceError
 from frontline.factions import FactionRegistry
-from frontline.gazetteer import Gazetteer, Place, read_places_csv
+from frontline.gazetteer import Gazetteer
+from frontline.places import Place, read_places_csv
 from frontline.postgis import PostGISHistory, is_postgis_url, write_reference_data
 from frontline.store import ControlHistory, History
 from frontline.theatre import Theatre, resolve_data_dir

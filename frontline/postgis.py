@@ -51,7 +51,7 @@ from frontline.theatre import Theatre
 if TYPE_CHECKING:
     import pandas as pd
 
-    from frontline.gazetteer import Place
+    from frontline.places import Place
 
 #: Database schema holding the store when the URL does not name one (``?schema=NAME``).
 DEFAULT_SCHEMA = "frontline"
@@ -825,7 +825,7 @@ def write_reference_data(
     history : PostGISHistory
         The store and theatre written to.
     places : iterable of Place
-        The places (:class:`frontline.gazetteer.Place`).
+        The places (:class:`frontline.places.Place`).
     observations : GeoDataFrame, optional
         Observations as :func:`frontline.build.read_observations` returns them (columns
         ``date``, ``place_id``, ``faction``, ``source``, ``confidence``, ``note``, Point
