@@ -50,7 +50,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 import shapely
 
-from frontline.control import ControlSnapshot, parse_sources, to_multipolygon
+from frontline.control import ControlSnapshot, parse_sources
 from frontline.dates import parse_date
 from frontline.errors import (
     DataFileError,
@@ -61,6 +61,7 @@ from frontline.errors import (
 from frontline.extract import extract_places
 from frontline.factions import UNKNOWN, FactionRegistry
 from frontline.gazetteer import Gazetteer
+from frontline.geojson import to_multipolygon
 from frontline.store import ControlHistory, History
 from frontline.theatre import Theatre
 

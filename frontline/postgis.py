@@ -34,7 +34,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import numpy as np
 import shapely
 
-from frontline.control import ControlSnapshot, normalise_geometry
+from frontline.control import ControlSnapshot
 from frontline.dates import parse_date
 from frontline.errors import (
     ConflictError,
@@ -45,6 +45,7 @@ from frontline.errors import (
     StoreError,
 )
 from frontline.factions import FactionRegistry
+from frontline.geojson import normalise_geometry
 from frontline.store import HistoryBase
 from frontline.theatre import Theatre
 
