@@ -22,7 +22,8 @@ from frontline.errors import DataFileError, InputError, SnapshotExistsError, Unk
 from frontline.factions import FactionRegistry
 from frontline.gazetteer import Gazetteer
 from frontline.places import Place, read_places_csv
-from frontline.postgis import PostGISHistory, is_postgis_url, write_reference_data
+from frontline.postgis import PostGISHistory, write_reference_data
+from frontline.postgis_schema import is_postgis_url
 from frontline.store import ControlHistory, History
 from frontline.theatre import Theatre, resolve_data_dir
 
