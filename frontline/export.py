@@ -54,7 +54,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from frontline.build import read_observations
 from frontline.control import ControlSnapshot
 from frontline.diff import diff
 from frontline.errors import DataFileError, InputError
@@ -73,6 +72,7 @@ from frontline.layerio import (
 )
 from frontline.layerio import read_control_export as read_control_export  # re-exported
 from frontline.layerio import read_layer_styles as read_layer_styles  # re-exported
+from frontline.observations import read_observations
 from frontline.qml import style_for
 from frontline.store import HISTORY_COLUMNS, History, snapshot_frame
 from frontline.timeline import timeline
@@ -210,7 +210,7 @@ def collect_layers(
         Names locations and makes the ``gazetteer`` layer. Default: loaded from the
         history's data directory and theatre when it has one.
     observations : GeoDataFrame or path, optional
-        Observations (as :func:`frontline.build.read_observations` returns them) or an
+        Observations (as :func:`frontline.observations.read_observations` returns them) or an
         observations CSV. Default: the theatre's observations file when it exists.
     layers : iterable of str, optional
         Subset of :data:`LAYERS` to build (default: all).

@@ -11,7 +11,8 @@
   :class:`~frontline.errors.ConflictError` when someone else wrote revision N+1 first.
 
 The schema (``frontline/migrations/*.sql``, applied by
-:func:`frontline.postgis_schema.migrate` / ``frontline store init``) lives in one database schema, ``frontline`` unless the URL says ``?schema=NAME``.
+:func:`frontline.postgis_schema.migrate` / ``frontline store init``) lives in one database
+schema, ``frontline`` unless the URL says ``?schema=NAME``.
 QGIS edits the table ``control_areas`` directly; triggers record its edits as revisions.
 
 The driver, psycopg 3, is imported only when a store is opened (``pip install
@@ -598,7 +599,7 @@ def write_reference_data(
     places : iterable of Place
         The places (:class:`frontline.places.Place`).
     observations : GeoDataFrame, optional
-        Observations as :func:`frontline.build.read_observations` returns them (columns
+        Observations as :func:`frontline.observations.read_observations` returns them (columns
         ``date``, ``place_id``, ``faction``, ``source``, ``confidence``, ``note``, Point
         geometry).
 
