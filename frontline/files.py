@@ -4,7 +4,9 @@ Every file frontline writes (snapshots, maps, timelapses, exports' sidecars, the
 cache) goes through :func:`atomic_write_bytes`: a temporary file in the destination's
 folder, flushed and synced, then renamed or hard-linked into place, so a reader sees the old
 file or the new one and an interrupted write leaves nothing behind. Outputs keep the user's
-umask like any other file.
+umask like any other file. Files that another library writes (GDAL writing a GeoPackage) are
+written into a :class:`StagingDir` and moved into place with :func:`commit_file` /
+:func:`commit_folder`.
 """
 
 from __future__ import annotations
