@@ -56,8 +56,13 @@ from frontline.errors import (
 from frontline.factions import UNKNOWN, FactionRegistry
 from frontline.gazetteer import Gazetteer
 from frontline.geojson import to_multipolygon
+from frontline.observations import DEFAULT_CONFIDENCE as DEFAULT_CONFIDENCE  # re-exported
 from frontline.observations import DERIVED_KIND as DERIVED_KIND  # re-exported
+from frontline.observations import MAX_LISTED_PROBLEMS as MAX_LISTED_PROBLEMS  # re-exported
+from frontline.observations import OPTIONAL_COLUMNS as OPTIONAL_COLUMNS  # re-exported
+from frontline.observations import REQUIRED_COLUMNS as REQUIRED_COLUMNS  # re-exported
 from frontline.observations import DerivedPlace as DerivedPlace  # re-exported
+from frontline.observations import PlaceLike as PlaceLike  # re-exported
 from frontline.observations import PlaceResolver, read_observations
 from frontline.observations import resolve_place as resolve_place  # re-exported
 from frontline.store import ControlHistory, History
