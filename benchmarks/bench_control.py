@@ -79,8 +79,9 @@ def bench_build() -> None:
     import numpy as np
     import shapely
 
-    from frontline.build import build_snapshot, read_observations
+    from frontline.build import build_snapshot
     from frontline.factions import FactionRegistry
+    from frontline.observations import read_observations
     from frontline.theatre import Theatre
 
     theatre = Theatre.load("syria-iraq-2017")

@@ -73,15 +73,8 @@ def _deepstate(folder: Path, count: int = 60):
 def _bench(label: str, history, tmp: Path) -> None:
     import pandas as pd
 
-    from frontline.export import (
-        GPKG_VERSION,
-        collect_layers,
-        export_fgb,
-        export_geojson,
-        export_gpkg,
-        write_layer,
-        write_layer_styles,
-    )
+    from frontline.export import collect_layers, export_fgb, export_geojson, export_gpkg
+    from frontline.layerio import GPKG_VERSION, write_layer, write_layer_styles
     from frontline.qml import style_for
 
     n = len(history.dates())

@@ -135,7 +135,7 @@ def main() -> None:
     except ImportError:
         print("skipped: psycopg not installed (pip install 'frontline[postgis]')")
         return
-    from frontline.postgis import migrate
+    from frontline.postgis_schema import migrate
     from frontline.store import ControlHistory
 
     url, folder = _server()
@@ -154,7 +154,7 @@ def main() -> None:
     finally:
         import psycopg
 
-        from frontline.postgis import split_url
+        from frontline.postgis_schema import split_url
 
         with psycopg.connect(split_url(url)[0], autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')

@@ -16,12 +16,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from frontline.build import read_observations
 from frontline.control import ControlSnapshot
 from frontline.errors import DataFileError, InputError, SnapshotExistsError, UnknownPlaceError
 from frontline.factions import FactionRegistry
-from frontline.gazetteer import Gazetteer, Place, read_places_csv
-from frontline.postgis import PostGISHistory, is_postgis_url, write_reference_data
+from frontline.gazetteer import Gazetteer
+from frontline.observations import read_observations
+from frontline.places import Place, read_places_csv
+from frontline.postgis import PostGISHistory, write_reference_data
+from frontline.postgis_schema import is_postgis_url
 from frontline.store import ControlHistory, History
 from frontline.theatre import Theatre, resolve_data_dir
 
@@ -198,7 +200,7 @@ def reference_data(
     (list of Place, GeoDataFrame or None)
         The curated places of ``<data>/gazetteer/places.csv`` plus every GeoNames place an
         observation names, sorted by id; and the observations as
-        :func:`frontline.build.read_observations` reads them (None when the theatre has no
+        :func:`frontline.observations.read_observations` reads them (None when the theatre has no
         observations file).
 
     Raises
@@ -245,7 +247,8 @@ def push_reference_data(
     Raises
     ------
     DataFileError
-        When the observations file has problems (as :func:`frontline.build.read_observations`).
+        When the observations file has problems (as
+        :func:`frontline.observations.read_observations`).
     """
     if history.theatre is None:
         root = resolve_data_dir(data_dir)

@@ -37,30 +37,34 @@ within about 1 % across a theatre a few hundred km wide.
 
 from __future__ import annotations
 
-import csv
 import datetime as _dt
 import functools
-import io
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
 
-from frontline.control import ControlSnapshot, parse_sources, to_multipolygon
+from frontline.control import ControlSnapshot, parse_sources
 from frontline.dates import parse_date
 from frontline.errors import (
-    DataFileError,
     InputError,
     SnapshotNotFoundError,
-    UnknownPlaceError,
 )
-from frontline.extract import extract_places
 from frontline.factions import UNKNOWN, FactionRegistry
 from frontline.gazetteer import Gazetteer
+from frontline.geojson import to_multipolygon
+from frontline.observations import DEFAULT_CONFIDENCE as DEFAULT_CONFIDENCE  # re-exported
+from frontline.observations import DERIVED_KIND as DERIVED_KIND  # re-exported
+from frontline.observations import MAX_LISTED_PROBLEMS as MAX_LISTED_PROBLEMS  # re-exported
+from frontline.observations import OPTIONAL_COLUMNS as OPTIONAL_COLUMNS  # re-exported
+from frontline.observations import REQUIRED_COLUMNS as REQUIRED_COLUMNS  # re-exported
+from frontline.observations import DerivedPlace as DerivedPlace  # re-exported
+from frontline.observations import PlaceLike as PlaceLike  # re-exported
+from frontline.observations import PlaceResolver, read_observations
+from frontline.observations import resolve_place as resolve_place  # re-exported
 from frontline.store import ControlHistory, History
 from frontline.theatre import Theatre
 
@@ -84,313 +88,11 @@ DEFAULT_RADIUS_KM: dict[str, float] = {
 }
 #: Reach of places of a kind that no table lists, km.
 FALLBACK_RADIUS_KM = 15.0
-#: Confidence of an observation whose ``confidence`` cell is empty.
-DEFAULT_CONFIDENCE = 1.0
-#: Columns an observations CSV must have; ``confidence``, ``note`` and ``country`` are optional.
-REQUIRED_COLUMNS = ("date", "place", "faction", "source")
-OPTIONAL_COLUMNS = ("confidence", "note", "country")
 #: Name of the folder (inside a theatre's control folder) holding hand-drawn overrides.
 OVERRIDES_DIR = "overrides"
 #: Longest edge (m) of derived areas before they are projected back to lon/lat; keeps a
 #: projected straight edge within a fraction of a metre of its lon/lat image.
 DENSIFY_M = 5000.0
-#: Most problems listed in one error message.
-MAX_LISTED_PROBLEMS = 40
-
-
-class PlaceLike(Protocol):
-    """What the builder needs of a gazetteer place."""
-
-    id: str
-    name: str
-    kind: str
-    country: str
-    lat: float
-    lon: float
-
-
-@dataclass(frozen=True)
-class DerivedPlace:
-    """A point an observation names relative to a gazetteer place ("70 km NE of At Tanf")."""
-
-    id: str
-    name: str
-    kind: str
-    country: str
-    lat: float
-    lon: float
-    base_id: str = ""
-    uncertainty_km: float = 0.0
-
-
-#: Kind given to points derived from relative phrases; its reach defaults to the fallback radius.
-DERIVED_KIND = "derived_point"
-
-
-class PlaceResolver(Protocol):
-    """What the builder needs of a gazetteer (:class:`frontline.gazetteer.Gazetteer`)."""
-
-    def resolve(
-        self, name: str, country: Any = None, near: Any = None, kinds: Any = None
-    ) -> PlaceLike:
-        """Return the one place a name or id means (raise Unknown/AmbiguousPlaceError)."""
-        ...
-
-    def describe(self, lon: float, lat: float) -> str:
-        """Word a point relative to the nearest place: "8 km NE of At Tanf"."""
-        ...
-
-
-# -- observations ---------------------------------------------------------------------------
-def read_observations(
-    path: str | os.PathLike[str],
-    registry: FactionRegistry,
-    gazetteer: PlaceResolver,
-    theatre: Theatre | None = None,
-) -> gpd.GeoDataFrame:
-    """Read and check an observations CSV.
-
-    The CSV has the columns ``date,place,faction,source`` and optionally ``confidence``
-    (0–1, default 1), ``note`` and ``country`` (ISO2, to tell apart places of the same
-    name). ``place`` is a gazetteer id or name, ``faction`` a registry id or alias
-    (``unknown`` marks a contested place). Lines starting with ``#`` are comments.
-
-    Parameters
-    ----------
-    path : path-like
-        The CSV file.
-    registry : FactionRegistry
-        Resolves faction names and aliases to ids.
-    gazetteer : Gazetteer
-        Resolves place names and ids to places.
-    theatre : Theatre, optional
-        When given, places outside its extent are errors.
-
-    Returns
-    -------
-    geopandas.GeoDataFrame
-        EPSG:4326 points, one row per observation, sorted by date, place and line, with
-        columns ``line``, ``date`` (datetime.date), ``place_id``, ``place``, ``kind``,
-        ``country``, ``faction`` (id), ``source``, ``confidence``, ``note``, ``geometry``.
-
-    Raises
-    ------
-    DataFileError
-        Listing *every* problem of the file, each with its line number: bad dates, unknown
-        factions (with suggestions), unknown or ambiguous places, bad confidences, missing
-        sources, places outside the theatre and conflicting same-day observations.
-        The problems are also in the error's ``problems`` attribute.
-    """
-    import geopandas as gpd
-
-    p = Path(path)
-    if not p.is_file():
-        raise DataFileError(
-            f"{p}: observations file not found; create it with the columns {','.join(REQUIRED_COLUMNS)}"
-        )
-    try:
-        text = p.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise DataFileError(f"{p}: not UTF-8 text; save it as UTF-8") from None
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header: list[str] | None = None
-    problems: list[str] = []
-    rows: list[dict[str, Any]] = []
-    place_cache: dict[tuple[str, str], Any] = {}
-    start = 1
-    for record in reader:
-        line, start = start, reader.line_num + 1
-        if not record or not any(c.strip() for c in record) or record[0].lstrip().startswith("#"):
-            continue
-        if header is None:
-            header = [c.strip().lower() for c in record]
-            missing = [c for c in REQUIRED_COLUMNS if c not in header]
-            if missing:
-                raise DataFileError(
-                    f"{p}:{line}: header lacks column(s) {', '.join(missing)}; "
-                    f"expected {','.join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)}"
-                )
-            continue
-        if len(record) != len(header):
-            problems.append(
-                f"{p}:{line}: {len(record)} fields, the header has {len(header)} (quote fields with commas)"
-            )
-            continue
-        row = {k: v.strip() for k, v in zip(header, record, strict=True)}
-        parsed = _parse_row(row, line, p, registry, gazetteer, theatre, place_cache, problems)
-        if parsed is not None:
-            rows.append(parsed)
-    if header is None:
-        raise DataFileError(
-            f"{p}: the file is empty; it needs a header {','.join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)}"
-        )
-    _check_conflicts(rows, p, problems)
-    if problems:
-        _raise_problems(p, problems)
-    rows.sort(key=lambda r: (r["date"], r["place_id"], r["line"]))
-    cols = [
-        "line",
-        "date",
-        "place_id",
-        "place",
-        "kind",
-        "country",
-        "faction",
-        "source",
-        "confidence",
-        "note",
-    ]
-    return gpd.GeoDataFrame(
-        {c: [r[c] for r in rows] for c in cols},
-        geometry=shapely.points([r["lon"] for r in rows], [r["lat"] for r in rows]) if rows else [],
-        crs="EPSG:4326",
-    )
-
-
-def _parse_row(
-    row: dict[str, str],
-    line: int,
-    path: Path,
-    registry: FactionRegistry,
-    gazetteer: PlaceResolver,
-    theatre: Theatre | None,
-    cache: dict[tuple[str, str], Any],
-    problems: list[str],
-) -> dict[str, Any] | None:
-    where = f"{path}:{line}"
-    before = len(problems)
-    try:
-        day = parse_date(row["date"])
-    except InputError as exc:
-        problems.append(f"{where}: {exc}")
-        day = None
-    try:
-        faction = registry.get(row["faction"]).id if row["faction"] else None
-        if faction is None:
-            problems.append(f"{where}: the faction is empty")
-    except InputError as exc:
-        problems.append(f"{where}: {exc}")
-        faction = None
-    conf_text = row.get("confidence", "")
-    try:
-        conf = float(conf_text) if conf_text else DEFAULT_CONFIDENCE
-        if not 0.0 <= conf <= 1.0:
-            raise ValueError
-    except ValueError:
-        problems.append(f"{where}: confidence {conf_text!r} is not a number from 0 to 1")
-        conf = None
-    if not row["source"]:
-        problems.append(
-            f"{where}: the source is empty; every observation cites a public report (outlet, date, headline)"
-        )
-    place = None
-    key = (row["place"], row.get("country", "").upper())
-    if not row["place"]:
-        problems.append(f"{where}: the place is empty")
-    elif key in cache:
-        place = cache[key]
-        if isinstance(place, Exception):
-            problems.append(f"{where}: {place}")
-            place = None
-    else:
-        try:
-            place = resolve_place(gazetteer, row["place"], key[1] or None, theatre)
-            cache[key] = place
-        except InputError as exc:
-            cache[key] = exc
-            problems.append(f"{where}: {exc}")
-    if place is not None and theatre is not None:
-        minx, miny, maxx, maxy = theatre.extent
-        if not (minx <= place.lon <= maxx and miny <= place.lat <= maxy):
-            problems.append(
-                f"{where}: {place.name} ({place.lon:.4f}, {place.lat:.4f}) lies outside theatre "
-                f"{theatre.id!r} extent {list(theatre.extent)}"
-            )
-    if len(problems) > before:
-        return None
-    return {
-        "line": line, "date": day, "place_id": place.id, "place": place.name, "kind": place.kind,
-        "country": place.country, "faction": faction, "source": row["source"], "confidence": conf,
-        "note": row.get("note", ""), "lon": float(place.lon), "lat": float(place.lat),
-    }  # fmt: skip
-
-
-def resolve_place(
-    gazetteer: PlaceResolver, text: str, country: str | None = None, theatre: Theatre | None = None
-) -> PlaceLike:
-    """Resolve an observation's place: a gazetteer id or name, or a relative phrase.
-
-    Relative phrases such as "70 km NE of At Tanf" or "west of Mosul" (whatever
-    :func:`frontline.extract.extract_places` understands, covering the whole text) give a
-    :class:`DerivedPlace` at the derived point, of kind :data:`DERIVED_KIND`, in the
-    country that contains the point (the base place's country when none does).
-
-    Raises
-    ------
-    UnknownPlaceError, AmbiguousPlaceError
-        From the gazetteer, when the text is neither a place nor a relative phrase.
-    """
-    try:
-        return gazetteer.resolve(text, country=country)
-    except UnknownPlaceError:
-        derived = _relative_place(gazetteer, text, theatre)
-        if derived is None:
-            raise
-        return derived
-
-
-def _relative_place(gazetteer: Any, text: str, theatre: Theatre | None) -> DerivedPlace | None:
-    import re
-
-    if not isinstance(gazetteer, Gazetteer):
-        return None
-    stripped = text.strip()
-    mentions = [m for m in extract_places(stripped, gazetteer) if m.relation is not None]
-    whole = [m for m in mentions if m.phrase[0] == 0 and m.phrase[1] == len(stripped)]
-    if len(whole) != 1:
-        return None
-    m = whole[0]
-    country = m.place.country
-    if theatre is not None:
-        countries = theatre.countries_gdf()
-        hit = countries[countries.contains(shapely.Point(m.lon, m.lat))]
-        if len(hit):
-            country = str(hit["iso_a2"].iloc[0])
-    slug = re.sub(r"[^a-z0-9]+", "-", stripped.casefold()).strip("-")
-    return DerivedPlace(
-        id=f"~{slug}", name=stripped, kind=DERIVED_KIND, country=country, lat=float(m.lat), lon=float(m.lon),
-        base_id=m.place.id, uncertainty_km=float(m.uncertainty_km),
-    )  # fmt: skip
-
-
-def _check_conflicts(rows: list[dict[str, Any]], path: Path, problems: list[str]) -> None:
-    """Same place, same day, different factions and the same confidence: nothing decides."""
-    seen: dict[tuple[Any, str], list[dict[str, Any]]] = {}
-    for r in rows:
-        seen.setdefault((r["date"], r["place_id"]), []).append(r)
-    for (day, _pid), group in seen.items():
-        if len({r["faction"] for r in group}) < 2:
-            continue
-        top = max(r["confidence"] for r in group)
-        winners = {r["faction"] for r in group if r["confidence"] == top}
-        if len(winners) > 1:
-            lines = ", ".join(str(r["line"]) for r in group)
-            problems.append(
-                f"{path}:{group[0]['line']}: lines {lines} say {group[0]['place']} was held by "
-                f"{' and '.join(sorted(winners))} on {day} with the same confidence; lower the confidence "
-                "of the weaker report, or record the place as contested (faction 'unknown')"
-            )
-
-
-def _raise_problems(path: Path, problems: list[str]) -> None:
-    shown = problems[:MAX_LISTED_PROBLEMS]
-    more = len(problems) - len(shown)
-    msg = f"{path}: {len(problems)} problem(s):\n  " + "\n  ".join(shown)
-    if more:
-        msg += f"\n  … and {more} more"
-    err = DataFileError(msg)
-    err.problems = list(problems)  # type: ignore[attr-defined]
-    raise err
 
 
 # -- radii ------------------------------------------------------------------------------------

@@ -19,8 +19,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
-import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,6 +27,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import shapely
 
+from frontline.areacheck import (
+    Describe,
+    check_lonlat,
+    check_overlaps,
+    import_crs,
+    reason_point,
+    to_lonlat,
+    where,
+)
 from frontline.dates import parse_date
 from frontline.errors import (
     CRSError,
@@ -35,10 +43,17 @@ from frontline.errors import (
     InvalidDateError,
     InvalidGeometryError,
     OutsideTheatreError,
-    OverlapError,
 )
 from frontline.factions import UNKNOWN
-from frontline.geo import geodesic_area_km2, looks_like_lonlat
+from frontline.geo import geodesic_area_km2
+from frontline.geojson import COORD_DECIMALS as COORD_DECIMALS  # re-exported
+from frontline.geojson import GRID as GRID  # re-exported
+from frontline.geojson import (
+    geometry_from_mapping,
+    geometry_json,
+    normalise_geometry,
+    to_multipolygon,
+)
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -46,62 +61,11 @@ if TYPE_CHECKING:
     from frontline.factions import FactionRegistry
     from frontline.theatre import Theatre
 
-#: Decimal places of stored coordinates (10⁻⁵° ≈ 1.1 m).
-COORD_DECIMALS = 5
-GRID = 10.0**-COORD_DECIMALS
 #: Overlap between two factions' areas tolerated before it is an error, km².
 DEFAULT_OVERLAP_TOLERANCE_KM2 = 0.5
 #: Area a snapshot may reach outside its theatre's extent before it is an error, km².
 OUTSIDE_TOLERANCE_KM2 = 1.0
 COLUMNS = ["faction", "sources", "confidence", "note", "geometry"]
-
-Describe = Callable[[float, float], str]
-
-
-def _where(pt: shapely.Point, describe: Describe | None) -> str:
-    loc = f"({pt.x:.4f}, {pt.y:.4f})"
-    if describe is not None:
-        try:
-            return f"{describe(pt.x, pt.y)} {loc}"
-        except Exception:  # noqa: BLE001 - a failed description never hides the real error
-            pass
-    return f"near lon/lat {loc}"
-
-
-def to_multipolygon(geom: shapely.Geometry | None) -> shapely.MultiPolygon:
-    """The polygonal part of *geom* as a MultiPolygon (empty when there is none)."""
-    if geom is None or geom.is_empty:
-        return shapely.MultiPolygon()
-    if isinstance(geom, shapely.MultiPolygon):
-        return geom
-    if isinstance(geom, shapely.Polygon):
-        return shapely.MultiPolygon([geom])
-    parts = [
-        g for g in shapely.get_parts(geom) if isinstance(g, shapely.Polygon | shapely.MultiPolygon)
-    ]
-    polys = [p for g in parts for p in (g.geoms if isinstance(g, shapely.MultiPolygon) else [g])]
-    return shapely.MultiPolygon(polys)
-
-
-def normalise_geometry(geom: shapely.Geometry) -> shapely.MultiPolygon:
-    """Snap to the storage grid, put in canonical order, orient as RFC 7946 wants (exterior CCW).
-
-    Coordinates are rounded point-wise to :data:`GRID` (fast); only when that makes the
-    geometry invalid (a vertex snapped across an edge, a sliver collapsing) does GEOS's
-    topology-preserving snap rounding run. The result does not depend on the input's
-    vertex order, so writing is idempotent.
-    """
-    try:
-        snapped = shapely.remove_repeated_points(
-            shapely.set_precision(geom, GRID, mode="pointwise"), 0.0
-        )
-        fast = bool(shapely.is_valid(snapped))
-    except shapely.errors.GEOSException:  # a ring collapsed to < 3 points on the grid
-        fast = False
-    if not fast:
-        snapped = shapely.set_precision(geom, GRID)
-    snapped = shapely.normalize(snapped)
-    return to_multipolygon(shapely.orient_polygons(snapped, exterior_cw=False))
 
 
 def _empty_areas() -> gpd.GeoDataFrame:
@@ -183,7 +147,7 @@ class ControlSnapshot:
             gdf = areas.rename(columns={faction_column: "faction"}).set_geometry(
                 areas.geometry.name
             )
-            gdf = _to_lonlat(gdf)
+            gdf = to_lonlat(gdf)
         gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty]
         types = set(gdf.geometry.geom_type)
         if types - {"Polygon", "MultiPolygon"}:
@@ -296,7 +260,7 @@ class ControlSnapshot:
             crs="EPSG:4326",
         )
         if len(gdf):
-            _check_lonlat(gdf.total_bounds, label)
+            check_lonlat(gdf.total_bounds, label)
         snap = cls.from_areas(day, gdf, theatre=theatre or doc.get("theatre"))
         return snap
 
@@ -426,7 +390,7 @@ class ControlSnapshot:
         if areas.crs is None or not areas.crs.equals("EPSG:4326"):
             raise CRSError(f"{day}: snapshot areas must be in EPSG:4326, not {areas.crs}")
         if len(areas):
-            _check_lonlat(areas.total_bounds, day)
+            check_lonlat(areas.total_bounds, day)
         if registry is not None:
             resolved = [registry.get(f).id for f in areas["faction"]]
             if UNKNOWN in resolved:
@@ -457,13 +421,13 @@ class ControlSnapshot:
             else:
                 i = int(np.flatnonzero(~valid)[0])
                 reason = shapely.is_valid_reason(geoms[i])
-                pt = _reason_point(reason) or shapely.point_on_surface(geoms[i])
+                pt = reason_point(reason) or shapely.point_on_surface(geoms[i])
                 raise InvalidGeometryError(
                     f"{day}: the area of {areas['faction'].values[i]} is invalid ({reason}) "
-                    f"{_where(pt, describe)}; fix it in QGIS, or repair with --repair / repair=True"
+                    f"{where(pt, describe)}; fix it in QGIS, or repair with --repair / repair=True"
                 )
         if len(geoms) > 1:
-            _check_overlaps(areas, overlap_tolerance_km2, day, describe)
+            check_overlaps(areas, overlap_tolerance_km2, day, describe)
         if theatre is not None and len(geoms):
             outside = shapely.difference(geoms, theatre.extent_geometry())
             km2 = geodesic_area_km2(outside)
@@ -471,70 +435,12 @@ class ControlSnapshot:
                 i = int(np.argmax(km2))
                 raise OutsideTheatreError(
                     f"{day}: {km2[i]:.1f} km² of {areas['faction'].values[i]}'s area lies outside theatre "
-                    f"{theatre.id!r} extent {list(theatre.extent)} {_where(shapely.point_on_surface(outside[i]), None)}; "
+                    f"{theatre.id!r} extent {list(theatre.extent)} {where(shapely.point_on_surface(outside[i]), None)}; "
                     "clip it, or widen the theatre's extent"
                 )
         if areas is self.areas:
             return self
         return ControlSnapshot(self.date, areas, self.theatre)
-
-
-def _check_overlaps(
-    areas: gpd.GeoDataFrame, tolerance_km2: float, day: str, describe: Describe | None
-) -> None:
-    geoms = areas.geometry.values
-    tree = shapely.STRtree(geoms)
-    left, right = tree.query(geoms, predicate="intersects")
-    keep = left < right
-    left, right = left[keep], right[keep]
-    if not len(left):
-        return
-    # neighbours that only touch (interiors disjoint) need no overlay
-    arr = np.asarray(geoms, dtype=object)
-    inner = shapely.relate_pattern(arr[left], arr[right], "T********")
-    left, right = left[inner], right[inner]
-    if not len(left):
-        return
-    inter = shapely.intersection(arr[left], arr[right])
-    # interiors meeting along a line only give no area: skip those before measuring
-    km2 = np.zeros(len(inter))
-    polygonal = np.flatnonzero(shapely.area(inter) > 0)
-    if len(polygonal):
-        km2[polygonal] = geodesic_area_km2([to_multipolygon(g) for g in inter[polygonal]])
-    bad = np.flatnonzero(km2 > tolerance_km2)
-    if len(bad):
-        k = bad[np.argmax(km2[bad])]
-        fa, fb = areas["faction"].values[left[k]], areas["faction"].values[right[k]]
-        raise OverlapError(
-            f"{day}: {fa} and {fb} both claim {km2[k]:.2f} km² {_where(shapely.point_on_surface(inter[k]), describe)} "
-            f"(tolerance {tolerance_km2} km²); decide who holds it and cut it from the other area"
-        )
-
-
-def _reason_point(reason: str) -> shapely.Point | None:
-    import re
-
-    m = re.search(r"\[\s*(-?[\d.]+)\s+(-?[\d.]+)", reason)
-    return shapely.Point(float(m.group(1)), float(m.group(2))) if m else None
-
-
-def _check_lonlat(bounds, label: str) -> None:
-    if not looks_like_lonlat(bounds):
-        raise CRSError(
-            f"{label}: coordinates {np.round(bounds, 1).tolist()} are not lon/lat degrees; "
-            "the file is probably in a projected CRS. Import it with `frontline control import`, "
-            "which reads the file's CRS and reprojects"
-        )
-
-
-def _to_lonlat(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    if gdf.crs is None:
-        if len(gdf):
-            _check_lonlat(gdf.total_bounds, "areas without a CRS")
-        return gdf.set_crs("EPSG:4326")
-    if not gdf.crs.equals("EPSG:4326"):
-        return gdf.to_crs("EPSG:4326")
-    return gdf
 
 
 def parse_sources(value: Any) -> list[str]:
@@ -578,74 +484,6 @@ def _read_text(source: str | os.PathLike[str]) -> tuple[str, str]:
         return str(path), path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise DataFileError(f"{path}: not UTF-8 text") from None
-
-
-_TRAILING_ZERO = re.compile(r"\.0(?=[,\]])")
-
-
-def _coords_json(coords: np.ndarray) -> str:
-    """JSON text of an (n, 2) coordinate array rounded to :data:`COORD_DECIMALS` (vectorised).
-
-    ``38.0`` is written ``38`` and ``-0.0`` as ``0``; everything else is Python's shortest
-    round-tripping float text of the rounded value, e.g. ``38.12345``.
-    """
-    arr = np.round(np.asarray(coords, dtype=float)[:, :2], COORD_DECIMALS) + 0.0
-    return _TRAILING_ZERO.sub("", json.dumps(arr.tolist(), separators=(",", ":")))
-
-
-def _ring(coords: np.ndarray) -> str:
-    return _coords_json(coords)
-
-
-def geometry_from_mapping(geometry: Mapping[str, Any]) -> shapely.Geometry:
-    """A shapely geometry from a parsed GeoJSON geometry object.
-
-    Polygons and MultiPolygons go straight from the nested coordinate lists to numpy arrays
-    and :func:`shapely.polygons` (several times faster than :func:`shapely.geometry.shape`,
-    which builds every ring through Python); other types use ``shape``.
-    """
-
-    def polygon(rings: list) -> shapely.Polygon:
-        if not rings:
-            return shapely.Polygon()
-        shell = shapely.linearrings(np.asarray(rings[0], dtype=float)[:, :2])
-        holes = [shapely.linearrings(np.asarray(r, dtype=float)[:, :2]) for r in rings[1:]]
-        return shapely.polygons(shell, holes or None)
-
-    kind = geometry.get("type")
-    if kind == "Polygon":
-        return polygon(geometry["coordinates"])
-    if kind == "MultiPolygon":
-        return shapely.multipolygons([polygon(p) for p in geometry["coordinates"]])
-    return shapely.geometry.shape(geometry)
-
-
-def geometry_json(geom: shapely.Geometry) -> str:
-    """Compact GeoJSON text for a (Multi)Polygon/(Multi)LineString/Point, coordinates rounded."""
-    if isinstance(geom, shapely.MultiPolygon):
-        polys = [
-            "[" + ",".join(_ring(np.asarray(r.coords)) for r in (p.exterior, *p.interiors)) + "]"
-            for p in geom.geoms
-        ]
-        return '{"type": "MultiPolygon", "coordinates": [' + ",".join(polys) + "]}"
-    if isinstance(geom, shapely.Polygon):
-        rings = ",".join(_ring(np.asarray(r.coords)) for r in (geom.exterior, *geom.interiors))
-        return '{"type": "Polygon", "coordinates": [' + rings + "]}"
-    if isinstance(geom, shapely.LineString):
-        return '{"type": "LineString", "coordinates": ' + _ring(np.asarray(geom.coords)) + "}"
-    if isinstance(geom, shapely.MultiLineString):
-        return (
-            '{"type": "MultiLineString", "coordinates": ['
-            + ",".join(_ring(np.asarray(g.coords)) for g in geom.geoms)
-            + "]}"
-        )
-    if isinstance(geom, shapely.Point):
-        return (
-            '{"type": "Point", "coordinates": '
-            + _coords_json(np.array([[geom.x, geom.y]]))[1:-1]
-            + "}"
-        )
-    return shapely.to_geojson(geom)
 
 
 # -- import of areas drawn or edited in a GIS ---------------------------------------------------
@@ -742,7 +580,7 @@ def read_areas(
                 f"{label}: no column {faction_field!r} naming the faction; columns are {list(cols.values())} "
                 "(choose one with --faction-field)"
             )
-    gdf = _import_crs(gdf, label)
+    gdf = import_crs(gdf, label)
     geoms = gdf.geometry.values
     missing = gdf.geometry.isna().to_numpy() | shapely.is_empty(np.asarray(geoms, dtype=object))
     if missing.any():
@@ -763,7 +601,7 @@ def read_areas(
         if not repair:
             i = int(bad[0])
             reason = shapely.is_valid_reason(geoms[i])
-            pt = _reason_point(reason) or shapely.point_on_surface(geoms[i])
+            pt = reason_point(reason) or shapely.point_on_surface(geoms[i])
             raise InvalidGeometryError(
                 f"{label}: feature {i + 1} ({gdf[faction_field].iloc[i]}) is invalid ({reason}) near lon/lat "
                 f"({pt.x:.4f}, {pt.y:.4f}); {len(bad)} invalid feature(s) in all. Fix them in QGIS "
@@ -836,34 +674,3 @@ def _cell_date(value: Any, label: str, column: str) -> _dt.date:
         return parse_date(value)
     except InvalidDateError as exc:
         raise InvalidDateError(f"{label}: column {column!r}: {exc}") from None
-
-
-def _import_crs(gdf: gpd.GeoDataFrame, label: str) -> gpd.GeoDataFrame:
-    """Reproject an imported layer to EPSG:4326, refusing coordinates that cannot be lon/lat."""
-    if gdf.crs is None:
-        bounds = gdf.total_bounds
-        if not looks_like_lonlat(bounds):
-            raise CRSError(
-                f"{label}: the file has no CRS and its coordinates {np.round(bounds, 1).tolist()} are not "
-                "lon/lat degrees; save it with its CRS (e.g. as GeoPackage) or assign one in QGIS"
-            )
-        return gdf.set_crs("EPSG:4326")
-    if not gdf.crs.equals("EPSG:4326"):
-        try:
-            gdf = gdf.to_crs("EPSG:4326")
-        except Exception as exc:  # noqa: BLE001 - pyproj raises several types
-            raise CRSError(
-                f"{label}: cannot reproject from {gdf.crs.to_string()} to EPSG:4326 ({exc})"
-            ) from None
-    bounds = gdf.total_bounds
-    if not np.isfinite(bounds).all():
-        raise CRSError(
-            f"{label}: coordinates do not fit its CRS {gdf.crs.to_string()}; check the layer's CRS in QGIS"
-        )
-    if not looks_like_lonlat(bounds):
-        raise CRSError(
-            f"{label}: its CRS is {gdf.crs.to_string()} but after reprojection the coordinates "
-            f"{np.round(bounds, 1).tolist()} are not lon/lat degrees, so the declared CRS is wrong; "
-            "set the layer's real CRS (QGIS: Layer > Set CRS of Layer) and save it again"
-        )
-    return gdf

@@ -46,12 +46,7 @@ snapshots whose GeoJSON is byte-identical to the history's.
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import os
-import shutil
-import sqlite3
-import tempfile
-import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,14 +54,25 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from frontline.build import read_observations
-from frontline.control import ControlSnapshot, read_areas, to_multipolygon
-from frontline.dates import parse_date
+from frontline.control import ControlSnapshot
 from frontline.diff import diff
-from frontline.errors import DataFileError, InputError, OutputExistsError
+from frontline.errors import DataFileError, InputError
 from frontline.factions import FactionRegistry
+from frontline.files import StagingDir, check_free, commit_file, commit_folder
 from frontline.gazetteer import Gazetteer
 from frontline.geo import geodesic_area_km2
+from frontline.layerio import DATE_FIELDS as DATE_FIELDS  # re-exported
+from frontline.layerio import GPKG_GEOMETRY_COLUMN as GPKG_GEOMETRY_COLUMN  # re-exported
+from frontline.layerio import (
+    GPKG_VERSION,
+    ExportLayer,
+    field_arrays,
+    write_layer,
+    write_layer_styles,
+)
+from frontline.layerio import read_control_export as read_control_export  # re-exported
+from frontline.layerio import read_layer_styles as read_layer_styles  # re-exported
+from frontline.observations import read_observations
 from frontline.qml import style_for
 from frontline.store import HISTORY_COLUMNS, History, snapshot_frame
 from frontline.timeline import timeline
@@ -75,8 +81,6 @@ from frontline.topology import front_lines, link_ups
 if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
-
-    from frontline.theatre import Theatre
 
 #: Layer names, in the order they are written.
 LAYERS = (
@@ -102,45 +106,10 @@ GEOMETRY_TYPES = {
     "observations": "Point",
     "countries": "MultiPolygon",
 }
-#: Columns written as typed Date fields wherever they appear.
-DATE_FIELDS = ("date", "valid_from", "valid_to", "date_from", "date_to")
 #: Export formats.
 FORMATS = ("gpkg", "geojson", "fgb", "csv")
-#: GeoPackage version written (GDAL's VERSION option); 1.4 needs GDAL ≥ 3.7 to open cleanly.
-GPKG_VERSION = "1.3"
-#: Name of the geometry column GDAL gives GeoPackage layers (used in ``layer_styles``).
-GPKG_GEOMETRY_COLUMN = "geom"
 
 _CONTROL_COLUMNS = HISTORY_COLUMNS
-
-# The table QGIS creates to store layer styles in a GeoPackage (same columns and types).
-_LAYER_STYLES_DDL = """
-CREATE TABLE IF NOT EXISTS "layer_styles" (
-    "id" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
-    "f_table_catalog" TEXT(256),
-    "f_table_schema" TEXT(256),
-    "f_table_name" TEXT(256),
-    "f_geometry_column" TEXT(256),
-    "styleName" TEXT(30),
-    "styleQML" TEXT,
-    "styleSLD" TEXT,
-    "useAsDefault" BOOLEAN,
-    "description" TEXT,
-    "owner" TEXT(30),
-    "ui" TEXT(30),
-    "update_time" DATETIME DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
-)
-"""
-
-
-@dataclass
-class ExportLayer:
-    """One layer ready to write: a GeoDataFrame (EPSG:4326) and its geometry type."""
-
-    name: str
-    frame: gpd.GeoDataFrame
-    geometry_type: str
-    description: str = ""
 
 
 @dataclass
@@ -241,7 +210,7 @@ def collect_layers(
         Names locations and makes the ``gazetteer`` layer. Default: loaded from the
         history's data directory and theatre when it has one.
     observations : GeoDataFrame or path, optional
-        Observations (as :func:`frontline.build.read_observations` returns them) or an
+        Observations (as :func:`frontline.observations.read_observations` returns them) or an
         observations CSV. Default: the theatre's observations file when it exists.
     layers : iterable of str, optional
         Subset of :data:`LAYERS` to build (default: all).
@@ -425,261 +394,6 @@ def _observations(observations, theatre, registry, gazetteer, skipped) -> gpd.Ge
         return None
 
 
-# -- turning a GeoDataFrame into typed OGR fields -------------------------------------------------
-def _is_listlike(v: Any) -> bool:
-    return isinstance(v, list | tuple | set | np.ndarray)
-
-
-def _text(v: Any) -> str | None:
-    if v is None or (isinstance(v, float) and v != v):
-        return None
-    if _is_listlike(v):
-        return json.dumps([str(x) for x in v], ensure_ascii=False)
-    if isinstance(v, _dt.date):
-        return v.isoformat()
-    return str(v)
-
-
-def _to_dates(values: Iterable[Any]) -> np.ndarray:
-    out = []
-    for v in values:
-        if (
-            v is None
-            or (isinstance(v, float) and v != v)
-            or (hasattr(v, "isnat") and v.isnat())
-            or str(v) in ("NaT", "")
-        ):
-            out.append(np.datetime64("NaT", "D"))
-        else:
-            out.append(
-                np.datetime64(
-                    parse_date(v if isinstance(v, _dt.date) else str(v)[:10]).isoformat(), "D"
-                )
-            )
-    return np.array(out, dtype="datetime64[D]")
-
-
-def field_arrays(frame: pd.DataFrame) -> tuple[list[str], list[np.ndarray]]:
-    """Column names and typed numpy arrays for OGR.
-
-    Dates → ``datetime64[D]`` (Date fields), numbers and booleans as they are, lists → JSON
-    text, everything else → text (None = null).
-    """
-    import geopandas as gpd
-    import pandas as pd
-
-    names, arrays = [], []
-    geom_name = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) else None
-    for col in frame.columns:
-        if col == geom_name:
-            continue
-        s = frame[col]
-        if col in DATE_FIELDS or pd.api.types.is_datetime64_any_dtype(s.dtype):
-            arr = _to_dates(s.tolist())
-        elif pd.api.types.is_bool_dtype(s.dtype) and not s.isna().any():
-            arr = s.to_numpy(dtype=bool)
-        elif pd.api.types.is_integer_dtype(s.dtype):
-            arr = (
-                s.to_numpy(dtype=np.int64)
-                if not s.isna().any()
-                else s.to_numpy(dtype=float, na_value=np.nan)
-            )
-        elif pd.api.types.is_float_dtype(s.dtype):
-            arr = s.to_numpy(dtype=float, na_value=np.nan)
-        else:
-            arr = np.array([_text(v) for v in s.tolist()], dtype=object)
-        names.append(str(col))
-        arrays.append(arr)
-    return names, arrays
-
-
-def _geometries(frame: gpd.GeoDataFrame, geometry_type: str) -> np.ndarray:
-    import shapely
-
-    geoms = np.asarray(frame.geometry.values, dtype=object)
-    if geometry_type == "MultiPolygon":
-        geoms = np.array(
-            [to_multipolygon(g) if g is not None else None for g in geoms], dtype=object
-        )
-    elif geometry_type == "MultiLineString":
-        geoms = np.array([_to_multiline(g) for g in geoms], dtype=object)
-    return shapely.to_wkb(geoms) if len(geoms) else np.array([], dtype=object)
-
-
-def _to_multiline(g: Any) -> Any:
-    import shapely
-
-    if g is None or isinstance(g, shapely.MultiLineString):
-        return g
-    if isinstance(g, shapely.LineString):
-        return shapely.MultiLineString([g])
-    parts = [
-        p
-        for p in shapely.get_parts(shapely.line_merge(g) if not g.is_empty else g)
-        if isinstance(p, shapely.LineString)
-    ]
-    return shapely.MultiLineString(parts)
-
-
-def write_layer(
-    path: str | os.PathLike[str],
-    layer: ExportLayer,
-    driver: str,
-    *,
-    dataset_options: dict[str, str] | None = None,
-    layer_options: dict[str, str] | None = None,
-) -> None:
-    """Write one layer with GDAL (through pyogrio), date columns as typed Date fields."""
-    import pyogrio.raw
-
-    frame = layer.frame
-    if frame.crs is not None and not frame.crs.equals("EPSG:4326"):
-        frame = frame.to_crs("EPSG:4326")
-    names, arrays = field_arrays(frame)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # GDAL notes on unsupported options
-        pyogrio.raw.write(
-            str(path),
-            _geometries(frame, layer.geometry_type),
-            arrays,
-            fields=names,
-            layer=layer.name,
-            driver=driver,
-            geometry_type=layer.geometry_type,
-            crs="EPSG:4326",
-            encoding="UTF-8",
-            dataset_options=dataset_options or None,
-            layer_options=layer_options or None,
-        )
-
-
-# -- atomic outputs ------------------------------------------------------------------------------
-def _check_free(paths: Iterable[Path], overwrite: bool) -> None:
-    if overwrite:
-        return
-    for p in paths:
-        if p.exists():
-            raise OutputExistsError(f"{p} exists; pass overwrite=True (--overwrite) to replace it")
-
-
-def _commit_file(tmp: Path, dest: Path, overwrite: bool) -> None:
-    if overwrite:
-        os.replace(tmp, dest)
-        return
-    try:
-        os.link(tmp, dest)  # atomic, and fails if dest appeared meanwhile
-    except FileExistsError:
-        raise OutputExistsError(
-            f"{dest} exists; pass overwrite=True (--overwrite) to replace it"
-        ) from None
-    os.unlink(tmp)
-
-
-class _StagingDir:
-    """A temporary folder inside the target folder; removed on exit, whatever happens."""
-
-    def __init__(self, target: Path) -> None:
-        target.mkdir(parents=True, exist_ok=True)
-        self.path = Path(tempfile.mkdtemp(prefix=".frontline-export-", dir=target))
-
-    def __enter__(self) -> Path:
-        return self.path
-
-    def __exit__(self, *exc: object) -> None:
-        shutil.rmtree(self.path, ignore_errors=True)
-
-
-def _commit_folder(
-    staging: Path, folder: Path, names: Sequence[str], overwrite: bool
-) -> list[Path]:
-    _check_free([folder / n for n in names], overwrite)
-    out = []
-    for n in names:
-        _commit_file(staging / n, folder / n, overwrite)
-        out.append(folder / n)
-    return out
-
-
-# -- GeoPackage ----------------------------------------------------------------------------------
-def write_layer_styles(
-    path: str | os.PathLike[str],
-    styles: dict[str, str],
-    *,
-    owner: str = "frontline",
-    update_time: str | None = None,
-) -> None:
-    """Store QML styles as the default style of GeoPackage layers (QGIS's ``layer_styles`` table).
-
-    The table is created as QGIS creates it and registered in ``gpkg_contents`` as an
-    ``attributes`` table. An existing default style of the same layer is replaced.
-
-    Parameters
-    ----------
-    path : path-like
-        The GeoPackage.
-    styles : dict
-        Layer (table) name → QML text.
-    owner : str
-        The ``owner`` column.
-    update_time : str, optional
-        ISO timestamp for ``update_time`` (default: now, UTC).
-    """
-    stamp = update_time or _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-    con = sqlite3.connect(str(path))
-    try:
-        with con:
-            con.execute(_LAYER_STYLES_DDL)
-            con.execute(
-                "INSERT OR IGNORE INTO gpkg_contents"
-                " (table_name, data_type, identifier, description, last_change)"
-                " VALUES ('layer_styles', 'attributes', 'layer_styles', 'QGIS layer styles', ?)",
-                (stamp,),
-            )
-            for table, qml in styles.items():
-                row = con.execute(
-                    "SELECT column_name FROM gpkg_geometry_columns WHERE table_name = ?", (table,)
-                ).fetchone()
-                geom_col = row[0] if row else ""
-                con.execute(
-                    "DELETE FROM layer_styles WHERE f_table_name = ? AND styleName = ?",
-                    (table, table),
-                )
-                con.execute(
-                    "UPDATE layer_styles SET useAsDefault = 0 WHERE f_table_name = ?", (table,)
-                )
-                con.execute(
-                    "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name,"
-                    " f_geometry_column, styleName, styleQML, styleSLD, useAsDefault, description,"
-                    " owner, ui, update_time)"
-                    " VALUES ('', '', ?, ?, ?, ?, '', 1, ?, ?, '', ?)",
-                    (
-                        table,
-                        geom_col,
-                        table,
-                        qml,
-                        f"frontline default style for {table}",
-                        owner,
-                        stamp,
-                    ),
-                )
-    finally:
-        con.close()
-
-
-def read_layer_styles(path: str | os.PathLike[str]) -> dict[str, str]:
-    """Default styles of a GeoPackage: layer name → QML (empty when there is no table)."""
-    con = sqlite3.connect(f"file:{Path(path)}?mode=ro", uri=True)
-    try:
-        rows = con.execute(
-            "SELECT f_table_name, styleQML FROM layer_styles WHERE useAsDefault ORDER BY id"
-        ).fetchall()
-    except sqlite3.OperationalError:
-        return {}
-    finally:
-        con.close()
-    return dict(rows)
-
-
 def _styles(layers: dict[str, ExportLayer], registry: FactionRegistry | None) -> dict[str, str]:
     out = {}
     for name, layer in layers.items():
@@ -734,7 +448,7 @@ def export_gpkg(
     dest = Path(path)
     if dest.suffix.lower() != ".gpkg":
         raise InputError(f"{dest}: a GeoPackage file name ends in .gpkg")
-    _check_free([dest], overwrite)
+    check_free([dest], overwrite)
     built, skipped = collect_layers(history, gazetteer, observations, layers)
     if not built:
         raise InputError(
@@ -745,7 +459,7 @@ def export_gpkg(
     result = ExportResult(
         "gpkg", dest, [dest], {n: len(lay.frame) for n, lay in built.items()}, skipped
     )
-    with _StagingDir(dest.parent) as tmpdir:
+    with StagingDir(dest.parent) as tmpdir:
         tmp = tmpdir / dest.name
         first = True
         for layer in built.values():
@@ -759,7 +473,7 @@ def export_gpkg(
             first = False
         if styles:
             write_layer_styles(tmp, _styles(built, _registry_of(history)))
-        _commit_file(tmp, dest, overwrite)
+        commit_file(tmp, dest, overwrite)
     return result
 
 
@@ -786,14 +500,14 @@ def _export_folder(
     names = [f"{n}{suffix}" for n in built]
     styles = _styles(built, _registry_of(history)) if qml_sidecars else {}
     names += [f"{n}.qml" for n in built if n in styles]
-    _check_free([folder / n for n in names], overwrite)
+    check_free([folder / n for n in names], overwrite)
     result = ExportResult(fmt, folder, [], {n: len(lay.frame) for n, lay in built.items()}, skipped)
-    with _StagingDir(folder) as tmpdir:
+    with StagingDir(folder) as tmpdir:
         for name, layer in built.items():
             write_layer(tmpdir / f"{name}{suffix}", layer, driver, layer_options=layer_options)
             if name in styles:
                 (tmpdir / f"{name}.qml").write_text(styles[name], encoding="utf-8")
-        result.files = _commit_folder(tmpdir, folder, names, overwrite)
+        result.files = commit_folder(tmpdir, folder, names, overwrite)
     return result
 
 
@@ -929,13 +643,13 @@ def export_csv(
         frame = timeline(history, gazetteer)
         tables["timeline"] = frame.drop(columns=[c for c in ("geometry",) if c in frame.columns])
     names = [f"{n}{ext}" for n in tables for ext in (".csv", ".csvt")]
-    _check_free([folder / n for n in names], overwrite)
+    check_free([folder / n for n in names], overwrite)
     result = ExportResult("csv", folder, [], {n: len(t) for n, t in tables.items()}, skipped)
-    with _StagingDir(folder) as tmpdir:
+    with StagingDir(folder) as tmpdir:
         for name, table in tables.items():
             table.to_csv(tmpdir / f"{name}.csv", index=False, lineterminator="\n", encoding="utf-8")
             (tmpdir / f"{name}.csvt").write_text(_csvt(table), encoding="utf-8")
-        result.files = _commit_folder(tmpdir, folder, names, overwrite)
+        result.files = commit_folder(tmpdir, folder, names, overwrite)
     return result
 
 
@@ -964,54 +678,3 @@ def export(
     if fmt not in _WRITERS:
         raise InputError(f"unknown export format {format!r}; choose one of {', '.join(FORMATS)}")
     return _WRITERS[fmt](history, path, **kwargs)
-
-
-# -- reading an export back ----------------------------------------------------------------------
-def _resolve_control_source(path: Path, layer: str) -> tuple[Path, str | None]:
-    if path.is_dir():
-        for ext in (".gpkg", ".geojson", ".fgb"):
-            cand = path / f"{layer}{ext}"
-            if cand.is_file():
-                return cand, None
-        raise DataFileError(f"{path}: no {layer}.geojson / {layer}.fgb in this folder")
-    if not path.is_file():
-        raise DataFileError(f"{path}: file not found")
-    return path, (layer if path.suffix.lower() == ".gpkg" else None)
-
-
-def read_control_export(
-    path: str | os.PathLike[str],
-    layer: str = "control",
-    registry: FactionRegistry | None = None,
-    theatre: Theatre | None = None,
-) -> list[ControlSnapshot]:
-    """Read an exported (and possibly QGIS-edited) control layer back into snapshots.
-
-    A thin wrapper over :func:`frontline.control.read_areas` (what ``frontline control
-    import`` uses) that also accepts an export folder. Features are grouped by ``date`` (or
-    ``valid_from``); areas of one faction are dissolved; ``sources`` may be a JSON list or
-    ``|``-separated. With no edit, the snapshots' GeoJSON equals the history's byte for byte.
-
-    Parameters
-    ----------
-    path : path-like
-        A GeoPackage, a GeoJSON or FlatGeobuf file, or a GeoJSON/FlatGeobuf export folder.
-    layer : str, default "control"
-        Layer (GeoPackage) or file stem (folder).
-    registry : FactionRegistry, optional
-        Resolves faction aliases and validates.
-    theatre : Theatre, optional
-        Validates the extent and labels the snapshots with its id.
-
-    Returns
-    -------
-    list of ControlSnapshot
-        In date order.
-
-    Raises
-    ------
-    DataFileError
-        When the file or layer is missing, or a feature has no date or faction.
-    """
-    src, lyr = _resolve_control_source(Path(path), layer)
-    return read_areas(src, layer=lyr, registry=registry, theatre=theatre)

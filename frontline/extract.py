@@ -53,9 +53,10 @@ from typing import Any
 
 import numpy as np
 
-from frontline.gazetteer import Gazetteer, Place
+from frontline.gazetteer import Gazetteer
 from frontline.geo import azimuth_deg, destination, distance_km
 from frontline.names import DATA_DIR, is_arabic, is_article, split_words, token_key, tokens
+from frontline.places import Place
 
 __all__ = ["Mention", "extract_places"]
 

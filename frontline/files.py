@@ -4,18 +4,31 @@ Every file frontline writes (snapshots, maps, timelapses, exports' sidecars, the
 cache) goes through :func:`atomic_write_bytes`: a temporary file in the destination's
 folder, flushed and synced, then renamed or hard-linked into place, so a reader sees the old
 file or the new one and an interrupted write leaves nothing behind. Outputs keep the user's
-umask like any other file.
+umask like any other file. Files that another library writes (GDAL writing a GeoPackage) are
+written into a :class:`StagingDir` and moved into place with :func:`commit_file` /
+:func:`commit_folder`.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from frontline.errors import OutputExistsError
 
-__all__ = ["atomic_write_bytes", "atomic_write_many", "atomic_write_text", "file_mode"]
+__all__ = [
+    "StagingDir",
+    "atomic_write_bytes",
+    "atomic_write_many",
+    "atomic_write_text",
+    "check_free",
+    "commit_file",
+    "commit_folder",
+    "file_mode",
+]
 
 
 def file_mode() -> int:
@@ -141,3 +154,60 @@ def atomic_write_many(
             if os.path.exists(tmp):
                 os.unlink(tmp)
     return [path for path, _ in items]
+
+
+# -- outputs written by others (GDAL) into a staging folder, then moved into place -------------
+def check_free(paths: Iterable[Path], overwrite: bool) -> None:
+    """Raise OutputExistsError for the first of *paths* that exists, unless *overwrite*."""
+    if overwrite:
+        return
+    for p in paths:
+        if p.exists():
+            raise OutputExistsError(f"{p} exists; pass overwrite=True (--overwrite) to replace it")
+
+
+def commit_file(tmp: Path, dest: Path, overwrite: bool) -> None:
+    """Move a finished file *tmp* to *dest* atomically.
+
+    Without *overwrite* a hard link puts it in place, which fails when *dest* exists (even
+    when another process created it a moment ago); with *overwrite* a rename replaces *dest*.
+    """
+    if overwrite:
+        os.replace(tmp, dest)
+        return
+    try:
+        os.link(tmp, dest)  # atomic, and fails if dest appeared meanwhile
+    except FileExistsError:
+        raise OutputExistsError(
+            f"{dest} exists; pass overwrite=True (--overwrite) to replace it"
+        ) from None
+    os.unlink(tmp)
+
+
+class StagingDir:
+    """A temporary folder inside the target folder; removed on exit, whatever happens.
+
+    Writers that cannot stream into :func:`atomic_write_bytes` (GDAL writing a GeoPackage,
+    a folder of layers) write into it, then :func:`commit_file` / :func:`commit_folder`
+    move the finished files into place.
+    """
+
+    def __init__(self, target: Path) -> None:
+        target.mkdir(parents=True, exist_ok=True)
+        self.path = Path(tempfile.mkdtemp(prefix=".frontline-export-", dir=target))
+
+    def __enter__(self) -> Path:
+        return self.path
+
+    def __exit__(self, *exc: object) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+def commit_folder(staging: Path, folder: Path, names: Sequence[str], overwrite: bool) -> list[Path]:
+    """Move the files *names* from *staging* into *folder* (see :func:`commit_file`)."""
+    check_free([folder / n for n in names], overwrite)
+    out = []
+    for n in names:
+        commit_file(staging / n, folder / n, overwrite)
+        out.append(folder / n)
+    return out

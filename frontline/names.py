@@ -33,6 +33,7 @@ from pathlib import Path
 
 __all__ = [
     "DATA_DIR",
+    "casefold_name",
     "clear_caches",
     "is_arabic",
     "is_article",
@@ -157,6 +158,19 @@ def rules_version() -> str:
 def is_arabic(text: str) -> bool:
     """Return True when *text* contains Arabic-script letters."""
     return _ARABIC_RE.search(text) is not None
+
+
+def casefold_name(text: str) -> str:
+    """Return *text* as written, only case-folded (NFKC) with runs of spaces made one.
+
+    The key of exact and alias matches: spelling, marks and articles are kept.
+
+    Examples
+    --------
+    >>> casefold_name("  Deir  ez-Zor ")
+    'deir ez-zor'
+    """
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
 @functools.lru_cache(maxsize=131072)

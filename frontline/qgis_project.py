@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from frontline.errors import DataFileError, InputError
-from frontline.export import read_layer_styles
 from frontline.files import atomic_write_text
+from frontline.layerio import read_layer_styles
 from frontline.qml import style_for
 
 if TYPE_CHECKING:

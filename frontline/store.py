@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from frontline.control import ControlSnapshot, to_multipolygon
+from frontline.control import ControlSnapshot
 from frontline.dates import parse_date
 from frontline.errors import (
     DataFileError,
@@ -32,6 +32,7 @@ from frontline.errors import (
 )
 from frontline.factions import FactionRegistry
 from frontline.files import atomic_write_bytes, atomic_write_many, atomic_write_text  # noqa: F401 (moved to frontline.files; kept importable from here)
+from frontline.geojson import to_multipolygon
 from frontline.theatre import Theatre
 
 if TYPE_CHECKING:

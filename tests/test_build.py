@@ -12,10 +12,10 @@ from frontline.build import (
     build_snapshot,
     overrides_dir,
     radius_table,
-    read_observations,
 )
 from frontline.control import ControlSnapshot
 from frontline.errors import DataFileError, SnapshotExistsError
+from frontline.observations import read_observations
 from frontline.store import ControlHistory
 from frontline.theatre import Theatre
 
@@ -346,8 +346,8 @@ def test_shipped_snapshots_match_their_observations(shipped_data_dir):
 def test_relative_place_phrases(
     tmp_path, synthetic_registry, synthetic_gazetteer, synthetic_theatre
 ):
-    from frontline.build import DERIVED_KIND
     from frontline.geo import distance_km
+    from frontline.observations import DERIVED_KIND
 
     path = _write(tmp_path, "2020-01-01,10 km north of Alpha,red,src,,\n")
     obs = read_observations(path, synthetic_registry, synthetic_gazetteer, synthetic_theatre)

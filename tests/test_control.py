@@ -8,7 +8,7 @@ import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from frontline.control import ControlSnapshot, normalise_geometry, read_areas, to_multipolygon
+from frontline.control import ControlSnapshot, read_areas
 from frontline.errors import (
     CRSError,
     DataFileError,
@@ -18,6 +18,7 @@ from frontline.errors import (
     OverlapError,
     UnknownFactionError,
 )
+from frontline.geojson import normalise_geometry, to_multipolygon
 
 
 def _snap(areas, date="2020-01-01", **kw):
@@ -349,7 +350,8 @@ def test_malformed_geometry_is_named(geometry):
 def test_pieces_that_collapse_on_the_storage_grid_are_dropped_not_fatal():
     import shapely
 
-    from frontline.control import ControlSnapshot, normalise_geometry
+    from frontline.control import ControlSnapshot
+    from frontline.geojson import normalise_geometry
 
     speck = shapely.Polygon([(40.0, 33.0), (40.000001, 33.000001), (40.000002, 33.0)])
     assert normalise_geometry(speck).is_empty

@@ -311,7 +311,7 @@ def test_layer_styles_table_as_qgis_reads_it(exports, synthetic_registry):
 
 
 def test_read_layer_styles(exports):
-    from frontline.export import read_layer_styles
+    from frontline.layerio import read_layer_styles
 
     styles = read_layer_styles(exports["gpkg"].path)
     assert set(styles) == set(EXPECTED_GEOMETRY)
@@ -325,7 +325,7 @@ def test_round_trip_is_byte_identical(
     exports, history, synthetic_registry, synthetic_theatre, tmp_path, fmt
 ):
     from frontline.control import read_areas
-    from frontline.export import read_control_export
+    from frontline.layerio import read_control_export
     from frontline.store import ControlHistory
 
     res = exports[fmt]
@@ -666,7 +666,8 @@ def test_broken_theatre_observations_are_skipped_not_fatal(
 @needs_ogrinfo
 def test_bare_history_without_registry_or_theatre(tmp_path, history):
     """A folder of snapshots alone still exports: control only, the rest skipped with reasons."""
-    from frontline.export import export_gpkg, read_layer_styles
+    from frontline.export import export_gpkg
+    from frontline.layerio import read_layer_styles
     from frontline.store import ControlHistory
 
     bare = ControlHistory(history.directory)

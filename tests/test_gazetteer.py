@@ -6,16 +6,11 @@ import numpy as np
 import pytest
 
 from frontline.errors import AmbiguousPlaceError, DataFileError, UnknownPlaceError
-from frontline.gazetteer import (
-    CURATED_COLUMNS,
-    GEONAMES_ATTRIBUTION,
-    Gazetteer,
-    Place,
-    load_bulk_places,
-    read_places_csv,
-)
+from frontline.gazetteer import Gazetteer
 from frontline.geo import distance_km
+from frontline.geonames import GEONAMES_ATTRIBUTION, load_bulk_places
 from frontline.names import keys
+from frontline.places import CURATED_COLUMNS, Place, read_places_csv
 from frontline.theatre import shipped_data_dir
 
 DATA = shipped_data_dir()

@@ -83,7 +83,7 @@ def _with_schema(url: str, schema: str) -> str:
 @pytest.fixture
 def pg_url(pg_server):
     """An initialised, empty store in a schema of its own."""
-    from frontline.postgis import migrate
+    from frontline.postgis_schema import migrate
 
     schema = f"t_{uuid.uuid4().hex[:12]}"
     url = _with_schema(pg_server, schema)
@@ -95,7 +95,7 @@ def pg_url(pg_server):
 def _drop(server_url: str, schema: str) -> None:
     import psycopg
 
-    from frontline.postgis import split_url
+    from frontline.postgis_schema import split_url
 
     with psycopg.connect(split_url(server_url)[0], autocommit=True) as conn:
         conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
@@ -105,7 +105,7 @@ def _raw(url: str):
     """A plain connection with the default search_path, as QGIS opens one."""
     import psycopg
 
-    from frontline.postgis import split_url
+    from frontline.postgis_schema import split_url
 
     conninfo, schema = split_url(url)
     return psycopg.connect(conninfo, autocommit=True), schema
@@ -162,7 +162,7 @@ def test_missing_driver_says_what_to_install():
 
 
 def test_split_url_and_redact():
-    from frontline.postgis import redact, split_url
+    from frontline.postgis_schema import redact, split_url
 
     assert split_url("postgresql://u@h/db?schema=team1&sslmode=require") == (
         "postgresql://u@h/db?sslmode=require",
@@ -177,7 +177,7 @@ def test_split_url_and_redact():
 
 
 def test_migrations_are_numbered_from_one():
-    from frontline.postgis import latest_version, migrations
+    from frontline.postgis_schema import latest_version, migrations
 
     versions = [m.version for m in migrations()]
     assert versions == list(range(1, len(versions) + 1))
@@ -216,7 +216,7 @@ def test_open_history_chooses_the_backend(synthetic_data_dir, tmp_path, monkeypa
 # -- schema --------------------------------------------------------------------------------------
 @pytest.mark.postgis
 def test_init_is_idempotent_and_creates_the_schema(pg_url):
-    from frontline.postgis import latest_version, migrate
+    from frontline.postgis_schema import latest_version, migrate
 
     assert migrate(pg_url) == []
     conn, schema = _raw(pg_url)
@@ -625,7 +625,8 @@ def test_editors_cannot_rewrite_history(pg, pg_url, cli_runner, built_data_dir):
     import psycopg
 
     from frontline.cli import cli
-    from frontline.postgis import PostGISHistory, split_url
+    from frontline.postgis import PostGISHistory
+    from frontline.postgis_schema import split_url
 
     conninfo, schema = split_url(pg_url)
     role = f"ed_{uuid.uuid4().hex[:8]}"
@@ -707,7 +708,7 @@ def test_real_qgis_edits_the_store(pg, pg_url, tmp_path):
 
     from psycopg.conninfo import conninfo_to_dict
 
-    from frontline.postgis import split_url
+    from frontline.postgis_schema import split_url
 
     day = "2020-01-15"
     pg.add(_boxes(day, "drawn in frontline"))
@@ -843,7 +844,8 @@ def test_database_diff_agrees_with_shapely(pg):
 def shipped_store(pg_server):
     """Every shipped theatre's history pushed once into one store."""
     from frontline.backends import copy_history
-    from frontline.postgis import PostGISHistory, migrate
+    from frontline.postgis import PostGISHistory
+    from frontline.postgis_schema import migrate
     from frontline.store import ControlHistory
 
     schema = f"t_{uuid.uuid4().hex[:12]}"
@@ -893,8 +895,7 @@ def test_push_of_the_shipped_theatre_keeps_relative_places(pg_url, cli_runner):
         cli, ["store", "push", "--store", pg_url, "--theatre", theatre, "--data", str(data), "--dry-run"]
     )
     assert result.exit_code == 0, result.output
-    from frontline.backends import open_history
-    from frontline.backends import push_reference_data
+    from frontline.backends import open_history, push_reference_data
 
     history = open_history(pg_url, theatre, data)
     counts = push_reference_data(history, data)

@@ -14,7 +14,8 @@ from frontline.cli.options import (
     theatre_opt,
 )
 from frontline.errors import UnknownPlaceError
-from frontline.gazetteer import GEONAMES_ATTRIBUTION, Gazetteer
+from frontline.gazetteer import Gazetteer
+from frontline.geonames import GEONAMES_ATTRIBUTION
 
 
 @click.command("geocode")

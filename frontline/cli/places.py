@@ -8,7 +8,8 @@ import click
 
 from frontline.cli.options import data_opt, echo_json, handle_errors, read_text_input, theatre_opt
 from frontline.extract import extract_places
-from frontline.gazetteer import GEONAMES_ATTRIBUTION, Gazetteer
+from frontline.gazetteer import Gazetteer
+from frontline.geonames import GEONAMES_ATTRIBUTION
 
 
 @click.command("places")

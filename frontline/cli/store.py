@@ -16,15 +16,15 @@ from frontline.cli.options import (
     store_opt,
     theatre_opt,
 )
-from frontline.postgis import (
-    PostGISHistory,
+from frontline.postgis import PostGISHistory
+from frontline.postgis_schema import grant as grant_role
+from frontline.postgis_schema import (
     is_postgis_url,
     latest_version,
     migrate,
     redact,
     store_status,
 )
-from frontline.postgis import grant as grant_role
 from frontline.store import ControlHistory, validate_history
 
 

@@ -1,1 +1,1 @@
-"""Versioned SQL migrations of the PostGIS store (``NNNN_name.sql``), applied by :func:`frontline.postgis.migrate`."""
+"""Versioned SQL migrations of the PostGIS store (``NNNN_name.sql``), applied by :func:`frontline.postgis_schema.migrate`."""

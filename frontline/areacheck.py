@@ -1,0 +1,154 @@
+"""Checks of faction areas whose messages say where: validity, overlaps, lon/lat and CRS.
+
+Used by :class:`frontline.control.ControlSnapshot` (validation) and by the import of
+areas drawn in a GIS (:func:`frontline.control.read_areas`), which reads a file's CRS,
+reprojects to EPSG:4326 and refuses coordinates that cannot be lon/lat degrees.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import numpy as np
+import shapely
+
+from frontline.errors import CRSError, OverlapError
+from frontline.geo import geodesic_area_km2, looks_like_lonlat
+from frontline.geojson import to_multipolygon
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+__all__ = [
+    "Describe",
+    "check_lonlat",
+    "check_overlaps",
+    "import_crs",
+    "reason_point",
+    "to_lonlat",
+    "where",
+]
+
+#: ``describe(lon, lat) -> str``: words for a point ("8 km NE of At Tanf").
+Describe = Callable[[float, float], str]
+
+
+def where(pt: shapely.Point, describe: Describe | None) -> str:
+    """Words for where a problem is: the description (when it works) and the lon/lat."""
+    loc = f"({pt.x:.4f}, {pt.y:.4f})"
+    if describe is not None:
+        try:
+            return f"{describe(pt.x, pt.y)} {loc}"
+        except Exception:  # noqa: BLE001 - a failed description never hides the real error
+            pass
+    return f"near lon/lat {loc}"
+
+
+def check_overlaps(
+    areas: gpd.GeoDataFrame, tolerance_km2: float, day: str, describe: Describe | None
+) -> None:
+    """Raise OverlapError when two factions share more than *tolerance_km2* of ground.
+
+    Parameters
+    ----------
+    areas : geopandas.GeoDataFrame
+        One row per faction (``faction`` column), EPSG:4326.
+    tolerance_km2 : float
+        Largest accepted overlap of two areas (digitising slivers).
+    day : str
+        The date, for the message.
+    describe : callable, optional
+        Names the location of the largest overlap in the message.
+    """
+    geoms = areas.geometry.values
+    tree = shapely.STRtree(geoms)
+    left, right = tree.query(geoms, predicate="intersects")
+    keep = left < right
+    left, right = left[keep], right[keep]
+    if not len(left):
+        return
+    # neighbours that only touch (interiors disjoint) need no overlay
+    arr = np.asarray(geoms, dtype=object)
+    inner = shapely.relate_pattern(arr[left], arr[right], "T********")
+    left, right = left[inner], right[inner]
+    if not len(left):
+        return
+    inter = shapely.intersection(arr[left], arr[right])
+    # interiors meeting along a line only give no area: skip those before measuring
+    km2 = np.zeros(len(inter))
+    polygonal = np.flatnonzero(shapely.area(inter) > 0)
+    if len(polygonal):
+        km2[polygonal] = geodesic_area_km2([to_multipolygon(g) for g in inter[polygonal]])
+    bad = np.flatnonzero(km2 > tolerance_km2)
+    if len(bad):
+        k = bad[np.argmax(km2[bad])]
+        fa, fb = areas["faction"].values[left[k]], areas["faction"].values[right[k]]
+        raise OverlapError(
+            f"{day}: {fa} and {fb} both claim {km2[k]:.2f} km² "
+            f"{where(shapely.point_on_surface(inter[k]), describe)} "
+            f"(tolerance {tolerance_km2} km²); decide who holds it and cut it from the other area"
+        )
+
+
+def reason_point(reason: str) -> shapely.Point | None:
+    """Return the point GEOS names in a :func:`shapely.is_valid_reason` text, or None."""
+    import re
+
+    m = re.search(r"\[\s*(-?[\d.]+)\s+(-?[\d.]+)", reason)
+    return shapely.Point(float(m.group(1)), float(m.group(2))) if m else None
+
+
+def check_lonlat(bounds: np.ndarray, label: str) -> None:
+    """Raise CRSError when *bounds* (minx, miny, maxx, maxy) cannot be lon/lat degrees."""
+    if not looks_like_lonlat(bounds):
+        raise CRSError(
+            f"{label}: coordinates {np.round(bounds, 1).tolist()} are not lon/lat degrees; "
+            "the file is probably in a projected CRS. Import it with `frontline control import`, "
+            "which reads the file's CRS and reprojects"
+        )
+
+
+def to_lonlat(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """*gdf* in EPSG:4326: reprojected, or given that CRS when it has none and looks lon/lat."""
+    if gdf.crs is None:
+        if len(gdf):
+            check_lonlat(gdf.total_bounds, "areas without a CRS")
+        return gdf.set_crs("EPSG:4326")
+    if not gdf.crs.equals("EPSG:4326"):
+        return gdf.to_crs("EPSG:4326")
+    return gdf
+
+
+def import_crs(gdf: gpd.GeoDataFrame, label: str) -> gpd.GeoDataFrame:
+    """Reproject an imported layer to EPSG:4326, refusing coordinates that cannot be lon/lat."""
+    if gdf.crs is None:
+        bounds = gdf.total_bounds
+        if not looks_like_lonlat(bounds):
+            raise CRSError(
+                f"{label}: the file has no CRS and its coordinates "
+                f"{np.round(bounds, 1).tolist()} are not "
+                "lon/lat degrees; save it with its CRS (e.g. as GeoPackage) or assign one in QGIS"
+            )
+        return gdf.set_crs("EPSG:4326")
+    if not gdf.crs.equals("EPSG:4326"):
+        try:
+            gdf = gdf.to_crs("EPSG:4326")
+        except Exception as exc:  # noqa: BLE001 - pyproj raises several types
+            raise CRSError(
+                f"{label}: cannot reproject from {gdf.crs.to_string()} to EPSG:4326 ({exc})"
+            ) from None
+    bounds = gdf.total_bounds
+    if not np.isfinite(bounds).all():
+        raise CRSError(
+            f"{label}: coordinates do not fit its CRS {gdf.crs.to_string()}; "
+            "check the layer's CRS in QGIS"
+        )
+    if not looks_like_lonlat(bounds):
+        raise CRSError(
+            f"{label}: its CRS is {gdf.crs.to_string()} but after reprojection the coordinates "
+            f"{np.round(bounds, 1).tolist()} are not lon/lat degrees, "
+            "so the declared CRS is wrong; "
+            "set the layer's real CRS (QGIS: Layer > Set CRS of Layer) and save it again"
+        )
+    return gdf
