@@ -312,3 +312,16 @@ def test_a_bad_package_is_caught(tmp_path):
 def test_layer_lookup_of_packages(module):
     layers = read_layers(TABLE.read_text(encoding="utf-8"))
     assert layer_of(module, layers, "frontline") is not None
+
+
+#: the two lazy loaders: the public API (PEP 562) and the click group (one module per command)
+LAZY_LOADERS = {"frontline", "frontline.cli"}
+
+
+def test_own_modules_are_imported_at_the_top():
+    hidden = [
+        f"{link.source} line {link.line}: {link.how} of {link.target}"
+        for link in links_of(PACKAGE)
+        if link.how in ("function import", "importlib") and link.source not in LAZY_LOADERS
+    ]
+    assert not hidden, "import these at the top of the module:\n" + "\n".join(hidden)
