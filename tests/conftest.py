@@ -244,8 +244,7 @@ def sandbox_env(folder: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-_SAVED_ENV: dict[str, str | None] = {}
-_TEST_HOME: list[Path] = []
+TEST_HOME = pytest.StashKey[tuple[Path, dict[str, "str | None"]]]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -260,24 +259,26 @@ def pytest_configure(config: pytest.Config) -> None:
             "markers", f"{service.name}: needs {service.what} (set by needs({service.name!r}))"
         )
     home = Path(tempfile.mkdtemp(prefix="frontline-tests-home."))
-    _TEST_HOME.append(home)
+    saved: dict[str, str | None] = {}
     for var, sub in (
         ("FRONTLINE_CACHE", "frontline"),
         ("FRONTLINE_TILE_CACHE", "frontline-tiles"),
         ("MPLCONFIGDIR", "matplotlib"),
     ):
-        _SAVED_ENV[var] = os.environ.get(var)
+        saved[var] = os.environ.get(var)
         os.environ[var] = str(home / sub)
+    config.stash[TEST_HOME] = (home, saved)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    for var, value in _SAVED_ENV.items():
+    """Restore the environment and remove the session's stand-in home."""
+    home, saved = config.stash[TEST_HOME]
+    for var, value in saved.items():
         if value is None:
             os.environ.pop(var, None)
         else:
             os.environ[var] = value
-    for home in _TEST_HOME:
-        shutil.rmtree(home, ignore_errors=True)
+    shutil.rmtree(home, ignore_errors=True)
 
 
 @pytest.hookimpl(tryfirst=True)

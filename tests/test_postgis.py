@@ -4,6 +4,8 @@ QGIS-style edits, push/pull round trips, and the ``frontline store`` commands.
 Runs against a real PostgreSQL + PostGIS server: ``$FRONTLINE_TEST_PG`` when set, else a
 throwaway cluster started once per session by ``scripts/pg_test_server.sh`` (when the
 PostgreSQL server binaries are installed; CI installs postgresql-15 and postgresql-15-postgis-3).
+Without PostgreSQL + PostGIS the tests marked ``needs("postgis")`` skip (fail when ``CI=true``);
+see ``SERVICES`` in conftest.py.
 Each test gets its own database schema (``?schema=…``), dropped afterwards.
 """
 
