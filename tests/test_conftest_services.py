@@ -198,13 +198,12 @@ def test_caches_stay_out_of_home():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from frontline.basemap import tile_cache_dir
     from frontline.gazetteer import load_bulk_places
 
     plt.figure()
     assert load_bulk_places(["JO"], None)  # writes the GeoNames cache
     home = Path.home()
-    caches = [tile_cache_dir(), Path(os.environ["FRONTLINE_CACHE"])]
+    caches = [Path(os.environ["FRONTLINE_TILE_CACHE"]), Path(os.environ["FRONTLINE_CACHE"])]
     caches.append(Path(matplotlib.get_cachedir()))
     for path in caches:
         assert home not in path.parents, path
