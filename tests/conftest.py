@@ -27,7 +27,8 @@ to find it (looked up once per session, only when a test needs it) and the comma
 installs it. A missing service SKIPS the test with that command as the reason; with
 ``CI=true`` it FAILS instead, so CI shows that every such test ran. ``FRONTLINE_TEST_WITHOUT``
 (names separated by spaces or commas, or ``all``) treats services as missing, to see the suite
-as a machine without them sees it. Each service name is also a marker: ``-m "not postgis"``.
+as a machine without them sees it. Each service name is also a marker: ``-m "not postgis"``
+selects, and ``@pytest.mark.postgis`` alone works like ``needs("postgis")``.
 
 No writes into the home folder
 ------------------------------
@@ -297,9 +298,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    """Skip (or fail on CI) before any fixture starts when a needed service is missing."""
-    for mark in item.iter_markers("needs"):
-        for name in mark.args:
+    """Skip (or fail on CI) before any fixture starts when a needed service is missing.
+
+    A bare service marker (``@pytest.mark.postgis``) means the same as ``needs("postgis")``.
+    """
+    for name in SERVICES:
+        if item.get_closest_marker(name) is not None:
             require_service(name)
 
 

@@ -42,7 +42,7 @@ def test_called():
     print("FOUND", require_service("ogrinfo"))
 
 
-@pytest.mark.needs("postgis")
+@pytest.mark.postgis  # a bare service marker works like needs("postgis")
 def test_fixture_not_started(server):
     pass
 
@@ -145,7 +145,7 @@ def test_present_service_runs_and_is_returned(tmp_path):
     fake = bindir / "ogrinfo"  # a stand-in: only its presence on PATH is checked
     fake.write_text("#!/bin/sh\n", encoding="utf-8")
     fake.chmod(0o755)
-    tests = INNER_TESTS.replace('@pytest.mark.needs("postgis")', '@pytest.mark.skip("not here")')
+    tests = INNER_TESTS.replace("@pytest.mark.postgis", '@pytest.mark.skip("not here")')
     run = run_inner(tmp_path / "run", tests, CI="true", PATH=str(bindir))
     assert run.rc == 0, run.output
     assert {name: outcome for name, (outcome, _) in run.results.items()} == {

@@ -916,7 +916,7 @@ def test_every_history_command_gives_the_same_answer_on_either_store(
     assert [s.to_geojson() for s in pg] == [s.to_geojson() for s in files]
 
 
-@pytest.mark.postgis
+@pytest.mark.needs("postgis")
 def test_whole_history_functions_work_on_either_store(files, pg):
     from frontline.store import History, history_frame, validate_history
 
