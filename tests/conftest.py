@@ -17,15 +17,306 @@ Syria–Iraq–Jordan borders so that Natural Earth clipping is exercised) is wr
 ``shipped_data_dir``        session-scoped Path of the repository's geodata/.
 
 Nothing here is real data: the names are code words (Alpha, Bravo …) and the factions are colours.
+
+System services
+---------------
+Tests that need a program outside Python (GDAL's ``ogrinfo``, PostGIS, QGIS, Chromium) say so
+with ``@pytest.mark.needs("ogrinfo")`` (or call ``require_service("ogrinfo")``, which also
+returns where the service is). ``SERVICES`` below is the one place that knows each service: how
+to find it (looked up once per session, only when a test needs it) and the command that
+installs it. A missing service SKIPS the test with that command as the reason; with
+``CI=true`` it FAILS instead, so CI shows that every such test ran. ``FRONTLINE_TEST_WITHOUT``
+(names separated by spaces or commas, or ``all``) treats services as missing, to see the suite
+as a machine without them sees it. Each service name is also a marker: ``-m "not postgis"``
+selects, and ``@pytest.mark.postgis`` alone works like ``needs("postgis")``.
+
+No writes into the home folder
+------------------------------
+``pytest_configure`` points frontline's gazetteer and tile caches (``FRONTLINE_CACHE``,
+``FRONTLINE_TILE_CACHE``) and matplotlib's config/cache (``MPLCONFIGDIR``) at a temporary
+folder for the whole session (before collection, so even a module that imports matplotlib at
+its top is covered); ``sandbox_env`` gives a subprocess (QGIS) its own HOME and XDG folders.
 """
 
 from __future__ import annotations
 
+import functools
+import glob
+import os
+import re
 import shutil
+import subprocess
+import tempfile
 import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+# -- system services ------------------------------------------------------------------------------
+SYSTEM_PYTHON = "/usr/bin/python3"  # Debian's python3: the one python3-qgis / python3-gdal serve
+VALIDATE_GPKG_PATHS = (
+    "/usr/lib/python3/dist-packages/osgeo_utils/samples/validate_gpkg.py",
+    "/usr/share/doc/python3-gdal/examples/validate_gpkg.py",
+)
+
+
+class ServiceMissing(Exception):
+    """A system service is not installed; the message says what was looked for."""
+
+
+def _system_python_imports(module: str) -> None:
+    if not Path(SYSTEM_PYTHON).is_file():
+        raise ServiceMissing(f"no {SYSTEM_PYTHON}")
+    proc = subprocess.run(
+        [SYSTEM_PYTHON, "-c", f"import {module}"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
+    if proc.returncode != 0:
+        last = (proc.stderr.strip().splitlines() or ["?"])[-1]
+        raise ServiceMissing(f"{SYSTEM_PYTHON} cannot import {module}: {last}")
+
+
+def _find_ogrinfo() -> str:
+    path = shutil.which("ogrinfo")
+    if path is None:
+        raise ServiceMissing("no ogrinfo on PATH")
+    return path
+
+
+def _find_validate_gpkg() -> str:
+    script = next((p for p in VALIDATE_GPKG_PATHS if Path(p).is_file()), None)
+    if script is None:
+        raise ServiceMissing("no validate_gpkg.py in " + " or ".join(VALIDATE_GPKG_PATHS))
+    _system_python_imports("osgeo.ogr")
+    return script
+
+
+def _postgres_bindir() -> Path | None:
+    """The server binaries scripts/pg_test_server.sh would use (same order of preference)."""
+    if os.environ.get("PG_BINDIR"):
+        return Path(os.environ["PG_BINDIR"])
+    if shutil.which("pg_config"):
+        proc = subprocess.run(
+            ["pg_config", "--bindir"], capture_output=True, text=True, check=False, timeout=30
+        )
+        if proc.returncode == 0 and (Path(proc.stdout.strip()) / "initdb").is_file():
+            return Path(proc.stdout.strip())
+
+    def version(path: str) -> list[int]:
+        return [int(n) for n in re.findall(r"\d+", Path(path).parent.name)]
+
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=version, reverse=True)
+    return Path(found[0]).parent if found else None
+
+
+def _find_postgis() -> str:
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        raise ServiceMissing(
+            "the psycopg driver is not installed: pip install 'psycopg[binary]'"
+        ) from None
+    if os.environ.get("FRONTLINE_TEST_PG"):
+        return os.environ["FRONTLINE_TEST_PG"]
+    bindir = _postgres_bindir()
+    if bindir is None:
+        raise ServiceMissing("no PostgreSQL server binaries (initdb)")
+    # Debian: /usr/lib/postgresql/15/bin -> /usr/share/postgresql/15; a source build: PREFIX/share
+    shares = [Path("/usr/share/postgresql") / bindir.parent.name, bindir.parent / "share"]
+    shares += [s / "postgresql" for s in list(shares)]
+    if not any((s / "extension" / "postgis.control").is_file() for s in shares):
+        raise ServiceMissing(f"PostgreSQL in {bindir.parent} has no PostGIS extension")
+    return str(bindir)
+
+
+def _find_qgis() -> str:
+    _system_python_imports("qgis.core")
+    return SYSTEM_PYTHON
+
+
+def _find_chromium() -> str:
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        raise ServiceMissing("no chromium on PATH")
+    if shutil.which("chromedriver") is None:
+        raise ServiceMissing("no chromedriver on PATH")
+    return browser
+
+
+@dataclass(frozen=True)
+class Service:
+    """A program outside Python that some tests need.
+
+    ``find`` returns where it is (a path or URL) or raises ServiceMissing; ``install`` is the
+    Debian command that installs it (what .ci/run does).
+    """
+
+    name: str
+    what: str
+    install: str
+    find: Callable[[], str]
+
+
+SERVICES: dict[str, Service] = {
+    s.name: s
+    for s in (
+        Service("ogrinfo", "GDAL's ogrinfo", "apt-get install gdal-bin", _find_ogrinfo),
+        Service(
+            "validate_gpkg",
+            "GDAL's validate_gpkg.py (python3-gdal)",
+            "apt-get install python3-gdal",
+            _find_validate_gpkg,
+        ),
+        Service(
+            "postgis",
+            "a PostgreSQL + PostGIS server",
+            "apt-get install postgresql-15 postgresql-15-postgis-3"
+            " (or set FRONTLINE_TEST_PG=postgresql://…)",
+            _find_postgis,
+        ),
+        Service("qgis", "QGIS's Python bindings", "apt-get install python3-qgis", _find_qgis),
+        Service(
+            "chromium",
+            "Chromium and its WebDriver",
+            "apt-get install chromium chromium-driver",
+            _find_chromium,
+        ),
+    )
+}
+
+
+def _strict() -> bool:
+    """True on CI (``CI=true``): a missing service is a failure, not a skip."""
+    return os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
+
+
+def _forced_missing() -> set[str]:
+    names = set(re.split(r"[\s,]+", os.environ.get("FRONTLINE_TEST_WITHOUT", "").strip())) - {""}
+    return set(SERVICES) if "all" in names else names
+
+
+@functools.cache
+def _locate(name: str) -> tuple[str | None, str]:
+    """(where the service is, "") or (None, why not and how to install it); once per session."""
+    service = SERVICES[name]
+    try:
+        if name in _forced_missing():
+            raise ServiceMissing("listed in $FRONTLINE_TEST_WITHOUT")
+        return service.find(), ""
+    except ServiceMissing as exc:
+        return None, f"missing {service.what} ({exc}); install: {service.install}"
+    except (OSError, subprocess.SubprocessError) as exc:
+        return None, f"cannot run {service.what} ({exc}); install: {service.install}"
+
+
+def require_service(name: str) -> str:
+    """Return where the system service *name* is; skip the test when it is missing.
+
+    With ``CI=true`` a missing service fails the test instead (same message).
+    """
+    if name not in SERVICES:
+        raise KeyError(f"unknown service {name!r}; known: {', '.join(SERVICES)}")
+    where, reason = _locate(name)
+    if where is not None:
+        return where
+    if _strict():
+        failure = pytest.fail.Exception(f"CI=true and {reason}", pytrace=False)
+        failure.missing_service = name  # reported as the test's FAILURE, not a setup error
+        raise failure
+    pytest.skip(reason)
+
+
+def sandbox_env(folder: Path, **extra: str) -> dict[str, str]:
+    """``os.environ`` with HOME and the XDG folders inside *folder* (for QGIS subprocesses)."""
+    env = dict(os.environ, **extra)
+    env["HOME"] = str(folder)
+    for var, sub in (
+        ("XDG_CACHE_HOME", ".cache"),
+        ("XDG_CONFIG_HOME", ".config"),
+        ("XDG_DATA_HOME", ".local/share"),
+    ):
+        env[var] = str(folder / sub)
+    return env
+
+
+TEST_HOME = pytest.StashKey[tuple[Path, dict[str, "str | None"]]]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the service markers; keep caches out of the user's home for the session."""
+    config.addinivalue_line(
+        "markers",
+        "needs(*services): skip (fail when CI=true) unless each system service is installed; "
+        f"services: {', '.join(SERVICES)} (see tests/conftest.py)",
+    )
+    for service in SERVICES.values():
+        config.addinivalue_line(
+            "markers", f"{service.name}: needs {service.what} (set by needs({service.name!r}))"
+        )
+    home = Path(tempfile.mkdtemp(prefix="frontline-tests-home."))
+    saved: dict[str, str | None] = {}
+    for var, sub in (
+        ("FRONTLINE_CACHE", "frontline"),
+        ("FRONTLINE_TILE_CACHE", "frontline-tiles"),
+        ("MPLCONFIGDIR", "matplotlib"),
+    ):
+        saved[var] = os.environ.get(var)
+        os.environ[var] = str(home / sub)
+    config.stash[TEST_HOME] = (home, saved)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Restore the environment and remove the session's stand-in home."""
+    home, saved = config.stash[TEST_HOME]
+    for var, value in saved.items():
+        if value is None:
+            os.environ.pop(var, None)
+        else:
+            os.environ[var] = value
+    shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Check the names in needs(...) and add each as a marker, so ``-m postgis`` selects."""
+    for item in items:
+        for mark in item.iter_markers("needs"):
+            for name in mark.args:
+                if name not in SERVICES:
+                    raise pytest.UsageError(
+                        f"{item.nodeid}: unknown service {name!r} in needs(); "
+                        f"known: {', '.join(SERVICES)}"
+                    )
+                item.add_marker(name)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Skip (or fail on CI) before any fixture starts when a needed service is missing.
+
+    A bare service marker (``@pytest.mark.postgis``) means the same as ``needs("postgis")``.
+    """
+    for name in SERVICES:
+        if item.get_closest_marker(name) is not None:
+            require_service(name)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> pytest.TestReport:
+    """On CI a missing service is the test's FAILURE: report it as the call, not a setup error."""
+    report = yield
+    if call.when == "setup" and call.excinfo and hasattr(call.excinfo.value, "missing_service"):
+        report.when = "call"
+    return report
+
+
+# -- synthetic data -------------------------------------------------------------------------------
 
 SYNTHETIC_THEATRE = "testland"
 SYNTHETIC_DATES = ("2020-01-01", "2020-02-01", "2020-03-01")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from test_export import needs_ogrinfo, ogrinfo
+from test_export import ogrinfo
 
 from frontline.cli import cli
 
@@ -14,7 +14,7 @@ def run(cli_runner, *args):
     return cli_runner.invoke(cli, list(args), catch_exceptions=False)
 
 
-@needs_ogrinfo
+@pytest.mark.needs("ogrinfo")
 def test_export_gpkg_and_project(cli_runner, built_data_dir, tmp_path):
     out = tmp_path / "out" / "testland.gpkg"
     qgs = tmp_path / "out" / "testland.qgs"

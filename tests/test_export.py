@@ -16,25 +16,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from conftest import SYSTEM_PYTHON, require_service, sandbox_env
 from shapely import box
-
-OGRINFO = shutil.which("ogrinfo")
-needs_ogrinfo = pytest.mark.skipif(
-    OGRINFO is None,
-    reason="GDAL's ogrinfo is not installed (apt-get install gdal-bin; .ci/run installs it)",
-)
-VALIDATE_GPKG = next(
-    (
-        p
-        for p in (
-            "/usr/lib/python3/dist-packages/osgeo_utils/samples/validate_gpkg.py",
-            "/usr/share/doc/python3-gdal/examples/validate_gpkg.py",
-        )
-        if Path(p).is_file()
-    ),
-    None,
-)
-SYSTEM_PYTHON = "/usr/bin/python3"
 
 DATES = ("2020-01-01", "2020-02-01", "2020-03-01")
 FIELD = re.compile(r"^([A-Za-z_][\w]*): (\w+) \(\d+\.\d+\)")
@@ -46,7 +29,7 @@ def ogrinfo(path: Path, *layers: str) -> tuple[dict[str, dict], str]:
 
     Returns (layers, stderr).
     """
-    args = [OGRINFO, "-ro", "-so", "-nomd"]
+    args = [require_service("ogrinfo"), "-ro", "-so", "-nomd"]
     args += [str(path), *layers] if layers else ["-al", str(path)]
     proc = subprocess.run(args, capture_output=True, text=True, check=False, timeout=120)
     assert proc.returncode == 0, proc.stderr
@@ -72,7 +55,11 @@ def ogrinfo(path: Path, *layers: str) -> tuple[dict[str, dict], str]:
 def ogr_layer_names(path: Path) -> dict[str, str]:
     """``ogrinfo`` layer list: name → geometry type text."""
     proc = subprocess.run(
-        [OGRINFO, "-ro", "-q", str(path)], capture_output=True, text=True, check=False, timeout=60
+        [require_service("ogrinfo"), "-ro", "-q", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
     )
     assert proc.returncode == 0, proc.stderr
     out = {}
@@ -198,7 +185,7 @@ def test_link_up_and_front_lines_are_dated(exports):
 
 
 # -- GeoPackage, checked with ogrinfo and GDAL's validator -------------------------------------
-@needs_ogrinfo
+@pytest.mark.needs("ogrinfo")
 def test_gpkg_with_ogrinfo(exports):
     path = exports["gpkg"].path
     layers, stderr = ogrinfo(path)
@@ -235,20 +222,16 @@ def test_gpkg_is_version_1_3(exports):
         con.close()
 
 
-@pytest.mark.skipif(
-    VALIDATE_GPKG is None or not Path(SYSTEM_PYTHON).is_file(),
-    reason="GDAL's validate_gpkg.py (python3-gdal) is not installed",
-)
+@pytest.mark.needs("validate_gpkg")
 def test_gpkg_passes_gdal_validator(exports):
+    validator = require_service("validate_gpkg")
     proc = subprocess.run(
-        [SYSTEM_PYTHON, VALIDATE_GPKG, "--extra", "--warning-as-error", str(exports["gpkg"].path)],
+        [SYSTEM_PYTHON, validator, "--extra", "--warning-as-error", str(exports["gpkg"].path)],
         capture_output=True,
         text=True,
         check=False,
         timeout=120,
     )
-    if "No module named 'osgeo'" in proc.stderr:
-        pytest.skip("python3-gdal is not installed")
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
@@ -365,7 +348,7 @@ def test_geojson_files_are_rfc7946(exports):
     assert area2 > 0, "RFC 7946: exterior rings are counter-clockwise"
 
 
-@needs_ogrinfo
+@pytest.mark.needs("ogrinfo")
 def test_geojson_with_ogrinfo(exports):
     res = exports["geojson"]
     for name, geom in EXPECTED_GEOMETRY.items():
@@ -385,7 +368,7 @@ def test_geojson_with_ogrinfo(exports):
             assert info["fields"][col] == ("Date" if typed else "String"), (name, col)
 
 
-@needs_ogrinfo
+@pytest.mark.needs("ogrinfo")
 def test_fgb_with_ogrinfo(exports):
     res = exports["fgb"]
     for name, geom in EXPECTED_GEOMETRY.items():
@@ -404,7 +387,7 @@ def test_fgb_with_ogrinfo(exports):
             )  # FlatGeobuf has DateTime only
 
 
-@needs_ogrinfo
+@pytest.mark.needs("ogrinfo")
 def test_csv_tables_with_ogrinfo(exports, history):
     import pandas as pd
 
@@ -492,7 +475,7 @@ def test_dispatcher_and_bad_input(history, tmp_path):
     assert res.format == "gpkg" and res.layers == {"control": 8}
 
 
-@needs_ogrinfo
+@pytest.mark.needs("ogrinfo")
 def test_single_snapshot_writes_empty_typed_layers(
     tmp_path, synthetic_theatre, synthetic_registry, synthetic_gazetteer
 ):
@@ -563,15 +546,6 @@ def test_qgs_project(exports, synthetic_registry, synthetic_theatre, tmp_path):
         export_qgs(gpkg, qgs)
 
 
-def _pyqgis_available() -> bool:
-    if not Path(SYSTEM_PYTHON).is_file():
-        return False
-    proc = subprocess.run(
-        [SYSTEM_PYTHON, "-c", "import qgis.core"], capture_output=True, check=False, timeout=60
-    )
-    return proc.returncode == 0
-
-
 PYQGIS_CHECK = r"""
 import json, os, sys
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
@@ -601,9 +575,7 @@ app.exitQgis()
 """
 
 
-@pytest.mark.skipif(
-    not _pyqgis_available(), reason="QGIS's Python bindings (Debian python3-qgis) are not installed"
-)
+@pytest.mark.needs("qgis")
 def test_qgis_opens_the_export_styled_and_animated(
     exports, synthetic_registry, synthetic_theatre, tmp_path
 ):
@@ -620,6 +592,7 @@ def test_qgis_opens_the_export_styled_and_animated(
         text=True,
         check=False,
         timeout=300,
+        env=sandbox_env(tmp_path / "home"),  # QGIS writes its profile into HOME
     )
     line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT")), None)
     assert line is not None, proc.stdout + proc.stderr
@@ -663,7 +636,7 @@ def test_broken_theatre_observations_are_skipped_not_fatal(
     assert not (tmp_path / "b.gpkg").exists()
 
 
-@needs_ogrinfo
+@pytest.mark.needs("ogrinfo")
 def test_bare_history_without_registry_or_theatre(tmp_path, history):
     """A folder of snapshots alone still exports: control only, the rest skipped with reasons."""
     from frontline.export import export_gpkg

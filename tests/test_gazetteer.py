@@ -181,16 +181,25 @@ def test_merge_curated_wins_no_duplicates(gaz):
 def test_kinds_filter(gaz):
     assert gaz.geocode("Tanf crossing")[0].place.id == "al-walid-crossing"
     assert {m.place.kind for m in gaz.geocode("Tanf", kinds=["military_base"])} == {"military_base"}
-    assert all(m.place.kind == "city" for m in gaz.geocode("Tanf", kinds="city"))
+    assert gaz.geocode("Tanf", kinds="city") == []  # the base is filtered out
+    # a string is one kind (not a set of letters); Sinjar is a town in IQ and a village in SY
+    assert [m.place.id for m in gaz.geocode("Sinjar", kinds="town")] == ["sinjar"]
+    assert [(m.place.kind, m.place.country) for m in gaz.geocode("Sinjar", kinds="village")] == [
+        ("village", "SY")
+    ]
 
 
 def test_resolve_unknown_gives_suggestions(gaz):
     with pytest.raises(UnknownPlaceError) as exc:
-        gaz.resolve("Qxzzrtv")
-    assert isinstance(exc.value.suggestions, tuple)
+        gaz.resolve("Qxzzrtv")  # matches nothing: the five closest names are suggested
+    suggestions = exc.value.suggestions
+    assert suggestions == tuple(gaz.suggest("Qxzzrtv")) and len(set(suggestions)) == 5
+    assert set(suggestions) <= {p.name for p in gaz}
+    assert str(exc.value).endswith("did you mean: " + ", ".join(map(repr, suggestions)) + "?")
     with pytest.raises(UnknownPlaceError) as exc:
-        gaz.resolve("Palmira Xq Zzz")
-    assert "Palmyra" in exc.value.suggestions or exc.value.suggestions
+        gaz.resolve("Palmira Xq Zzz")  # a fuzzy match too far to accept is the suggestion
+    assert exc.value.suggestions == ("Palmyra",)
+    assert "did you mean: 'Palmyra'?" in str(exc.value)
 
 
 def test_resolve_ambiguous_raises():

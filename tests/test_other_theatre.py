@@ -17,6 +17,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import require_service
 
 from frontline.cli import cli
 
@@ -245,10 +246,14 @@ def test_export_all_formats(built, cli_runner, tmp_path):
         run(cli_runner, "export", "--format", fmt, "--out", out, "--data", built)
         assert out.exists()
     run(cli_runner, "export", "--format", "gpkg", "--out", tmp_path / "x.gpkg", "--data", built, code=2)
-    if shutil.which("ogrinfo"):
-        info = subprocess.run(["ogrinfo", "-so", "-ro", str(tmp_path / "x.gpkg")], capture_output=True,
-                              text=True, check=True).stdout  # fmt: skip
-        assert "control" in info and "layer_styles" in info
+
+
+@pytest.mark.needs("ogrinfo")
+def test_exported_gpkg_opens_in_ogrinfo(built, cli_runner, tmp_path):
+    run(cli_runner, "export", "--format", "gpkg", "--out", tmp_path / "x.gpkg", "--data", built)
+    info = subprocess.run([require_service("ogrinfo"), "-so", "-ro", str(tmp_path / "x.gpkg")],
+                          capture_output=True, text=True, check=True).stdout  # fmt: skip
+    assert "control" in info and "layer_styles" in info
 
 
 @pytest.mark.parametrize(

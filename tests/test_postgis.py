@@ -4,6 +4,8 @@ QGIS-style edits, push/pull round trips, and the ``frontline store`` commands.
 Runs against a real PostgreSQL + PostGIS server: ``$FRONTLINE_TEST_PG`` when set, else a
 throwaway cluster started once per session by ``scripts/pg_test_server.sh`` (when the
 PostgreSQL server binaries are installed; CI installs postgresql-15 and postgresql-15-postgis-3).
+Without PostgreSQL + PostGIS the tests marked ``needs("postgis")`` skip (fail when ``CI=true``);
+see ``SERVICES`` in conftest.py.
 Each test gets its own database schema (``?schema=…``), dropped afterwards.
 """
 
@@ -11,7 +13,6 @@ from __future__ import annotations
 
 import glob
 import os
-import shutil
 import subprocess
 import sys
 import threading
@@ -21,6 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 import shapely
+from conftest import SYSTEM_PYTHON, require_service, sandbox_env
 
 from frontline.control import ControlSnapshot
 from frontline.errors import (
@@ -38,27 +40,14 @@ THEATRE = "testland"  # the synthetic theatre of tests/conftest.py
 SHIPPED = sorted(glob.glob(str(ROOT / "geodata" / "control" / "*" / "*.geojson")))
 
 
-def _have_server_binaries() -> bool:
-    if os.environ.get("PG_BINDIR"):
-        return True
-    return bool(shutil.which("initdb") or glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-
-
 @pytest.fixture(scope="session")
 def pg_server(tmp_path_factory):
     """URL of a PostGIS database for the session."""
-    pytest.importorskip(
-        "psycopg", reason="psycopg is not installed: pip install 'frontline[postgis]'"
-    )
+    require_service("postgis")  # skips (fails on CI) without psycopg, PostgreSQL or PostGIS
     url = os.environ.get("FRONTLINE_TEST_PG")
     if url:
         yield url
         return
-    if not _have_server_binaries():
-        pytest.skip(
-            "no PostgreSQL server binaries: install postgresql-15 postgresql-15-postgis-3 "
-            "or set FRONTLINE_TEST_PG=postgresql://…"
-        )
     import tempfile
 
     folder = tempfile.mkdtemp(prefix="frontline-pg.")  # short path: unix socket names are limited
@@ -67,10 +56,7 @@ def pg_server(tmp_path_factory):
             ["bash", str(SCRIPT), folder], capture_output=True, text=True, timeout=120
         )
         if out.returncode != 0:
-            raise RuntimeError(
-                f"pg_test_server.sh failed (are postgresql-15 and postgresql-15-postgis-3 installed?):\n"
-                f"{out.stdout}\n{out.stderr}"
-            )
+            raise RuntimeError(f"pg_test_server.sh failed:\n{out.stdout}\n{out.stderr}")
         yield out.stdout.strip().splitlines()[-1]
     finally:
         subprocess.run(["bash", str(SCRIPT), "--stop", folder], capture_output=True, timeout=60)
@@ -214,7 +200,7 @@ def test_open_history_chooses_the_backend(synthetic_data_dir, tmp_path, monkeypa
 
 
 # -- schema --------------------------------------------------------------------------------------
-@pytest.mark.postgis
+@pytest.mark.needs("postgis")
 def test_init_is_idempotent_and_creates_the_schema(pg_url):
     from frontline.postgis_schema import latest_version, migrate
 
@@ -256,7 +242,7 @@ def test_init_is_idempotent_and_creates_the_schema(pg_url):
         assert {"control_areas", "area_revisions", "places", "observations"} <= gist
 
 
-@pytest.mark.postgis
+@pytest.mark.needs("postgis")
 def test_uninitialised_store_says_to_run_init(pg_server, synthetic_data_dir):
     from frontline.postgis import PostGISHistory
 
@@ -277,7 +263,7 @@ def test_unreachable_server_is_a_store_error(synthetic_data_dir, tmp_path):
 
 
 # -- the history interface -------------------------------------------------------------------------
-@pytest.mark.postgis
+@pytest.mark.needs("postgis")
 def test_same_interface_and_content_as_the_file_store(files, pg):
     pg.add_many(list(files))
     assert pg.dates() == files.dates() and len(pg) == len(files)
@@ -301,7 +287,7 @@ def test_same_interface_and_content_as_the_file_store(files, pg):
         pg.at("2019-06-01")
 
 
-@pytest.mark.postgis
+@pytest.mark.needs("postgis")
 def test_library_functions_work_unchanged_on_either_store(files, pg, synthetic_gazetteer, tmp_path):
     from frontline.diff import diff_dates, timeline
 
@@ -313,7 +299,7 @@ def test_library_functions_work_unchanged_on_either_store(files, pg, synthetic_g
     assert timeline(files, synthetic_gazetteer).equals(timeline(pg, synthetic_gazetteer))
 
 
-@pytest.mark.postgis
+@pytest.mark.needs("postgis")
 def test_revisions_are_kept_and_restorable(pg):
     day = "2020-01-15"
     assert pg.add(_boxes(day, "first")) == 1
@@ -350,7 +336,7 @@ def test_revisions_are_kept_and_restorable(pg):
     assert pg.revision_of(day) == 4 and pg.revision_of("2001-01-01") == 0
 
 
-@pytest.mark.postgis
+@pytest.mark.needs("postgis")
 def test_overwrite_drops_factions_no_longer_present(pg):
     day = "2020-01-15"
     pg.add(_boxes(day))
@@ -362,7 +348,7 @@ def test_overwrite_drops_factions_no_longer_present(pg):
     assert [r.n_areas for r in pg.revisions(day)] == [2, 1]
 
 
-@pytest.mark.postgis
+@pytest.mark.needs("postgis")
 def test_stale_expected_revision_is_a_conflict_and_overwrites_nothing(pg):
     day = "2020-01-15"
     pg.add(_boxes(day, "base"))
@@ -379,7 +365,7 @@ def test_stale_expected_revision_is_a_conflict_and_overwrites_nothing(pg):
     assert pg.add(_boxes("2020-01-16", "new"), expected_revision=0) == 1
 
 
-@pytest.mark.postgis
+@pytest.mark.needs("postgis")
 def test_add_many_is_all_or_nothing(pg):
     pg.add(_boxes("2020-01-02", "old"))
     with pytest.raises(SnapshotExistsError):
@@ -392,7 +378,7 @@ def test_add_many_is_all_or_nothing(pg):
     assert len(pg) == 1
 
 
-@pytest.mark.postgis
+@pytest.mark.needs("postgis")
 def test_invalid_snapshots_are_refused_before_writing(pg):
     bad = ControlSnapshot.from_areas(
         "2020-01-03",
@@ -426,7 +412,7 @@ def _writers(url, data_dir, n, work):
     return results
 
 
-@pytest.mark.postgis
+@pytest.mark.needs("postgis")
 def test_concurrent_writers_from_the_same_revision_one_wins(pg, pg_url, built_data_dir):
     day = "2020-01-20"
     pg.add(_boxes(day, "base"))
@@ -446,7 +432,7 @@ def test_concurrent_writers_from_the_same_revision_one_wins(pg, pg_url, built_da
     assert pg.get(day).areas["note"].iloc[0] == f"writer {winner}"
 
 
-@pytest.mark.postgis
+@pytest.mark.needs("postgis")
 def test_concurrent_read_modify_write_loses_no_update(pg, pg_url, built_data_dir):
     """Each writer appends its name to the note, retrying on conflict: every name survives."""
     day = "2020-01-20"
@@ -476,7 +462,7 @@ def test_concurrent_read_modify_write_loses_no_update(pg, pg_url, built_data_dir
     assert authors == {f"writer-{i}" for i in range(n)}
 
 
-@pytest.mark.postgis
+@pytest.mark.needs("postgis")
 def test_concurrent_blind_overwrites_are_serialised(pg, pg_url, built_data_dir):
     day = "2020-01-21"
     n = 6
@@ -492,7 +478,7 @@ def test_concurrent_blind_overwrites_are_serialised(pg, pg_url, built_data_dir):
 
 
 # -- QGIS edits ------------------------------------------------------------------------------------
-@pytest.mark.postgis
+@pytest.mark.needs("postgis")
 def test_qgis_style_edits_become_revisions_and_are_validated(
     pg, pg_url, cli_runner, built_data_dir
 ):
@@ -619,7 +605,7 @@ def test_qgis_style_edits_become_revisions_and_are_validated(
         conn.execute(f'TRUNCATE "{schema}".control_areas')
 
 
-@pytest.mark.postgis
+@pytest.mark.needs("postgis")
 def test_editors_cannot_rewrite_history(pg, pg_url, cli_runner, built_data_dir):
     """An editor role writes snapshots (and QGIS edits) but cannot touch the revision tables."""
     import psycopg
@@ -657,8 +643,6 @@ def test_editors_cannot_rewrite_history(pg, pg_url, cli_runner, built_data_dir):
             )
 
 
-SYSTEM_PYTHON = "/usr/bin/python3"
-
 PYQGIS_EDIT = r"""
 import faulthandler, json, os, sys
 faulthandler.enable()
@@ -689,19 +673,7 @@ app.exitQgis()
 """
 
 
-def _pyqgis_available() -> bool:
-    if not Path(SYSTEM_PYTHON).is_file():
-        return False
-    proc = subprocess.run(
-        [SYSTEM_PYTHON, "-c", "import qgis.core"], capture_output=True, check=False, timeout=60
-    )
-    return proc.returncode == 0
-
-
-@pytest.mark.postgis
-@pytest.mark.skipif(
-    not _pyqgis_available(), reason="QGIS's Python bindings (Debian python3-qgis) are not installed"
-)
+@pytest.mark.needs("postgis", "qgis")
 def test_real_qgis_edits_the_store(pg, pg_url, tmp_path):
     """QGIS 3.22's postgres provider opens control_areas, and one save is one revision."""
     import json
@@ -723,7 +695,7 @@ def test_real_qgis_edits_the_store(pg, pg_url, tmp_path):
         text=True,
         timeout=300,
         check=False,
-        env={**os.environ, "XDG_RUNTIME_DIR": str(tmp_path)},
+        env=sandbox_env(tmp_path / "home", XDG_RUNTIME_DIR=str(tmp_path)),
     )
     line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT")), None)
     assert line is not None, proc.stdout + proc.stderr
@@ -743,7 +715,7 @@ def test_real_qgis_edits_the_store(pg, pg_url, tmp_path):
 
 
 # -- push / pull -------------------------------------------------------------------------------------
-@pytest.mark.postgis
+@pytest.mark.needs("postgis")
 def test_push_then_pull_is_byte_identical(pg_url, built_data_dir, synthetic_data_dir, cli_runner):
     from frontline.cli import cli
 
@@ -800,7 +772,6 @@ def test_push_then_pull_is_byte_identical(pg_url, built_data_dir, synthetic_data
     assert result.exit_code == 0 and f"{THEATRE}: {len(originals)} dates" in result.output
 
 
-@pytest.mark.postgis
 def test_store_commands_need_a_postgis_url(cli_runner, built_data_dir, monkeypatch):
     from frontline.cli import cli
 
@@ -811,7 +782,7 @@ def test_store_commands_need_a_postgis_url(cli_runner, built_data_dir, monkeypat
     assert result.exit_code == 2 and "not a postgresql:// URL" in result.output
 
 
-@pytest.mark.postgis
+@pytest.mark.needs("postgis")
 def test_store_init_command(pg_server, cli_runner):
     from frontline.cli import cli
 
@@ -826,7 +797,7 @@ def test_store_init_command(pg_server, cli_runner):
         _drop(pg_server, schema)
 
 
-@pytest.mark.postgis
+@pytest.mark.needs("postgis")
 def test_database_diff_agrees_with_shapely(pg):
     from frontline.geo import geodesic_area_km2
 
@@ -862,7 +833,7 @@ def shipped_store(pg_server):
     _drop(pg_server, schema)
 
 
-@pytest.mark.postgis
+@pytest.mark.needs("postgis")
 @pytest.mark.parametrize(
     "path",
     SHIPPED
@@ -879,7 +850,7 @@ def test_shipped_snapshot_round_trips_byte_identical(shipped_store, path):
     assert pulled.to_geojson() == p.read_text(encoding="utf-8")
 
 
-@pytest.mark.postgis
+@pytest.mark.needs("postgis")
 def test_push_of_the_shipped_theatre_keeps_relative_places(pg_url, cli_runner):
     """Observations given as relative phrases ("70 km NE of At Tanf") push as derived points."""
     import csv
@@ -908,7 +879,7 @@ def test_push_of_the_shipped_theatre_keeps_relative_places(pg_url, cli_runner):
     assert derived >= 1
 
 
-@pytest.mark.postgis
+@pytest.mark.needs("postgis")
 def test_every_history_command_gives_the_same_answer_on_either_store(
     files, pg, pg_url, built_data_dir, cli_runner, tmp_path
 ):
@@ -946,7 +917,7 @@ def test_every_history_command_gives_the_same_answer_on_either_store(
     assert [s.to_geojson() for s in pg] == [s.to_geojson() for s in files]
 
 
-@pytest.mark.postgis
+@pytest.mark.needs("postgis")
 def test_whole_history_functions_work_on_either_store(files, pg):
     from frontline.store import History, history_frame, validate_history
 
