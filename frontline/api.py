@@ -26,7 +26,7 @@ def at(
     theatre: str | None = None,
     data_dir: str | os.PathLike[str] | None = None,
 ) -> ControlSnapshot:
-    """The control snapshot in force on *date*: the latest one on or before it.
+    """Return the control snapshot in force on *date*: the latest one on or before it.
 
     Parameters
     ----------

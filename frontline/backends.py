@@ -99,7 +99,7 @@ def open_history(
 
 
 def history_folder(folder: Path, theatre_id: str) -> Path:
-    """The folder of a theatre's snapshots in a folder store (see :func:`open_history`)."""
+    """Return the folder of a theatre's snapshots in a folder store (see :func:`open_history`)."""
     folder = folder.expanduser()
     if (folder / "control").is_dir() or (folder / "theatres").is_dir():
         return folder / "control" / theatre_id
@@ -126,7 +126,7 @@ class CopyReport:
 
 
 def _current_text(history: History, day: _dt.date) -> str | None:
-    """The stored GeoJSON text of *day* in *history* (the file's bytes for a file store)."""
+    """Return the stored GeoJSON text of *day* in *history* (a file store's file bytes)."""
     if isinstance(history, ControlHistory):
         path = history.path_for(day)
         return path.read_text(encoding="utf-8") if path.is_file() else None

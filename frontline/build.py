@@ -99,7 +99,7 @@ DENSIFY_M = 5000.0
 def radius_table(
     theatre: Theatre | None = None, radius_km: float | Mapping[str, float] | None = None
 ) -> dict[str, float]:
-    """The reach per place kind, km: defaults, then the theatre's, then *radius_km*.
+    """Return the reach per place kind, km: defaults, then the theatre's, then *radius_km*.
 
     A single number for *radius_km* applies to every kind (key ``"*"``).
 
@@ -361,7 +361,7 @@ def overrides_dir(theatre: Theatre) -> Path:
 def override_at(
     theatre: Theatre, date: _dt.date | str, registry: FactionRegistry | None = None
 ) -> ControlSnapshot | None:
-    """The hand-drawn override in force on *date* (latest file on or before it), or None.
+    """Return the hand-drawn override in force on *date* (latest file up to it), or None.
 
     Factions are resolved through *registry*; ``unknown`` areas are allowed (they blank
     derived control). Geometry validity and overlaps are checked.

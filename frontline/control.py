@@ -325,7 +325,7 @@ class ControlSnapshot:
         return sorted(self.areas["faction"].astype(str))
 
     def geometry_of(self, faction: str) -> shapely.MultiPolygon:
-        """The area of one faction (empty MultiPolygon when it holds nothing)."""
+        """Return the area of one faction (empty MultiPolygon when it holds nothing)."""
         sel = self.areas[self.areas["faction"] == faction]
         return to_multipolygon(sel.geometry.values[0]) if len(sel) else shapely.MultiPolygon()
 

@@ -266,7 +266,7 @@ class FactionRegistry:
         return [f.id for f in self.factions]
 
     def get(self, name: str) -> Faction:
-        """The faction with this id, name or alias (case- and punctuation-insensitive).
+        """Return the faction with this id, name or alias (case- and punctuation-insensitive).
 
         Raises
         ------
@@ -291,11 +291,11 @@ class FactionRegistry:
         return self.get(name).colour
 
     def side_of(self, name: str) -> str:
-        """The side of a faction."""
+        """Return the side of a faction."""
         return self.get(name).side
 
     def relation(self, a: str, b: str, on: _dt.date | str | None = None) -> Relation:
-        """The relation between two factions: "self", "allied", "hostile" or "neutral".
+        """Return the relation between two factions: "self", "allied", "hostile" or "neutral".
 
         Factions of the same side are allied. Otherwise the last matching rule between
         their sides (valid on *on*, when given) decides; failing that, ``default_relation``.
@@ -320,11 +320,11 @@ class FactionRegistry:
         return specific or found or self.default_relation  # type: ignore[return-value]
 
     def is_hostile(self, a: str, b: str, on: _dt.date | str | None = None) -> bool:
-        """True when factions *a* and *b* are hostile (on date *on*)."""
+        """Tell whether factions *a* and *b* are hostile (on date *on*)."""
         return self.relation(a, b, on) == "hostile"
 
     def is_allied(self, a: str, b: str, on: _dt.date | str | None = None) -> bool:
-        """True when *a* and *b* are distinct allied factions (on date *on*)."""
+        """Tell whether *a* and *b* are distinct allied factions (on date *on*)."""
         return self.relation(a, b, on) == "allied"
 
     def pairs(self, relation: str, on: _dt.date | str | None = None) -> list[tuple[str, str]]:

@@ -85,7 +85,7 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, overwrite: boo
 
 
 def atomic_write_text(path: str | os.PathLike[str], text: str, overwrite: bool = False) -> Path:
-    """Write UTF-8 *text* (``\\n`` line ends) atomically; see :func:`atomic_write_bytes`."""
+    r"""Write UTF-8 *text* (``\n`` line ends) atomically; see :func:`atomic_write_bytes`."""
     return atomic_write_bytes(path, text.encode("utf-8"), overwrite)
 
 

@@ -320,7 +320,7 @@ def _relative_place(gazetteer: Any, text: str, theatre: Theatre | None) -> Deriv
 
 
 def _check_conflicts(rows: list[dict[str, Any]], path: Path, problems: list[str]) -> None:
-    """Same place, same day, different factions and the same confidence: nothing decides."""
+    """Report rows of one place and day with different factions and the same confidence."""
     seen: dict[tuple[Any, str], list[dict[str, Any]]] = {}
     for r in rows:
         seen.setdefault((r["date"], r["place_id"]), []).append(r)

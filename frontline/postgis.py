@@ -142,7 +142,7 @@ class PostGISHistory(HistoryBase):
         validate: bool = True,
         author: str | None = None,
     ) -> PostGISHistory:
-        """The history of a theatre (defined in a data directory) in a PostGIS store."""
+        """Open the history of a theatre (defined in a data directory) in a PostGIS store."""
         theatre = Theatre.load(theatre_id, data_dir)
         return cls(url, theatre, FactionRegistry.load(theatre.data_dir), validate, author)
 
@@ -222,7 +222,7 @@ class PostGISHistory(HistoryBase):
         return f"{redact(self.url)}#{self.schema}.control_areas?theatre={self.theatre_id}&date={parse_date(date)}"
 
     def revision_of(self, date: _dt.date | str) -> int:
-        """Current revision number of the snapshot of *date*; 0 when it was never written."""
+        """Return the current revision of the snapshot of *date*; 0 when it was never written."""
         rows = self._query(
             "SELECT revision FROM snapshots WHERE theatre = %s AND date = %s",
             (self.theatre_id, parse_date(date)),
@@ -251,7 +251,7 @@ class PostGISHistory(HistoryBase):
         *,
         validate: bool | None = None,
     ) -> ControlSnapshot:
-        """The snapshot of exactly *date* (its current revision, or the *revision* asked for).
+        """Return the snapshot of exactly *date* (current revision, or the *revision* asked for).
 
         The current revision is validated when the store validates (or *validate* says so);
         an old *revision* is returned as stored.
@@ -292,7 +292,7 @@ class PostGISHistory(HistoryBase):
         return snap
 
     def at(self, date: _dt.date | str) -> ControlSnapshot:
-        """The situation as of *date*: the latest snapshot on or before it (keeping its own date)."""
+        """Return the situation as of *date*: the latest snapshot up to it (with its own date)."""
         day = parse_date(date)
         rows = self._query(
             "SELECT max(date) FROM snapshots WHERE theatre = %s AND date <= %s AND n_areas > 0",
@@ -564,7 +564,7 @@ def _payload(snapshot: ControlSnapshot) -> tuple[list, list, list, list, list]:
 
 
 def _areas(rows: list[tuple]) -> Any:
-    """A snapshot's areas GeoDataFrame from (faction, sources, confidence, note, wkb) rows."""
+    """Build a snapshot's areas GeoDataFrame from (faction, sources, confidence, note, wkb) rows."""
     import geopandas as gpd
 
     geoms = shapely.from_wkb(np.array([bytes(r[4]) for r in rows], dtype=object)) if rows else []

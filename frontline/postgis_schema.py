@@ -99,7 +99,7 @@ def split_url(url: str) -> tuple[str, str]:
 
 
 def redact(url: str) -> str:
-    """The URL without its password, for messages."""
+    """Return the URL without its password, for messages."""
     parts = urlsplit(url)
     if parts.password:
         netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
@@ -118,7 +118,7 @@ class Migration:
 
 
 def migrations() -> list[Migration]:
-    """The schema migrations shipped with frontline, in version order."""
+    """Return the schema migrations shipped with frontline, in version order."""
     out = []
     folder = importlib.resources.files(__package__ or "frontline").joinpath("migrations")
     for entry in folder.iterdir():
@@ -129,7 +129,7 @@ def migrations() -> list[Migration]:
 
 
 def latest_version() -> int:
-    """The schema version the installed frontline writes."""
+    """Return the schema version the installed frontline writes."""
     return migrations()[-1].version
 
 

@@ -104,7 +104,7 @@ def build_qgs(
     theatre: Theatre | None = None,
     title: str | None = None,
 ) -> str:
-    """The text of a ``.qgs`` project for *gpkg*, to be saved as *qgs* (paths are relative).
+    """Return the text of a ``.qgs`` project for *gpkg*, to be saved as *qgs* (relative paths).
 
     Styles come from the GeoPackage's ``layer_styles`` (or are generated from *registry*
     when a layer has none).

@@ -53,7 +53,7 @@ def qgis_colour(hex_colour: str, alpha: int = 255) -> str:
 
 
 def darker(hex_colour: str, factor: float = 0.65) -> str:
-    """The colour scaled towards black (outlines of fills).
+    """Scale the colour towards black (outlines of fills).
 
     Examples
     --------
@@ -89,7 +89,7 @@ def fill_symbol(
     outline: str | None = None,
     outline_width_mm: float = 0.4,
 ) -> ET.Element:
-    """A QGIS fill symbol: *colour* fill (``style`` solid or a hatch such as ``b_diagonal``)."""
+    """Build a QGIS fill symbol: *colour* fill (``style`` solid or a hatch, ``b_diagonal``…)."""
     sym = ET.Element("symbol", type="fill", name=name, alpha="1", force_rhr="0", clip_to_extent="1")
     _symbol_layer(
         sym,
@@ -112,7 +112,7 @@ def fill_symbol(
 
 
 def line_symbol(name: str, colour: str, width_mm: float = 0.8, style: str = "solid") -> ET.Element:
-    """A QGIS line symbol."""
+    """Build a QGIS line symbol."""
     sym = ET.Element("symbol", type="line", name=name, alpha="1", force_rhr="0", clip_to_extent="1")
     _symbol_layer(
         sym,
@@ -141,7 +141,7 @@ def marker_symbol(
     outline: str = "#ffffff",
     outline_width_mm: float = 0.3,
 ) -> ET.Element:
-    """A QGIS simple-marker symbol (``shape``: circle, square, triangle, star, diamond, cross…)."""
+    """Build a QGIS simple-marker symbol (``shape``: circle, square, triangle, star, cross…)."""
     sym = ET.Element(
         "symbol", type="marker", name=name, alpha="1", force_rhr="0", clip_to_extent="1"
     )
@@ -175,7 +175,7 @@ def marker_symbol(
 def categorized_renderer(
     attr: str, categories: Sequence[tuple[str, str, ET.Element]]
 ) -> ET.Element:
-    """A ``categorizedSymbol`` renderer; *categories* are ``(value, label, symbol)``.
+    """Build a ``categorizedSymbol`` renderer; *categories* are ``(value, label, symbol)``.
 
     A category with the value ``""`` catches every other value (QGIS's "all other values").
     """
@@ -198,7 +198,7 @@ def categorized_renderer(
 
 
 def single_renderer(sym: ET.Element) -> ET.Element:
-    """A ``singleSymbol`` renderer."""
+    """Build a ``singleSymbol`` renderer."""
     r = ET.Element(
         "renderer-v2",
         type="singleSymbol",
@@ -216,7 +216,7 @@ def single_renderer(sym: ET.Element) -> ET.Element:
 def temporal(
     mode: int | None, start: str = "", end: str = "", accumulate: bool = False
 ) -> ET.Element:
-    """The ``<temporal>`` element: start/end fields (mode 2) or an instant field (mode 1).
+    """Build the ``<temporal>`` element: start/end fields (mode 2) or an instant field (mode 1).
 
     ``limitMode="0"`` means the end is exclusive: a feature with ``valid_to`` = D is no longer
     drawn on D, when the next snapshot (``valid_from`` = D) takes over.
@@ -251,7 +251,7 @@ def labeling(
     wrap: int = 0,
     italic: bool = False,
 ) -> ET.Element:
-    """Simple labels from *field* with a white halo (``placement`` 0: around point, 1: over)."""
+    """Build simple labels from *field* with a white halo (``placement`` 0: around, 1: over)."""
     lab = ET.Element("labeling", type="simple")
     s = ET.SubElement(lab, "settings", calloutType="simple")
     ts = ET.SubElement(
@@ -539,7 +539,7 @@ STYLES = {
 def style_for(
     layer: str, registry: FactionRegistry | None = None, factions: Iterable[str] = ()
 ) -> str | None:
-    """The QML of one of frontline's layers (None for a layer without a style).
+    """Return the QML of one of frontline's layers (None for a layer without a style).
 
     Parameters
     ----------

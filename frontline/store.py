@@ -138,11 +138,13 @@ class HistoryBase:
     """
 
     def dates(self) -> list[_dt.date]:  # pragma: no cover - every store defines it
+        """Return the dates of the snapshots, ascending."""
         raise NotImplementedError
 
     def get(
         self, date: _dt.date | str, *, validate: bool | None = None
-    ) -> ControlSnapshot:  # pragma: no cover
+    ) -> ControlSnapshot:  # pragma: no cover - every store defines it
+        """Return the snapshot of exactly *date*."""
         raise NotImplementedError
 
     def _empty_hint(self) -> str:  # pragma: no cover
@@ -232,7 +234,7 @@ class ControlHistory(HistoryBase):
         data_dir: str | os.PathLike[str] | None = None,
         validate: bool = True,
     ) -> ControlHistory:
-        """The history of a theatre in a data directory, with its faction registry."""
+        """Open the history of a theatre in a data directory, with its faction registry."""
         theatre = Theatre.load(theatre_id, data_dir)
         return cls(theatre.control_dir, theatre, FactionRegistry.load(theatre.data_dir), validate)
 
@@ -240,7 +242,7 @@ class ControlHistory(HistoryBase):
     def for_theatre(
         cls, theatre: Theatre, registry: FactionRegistry | None = None, validate: bool = True
     ) -> ControlHistory:
-        """The file history of an already loaded theatre (``<data>/control/<theatre>/``).
+        """Open the file history of an already loaded theatre (``<data>/control/<theatre>/``).
 
         The registry defaults to the theatre's data directory's ``factions.yaml``.
         """
@@ -291,7 +293,7 @@ class ControlHistory(HistoryBase):
 
     # -- reading ---------------------------------------------------------------------------
     def get(self, date: _dt.date | str, *, validate: bool | None = None) -> ControlSnapshot:
-        """The snapshot of exactly *date*.
+        """Return the snapshot of exactly *date*.
 
         Parameters
         ----------
@@ -311,7 +313,7 @@ class ControlHistory(HistoryBase):
         return self._read(path, day, self.validate if validate is None else validate)
 
     def at(self, date: _dt.date | str) -> ControlSnapshot:
-        """The situation as of *date*: the latest snapshot on or before it.
+        """Return the situation as of *date*: the latest snapshot on or before it.
 
         The returned snapshot keeps the date of the file it comes from.
         """

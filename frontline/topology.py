@@ -234,7 +234,7 @@ def snapshot_topology(
 
 
 def empty_frame(columns: list[str]) -> gpd.GeoDataFrame:
-    """An empty EPSG:4326 GeoDataFrame with these columns (``geometry`` last)."""
+    """Return an empty EPSG:4326 GeoDataFrame with these columns (``geometry`` last)."""
     import geopandas as gpd
 
     data = {c: [] for c in columns if c != "geometry"}

@@ -239,8 +239,8 @@ def test_within_matches_brute_force():
 def test_edge_lengths_cache_gives_geodesic_lengths():
     import numpy as np
 
-    from frontline.geo import GEOD
     from frontline.edges import EdgeLengths
+    from frontline.geo import GEOD
 
     rng = np.random.default_rng(1)
     p = rng.uniform([36, 30], [40, 36], (200, 2))

@@ -38,7 +38,7 @@ def _where(history) -> str:
 
 
 def _describer(history):
-    """The gazetteer's ``describe`` for messages, or None when no gazetteer can be loaded."""
+    """Return the gazetteer's ``describe`` for messages (None when none can be loaded)."""
     try:
         return Gazetteer.load(history.theatre.data_dir, history.theatre).describe
     except Exception:  # noqa: BLE001 - naming places in messages is a nicety

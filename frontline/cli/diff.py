@@ -21,7 +21,6 @@ from frontline.cli.options import (
     store_opt,
     theatre_opt,
 )
-
 from frontline.control import geometry_json
 from frontline.diff import diff_dates
 from frontline.files import atomic_write_bytes, atomic_write_text
@@ -124,14 +123,14 @@ def diff(
     out,
     overwrite,
 ) -> None:
-    """What changed between dates A and B (YYYY-MM-DD, each taken as of that date).
+    """Show what changed between dates A and B (YYYY-MM-DD, each taken as of that date).
 
     \b
     Examples:
       frontline diff 2017-05-29 2017-06-09
       frontline diff 2017-05-29 2017-06-09 --format geojson --out june.geojson
       frontline diff 2017-10-17 2017-11-19 --format csv --table summary
-    """
+    """  # noqa: D301 - click's \b keeps the examples' line breaks
     refuse_existing(out, overwrite)
     history = open_history(store_url, theatre_id, data_dir)
     gaz = _gazetteer(data_dir, history.theatre_id, not no_gazetteer)
@@ -189,7 +188,7 @@ def timeline(theatre_id, data_dir, store_url, fmt, plot, no_gazetteer, out, over
     Examples:
       frontline timeline --format md
       frontline timeline --out timeline.csv --plot timeline.png
-    """
+    """  # noqa: D301 - click's \b keeps the examples' line breaks
     refuse_existing(out, overwrite)
     refuse_existing(plot, overwrite)
     if plot is not None and plot.suffix.lower() not in (".png", ".svg", ".pdf"):
@@ -277,7 +276,7 @@ def frontlines(
     Examples:
       frontline frontlines --date 2017-06-09 > fronts.geojson
       frontline frontlines --date 2017-11-19 --format csv
-    """
+    """  # noqa: D301 - click's \b keeps the examples' line breaks
     refuse_existing(out, overwrite)
     history = open_history(store_url, theatre_id, data_dir)
     snap = history.at(date)

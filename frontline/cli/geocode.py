@@ -86,7 +86,7 @@ def geocode(
       frontline geocode "At Tanf" Albukamal "Deir ez-Zor"
       frontline geocode Sinjar --near 41.9,36.3 --json
       frontline geocode القائم --geojson
-    """  # noqa: D301
+    """  # noqa: D301 - click's \b keeps the examples' line breaks
     if as_json and as_geojson:
         raise click.UsageError("give --json or --geojson, not both")
     countries = [c.strip().upper() for c in country.split(",")] if country else None

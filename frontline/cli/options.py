@@ -94,7 +94,7 @@ def from_group(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
 
 
 def data_opt(f: F) -> F:
-    """``--data DIR``: the data directory (default: ./geodata when present, else shipped sample)."""
+    """Add ``--data DIR``: the data directory (default: ./geodata when present, else the sample)."""
     return click.option(
         "--data",
         "data_dir",
@@ -120,7 +120,7 @@ def theatre_opt(f: F) -> F:
 
 
 def date_opt(*names: str, required: bool = False, help: str = "Date, YYYY-MM-DD.") -> Callable[[F], F]:
-    """A date option parsed into :class:`datetime.date`."""
+    """Add a date option parsed into :class:`datetime.date`."""
     return click.option(*names, callback=parse_date_value, required=required, help=help)
 
 

@@ -49,7 +49,7 @@ def places(
     Examples:
       frontline places report.txt
       curl … | frontline places - --geojson > mentions.geojson
-    """  # noqa: D301
+    """  # noqa: D301 - click's \b keeps the examples' line breaks
     if as_json and as_geojson:
         raise click.UsageError("give --json or --geojson, not both")
     text = read_text_input(file)

@@ -126,7 +126,7 @@ def render(
       frontline render --date 2017-06-09 --out june.png
       frontline render --from 2017-05-29 --to 2017-06-09 --out change.svg
       frontline render --date 2017-11-19 --size a4 --basemap vector --out a4.pdf
-    """
+    """  # noqa: D301 - click's \b keeps the examples' line breaks
     if out.suffix.lower() not in (".png", ".svg", ".pdf"):
         raise click.BadParameter(f"{out}: use a .png, .svg or .pdf file name", param_hint="--out")
     refuse_existing(out, overwrite)
@@ -218,7 +218,7 @@ def animate(
     \b
     Example:
       frontline animate --from 2017-04-01 --to 2017-11-19 --out 2017.gif
-    """
+    """  # noqa: D301 - click's \b keeps the examples' line breaks
     if out.suffix.lower() not in (".gif", ".mp4"):
         raise click.BadParameter(f"{out}: use a .gif or .mp4 file name", param_hint="--out")
     refuse_existing(out, overwrite)

@@ -69,7 +69,7 @@ def store() -> None:
       frontline store push   --store $URL --theatre syria-iraq-2017
       frontline store pull   --store $URL --theatre syria-iraq-2017 --data ./geodata
       frontline store status --store $URL --validate
-    """
+    """  # noqa: D301 - click's \b keeps the examples' line breaks
 
 
 @store.command("init")
@@ -180,9 +180,10 @@ def pull(
 def status(
     store_url: str | None, theatre_id: str | None, data_dir: Path | None, check: bool, as_json: bool
 ) -> None:
-    """Schema version and, per theatre, dates and revisions; with --validate, check the snapshots.
+    """Show the schema version and, per theatre, dates and revisions.
 
-    Exits with status 2 when --validate finds an invalid snapshot.
+    With --validate, check the snapshots too; exits with status 2 when it finds an invalid
+    snapshot.
     """
     url = _require_url(store_url)
     info = store_status(url)
