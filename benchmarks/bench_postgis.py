@@ -60,8 +60,12 @@ def synthetic_history(n_dates: int = 40, n_factions: int = 5, seed: int = 7):
     snaps = []
     day = _dt.date(2020, 1, 1)
     for _ in range(n_dates):
-        seeds = np.clip(seeds + rng.normal(0, 0.03, seeds.shape), [extent[0], extent[1]], [extent[2], extent[3]])
-        cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(seeds), extend_to=box))
+        seeds = np.clip(
+            seeds + rng.normal(0, 0.03, seeds.shape), [extent[0], extent[1]], [extent[2], extent[3]]
+        )
+        cells = shapely.get_parts(
+            shapely.voronoi_polygons(shapely.multipoints(seeds), extend_to=box)
+        )
         cells = shapely.intersection(cells, box)
         # match each cell to its seed
         tree = shapely.STRtree(cells)
@@ -72,7 +76,10 @@ def synthetic_history(n_dates: int = 40, n_factions: int = 5, seed: int = 7):
             mine = [cells[cell_of[i]] for i in np.flatnonzero(owner == f) if i in cell_of]
             geoms.append(shapely.segmentize(shapely.union_all(mine), 0.01))
         gdf = gpd.GeoDataFrame(
-            {"faction": [f"f{f}" for f in range(n_factions)], "sources": [["synthetic"]] * n_factions},
+            {
+                "faction": [f"f{f}" for f in range(n_factions)],
+                "sources": [["synthetic"]] * n_factions,
+            },
             geometry=geoms,
             crs="EPSG:4326",
         )
@@ -92,7 +99,9 @@ def shapely_diffs(snaps) -> list[dict[str, tuple[float, float]]]:
         gb = np.array([b.geometry_of(f) for f in factions], dtype=object)
         gained = geodesic_area_km2(shapely.difference(gb, ga))
         lost = geodesic_area_km2(shapely.difference(ga, gb))
-        out.append({f: (float(g), float(lo)) for f, g, lo in zip(factions, gained, lost, strict=True)})
+        out.append(
+            {f: (float(g), float(lo)) for f, g, lo in zip(factions, gained, lost, strict=True)}
+        )
     return out
 
 
@@ -104,7 +113,9 @@ def _bench(label: str, url: str, snaps, theatre=None) -> None:
         store.add_many(snaps, overwrite=True)
         t_push = time.perf_counter() - t0
         dates = store.dates()
-        vertices = sum(int(shapely.get_num_coordinates(s.areas.geometry.values).sum()) for s in snaps)
+        vertices = sum(
+            int(shapely.get_num_coordinates(s.areas.geometry.values).sum()) for s in snaps
+        )
 
         t0 = time.perf_counter()
         loaded = [store.get(d) for d in dates]
@@ -118,14 +129,23 @@ def _bench(label: str, url: str, snaps, theatre=None) -> None:
         t_db = time.perf_counter() - t0
 
     worst = max(
-        (abs(m[f][k] - d[f][k]) / max(1.0, m[f][k]) for m, d in zip(mem, db, strict=True) for f in m for k in (0, 1)),
+        (
+            abs(m[f][k] - d[f][k]) / max(1.0, m[f][k])
+            for m, d in zip(mem, db, strict=True)
+            for f in m
+            for k in (0, 1)
+        ),
         default=0.0,
     )
     pairs = max(1, len(dates) - 1)
     print(f"{label}: {len(dates)} dates, {vertices:,} vertices, push {t_push:.2f} s")
-    print(f"  shapely in memory : read {t_read:.2f} s + diff {t_mem:.2f} s = {t_read + t_mem:.2f} s ({(t_read + t_mem) / pairs * 1000:.1f} ms/pair)")
+    print(
+        f"  shapely in memory : read {t_read:.2f} s + diff {t_mem:.2f} s = {t_read + t_mem:.2f} s ({(t_read + t_mem) / pairs * 1000:.1f} ms/pair)"
+    )
     print(f"  postgis ST_Difference: {t_db:.2f} s ({t_db / pairs * 1000:.1f} ms/pair)")
-    print(f"  diff only: postgis / shapely = {t_db / max(t_mem, 1e-9):.2f}x; with reading: {t_db / max(t_read + t_mem, 1e-9):.2f}x")
+    print(
+        f"  diff only: postgis / shapely = {t_db / max(t_mem, 1e-9):.2f}x; with reading: {t_db / max(t_read + t_mem, 1e-9):.2f}x"
+    )
     print(f"  largest relative disagreement in km²: {worst:.2e}")
 
 
@@ -140,7 +160,9 @@ def main() -> None:
 
     url, folder = _server()
     if url is None:
-        print("skipped: no PostgreSQL server (set FRONTLINE_TEST_PG or install postgresql-15-postgis-3)")
+        print(
+            "skipped: no PostgreSQL server (set FRONTLINE_TEST_PG or install postgresql-15-postgis-3)"
+        )
         return
     schema = f"bench_{uuid.uuid4().hex[:8]}"
     url = f"{url}{'&' if '?' in url else '?'}schema={schema}"

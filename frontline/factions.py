@@ -183,10 +183,14 @@ class FactionRegistry:
         ids = [f.id for f in factions]
         dupes = {i for i in ids if ids.count(i) > 1}
         if dupes or UNKNOWN in ids:
-            raise DataFileError(f"{where}: duplicate or reserved faction ids: {sorted(dupes | ({UNKNOWN} & set(ids)))}")
+            raise DataFileError(
+                f"{where}: duplicate or reserved faction ids: {sorted(dupes | ({UNKNOWN} & set(ids)))}"
+            )
         for r in self.relations:
             if r.relation not in RELATIONS:
-                raise DataFileError(f"{where}: relation {r.relation!r} between {r.a} and {r.b} is not one of {RELATIONS}")
+                raise DataFileError(
+                    f"{where}: relation {r.relation!r} between {r.a} and {r.b} is not one of {RELATIONS}"
+                )
         object.__setattr__(self, "_index", index)
         object.__setattr__(self, "_by_id", {f.id: f for f in (*factions, UNKNOWN_FACTION)})
 
@@ -221,7 +225,9 @@ class FactionRegistry:
                     )
                 )
             except (KeyError, TypeError) as exc:
-                raise DataFileError(f"{where}: faction #{i + 1} needs id and colour ({exc})") from None
+                raise DataFileError(
+                    f"{where}: faction #{i + 1} needs id and colour ({exc})"
+                ) from None
         relations = []
         for item in raw.get("relations") or []:
             try:
@@ -236,7 +242,9 @@ class FactionRegistry:
                     )
                 )  # fmt: skip
             except (KeyError, TypeError, ValueError) as exc:
-                raise DataFileError(f"{where}: each relation needs 'sides: [a, b]' and 'relation' ({exc})") from None
+                raise DataFileError(
+                    f"{where}: each relation needs 'sides: [a, b]' and 'relation' ({exc})"
+                ) from None
         if not factions:
             raise DataFileError(
                 f"{where}: no factions; list them under 'factions:' (id, name, colour, side), "
@@ -279,7 +287,10 @@ class FactionRegistry:
         from rapidfuzz import fuzz, process
 
         names = sorted({n for fac in self.factions for n in (fac.id, fac.name, *fac.aliases)})
-        close = [m[0] for m in process.extract(str(name), names, scorer=fuzz.WRatio, limit=3, score_cutoff=60)]
+        close = [
+            m[0]
+            for m in process.extract(str(name), names, scorer=fuzz.WRatio, limit=3, score_cutoff=60)
+        ]
         raise UnknownFactionError(
             str(name),
             close,
@@ -329,7 +340,11 @@ class FactionRegistry:
 
     def pairs(self, relation: str, on: _dt.date | str | None = None) -> list[tuple[str, str]]:
         """All unordered faction-id pairs ``(a, b)`` (registry order) with this relation."""
-        return [(a, b) for a, b in itertools.combinations(self.ids, 2) if self.relation(a, b, on) == relation]
+        return [
+            (a, b)
+            for a, b in itertools.combinations(self.ids, 2)
+            if self.relation(a, b, on) == relation
+        ]
 
     def hostile_pairs(self, on: _dt.date | str | None = None) -> list[tuple[str, str]]:
         """Unordered pairs of hostile faction ids."""

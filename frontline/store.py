@@ -539,9 +539,7 @@ def validate_history(
 HISTORY_COLUMNS = ["faction", "sources", "confidence", "note", "date", "valid_from", "valid_to"]
 
 
-def snapshot_frame(
-    snapshot: ControlSnapshot, valid_to: _dt.date | None = None
-) -> gpd.GeoDataFrame:
+def snapshot_frame(snapshot: ControlSnapshot, valid_to: _dt.date | None = None) -> gpd.GeoDataFrame:
     """Turn the areas of one snapshot into rows of :func:`history_frame`.
 
     Parameters

@@ -50,16 +50,23 @@ def step(msg: str) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("out"))
-    parser.add_argument("--data", type=Path, default=None, help="data directory (default: ./geodata)")
+    parser.add_argument(
+        "--data", type=Path, default=None, help="data directory (default: ./geodata)"
+    )
     parser.add_argument("--theatre", default=THEATRE)
-    parser.add_argument("--no-animation", action="store_true", help="skip the GIF (the slowest step)")
+    parser.add_argument(
+        "--no-animation", action="store_true", help="skip the GIF (the slowest step)"
+    )
     args = parser.parse_args(argv)
 
     t_start = time.perf_counter()
     history = ControlHistory.load(args.theatre, args.data)
     dates = history.dates()
     if len(dates) < 2:
-        print(f"the history of {args.theatre} has {len(dates)} snapshot(s); nothing to compare", file=sys.stderr)
+        print(
+            f"the history of {args.theatre} has {len(dates)} snapshot(s); nothing to compare",
+            file=sys.stderr,
+        )
         return 1
     registry, theatre = history.registry, history.theatre
     gazetteer = Gazetteer.load(theatre.data_dir, theatre)
@@ -74,8 +81,12 @@ def main(argv: list[str] | None = None) -> int:
     if not (a in dates and b in dates):
         a, b = dates[0], dates[1]
     step(f"headline change map {a} → {b}")
-    cs = diff(history.get(a), history.get(b), registry=registry, gazetteer=gazetteer, theatre=theatre)
-    ax = render_change(history, a, b, registry=registry, gazetteer=gazetteer, theatre=theatre, changes=cs)
+    cs = diff(
+        history.get(a), history.get(b), registry=registry, gazetteer=gazetteer, theatre=theatre
+    )
+    ax = render_change(
+        history, a, b, registry=registry, gazetteer=gazetteer, theatre=theatre, changes=cs
+    )
     for suffix in (".png", ".svg"):
         save_map(ax, out / f"headline-{a}_{b}{suffix}", overwrite=True)
     close(ax)
@@ -95,8 +106,10 @@ def main(argv: list[str] | None = None) -> int:
         atomic_write_text(stem.with_suffix(".md"), step_cs.to_markdown(), overwrite=True)
         atomic_write_text(stem.with_suffix(".geojson"), step_cs.to_geojson(), overwrite=True)
         step_cs.summary.to_csv(stem.with_suffix(".csv"), index=False)
-        print(f"    {snap_a.date} → {snap_b.date}: {len(step_cs.changes)} changed areas, "
-              f"{len(step_cs.places_changed)} places changed hands, {len(step_cs.link_ups)} link-ups/cuts")
+        print(
+            f"    {snap_a.date} → {snap_b.date}: {len(step_cs.changes)} changed areas, "
+            f"{len(step_cs.places_changed)} places changed hands, {len(step_cs.link_ups)} link-ups/cuts"
+        )
 
     # 4. the timeline
     step("timeline")
@@ -110,14 +123,28 @@ def main(argv: list[str] | None = None) -> int:
     # 5. GIS exports: GeoPackage with QGIS styles, and a QGIS project with temporal settings
     step("GeoPackage + QGIS project")
     result = export_gpkg(history, out / "frontline.gpkg", gazetteer=gazetteer, overwrite=True)
-    export_qgs(out / "frontline.gpkg", out / "frontline.qgs", registry=registry, theatre=theatre, overwrite=True)
+    export_qgs(
+        out / "frontline.gpkg",
+        out / "frontline.qgs",
+        registry=registry,
+        theatre=theatre,
+        overwrite=True,
+    )
     print("    layers: " + ", ".join(f"{k} ({v})" for k, v in result.layers.items()))
 
     # 6. the timelapse
     if not args.no_animation:
         step("timelapse GIF")
-        animate(history, None, None, out / f"{theatre.id}.gif", overwrite=True,
-                registry=registry, gazetteer=gazetteer, theatre=theatre)
+        animate(
+            history,
+            None,
+            None,
+            out / f"{theatre.id}.gif",
+            overwrite=True,
+            registry=registry,
+            gazetteer=gazetteer,
+            theatre=theatre,
+        )
 
     print(f"done in {time.perf_counter() - t_start:.0f} s; open {out}/headline-{a}_{b}.png")
     return 0

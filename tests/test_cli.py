@@ -41,18 +41,27 @@ def test_group_options_reach_every_command(tmp_path):
 
     runner = CliRunner()
     data = str(shipped_data_dir())
-    ok = runner.invoke(cli, ["--data", data, "--theatre", "syria-iraq-2017", "control", "list", "--json"])
+    ok = runner.invoke(
+        cli, ["--data", data, "--theatre", "syria-iraq-2017", "control", "list", "--json"]
+    )
     assert ok.exit_code == 0, ok.output
     assert '"theatre": "syria-iraq-2017"' in ok.output
     missing = runner.invoke(cli, ["--data", str(tmp_path / "nope"), "control", "list"])
     assert missing.exit_code == 2 and "does not exist" in missing.output
     # the command's own option wins over the group's
-    own = runner.invoke(cli, ["--theatre", "nope", "control", "list", "--data", data, "--theatre", "syria-iraq-2017"])
+    own = runner.invoke(
+        cli,
+        ["--theatre", "nope", "control", "list", "--data", data, "--theatre", "syria-iraq-2017"],
+    )
     assert own.exit_code == 0, own.output
     # the group's option wins over the environment
     env = runner.invoke(
-        cli, ["--theatre", "syria-iraq-2017", "control", "list", "--data", data], env={"FRONTLINE_THEATRE": "nope"}
+        cli,
+        ["--theatre", "syria-iraq-2017", "control", "list", "--data", data],
+        env={"FRONTLINE_THEATRE": "nope"},
     )
     assert env.exit_code == 0, env.output
-    bad = runner.invoke(cli, ["--data", data, "--theatre", "nope", "diff", "2017-06-09", "2017-06-18"])
+    bad = runner.invoke(
+        cli, ["--data", data, "--theatre", "nope", "diff", "2017-06-09", "2017-06-18"]
+    )
     assert bad.exit_code == 2 and "no theatre 'nope'" in bad.output

@@ -10,8 +10,21 @@ RAW = {
     "default_relation": "neutral",
     "sides": {"gov": {"name": "Government"}, "reb": {"name": "Rebels"}, "krg": {"name": "KRG"}},
     "factions": [
-        {"id": "army", "name": "National Army", "short_name": "the army", "aliases": ["NA", "الجيش"], "colour": "#aa0000", "side": "gov"},
-        {"id": "militia", "name": "Militia", "aliases": ["Popular Militia"], "colour": "#00aa00", "side": "gov"},
+        {
+            "id": "army",
+            "name": "National Army",
+            "short_name": "the army",
+            "aliases": ["NA", "الجيش"],
+            "colour": "#aa0000",
+            "side": "gov",
+        },
+        {
+            "id": "militia",
+            "name": "Militia",
+            "aliases": ["Popular Militia"],
+            "colour": "#00aa00",
+            "side": "gov",
+        },
         {"id": "rebels", "name": "Rebels", "colour": "#0000aa", "side": "reb"},
         {"id": "kurds", "name": "Kurdish forces", "colour": "#aaaa00", "side": "krg"},
     ],
@@ -54,7 +67,11 @@ def test_relations_are_queries(registry):
 
 
 def test_duplicate_alias_is_rejected():
-    raw = {**RAW, "factions": RAW["factions"] + [{"id": "x", "aliases": ["NA"], "colour": "#000000", "side": "x"}]}
+    raw = {
+        **RAW,
+        "factions": RAW["factions"]
+        + [{"id": "x", "aliases": ["NA"], "colour": "#000000", "side": "x"}],
+    }
     with pytest.raises(DataFileError, match="NA"):
         FactionRegistry.from_mapping(raw)
 

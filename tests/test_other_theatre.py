@@ -142,11 +142,17 @@ def test_history_commands(built, cli_runner):
     md = run(cli_runner, "diff", "2020-09-27", "2020-11-09", "--data", built).output
     assert "Hadrut" in md and "Shusha" in md and "2017" not in md
     for fmt in ("csv", "json", "geojson"):
-        out = run(cli_runner, "diff", "2020-09-27", "2020-11-09", "--data", built, "--format", fmt).output
+        out = run(
+            cli_runner, "diff", "2020-09-27", "2020-11-09", "--data", built, "--format", fmt
+        ).output
         assert "azerbaijan" in out
     gj = json.loads(run(cli_runner, "diff", "2020-09-27", "2020-11-09", "--data", built,
                         "--format", "geojson").output)  # fmt: skip
-    changed = {f["properties"]["name"] for f in gj["features"] if f["properties"]["layer"] == "places_changed"}
+    changed = {
+        f["properties"]["name"]
+        for f in gj["features"]
+        if f["properties"]["layer"] == "places_changed"
+    }
     assert {"Hadrut", "Shusha"} <= changed
     tl = run(cli_runner, "timeline", "--data", built, "--format", "csv").output
     assert tl.splitlines()[0].startswith("date,faction,area_km2")
@@ -177,7 +183,17 @@ def test_render_png_svg_and_animate(built, cli_runner, tmp_path):
     assert "scale true at 39." in svg and "°N" in svg
     words = " ".join(re.findall(r"<text[^>]*>([^<]*)", svg))
     assert "Karabakh test map" in words and "Syria" not in words and "2017" not in words
-    run(cli_runner, "render", "--date", "2020-10-20", "--data", built, "--out", tmp_path / "m.png", code=2)
+    run(
+        cli_runner,
+        "render",
+        "--date",
+        "2020-10-20",
+        "--data",
+        built,
+        "--out",
+        tmp_path / "m.png",
+        code=2,
+    )
     res = run(cli_runner, "render", "--date", "2020-10-20", "--data", built, "--bbox", "10,10,11,11",
               "--out", tmp_path / "far.png", code=2)  # fmt: skip
     assert "does not overlap theatre" in res.output and not (tmp_path / "far.png").exists()
@@ -225,7 +241,9 @@ def test_import_projected_gpkg_and_shapefile(data, cli_runner, tmp_path):
         "--faction-field", "holder", "--data", data)  # fmt: skip
     run(cli_runner, "control", "import", tmp_path / "a.shp", "--date", "2020-12-20",
         "--faction-field", "wer", "--data", data)  # fmt: skip
-    shown = json.loads(run(cli_runner, "control", "show", "2020-12-15", "--data", data, "--json").output)
+    shown = json.loads(
+        run(cli_runner, "control", "show", "2020-12-15", "--data", data, "--json").output
+    )
     assert "artsakh" in json.dumps(shown) and "azerbaijan" in json.dumps(shown)
     # the same file again: refused without --overwrite, history unchanged
     before = sorted(p.name for p in (data / "control" / TID).iterdir())
@@ -245,7 +263,17 @@ def test_export_all_formats(built, cli_runner, tmp_path):
         out = tmp_path / f"x.{fmt}"
         run(cli_runner, "export", "--format", fmt, "--out", out, "--data", built)
         assert out.exists()
-    run(cli_runner, "export", "--format", "gpkg", "--out", tmp_path / "x.gpkg", "--data", built, code=2)
+    run(
+        cli_runner,
+        "export",
+        "--format",
+        "gpkg",
+        "--out",
+        tmp_path / "x.gpkg",
+        "--data",
+        built,
+        code=2,
+    )
 
 
 @pytest.mark.needs("ogrinfo")
@@ -260,17 +288,41 @@ def test_exported_gpkg_opens_in_ogrinfo(built, cli_runner, tmp_path):
     "path, content, message",
     [
         (f"theatres/{TID}.yaml", THEATRE.replace("2020-11-09]", "2020-11-31]"), "real YYYY-MM-DD"),
-        (f"theatres/{TID}.yaml", THEATRE.replace("47.8, 40.6", "200.0, 40.6"), "not lon/lat degrees"),
+        (
+            f"theatres/{TID}.yaml",
+            THEATRE.replace("47.8, 40.6", "200.0, 40.6"),
+            "not lon/lat degrees",
+        ),
         (f"theatres/{TID}.yaml", THEATRE.replace("[AZ, AM]", "[AZ, ZZ]"), "no land of ZZ"),
         (f"theatres/{TID}.yaml", THEATRE.replace("[AZ, AM]", "[AZE]"), "alpha-2"),
-        (f"theatres/{TID}.yaml", THEATRE.replace("[2020-09-27, 2020-12-01]", "[2020-12-01, 2020-09-27]"), "ends before"),
+        (
+            f"theatres/{TID}.yaml",
+            THEATRE.replace("[2020-09-27, 2020-12-01]", "[2020-12-01, 2020-09-27]"),
+            "ends before",
+        ),
         (f"theatres/{TID}.yaml", "- a list\n", "must be a mapping"),
         ("factions.yaml", "", "no factions"),
         ("factions.yaml", "- a list\n", "must be a mapping"),
-        (f"observations/{TID}.csv", "date,place,faction,source,confidence,note\n", "no observations"),
-        (f"observations/{TID}.csv", b"date,place,faction,source\n2020-10-01,Hadrut,azerbaijan,Cr\xe9dit\n", "UTF-8"),
-        (f"observations/{TID}.csv", OBSERVATIONS + "2020-10-01,Hadrut,wagner,illustrative,0.5,\n", "wagner"),
-        (f"observations/{TID}.csv", OBSERVATIONS + "2020-10-32,Hadrut,azerbaijan,illustrative,0.5,\n", "not a date"),
+        (
+            f"observations/{TID}.csv",
+            "date,place,faction,source,confidence,note\n",
+            "no observations",
+        ),
+        (
+            f"observations/{TID}.csv",
+            b"date,place,faction,source\n2020-10-01,Hadrut,azerbaijan,Cr\xe9dit\n",
+            "UTF-8",
+        ),
+        (
+            f"observations/{TID}.csv",
+            OBSERVATIONS + "2020-10-01,Hadrut,wagner,illustrative,0.5,\n",
+            "wagner",
+        ),
+        (
+            f"observations/{TID}.csv",
+            OBSERVATIONS + "2020-10-32,Hadrut,azerbaijan,illustrative,0.5,\n",
+            "not a date",
+        ),
     ],
 )
 def test_bad_input_exits_2_and_writes_nothing(tmp_path, cli_runner, path, content, message):
@@ -284,7 +336,9 @@ def test_bad_input_exits_2_and_writes_nothing(tmp_path, cli_runner, path, conten
     assert message in res.output
     if message == "wagner":
         assert "(known factions: azerbaijan, artsakh" in res.output
-    assert not (root / "control" / TID).exists() or not any((root / "control" / TID).glob("*.geojson"))
+    assert not (root / "control" / TID).exists() or not any(
+        (root / "control" / TID).glob("*.geojson")
+    )
 
 
 def test_one_snapshot_theatre_in_the_southern_hemisphere(tmp_path, cli_runner):

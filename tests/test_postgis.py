@@ -861,9 +861,22 @@ def test_push_of_the_shipped_theatre_keeps_relative_places(pg_url, cli_runner):
     data = shipped_data_dir()
     theatre = "syria-iraq-2017"
     rows = list(csv.DictReader((data / "observations" / f"{theatre}.csv").open(encoding="utf-8")))
-    assert any(" of " in r["place"] for r in rows), "the shipped data should exercise relative places"
+    assert any(" of " in r["place"] for r in rows), (
+        "the shipped data should exercise relative places"
+    )
     result = cli_runner.invoke(
-        cli, ["store", "push", "--store", pg_url, "--theatre", theatre, "--data", str(data), "--dry-run"]
+        cli,
+        [
+            "store",
+            "push",
+            "--store",
+            pg_url,
+            "--theatre",
+            theatre,
+            "--data",
+            str(data),
+            "--dry-run",
+        ],
     )
     assert result.exit_code == 0, result.output
     from frontline.backends import open_history, push_reference_data
@@ -898,7 +911,11 @@ def test_every_history_command_gives_the_same_answer_on_either_store(
     for cmd in commands:
         on_files = cli_runner.invoke(cli, [*cmd, *base])
         on_pg = cli_runner.invoke(cli, [*cmd, *base, "--store", pg_url])
-        assert on_files.exit_code == 0 and on_pg.exit_code == 0, (cmd, on_files.output, on_pg.output)
+        assert on_files.exit_code == 0 and on_pg.exit_code == 0, (
+            cmd,
+            on_files.output,
+            on_pg.output,
+        )
         assert on_files.output == on_pg.output, cmd
     svg_files, svg_pg = tmp_path / "f.svg", tmp_path / "p.svg"
     for out, extra in ((svg_files, []), (svg_pg, ["--store", pg_url])):

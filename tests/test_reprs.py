@@ -50,7 +50,9 @@ def test_mention_repr_and_geo_interface():
     g = Gazetteer([MOSUL])
     (m,) = extract_places("Troops moved 20 km west of Mosul.", g)
     text = _one_line(m)
-    assert text.startswith("Mention(text='Mosul', start=27, end=32, place='mosul', relation='offset'")
+    assert text.startswith(
+        "Mention(text='Mosul', start=27, end=32, place='mosul', relation='offset'"
+    )
     feat = m.__geo_interface__
     assert feat["type"] == "Feature" and feat["geometry"]["type"] == "Point"
     assert feat["geometry"]["coordinates"] == [round(m.lon, 6), round(m.lat, 6)]

@@ -20,7 +20,16 @@ from frontline.factions import UNKNOWN, FactionRegistry
 DATA = Path(__file__).resolve().parent.parent / "geodata"
 THEATRE_ID = "syria-iraq-2017"
 COLUMNS = ["date", "place", "faction", "source", "confidence", "note"]
-REQUIRED_FACTIONS = {"syrian-government", "isf", "pmu", "isis", "tanf-opposition", "sdf", "peshmerga", "jordan"}
+REQUIRED_FACTIONS = {
+    "syrian-government",
+    "isf",
+    "pmu",
+    "isis",
+    "tanf-opposition",
+    "sdf",
+    "peshmerga",
+    "jordan",
+}
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +93,9 @@ def test_theatre_file(theatre: dict) -> None:
     assert all(v > 0 for v in theatre["default_radius_km"].values())
 
 
-def test_observation_rows_are_well_formed(rows: list[dict[str, str]], registry: FactionRegistry, theatre: dict) -> None:
+def test_observation_rows_are_well_formed(
+    rows: list[dict[str, str]], registry: FactionRegistry, theatre: dict
+) -> None:
     start, end = (parse_date(d) for d in theatre["period"])
     assert len(rows) >= 150
     for i, r in enumerate(rows, start=2):
@@ -108,7 +119,9 @@ def test_one_claim_per_place_and_date(rows: list[dict[str, str]]) -> None:
 
 def test_every_snapshot_date_has_a_state(rows: list[dict[str, str]], theatre: dict) -> None:
     first = min(parse_date(r["date"]) for r in rows)
-    assert first == parse_date(theatre["period"][0]), "the initial state is dated at the start of the period"
+    assert first == parse_date(theatre["period"][0]), (
+        "the initial state is dated at the start of the period"
+    )
     initial = [r for r in rows if parse_date(r["date"]) == first]
     assert len(initial) >= 40
 

@@ -223,7 +223,10 @@ def test_history_frame_is_the_gpkg_control_layer(history):
     assert list(frame.columns) == [*HISTORY_COLUMNS, "geometry"]
     assert frame.crs == "EPSG:4326" and len(frame) == 6
     assert sorted(set(frame["date"])) == history.dates()
-    assert frame[frame["date"] == dt.date(2020, 1, 1)]["valid_to"].tolist() == [dt.date(2020, 2, 1)] * 2
+    assert (
+        frame[frame["date"] == dt.date(2020, 1, 1)]["valid_to"].tolist()
+        == [dt.date(2020, 2, 1)] * 2
+    )
     assert frame["valid_to"].tolist()[-1] is None
     layers, _ = collect_layers(history, layers=["control"])
     assert layers["control"].frame.equals(frame)

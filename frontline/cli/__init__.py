@@ -17,14 +17,23 @@ from frontline import __version__
 COMMANDS: dict[str, tuple[str, str]] = {
     "geocode": ("frontline.cli.geocode:geocode", "Resolve place names to coordinates."),
     "places": ("frontline.cli.places:places", "Find the places a report mentions."),
-    "control": ("frontline.cli.control:control", "List, show, validate, build and import control snapshots."),
+    "control": (
+        "frontline.cli.control:control",
+        "List, show, validate, build and import control snapshots.",
+    ),
     "diff": ("frontline.cli.diff:diff", "What changed between two dates."),
     "timeline": ("frontline.cli.diff:timeline", "Area per faction over the whole history."),
-    "frontlines": ("frontline.cli.diff:frontlines", "Front lines between hostile factions on a date."),
+    "frontlines": (
+        "frontline.cli.diff:frontlines",
+        "Front lines between hostile factions on a date.",
+    ),
     "render": ("frontline.cli.render:render", "Render a dated map or a change map (PNG/SVG)."),
     "animate": ("frontline.cli.render:animate", "Render a timelapse (GIF/MP4)."),
     "export": ("frontline.cli.export:export", "Export to GeoPackage, GeoJSON, FlatGeobuf or CSV."),
-    "store": ("frontline.cli.store:store", "Shared stores: init a PostGIS store, push and pull history."),
+    "store": (
+        "frontline.cli.store:store",
+        "Shared stores: init a PostGIS store, push and pull history.",
+    ),
 }
 
 

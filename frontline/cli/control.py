@@ -26,7 +26,10 @@ from frontline.theatre import Theatre
 
 
 def _load(
-    data_dir: Path | None, theatre_id: str | None, validate: bool = True, store_url: str | None = None
+    data_dir: Path | None,
+    theatre_id: str | None,
+    validate: bool = True,
+    store_url: str | None = None,
 ):
     return open_history(store_url, theatre_id, data_dir, validate=validate)
 
@@ -72,7 +75,9 @@ def control() -> None:
 @theatre_opt
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @handle_errors
-def list_(data_dir: Path | None, store_url: str | None, theatre_id: str | None, as_json: bool) -> None:
+def list_(
+    data_dir: Path | None, store_url: str | None, theatre_id: str | None, as_json: bool
+) -> None:
     """List the snapshots: dates, factions and area held per faction (km²)."""
     history = _load(data_dir, theatre_id, store_url=store_url)
     out = []
@@ -84,9 +89,7 @@ def list_(data_dir: Path | None, store_url: str | None, theatre_id: str | None, 
             }
         )
     if as_json:
-        echo_json(
-            {"theatre": history.theatre_id, "store": _where(history), "snapshots": out}
-        )
+        echo_json({"theatre": history.theatre_id, "store": _where(history), "snapshots": out})
         return
     if not out:
         click.echo(
@@ -168,7 +171,11 @@ def show(
 @overwrite_opt
 @handle_errors
 def validate(
-    data_dir: Path | None, store_url: str | None, theatre_id: str | None, repair: bool, overwrite: bool
+    data_dir: Path | None,
+    store_url: str | None,
+    theatre_id: str | None,
+    repair: bool,
+    overwrite: bool,
 ) -> None:
     """Validate every snapshot; list all problems (exit 2 when there are any)."""
     history = _load(data_dir, theatre_id, validate=False, store_url=store_url)

@@ -119,7 +119,9 @@ def theatre_opt(f: F) -> F:
     )(f)
 
 
-def date_opt(*names: str, required: bool = False, help: str = "Date, YYYY-MM-DD.") -> Callable[[F], F]:
+def date_opt(
+    *names: str, required: bool = False, help: str = "Date, YYYY-MM-DD."
+) -> Callable[[F], F]:
     """Add a date option parsed into :class:`datetime.date`."""
     return click.option(*names, callback=parse_date_value, required=required, help=help)
 
@@ -127,14 +129,20 @@ def date_opt(*names: str, required: bool = False, help: str = "Date, YYYY-MM-DD.
 def bbox_opt(f: F) -> F:
     """``--bbox minlon,minlat,maxlon,maxlat``."""
     return click.option(
-        "--bbox", callback=parse_bbox_value, default=None, help="Map extent: minlon,minlat,maxlon,maxlat."
+        "--bbox",
+        callback=parse_bbox_value,
+        default=None,
+        help="Map extent: minlon,minlat,maxlon,maxlat.",
     )(f)
 
 
 def overwrite_opt(f: F) -> F:
     """``--overwrite``: allow replacing an existing output."""
     return click.option(
-        "--overwrite", is_flag=True, default=False, help="Replace an existing output instead of refusing."
+        "--overwrite",
+        is_flag=True,
+        default=False,
+        help="Replace an existing output instead of refusing.",
     )(f)
 
 
