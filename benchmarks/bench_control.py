@@ -63,13 +63,15 @@ def bench_import(tmp: Path) -> None:
     geoms = imported.areas.geometry.values
     t_raw_w, _ = _best(lambda: shapely.to_geojson(geoms))
     print(
-        f"to_geojson {len(text) / 1e6:.1f} MB: {t_write:.2f} s (shapely.to_geojson, unrounded: {t_raw_w:.2f} s)"
+        f"to_geojson {len(text) / 1e6:.1f} MB: {t_write:.2f} "
+        f"s (shapely.to_geojson, unrounded: {t_raw_w:.2f} s)"
     )
     t_read, _ = _best(lambda: ControlSnapshot.from_geojson(text))
     raw_texts = shapely.to_geojson(geoms)
     t_raw_r, _ = _best(lambda: shapely.from_geojson(raw_texts))
     print(
-        f"from_geojson (parse + dissolve, no validation): {t_read:.2f} s (shapely.from_geojson: {t_raw_r:.2f} s)"
+        "from_geojson (parse + dissolve, no validation): "
+        f"{t_read:.2f} s (shapely.from_geojson: {t_raw_r:.2f} s)"
     )
     t_val, _ = _best(lambda: imported.validate(reg))
     print(f"validate: {t_val:.2f} s")

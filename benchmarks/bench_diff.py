@@ -170,20 +170,22 @@ def bench_timeline(sizes=(250, 500, 1000), vertices: int = 10_000) -> list[dict]
         t = time.perf_counter()
         all_dir = write_history(root, max(sizes), vertices)
         print(
-            f"timeline: wrote {max(sizes)} daily snapshots of ~{vertices:,} vertices in {time.perf_counter() - t:.1f} s"
+            f"timeline: wrote {max(sizes)} daily snapshots of "
+            f"~{vertices:,} vertices in {time.perf_counter() - t:.1f} s"
         )
         for n in sizes:
             r = run_worker("--timeline-worker", str(prefix_history(all_dir, root, n)))
             r["snapshots"] = n
             results.append(r)
             print(
-                f"  {n:5d} snapshots: {r['seconds']:6.1f} s  ({1000 * r['seconds'] / n:5.1f} ms/snapshot)  "
-                f"peak RSS {r['peak_rss_mib']:6.0f} MiB"
+                f"  {n:5d} snapshots: {r['seconds']:6.1f} s  ({1000 * r['seconds'] / n:5.1f} "
+                f"ms/snapshot)  peak RSS {r['peak_rss_mib']:6.0f} MiB"
             )
     if len(results) > 1:
         per = [r["seconds"] / r["snapshots"] for r in results]
         print(
-            f"  linearity: time per snapshot at {sizes[-1]} / at {sizes[0]} = {per[-1] / per[0]:.2f} (1.00 = linear)"
+            f"  linearity: time per snapshot at {sizes[-1]} / at "
+            f"{sizes[0]} = {per[-1] / per[0]:.2f} (1.00 = linear)"
         )
     return results
 
@@ -319,19 +321,22 @@ def bench_deepstate() -> dict | None:
     with tempfile.TemporaryDirectory(prefix="frontline-deepstate-") as tmp:
         root, t_import = import_deepstate(Path(tmp) / "data")
         print(
-            f"DeepState: imported {len(list((root / 'control' / 'ukraine-deepstate').glob('*.geojson')))} snapshots in {t_import:.1f} s"
+            "DeepState: imported "
+            f"{len(list((root / 'control' / 'ukraine-deepstate').glob('*.geojson')))} "
+            f"snapshots in {t_import:.1f} s"
         )
         r = run_worker("--deepstate-worker", str(root))
     print(f"  full timeline: {r['snapshots']} snapshots in {r['seconds']:.1f} s "
           f"({1000 * r['seconds'] / r['snapshots']:.0f} ms/snapshot incl. reading + validation), peak RSS {r['peak_rss_mib']:.0f} MiB")  # fmt: skip
     print(
-        "  month    last day    occupied km²   gained   lost    net   front km   published (DeepState)"
+        "  month    last day    occupied km²   gained   "
+        "lost    net   front km   published (DeepState)"
     )
     for m in r["monthly"]:
         pub = PUBLISHED.get(m["month"])
         print(
-            f"  {m['month']}  {m['last']}  {m['occupied_km2']:12,.0f} {m['gained_km2']:8,.0f} {m['lost_km2']:6,.0f} "
-            f"{m['net_km2']:+7,.0f} {m['front_km']:8,.0f}   "
+            f"  {m['month']}  {m['last']}  {m['occupied_km2']:12,.0f} {m['gained_km2']:8,.0f} "
+            f"{m['lost_km2']:6,.0f} {m['net_km2']:+7,.0f} {m['front_km']:8,.0f}   "
             + (f"{pub[0]:,} km²  ({pub[1]})" if pub else "")
         )
     nov = r["november_2024"]
@@ -341,7 +346,8 @@ def bench_deepstate() -> dict | None:
     print("    largest pieces: " + "; ".join(nov["largest"]))
     print(f"    {nov['n_places']} places changed hands, e.g. " + ", ".join(nov["places"]))
     print(
-        "  (gained: ground that became occupied that month, summed over daily steps; the first month starts 2024-07-08)"
+        "  (gained: ground that became occupied that month, summed "
+        "over daily steps; the first month starts 2024-07-08)"
     )
     return r
 

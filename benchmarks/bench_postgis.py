@@ -140,11 +140,13 @@ def _bench(label: str, url: str, snaps, theatre=None) -> None:
     pairs = max(1, len(dates) - 1)
     print(f"{label}: {len(dates)} dates, {vertices:,} vertices, push {t_push:.2f} s")
     print(
-        f"  shapely in memory : read {t_read:.2f} s + diff {t_mem:.2f} s = {t_read + t_mem:.2f} s ({(t_read + t_mem) / pairs * 1000:.1f} ms/pair)"
+        f"  shapely in memory : read {t_read:.2f} s + diff {t_mem:.2f} s = "
+        f"{t_read + t_mem:.2f} s ({(t_read + t_mem) / pairs * 1000:.1f} ms/pair)"
     )
     print(f"  postgis ST_Difference: {t_db:.2f} s ({t_db / pairs * 1000:.1f} ms/pair)")
     print(
-        f"  diff only: postgis / shapely = {t_db / max(t_mem, 1e-9):.2f}x; with reading: {t_db / max(t_read + t_mem, 1e-9):.2f}x"
+        f"  diff only: postgis / shapely = {t_db / max(t_mem, 1e-9):.2f}x; "
+        f"with reading: {t_db / max(t_read + t_mem, 1e-9):.2f}x"
     )
     print(f"  largest relative disagreement in km²: {worst:.2e}")
 
@@ -161,7 +163,8 @@ def main() -> None:
     url, folder = _server()
     if url is None:
         print(
-            "skipped: no PostgreSQL server (set FRONTLINE_TEST_PG or install postgresql-15-postgis-3)"
+            "skipped: no PostgreSQL server (set FRONTLINE_TEST_PG "
+            "or install postgresql-15-postgis-3)"
         )
         return
     schema = f"bench_{uuid.uuid4().hex[:8]}"

@@ -97,14 +97,17 @@ def main() -> None:
     print(f"cold render + PNG (first in process): {cold:.2f} s")
     print(f"warm render (figure only):            {min(render_times):.2f} s")
     print(
-        f"warm render + PNG (1200x675):         {best_png:.2f} s   goal <= 2 s: {'OK' if best_png <= 2 else 'MISSED'}"
+        f"warm render + PNG (1200x675):         {best_png:.2f} "
+        f"s   goal <= 2 s: {'OK' if best_png <= 2 else 'MISSED'}"
     )
     print(f"warm render + SVG:                    {min(svg_times):.2f} s")
     print(
-        f"SVG size:                             {len(svg) / 1024:.0f} KiB   PNG size: {len(png) / 1024:.0f} KiB"
+        f"SVG size:                             {len(svg) / 1024:.0f} "
+        f"KiB   PNG size: {len(png) / 1024:.0f} KiB"
     )
     print(
-        f"plain GeoDataFrame.plot() to PNG:     {best_plain:.2f} s   ratio map/plain: {best_png / best_plain:.1f}x"
+        f"plain GeoDataFrame.plot() to PNG:     {best_plain:.2f} "
+        f"s   ratio map/plain: {best_png / best_plain:.1f}x"
     )
 
 

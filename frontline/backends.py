@@ -171,8 +171,9 @@ def copy_history(
         shown = ", ".join(d.isoformat() for d in report.conflicts[:5])
         more = f" and {len(report.conflicts) - 5} more" if len(report.conflicts) > 5 else ""
         raise SnapshotExistsError(
-            f"{len(report.conflicts)} date(s) differ between {source!r} and {dest!r}: {shown}{more}; "
-            "nothing was copied. Pass --overwrite to replace them (PostGIS keeps the old ones as revisions)"
+            f"{len(report.conflicts)} date(s) differ between {source!r} and "
+            f"{dest!r}: {shown}{more}; nothing was copied. Pass --overwrite "
+            "to replace them (PostGIS keeps the old ones as revisions)"
         )
     report.updated, report.conflicts = report.conflicts, []
     if not dry_run and plan:

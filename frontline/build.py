@@ -443,12 +443,14 @@ def build_history(
     days = sorted({parse_date(d) for d in dates})
     if not days:
         raise InputError(
-            f"nothing to build for {th.id}: no snapshot_dates in the theatre file and no observations"
+            f"nothing to build for {th.id}: no snapshot_dates "
+            "in the theatre file and no observations"
         )
     if not len(observations) and not (use_overrides and any(overrides_dir(th).glob("*.geojson"))):
         raise InputError(
-            f"nothing to build for {th.id}: {th.observations_path} has no observations (and there are "
-            "no overrides); add rows date,place,faction,source or draw areas and `control import` them"
+            f"nothing to build for {th.id}: {th.observations_path} has no "
+            "observations (and there are no overrides); add rows "
+            "date,place,faction,source or draw areas and `control import` them"
         )
     if history is None:
         history = ControlHistory(th.control_dir, th, registry)

@@ -142,7 +142,8 @@ class ControlSnapshot:
             if faction_column not in areas.columns:
                 raise DataFileError(
                     f"no column {faction_column!r} naming the faction; columns are "
-                    f"{[c for c in areas.columns if c != areas.geometry.name]} (choose one with --faction-field)"
+                    f"{[c for c in areas.columns if c != areas.geometry.name]} "
+                    "(choose one with --faction-field)"
                 )
             gdf = areas.rename(columns={faction_column: "faction"}).set_geometry(
                 areas.geometry.name
@@ -152,8 +153,9 @@ class ControlSnapshot:
         types = set(gdf.geometry.geom_type)
         if types - {"Polygon", "MultiPolygon"}:
             raise InvalidGeometryError(
-                f"control areas must be polygons; found {sorted(types - {'Polygon', 'MultiPolygon'})}"
-                f" on {day.isoformat()} (draw areas as polygons)"
+                "control areas must be polygons; found "
+                f"{sorted(types - {'Polygon', 'MultiPolygon'})} "
+                f"on {day.isoformat()} (draw areas as polygons)"
             )
         rows = []
         for faction, group in gdf.groupby(gdf["faction"].astype(str), sort=True):
@@ -240,7 +242,8 @@ class ControlSnapshot:
                 geom = geometry_from_mapping(feat["geometry"])
             except Exception as exc:  # noqa: BLE001 - shapely raises several types
                 raise InvalidGeometryError(
-                    f"{label}: feature {i + 1} ({props.get('faction')}) has a malformed geometry: {exc}"
+                    f"{label}: feature {i + 1} ({props.get('faction')}) "
+                    f"has a malformed geometry: {exc}"
                 ) from None
             factions.append(str(props["faction"]))
             geoms.append(geom)
@@ -285,8 +288,9 @@ class ControlSnapshot:
         snaps = read_areas(path, date, faction_field, layer, registry, theatre, repair)
         if len(snaps) > 1:
             raise DataFileError(
-                f"{path}: holds {len(snaps)} dates ({', '.join(s.date.isoformat() for s in snaps)}); "
-                "give date= (--date), or import them all with read_areas()"
+                f"{path}: holds {len(snaps)} dates "
+                f"({', '.join(s.date.isoformat() for s in snaps)}); give "
+                "date= (--date), or import them all with read_areas()"
             )
         return snaps[0]
 
@@ -395,8 +399,8 @@ class ControlSnapshot:
             resolved = [registry.get(f).id for f in areas["faction"]]
             if UNKNOWN in resolved:
                 raise InvalidGeometryError(
-                    f"{day}: a feature is marked {UNKNOWN!r}; unknown ground is whatever no faction holds, "
-                    "so delete that feature instead"
+                    f"{day}: a feature is marked {UNKNOWN!r}; unknown ground is "
+                    "whatever no faction holds, so delete that feature instead"
                 )
             if resolved != list(areas["faction"]):
                 areas = areas.assign(faction=resolved)
@@ -434,9 +438,10 @@ class ControlSnapshot:
             if (km2 > OUTSIDE_TOLERANCE_KM2).any():
                 i = int(np.argmax(km2))
                 raise OutsideTheatreError(
-                    f"{day}: {km2[i]:.1f} km² of {areas['faction'].values[i]}'s area lies outside theatre "
-                    f"{theatre.id!r} extent {list(theatre.extent)} {where(shapely.point_on_surface(outside[i]), None)}; "
-                    "clip it, or widen the theatre's extent"
+                    f"{day}: {km2[i]:.1f} km² of {areas['faction'].values[i]}'s area "
+                    f"lies outside theatre {theatre.id!r} extent {list(theatre.extent)} "
+                    f"{where(shapely.point_on_surface(outside[i]), None)}; clip it, or "
+                    "widen the theatre's extent"
                 )
         if areas is self.areas:
             return self
@@ -577,8 +582,8 @@ def read_areas(
             faction_field = cols[faction_field.lower()]
         else:
             raise DataFileError(
-                f"{label}: no column {faction_field!r} naming the faction; columns are {list(cols.values())} "
-                "(choose one with --faction-field)"
+                f"{label}: no column {faction_field!r} naming the faction; columns "
+                f"are {list(cols.values())} (choose one with --faction-field)"
             )
     gdf = import_crs(gdf, label)
     geoms = gdf.geometry.values
@@ -586,14 +591,16 @@ def read_areas(
     if missing.any():
         i = int(np.flatnonzero(missing)[0])
         raise InvalidGeometryError(
-            f"{label}: feature {i + 1} ({gdf[faction_field].iloc[i]}) has no geometry; draw it or delete the row"
+            f"{label}: feature {i + 1} ({gdf[faction_field].iloc[i]}) "
+            "has no geometry; draw it or delete the row"
         )
     types = np.asarray(gdf.geom_type)
     bad_type = ~np.isin(types, ["Polygon", "MultiPolygon"])
     if bad_type.any():
         i = int(np.flatnonzero(bad_type)[0])
         raise InvalidGeometryError(
-            f"{label}: feature {i + 1} ({gdf[faction_field].iloc[i]}) is a {types[i]}; control areas must be polygons"
+            f"{label}: feature {i + 1} ({gdf[faction_field].iloc[i]}) "
+            f"is a {types[i]}; control areas must be polygons"
         )
     valid = shapely.is_valid(np.asarray(geoms, dtype=object))
     if not valid.all():
@@ -603,9 +610,9 @@ def read_areas(
             reason = shapely.is_valid_reason(geoms[i])
             pt = reason_point(reason) or shapely.point_on_surface(geoms[i])
             raise InvalidGeometryError(
-                f"{label}: feature {i + 1} ({gdf[faction_field].iloc[i]}) is invalid ({reason}) near lon/lat "
-                f"({pt.x:.4f}, {pt.y:.4f}); {len(bad)} invalid feature(s) in all. Fix them in QGIS "
-                "(Vector > Geometry Tools > Check Validity) or import with --repair"
+                f"{label}: feature {i + 1} ({gdf[faction_field].iloc[i]}) is invalid ({reason}) "
+                f"near lon/lat ({pt.x:.4f}, {pt.y:.4f}); {len(bad)} invalid feature(s) in all. Fix "
+                "them in QGIS (Vector > Geometry Tools > Check Validity) or import with --repair"
             )
         fixed = np.asarray(geoms, dtype=object).copy()
         fixed[bad] = [to_multipolygon(g) for g in shapely.make_valid(fixed[bad])]
@@ -620,8 +627,8 @@ def read_areas(
         pass
     elif (names == UNKNOWN).any():
         raise InvalidGeometryError(
-            f"{label}: {int((names == UNKNOWN).sum())} feature(s) are marked {UNKNOWN!r}; unknown ground is "
-            "whatever no faction holds, so delete those features"
+            f"{label}: {int((names == UNKNOWN).sum())} feature(s) are marked {UNKNOWN!r}; "
+            "unknown ground is whatever no faction holds, so delete those features"
         )
     # dates
     dcol = date_field or next((cols[f] for f in DATE_FIELDS if f in cols), None)
@@ -642,7 +649,8 @@ def read_areas(
         if raw.isna().any():
             if want is None:
                 raise DataFileError(
-                    f"{label}: {int(raw.isna().sum())} feature(s) have no {dcol}; fill it or give --date"
+                    f"{label}: {int(raw.isna().sum())} feature(s) "
+                    f"have no {dcol}; fill it or give --date"
                 )
             days = raw.map(lambda v: want if v is None or v != v else uniq[v])
         else:

@@ -184,12 +184,14 @@ class FactionRegistry:
         dupes = {i for i in ids if ids.count(i) > 1}
         if dupes or UNKNOWN in ids:
             raise DataFileError(
-                f"{where}: duplicate or reserved faction ids: {sorted(dupes | ({UNKNOWN} & set(ids)))}"
+                f"{where}: duplicate or reserved faction ids: "
+                f"{sorted(dupes | ({UNKNOWN} & set(ids)))}"
             )
         for r in self.relations:
             if r.relation not in RELATIONS:
                 raise DataFileError(
-                    f"{where}: relation {r.relation!r} between {r.a} and {r.b} is not one of {RELATIONS}"
+                    f"{where}: relation {r.relation!r} between "
+                    f"{r.a} and {r.b} is not one of {RELATIONS}"
                 )
         object.__setattr__(self, "_index", index)
         object.__setattr__(self, "_by_id", {f.id: f for f in (*factions, UNKNOWN_FACTION)})

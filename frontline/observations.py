@@ -142,7 +142,8 @@ def read_observations(
     p = Path(path)
     if not p.is_file():
         raise DataFileError(
-            f"{p}: observations file not found; create it with the columns {','.join(REQUIRED_COLUMNS)}"
+            f"{p}: observations file not found; create it "
+            f"with the columns {','.join(REQUIRED_COLUMNS)}"
         )
     try:
         text = p.read_text(encoding="utf-8-sig")
@@ -169,7 +170,8 @@ def read_observations(
             continue
         if len(record) != len(header):
             problems.append(
-                f"{p}:{line}: {len(record)} fields, the header has {len(header)} (quote fields with commas)"
+                f"{p}:{line}: {len(record)} fields, the header "
+                f"has {len(header)} (quote fields with commas)"
             )
             continue
         row = {k: v.strip() for k, v in zip(header, record, strict=True)}
@@ -178,7 +180,8 @@ def read_observations(
             rows.append(parsed)
     if header is None:
         raise DataFileError(
-            f"{p}: the file is empty; it needs a header {','.join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)}"
+            f"{p}: the file is empty; it needs a header "
+            f"{','.join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)}"
         )
     _check_conflicts(rows, p, problems)
     if problems:
@@ -237,7 +240,8 @@ def _parse_row(
         conf = None
     if not row["source"]:
         problems.append(
-            f"{where}: the source is empty; every observation cites a public report (outlet, date, headline)"
+            f"{where}: the source is empty; every observation "
+            "cites a public report (outlet, date, headline)"
         )
     place = None
     key = (row["place"], row.get("country", "").upper())
@@ -332,9 +336,10 @@ def _check_conflicts(rows: list[dict[str, Any]], path: Path, problems: list[str]
         if len(winners) > 1:
             lines = ", ".join(str(r["line"]) for r in group)
             problems.append(
-                f"{path}:{group[0]['line']}: lines {lines} say {group[0]['place']} was held by "
-                f"{' and '.join(sorted(winners))} on {day} with the same confidence; lower the confidence "
-                "of the weaker report, or record the place as contested (faction 'unknown')"
+                f"{path}:{group[0]['line']}: lines {lines} say {group[0]['place']} "
+                f"was held by {' and '.join(sorted(winners))} on {day} with the "
+                "same confidence; lower the confidence of the weaker report, or "
+                "record the place as contested (faction 'unknown')"
             )
 
 

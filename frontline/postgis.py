@@ -388,9 +388,9 @@ class PostGISHistory(HistoryBase):
                     raise ConflictError(self._conflict_message(cur, day, expected[day], current))
             elif not overwrite and current > 0 and self._live(cur, day):
                 raise SnapshotExistsError(
-                    f"a snapshot for {day} exists in {self.path_for(day)} (revision {current}); pass "
-                    "overwrite=True (--overwrite) or expected_revision to replace it — the old one stays "
-                    "as a revision"
+                    f"a snapshot for {day} exists in {self.path_for(day)} (revision "
+                    f"{current}); pass overwrite=True (--overwrite) or "
+                    "expected_revision to replace it — the old one stays as a revision"
                 )
             # rows keep their ids (QGIS sessions with the layer open keep pointing at them)
             cur.execute(
@@ -462,9 +462,9 @@ class PostGISHistory(HistoryBase):
         row = cur.fetchone()
         by = f" by {row[0]} at {row[1]:%Y-%m-%d %H:%M:%S %Z}".rstrip() if row else ""
         return (
-            f"{self.theatre_id} {day}: your edit is based on revision {expected}, but revision {current} "
-            f"was written{by} in the meantime; nothing was overwritten. Reload the snapshot, merge your "
-            f"changes and write again with expected_revision={current}"
+            f"{self.theatre_id} {day}: your edit is based on revision {expected}, but revision "
+            f"{current} was written{by} in the meantime; nothing was overwritten. Reload the "
+            f"snapshot, merge your changes and write again with expected_revision={current}"
         )
 
     def _write(self, items: list[tuple[_dt.date, Any]], body: Any, message: str) -> list[int]:
@@ -505,8 +505,9 @@ class PostGISHistory(HistoryBase):
                     revs.append(int(row[0]) if row else 0)
         except (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure) as exc:
             raise ConflictError(
-                f"{self.theatre_id} {day}: a concurrent writer (another frontline or a QGIS save) collided with "
-                f"this one ({str(exc).strip().splitlines()[0]}); nothing was written — reload and try again"
+                f"{self.theatre_id} {day}: a concurrent writer (another frontline or a "
+                f"QGIS save) collided with this one ({str(exc).strip().splitlines()[0]}); "
+                "nothing was written — reload and try again"
             ) from None
         except psycopg.Error as exc:
             raise StoreError(

@@ -203,8 +203,8 @@ def migrate(url: str) -> list[int]:
                 conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
             except psycopg.Error as exc:
                 raise StoreError(
-                    f"{redact(url)}: PostGIS is not installed in this database and could not be created "
-                    f"({str(exc).strip()}); ask its owner to run CREATE EXTENSION postgis"
+                    f"{redact(url)}: PostGIS is not installed in this database and could not be "
+                    f"created ({str(exc).strip()}); ask its owner to run CREATE EXTENSION postgis"
                 ) from None
         pg_schema = postgis_extension_schema(conn)
         with conn.transaction():
@@ -241,7 +241,8 @@ def migrate(url: str) -> list[int]:
                     )
             except psycopg.Error as exc:
                 raise StoreError(
-                    f"{redact(url)}: migration {mig.version:04d}_{mig.name}.sql failed: {str(exc).strip()}"
+                    f"{redact(url)}: migration {mig.version:04d}_{mig.name}.sql "
+                    f"failed: {str(exc).strip()}"
                 ) from None
             applied.append(mig.version)
     finally:

@@ -274,7 +274,8 @@ class ControlHistory(HistoryBase):
                 out.append(_dt.date.fromisoformat(m.group(1)))
             except ValueError:
                 raise DataFileError(
-                    f"{p}: snapshot files must be named YYYY-MM-DD.geojson with a real date; rename or move it"
+                    f"{p}: snapshot files must be named YYYY-MM-DD.geojson "
+                    "with a real date; rename or move it"
                 ) from None
         return sorted(out)
 

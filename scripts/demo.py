@@ -107,8 +107,9 @@ def main(argv: list[str] | None = None) -> int:
         atomic_write_text(stem.with_suffix(".geojson"), step_cs.to_geojson(), overwrite=True)
         step_cs.summary.to_csv(stem.with_suffix(".csv"), index=False)
         print(
-            f"    {snap_a.date} → {snap_b.date}: {len(step_cs.changes)} changed areas, "
-            f"{len(step_cs.places_changed)} places changed hands, {len(step_cs.link_ups)} link-ups/cuts"
+            f"    {snap_a.date} → {snap_b.date}: {len(step_cs.changes)} "
+            f"changed areas, {len(step_cs.places_changed)} places "
+            f"changed hands, {len(step_cs.link_ups)} link-ups/cuts"
         )
 
     # 4. the timeline

@@ -155,7 +155,8 @@ def show(
     click.echo(f"{history.theatre_id} {snap.date}{note}")
     for r in rows:
         click.echo(
-            f"  {r['faction']:<22} {r['area_km2']:>12,.0f} km²  confidence {r['confidence']:.2f}  {len(r['sources'])} source(s)"
+            f"  {r['faction']:<22} {r['area_km2']:>12,.0f} km²  confidence "
+            f"{r['confidence']:.2f}  {len(r['sources'])} source(s)"
         )
         for s in r["sources"]:
             click.echo(f"      - {s}")

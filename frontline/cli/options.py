@@ -203,7 +203,8 @@ def read_text_input(path: str) -> str:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise DataFileError(
-            f"{label} is not UTF-8 text (byte {exc.start}); convert it, e.g. iconv -f cp1256 -t utf-8"
+            f"{label} is not UTF-8 text (byte {exc.start}); "
+            "convert it, e.g. iconv -f cp1256 -t utf-8"
         ) from None
     if not text.strip():
         raise DataFileError(f"{label} is empty; give a report text to search for places")

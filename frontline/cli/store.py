@@ -31,11 +31,13 @@ from frontline.store import ControlHistory, validate_history
 def _require_url(store_url: str | None) -> str:
     if not store_url:
         raise click.UsageError(
-            "give the PostGIS store: --store postgresql://user@host/database (or set FRONTLINE_STORE)"
+            "give the PostGIS store: --store "
+            "postgresql://user@host/database (or set FRONTLINE_STORE)"
         )
     if not is_postgis_url(store_url):
         raise click.UsageError(
-            f"--store {store_url!r} is not a postgresql:// URL; these commands work on PostGIS stores"
+            f"--store {store_url!r} is not a postgresql:// "
+            "URL; these commands work on PostGIS stores"
         )
     return store_url
 
@@ -81,7 +83,8 @@ def init(store_url: str | None) -> None:
     applied = migrate(url)
     if applied:
         click.echo(
-            f"{redact(url)}: applied migration(s) {', '.join(f'{v:04d}' for v in applied)}; schema version {applied[-1]}"
+            f"{redact(url)}: applied migration(s) "
+            f"{', '.join(f'{v:04d}' for v in applied)}; schema version {applied[-1]}"
         )
     else:
         click.echo(f"{redact(url)}: already at schema version {latest_version()}; nothing to do")
@@ -198,14 +201,16 @@ def status(
         echo_json(info)
     else:
         click.echo(
-            f"{info['url']} schema {info['schema']!r}: version {info['schema_version']} (frontline writes {info['latest_version']})"
+            f"{info['url']} schema {info['schema']!r}: version "
+            f"{info['schema_version']} (frontline writes {info['latest_version']})"
         )
         if not info["schema_version"]:
             click.echo("  not initialised: run `frontline store init --store URL`")
         for t in info["theatres"]:
             click.echo(
-                f"  {t['theatre']}: {t['dates']} dates ({t['first']} … {t['last']}), {t['revisions']} revisions, "
-                f"last change {t['last_change']:%Y-%m-%d %H:%M} by {t['last_author']}"
+                f"  {t['theatre']}: {t['dates']} dates ({t['first']} … "
+                f"{t['last']}), {t['revisions']} revisions, last change "
+                f"{t['last_change']:%Y-%m-%d %H:%M} by {t['last_author']}"
             )
         if check:
             click.echo(
@@ -240,7 +245,8 @@ def log(
     for r in revs:
         mark = "*" if r.is_current else " "
         click.echo(
-            f"{mark} r{r.revision}  {r.created_at:%Y-%m-%d %H:%M:%S}  {r.author}  {r.n_areas} areas  {r.message}"
+            f"{mark} r{r.revision}  {r.created_at:%Y-%m-%d %H:%M:%S}  "
+            f"{r.author}  {r.n_areas} areas  {r.message}"
         )
 
 
