@@ -56,8 +56,10 @@ def bench_import(tmp: Path) -> None:
         return g.dissolve("faction")
 
     t_raw, _ = _best(raw)
-    print(f"import {n:,} vertices (GPKG, EPSG:3857): frontline {t_ours:.2f} s, raw read+to_crs+dissolve {t_raw:.2f} s, "
-          f"ratio {t_ours / t_raw:.2f}")  # fmt: skip
+    print(
+        f"import {n:,} vertices (GPKG, EPSG:3857): frontline {t_ours:.2f} s, "
+        f"raw read+to_crs+dissolve {t_raw:.2f} s, ratio {t_ours / t_raw:.2f}"
+    )
     imported = snaps[0]
     t_write, text = _best(imported.to_geojson)
     geoms = imported.areas.geometry.values
@@ -133,8 +135,10 @@ def bench_build() -> None:
         t0 = time.perf_counter()
         for d in theatre.snapshot_dates:
             build_snapshot(obs, d, theatre, gaz, reg)
-        print(f"shipped theatre: read {len(obs)} observations {t_read:.2f} s, build {len(theatre.snapshot_dates)} "
-              f"snapshots {time.perf_counter() - t0:.2f} s")  # fmt: skip
+        print(
+            f"shipped theatre: read {len(obs)} observations {t_read:.2f} s, build "
+            f"{len(theatre.snapshot_dates)} snapshots {time.perf_counter() - t0:.2f} s"
+        )
     except Exception as exc:  # noqa: BLE001
         print(f"shipped theatre: not built ({type(exc).__name__}: {str(exc)[:200]})")
 

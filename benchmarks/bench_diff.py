@@ -303,15 +303,29 @@ def deepstate_worker(root: str) -> None:
     for month, row in monthly.iterrows():
         fl = front_lines(history.at(row["last"]), history.registry, theatre=history.theatre)
         fronts[month] = float(fl.length_km.sum())
-    print(json.dumps({
-        "seconds": dt, "snapshots": len(history), "peak_rss_mib": rss, "november_2024": sample,
-        "monthly": [
-            {"month": m, "last": r["last"].isoformat(), "occupied_km2": r["area_end"], "gained_km2": r["gained"],
-             "lost_km2": r["lost"], "net_km2": r["gained"] - r["lost"], "days": int(r["days"]),
-             "front_km": fronts[m]}
-            for m, r in monthly.iterrows()
-        ],
-    }))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "seconds": dt,
+                "snapshots": len(history),
+                "peak_rss_mib": rss,
+                "november_2024": sample,
+                "monthly": [
+                    {
+                        "month": m,
+                        "last": r["last"].isoformat(),
+                        "occupied_km2": r["area_end"],
+                        "gained_km2": r["gained"],
+                        "lost_km2": r["lost"],
+                        "net_km2": r["gained"] - r["lost"],
+                        "days": int(r["days"]),
+                        "front_km": fronts[m],
+                    }
+                    for m, r in monthly.iterrows()
+                ],
+            }
+        )
+    )
 
 
 def bench_deepstate() -> dict | None:
@@ -326,8 +340,11 @@ def bench_deepstate() -> dict | None:
             f"snapshots in {t_import:.1f} s"
         )
         r = run_worker("--deepstate-worker", str(root))
-    print(f"  full timeline: {r['snapshots']} snapshots in {r['seconds']:.1f} s "
-          f"({1000 * r['seconds'] / r['snapshots']:.0f} ms/snapshot incl. reading + validation), peak RSS {r['peak_rss_mib']:.0f} MiB")  # fmt: skip
+    print(
+        f"  full timeline: {r['snapshots']} snapshots in {r['seconds']:.1f} "
+        f"s ({1000 * r['seconds'] / r['snapshots']:.0f} ms/snapshot incl. "
+        f"reading + validation), peak RSS {r['peak_rss_mib']:.0f} MiB"
+    )
     print(
         "  month    last day    occupied km²   gained   "
         "lost    net   front km   published (DeepState)"
@@ -355,8 +372,10 @@ def bench_deepstate() -> dict | None:
 def main(quick: bool = False, pairs_only: bool = False) -> dict:
     from fronts import JaggedTheatre, jagged_pair, registry
 
-    print(f"python {sys.version.split()[0]}, shapely {shapely.__version__} (GEOS {shapely.geos_version_string}), "
-          f"{os.cpu_count()} CPUs")  # fmt: skip
+    print(
+        f"python {sys.version.split()[0]}, shapely {shapely.__version__} "
+        f"(GEOS {shapely.geos_version_string}), {os.cpu_count()} CPUs"
+    )
     reg = registry()
     results = {}
     vertices = 40_000 if quick else 140_000

@@ -199,8 +199,9 @@ def test_sources_and_confidence(snapshots):
     assert any("Blues reach the border at Bravo" in s for s in later.loc["blue", "sources"])
 
 
-def test_snapshots_are_valid_and_deterministic(snapshots, synthetic_observations, synthetic_theatre,
-                                               synthetic_gazetteer, synthetic_registry):  # fmt: skip
+def test_snapshots_are_valid_and_deterministic(
+    snapshots, synthetic_observations, synthetic_theatre, synthetic_gazetteer, synthetic_registry
+):
     for d, snap in snapshots.items():
         snap.validate(synthetic_registry, synthetic_theatre)
         assert "unknown" not in snap.factions
@@ -227,8 +228,13 @@ def test_contested_place_stays_unknown(
 
 def test_override_cuts_and_gives(synthetic_observations, synthetic_theatre, synthetic_registry):
     drawn = ControlSnapshot.from_areas("2020-02-01", {"blue": shapely.box(38.5, 33.3, 38.7, 33.6)})
-    snap = build_snapshot(synthetic_observations, "2020-02-01", synthetic_theatre, registry=synthetic_registry,
-                          overrides=drawn)  # fmt: skip
+    snap = build_snapshot(
+        synthetic_observations,
+        "2020-02-01",
+        synthetic_theatre,
+        registry=synthetic_registry,
+        overrides=drawn,
+    )
     assert snap.faction_at(38.6, 33.45) == "blue"  # Charlie, red by observation, blue by hand
     assert snap.faction_at(38.9, 33.9) == "red"
     blank = gpd.GeoDataFrame(

@@ -89,9 +89,11 @@ def test_validate_lists_every_problem(cli_runner, built_data_dir):
 
 def _drawn(tmp_path, crs="EPSG:32637"):
     path = tmp_path / "drawn.gpkg"
-    gdf = gpd.GeoDataFrame({"side": ["Red forces", "BA"]},
-                           geometry=[shapely.box(38.5, 33.0, 39.0, 33.5), shapely.box(39.0, 33.0, 39.5, 33.5)],
-                           crs="EPSG:4326").to_crs(crs)  # fmt: skip
+    gdf = gpd.GeoDataFrame(
+        {"side": ["Red forces", "BA"]},
+        geometry=[shapely.box(38.5, 33.0, 39.0, 33.5), shapely.box(39.0, 33.0, 39.5, 33.5)],
+        crs="EPSG:4326",
+    ).to_crs(crs)
     gdf.to_file(path, engine="pyogrio")
     return path
 

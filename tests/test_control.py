@@ -69,8 +69,11 @@ def test_exterior_rings_are_counter_clockwise_and_rounded():
 
 
 def test_dissolves_rows_of_one_faction():
-    gdf = gpd.GeoDataFrame({"faction": ["red", "red", "blue"], "sources": ["a", "b|c", '["d"]']},
-                           geometry=[RED, shapely.box(38.5, 33.5, 39.0, 34.0), BLUE], crs="EPSG:4326")  # fmt: skip
+    gdf = gpd.GeoDataFrame(
+        {"faction": ["red", "red", "blue"], "sources": ["a", "b|c", '["d"]']},
+        geometry=[RED, shapely.box(38.5, 33.5, 39.0, 34.0), BLUE],
+        crs="EPSG:4326",
+    )
     snap = _snap(gdf)
     assert snap.factions == ["blue", "red"]
     red = snap.areas.set_index("faction").loc["red"]
@@ -80,9 +83,14 @@ def test_dissolves_rows_of_one_faction():
 
 def test_invalid_geometry_is_reported_with_faction_and_date(synthetic_registry):
     bowtie = shapely.Polygon([(38.5, 33.0), (39.0, 33.5), (39.0, 33.0), (38.5, 33.5), (38.5, 33.0)])
-    snap = ControlSnapshot("2020-01-01" and dt.date(2020, 1, 1), gpd.GeoDataFrame(
-        {"faction": ["red"], "sources": [[]], "confidence": [1.0], "note": [""]}, geometry=[shapely.MultiPolygon([bowtie])],
-        crs="EPSG:4326"))  # fmt: skip
+    snap = ControlSnapshot(
+        "2020-01-01" and dt.date(2020, 1, 1),
+        gpd.GeoDataFrame(
+            {"faction": ["red"], "sources": [[]], "confidence": [1.0], "note": [""]},
+            geometry=[shapely.MultiPolygon([bowtie])],
+            crs="EPSG:4326",
+        ),
+    )
     with pytest.raises(InvalidGeometryError, match=r"2020-01-01.*red.*Self-intersection"):
         snap.validate(synthetic_registry)
     fixed = snap.validate(synthetic_registry, repair=True)
@@ -128,8 +136,19 @@ def test_projected_coordinates_are_rejected():
     gdf = gpd.GeoDataFrame({"faction": ["red"]}, geometry=[projected], crs=None)
     with pytest.raises(CRSError, match="not lon/lat"):
         ControlSnapshot.from_areas("2020-01-01", gdf)
-    text = json.dumps({"type": "FeatureCollection", "date": "2020-01-01", "features": [
-        {"type": "Feature", "properties": {"faction": "red"}, "geometry": shapely.geometry.mapping(projected)}]})  # fmt: skip
+    text = json.dumps(
+        {
+            "type": "FeatureCollection",
+            "date": "2020-01-01",
+            "features": [
+                {
+                    "type": "Feature",
+                    "properties": {"faction": "red"},
+                    "geometry": shapely.geometry.mapping(projected),
+                }
+            ],
+        }
+    )
     with pytest.raises(CRSError):
         ControlSnapshot.from_geojson(text)
 
@@ -173,8 +192,11 @@ def test_faction_at_and_areas():
 
 # -- import from GIS files -------------------------------------------------------------------
 def _gdf(crs="EPSG:4326"):
-    gdf = gpd.GeoDataFrame({"side": ["Red forces", "BA", "Red forces"], "sources": ["s1", "s2", "s3"]},
-                           geometry=[RED, BLUE, shapely.box(38.5, 33.5, 39.0, 34.0)], crs="EPSG:4326")  # fmt: skip
+    gdf = gpd.GeoDataFrame(
+        {"side": ["Red forces", "BA", "Red forces"], "sources": ["s1", "s2", "s3"]},
+        geometry=[RED, BLUE, shapely.box(38.5, 33.5, 39.0, 34.0)],
+        crs="EPSG:4326",
+    )
     return gdf.to_crs(crs) if crs else gdf.set_crs(None, allow_override=True)
 
 
@@ -184,8 +206,13 @@ def _gdf(crs="EPSG:4326"):
 def test_import_any_format_any_crs(tmp_path, driver, suffix, synthetic_registry, synthetic_theatre):
     path = tmp_path / f"areas.{suffix}"
     _gdf("EPSG:32637").to_file(path, driver=driver, engine="pyogrio")
-    snap = ControlSnapshot.read_file(path, "2020-01-01", faction_field="side", registry=synthetic_registry,
-                                     theatre=synthetic_theatre)  # fmt: skip
+    snap = ControlSnapshot.read_file(
+        path,
+        "2020-01-01",
+        faction_field="side",
+        registry=synthetic_registry,
+        theatre=synthetic_theatre,
+    )
     assert snap.factions == ["blue", "red"]
     assert snap.theatre == "testland"
     red = snap.geometry_of("red")
@@ -236,8 +263,14 @@ def test_import_invalid_geometry_needs_repair(tmp_path, synthetic_registry):
 
 
 def test_import_several_dates(tmp_path, synthetic_registry):
-    gdf = gpd.GeoDataFrame({"faction": ["red", "blue", "red"], "valid_from": ["2020-01-01", "2020-01-01", "2020-02-01"]},
-                           geometry=[RED, BLUE, RED.union(BLUE)], crs="EPSG:4326")  # fmt: skip
+    gdf = gpd.GeoDataFrame(
+        {
+            "faction": ["red", "blue", "red"],
+            "valid_from": ["2020-01-01", "2020-01-01", "2020-02-01"],
+        },
+        geometry=[RED, BLUE, RED.union(BLUE)],
+        crs="EPSG:4326",
+    )
     path = tmp_path / "history.gpkg"
     gdf.to_file(path, layer="control", engine="pyogrio")
     gdf.iloc[:1].to_file(path, layer="other", engine="pyogrio")

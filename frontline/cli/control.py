@@ -201,8 +201,13 @@ def validate(
 @data_opt
 @store_opt
 @theatre_opt
-@click.option("--date", "dates", multiple=True, callback=lambda c, p, v: [parse_date_value(c, p, d) for d in v],
-              help="Build only this date (repeatable). Default: the theatre's snapshot_dates.")  # fmt: skip
+@click.option(
+    "--date",
+    "dates",
+    multiple=True,
+    callback=lambda c, p, v: [parse_date_value(c, p, d) for d in v],
+    help="Build only this date (repeatable). Default: the theatre's snapshot_dates.",
+)
 @click.option(
     "--radius",
     "radius",
@@ -252,17 +257,29 @@ def build(
 )
 @click.option("--layer", default=None, help="Layer of a multi-layer file (GeoPackage).")
 @click.option("--repair", is_flag=True, help="Repair invalid geometries instead of refusing them.")
-@click.option("--override", "as_override", is_flag=True,
-              help="Store as a hand-drawn override (control/<theatre>/overrides/) that `control build` applies.")  # fmt: skip
+@click.option(
+    "--override",
+    "as_override",
+    is_flag=True,
+    help="Store as a hand-drawn override (control/<theatre>/overrides/) that `control build` applies.",
+)
 @data_opt
 @store_opt
 @theatre_opt
 @overwrite_opt
 @handle_errors
 def import_(
-    file: Path, date: _dt.date | None, faction_field: str, layer: str | None, repair: bool, as_override: bool,
-    data_dir: Path | None, store_url: str | None, theatre_id: str | None, overwrite: bool,
-) -> None:  # fmt: skip
+    file: Path,
+    date: _dt.date | None,
+    faction_field: str,
+    layer: str | None,
+    repair: bool,
+    as_override: bool,
+    data_dir: Path | None,
+    store_url: str | None,
+    theatre_id: str | None,
+    overwrite: bool,
+) -> None:
     """Import areas drawn in QGIS (GeoJSON, GeoPackage, Shapefile; any CRS) as snapshot(s)."""
     history = _load(data_dir, theatre_id, store_url=store_url)
     snaps = read_areas(
