@@ -198,8 +198,10 @@ sides:
   russia: {name: "Russian forces"}
   ukraine: {name: "Ukrainian forces"}
 factions:
-  - {id: occupied, name: "Russian-occupied", short_name: "Russian forces", colour: "#D55E00", side: russia}
-  - {id: ukraine, name: "Ukrainian-held (rest of Ukraine)", short_name: "Ukrainian forces", colour: "#0072B2", side: ukraine}
+  - {id: occupied, name: "Russian-occupied", short_name: "Russian forces",
+     colour: "#D55E00", side: russia}
+  - {id: ukraine, name: "Ukrainian-held (rest of Ukraine)", short_name: "Ukrainian forces",
+     colour: "#0072B2", side: ukraine}
 relations:
   - {sides: [russia, ukraine], relation: hostile}
 """

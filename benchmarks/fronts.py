@@ -129,7 +129,8 @@ class JaggedTheatre:
             if i + 1 < len(self.fronts):
                 areas[east] = shapely.difference(areas[east], enc)
                 areas[self.factions[i]] = shapely.union(areas[self.factions[i]], enc)
-        # the last faction's east edge is the last "front" (unknown ground beyond): drop its own strip
+        # the last faction's east edge is the last "front" (unknown ground beyond): drop its
+        # own strip
         last = self.factions[-1]
         del areas[last]
         return ControlSnapshot.from_areas(self.date, areas)

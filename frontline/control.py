@@ -334,7 +334,10 @@ class ControlSnapshot:
         return to_multipolygon(sel.geometry.values[0]) if len(sel) else shapely.MultiPolygon()
 
     def faction_at(self, lon: float | np.ndarray, lat: float | np.ndarray) -> str | np.ndarray:
-        """Faction controlling the given point(s); :data:`~frontline.factions.UNKNOWN` where nobody does."""
+        """Return the faction controlling the given point(s).
+
+        :data:`~frontline.factions.UNKNOWN` where nobody does.
+        """
         scalar = np.ndim(lon) == 0
         pts = shapely.points(np.atleast_1d(lon), np.atleast_1d(lat))
         out = np.full(len(pts), UNKNOWN, dtype=object)
@@ -354,7 +357,10 @@ class ControlSnapshot:
         )
 
     def __repr__(self) -> str:
-        return f"ControlSnapshot({self.date.isoformat()}, theatre={self.theatre!r}, factions={self.factions})"
+        return (
+            f"ControlSnapshot({self.date.isoformat()}, theatre={self.theatre!r}, "
+            f"factions={self.factions})"
+        )
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, ControlSnapshot) and self.to_geojson() == other.to_geojson()

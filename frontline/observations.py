@@ -318,8 +318,9 @@ def _relative_place(gazetteer: Any, text: str, theatre: Theatre | None) -> Deriv
             country = str(hit["iso_a2"].iloc[0])
     slug = re.sub(r"[^a-z0-9]+", "-", stripped.casefold()).strip("-")
     return DerivedPlace(
-        id=f"~{slug}", name=stripped, kind=DERIVED_KIND, country=country, lat=float(m.lat), lon=float(m.lon),
-        base_id=m.place.id, uncertainty_km=float(m.uncertainty_km),
+        id=f"~{slug}", name=stripped, kind=DERIVED_KIND, country=country,
+        lat=float(m.lat), lon=float(m.lon), base_id=m.place.id,
+        uncertainty_km=float(m.uncertainty_km),
     )  # fmt: skip
 
 

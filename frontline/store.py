@@ -172,7 +172,10 @@ class HistoryBase:
     def check_writable(
         self, dates: list[_dt.date] | tuple[_dt.date, ...], overwrite: bool = False
     ) -> None:
-        """Raise :class:`SnapshotExistsError` naming every date in *dates* that exists, unless *overwrite*."""
+        """Raise :class:`SnapshotExistsError` naming every date in *dates* that exists.
+
+        Nothing is raised when *overwrite* is true.
+        """
         if overwrite:
             return
         existing = [parse_date(d) for d in dates if parse_date(d) in self]

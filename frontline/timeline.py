@@ -188,7 +188,8 @@ def plot_timeline(
     for f in order:
         colour = registry.colour(f) if registry is not None and f in registry else None
         label = registry.get(f).name if registry is not None and f in registry else f
-        # markers show the value at every snapshot, so a faction seen only on the last date shows too
+        # markers show the value at every snapshot, so a faction seen only on the last date
+        # shows too
         ax.plot(held.index, held[f].values, label=label, color=colour, lw=2, drawstyle="steps-post",
                 marker="o", markersize=3)  # fmt: skip
     ax.set_ylabel("Area held (km²)")

@@ -327,9 +327,13 @@ def front_lines(
     >>> from shapely import box
     >>> from frontline.control import ControlSnapshot
     >>> from frontline.factions import Faction, FactionRegistry, SideRelation
-    >>> reg = FactionRegistry([Faction("a", "A", "#ff0000", "a"), Faction("b", "B", "#0000ff", "b")],
-    ...                       [SideRelation("a", "b", "hostile")])
-    >>> snap = ControlSnapshot.from_areas("2017-06-01", {"a": box(38, 33, 38.5, 33.5), "b": box(38.5, 33, 39, 33.5)})
+    >>> reg = FactionRegistry(
+    ...     [Faction("a", "A", "#ff0000", "a"), Faction("b", "B", "#0000ff", "b")],
+    ...     [SideRelation("a", "b", "hostile")],
+    ... )
+    >>> snap = ControlSnapshot.from_areas(
+    ...     "2017-06-01", {"a": box(38, 33, 38.5, 33.5), "b": box(38.5, 33, 39, 33.5)}
+    ... )
     >>> fl = front_lines(snap, reg)
     >>> fl[["faction_a", "faction_b"]].values.tolist(), round(float(fl.length_km.iloc[0]))
     ([['a', 'b']], 56)
@@ -436,14 +440,20 @@ def link_ups(
             pt = touch_b[pair]
             mover, other = _mover(pair, pt, ga)
             loc = where(pt.x, pt.y)
-            text = f"{registry.get(mover).label} link up with {registry.get(other).label} {_phrase(loc)}"
+            text = (
+                f"{registry.get(mover).label} link up with {registry.get(other).label} "
+                f"{_phrase(loc)}"
+            )
             rows.append(("link-up", mover, other, b.date.isoformat(), loc, text, pt))
     for pair in pairs_a:
         if pair in touch_a and pair not in touch_b:
             pt = touch_a[pair]
             fa, fb = pair
             loc = where(pt.x, pt.y)
-            text = f"Link between {registry.get(fa).label} and {registry.get(fb).label} cut {_phrase(loc)}"
+            text = (
+                f"Link between {registry.get(fa).label} and {registry.get(fb).label} cut "
+                f"{_phrase(loc)}"
+            )
             rows.append(("cut", fa, fb, a.date.isoformat(), loc, text, pt))
     return _frame(LINK_COLUMNS, rows)
 

@@ -11,7 +11,8 @@ drawn geometry itself, so the label always sits on the line the map shows:
 
 Run from the repository root (offline)::
 
-    .venv/bin/python scripts/make_basemap_extract.py            # writes geodata/basemap/water_labels.csv
+    # writes geodata/basemap/water_labels.csv
+    .venv/bin/python scripts/make_basemap_extract.py
 
 Add rows to ``RIVERS``/``LAKES`` for a new theatre; each row cites its source.
 """

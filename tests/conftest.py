@@ -330,11 +330,16 @@ sides:
   black: {name: "Black side"}
   grey: {name: "Grey state (not in the fight)"}
 factions:
-  - {id: red, name: "Red Front", short_name: "Reds", aliases: ["RF", "Red forces"], colour: "#D55E00", side: red}
-  - {id: blue, name: "Blue Army", short_name: "Blues", aliases: ["BA", "Blue forces"], colour: "#0072B2", side: blue}
-  - {id: cyan, name: "Cyan Militia", short_name: "Cyans", aliases: ["CM"], colour: "#56B4E9", side: blue}
-  - {id: black, name: "Black Banner", short_name: "Black Banner", aliases: ["BB"], colour: "#3A3A3A", side: black}
-  - {id: grey, name: "Grey State", short_name: "Grey State", aliases: ["GS"], colour: "#999999", side: grey}
+  - {id: red, name: "Red Front", short_name: "Reds", aliases: ["RF", "Red forces"],
+     colour: "#D55E00", side: red}
+  - {id: blue, name: "Blue Army", short_name: "Blues", aliases: ["BA", "Blue forces"],
+     colour: "#0072B2", side: blue}
+  - {id: cyan, name: "Cyan Militia", short_name: "Cyans", aliases: ["CM"],
+     colour: "#56B4E9", side: blue}
+  - {id: black, name: "Black Banner", short_name: "Black Banner", aliases: ["BB"],
+     colour: "#3A3A3A", side: black}
+  - {id: grey, name: "Grey State", short_name: "Grey State", aliases: ["GS"],
+     colour: "#999999", side: grey}
 relations:
   - {sides: [red, blue], relation: allied}
   - {sides: [black, "*"], relation: hostile}

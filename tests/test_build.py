@@ -327,7 +327,7 @@ def test_every_shipped_snapshot_is_valid(path, shipped_data_dir):
 
 
 def test_shipped_snapshots_match_their_observations(shipped_data_dir):
-    """The committed snapshots are what `frontline control build` makes of the committed observations."""
+    """The committed snapshots are what `control build` makes of the committed observations."""
     from frontline.factions import FactionRegistry
     from frontline.gazetteer import Gazetteer
 

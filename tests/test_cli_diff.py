@@ -1,4 +1,4 @@
-"""CLI tests: ``frontline diff``, ``frontline timeline``, ``frontline frontlines`` (synthetic data)."""
+"""CLI tests of ``frontline diff``, ``timeline`` and ``frontlines`` (synthetic data)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,10 @@ def run(runner, *args):
 
 @pytest.fixture
 def hand_data_dir(synthetic_data_dir):
-    """The synthetic data folder with two hand-drawn snapshots: Reds advance against the Black Banner."""
+    """Return the synthetic data folder with two hand-drawn snapshots.
+
+    The Reds advance against the Black Banner.
+    """
     from frontline.store import ControlHistory
 
     h = ControlHistory.load("testland", synthetic_data_dir)

@@ -71,11 +71,13 @@ map:
   focus_extent: [45.8, 38.9, 47.3, 40.3]
 """
 
-PLACES = """\
-id,name,alt_names,kind,country,lat,lon,precision_m,source
-stepanakert,Stepanakert,Khankendi|Xankəndi|Ստեփանակերտ,city,AZ,39.81528,46.75194,2000,"Wikipedia: 'Stepanakert' infobox 39°48′55″N 46°45′7″E"
-hadrut,Hadrut,Hadrout|Հադրութ,town,AZ,39.51667,47.03,2000,"Wikipedia (ro): 'Hadrut' infobox 39°31′00″N 47°01′48″E"
-"""
+PLACES = (
+    "id,name,alt_names,kind,country,lat,lon,precision_m,source\n"
+    "stepanakert,Stepanakert,Khankendi|Xankəndi|Ստեփանակերտ,city,AZ,39.81528,46.75194,2000,"
+    "\"Wikipedia: 'Stepanakert' infobox 39°48′55″N 46°45′7″E\"\n"
+    "hadrut,Hadrut,Hadrout|Հադրութ,town,AZ,39.51667,47.03,2000,"
+    "\"Wikipedia (ro): 'Hadrut' infobox 39°31′00″N 47°01′48″E\"\n"
+)
 
 OBSERVATIONS = """\
 date,place,faction,source,confidence,note
@@ -194,8 +196,8 @@ def test_render_png_svg_and_animate(built, cli_runner, tmp_path):
         tmp_path / "m.png",
         code=2,
     )
-    res = run(cli_runner, "render", "--date", "2020-10-20", "--data", built, "--bbox", "10,10,11,11",
-              "--out", tmp_path / "far.png", code=2)  # fmt: skip
+    res = run(cli_runner, "render", "--date", "2020-10-20", "--data", built,
+              "--bbox", "10,10,11,11", "--out", tmp_path / "far.png", code=2)  # fmt: skip
     assert "does not overlap theatre" in res.output and not (tmp_path / "far.png").exists()
     run(cli_runner, "animate", "--from", "2020-09-27", "--to", "2020-11-09", "--data", built,
         "--size", "600x338", "--out", tmp_path / "a.gif")  # fmt: skip
@@ -203,7 +205,10 @@ def test_render_png_svg_and_animate(built, cli_runner, tmp_path):
 
 
 def test_country_names_and_attribution_do_not_cover_map_text(built):
-    """Regression: AZERBAIJAN was printed across Stepanakert's label; 3-line credits ran into the map."""
+    """Regression: AZERBAIJAN was printed across Stepanakert's label.
+
+    And 3-line credits ran into the map.
+    """
     from frontline.render import close, render_map
     from frontline.store import ControlHistory
     from frontline.theatre import Theatre

@@ -124,7 +124,7 @@ def _boxes(day: str, note: str = "", west: float = 38.2) -> ControlSnapshot:
     )
 
 
-# -- no server needed ---------------------------------------------------------------------------
+# -- no server needed ------------------------------------------------------------------------------
 def test_library_imports_without_the_driver():
     code = (
         "import sys, frontline.backends, frontline.postgis, frontline.store, frontline.cli.store;"
@@ -199,7 +199,7 @@ def test_open_history_chooses_the_backend(synthetic_data_dir, tmp_path, monkeypa
         open_history("mysql://u@h/db", THEATRE, synthetic_data_dir)
 
 
-# -- schema --------------------------------------------------------------------------------------
+# -- schema ----------------------------------------------------------------------------------------
 @pytest.mark.needs("postgis")
 def test_init_is_idempotent_and_creates_the_schema(pg_url):
     from frontline.postgis_schema import latest_version, migrate
@@ -389,7 +389,7 @@ def test_invalid_snapshots_are_refused_before_writing(pg):
     assert pg.revision_of("2020-01-03") == 0
 
 
-# -- no lost updates ---------------------------------------------------------------------------------
+# -- no lost updates -------------------------------------------------------------------------------
 def _writers(url, data_dir, n, work):
     from frontline.postgis import PostGISHistory
 
@@ -714,7 +714,7 @@ def test_real_qgis_edits_the_store(pg, pg_url, tmp_path):
     assert pg.get(day, revision=1) == _boxes(day, "drawn in frontline")
 
 
-# -- push / pull -------------------------------------------------------------------------------------
+# -- push / pull -----------------------------------------------------------------------------------
 @pytest.mark.needs("postgis")
 def test_push_then_pull_is_byte_identical(pg_url, built_data_dir, synthetic_data_dir, cli_runner):
     from frontline.cli import cli
@@ -810,7 +810,7 @@ def test_database_diff_agrees_with_shapely(pg):
     assert got["black"] == (pytest.approx(0, abs=1e-6), pytest.approx(0, abs=1e-6))
 
 
-# -- shipped data ------------------------------------------------------------------------------------
+# -- shipped data ----------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def shipped_store(pg_server):
     """Every shipped theatre's history pushed once into one store."""

@@ -1,4 +1,4 @@
-"""Light checks on the shipped data files: factions, the syria-iraq-2017 theatre and its observations.
+"""Light checks on the shipped data: factions, the syria-iraq-2017 theatre, its observations.
 
 These guard the hand-curated data (not the code): columns, dates, confidences, faction ids,
 sources and the theatre period. They read the repository's own ``geodata/`` directory.

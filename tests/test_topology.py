@@ -103,7 +103,8 @@ def test_relation_on_the_snapshot_date():
 # -- link-ups and cuts ---------------------------------------------------------------------------
 @pytest.fixture
 def linkup_maps():
-    # Reds advance east across the Black Banner's ground to meet the Blues near Charlie Base (38.6, 33.45)
+    # Reds advance east across the Black Banner's ground to meet the Blues near Charlie Base
+    # (38.6, 33.45)
     a = snap(
         "2020-01-01",
         {

@@ -261,7 +261,10 @@ def build(
     "--override",
     "as_override",
     is_flag=True,
-    help="Store as a hand-drawn override (control/<theatre>/overrides/) that `control build` applies.",
+    help=(
+        "Store as a hand-drawn override (control/<theatre>/overrides/) that `control build` "
+        "applies."
+    ),
 )
 @data_opt
 @store_opt

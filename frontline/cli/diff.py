@@ -38,7 +38,10 @@ def out_opt(f):
         "--out",
         type=click.Path(dir_okay=False, path_type=Path),
         default=None,
-        help="Write to this file instead of standard output (refuses to replace it without --overwrite).",
+        help=(
+            "Write to this file instead of standard output (refuses to replace it without "
+            "--overwrite)."
+        ),
     )(f)
 
 
@@ -77,8 +80,10 @@ def _csv(df) -> str:
 @data_opt
 @store_opt
 @click.option(
-    "--format", "fmt", type=click.Choice(["md", "csv", "json", "geojson"]), default="md", show_default=True,
-    help="md: a situation report; csv: one table (--table); json: everything; geojson: changes, fronts, link-ups.",
+    "--format", "fmt", type=click.Choice(["md", "csv", "json", "geojson"]), default="md",
+    show_default=True,
+    help="md: a situation report; csv: one table (--table); json: everything; "
+    "geojson: changes, fronts, link-ups.",
 )  # fmt: skip
 @click.option(
     "--table",
@@ -309,7 +314,8 @@ def frontlines(
     else:
         feats = [
             '{"type": "Feature", "properties": '
-            + json.dumps({**r, "date": snap.date.isoformat(), "layer": "front_lines"}, sort_keys=True, ensure_ascii=False)
+            + json.dumps({**r, "date": snap.date.isoformat(), "layer": "front_lines"},
+                         sort_keys=True, ensure_ascii=False)
             + ', "geometry": ' + geometry_json(g) + "}"
             for r, g in zip(rows, fl.geometry.values, strict=True)
         ]  # fmt: skip

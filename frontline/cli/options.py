@@ -115,7 +115,10 @@ def theatre_opt(f: F) -> F:
         default=None,
         envvar="FRONTLINE_THEATRE",
         callback=from_group,
-        help="Theatre id (a file in <data>/theatres/). Default: the data directory's default theatre.",
+        help=(
+            "Theatre id (a file in <data>/theatres/). Default: the data directory's default "
+            "theatre."
+        ),
     )(f)
 
 
@@ -154,7 +157,10 @@ def store_opt(f: F) -> F:
         default=None,
         envvar="FRONTLINE_STORE",
         callback=from_group,
-        help="History store: a folder, or postgresql://… for a PostGIS store. Env: FRONTLINE_STORE.",
+        help=(
+            "History store: a folder, or postgresql://… for a PostGIS store. "
+            "Env: FRONTLINE_STORE."
+        ),
     )(f)
 
 

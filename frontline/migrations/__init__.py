@@ -1,1 +1,4 @@
-"""Versioned SQL migrations of the PostGIS store (``NNNN_name.sql``), applied by :func:`frontline.postgis_schema.migrate`."""
+"""Versioned SQL migrations of the PostGIS store (``NNNN_name.sql``).
+
+They are applied by :func:`frontline.postgis_schema.migrate`.
+"""
