@@ -109,9 +109,11 @@ class PostGISHistory(HistoryBase):
 
     Examples
     --------
-    >>> h = PostGISHistory.load("postgresql://analyst@db/frontline", "syria-iraq-2017")  # doctest: +SKIP
-    >>> rev = h.revision_of("2017-06-15")                                    # doctest: +SKIP
-    >>> h.add(edited, expected_revision=rev)     # ConflictError if someone wrote first  # doctest: +SKIP
+    >>> url = "postgresql://analyst@db/frontline"
+    >>> h = PostGISHistory.load(url, "syria-iraq-2017")  # doctest: +SKIP
+    >>> rev = h.revision_of("2017-06-15")  # doctest: +SKIP
+    >>> # ConflictError if someone else wrote that date first:
+    >>> h.add(edited, expected_revision=rev)  # doctest: +SKIP
     """
 
     def __init__(
@@ -219,7 +221,10 @@ class PostGISHistory(HistoryBase):
 
     def path_for(self, date: _dt.date | str) -> str:
         """Where the snapshot for *date* lives (a label: URL, table, theatre and date)."""
-        return f"{redact(self.url)}#{self.schema}.control_areas?theatre={self.theatre_id}&date={parse_date(date)}"
+        return (
+            f"{redact(self.url)}#{self.schema}.control_areas"
+            f"?theatre={self.theatre_id}&date={parse_date(date)}"
+        )
 
     def revision_of(self, date: _dt.date | str) -> int:
         """Return the current revision of the snapshot of *date*; 0 when it was never written."""
@@ -233,7 +238,8 @@ class PostGISHistory(HistoryBase):
         """Every revision of the snapshot of *date*, oldest first (empty when never written)."""
         day = parse_date(date)
         rows = self._query(
-            "SELECT r.revision, r.author, r.created_at, r.message, r.n_areas, r.revision = s.revision "
+            "SELECT r.revision, r.author, r.created_at, r.message, r.n_areas, "
+            "r.revision = s.revision "
             "FROM revisions r JOIN snapshots s USING (theatre, date) "
             "WHERE r.theatre = %s AND r.date = %s ORDER BY r.revision",
             (self.theatre_id, day),
@@ -303,7 +309,10 @@ class PostGISHistory(HistoryBase):
         return self.get(rows[0][0])
 
     def _empty_hint(self) -> str:
-        return f"the history of {self.theatre_id} in {redact(self.url)} is empty (push or add snapshots first)"
+        return (
+            f"the history of {self.theatre_id} in {redact(self.url)} is empty "
+            "(push or add snapshots first)"
+        )
 
     # -- writing ---------------------------------------------------------------------------
     _replaced_note = "the old ones stay as revisions"
@@ -394,14 +403,17 @@ class PostGISHistory(HistoryBase):
                 )
             # rows keep their ids (QGIS sessions with the layer open keep pointing at them)
             cur.execute(
-                "DELETE FROM control_areas WHERE theatre = %s AND date = %s AND NOT (faction = ANY(%s::text[]))",
+                "DELETE FROM control_areas WHERE theatre = %s AND date = %s AND NOT "
+                "(faction = ANY(%s::text[]))",
                 (self.theatre_id, day, payload[0]),
             )
             cur.execute(
-                "INSERT INTO control_areas (theatre, date, faction, sources, confidence, note, geom) "
-                "SELECT %s, %s, u.f, ARRAY(SELECT jsonb_array_elements_text(u.s::jsonb)), u.c, u.n, "
-                "ST_GeomFromWKB(u.g, 4326) "
-                "FROM unnest(%s::text[], %s::text[], %s::float8[], %s::text[], %s::bytea[]) AS u(f, s, c, n, g) "
+                "INSERT INTO control_areas "
+                "(theatre, date, faction, sources, confidence, note, geom) "
+                "SELECT %s, %s, u.f, ARRAY(SELECT jsonb_array_elements_text(u.s::jsonb)), "
+                "u.c, u.n, ST_GeomFromWKB(u.g, 4326) "
+                "FROM unnest(%s::text[], %s::text[], %s::float8[], %s::text[], %s::bytea[]) "
+                "AS u(f, s, c, n, g) "
                 + _UPSERT,
                 (self.theatre_id, day, *payload),
             )
@@ -438,8 +450,10 @@ class PostGISHistory(HistoryBase):
                 (self.theatre_id, day, revision),
             )
             cur.execute(
-                "INSERT INTO control_areas (theatre, date, faction, sources, confidence, note, geom) "
-                "SELECT theatre, date, faction, sources, confidence, note, geom FROM area_revisions "
+                "INSERT INTO control_areas "
+                "(theatre, date, faction, sources, confidence, note, geom) "
+                "SELECT theatre, date, faction, sources, confidence, note, geom "
+                "FROM area_revisions "
                 "WHERE theatre = %s AND date = %s AND revision = %s " + _UPSERT,
                 (self.theatre_id, day, revision),
             )
@@ -456,7 +470,8 @@ class PostGISHistory(HistoryBase):
 
     def _conflict_message(self, cur: Any, day: _dt.date, expected: int, current: int) -> str:
         cur.execute(
-            "SELECT author, created_at FROM revisions WHERE theatre = %s AND date = %s AND revision = %s",
+            "SELECT author, created_at FROM revisions WHERE theatre = %s AND date = %s "
+            "AND revision = %s",
             (self.theatre_id, day, current),
         )
         row = cur.fetchone()
@@ -468,7 +483,10 @@ class PostGISHistory(HistoryBase):
         )
 
     def _write(self, items: list[tuple[_dt.date, Any]], body: Any, message: str) -> list[int]:
-        """In one transaction, lock each date (in date order) and run *body(cur, day, current, payload)*."""
+        """Lock each date (in date order) and run *body(cur, day, current, payload)*.
+
+        All in one transaction.
+        """
         psycopg = psycopg_module()
         conn = self.conn
         day = items[0][0] if items else None
@@ -479,13 +497,15 @@ class PostGISHistory(HistoryBase):
                 cur.execute("SELECT set_config('frontline.message', %s, true)", (message or "",))
                 if self.theatre is not None:
                     cur.execute(
-                        "INSERT INTO theatres (id, name, extent) VALUES (%s, %s, ST_MakeEnvelope(%s, %s, %s, %s, 4326)) "
+                        "INSERT INTO theatres (id, name, extent) VALUES (%s, %s, "
+                        "ST_MakeEnvelope(%s, %s, %s, %s, 4326)) "
                         "ON CONFLICT (id) DO NOTHING",
                         (self.theatre_id, self.theatre.name, *self.theatre.extent),
                     )
                 else:
                     cur.execute(
-                        "INSERT INTO theatres (id, name) VALUES (%s, %s) ON CONFLICT (id) DO NOTHING",
+                        "INSERT INTO theatres (id, name) VALUES (%s, %s) ON CONFLICT (id) "
+                        "DO NOTHING",
                         (self.theatre_id, self.theatre_id),
                     )
                 for day, payload in items:
@@ -531,8 +551,10 @@ class PostGISHistory(HistoryBase):
             "WITH a AS (SELECT faction, geom FROM control_areas WHERE theatre = %s AND date = %s), "
             "b AS (SELECT faction, geom FROM control_areas WHERE theatre = %s AND date = %s) "
             "SELECT coalesce(a.faction, b.faction), "
-            "coalesce(ST_Area(CASE WHEN a.geom IS NULL THEN b.geom ELSE ST_Difference(b.geom, a.geom) END::geography), 0) / 1e6, "
-            "coalesce(ST_Area(CASE WHEN b.geom IS NULL THEN a.geom ELSE ST_Difference(a.geom, b.geom) END::geography), 0) / 1e6 "
+            "coalesce(ST_Area(CASE WHEN a.geom IS NULL THEN b.geom "
+            "ELSE ST_Difference(b.geom, a.geom) END::geography), 0) / 1e6, "
+            "coalesce(ST_Area(CASE WHEN b.geom IS NULL THEN a.geom "
+            "ELSE ST_Difference(a.geom, b.geom) END::geography), 0) / 1e6 "
             "FROM a FULL JOIN b ON a.faction = b.faction ORDER BY 1",
             (self.theatre_id, a, self.theatre_id, b),
         )
@@ -551,7 +573,10 @@ def _as_list(value: Any) -> list[str]:
 
 
 def _payload(snapshot: ControlSnapshot) -> tuple[list, list, list, list, list]:
-    """Column arrays (factions, sources JSON, confidence, notes, WKB) of a snapshot's non-empty areas."""
+    """Return column arrays of a snapshot's non-empty areas.
+
+    The arrays are factions, sources (JSON), confidences, notes and WKB geometries.
+    """
     areas = snapshot.areas.sort_values("faction")
     geoms = np.array([normalise_geometry(g) for g in areas.geometry.values], dtype=object)
     keep = ~shapely.is_empty(geoms) if len(geoms) else np.zeros(0, dtype=bool)
@@ -621,15 +646,21 @@ def write_reference_data(
     try:
         with conn.transaction(), conn.cursor() as cur:
             cur.execute(
-                "INSERT INTO places (id, name, alt_names, kind, country, precision_m, source, population, importance, geom) "
-                "SELECT u.id, u.name, ARRAY(SELECT jsonb_array_elements_text(u.alt::jsonb)), u.kind, u.country, u.prec, "
-                "u.source, u.pop, u.imp, ST_SetSRID(ST_MakePoint(u.lon, u.lat), 4326) "
-                "FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::float8[], %s::text[], "
-                "%s::bigint[], %s::float8[], %s::float8[], %s::float8[]) "
+                "INSERT INTO places "
+                "(id, name, alt_names, kind, country, precision_m, source, "
+                "population, importance, geom) "
+                "SELECT u.id, u.name, ARRAY(SELECT jsonb_array_elements_text(u.alt::jsonb)), "
+                "u.kind, u.country, u.prec, u.source, u.pop, u.imp, "
+                "ST_SetSRID(ST_MakePoint(u.lon, u.lat), 4326) "
+                "FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[], "
+                "%s::float8[], %s::text[], %s::bigint[], %s::float8[], %s::float8[], %s::float8[]) "
                 "AS u(id, name, alt, kind, country, prec, source, pop, imp, lon, lat) "
-                "ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, alt_names = EXCLUDED.alt_names, "
-                "kind = EXCLUDED.kind, country = EXCLUDED.country, precision_m = EXCLUDED.precision_m, "
-                "source = EXCLUDED.source, population = EXCLUDED.population, importance = EXCLUDED.importance, "
+                "ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, "
+                "alt_names = EXCLUDED.alt_names, "
+                "kind = EXCLUDED.kind, country = EXCLUDED.country, "
+                "precision_m = EXCLUDED.precision_m, "
+                "source = EXCLUDED.source, population = EXCLUDED.population, "
+                "importance = EXCLUDED.importance, "
                 "geom = EXCLUDED.geom",
                 (
                     [p.id for p in plist],
@@ -650,10 +681,13 @@ def write_reference_data(
                 cur.execute("DELETE FROM observations WHERE theatre = %s", (history.theatre_id,))
                 n_obs = len(obs)
                 cur.execute(
-                    "INSERT INTO observations (theatre, date, place, faction, source, confidence, note, geom, author) "
-                    "SELECT %s, u.d, u.p, u.f, u.s, u.c, u.n, ST_SetSRID(ST_MakePoint(u.lon, u.lat), 4326), "
+                    "INSERT INTO observations "
+                    "(theatre, date, place, faction, source, confidence, note, geom, author) "
+                    "SELECT %s, u.d, u.p, u.f, u.s, u.c, u.n, "
+                    "ST_SetSRID(ST_MakePoint(u.lon, u.lat), 4326), "
                     "coalesce(%s, frontline_author()) "
-                    "FROM unnest(%s::date[], %s::text[], %s::text[], %s::text[], %s::float8[], %s::text[], "
+                    "FROM unnest(%s::date[], %s::text[], %s::text[], %s::text[], %s::float8[], "
+                    "%s::text[], "
                     "%s::float8[], %s::float8[]) AS u(d, p, f, s, c, n, lon, lat)",
                     (
                         history.theatre_id,

@@ -165,7 +165,8 @@ def set_search_path(conn: Any, schema: str, postgis_schema: str | None) -> None:
 def schema_version(conn: Any, schema: str) -> int:
     """Return the store's schema version: 0 when it has none yet."""
     row = conn.execute(
-        "SELECT 1 FROM information_schema.tables WHERE table_schema = %s AND table_name = 'schema_version'",
+        "SELECT 1 FROM information_schema.tables WHERE table_schema = %s "
+        "AND table_name = 'schema_version'",
         (schema,),
     ).fetchone()
     if not row:
@@ -276,7 +277,8 @@ def grant(url: str, role: str, read_only: bool = False) -> None:
     if not read_only:
         statements += [
             sql.SQL(
-                "GRANT INSERT, UPDATE, DELETE ON {s}.control_areas, {s}.places, {s}.observations TO {r}"
+                "GRANT INSERT, UPDATE, DELETE ON {s}.control_areas, {s}.places, "
+                "{s}.observations TO {r}"
             ).format(s=s, r=r),
             sql.SQL("GRANT INSERT ON {}.theatres TO {}").format(s, r),
             sql.SQL("GRANT USAGE ON ALL SEQUENCES IN SCHEMA {} TO {}").format(s, r),
@@ -317,10 +319,13 @@ def store_status(url: str) -> dict[str, Any]:
         if version:
             set_search_path(conn, schema, postgis_extension_schema(conn))
             rows = conn.execute(
-                "SELECT s.theatre, count(*) FILTER (WHERE s.n_areas > 0), min(s.date) FILTER (WHERE s.n_areas > 0), "
+                "SELECT s.theatre, count(*) FILTER (WHERE s.n_areas > 0), "
+                "min(s.date) FILTER (WHERE s.n_areas > 0), "
                 "max(s.date) FILTER (WHERE s.n_areas > 0), "
-                "(SELECT count(*) FROM revisions r WHERE r.theatre = s.theatre), max(s.updated_at), "
-                "(SELECT author FROM snapshots x WHERE x.theatre = s.theatre ORDER BY updated_at DESC LIMIT 1) "
+                "(SELECT count(*) FROM revisions r WHERE r.theatre = s.theatre), "
+                "max(s.updated_at), "
+                "(SELECT author FROM snapshots x WHERE x.theatre = s.theatre "
+                "ORDER BY updated_at DESC LIMIT 1) "
                 "FROM snapshots s GROUP BY s.theatre ORDER BY s.theatre"
             ).fetchall()
             out["theatres"] = [

@@ -227,7 +227,8 @@ def test_init_is_idempotent_and_creates_the_schema(pg_url):
         } <= tables
         geo = dict(
             conn.execute(
-                "SELECT f_table_name, type FROM geometry_columns WHERE f_table_schema = %s AND f_geometry_column = 'geom'",
+                "SELECT f_table_name, type FROM geometry_columns WHERE f_table_schema = %s "
+                "AND f_geometry_column = 'geom'",
                 (schema,),
             ).fetchall()
         )
@@ -235,7 +236,8 @@ def test_init_is_idempotent_and_creates_the_schema(pg_url):
         gist = {
             r[0]
             for r in conn.execute(
-                "SELECT tablename FROM pg_indexes WHERE schemaname = %s AND indexdef ILIKE '%%gist%%'",
+                "SELECT tablename FROM pg_indexes WHERE schemaname = %s "
+                "AND indexdef ILIKE '%%gist%%'",
                 (schema,),
             )
         }
@@ -493,7 +495,8 @@ def test_qgis_style_edits_become_revisions_and_are_validated(
         # one QGIS "save": two feature edits in one transaction, through the default search_path
         with conn.transaction():
             conn.execute(
-                f'UPDATE "{schema}".control_areas SET geom = ST_Multi(ST_MakeEnvelope(38.2, 32.5, 38.95, 33.0, 4326)) '
+                f'UPDATE "{schema}".control_areas '
+                'SET geom = ST_Multi(ST_MakeEnvelope(38.2, 32.5, 38.95, 33.0, 4326)) '
                 "WHERE date = %s AND faction = 'red'",
                 (day,),
             )
@@ -508,7 +511,8 @@ def test_qgis_style_edits_become_revisions_and_are_validated(
         assert set(snap.areas["note"]) == {"moved in QGIS"}
         assert shapely.equals(snap.geometry_of("red"), shapely.box(38.2, 32.5, 38.95, 33.0))
         row = conn.execute(
-            f'SELECT revision, valid_from, valid_to FROM "{schema}".control_areas WHERE date = %s LIMIT 1',
+            f'SELECT revision, valid_from, valid_to FROM "{schema}".control_areas '
+            'WHERE date = %s LIMIT 1',
             (day,),
         ).fetchone()
         assert row[0] == 2 and row[1].isoformat() == day and row[2] is None
@@ -516,7 +520,8 @@ def test_qgis_style_edits_become_revisions_and_are_validated(
         with conn.transaction():
             conn.execute(
                 f'INSERT INTO "{schema}".control_areas (theatre, date, faction, geom) '
-                "VALUES (%s, '2020-02-15', 'red', ST_Multi(ST_MakeEnvelope(38.2, 32.5, 38.6, 33.0, 4326)))",
+                "VALUES (%s, '2020-02-15', 'red', "
+                "ST_Multi(ST_MakeEnvelope(38.2, 32.5, 38.6, 33.0, 4326)))",
                 (THEATRE,),
             )
         assert [d.isoformat() for d in pg.dates()] == [day, "2020-02-15"]
@@ -532,7 +537,8 @@ def test_qgis_style_edits_become_revisions_and_are_validated(
         # a bad edit: red now overlaps black
         with conn.transaction():
             conn.execute(
-                f'UPDATE "{schema}".control_areas SET geom = ST_Multi(ST_MakeEnvelope(38.2, 32.5, 40.0, 33.8, 4326)) '
+                f'UPDATE "{schema}".control_areas '
+                'SET geom = ST_Multi(ST_MakeEnvelope(38.2, 32.5, 40.0, 33.8, 4326)) '
                 "WHERE date = %s AND faction = 'red'",
                 (day,),
             )
@@ -653,8 +659,13 @@ app = QgsApplication([], False)
 app.initQgis()
 conn, schema, theatre, day = json.loads(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 uri = QgsDataSourceUri()
-uri.setConnection(conn.get("host", ""), conn.get("port", ""), conn["dbname"], conn.get("user", ""), conn.get("password", ""))
-uri.setDataSource(schema, "control_areas", "geom", f"\"theatre\" = '{theatre}' AND \"date\" = '{day}'", "id")
+uri.setConnection(
+    conn.get("host", ""), conn.get("port", ""), conn["dbname"], conn.get("user", ""),
+    conn.get("password", ""),
+)
+uri.setDataSource(
+    schema, "control_areas", "geom", f"\"theatre\" = '{theatre}' AND \"date\" = '{day}'", "id"
+)
 lyr = QgsVectorLayer(uri.uri(False), "control", "postgres")
 out = {"valid": lyr.isValid()}
 out["count"] = lyr.featureCount()
@@ -732,7 +743,8 @@ def test_push_then_pull_is_byte_identical(pg_url, built_data_dir, synthetic_data
     conn, schema = _raw(pg_url)
     with conn:
         n = conn.execute(
-            f'SELECT count(*) FROM "{schema}".observations o JOIN "{schema}".places p ON p.id = o.place '
+            f'SELECT count(*) FROM "{schema}".observations o JOIN "{schema}".places p '
+            'ON p.id = o.place '
             "WHERE ST_Equals(o.geom, p.geom)"
         ).fetchone()[0]
         assert n == 12
