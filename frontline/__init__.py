@@ -59,7 +59,35 @@ _API: dict[str, tuple[str, str]] = {
     "FrontlineError": ("frontline.errors", "FrontlineError"),
 }
 
-__all__ = ["__version__", *sorted(_API)]
+# written out (not built from _API) so that linters and type checkers see the re-exports;
+# tests/test_api.py checks that the two agree
+__all__ = [
+    "__version__",
+    "ChangeSet",
+    "ControlHistory",
+    "ControlSnapshot",
+    "Faction",
+    "FactionRegistry",
+    "FrontlineError",
+    "Gazetteer",
+    "History",
+    "Place",
+    "Theatre",
+    "at",
+    "build_history",
+    "diff",
+    "export_gpkg",
+    "extract_places",
+    "front_lines",
+    "history_frame",
+    "link_ups",
+    "load_history",
+    "render_change",
+    "render_map",
+    "save_map",
+    "timeline",
+    "validate_history",
+]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from frontline.api import at

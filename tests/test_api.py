@@ -31,6 +31,11 @@ def test_every_public_name_resolves(name):
     assert name in dir(frontline)
 
 
+def test_all_lists_every_lazy_name():
+    # __all__ is written out for linters and type checkers; it must match the lazy table
+    assert frontline.__all__ == ["__version__", *sorted(frontline._API)]
+
+
 def test_unknown_name_is_an_attribute_error():
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         frontline.nope  # noqa: B018
