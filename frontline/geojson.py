@@ -12,10 +12,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
+
+if TYPE_CHECKING:
+    from shapely.geometry.base import BaseGeometry
 
 __all__ = [
     "COORD_DECIMALS",
@@ -32,7 +35,7 @@ COORD_DECIMALS = 5
 GRID = 10.0**-COORD_DECIMALS
 
 
-def to_multipolygon(geom: shapely.Geometry | None) -> shapely.MultiPolygon:
+def to_multipolygon(geom: BaseGeometry | None) -> shapely.MultiPolygon:
     """Return the polygonal part of *geom* as a MultiPolygon (empty when there is none)."""
     if geom is None or geom.is_empty:
         return shapely.MultiPolygon()
@@ -47,7 +50,7 @@ def to_multipolygon(geom: shapely.Geometry | None) -> shapely.MultiPolygon:
     return shapely.MultiPolygon(polys)
 
 
-def normalise_geometry(geom: shapely.Geometry) -> shapely.MultiPolygon:
+def normalise_geometry(geom: BaseGeometry) -> shapely.MultiPolygon:
     """Snap to the storage grid, put in canonical order, orient as RFC 7946 wants (exterior CCW).
 
     Coordinates are rounded point-wise to :data:`GRID` (fast); only when that makes the
@@ -85,7 +88,7 @@ def _ring(coords: np.ndarray) -> str:
     return _coords_json(coords)
 
 
-def geometry_from_mapping(geometry: Mapping[str, Any]) -> shapely.Geometry:
+def geometry_from_mapping(geometry: Mapping[str, Any]) -> BaseGeometry:
     """Return a shapely geometry from a parsed GeoJSON geometry object.
 
     Polygons and MultiPolygons go straight from the nested coordinate lists to numpy arrays
@@ -96,8 +99,8 @@ def geometry_from_mapping(geometry: Mapping[str, Any]) -> shapely.Geometry:
     def polygon(rings: list) -> shapely.Polygon:
         if not rings:
             return shapely.Polygon()
-        shell = shapely.linearrings(np.asarray(rings[0], dtype=float)[:, :2])
-        holes = [shapely.linearrings(np.asarray(r, dtype=float)[:, :2]) for r in rings[1:]]
+        shell: Any = shapely.linearrings(np.asarray(rings[0], dtype=float)[:, :2])
+        holes: Any = [shapely.linearrings(np.asarray(r, dtype=float)[:, :2]) for r in rings[1:]]
         return shapely.polygons(shell, holes or None)
 
     kind = geometry.get("type")
@@ -105,10 +108,10 @@ def geometry_from_mapping(geometry: Mapping[str, Any]) -> shapely.Geometry:
         return polygon(geometry["coordinates"])
     if kind == "MultiPolygon":
         return shapely.multipolygons([polygon(p) for p in geometry["coordinates"]])
-    return shapely.geometry.shape(geometry)
+    return shapely.geometry.shape(dict(geometry))
 
 
-def geometry_json(geom: shapely.Geometry) -> str:
+def geometry_json(geom: BaseGeometry) -> str:
     """Compact GeoJSON text for a (Multi)Polygon/(Multi)LineString/Point, coordinates rounded."""
     if isinstance(geom, shapely.MultiPolygon):
         polys = [

@@ -58,12 +58,36 @@ MAX_LISTED_PROBLEMS = 40
 class PlaceLike(Protocol):
     """What the builder needs of a gazetteer place."""
 
-    id: str
-    name: str
-    kind: str
-    country: str
-    lat: float
-    lon: float
+    # read-only properties, so that frozen dataclasses (Place, DerivedPlace) satisfy it
+    @property
+    def id(self) -> str:
+        """Stable id."""
+        ...
+
+    @property
+    def name(self) -> str:
+        """Display name."""
+        ...
+
+    @property
+    def kind(self) -> str:
+        """Place kind (city, town, village…)."""
+        ...
+
+    @property
+    def country(self) -> str:
+        """ISO 3166 alpha-2 country code."""
+        ...
+
+    @property
+    def lat(self) -> float:
+        """Latitude, degrees."""
+        ...
+
+    @property
+    def lon(self) -> float:
+        """Longitude, degrees."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,10 @@ import shapely
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from shapely.geometry.base import BaseGeometry
 
 
-def polygon_path(geom: shapely.Geometry):
+def polygon_path(geom: BaseGeometry):
     """Make a matplotlib Path of the polygons in *geom* (holes included), or None when empty."""
     from matplotlib.path import Path as MplPath
 
@@ -37,11 +38,11 @@ def polygon_path(geom: shapely.Geometry):
     return MplPath(np.concatenate(verts), np.concatenate(codes))
 
 
-def line_arrays(geom: shapely.Geometry) -> list[np.ndarray]:
+def line_arrays(geom: BaseGeometry) -> list[np.ndarray]:
     """Coordinate arrays of every line (and polygon ring) in *geom*, for a LineCollection."""
     if geom is None or geom.is_empty:
         return []
-    lines = (
+    lines: Any = (
         shapely.get_parts(shapely.boundary(geom))
         if geom.geom_type in ("Polygon", "MultiPolygon")
         else []

@@ -45,6 +45,7 @@ from frontline.theatre import countries_in, shipped_data_dir
 if TYPE_CHECKING:
     import geopandas as gpd
     from matplotlib.axes import Axes
+    from shapely.geometry.base import BaseGeometry
 
     from frontline.theatre import Theatre
 
@@ -125,7 +126,7 @@ def rivers(bbox: BBox, resolution: str = "i") -> gpd.GeoDataFrame:
         for _, _, pts in _records_in("rivers", bbox, resolution)
         if len(pts) > 1
     ]
-    geoms = (
+    geoms: Any = (
         shapely.intersection(np.array(lines, dtype=object), shapely.box(*bbox))
         if lines
         else np.array([])
@@ -154,7 +155,7 @@ def lakes(bbox: BBox, resolution: str = "i", min_area_km2: float = 20.0) -> gpd.
         if typ == 2 and len(pts) > 3
     ]
     recs = [(a, p) for a, p in recs if a >= min_area_km2]
-    polys = (
+    polys: Any = (
         shapely.make_valid(np.array([shapely.polygons(p) for _, p in recs], dtype=object))
         if recs
         else []
@@ -333,7 +334,7 @@ def country_label_points(
         out.append((label, float(pt.x), float(pt.y)))
         # alternatives: a grid over the polygon, deepest inside first
         gx, gy = np.meshgrid(np.linspace(minx, maxx, 11)[1:-1], np.linspace(miny, maxy, 11)[1:-1])
-        grid = shapely.points(gx.ravel(), gy.ravel())
+        grid: Any = shapely.points(gx.ravel(), gy.ravel())  # an array: gx has many cells
         inside = grid[shapely.contains(big, grid)]
         depth = shapely.distance(inside, big.boundary)
         for i in np.argsort(-depth, kind="stable")[:alternatives]:
@@ -407,7 +408,7 @@ def draw_water(ax: Axes, bbox: BBox) -> list[Any]:
 
 
 @functools.lru_cache(maxsize=16)
-def border_lines(bbox: BBox, coasts: bool = False) -> shapely.Geometry:
+def border_lines(bbox: BBox, coasts: bool = False) -> BaseGeometry:
     """International borders in a bbox, each shared border once (Natural Earth 10 m).
 
     A border is a boundary two countries share; coasts (the edge of the land, where no other

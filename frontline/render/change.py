@@ -35,7 +35,7 @@ from frontline.render.maps import (
 )
 from frontline.render.options import MapOptions, map_options
 from frontline.render.scene import ChangeScene, load_change_scene
-from frontline.render.style import BBox, darker, map_style, rgb
+from frontline.render.style import BBox, darker, map_style, renderer_of, rgb
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -286,7 +286,7 @@ def draw_link_ups(
     """
     minx, miny, maxx, maxy = bbox
     cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
-    renderer = ax.figure.canvas.get_renderer()
+    renderer = renderer_of(ax.figure)
     axbox = ax.get_window_extent(renderer)
     taken: list[Any] = []
     out = []

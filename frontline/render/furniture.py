@@ -27,6 +27,7 @@ from frontline.render.style import (
     UNKNOWN_ALPHA,
     BBox,
     darker,
+    renderer_of,
 )
 
 if TYPE_CHECKING:
@@ -137,7 +138,7 @@ def draw_scale_bar(ax: Axes, bbox: BBox, scale: float = 1.0, fraction: float = 0
     # the white background fits what was drawn: bar, numbers and note
     from matplotlib.transforms import Bbox
 
-    renderer = ax.figure.canvas.get_renderer()
+    renderer = renderer_of(ax.figure)
     bar = Bbox.from_extents(
         *ax.transData.transform((x0, y0)), *ax.transData.transform((x0 + deg, y0 + h))
     )
@@ -293,7 +294,7 @@ def draw_date_stamp(frame: Frame, day: _dt.date) -> Any:
         path_effects=[pe.withStroke(linewidth=3, foreground="white", alpha=0.9)],
     )
     t.set_gid("date-stamp")
-    return t.get_window_extent(frame.fig.canvas.get_renderer()).padded(4)
+    return t.get_window_extent(renderer_of(frame.fig)).padded(4)
 
 
 # -- legend ---------------------------------------------------------------------------------------
@@ -380,7 +381,7 @@ def draw_legend(frame: Frame, items: Sequence[LegendItem]) -> Any:
     handles = [it.handle if it.handle is not None else Patch(visible=False) for it in items]
     labels = [it.label for it in items]
     s = frame.scale
-    renderer = frame.fig.canvas.get_renderer()
+    renderer = renderer_of(frame.fig)
     leg = None
     for shrink in (1.0, 0.9, 0.8, 0.7, 0.62, 0.55):
         if leg is not None:

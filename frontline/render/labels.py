@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from frontline.render.style import STYLE, BBox
+from frontline.render.style import STYLE, BBox, renderer_of
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -185,7 +185,7 @@ def place_labels(
     import matplotlib.patheffects as pe
 
     fig = ax.figure
-    renderer = fig.canvas.get_renderer()
+    renderer = renderer_of(fig)
     axbox = ax.get_window_extent(renderer)
     taken = list(reserved)
     kept = []
@@ -387,7 +387,7 @@ def draw_country_labels(
     """
     import matplotlib.patheffects as pe
 
-    renderer = ax.figure.canvas.get_renderer() if avoid else None
+    renderer = renderer_of(ax.figure) if avoid else None
     axbox = ax.get_window_extent(renderer) if renderer is not None else None
     taken = list(avoid)
     done: set[str] = set()

@@ -53,7 +53,15 @@ from frontline.render.labels import (
 from frontline.render.layout import Frame, fit_bbox, map_extent, new_frame
 from frontline.render.options import MapOptions, map_options
 from frontline.render.scene import MapScene, load_scene
-from frontline.render.style import AREA_ALPHA, FRONT_COLOUR, UNKNOWN_ALPHA, BBox, darker, map_style
+from frontline.render.style import (
+    AREA_ALPHA,
+    FRONT_COLOUR,
+    UNKNOWN_ALPHA,
+    BBox,
+    darker,
+    map_style,
+    renderer_of,
+)
 from frontline.topology import front_lines as topology_front_lines
 
 if TYPE_CHECKING:
@@ -138,7 +146,7 @@ def finish_map(
 
         if arabic and labels:
             arabic = check_arabic_font()
-        renderer = frame.fig.canvas.get_renderer()
+        renderer = renderer_of(frame.fig)
         reserved = [a.get_window_extent(renderer) for a in (sb, na)] + list(reserved_boxes)
         for gid in ("scalebar-background", "north-arrow", "north-arrow-right"):
             reserved += [p.get_window_extent(renderer) for p in ax.patches if p.get_gid() == gid]

@@ -10,6 +10,12 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.backend_bases import RendererBase
+    from matplotlib.figure import Figure
 
 BBox = tuple[float, float, float, float]
 
@@ -61,8 +67,18 @@ def map_style() -> Iterator[None]:
     """Matplotlib settings used for every map (fonts, SVG determinism), as a context."""
     import matplotlib as mpl
 
-    with mpl.rc_context(RC):
+    with mpl.rc_context(RC):  # type: ignore[arg-type]  # RC's values are of several types
         yield
+
+
+def renderer_of(fig: Any) -> RendererBase:
+    """Return the renderer of *fig*'s canvas (maps are drawn on Agg canvases, which have one)."""
+    return fig.canvas.get_renderer()
+
+
+def figure_of(ax: Axes) -> Figure:
+    """Return the figure an Axes is drawn in (frontline never draws maps into subfigures)."""
+    return ax.figure  # type: ignore[return-value]  # Figure | SubFigure; maps use no SubFigure
 
 
 def rgb(colour: str) -> tuple[float, float, float]:
