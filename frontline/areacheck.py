@@ -101,7 +101,7 @@ def reason_point(reason: str) -> shapely.Point | None:
 
 def check_lonlat(bounds: np.ndarray, label: str) -> None:
     """Raise CRSError when *bounds* (minx, miny, maxx, maxy) cannot be lon/lat degrees."""
-    if not looks_like_lonlat(bounds):
+    if not looks_like_lonlat([float(v) for v in bounds]):
         raise CRSError(
             f"{label}: coordinates {np.round(bounds, 1).tolist()} are not lon/lat degrees; "
             "the file is probably in a projected CRS. Import it with `frontline control import`, "

@@ -249,7 +249,7 @@ def build_snapshot(
         latest = latest.iloc[keep].reset_index(drop=True)
         lonlat = lonlat[keep]
         x, y = fwd.transform(lonlat[:, 0], lonlat[:, 1])
-        pts = shapely.points(np.asarray(x), np.asarray(y))
+        pts: Any = shapely.points(np.asarray(x), np.asarray(y))  # an array of points
         if len(pts) == 1:
             cells = np.array([extent_p])
         else:
@@ -298,7 +298,7 @@ def build_snapshot(
         else np.array([], dtype=object)
     )
     # reprojection can pinch nearly-touching vertices into self-intersections: mend them
-    bad = np.flatnonzero(~shapely.is_valid(out_geoms)) if len(out_geoms) else []
+    bad: Any = np.flatnonzero(~shapely.is_valid(out_geoms)) if len(out_geoms) else []
     if len(bad):
         mended = shapely.buffer(out_geoms[bad], 0)  # fast, exact for pinches
         lost = np.abs(shapely.area(mended) - shapely.area(out_geoms[bad])) > 1e-6 * shapely.area(

@@ -339,8 +339,8 @@ class ControlSnapshot:
         :data:`~frontline.factions.UNKNOWN` where nobody does.
         """
         scalar = np.ndim(lon) == 0
-        pts = shapely.points(np.atleast_1d(lon), np.atleast_1d(lat))
-        out = np.full(len(pts), UNKNOWN, dtype=object)
+        pts: Any = shapely.points(np.atleast_1d(lon), np.atleast_1d(lat))  # an array
+        out: Any = np.full(len(pts), UNKNOWN, dtype=object)
         if len(self.areas):
             pidx, aidx = self.areas.sindex.query(pts, predicate="intersects")
             out[pidx] = self.areas["faction"].values[aidx]

@@ -247,7 +247,11 @@ def collect_layers(
 
     dates = history.dates()
     next_of = {d: (dates[i + 1] if i + 1 < len(dates) else None) for i, d in enumerate(dates)}
-    control, fronts, changes, places, links = [], [], [], [], []
+    control: list[Any] = []
+    fronts: list[Any] = []
+    changes: list[Any] = []
+    places: list[Any] = []
+    links: list[Any] = []
     prev: ControlSnapshot | None = None
     for snap in history:
         until = next_of.get(snap.date)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -111,6 +112,8 @@ class Gazetteer:
         plist = list(places)
         self._entries: list[_Entry] = []
         for i, p in enumerate(plist):
+            nk: AbstractSet[str]
+            ak: AbstractSet[str]
             if _keys is not None:
                 nk, ak = _keys[i]
             else:
@@ -243,7 +246,7 @@ class Gazetteer:
         self._fz_keys = list(fz)
         self._fz_owner = [sorted(set(v)) for v in fz.values()]
         self._fz_best = [min(o, key=lambda i: self._rank[i]) for o in self._fz_owner]
-        self._batch_cache: dict[str, tuple[int, float, str] | None] | None = None
+        self._batch_cache: dict[str, Match | None] | None = None
         # best-ranked place per dictionary key: one lookup per name in geocode_many
         rank = self._rank
 
@@ -492,7 +495,7 @@ class Gazetteer:
 
         def same(m: Match) -> bool:
             b = best.place
-            return m.place.id == b.id or (
+            return m.place.id == b.id or bool(
                 distance_km(b.lon, b.lat, m.place.lon, m.place.lat) <= MERGE_KM
             )
 
@@ -548,17 +551,17 @@ class Gazetteer:
         result: list[Match | None] = [None] * len(names)
         misses: dict[str, list[int]] = {}
         for pos, n in enumerate(names):
-            hit = cache.get(n, False)
-            if hit is False:
-                fast = self._fast(n)
-                if fast is None:
-                    qk = normalise(n)
-                    if qk:
-                        misses.setdefault(qk, []).append(pos)
-                    continue
-                i, s, r = fast
-                hit = cache[n] = Match(self._entries[i].place, s, r)
-            result[pos] = hit
+            if n in cache:
+                result[pos] = cache[n]
+                continue
+            fast = self._fast(n)
+            if fast is None:
+                qk = normalise(n)
+                if qk:
+                    misses.setdefault(qk, []).append(pos)
+                continue
+            i, s, r = fast
+            result[pos] = cache[n] = Match(self._entries[i].place, s, r)
         if misses and self._fz_keys:
             from rapidfuzz import fuzz, process
 
@@ -579,11 +582,11 @@ class Gazetteer:
                 for q, j, sc in zip(chunk, best.tolist(), best_score.tolist(), strict=True):
                     if sc <= 0:
                         continue
-                    m = Match(
+                    match = Match(
                         self._entries[self._fz_best[j]].place, sc * FUZZY_MAX / 100.0, "fuzzy"
                     )
                     for pos in misses[q]:
-                        result[pos] = m
+                        result[pos] = match
         return result
 
     def _fast(self, name: str) -> tuple[int, float, str] | None:

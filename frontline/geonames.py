@@ -273,7 +273,7 @@ def merge_layers(
         The places (curated first, then the bulk places kept), the lookup keys of each, and
         curated id -> GeoNames id of the twin merged into it.
     """
-    cur_keys = []
+    cur_keys: list[tuple[frozenset[str], set[str]]] = []
     for p in curated:
         nk = keys(p.name)
         ak = set().union(*(keys(a) for a in p.alt_names)) - nk if p.alt_names else set()
@@ -293,10 +293,10 @@ def merge_layers(
     merged_keys: dict[int, set[str]] = {i: set(ak) for i, (_, ak) in enumerate(cur_keys)}
     population: dict[int, int | None] = {}
     bulk_of: dict[int, str] = {}
-    kept_bulk = []
-    for place, nk, ak in bulk_rows:
+    kept_bulk: list[tuple[Place, set[str], set[str]]] = []
+    for place, bulk_nk, bulk_ak in bulk_rows:
         cands: set[int] = set()
-        for k in nk:
+        for k in bulk_nk:
             cands |= key_to_cur.get(k, set())
         if cands:
             idx = sorted(cands)
@@ -325,7 +325,7 @@ def merge_layers(
                     merged_alts[ci].append(a)
                     merged_keys[ci] |= akeys
                 continue
-        kept_bulk.append((place, set(nk), set(ak)))
+        kept_bulk.append((place, set(bulk_nk), set(bulk_ak)))
     places: list[Place] = []
     key_list: list[tuple[set[str], set[str]]] = []
     for i, p in enumerate(curated):
@@ -338,8 +338,8 @@ def merge_layers(
                 importance=importance_for(p.kind, None),
             )
         )
-        key_list.append((cur_keys[i][0], merged_keys[i] - cur_keys[i][0]))
-    for p, nk, ak in kept_bulk:
+        key_list.append((set(cur_keys[i][0]), merged_keys[i] - cur_keys[i][0]))
+    for p, kept_nk, kept_ak in kept_bulk:
         places.append(p)
-        key_list.append((nk, ak))
+        key_list.append((kept_nk, kept_ak))
     return places, key_list, {curated[i].id: gid for i, gid in bulk_of.items()}

@@ -100,7 +100,7 @@ def _text(v: Any) -> str | None:
 
 
 def _to_dates(values: Iterable[Any]) -> np.ndarray:
-    out = []
+    out: list[np.datetime64] = []
     for v in values:
         if (
             v is None

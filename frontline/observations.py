@@ -290,7 +290,7 @@ def _parse_row(
                 f"{where}: {place.name} ({place.lon:.4f}, {place.lat:.4f}) lies outside theatre "
                 f"{theatre.id!r} extent {list(theatre.extent)}"
             )
-    if len(problems) > before:
+    if place is None or len(problems) > before:
         return None
     return {
         "line": line, "date": day, "place_id": place.id, "place": place.name, "kind": place.kind,

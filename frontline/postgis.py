@@ -413,8 +413,7 @@ class PostGISHistory(HistoryBase):
                 "SELECT %s, %s, u.f, ARRAY(SELECT jsonb_array_elements_text(u.s::jsonb)), "
                 "u.c, u.n, ST_GeomFromWKB(u.g, 4326) "
                 "FROM unnest(%s::text[], %s::text[], %s::float8[], %s::text[], %s::bytea[]) "
-                "AS u(f, s, c, n, g) "
-                + _UPSERT,
+                "AS u(f, s, c, n, g) " + _UPSERT,
                 (self.theatre_id, day, *payload),
             )
 
@@ -593,7 +592,9 @@ def _areas(rows: list[tuple]) -> Any:
     """Build a snapshot's areas GeoDataFrame from (faction, sources, confidence, note, wkb) rows."""
     import geopandas as gpd
 
-    geoms = shapely.from_wkb(np.array([bytes(r[4]) for r in rows], dtype=object)) if rows else []
+    geoms: Any = (
+        shapely.from_wkb(np.array([bytes(r[4]) for r in rows], dtype=object)) if rows else []
+    )
     return gpd.GeoDataFrame(
         {
             "faction": [r[0] for r in rows],
@@ -707,5 +708,3 @@ def write_reference_data(
             f"{redact(history.url)}: copying places and observations failed: {str(exc).strip()}"
         ) from None
     return {"places": len(plist), "observations": n_obs}
-
-

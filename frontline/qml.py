@@ -17,7 +17,7 @@ Symbol properties are written twice, as QGIS itself does: as an ``<Option type="
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from frontline.factions import UNKNOWN_COLOUR
@@ -372,9 +372,10 @@ def qml_document(
     ET.SubElement(root, "layerOpacity").text = f"{opacity:g}"
     if display_field:
         ET.SubElement(root, "previewExpression").text = f'"{display_field}"'
+    symbol = renderer.find("symbols/symbol")
+    symbol_type = symbol.get("type", "") if symbol is not None else ""
     ET.SubElement(root, "layerGeometryType").text = {"fill": "2", "line": "1", "marker": "0"}.get(
-        renderer.find("symbols/symbol").get("type", ""),
-        "2",  # type: ignore[union-attr]
+        symbol_type, "2"
     )
     ET.indent(root, space="  ")
     return _DOCTYPE + ET.tostring(root, encoding="unicode") + "\n"
@@ -524,7 +525,7 @@ def countries_qml(registry: FactionRegistry | None = None) -> str:
     )
 
 
-STYLES = {
+STYLES: dict[str, Callable[..., str]] = {
     "control": control_qml,
     "front_lines": front_lines_qml,
     "changes": changes_qml,

@@ -178,7 +178,7 @@ class HistoryBase:
         """
         if overwrite:
             return
-        existing = [parse_date(d) for d in dates if parse_date(d) in self]
+        existing = [parse_date(d) for d in dates if parse_date(d) in self]  # type: ignore[operator]  # stores define __contains__
         if existing:
             raise SnapshotExistsError(
                 f"snapshot(s) for {', '.join(d.isoformat() for d in existing)} exist in "

@@ -237,7 +237,7 @@ class Theatre:
             id=tid,
             name=str(raw.get("name", tid)),
             countries=tuple(str(c).upper() for c in countries),
-            extent=extent,  # type: ignore[arg-type]
+            extent=extent,
             data_dir=Path(data_dir),
             period=(_date(period[0]), _date(period[1])) if period else None,
             snapshot_dates=tuple(sorted(_date(d) for d in dates)),

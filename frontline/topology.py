@@ -48,7 +48,7 @@ from __future__ import annotations
 import datetime as _dt
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
@@ -147,7 +147,7 @@ class SnapshotTopology:
         cand, km2 = cand[km2 >= min_area_km2], km2[km2 >= min_area_km2]
         if not len(cand):
             return found
-        exteriors = shapely.polygons(shapely.get_exterior_ring(parts[cand]))
+        exteriors: Any = shapely.polygons(shapely.get_exterior_ring(parts[cand]))  # an array
         edges = Edges(shapely.MultiPolygon(list(exteriors)), self.proj, self.max_km, self.lengths)
         near_each = {h: edges.near([self.edges(h)], self.tolerance_m) for h in hostile}
         near = np.logical_or.reduce(list(near_each.values()))
@@ -237,7 +237,7 @@ def empty_frame(columns: list[str]) -> gpd.GeoDataFrame:
     """Return an empty EPSG:4326 GeoDataFrame with these columns (``geometry`` last)."""
     import geopandas as gpd
 
-    data = {c: [] for c in columns if c != "geometry"}
+    data: dict[str, list[Any]] = {c: [] for c in columns if c != "geometry"}
     return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries([], crs="EPSG:4326"), crs="EPSG:4326")
 
 

@@ -496,7 +496,7 @@ def test_qgis_style_edits_become_revisions_and_are_validated(
         with conn.transaction():
             conn.execute(
                 f'UPDATE "{schema}".control_areas '
-                'SET geom = ST_Multi(ST_MakeEnvelope(38.2, 32.5, 38.95, 33.0, 4326)) '
+                "SET geom = ST_Multi(ST_MakeEnvelope(38.2, 32.5, 38.95, 33.0, 4326)) "
                 "WHERE date = %s AND faction = 'red'",
                 (day,),
             )
@@ -512,7 +512,7 @@ def test_qgis_style_edits_become_revisions_and_are_validated(
         assert shapely.equals(snap.geometry_of("red"), shapely.box(38.2, 32.5, 38.95, 33.0))
         row = conn.execute(
             f'SELECT revision, valid_from, valid_to FROM "{schema}".control_areas '
-            'WHERE date = %s LIMIT 1',
+            "WHERE date = %s LIMIT 1",
             (day,),
         ).fetchone()
         assert row[0] == 2 and row[1].isoformat() == day and row[2] is None
@@ -538,7 +538,7 @@ def test_qgis_style_edits_become_revisions_and_are_validated(
         with conn.transaction():
             conn.execute(
                 f'UPDATE "{schema}".control_areas '
-                'SET geom = ST_Multi(ST_MakeEnvelope(38.2, 32.5, 40.0, 33.8, 4326)) '
+                "SET geom = ST_Multi(ST_MakeEnvelope(38.2, 32.5, 40.0, 33.8, 4326)) "
                 "WHERE date = %s AND faction = 'red'",
                 (day,),
             )
@@ -744,7 +744,7 @@ def test_push_then_pull_is_byte_identical(pg_url, built_data_dir, synthetic_data
     with conn:
         n = conn.execute(
             f'SELECT count(*) FROM "{schema}".observations o JOIN "{schema}".places p '
-            'ON p.id = o.place '
+            "ON p.id = o.place "
             "WHERE ST_Equals(o.geom, p.geom)"
         ).fetchone()[0]
         assert n == 12

@@ -23,6 +23,7 @@ from frontline.cli.options import (
 )
 from frontline.control import geometry_json
 from frontline.diff import diff_dates
+from frontline.errors import InputError
 from frontline.files import atomic_write_bytes, atomic_write_text
 from frontline.gazetteer import Gazetteer
 from frontline.timeline import plot_timeline, timeline_markdown
@@ -226,14 +227,15 @@ def _plot(df, registry, path: Path, overwrite: bool) -> None:
     ax = plot_timeline(df, registry=registry)
     fmt = path.suffix.lstrip(".").lower() or "png"
     buf = io.BytesIO()
-    ax.figure.savefig(
+    fig: Any = ax.figure  # a Figure (matplotlib types it Figure | SubFigure)
+    fig.savefig(
         buf,
         format=fmt,
         dpi=150,
         bbox_inches="tight",
         metadata={"Software": None} if fmt == "png" else None,
     )
-    plt.close(ax.figure)
+    plt.close(fig)
     atomic_write_bytes(path, buf.getvalue(), overwrite=overwrite)
     click.echo(f"wrote {path}", err=True)
 
@@ -285,6 +287,8 @@ def frontlines(
     refuse_existing(out, overwrite)
     history = open_history(store_url, theatre_id, data_dir)
     snap = history.at(date)
+    if history.registry is None:
+        raise InputError(f"{history.theatre_id}: front lines need the factions (factions.yaml)")
     fl = front_lines(
         snap,
         history.registry,

@@ -128,13 +128,13 @@ def geocode(
             {"type": "FeatureCollection", "attribution": GEONAMES_ATTRIBUTION, "features": feats}
         )
     elif as_json:
-        sugg = dict(unknown)
+        by_name = dict(unknown)
         echo_json(
             [
                 {
                     "query": name,
                     "matches": [m.to_dict() for m in matches],
-                    **({"suggestions": sugg[name]} if name in sugg else {}),
+                    **({"suggestions": by_name[name]} if name in by_name else {}),
                 }
                 for name, matches in results
             ]

@@ -158,8 +158,7 @@ def store_opt(f: F) -> F:
         envvar="FRONTLINE_STORE",
         callback=from_group,
         help=(
-            "History store: a folder, or postgresql://… for a PostGIS store. "
-            "Env: FRONTLINE_STORE."
+            "History store: a folder, or postgresql://… for a PostGIS store. Env: FRONTLINE_STORE."
         ),
     )(f)
 

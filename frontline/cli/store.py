@@ -121,11 +121,11 @@ def push(
     """
     url = _require_url(store_url)
     source = ControlHistory.load(theatre_id, data_dir)
-    with PostGISHistory(url, source.theatre, source.registry) as dest:
+    theatre = source.theatre
+    assert theatre is not None  # ControlHistory.load always sets it
+    with PostGISHistory(url, theatre, source.registry) as dest:
         report = copy_history(source, dest, overwrite=overwrite, dry_run=dry_run)
-        counts = (
-            {} if dry_run or history_only else push_reference_data(dest, source.theatre.data_dir)
-        )
+        counts = {} if dry_run or history_only else push_reference_data(dest, theatre.data_dir)
     if as_json:
         echo_json({**report.as_dict(), **counts, "dry_run": dry_run})
         return
@@ -159,6 +159,7 @@ def pull(
     """
     url = _require_url(store_url)
     dest = ControlHistory.load(theatre_id, data_dir)
+    assert dest.theatre is not None  # ControlHistory.load always sets it
     with PostGISHistory(url, dest.theatre, dest.registry) as source:
         _report(
             copy_history(source, dest, overwrite=overwrite, dry_run=dry_run),

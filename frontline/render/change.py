@@ -289,7 +289,7 @@ def draw_link_ups(
     renderer = renderer_of(ax.figure)
     axbox = ax.get_window_extent(renderer)
     taken: list[Any] = []
-    out = []
+    out: list[Any] = []
     marked = 0
     for i, lu in enumerate(link_ups):
         g = lu.get("geometry")

@@ -423,6 +423,7 @@ def draw_legend(frame: Frame, items: Sequence[LegendItem]) -> Any:
                 text.set_color("#333333")
         if leg.get_window_extent(renderer).height <= room:
             break
+    assert leg is not None  # the loop above runs at least once
     leg.set_gid("legend")
     return leg
 
@@ -460,7 +461,8 @@ def attribution_text(sources: Sequence[str], basemap_credits: Sequence[str], pla
     """Write the attribution line: control sources (summarised when long) and data credits."""
     parts = []
     if sources:
-        shown, n = [], 0
+        shown: list[str] = []
+        n = 0
         for s in sources:
             if n + len(s) > MAX_SOURCES_CHARS and shown:
                 break

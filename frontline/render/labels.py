@@ -188,7 +188,7 @@ def place_labels(
     renderer = renderer_of(fig)
     axbox = ax.get_window_extent(renderer)
     taken = list(reserved)
-    kept = []
+    kept: list[Any] = []
     from matplotlib.transforms import Bbox as _Bbox
 
     order = sorted(range(len(requests)), key=lambda i: (-requests[i].priority, i))
@@ -411,6 +411,7 @@ def draw_country_labels(
         )
         if renderer is not None:
             box = t.get_window_extent(renderer)
+            assert axbox is not None  # set together with renderer
             outside = (
                 box.x0 < axbox.x0 or box.x1 > axbox.x1 or box.y0 < axbox.y0 or box.y1 > axbox.y1
             )

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from frontline.errors import InputError
-from frontline.render.style import DEFAULT_DPI, SIZES, BBox
+from frontline.render.style import DEFAULT_DPI, SIZES, BBox, figure_of
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -56,15 +56,15 @@ def figure_size(size: str | tuple[float, float], dpi: float | None) -> tuple[flo
         dpi = dpi or d
         return w / d, h / d, dpi
     try:
-        w, h = (float(v) for v in size)
+        wf, hf = (float(v) for v in size)
     except (TypeError, ValueError):
         raise InputError(
             f"size must be a preset name or (width_px, height_px), not {size!r}"
         ) from None
-    if w < 100 or h < 100:
+    if wf < 100 or hf < 100:
         raise InputError(f"size {size!r} is too small: give pixels, at least 100 × 100")
     dpi = dpi or DEFAULT_DPI
-    return w / dpi, h / dpi, dpi
+    return wf / dpi, hf / dpi, dpi
 
 
 def new_frame(
@@ -76,7 +76,7 @@ def new_frame(
     attribution and, with *legend*, a panel on the right for the legend.
     """
     if ax is not None:
-        fig = ax.figure
+        fig = figure_of(ax)
         w, h = fig.get_size_inches()
         pos = ax.get_position()
         return Frame(
@@ -146,7 +146,7 @@ def map_extent(bbox: BBox | None, theatre: Theatre | None, snapshot: ControlSnap
                     f"bbox {list(b)} does not overlap theatre {th.id!r} (extent {list(e)}); "
                     "give a bbox inside the theatre"
                 )
-        return b  # type: ignore[return-value]  # four floats: the length is checked above
+        return b
     th = theatre
     if th is not None:
         focus = (th.settings.get("map") or {}).get("focus_extent")

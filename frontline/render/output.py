@@ -46,7 +46,7 @@ def figure_bytes(fig_or_ax: Any, fmt: str = "png", dpi: float | None = None) -> 
             "Producer": "frontline",
         },
     }[fmt]
-    extra = {"pil_kwargs": {"compress_level": 4}} if fmt == "png" else {}
+    extra: dict[str, Any] = {"pil_kwargs": {"compress_level": 4}} if fmt == "png" else {}
     with map_style():
         fig.savefig(buf, format=fmt, dpi=dpi or fig.dpi, metadata=meta, facecolor="white", **extra)
     return buf.getvalue()

@@ -132,11 +132,12 @@ def draw_raster_file(ax: Axes, path: Path) -> list[str]:
         import matplotlib.image as mpimg
 
         data = mpimg.imread(str(path))
-        extent = _read_world_file(path, data.shape[:2])
-        if extent is None:
+        world = _read_world_file(path, data.shape[:2])
+        if world is None:
             raise InputError(
                 f"{path}: no world file (.pgw/.jgw/.wld) beside it; georeference it in lon/lat"
             )
+        extent = world
     ax.imshow(
         data,
         extent=(extent[0], extent[2], extent[1], extent[3]),
