@@ -35,7 +35,7 @@ _PACKAGE_ROOT = Path(__file__).resolve().parent
 
 
 def shipped_data_dir() -> Path:
-    """The sample data directory shipped with frontline.
+    """Return the sample data directory shipped with frontline.
 
     The repository's ``geodata/`` is the one copy of the sample data. A wheel (``pip install
     frontline-maps`` or ``pip install .``) carries it inside the package as

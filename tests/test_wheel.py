@@ -86,13 +86,14 @@ def _pip(python: Path | str, *args: str, cwd: Path | None = None) -> None:
     proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=1800)
     if proc.returncode == 0:
         return
-    tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-25:])
+    lines = (proc.stdout + proc.stderr).strip().splitlines()
     if not online:
+        said = " / ".join(line.strip() for line in lines if "ERROR" in line)[:300]
         _unavailable(
-            "no network to PyPI and no local wheelhouse with what "
-            f"`pip {args[0]}` needs (pip's find-links); pip said:\n{tail}"
+            f"no network to the package index and no local wheelhouse (pip's find-links) with "
+            f"what `pip {args[0]}` needs: {said}"
         )
-    pytest.fail(f"{' '.join(cmd)} failed:\n{tail}")
+    pytest.fail(f"{' '.join(cmd)} failed:\n" + "\n".join(lines[-30:]))
 
 
 def _setuptools_new_enough() -> bool:
@@ -111,7 +112,15 @@ def built_wheel(tmp_path_factory) -> Path:
     shutil.copytree(REPO, src, ignore=_NOT_SOURCE)
     # With setuptools new enough here (".[test]" installs it) the build needs no network.
     isolation = ["--no-build-isolation"] if _setuptools_new_enough() else []
-    _pip(sys.executable, "wheel", "--no-deps", *isolation, "--wheel-dir", str(root / "dist"), str(src))
+    _pip(
+        sys.executable,
+        "wheel",
+        "--no-deps",
+        *isolation,
+        "--wheel-dir",
+        str(root / "dist"),
+        str(src),
+    )
     wheels = sorted((root / "dist").glob("*.whl"))
     assert len(wheels) == 1, wheels
     return wheels[0]
@@ -209,6 +218,7 @@ def run_installed(wheel_venv, elsewhere, tmp_path):
         MPLCONFIGDIR=str(cache / "matplotlib"),
         MPLBACKEND="Agg",
     )
+
     def run(program: str, *args: str) -> subprocess.CompletedProcess[str]:
         proc = subprocess.run(
             [str(wheel_venv / program), *args],
