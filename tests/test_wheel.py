@@ -68,10 +68,23 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
+def _index_url() -> str:
+    """pip's index: $PIP_INDEX_URL, else pip's configuration, else PyPI."""
+    if os.environ.get("PIP_INDEX_URL"):
+        return os.environ["PIP_INDEX_URL"]
+    for key in ("install.index-url", "global.index-url"):
+        proc = subprocess.run(
+            [sys.executable, "-m", "pip", "config", "get", key], capture_output=True, text=True
+        )
+        if proc.returncode == 0 and proc.stdout.strip():
+            return proc.stdout.strip()
+    return "https://pypi.org/simple/"
+
+
 @cache
 def _index_reachable() -> bool:
-    """Whether pip's package index answers (honours PIP_INDEX_URL and the proxy variables)."""
-    url = os.environ.get("PIP_INDEX_URL", "https://pypi.org/simple/").rstrip("/") + "/pip/"
+    """Whether pip's package index answers (the proxy variables are honoured)."""
+    url = _index_url().rstrip("/") + "/pip/"
     try:
         with urllib.request.urlopen(urllib.request.Request(url, method="HEAD"), timeout=15):
             return True
