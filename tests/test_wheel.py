@@ -3,6 +3,7 @@
 ``geodata/`` is the one copy of the sample data; the build maps it into the package as
 ``frontline/geodata/`` (``[tool.setuptools]`` in pyproject.toml).
 
+* ``pyproject.toml`` lists every package folder (a new subpackage must be added there).
 * Unmarked tests build the wheel once per session (``pip wheel``; a few seconds) and read it:
   its ``frontline/geodata/`` equals ``geodata/`` byte for byte, every file of the package is in
   it, and its name and version are right. The build uses this environment's setuptools when it
@@ -23,6 +24,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tomllib
 import urllib.request
 import zipfile
 from functools import cache
@@ -139,6 +141,31 @@ def built_wheel(tmp_path_factory) -> Path:
     return wheels[0]
 
 
+def _importable_folders(folder: Path, name: str) -> set[str]:
+    """*name* and the dotted names of every folder below *folder* that Python could import."""
+    found = {name}
+    for sub in sorted(folder.iterdir()):
+        if sub.is_dir() and sub.name.isidentifier() and sub.name != "__pycache__":
+            found |= _importable_folders(sub, f"{name}.{sub.name}")
+    return found
+
+
+def test_pyproject_lists_every_package_folder():
+    config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    setuptools_config = config["tool"]["setuptools"]
+    assert setuptools_config["package-dir"] == {"frontline.geodata": "geodata"}
+    listed = set(setuptools_config["packages"])
+    expected = _importable_folders(REPO / "frontline", "frontline") | _importable_folders(
+        REPO / "geodata", "frontline.geodata"
+    )
+    assert not expected - listed, (
+        f"add {sorted(expected - listed)} to [tool.setuptools] packages in pyproject.toml"
+    )
+    assert not listed - expected, (
+        f"remove {sorted(listed - expected)} from [tool.setuptools] packages in pyproject.toml"
+    )
+
+
 def _repo_files(folder: Path) -> dict[str, bytes]:
     """Files under *folder* as the build sees them (``**/*``: hidden files and caches left out)."""
     out = {}
@@ -253,15 +280,16 @@ def test_installed_package_reads_its_own_data(run_installed, wheel_venv):
         "python",
         "-c",
         "import json, frontline, frontline.theatre as t; d = t.shipped_data_dir(); "
-        "print(json.dumps([frontline.__file__, frontline.__version__, str(d), "
-        "(d / 'basemap' / 'water_labels.csv').is_file()]))",
+        "from frontline.render.basemap import water_labels; "
+        "rivers = sorted({w.name for w in water_labels((35.5, 30.5, 45.0, 37.5))}); "
+        "print(json.dumps([frontline.__file__, frontline.__version__, str(d), rivers]))",
     ).stdout
-    module, version_, data, labels = json.loads(out)
+    module, version_, data, rivers = json.loads(out)
     venv = wheel_venv.parent.resolve()
     assert Path(module).resolve().is_relative_to(venv), module
     assert Path(data).resolve() == Path(module).resolve().parent / "geodata"
     assert version_ == frontline.__version__
-    assert labels
+    assert "Euphrates" in rivers  # river labels come from the packaged geodata/basemap
 
 
 @pytest.mark.wheel
