@@ -17,17 +17,20 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(PY) scripts/demo.py --out out
 
-## test: run the whole test suite
+## test: lint (ruff), type-check (mypy), then the whole test suite with the doctests
 test: $(STAMP)
+	$(VENV)/bin/ruff check frontline tests benchmarks scripts
+	$(VENV)/bin/mypy
 	$(PY) -m pytest -q
 
 ## bench: run the benchmarks (prints ratios against raw shapely/geopandas)
 bench: $(STAMP)
 	$(PY) benchmarks/run.py
 
+## lint: only the linter and the type checker (make test runs them too)
 lint: $(STAMP)
-	$(PY) -m pip install --quiet ruff
-	$(VENV)/bin/ruff check frontline tests
+	$(VENV)/bin/ruff check frontline tests benchmarks scripts
+	$(VENV)/bin/mypy
 
 clean:
 	rm -rf $(VENV) out .pytest_cache

@@ -25,6 +25,7 @@ import sys
 import types
 from typing import TYPE_CHECKING, Any
 
+#: The one place the version is written: pyproject.toml reads it at build time (a plain literal).
 __version__ = "0.1.0"
 
 #: public name -> (module, attribute in it); loaded on first access

@@ -35,7 +35,25 @@ _PACKAGE_ROOT = Path(__file__).resolve().parent
 
 
 def shipped_data_dir() -> Path:
-    """The sample data directory shipped with frontline (the repository's ``geodata/``)."""
+    """Return the sample data directory shipped with frontline.
+
+    The repository's ``geodata/`` is the one copy of the sample data. A wheel (``pip install
+    frontline-maps`` or ``pip install .``) carries it inside the package as
+    ``frontline/geodata/``; an editable install or a checkout uses the repository's folder.
+
+    Returns
+    -------
+    pathlib.Path
+        ``<package>/geodata`` when installed from a wheel, else ``<repository>/geodata``.
+
+    Examples
+    --------
+    >>> (shipped_data_dir() / "factions.yaml").is_file()
+    True
+    """
+    packaged = _PACKAGE_ROOT / "geodata"
+    if packaged.is_dir():
+        return packaged
     return _PACKAGE_ROOT.parent / "geodata"
 
 
