@@ -220,12 +220,35 @@ def dirty_rectangles(
     return None if inside.mean() > max_share else rects
 
 
+def _moments(geoms: np.ndarray, origin: np.ndarray) -> np.ndarray:
+    """Planar area and first moments about *origin*, ``(Σ A, Σ A·(cx − ox), Σ A·(cy − oy))``.
+
+    Degrees, no projection: an exact identity of planar regions, like the area alone.
+    """
+    geoms = np.atleast_1d(geoms)
+    if not len(geoms):
+        return np.zeros(3)
+    area = shapely.area(geoms)
+    nonempty = area > 0
+    c = shapely.get_coordinates(shapely.centroid(geoms[nonempty]))
+    out = np.zeros(3)
+    out[0] = float(area.sum())
+    if len(c):
+        out[1:] = (area[nonempty][:, None] * (c - origin)).sum(axis=0)
+    return out
+
+
 def _split_symmetric_difference(a, b) -> tuple[np.ndarray, np.ndarray] | None:
     """Split ``a − b`` and ``b − a`` from ONE overlay (a symmetric difference).
 
     Each part of the symmetric difference lies in *a* or in *b*; a point inside it says
-    which. Returns None when the split does not add up (a lost and a gained part touching
-    along an edge get merged by the overlay), so the caller falls back to two differences.
+    which. But a lost and a gained part that share an edge (ground *a* held on one side of a
+    line and *b* on the other) come out of the overlay merged into one part, which one point
+    cannot classify. Such a split is caught by the identity ``a − lost + gained = b``, checked
+    for the planar area and both first moments (a merged part puts a whole lost or gained
+    piece on the wrong side; two such errors cancel in the area alone when the pieces have
+    equal areas, as cells of one row of a grid do, but not also in their centroids). Returns
+    None when the identity does not hold, so the caller falls back to two differences.
     """
     parts, _ = _polygons(np.atleast_1d(_safe(shapely.symmetric_difference, a, b)))
     if not len(parts):
@@ -236,12 +259,16 @@ def _split_symmetric_difference(a, b) -> tuple[np.ndarray, np.ndarray] | None:
         shapely.prepare(g)
         in_a |= shapely.contains_xy(g, shapely.get_x(pts), shapely.get_y(pts))
     lost, gained = parts[in_a], parts[~in_a]
-    area = shapely.area  # planar, in degrees²: an exact identity, no projection needed
-    left = (
-        float(np.sum(area(np.atleast_1d(a)))) - float(area(lost).sum()) + float(area(gained).sum())
-    )
-    right = float(np.sum(area(np.atleast_1d(b))))
-    if abs(left - right) > 1e-9 * max(abs(right), 1e-12):
+    a_, b_ = np.atleast_1d(a), np.atleast_1d(b)
+    # planar, in degrees: exact identities, no projection needed
+    minx, miny, maxx, maxy = shapely.total_bounds(parts)
+    origin = np.array([(minx + maxx) / 2, (miny + maxy) / 2])
+    ma, mb = _moments(a_, origin), _moments(b_, origin)
+    left = ma - _moments(lost, origin) + _moments(gained, origin)
+    scale = max(ma[0], mb[0], 1e-12)
+    extent = max(maxx - minx, maxy - miny, 1e-12)
+    tol = 1e-9 * scale * np.array([1.0, extent, extent])
+    if np.any(np.abs(left - mb) > tol):
         return None
     return lost, gained
 
