@@ -5,15 +5,18 @@ Method
 For every faction *f* held on either date, one overlay of its two areas (a symmetric
 difference, split into the ground it lost, ``A_f − B_f``, and the ground it gained,
 ``B_f − A_f``, by testing one interior point of each part) finds what changed; factions
-whose area did not change at all are skipped. Day-to-day maps share most of their edges
-exactly, so the overlay runs only inside the rectangles around the chains of edges that
-differ (:func:`dirty_rectangles`, found with the edge keys of :mod:`frontline.edges`), and
-the result is checked by area (a plain overlay of the whole areas is the fallback). The lost
-and gained pieces are small, so who got what is then read from their pairwise intersections,
-only for pairs an STRtree says intersect (a lost piece that is exactly another faction's
-gained piece needs no overlay at all). Ground that no faction holds is the explicit side
-``"unknown"`` (:data:`frontline.factions.UNKNOWN`): ground lost to nobody goes to
-``unknown`` and ground taken from nobody comes from it, so every change has a from and a to.
+whose area did not change at all are skipped. A lost and a gained part that share an edge
+come out of that overlay merged, which one point cannot split, so the split is checked
+against ``A_f − lost + gained = B_f`` in planar area and first moments (two differences
+are the fallback). Day-to-day maps share most of their edges exactly, so the overlay runs
+only inside the rectangles around the chains of edges that differ (:func:`dirty_rectangles`,
+found with the edge keys of :mod:`frontline.edges`), and the result is checked by area (a
+plain overlay of the whole areas is the fallback). The lost and gained pieces are small, so
+who got what is then read from their pairwise intersections, only for pairs an STRtree says
+intersect (a lost piece that is exactly another faction's gained piece needs no overlay at
+all). Ground that no faction holds is the explicit side ``"unknown"``
+(:data:`frontline.factions.UNKNOWN`): ground lost to nobody goes to ``unknown`` and ground
+taken from nobody comes from it, so every change has a from and a to.
 
 Overlays run directly on lon/lat coordinates (the stored coordinates, so nothing is
 reprojected and no vertex moves). Areas are measured by :class:`frontline.geo.AreaMeter`
@@ -87,7 +90,7 @@ class Overlay:
 def faction_geometries(
     snapshot: ControlSnapshot, include_unknown: bool = False
 ) -> dict[str, shapely.Geometry]:
-    """A snapshot's areas as ``faction -> geometry`` (snapshot order, empty areas left out).
+    """Return a snapshot's areas as ``faction -> geometry`` (snapshot order, no empty areas).
 
     Parameters
     ----------
@@ -381,7 +384,7 @@ def overlay(
     if len(ql):
         # most lost pieces are exactly a gained piece of another faction: no overlay needed
         same_piece = np.zeros(len(ql), dtype=bool)
-        close = np.abs(lk[ql] - gk[qg]) <= 1e-9 * np.maximum(lk[ql], 1.0)
+        close = np.abs(lk[ql] - gk[qg]) <= 1e-9 * np.maximum(np.maximum(lk[ql], gk[qg]), 1.0)
         if close.any():
             same_piece[close] = shapely.equals_exact(
                 shapely.normalize(lp[ql[close]]), shapely.normalize(gp[qg[close]]), 0.0
@@ -486,4 +489,3 @@ def balance(ov: Overlay) -> pd.DataFrame:
         net = gained[UNKNOWN] - lost[UNKNOWN]
         rows.append((UNKNOWN, np.nan, np.nan, gained[UNKNOWN], lost[UNKNOWN], net, np.nan))
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
-

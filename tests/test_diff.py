@@ -220,7 +220,7 @@ def grid_maps(draw, constant_ground: bool = False):
 
 
 def _grid_case(own_a, own_b, n: int = 4):
-    """The value :func:`grid_maps` draws for an *n* × *n* grid of 1° cells at 0..n (column-major)."""
+    """Build what :func:`grid_maps` draws for an *n* × *n* grid of 1° cells (column-major)."""
     cells = [box(i, j, i + 1, j + 1) for i in range(n) for j in range(n)]
 
     def make(day, own):
