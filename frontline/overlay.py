@@ -5,15 +5,18 @@ Method
 For every faction *f* held on either date, one overlay of its two areas (a symmetric
 difference, split into the ground it lost, ``A_f − B_f``, and the ground it gained,
 ``B_f − A_f``, by testing one interior point of each part) finds what changed; factions
-whose area did not change at all are skipped. Day-to-day maps share most of their edges
-exactly, so the overlay runs only inside the rectangles around the chains of edges that
-differ (:func:`dirty_rectangles`, found with the edge keys of :mod:`frontline.edges`), and
-the result is checked by area (a plain overlay of the whole areas is the fallback). The lost
-and gained pieces are small, so who got what is then read from their pairwise intersections,
-only for pairs an STRtree says intersect (a lost piece that is exactly another faction's
-gained piece needs no overlay at all). Ground that no faction holds is the explicit side
-``"unknown"`` (:data:`frontline.factions.UNKNOWN`): ground lost to nobody goes to
-``unknown`` and ground taken from nobody comes from it, so every change has a from and a to.
+whose area did not change at all are skipped. A lost and a gained part that share an edge
+come out of that overlay merged, which one point cannot split, so the split is checked
+against ``A_f − lost + gained = B_f`` in planar area and first moments (two differences
+are the fallback). Day-to-day maps share most of their edges exactly, so the overlay runs
+only inside the rectangles around the chains of edges that differ (:func:`dirty_rectangles`,
+found with the edge keys of :mod:`frontline.edges`), and the result is checked by area (a
+plain overlay of the whole areas is the fallback). The lost and gained pieces are small, so
+who got what is then read from their pairwise intersections, only for pairs an STRtree says
+intersect (a lost piece that is exactly another faction's gained piece needs no overlay at
+all). Ground that no faction holds is the explicit side ``"unknown"``
+(:data:`frontline.factions.UNKNOWN`): ground lost to nobody goes to ``unknown`` and ground
+taken from nobody comes from it, so every change has a from and a to.
 
 Overlays run directly on lon/lat coordinates (the stored coordinates, so nothing is
 reprojected and no vertex moves). Areas are measured by :class:`frontline.geo.AreaMeter`
@@ -87,7 +90,7 @@ class Overlay:
 def faction_geometries(
     snapshot: ControlSnapshot, include_unknown: bool = False
 ) -> dict[str, shapely.Geometry]:
-    """A snapshot's areas as ``faction -> geometry`` (snapshot order, empty areas left out).
+    """Return a snapshot's areas as ``faction -> geometry`` (snapshot order, no empty areas).
 
     Parameters
     ----------
@@ -224,8 +227,13 @@ def _split_symmetric_difference(a, b) -> tuple[np.ndarray, np.ndarray] | None:
     """Split ``a − b`` and ``b − a`` from ONE overlay (a symmetric difference).
 
     Each part of the symmetric difference lies in *a* or in *b*; a point inside it says
-    which. Returns None when the split does not add up (a lost and a gained part touching
-    along an edge get merged by the overlay), so the caller falls back to two differences.
+    which. But a lost and a gained part that share an edge (ground *a* held on one side of a
+    line and *b* on the other) come out of the overlay merged into one part, which one point
+    cannot classify. Such a split is caught by the identity ``a − lost + gained = b``, checked
+    for the planar area and both first moments (a merged part puts a whole lost or gained
+    piece on the wrong side; two such errors cancel in the area alone when the pieces have
+    equal areas, as cells of one row of a grid do, but not also in their centroids). Returns
+    None when the identity does not hold, so the caller falls back to two differences.
     """
     parts, _ = _polygons(np.atleast_1d(_safe(shapely.symmetric_difference, a, b)))
     if not len(parts):
@@ -236,12 +244,21 @@ def _split_symmetric_difference(a, b) -> tuple[np.ndarray, np.ndarray] | None:
         shapely.prepare(g)
         in_a |= shapely.contains_xy(g, shapely.get_x(pts), shapely.get_y(pts))
     lost, gained = parts[in_a], parts[~in_a]
-    area = shapely.area  # planar, in degrees²: an exact identity, no projection needed
-    left = (
-        float(np.sum(area(np.atleast_1d(a)))) - float(area(lost).sum()) + float(area(gained).sum())
+    a_, b_ = np.atleast_1d(a), np.atleast_1d(b)
+    # planar area and first moments (about a corner of a part), in degrees: exact identities,
+    # no projection needed; one vectorised pass over a, b, lost and gained
+    geoms = np.concatenate([a_, b_, lost, gained])
+    sign = np.repeat([1.0, -1.0, -1.0, 1.0], [len(a_), len(b_), len(lost), len(gained)])
+    area = shapely.area(geoms)
+    xy, idx = shapely.get_coordinates(shapely.centroid(geoms), return_index=True)
+    arm = np.zeros((len(geoms), 2))  # empty geometries have an empty centroid and no area
+    arm[idx] = xy - shapely.get_coordinates(parts[0])[0]
+    residual = np.abs(sign @ np.column_stack([area, area * arm[:, 0], area * arm[:, 1]]))
+    scale = 1e-9 * max(
+        float(area[: len(a_)].sum()), float(area[len(a_) : len(a_) + len(b_)].sum()), 1e-12
     )
-    right = float(np.sum(area(np.atleast_1d(b))))
-    if abs(left - right) > 1e-9 * max(abs(right), 1e-12):
+    lever = max(float(np.abs(arm).max()), 1e-12)
+    if residual[0] > scale or max(residual[1], residual[2]) > scale * lever:
         return None
     return lost, gained
 
@@ -354,7 +371,7 @@ def overlay(
     if len(ql):
         # most lost pieces are exactly a gained piece of another faction: no overlay needed
         same_piece = np.zeros(len(ql), dtype=bool)
-        close = np.abs(lk[ql] - gk[qg]) <= 1e-9 * np.maximum(lk[ql], 1.0)
+        close = np.abs(lk[ql] - gk[qg]) <= 1e-9 * np.maximum(np.maximum(lk[ql], gk[qg]), 1.0)
         if close.any():
             same_piece[close] = shapely.equals_exact(
                 shapely.normalize(lp[ql[close]]), shapely.normalize(gp[qg[close]]), 0.0
@@ -459,4 +476,3 @@ def balance(ov: Overlay) -> pd.DataFrame:
         net = gained[UNKNOWN] - lost[UNKNOWN]
         rows.append((UNKNOWN, np.nan, np.nan, gained[UNKNOWN], lost[UNKNOWN], net, np.nan))
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
-
