@@ -26,9 +26,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import shapely
 
-from frontline.control import geometry_json, normalise_geometry
+from frontline.control import ControlSnapshot, geometry_json, normalise_geometry
 from frontline.dates import parse_date
-from frontline.factions import UNKNOWN
+from frontline.factions import UNKNOWN, FactionRegistry
 from frontline.geo import DENSIFY_DEG, AreaMeter
 from frontline.overlay import SUMMARY_COLUMNS, Overlay, balance, dirty_rectangles, overlay
 from frontline.timeline import timeline
@@ -50,8 +50,6 @@ if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
 
-    from frontline.control import ControlSnapshot
-    from frontline.factions import FactionRegistry
     from frontline.gazetteer import Gazetteer
     from frontline.store import History
     from frontline.theatre import Theatre
@@ -107,7 +105,7 @@ class ChangeSet:
     front_lines_a: gpd.GeoDataFrame
     front_lines_b: gpd.GeoDataFrame
     link_ups: gpd.GeoDataFrame
-    encirclements: gpd.GeoDataFrame = None  # type: ignore[assignment]
+    encirclements: gpd.GeoDataFrame | None = None
     snapshot_a: _dt.date | None = None
     snapshot_b: _dt.date | None = None
     theatre: str | None = None
@@ -220,7 +218,10 @@ class ChangeSet:
         return head + ', "features": [\n' + ",\n".join(lines) + "\n]}\n"
 
     def to_markdown(self, max_changes: int = 15, max_places: int = 30) -> str:
-        """Write a situation report in Markdown: headline, link-ups, places, balance, changes, fronts."""
+        """Write a situation report in Markdown.
+
+        Headline, link-ups, places, balance, changes, fronts.
+        """
         return _markdown(self, max_changes=max_changes, max_places=max_places)
 
 
@@ -265,7 +266,8 @@ def _markdown(cs: ChangeSet, max_changes: int, max_places: int) -> str:
                 bits.append(f"lost {_km2(r.lost_km2)} km²")
             pct = f", {_pct(r.net_pct)} %" if r.net_pct == r.net_pct else ""
             out.append(
-                f"- **{cs.label(r.faction)}** {' and '.join(bits)} (net {_signed(r.net_km2)} km²{pct})."
+                f"- **{cs.label(r.faction)}** {' and '.join(bits)} "
+                f"(net {_signed(r.net_km2)} km²{pct})."
             )
         out.append("")
     if len(cs.link_ups):
@@ -282,7 +284,8 @@ def _markdown(cs: ChangeSet, max_changes: int, max_places: int) -> str:
         out += ["## Places that changed hands", ""]
         for r in cs.places_changed.head(max_places).itertuples(index=False):
             out.append(
-                f"- {r.name} ({r.kind.replace('_', ' ')}): {cs.label(r.from_faction)} → {cs.label(r.to_faction)}"
+                f"- {r.name} ({r.kind.replace('_', ' ')}): "
+                f"{cs.label(r.from_faction)} → {cs.label(r.to_faction)}"
             )
         if len(cs.places_changed) > max_places:
             out.append(f"- … and {len(cs.places_changed) - max_places} more")
@@ -290,14 +293,16 @@ def _markdown(cs: ChangeSet, max_changes: int, max_places: int) -> str:
     out += [
         "## Balance",
         "",
-        f"| Faction | Held {sa.isoformat()} (km²) | Held {sb.isoformat()} (km²) | Gained | Lost | Net | Net % |",
+        f"| Faction | Held {sa.isoformat()} (km²) | Held {sb.isoformat()} (km²) "
+        "| Gained | Lost | Net | Net % |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for r in cs.summary.itertuples(index=False):
         held = [_km2(v) if v == v else "–" for v in (r.area_a_km2, r.area_b_km2)]
         pct = _pct(r.net_pct) if r.net_pct == r.net_pct else "–"
         out.append(
-            f"| {cs.name(r.faction)} | {held[0]} | {held[1]} | {_km2(r.gained_km2)} | {_km2(r.lost_km2)} "
+            f"| {cs.name(r.faction)} | {held[0]} | {held[1]} "
+            f"| {_km2(r.gained_km2)} | {_km2(r.lost_km2)} "
             f"| {_signed(r.net_km2)} | {pct} |"
         )
     out.append("")
@@ -307,7 +312,8 @@ def _markdown(cs: ChangeSet, max_changes: int, max_places: int) -> str:
         listed = cs.changes[cs.changes.area_km2 >= 0.1].head(max_changes)
         for r in listed.itertuples(index=False):
             out.append(
-                f"| {cs.name(r.from_faction)} | {cs.name(r.to_faction)} | {_km2(r.area_km2)} | {r.location} |"
+                f"| {cs.name(r.from_faction)} | {cs.name(r.to_faction)} "
+                f"| {_km2(r.area_km2)} | {r.location} |"
             )
         if len(cs.changes) > len(listed):
             rest = cs.changes.drop(index=listed.index)
@@ -394,7 +400,10 @@ def diff(
     >>> from shapely import box
     >>> from frontline.control import ControlSnapshot
     >>> a = ControlSnapshot.from_areas("2017-06-01", {"isis": box(38, 33, 39, 34)})
-    >>> b = ControlSnapshot.from_areas("2017-06-09", {"isis": box(38.5, 33, 39, 34), "syrian-government": box(38, 33, 38.5, 34)})
+    >>> b = ControlSnapshot.from_areas(
+    ...     "2017-06-09",
+    ...     {"isis": box(38.5, 33, 39, 34), "syrian-government": box(38, 33, 38.5, 34)},
+    ... )
     >>> cs = diff(a, b)
     >>> cs.changes[["from_faction", "to_faction"]].values.tolist()
     [['isis', 'syrian-government']]
@@ -403,9 +412,13 @@ def diff(
     """
     if hasattr(a, "at") and hasattr(a, "dates"):  # diff(history, date_a, date_b)
         return diff_dates(
-            a, b, registry, gazetteer,  # type: ignore[arg-type]
+            a, b, registry, gazetteer,  # type: ignore[arg-type]  # a History, two dates
             tolerance_km=tolerance_km, min_area_km2=min_area_km2, topology=topology,
         )  # fmt: skip
+    if not isinstance(a, ControlSnapshot) or not isinstance(b, ControlSnapshot):
+        raise TypeError("diff(a, b) takes two ControlSnapshots, or a history and two dates")
+    if registry is not None and not isinstance(registry, FactionRegistry):
+        raise TypeError("registry must be a FactionRegistry (dates go with a history)")
     tol = DEFAULT_TOLERANCE_KM if tolerance_km is None else float(tolerance_km)
     ov = overlay(a, b, crs=theatre.area_crs if theatre is not None else None)
     where = locator(gazetteer)
@@ -415,8 +428,7 @@ def diff(
     pieces, km2 = ov.pieces[keep], ov.area_km2[keep]
     pts = shapely.point_on_surface(pieces) if len(pieces) else np.empty(0, dtype=object)
     locations = [
-        where(p.x, p.y) if k < MAX_DESCRIBED else lonlat_text(p.x, p.y)
-        for k, p in enumerate(pts)
+        where(p.x, p.y) if k < MAX_DESCRIBED else lonlat_text(p.x, p.y) for k, p in enumerate(pts)
     ]
     import geopandas as gpd
 
@@ -431,7 +443,9 @@ def diff(
         crs="EPSG:4326",
     )
     summary = _summary_from(ov, keep)
-    places = places_changed(a, b, gazetteer) if gazetteer is not None else empty_frame(PLACE_COLUMNS)
+    places = (
+        places_changed(a, b, gazetteer) if gazetteer is not None else empty_frame(PLACE_COLUMNS)
+    )
     if registry is not None and topology:
         # boundaries prepared once per snapshot (and kept for the next diff of either map);
         # edges both maps share are measured once
@@ -571,4 +585,3 @@ def diff_dates(
     a, b = history.at(day_a), history.at(day_b)
     cs = diff(a, b, history.registry, gazetteer, history.theatre, **kwargs)
     return dataclasses.replace(cs, date_a=day_a, date_b=day_b)
-

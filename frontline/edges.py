@@ -59,7 +59,7 @@ def edge_keys(p: np.ndarray, q: np.ndarray) -> np.ndarray:
 
 
 def _ordered(p: np.ndarray, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The lower and the upper end of every edge (ends ordered by x, then y)."""
+    """Return the lower and the upper end of every edge (ends ordered by x, then y)."""
     swap = ((p[:, 0] > q[:, 0]) | ((p[:, 0] == q[:, 0]) & (p[:, 1] > q[:, 1])))[:, None]
     return np.where(swap, q, p), np.where(swap, p, q)
 
@@ -317,12 +317,12 @@ class Edges:
         Near means within *tolerance_m* (projected). Vectorised, with no tree over all
         vertices: the query vertices are grouped into short paths along their boundary
         (consecutive vertices of one ring, at most :data:`CHUNK` long). A path whose box is
-        farther than the tolerance from every chunk box of this boundary cannot come near this boundary nor
-        cross it: its vertices are near none of its vertices and all lie on the same side, so
-        one containment test answers for the whole path. Only the other paths are tested
-        vertex by vertex, against the vertices of the chunks near them (STRtree nearest
-        neighbour bounded by the tolerance, then containment): exactly the test of every
-        vertex against every vertex, done where it can matter.
+        farther than the tolerance from every chunk box of this boundary cannot come near
+        this boundary nor cross it: its vertices are near none of its vertices and all lie on
+        the same side, so one containment test answers for the whole path. Only the other
+        paths are tested vertex by vertex, against the vertices of the chunks near them
+        (STRtree nearest neighbour bounded by the tolerance, then containment): exactly the
+        test of every vertex against every vertex, done where it can matter.
         """
         out = np.zeros(len(verts), dtype=bool)
         if not len(verts) or not len(self.pxy):

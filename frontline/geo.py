@@ -88,7 +88,7 @@ def azimuth_deg(lon1, lat1, lon2, lat2) -> np.ndarray | float:
 
 
 def destination(lon: float, lat: float, azimuth: float, km: float) -> tuple[float, float]:
-    """The point *km* kilometres from (lon, lat) along *azimuth* degrees.
+    """Return the point *km* kilometres from (lon, lat) along *azimuth* degrees.
 
     Examples
     --------
@@ -101,7 +101,7 @@ def destination(lon: float, lat: float, azimuth: float, km: float) -> tuple[floa
 
 
 def compass_point(azimuth: float) -> str:
-    """The 8-point compass abbreviation for an azimuth in degrees ("N", "NE", …).
+    """Return the 8-point compass abbreviation for an azimuth in degrees ("N", "NE", …).
 
     Examples
     --------
@@ -112,7 +112,7 @@ def compass_point(azimuth: float) -> str:
 
 
 def compass_word(azimuth: float) -> str:
-    """The compass direction as a word: "north-east"."""
+    """Return the compass direction as a word: "north-east"."""
     return _COMPASS_WORDS[compass_point(azimuth)]
 
 
@@ -151,8 +151,8 @@ def describe_offset(km: float, azimuth: float, name: str, at_km: float = 1.0) ->
     return f"{format_km(km)} {compass_point(azimuth)} of {name}"
 
 
-def equal_area_crs(bounds: Sequence[float]) -> pyproj.CRS:
-    """A Lambert azimuthal equal-area CRS centred on a lon/lat bbox.
+def equal_area_crs(bounds: Sequence[float] | np.ndarray) -> pyproj.CRS:
+    """Return a Lambert azimuthal equal-area CRS centred on a lon/lat bbox.
 
     Parameters
     ----------
@@ -166,12 +166,13 @@ def equal_area_crs(bounds: Sequence[float]) -> pyproj.CRS:
     minx, miny, maxx, maxy = bounds
     lon0, lat0 = (minx + maxx) / 2, (miny + maxy) / 2
     return pyproj.CRS.from_proj4(
-        f"+proj=laea +lat_0={lat0:.4f} +lon_0={lon0:.4f} +x_0=0 +y_0=0 +datum=WGS84 +units=m +no_defs"
+        f"+proj=laea +lat_0={lat0:.4f} +lon_0={lon0:.4f} "
+        "+x_0=0 +y_0=0 +datum=WGS84 +units=m +no_defs"
     )
 
 
 def looks_like_lonlat(bounds: Sequence[float]) -> bool:
-    """True when a bbox could be lon/lat degrees (|x| ≤ 180 and |y| ≤ 90)."""
+    """Tell whether a bbox could be lon/lat degrees (|x| ≤ 180 and |y| ≤ 90)."""
     minx, miny, maxx, maxy = bounds
     return -180.0 <= minx <= maxx <= 180.0 and -90.0 <= miny <= maxy <= 90.0
 
@@ -183,7 +184,7 @@ DENSIFY_DEG = 0.01
 
 @functools.lru_cache(maxsize=16)
 def lonlat_transformer(crs: pyproj.CRS) -> pyproj.Transformer:
-    """The lon/lat (EPSG:4326) → *crs* transformer, built once per CRS (one takes ~15 ms).
+    """Return the lon/lat (EPSG:4326) → *crs* transformer, built once per CRS (one takes ~15 ms).
 
     Parameters
     ----------
@@ -212,7 +213,9 @@ def bounds_of(geoms: Iterable[shapely.Geometry | None]) -> np.ndarray:
     >>> bounds_of([box(38, 33, 39, 34), None, box(40, 32, 41, 33)]).tolist()
     [38.0, 32.0, 41.0, 34.0]
     """
-    arr = np.asarray([g for g in geoms if g is not None and not g.is_empty], dtype=object)
+    kept = [g for g in geoms if g is not None]
+    arr = np.asarray(kept, dtype=object)
+    arr = arr[~shapely.is_empty(arr)] if len(arr) else arr
     bounds = shapely.total_bounds(arr) if len(arr) else np.array([0.0, 0.0, 1.0, 1.0])
     return bounds if np.all(np.isfinite(bounds)) else np.array([0.0, 0.0, 1.0, 1.0])
 
@@ -243,7 +246,7 @@ class AreaMeter:
     """
 
     def __init__(
-        self, crs: pyproj.CRS | None = None, bounds: Sequence[float] | None = None
+        self, crs: pyproj.CRS | None = None, bounds: Sequence[float] | np.ndarray | None = None
     ) -> None:
         if crs is None:
             # equal-area everywhere: the centre only needs to be near the data (rounded to 1°

@@ -273,7 +273,7 @@ def _difference_parts(
     area; otherwise the whole areas are overlaid. Either way one symmetric difference gives
     both sides (:func:`_split_symmetric_difference`), with two differences as the fallback.
     """
-    if a.is_empty or b.is_empty:
+    if shapely.is_empty(a) or shapely.is_empty(b):
         lost, _ = _polygons(np.array([a], dtype=object))
         gained, _ = _polygons(np.array([b], dtype=object))
         return lost, meter(lost), gained, meter(gained)
@@ -350,8 +350,12 @@ def overlay(
     lost_p, lost_o, lost_k, gain_p, gain_o, gain_k = [], [], [], [], [], []
     for i in np.flatnonzero(~same):
         lp, lk, gp, gk = _difference_parts(A[i], B[i], meter)
-        lost_p.append(lp), lost_k.append(lk), lost_o.append(np.full(len(lp), i))
-        gain_p.append(gp), gain_k.append(gk), gain_o.append(np.full(len(gp), i))
+        lost_p.append(lp)
+        lost_k.append(lk)
+        lost_o.append(np.full(len(lp), i))
+        gain_p.append(gp)
+        gain_k.append(gk)
+        gain_o.append(np.full(len(gp), i))
         ab[i] = max(aa[i] - lk.sum() + gk.sum(), 0.0)  # area of b, consistent with the pieces
 
     def cat(xs, dtype):
@@ -390,8 +394,8 @@ def overlay(
         froms.append(lo[ql][which])
         tos.append(go[qg][which])
         geoms.append(pieces)
-        covered_l = np.bincount(ql[which], weights=km2, minlength=len(lp))
-        covered_g = np.bincount(qg[which], weights=km2, minlength=len(gp))
+        covered_l: np.ndarray = np.bincount(ql[which], weights=km2, minlength=len(lp))
+        covered_g: np.ndarray = np.bincount(qg[which], weights=km2, minlength=len(gp))
         pre = [(pieces, km2)]
     else:
         covered_l, covered_g = np.zeros(len(lp)), np.zeros(len(gp))

@@ -30,7 +30,9 @@ def test_area_agrees_with_pyproj_anywhere(lon, lat, w, h):
 def test_area_of_a_whole_is_the_sum_of_its_pieces():
     whole = shapely.box(38, 33, 41, 36)
     pieces = [
-        shapely.box(38, 33, 39.3, 36), shapely.box(39.3, 33, 41, 34.1), shapely.box(39.3, 34.1, 41, 36)
+        shapely.box(38, 33, 39.3, 36),
+        shapely.box(39.3, 33, 41, 34.1),
+        shapely.box(39.3, 34.1, 41, 36),
     ]
     meter = geo.AreaMeter(bounds=whole.bounds)
     assert float(meter([whole])[0]) == pytest.approx(float(meter(pieces).sum()), rel=1e-9)
@@ -61,7 +63,19 @@ def test_length_of_one_degree_of_latitude():
 
 @pytest.mark.parametrize(
     "azimuth, expected",
-    [(0, "N"), (22.4, "N"), (22.6, "NE"), (90, "E"), (135, "SE"), (180, "S"), (225, "SW"), (270, "W"), (315, "NW"), (359.9, "N"), (-45, "NW")],
+    [
+        (0, "N"),
+        (22.4, "N"),
+        (22.6, "NE"),
+        (90, "E"),
+        (135, "SE"),
+        (180, "S"),
+        (225, "SW"),
+        (270, "W"),
+        (315, "NW"),
+        (359.9, "N"),
+        (-45, "NW"),
+    ],
 )
 def test_compass_point(azimuth, expected):
     assert geo.compass_point(azimuth) == expected
@@ -87,5 +101,7 @@ def test_equal_area_crs_preserves_area():
     box = shapely.box(40, 33, 41, 34)
     crs = geo.equal_area_crs((38, 31, 44, 37))
     t = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
-    projected = shapely.transform(shapely.segmentize(box, 0.01), lambda c: np.column_stack(t.transform(c[:, 0], c[:, 1])))
+    projected = shapely.transform(
+        shapely.segmentize(box, 0.01), lambda c: np.column_stack(t.transform(c[:, 0], c[:, 1]))
+    )
     assert projected.area / 1e6 == pytest.approx(float(geo.geodesic_area_km2(box)), rel=1e-3)
