@@ -89,7 +89,10 @@ class Lexicon:
 
 def _alt(patterns: list[str], arabic: bool) -> str:
     if arabic:
-        return "|".join(fold_arabic(p) for p in patterns)
+        folded = [fold_arabic(p) for p in patterns]
+        # "للتنظيم": ل + التنظيم with the article's alif dropped
+        folded += ["لل" + p[2:] for p in folded if p.startswith("ال") and len(p) > 4]
+        return "|".join(sorted(folded, key=len, reverse=True))
     return "|".join(patterns)
 
 
@@ -172,7 +175,7 @@ def _name_pattern(name: str) -> str:
             return r"(?<![\w])(?:" + _AR_PREFIX + body + r"|لل" + rest + r")(?![\w])"
         return r"(?<![\w])" + _AR_PREFIX + body + r"(?![\w])"
     body = r"[\s\-]+".join(re.escape(w) for w in re.split(r"[\s\-]+", name))
-    body = body.replace("'", "['’`]?").replace("’", "['’`]?")
+    body = re.sub(r"['’`]", lambda _m: "['’`]?", body)
     plural = "|s" if name.isupper() else ""
     return r"(?<![\w])" + body + r"(?:['’]s" + plural + r")?(?![\w])"
 
@@ -185,7 +188,7 @@ def _names_for(registry: FactionRegistry) -> _Names:
     insensitive: list[str] = []
     by_text: dict[str, str] = {}
     for f in registry:
-        for name in {f.name, f.short_name, *f.aliases}:
+        for name in dict.fromkeys((f.name, f.short_name, *f.aliases)):
             if not name or len(name) < 2:
                 continue
             key = _fold_key(name)

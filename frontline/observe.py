@@ -70,11 +70,12 @@ _LOSER_BEFORE = re.compile(
     r"(?:(?:the|its|their|remaining|remnants\s+of|extremist|militant|jihadist|terrorist|(?:\S+\s+)?fighters\s+of)\s+){0,2}$",
     re.IGNORECASE,
 )
+_OWNER_BEFORE = re.compile(r"(?:معقل|معاقل|stronghold|bastion|capital)\S*\s*(?:of\s+)?[«\"“(]?\s*(?:the\s+)?$", re.IGNORECASE)
 _BY_BEFORE = re.compile(r"(?:\bby|\bto|\bof|(?<![\w])(?:ل|بيد|ايدي|سيطره|لسيطره))\s*[«\"“(]?\s*(?:the\s+)?$", re.IGNORECASE)
 _CLAUSE_BREAK = re.compile(
     r";|؛|:\s|\s[-–—]\s|,\s+(?=(?:while|but|whereas|although|though|where|as|after|before|which|when|who|and\s+then)\b)"
-    r"|،\s*(?=(?:فيما|بينما|في\s+حين|بعد|حيث|وذلك|الذي|التي|و))|(?<![\w])(?:فيما|بينما|في\s+حين)(?![\w])"
-    r"|\.\s|\n",
+    r"|،\s*(?=(?:فيما|بينما|في\s+حين|بعد|حيث|وذلك|الذي|التي|وقال|واضاف|واكد|وكان|وتعد|ويعتبر))|(?<![\w])(?:فيما|بينما|في\s+حين)(?![\w])"
+    r"|\n",
     re.IGNORECASE,
 )
 _SENTENCE_END = re.compile(r"(?<=[.!?؟])[\"”’»)]*\s+(?=[\"“«(]?[A-Z\u0600-\u06ff0-9])|\n+")
@@ -310,7 +311,11 @@ _ANAPHORA = re.compile(
     r"\b(?:the|this)\s+(?:town|city|village)\b(?!\s+(?:of|council|centre|center|'s))|(?<![\w])(?:ال)(?:مدينه|بلده)(?=[\s،.]|$)(?!\s+ال)",
     re.IGNORECASE,
 )
-_LIST_GAP = re.compile(r"[\s,،\"'«»“”]*(?:(?:and|or|&|و)\s*)?[\s\"'«»“”]*(?:(?:the\s+)?(?:towns?|cities|villages?)\s+of\s+)?", re.IGNORECASE)
+_LIST_GAP = re.compile(
+    r"[\s,،\"'«»“”…]*(?:(?:and|or|&|و)\s*)?(?:على\s+)?[\s\"'«»“”]*(?:(?:the\s+)?(?:towns?|cities|villages?)\s+of\s+)?"
+    r"(?:(?:قضاء|ناحيه|مدينه|بلده|قريه|منطقه|مناطق|حي|سد)\s+)?",
+    re.IGNORECASE,
+)
 
 
 def _claim_mentions(
@@ -338,8 +343,10 @@ def _claim_mentions(
         if re.match(r"['’]s\b", body[m.end : m.end + 3]):
             continue  # "Baghdad's army", "Mosul's Sinjar district"
         word = body[m.start : m.end]
-        if _AR_LETTER.search(word) and not m.place.curated and " " not in word.strip() and len(word) <= 5:
-            continue  # short Arabic words that are also village names ("علم", flag)
+        if _AR_LETTER.search(word) and not m.place.curated and " " not in word.strip() and len(word) <= 5 and not re.search(
+            r"(?:قضاء|ناحيه|مدينه|بلده|قريه|منطقه)\s*[\"«]?\s*$", folded[max(0, m.start - 12) : m.start]
+        ):
+            continue  # short Arabic words that are also village names ("علم", flag), unless "قضاء دبس"
         if m.relation not in (None, "outskirts", "anchor") and out and _LIST_GAP.fullmatch(folded, out[-1].end, m.phrase[0]) is None:
             if re.fullmatch(r"[\s,،]*(?:\S+\s+){0,2}", folded[out[-1].end : m.phrase[0]]):
                 continue  # "the town of Hawija about 300 km north of Baghdad": a locator
@@ -390,21 +397,31 @@ def _fallback_agent(doc: _Doc) -> str | None:
             continue
         head = doc.folded[max(0, a.start - 40) : a.start]
         tail = doc.folded[a.end : a.end + 30]
-        if _LOSER_BEFORE.search(head) or re.search(r"معقل|معاقل|stronghold|bastion", head[-20:] + tail[:12], re.I):
+        ceded = any(
+            t.kind == "cede" and (0 <= t.start - a.end < 12 or 0 <= a.start - t.end < 3) for t in doc.triggers
+        )  # fmt: skip
+        if ceded or _LOSER_BEFORE.search(head) or re.search(r"معقل|معاقل|stronghold|bastion", head[-20:] + tail[:24], re.I):
             losers.add(fid)
         counts[fid] = counts.get(fid, 0) + 1
-    best = sorted(((n, fid) for fid, n in counts.items() if fid not in losers), reverse=True)
+    for t in doc.triggers:
+        if t.kind not in _CAPTURE_KINDS:
+            continue
+        for a in doc.actors:  # the subject of a capture verb counts more
+            if 0 <= t.start - a.end < 25 or 0 <= a.start - t.end < 3 or t.start <= a.start < t.end:
+                fid = a.faction or next(iter(a.by_country.values()), None)
+                if fid:
+                    counts[fid] = counts.get(fid, 0) + 2
+    best = sorted(((n, fid) for fid, n in counts.items() if fid not in losers), key=lambda x: x[0], reverse=True)
     return best[0][1] if best else None
 
 
 def _between_ok(doc: _Doc, a: int, b: int) -> bool:
     """No other place lies between offsets a and b, except in a list ("Annah, Qaim and Rawa")."""
-    inside = [m for m in doc.mentions if a <= m.start and m.end <= b]
+    inside = list({m.start: m for m in doc.mentions if a <= m.start and m.end <= b}.values())
     if not inside:
         return True
-    edges = [a] + [x for m in inside for x in (m.start, m.end)] + [b]
-    gaps = list(zip(edges[1::2], edges[2::2], strict=False))
-    return all(_LIST_GAP.fullmatch(doc.folded, g0, g1) is not None for g0, g1 in gaps[:-1])
+    gaps = [(x.end, y.start) for x, y in zip(inside, inside[1:], strict=False)] + [(inside[-1].end, b)]
+    return all(g1 >= g0 and _LIST_GAP.fullmatch(doc.folded, g0, g1) is not None for g0, g1 in gaps)
 
 
 def _claim(m: Mention, clause: tuple[int, int], sent: tuple[int, int], doc: _Doc) -> Observation | None:
@@ -439,8 +456,12 @@ def _claim(m: Mention, clause: tuple[int, int], sent: tuple[int, int], doc: _Doc
     if trig is not None and any(trig.end <= a and b <= m.start for a, b in doc.targets):
         return None  # "took Akashat and are now approaching al-Qaim": the place is a target
     post = False
+    if after and after[0].kind == "capture" and after[0].start - m.end <= 2 and re.match(
+        r"\s+(?:from|by|after|on)\b", folded[after[0].end : after[0].end + 8]
+    ):
+        after[0] = replace(after[0], kind="passive")  # "declared Mosul liberated from IS"
     nxt = next((t for t in after if t.kind in _POST_KINDS), None)
-    if nxt is not None and nxt.start - m.end < 70 and _between_ok(doc, m.end, nxt.start):
+    if nxt is not None and nxt.start - m.end < 110 and _between_ok(doc, m.end, nxt.start):
         if (
             trig is None
             or (trig.kind in ("stronghold", "held_by") and nxt.start - m.end < m.start - trig.end)
@@ -474,7 +495,9 @@ def _claim(m: Mention, clause: tuple[int, int], sent: tuple[int, int], doc: _Doc
         event = "captured"
         faction = _agent(m, trig, post, clause_actors, sent_actors, folded, res, loser)
         if faction is None:
-            faction = doc.agent or doc.fallback
+            faction = next((f for f in (doc.agent, doc.fallback) if f and f != loser), None)
+            if faction is None and loser is not None:
+                faction = _hostile_actor(doc, loser)
             conf -= 0.15
             notes.append("holder from the context")
         if faction is not None and faction == loser:
@@ -516,6 +539,8 @@ def _claim(m: Mention, clause: tuple[int, int], sent: tuple[int, int], doc: _Doc
     if when is None:
         return None
     day, precision, explicit = when
+    if precision == "year" and event == "held":
+        day, precision, explicit = doc.report.date, "day", False  # "يسيطر عليها … العام 2014"
     if precision == "year":
         return None  # "in 2014": too vague to date an observation
     age = (doc.report.date - day).days
@@ -578,7 +603,8 @@ def _agent(
         fid = res(a)
         if fid is None or fid == loser:
             return None
-        if _LOSER_BEFORE.search(folded[max(0, a.start - 40) : a.start]):
+        head = folded[max(0, a.start - 40) : a.start]
+        if _LOSER_BEFORE.search(head) or _OWNER_BEFORE.search(head):
             return None
         return fid
 
@@ -609,6 +635,16 @@ def _agent(
     return None
 
 
+def _hostile_actor(doc: _Doc, other: str) -> str | None:
+    """The faction named most in the report that is hostile to *other*."""
+    counts: dict[str, int] = {}
+    for a in doc.actors:
+        fid = a.faction or next(iter(a.by_country.values()), None)
+        if fid and fid != other and doc.registry.is_hostile(fid, other, on=doc.report.date):
+            counts[fid] = counts.get(fid, 0) + 1
+    return max(counts, key=lambda f: counts[f]) if counts else None
+
+
 def _first_before(trig: _Trigger, actors: list[ActorMention], res: Any) -> str | None:
     for a in actors:
         if a.end <= trig.start:
@@ -621,12 +657,9 @@ def _first_before(trig: _Trigger, actors: list[ActorMention], res: Any) -> str |
 def _receiver(
     trig: _Trigger, clause: list[ActorMention], sent: list[ActorMention], res: Any, ceder: str | None, doc: _Doc
 ) -> str | None:
-    for a in [a for a in clause if a.start >= trig.end] + sent:
+    for a in [a for a in clause if a.start >= trig.end]:
         fid = res(a)
         if fid and fid != ceder:
-            return fid
-    for fid in (doc.agent, doc.fallback):
-        if fid and ceder and fid != ceder and doc.registry.is_hostile(fid, ceder, on=doc.report.date):
             return fid
     return None
 
