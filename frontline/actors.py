@@ -78,6 +78,7 @@ class Lexicon:
     triggers: dict[str, re.Pattern[str]]
     targets: re.Pattern[str]
     negation: re.Pattern[str]
+    success: re.Pattern[str]
     modal: re.Pattern[str]
     attribution: re.Pattern[str]
     vague: re.Pattern[str]
@@ -141,6 +142,7 @@ def lexicon() -> Lexicon:
         targets=_compile(raw["targets"]),
         negation=_compile(raw["negation"]),
         modal=_compile(raw.get("modal") or []),
+        success=_compile(raw.get("success") or []),
         attribution=_compile(raw["attribution"]),
         vague=_compile(raw["vague"]),
         not_places=_compile(raw.get("not_places") or []),

@@ -73,7 +73,7 @@ _LOSER_BEFORE = re.compile(
 _OWNER_BEFORE = re.compile(r"(?:معقل|معاقل|stronghold|bastion|capital)\S*\s*(?:of\s+)?[«\"“(]?\s*(?:the\s+)?$", re.IGNORECASE)
 _BY_BEFORE = re.compile(r"(?:\bby|\bto|\bof|(?<![\w])(?:ل|بيد|ايدي|سيطره|لسيطره))\s*[«\"“(]?\s*(?:the\s+)?$", re.IGNORECASE)
 _CLAUSE_BREAK = re.compile(
-    r";|؛|:\s|\s[-–—]\s|,\s+(?=(?:while|but|whereas|although|though|where|as|after|before|which|when|who|and\s+then)\b)"
+    r";|؛|:\s|\s[-–—]\s|,\s+(?=(?:while|but|whereas|although|though|where|as|after|before|when|and\s+then)\b)"
     r"|،\s*(?=(?:فيما|بينما|في\s+حين|بعد|حيث|وذلك|الذي|التي|وقال|واضاف|واكد|وكان|وتعد|ويعتبر))|(?<![\w])(?:فيما|بينما|في\s+حين)(?![\w])"
     r"|\n",
     re.IGNORECASE,
@@ -354,6 +354,8 @@ def _claim_mentions(
     # "the town", "the city", "المدينة": the place named last before
     for ana in _ANAPHORA.finditer(folded):
         a0, a1 = ana.start(), ana.end()
+        if re.search(r"(?:\bof|\bnear|\boutside|\baround|\bfrom|غرب|شرق|شمال|جنوب|قرب|اطراف)\s*$", folded[max(0, a0 - 12) : a0]):
+            continue  # "west of the city": a locator, not the place
         word = ana.group(0).lower()
         kinds = _ANAPHORA_KINDS[next(k for k in _ANAPHORA_KINDS if k in word)]
         prev = [m for m in out if m.end <= a0 and m.relation is None and m.place.kind in kinds]
@@ -371,7 +373,12 @@ _ANAPHORA_KINDS = {
 
 
 def _triggers(folded: str, lx: Lexicon) -> list[_Trigger]:
-    targets = _spans(lx.targets, folded)
+    success = _spans(lx.success, folded)
+    # "managed to liberate": a target phrase right after a success word is a done deed
+    targets = [
+        (a, b) for a, b in _spans(lx.targets, folded)
+        if not any(0 <= a - e < 30 and not re.search(r"[,.;،]", folded[e:a]) for _s, e in success)
+    ]  # fmt: skip
     found = []
     for kind, rx in lx.triggers.items():
         for m in rx.finditer(folded):
@@ -415,12 +422,18 @@ def _fallback_agent(doc: _Doc) -> str | None:
     return best[0][1] if best else None
 
 
-def _between_ok(doc: _Doc, a: int, b: int) -> bool:
-    """No other place lies between offsets a and b, except in a list ("Annah, Qaim and Rawa")."""
+def _between_ok(doc: _Doc, a: int, b: int, post: bool = False) -> bool:
+    """No other place lies between offsets a and b, except in a list ("Annah, Qaim and Rawa").
+
+    Between a verb and a list the words are free ("captured the villages of X and Y"), so the
+    gap next to the verb is not checked: the first one before a place, the last one after it.
+    """
     inside = list({m.start: m for m in doc.mentions if a <= m.start and m.end <= b}.values())
     if not inside:
         return True
-    gaps = [(x.end, y.start) for x, y in zip(inside, inside[1:], strict=False)] + [(inside[-1].end, b)]
+    pts = [a] + [x for m in inside for x in (m.start, m.end)] + [b]
+    gaps = list(zip(pts[::2], pts[1::2], strict=False))
+    gaps = gaps[:-1] if post else gaps[1:]
     return all(g1 >= g0 and _LIST_GAP.fullmatch(doc.folded, g0, g1) is not None for g0, g1 in gaps)
 
 
@@ -460,8 +473,13 @@ def _claim(m: Mention, clause: tuple[int, int], sent: tuple[int, int], doc: _Doc
         r"\s+(?:from|by|after|on)\b", folded[after[0].end : after[0].end + 8]
     ):
         after[0] = replace(after[0], kind="passive")  # "declared Mosul liberated from IS"
+    rel = re.match(r"\s*,?\s*(?:which|that|التي|الذي)\s+(?:[^\s,،]+\s+){0,5}?$", folded[m.end : after[0].start]) if after else None
+    if rel and after[0].kind in _CAPTURE_KINDS and (trig is None or trig.kind not in _CAPTURE_KINDS):
+        after[0] = replace(after[0], kind="capture")
+        trig = after[0]  # "al-Mayadin, which government forces took earlier this month"
+        before = []
     nxt = next((t for t in after if t.kind in _POST_KINDS), None)
-    if nxt is not None and nxt.start - m.end < 110 and _between_ok(doc, m.end, nxt.start):
+    if nxt is not None and trig is not after[0] and nxt.start - m.end < 110 and _between_ok(doc, m.end, nxt.start, post=True):
         if (
             trig is None
             or (trig.kind in ("stronghold", "held_by") and nxt.start - m.end < m.start - trig.end)
@@ -579,6 +597,13 @@ def _claim(m: Mention, clause: tuple[int, int], sent: tuple[int, int], doc: _Doc
 
 def _loser(m: Mention, trig: _Trigger, actors: list[ActorMention], folded: str, res: Any) -> str | None:
     """The faction the place was taken from: "from X" / "من X", or the one driven out."""
+    arabic = bool(_AR_LETTER.match(folded[trig.start : trig.start + 1]))
+    if trig.kind == "expel" and arabic:
+        after = [a for a in actors if trig.end <= a.start < m.start]
+        for a in after[1:]:  # "طردت قوات سوريا الديمقراطية مقاتلي داعش من": agent, then loser
+            fid = res(a)
+            if fid:
+                return fid
     if trig.kind == "expel" and re.search(r"(?:was|were|been|being|is|are)\s+$", folded[max(0, trig.start - 12) : trig.start]):
         for a in reversed([a for a in actors if a.end <= trig.start]):
             fid = res(a)

@@ -364,7 +364,8 @@ def find_time_phrases(text: str) -> list[TimePhrase]:
     for rx, days, precision in cal["relative"]:
         for m in rx.finditer(folded):
             if precision == "year":
-                year = int(re.findall(r"\d{4}", m.group(0))[-1])
+                digits = re.findall(r"\d{4}", m.group(0))
+                year = int(digits[-1]) if digits else 1  # "منذ العام الفين وأربعة عشر": long ago
                 found.append(TimePhrase(m.start(), m.end(), "year", (year,)))
             else:
                 found.append(TimePhrase(m.start(), m.end(), "relative", (days, precision)))
@@ -414,7 +415,7 @@ def resolve_time_phrase(phrase: TimePhrase, report_date: _dt.date) -> tuple[_dt.
         back = (report_date.weekday() - phrase.value[0]) % 7
         return report_date - _dt.timedelta(days=back), "day"
     if phrase.kind == "year":
-        year = phrase.value[0]
+        year = max(phrase.value[0], 1)
         if year > report_date.year:
             return None
         return (report_date if year == report_date.year else _dt.date(year, 7, 1)), "year"
