@@ -61,7 +61,7 @@ PROPOSAL_COLUMNS = (
 )  # fmt: skip
 
 _CAPTURE_KINDS = frozenset({"capture", "passive", "expel"})
-_POST_KINDS = frozenset({"passive", "held_by", "stronghold", "hold"})
+_POST_KINDS = frozenset({"passive", "held_by", "stronghold", "hold", "repel"})
 #: relative phrases whose derived point is the place a claim is about ("a village 12 km north
 #: of X"); "near X", "west of X" only locate something else.
 _CLAIM_RELATIONS = frozenset({None, "offset", "distance", "outskirts"})
@@ -452,9 +452,9 @@ def _claim(m: Mention, clause: tuple[int, int], sent: tuple[int, int], doc: _Doc
             folded[before[-1].end : m.phrase[0]],
         ):
             pass  # "captured a village 12 km north of X": the claim is about the derived point
-        else:
+        else:  # "an attack near X was repelled": X is held by the defender
             before = [t for t in before if t.kind == "repel"]
-            after = []
+            after = [t for t in after if t.kind == "repel"]
     trig: _Trigger | None = None
     for k in range(len(before) - 1, -1, -1):
         t = before[k]
@@ -581,7 +581,7 @@ def _claim(m: Mention, clause: tuple[int, int], sent: tuple[int, int], doc: _Doc
     if event != "contested" and not any(a.faction == faction for a in clause_actors):
         conf *= 0.95
     place_id, name = m.place.id, m.place.name
-    if m.relation is not None:
+    if m.relation not in (None, "near", "anchor"):  # "near X" (an attack repelled) is about X
         phrase = " ".join(doc.body[m.phrase[0] : m.phrase[1]].split())
         place_id, name = "~" + re.sub(r"[^\w]+", "-", phrase.casefold()).strip("-"), phrase
     return Observation(
