@@ -160,6 +160,7 @@ def lexicon() -> Lexicon:
 class _Names:
     sensitive: re.Pattern[str] | None
     insensitive: re.Pattern[str] | None
+    arabic: re.Pattern[str] | None
     by_text: dict[str, str]
     generic: list[tuple[str, re.Pattern[str], str]]  # (country, regex, faction id)
 
@@ -177,17 +178,16 @@ def _name_pattern(name: str) -> str:
             return r"(?<![\w])(?:" + _AR_PREFIX + body + r"|لل" + rest + r")(?![\w])"
         return r"(?<![\w])" + _AR_PREFIX + body + r"(?![\w])"
     body = r"[\s\-]+".join(re.escape(w) for w in re.split(r"[\s\-]+", name))
-    body = re.sub(r"['’`]", lambda _m: "['’`]?", body)
-    plural = "|s" if name.isupper() else ""
-    return r"(?<![\w])" + body + r"(?:['’]s" + plural + r")?(?![\w])"
+    return re.sub(r"['’`]", lambda _m: "['’`]?", body)  # Latin: bounds added by _one_regex
 
 
 def _names_for(registry: FactionRegistry) -> _Names:
     cached = _NAMES.get(registry)
     if cached is not None:
         return cached
-    sensitive: list[str] = []
-    insensitive: list[str] = []
+    sensitive: list[tuple[int, str]] = []
+    insensitive: list[tuple[int, str]] = []
+    arabic: list[tuple[int, str]] = []
     by_text: dict[str, str] = {}
     for f in registry:
         for name in dict.fromkeys((f.name, f.short_name, *f.aliases)):
@@ -202,6 +202,8 @@ def _names_for(registry: FactionRegistry) -> _Names:
                 sensitive.append((len(name), pat))
                 if len(name) >= 4 and name.isalpha():  # "Isis", "Isil" (not "Is")
                     sensitive.append((len(name), _name_pattern(name.capitalize())))
+            elif _AR_LETTER.search(name):
+                arabic.append((len(name), pat))
             else:
                 insensitive.append((len(name), pat))
     generic: list[tuple[str, re.Pattern[str], str]] = []
@@ -212,15 +214,27 @@ def _names_for(registry: FactionRegistry) -> _Names:
             continue
         generic.append((country, rx, fid))
 
-    def one(items: list[tuple[int, str]], flags: int) -> re.Pattern[str] | None:
-        if not items:
-            return None
-        items.sort(key=lambda t: -t[0])
-        return re.compile("|".join(p for _n, p in items), flags)
-
-    names = _Names(one(sensitive, 0), one(insensitive, re.IGNORECASE), by_text, generic)
+    names = _Names(
+        _one_regex(sensitive, 0, True), _one_regex(insensitive, re.IGNORECASE, True),
+        _one_regex(arabic, 0, False), by_text, generic,
+    )  # fmt: skip
     _NAMES[registry] = names
     return names
+
+
+def _one_regex(items: list[tuple[int, str]], flags: int, latin: bool) -> re.Pattern[str] | None:
+    """One regex for many names, the longest first; Latin names only at a word start."""
+    if not items:
+        return None
+    items.sort(key=lambda t: -t[0])
+    alts = "|".join(p for _n, p in items)
+    if not latin:
+        return re.compile(alts, flags)
+    first = {p.lstrip("\\")[0] for _n, p in items}
+    if flags & re.IGNORECASE:
+        first = {c for ch in first for c in (ch.lower(), ch.upper())}
+    cls = "".join(re.escape(c) for c in sorted(first))
+    return re.compile(r"(?<![\w])(?=[" + cls + r"])(?:" + alts + r")(?:['’]s|s)?(?![\w])", flags)
 
 
 def _fold_key(name: str) -> str:
@@ -256,8 +270,10 @@ def find_actors(text: str, registry: FactionRegistry, folded: str | None = None)
     names = _names_for(registry)
     f = folded if folded is not None else fold_arabic(text)
     spans: list[tuple[int, int, str | None, dict[str, str]]] = []
-    for rx in (names.sensitive, names.insensitive):
-        if rx is None:
+    has_ar = _AR_LETTER.search(f) is not None
+    has_latin = re.search(r"[A-Za-z]", f) is not None
+    for rx, run in ((names.sensitive, has_latin), (names.insensitive, has_latin), (names.arabic, has_ar)):
+        if rx is None or not run:
             continue
         for m in rx.finditer(f):
             word = re.sub(r"(?<=[A-Z])s$|['’]s$", "", text[m.start() : m.end()])
@@ -265,6 +281,8 @@ def find_actors(text: str, registry: FactionRegistry, folded: str | None = None)
             if fid is not None:
                 spans.append((m.start(), m.end(), fid, {}))
     for country, rx, fid in names.generic:
+        if not (has_ar if _AR_LETTER.search(rx.pattern) else has_latin):
+            continue
         for m in rx.finditer(f):
             spans.append((m.start(), m.end(), None, {country: fid}))
     spans.sort(key=lambda s: (s[0], s[2] is None, -(s[1] - s[0])))

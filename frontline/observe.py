@@ -28,12 +28,15 @@ How a claim is read (the phrase lists are data: ``frontline/data/observe.yaml``)
 
 from __future__ import annotations
 
+import bisect
 import datetime as _dt
 import re
+import weakref
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from frontline.actors import ActorMention, Lexicon, find_actors, lexicon
+from frontline.errors import InputError
 from frontline.extract import Mention, extract_places
 from frontline.factions import FactionRegistry
 from frontline.gazetteer import Gazetteer
@@ -379,11 +382,13 @@ def _triggers(folded: str, lx: Lexicon) -> list[_Trigger]:
         (a, b) for a, b in _spans(lx.targets, folded)
         if not any(0 <= a - e < 30 and not re.search(r"[,.;،]", folded[e:a]) for _s, e in success)
     ]  # fmt: skip
+    starts = [a for a, _b in targets]
     found = []
     for kind, rx in lx.triggers.items():
         for m in rx.finditer(folded):
             # "an offensive to retake", "لاستعادة": the verb is inside or right after a target phrase
-            target = any(a <= m.start() <= b + 1 or a <= m.start() < b for a, b in targets)
+            k = bisect.bisect_right(starts, m.start())
+            target = any(a <= m.start() <= b + 1 for a, b in targets[max(0, k - 3) : k])
             found.append(_Trigger(kind, m.start(), m.end(), target))
     found.sort(key=lambda t: (t.start, -(t.end - t.start)))
     out: list[_Trigger] = []
@@ -815,11 +820,22 @@ def _unresolved_places(
             name = body[s : s + len(part)]
             if name in out:
                 continue
-            try:
-                out[name] = [x for x in gazetteer.suggest(name, limit=3)]
-            except Exception:  # noqa: BLE001 - suggestions are a courtesy
-                out[name] = []
+            out[name] = _suggest(gazetteer, name) if len(out) < 10 else []
     return sorted(out.items())
+
+
+_SUGGESTIONS: weakref.WeakKeyDictionary[Gazetteer, dict[str, list[str]]] = weakref.WeakKeyDictionary()
+
+
+def _suggest(gazetteer: Gazetteer, name: str) -> list[str]:
+    """Closest gazetteer names for an unresolved one (remembered per gazetteer)."""
+    cache = _SUGGESTIONS.setdefault(gazetteer, {})
+    if name not in cache:
+        try:
+            cache[name] = list(gazetteer.suggest(name, limit=3))
+        except InputError:
+            cache[name] = []
+    return cache[name]
 
 
 _RE_CAND_ACTOR = re.compile(

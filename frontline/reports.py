@@ -242,7 +242,7 @@ def read_report(
     if source is None:
         outlet = next((meta[k] for k in _META_SOURCE_KEYS if meta.get(k)), "")
         bits = [b for b in (outlet, date.isoformat() if date else "", title) if b]
-        source = ", ".join(bits)
+        source = ", ".join(bits) if (outlet or title) else ""
     return Report(text=text, date=date, date_source=date_source, source=source, url=url, title=title)
 
 
@@ -430,6 +430,8 @@ def resolve_time_phrase(phrase: TimePhrase, report_date: _dt.date) -> tuple[_dt.
         except ValueError:
             return None
         if y is None and day > report_date:
+            if (day - report_date).days < 92:
+                return None  # "on September 30" in a report of 22 September: a plan
             try:
                 day = _dt.date(year - 1, mo, d)
             except ValueError:
