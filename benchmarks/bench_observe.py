@@ -22,7 +22,9 @@ def make_report(lang: str, words: int = 2000) -> str:
     sys.path.insert(0, str(ROOT / "tests"))
     from observe_eval import load_reports
 
-    texts = [r["text"] for split in ("dev", "heldout") for r in load_reports(split) if r["lang"] == lang]
+    texts = [
+        r["text"] for split in ("dev", "heldout") for r in load_reports(split) if r["lang"] == lang
+    ]
     out: list[str] = []
     n = 0
     while n < words:
@@ -51,7 +53,9 @@ def main() -> None:
         t0 = time.perf_counter()
         props = propose_observations(text, g, reg, date=day)
         cold = time.perf_counter() - t0
-        best = min(_timed(lambda text=text: propose_observations(text, g, reg, date=day)) for _ in range(5))
+        best = min(
+            _timed(lambda text=text: propose_observations(text, g, reg, date=day)) for _ in range(5)
+        )
         ok = "ok" if best < 0.1 else "SLOW (target 100 ms)"
         print(
             f"{lang}: {len(text.split())} words, {len(props.observations)} proposals: "
@@ -63,7 +67,8 @@ def main() -> None:
             s = res[lang]
             print(
                 f"{split:>7} {lang:>3}: precision {s.precision:.2f}  recall {s.recall:.2f}  "
-                f"(TP {s.tp}, FP {s.fp}, FN {s.fn}; event right {s.event_ok}/{s.tp}, date right {s.date_ok}/{s.tp})"
+                f"(TP {s.tp}, FP {s.fp}, FN {s.fn}; event right {s.event_ok}/{s.tp}, "
+                f"date right {s.date_ok}/{s.tp})"
             )
 
 

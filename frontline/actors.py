@@ -58,7 +58,7 @@ class ActorMention:
         return self.faction is None
 
     def resolve(self, country: str | None) -> str | None:
-        """The faction meant in *country* (ISO2): the name's own, else the generic table's."""
+        """Return the faction meant in *country* (ISO2): the name's own, else the generic one."""
         if self.faction is not None:
             return self.faction
         if country and country in self.by_country:
@@ -119,7 +119,7 @@ def _compile(raw: Any) -> re.Pattern[str]:
 
 @functools.lru_cache(maxsize=1)
 def lexicon() -> Lexicon:
-    """The phrase lists of ``frontline/data/observe.yaml``, compiled (once).
+    """Return the phrase lists of ``frontline/data/observe.yaml``, compiled (once).
 
     Examples
     --------
@@ -243,7 +243,9 @@ def _fold_key(name: str) -> str:
     return " ".join(re.split(r"[\s\-]+", folded))
 
 
-def find_actors(text: str, registry: FactionRegistry, folded: str | None = None) -> list[ActorMention]:
+def find_actors(
+    text: str, registry: FactionRegistry, folded: str | None = None
+) -> list[ActorMention]:
     """Every faction named in *text*, in text order, without overlaps.
 
     Parameters
@@ -272,7 +274,11 @@ def find_actors(text: str, registry: FactionRegistry, folded: str | None = None)
     spans: list[tuple[int, int, str | None, dict[str, str]]] = []
     has_ar = _AR_LETTER.search(f) is not None
     has_latin = re.search(r"[A-Za-z]", f) is not None
-    for rx, run in ((names.sensitive, has_latin), (names.insensitive, has_latin), (names.arabic, has_ar)):
+    for rx, run in (
+        (names.sensitive, has_latin),
+        (names.insensitive, has_latin),
+        (names.arabic, has_ar),
+    ):
         if rx is None or not run:
             continue
         for m in rx.finditer(f):

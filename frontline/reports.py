@@ -47,7 +47,9 @@ _SKIP_CLASS = re.compile(
     r"|promo|breadcrumb|cookie|subscribe|trending|popular|most-read|recommend|outbrain|taboola",
     re.IGNORECASE,
 )
-_RE_HTML = re.compile(r"<\s*(?:!doctype|html|head|body|p|div|meta|article|span|br)\b", re.IGNORECASE)
+_RE_HTML = re.compile(
+    r"<\s*(?:!doctype|html|head|body|p|div|meta|article|span|br)\b", re.IGNORECASE
+)
 _AR_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 
 
@@ -143,7 +145,7 @@ class _Stripper(HTMLParser):
 
 
 def strip_html(page: str) -> tuple[str, dict[str, str]]:
-    """The visible text of an HTML page and its meta tags.
+    """Return the visible text of an HTML page and its meta tags.
 
     Scripts, styles, navigation, headers, footers, asides, forms and elements whose class or
     id names a menu, a footer or "related stories" are dropped; block elements end lines.
@@ -196,7 +198,7 @@ def read_report(
     source: str | None = None,
     url: str | None = None,
 ) -> Report:
-    """Read a report given as plain text or HTML.
+    r"""Read a report given as plain text or HTML.
 
     Parameters
     ----------
@@ -243,7 +245,9 @@ def read_report(
         outlet = next((meta[k] for k in _META_SOURCE_KEYS if meta.get(k)), "")
         bits = [b for b in (outlet, date.isoformat() if date else "", title) if b]
         source = ", ".join(bits) if (outlet or title) else ""
-    return Report(text=text, date=date, date_source=date_source, source=source, url=url, title=title)
+    return Report(
+        text=text, date=date, date_source=date_source, source=source, url=url, title=title
+    )
 
 
 def _iso_prefix(value: str) -> _dt.date | None:
@@ -271,7 +275,7 @@ def fold_arabic(text: str) -> str:
 
 
 _FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ى": "ي", "ـ": " ",
-                       **{a: d for a, d in zip("٠١٢٣٤٥٦٧٨٩", "0123456789", strict=True)}})  # fmt: skip
+                       **dict(zip("٠١٢٣٤٥٦٧٨٩", "0123456789", strict=True))})  # fmt: skip
 
 
 @functools.lru_cache(maxsize=1)
@@ -279,7 +283,9 @@ def _calendar() -> dict[str, Any]:
     import yaml
 
     raw = yaml.safe_load((DATA_DIR / "observe.yaml").read_text("utf-8"))["calendar"]
-    months = {fold_arabic(str(n)).lower(): int(k) for k, names in raw["months"].items() for n in names}
+    months = {
+        fold_arabic(str(n)).lower(): int(k) for k, names in raw["months"].items() for n in names
+    }
     weekdays = {
         fold_arabic(str(n)).lower(): int(k) for k, names in raw["weekdays"].items() for n in names
     }
@@ -288,19 +294,25 @@ def _calendar() -> dict[str, Any]:
          int(r["days"]), str(r["precision"]))
         for r in raw["relative"]
     ]  # fmt: skip
-    month_alt = "|".join(re.escape(m).replace(r"\ ", r"\s+") for m in sorted(months, key=len, reverse=True))
+    month_alt = "|".join(
+        re.escape(m).replace(r"\ ", r"\s+") for m in sorted(months, key=len, reverse=True)
+    )
     wd_alt = "|".join(re.escape(w) for w in sorted(weekdays, key=len, reverse=True))
     num = r"(?P<d{0}>\d{{1,2}})(?:st|nd|rd|th)?"
     full = re.compile(
         r"(?<![\w/])(?:"
-        + num.format(1) + r"\s*(?:\(\s*)?(?P<m1>" + month_alt + r")\.?(?:\s*/\s*\w+(?:\s+\w+)?)?\s*,?\s*(?P<y1>\d{4})?"
+        + num.format(1) + r"\s*(?:\(\s*)?(?P<m1>" + month_alt
+        + r")\.?(?:\s*/\s*\w+(?:\s+\w+)?)?\s*,?\s*(?P<y1>\d{4})?"
         + r"|(?P<m2>" + month_alt + r")\.?\s+" + num.format(2) + r"(?:\s*,\s*|\s+)?(?P<y2>\d{4})?"
         + r"|(?P<y3>\d{4})-(?P<m3>\d{2})-(?P<d3>\d{2})"
         + r"|(?P<d4>\d{1,2})[/.-](?P<m4>\d{1,2})[/.-](?P<y4>\d{4})"
         + r")(?!\w)",
         re.IGNORECASE,
     )  # fmt: skip
-    weekday = re.compile(r"(?<!\w)(?:on\s+|last\s+|يوم\s+|ليل\s+)?(?:ال)?(?P<wd>" + wd_alt + r")(?!\w)", re.IGNORECASE)
+    weekday = re.compile(
+        r"(?<!\w)(?:on\s+|last\s+|يوم\s+|ليل\s+)?(?:ال)?(?P<wd>" + wd_alt + r")(?!\w)",
+        re.IGNORECASE,
+    )
     month_only = re.compile(
         r"(?<!\w)(?:in|since|during|في|خلال|منذ)\s+(?:early\s+|mid-?|late\s+|مطلع\s+|منتصف\s+|أواخر\s+)?"
         r"(?P<m>" + month_alt + r")(?:\s+(?P<y>\d{4}))?(?!\w)",
@@ -355,11 +367,18 @@ def find_time_phrases(text: str) -> list[TimePhrase]:
             y, mo, d = m.group("y4"), int(m.group("m4")), m.group("d4")
         if not (1 <= int(mo) <= 12 and 1 <= int(d) <= 31):
             continue
-        found.append(TimePhrase(m.start(), m.end(), "full", (int(y) if y else None, int(mo), int(d))))
+        found.append(
+            TimePhrase(m.start(), m.end(), "full", (int(y) if y else None, int(mo), int(d)))
+        )
     for m in cal["month_only"].finditer(folded):
         y = m.group("y")
         found.append(
-            TimePhrase(m.start(), m.end(), "month", (int(y) if y else None, cal["months"][_key(m.group("m"))]))
+            TimePhrase(
+                m.start(),
+                m.end(),
+                "month",
+                (int(y) if y else None, cal["months"][_key(m.group("m"))]),
+            )
         )
     for rx, days, precision in cal["relative"]:
         for m in rx.finditer(folded):
@@ -370,7 +389,9 @@ def find_time_phrases(text: str) -> list[TimePhrase]:
             else:
                 found.append(TimePhrase(m.start(), m.end(), "relative", (days, precision)))
     for m in cal["weekday"].finditer(folded):
-        found.append(TimePhrase(m.start(), m.end(), "weekday", (cal["weekdays"][_key(m.group("wd"))],)))
+        found.append(
+            TimePhrase(m.start(), m.end(), "weekday", (cal["weekdays"][_key(m.group("wd"))],))
+        )
     found.sort(key=lambda p: (p.start, -(p.end - p.start)))
     out: list[TimePhrase] = []
     for p in found:
@@ -390,7 +411,7 @@ def _key(word: str) -> str:
 
 
 def resolve_time_phrase(phrase: TimePhrase, report_date: _dt.date) -> tuple[_dt.date, str] | None:
-    """The date a time phrase means, never after the report's date, and its precision.
+    """Return the date a time phrase means, never after the report's date, and its precision.
 
     Parameters
     ----------
@@ -448,7 +469,7 @@ def resolve_time_phrase(phrase: TimePhrase, report_date: _dt.date) -> tuple[_dt.
 
 
 def find_date_line(text: str, head: int = 600) -> _dt.date | None:
-    """The report's date from a date line near the start of *text* (a full date with a year).
+    r"""Return the report's date from a date line near the start of *text* (with a year).
 
     Looks at the first *head* characters, then at lines that start with "Published",
     "Updated", "Posted" or a weekday.

@@ -60,11 +60,16 @@ def _proposal_row(o: Observation) -> dict[str, str]:
     # a point derived from a relative phrase is recorded by the phrase ("12 km north of X"),
     # which frontline.observations.resolve_place turns back into the point
     d["place"] = o.place_name if o.place.startswith("~") else o.place
-    return {c: "" if d.get(c) is None else str(d[c]).lower() if isinstance(d[c], bool) else str(d[c]) for c in (*PROPOSAL_COLUMNS, "place_name")}
+    return {
+        c: "" if d.get(c) is None else str(d[c]).lower() if isinstance(d[c], bool) else str(d[c])
+        for c in (*PROPOSAL_COLUMNS, "place_name")
+    }
 
 
 def write_proposals(
-    observations: Iterable[Observation], path: str | os.PathLike[str] | None = None, overwrite: bool = False
+    observations: Iterable[Observation],
+    path: str | os.PathLike[str] | None = None,
+    overwrite: bool = False,
 ) -> str:
     """Write proposals as CSV (``reviewed`` false), atomically; return the CSV text.
 
@@ -88,14 +93,20 @@ def write_proposals(
 
 
 def read_proposals(path: str | os.PathLike[str]) -> list[dict[str, str]]:
-    """The rows of a proposals CSV (any column order; ``#`` lines are comments)."""
+    """Return the rows of a proposals CSV (any column order; ``#`` lines are comments)."""
     p = Path(path)
     if not p.is_file():
-        raise DataFileError(f"{p}: proposals file not found; write one with frontline observe --out")
+        raise DataFileError(
+            f"{p}: proposals file not found; write one with frontline observe --out"
+        )
     text = p.read_text(encoding="utf-8-sig")
     lines = [ln for ln in text.splitlines() if not ln.lstrip().startswith("#")]
     reader = csv.DictReader(io.StringIO("\n".join(lines)))
-    missing = [c for c in ("date", "place", "faction", "source", "reviewed") if c not in (reader.fieldnames or [])]
+    missing = [
+        c
+        for c in ("date", "place", "faction", "source", "reviewed")
+        if c not in (reader.fieldnames or [])
+    ]
     if missing:
         raise DataFileError(f"{p}: header lacks column(s) {', '.join(missing)}")
     return [{k: (v or "").strip() for k, v in row.items() if k is not None} for row in reader]
@@ -184,7 +195,9 @@ def accept_proposals(
         if clean is not None:
             taken.append((k, clean))
     if problems:
-        raise InputError(f"{src}: {len(problems)} problem(s) in reviewed rows:\n  " + "\n  ".join(problems))
+        raise InputError(
+            f"{src}: {len(problems)} problem(s) in reviewed rows:\n  " + "\n  ".join(problems)
+        )
     before = dest.read_bytes() if dest.exists() else None
     header, existing = _read_observations_raw(dest, before)
     for col in OBSERVATION_COLUMNS:
@@ -204,7 +217,8 @@ def accept_proposals(
         if cur.get("faction") != row["faction"]:
             result.conflicts.append(
                 f"{src}:{k}: {row['place']} on {row['date']} is {row['faction']}, but "
-                f"{dest.name} already has it as {cur.get('faction')} ({cur.get('source', '')[:60]}); "
+                f"{dest.name} already has it as {cur.get('faction')} "
+                f"({cur.get('source', '')[:60]}); "
                 "fix one of them (or record the place as contested, faction 'unknown')"
             )
             continue
@@ -218,7 +232,9 @@ def accept_proposals(
         for col in ("event", "from_faction", "evidence", "date_precision"):
             if not cur.get(col) and row.get(col):
                 cur[col] = row[col]
-        result.merged.append(f"{src}:{k}: {row['place']} on {row['date']} ({row['faction']}) adds a source")
+        result.merged.append(
+            f"{src}:{k}: {row['place']} on {row['date']} ({row['faction']}) adds a source"
+        )
     if not result.appended and not result.merged:
         return result
     buf = io.StringIO()
@@ -228,7 +244,9 @@ def accept_proposals(
         w.writerow({c: r.get(c, "") for c in header})
     now = dest.read_bytes() if dest.exists() else None
     if _digest(now) != _digest(before):
-        raise ConflictError(f"{dest} changed while the reviewed rows were merged; nothing written, retry")
+        raise ConflictError(
+            f"{dest} changed while the reviewed rows were merged; nothing written, retry"
+        )
     atomic_write_text(dest, buf.getvalue(), overwrite=True)
     return result
 
@@ -237,14 +255,18 @@ def _digest(data: bytes | None) -> str:
     return "" if data is None else hashlib.sha256(data).hexdigest()
 
 
-def _read_observations_raw(path: Path, data: bytes | None) -> tuple[list[str], list[dict[str, str]]]:
+def _read_observations_raw(
+    path: Path, data: bytes | None
+) -> tuple[list[str], list[dict[str, str]]]:
     if data is None:
         return list(OBSERVATION_COLUMNS[:6]), []
     text = data.decode("utf-8-sig")
     lines = text.splitlines()
     comments = [ln for ln in lines if ln.lstrip().startswith("#")]
     if comments:
-        raise DataFileError(f"{path}: has comment lines; the review loop rewrites the file and would drop them")
+        raise DataFileError(
+            f"{path}: has comment lines; the review loop rewrites the file and would drop them"
+        )
     reader = csv.DictReader(io.StringIO(text))
     header = list(reader.fieldnames or [])
     if not header:
@@ -288,7 +310,9 @@ def _check_row(
             raise ValueError
         out["confidence"] = f"{conf:.2f}"
     except ValueError:
-        problems.append(f"{where}: confidence {row.get('confidence')!r} is not a number from 0 to 1")
+        problems.append(
+            f"{where}: confidence {row.get('confidence')!r} is not a number from 0 to 1"
+        )
     out["reviewed"] = "true"
     out["note"] = row.get("note", "")
     return out if len(problems) == before else None

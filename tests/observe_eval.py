@@ -82,7 +82,10 @@ def score_report(report: dict[str, Any], observations: list[Any], gazetteer: Any
                     break
         if hit is None:
             s.fp += 1
-            s.errors.append(f"{report['id']}: FP {o.place} {o.faction} {o.event} {o.date} <- {o.written!r} ({o.note})")
+            s.errors.append(
+                f"{report['id']}: FP {o.place} {o.faction} {o.event} {o.date} "
+                f"<- {o.written!r} ({o.note})"
+            )
             continue
         k, lab = hit
         if lab.get("optional"):
@@ -103,7 +106,9 @@ def score_report(report: dict[str, Any], observations: list[Any], gazetteer: Any
     for k, lab in enumerate(labels):
         if not lab.get("optional") and k not in matched_labels:
             s.fn += 1
-            s.errors.append(f"{report['id']}: FN {lab['place']} {lab['faction']} {lab['event']} ({lab['name']})")
+            s.errors.append(
+                f"{report['id']}: FN {lab['place']} {lab['faction']} {lab['event']} ({lab['name']})"
+            )
     return s
 
 

@@ -8,6 +8,7 @@ import io
 import json
 
 import pytest
+from observe_eval import evaluate
 
 from frontline.actors import find_actors
 from frontline.errors import InputError
@@ -15,9 +16,14 @@ from frontline.extract import extract_places
 from frontline.factions import FactionRegistry
 from frontline.gazetteer import Gazetteer
 from frontline.observe import PROPOSAL_COLUMNS, extract_observations, propose_observations
-from frontline.reports import find_date_line, find_time_phrases, read_report, resolve_time_phrase, strip_html
+from frontline.reports import (
+    find_date_line,
+    find_time_phrases,
+    read_report,
+    resolve_time_phrase,
+    strip_html,
+)
 from frontline.review import SOURCE_SEPARATOR, accept_proposals, write_proposals
-from observe_eval import evaluate
 
 ISSUE_EXAMPLE = (
     "Iraqi forces on Thursday drove Islamic State militants out of Anah, the military said. "
@@ -38,11 +44,16 @@ def reg() -> FactionRegistry:
 
 
 def claims(text, gaz, reg, date=FRIDAY):
-    return {(o.place, o.faction, o.event) for o in propose_observations(text, gaz, reg, date=date).observations}
+    return {
+        (o.place, o.faction, o.event)
+        for o in propose_observations(text, gaz, reg, date=date).observations
+    }
 
 
 def test_issue_example(gaz, reg):
-    obs = {o.place: o for o in propose_observations(ISSUE_EXAMPLE, gaz, reg, date=FRIDAY).observations}
+    obs = {
+        o.place: o for o in propose_observations(ISSUE_EXAMPLE, gaz, reg, date=FRIDAY).observations
+    }
     assert set(obs) == {"anah", "rawa", "al-qaim", "akashat"}
     anah = obs["anah"]
     assert (anah.faction, anah.event, anah.from_faction) == ("isf", "captured", "isis")
@@ -87,7 +98,9 @@ def test_negations_targets_and_plans_are_no_change_of_hands(gaz, reg, text):
 
 def test_attribution_lowers_confidence(gaz, reg):
     plain = propose_observations("Iraqi forces took Anah on Thursday.", gaz, reg, date=FRIDAY)
-    said = propose_observations("Iraqi forces reportedly took Anah on Thursday.", gaz, reg, date=FRIDAY)
+    said = propose_observations(
+        "Iraqi forces reportedly took Anah on Thursday.", gaz, reg, date=FRIDAY
+    )
     assert said.observations[0].confidence < plain.observations[0].confidence
 
 
@@ -107,13 +120,28 @@ def test_relative_days_never_after_the_report(gaz, reg):
 
 
 def test_arabic_report(gaz, reg):
-    text = "استعاد الجيش العراقي أمس (الجمعة)، قضاء راوة بالكامل من قبضة «داعش»، ورفع العلم العراقي فوق مبانيه."
+    text = (
+        "استعاد الجيش العراقي أمس (الجمعة)، قضاء راوة بالكامل من قبضة «داعش»، "
+        "ورفع العلم العراقي فوق مبانيه."
+    )
     [o] = propose_observations(text, gaz, reg, date=dt.date(2017, 11, 18)).observations
-    assert (o.place, o.faction, o.event, o.from_faction, o.date) == ("rawa", "isf", "captured", "isis", dt.date(2017, 11, 17))
+    assert (o.place, o.faction, o.event, o.from_faction, o.date) == (
+        "rawa",
+        "isf",
+        "captured",
+        "isis",
+        dt.date(2017, 11, 17),
+    )
 
 
 def test_actors_from_the_registry(reg):
-    got = [(a.text, a.resolve("IQ")) for a in find_actors("IS fighters, Daesh, the militants, the army, PMU, قسد and the Peshmerga; this is it", reg)]
+    got = [
+        (a.text, a.resolve("IQ"))
+        for a in find_actors(
+            "IS fighters, Daesh, the militants, the army, PMU, قسد and the Peshmerga; this is it",
+            reg,
+        )
+    ]
     assert ("IS", "isis") in got and ("Daesh", "isis") in got and ("the militants", "isis") in got
     assert ("the army", "isf") in got and ("PMU", "pmu") in got and ("قسد", "sdf") in got
     assert not any(t.lower() == "is" and t != "IS" for t, _ in got)  # "this is it": no IS
@@ -125,15 +153,25 @@ def test_actors_from_the_registry(reg):
 def test_a_new_faction_alias_is_used_without_code_changes(reg, tmp_path, gaz):
     import yaml
 
-    raw = yaml.safe_load(open(reg.source, encoding="utf-8")) if getattr(reg, "source", None) else None
+    raw = (
+        yaml.safe_load(open(reg.source, encoding="utf-8")) if getattr(reg, "source", None) else None
+    )
     if raw is None:
         pytest.skip("registry has no source file")
     raw["factions"].append(
-        {"id": "hts", "name": "Hayat Tahrir al-Sham", "short_name": "HTS", "aliases": ["HTS", "Tahrir al-Sham"],
-         "colour": "#000000", "side": "syrian-opposition"}
+        {
+            "id": "hts",
+            "name": "Hayat Tahrir al-Sham",
+            "short_name": "HTS",
+            "aliases": ["HTS", "Tahrir al-Sham"],
+            "colour": "#000000",
+            "side": "syrian-opposition",
+        }
     )
     reg2 = FactionRegistry.from_mapping(raw)
-    obs = propose_observations("Hayat Tahrir al-Sham seized Palmyra on Friday.", gaz, reg2, date=FRIDAY).observations
+    obs = propose_observations(
+        "Hayat Tahrir al-Sham seized Palmyra on Friday.", gaz, reg2, date=FRIDAY
+    ).observations
     assert [(o.place, o.faction) for o in obs] == [("palmyra", "hts")]
 
 
@@ -149,7 +187,8 @@ def test_html_meta_and_menus(gaz, reg):
         '<meta property="og:title" content="Iraqi forces retake Anah">'
         '<meta property="og:url" content="https://example.org/anah"></head><body>'
         '<nav><a>Home</a> <a>Mosul</a></nav><div class="related-stories">Kurds take Kirkuk</div>'
-        "<article><p>Iraqi forces on Thursday drove Islamic State militants out of Anah.</p></article>"
+        "<article><p>Iraqi forces on Thursday drove Islamic State militants out of Anah.</p>"
+        "</article>"
         "<footer>Raqqa, Palmyra</footer></body></html>"
     )
     r = read_report(page)
@@ -177,13 +216,21 @@ def test_places_keeps_the_anchor_of_a_relative_phrase(gaz):
     assert [(m.place.id, m.relation) for m in ms] == [("mosul", "direction"), ("mosul", "anchor")]
     assert (ms[1].lon, ms[1].lat) == (ms[1].place.lon, ms[1].place.lat)
     ms = extract_places("fighting between Damascus and Baghdad", gaz, anchors=True)
-    assert [(m.place.id, m.relation) for m in ms if m.relation == "anchor"] == [("damascus", "anchor"), ("baghdad", "anchor")]
-    assert [m.relation for m in extract_places("west of Mosul", gaz)] == ["direction"]  # default unchanged
+    assert [(m.place.id, m.relation) for m in ms if m.relation == "anchor"] == [
+        ("damascus", "anchor"),
+        ("baghdad", "anchor"),
+    ]
+    assert [m.relation for m in extract_places("west of Mosul", gaz)] == [
+        "direction"
+    ]  # default unchanged
 
 
 def test_unresolved_places_are_listed_with_suggestions(gaz, reg):
     props = propose_observations(
-        "Iraqi forces on Thursday freed the village of Imam Gharbi from IS militants.", gaz, reg, date=FRIDAY
+        "Iraqi forces on Thursday freed the village of Imam Gharbi from IS militants.",
+        gaz,
+        reg,
+        date=FRIDAY,
     )
     assert "Imam Gharbi" in dict(props.unresolved_places)
 
@@ -208,7 +255,8 @@ def _proposals(gaz, reg, tmp_path, text, source, name="p.csv"):
 def test_accept_appends_merges_and_reports_conflicts(gaz, reg, tmp_path):
     obs_file = tmp_path / "obs.csv"
     obs_file.write_text(
-        "date,place,faction,source,confidence,note\n2017-09-22,rawa,isis,\"Old report\",0.80,kept\n", "utf-8"
+        'date,place,faction,source,confidence,note\n2017-09-22,rawa,isis,"Old report",0.80,kept\n',
+        "utf-8",
     )
     a = _proposals(gaz, reg, tmp_path, ISSUE_EXAMPLE, "Outlet A, 2017-09-22, Anah retaken", "a.csv")
     res = accept_proposals(a, obs_file, reg, gaz)
@@ -218,15 +266,37 @@ def test_accept_appends_merges_and_reports_conflicts(gaz, reg, tmp_path):
     rows = list(csv.DictReader(io.StringIO(text)))
     rawa = next(r for r in rows if r["place"] == "rawa")
     assert rawa["source"] == "Old report" + SOURCE_SEPARATOR + "Outlet A, 2017-09-22, Anah retaken"
-    assert rawa["note"] == "kept" and {"event", "from_faction", "url", "evidence", "reviewed"} <= set(rows[0])
+    assert rawa["note"] == "kept" and {
+        "event",
+        "from_faction",
+        "url",
+        "evidence",
+        "reviewed",
+    } <= set(rows[0])
     # a second outlet reporting the same capture: merged into the same row
-    b = _proposals(gaz, reg, tmp_path, "Iraqi forces on Thursday took Anah from IS.", "Outlet B, 2017-09-22, Anah", "b.csv")
+    b = _proposals(
+        gaz,
+        reg,
+        tmp_path,
+        "Iraqi forces on Thursday took Anah from IS.",
+        "Outlet B, 2017-09-22, Anah",
+        "b.csv",
+    )
     res = accept_proposals(b, obs_file, reg, gaz)
     assert not res.appended and res.merged
-    anah = [r for r in csv.DictReader(io.StringIO(obs_file.read_text("utf-8"))) if r["place"] == "anah"]
+    anah = [
+        r for r in csv.DictReader(io.StringIO(obs_file.read_text("utf-8"))) if r["place"] == "anah"
+    ]
     assert len(anah) == 1 and "Outlet B" in anah[0]["source"] and "Outlet A" in anah[0]["source"]
     # a report giving Anah to another faction on the same day: reported, not written
-    c = _proposals(gaz, reg, tmp_path, "Islamic State on Thursday recaptured Anah from Iraqi forces.", "Outlet C", "c.csv")
+    c = _proposals(
+        gaz,
+        reg,
+        tmp_path,
+        "Islamic State on Thursday recaptured Anah from Iraqi forces.",
+        "Outlet C",
+        "c.csv",
+    )
     before = obs_file.read_bytes()
     res = accept_proposals(c, obs_file, reg, gaz)
     assert res.conflicts and "anah" in res.conflicts[0] and obs_file.read_bytes() == before
@@ -235,7 +305,9 @@ def test_accept_appends_merges_and_reports_conflicts(gaz, reg, tmp_path):
 def test_accept_skips_unreviewed_and_checks_rows(gaz, reg, tmp_path):
     obs_file = tmp_path / "obs.csv"
     p = tmp_path / "p.csv"
-    write_proposals(propose_observations(ISSUE_EXAMPLE, gaz, reg, date=FRIDAY, source="S").observations, p)
+    write_proposals(
+        propose_observations(ISSUE_EXAMPLE, gaz, reg, date=FRIDAY, source="S").observations, p
+    )
     res = accept_proposals(p, obs_file, reg, gaz)
     assert res.unreviewed == 4 and not res.appended and not obs_file.exists()
     bad = p.read_text("utf-8").replace(",isf,", ",nobody,", 1).replace("false", "true")
@@ -290,12 +362,16 @@ def test_cli_accept_writes_the_theatres_observations(cli_runner, tmp_path, gaz, 
     shutil.copytree(resolve_data_dir(), data, ignore=shutil.ignore_patterns("control"))
     obs_file = data / "observations" / "syria-iraq-2017.csv"
     before = obs_file.read_text("utf-8")
-    p = _proposals(gaz, reg, tmp_path, "Iraqi forces on Thursday took Hit from IS.", "Outlet X, 2017-09-22")
+    p = _proposals(
+        gaz, reg, tmp_path, "Iraqi forces on Thursday took Hit from IS.", "Outlet X, 2017-09-22"
+    )
     r = cli_runner.invoke(cli, ["observe", "--accept", str(p), "--data", str(data)])
     assert r.exit_code == 0, r.output
     after = obs_file.read_text("utf-8")
     assert len(after.splitlines()) == len(before.splitlines()) + 1 and "Outlet X" in after
-    c = _proposals(gaz, reg, tmp_path, "IS on Thursday took Hit from Iraqi forces.", "Outlet Y", "c.csv")
+    c = _proposals(
+        gaz, reg, tmp_path, "IS on Thursday took Hit from Iraqi forces.", "Outlet Y", "c.csv"
+    )
     r = cli_runner.invoke(cli, ["observe", "--accept", str(c), "--data", str(data)])
     assert r.exit_code == 3 and "conflict" in r.output
 
@@ -320,7 +396,9 @@ def test_heldout_quality_does_not_regress(heldout, lang):
     assert s.event_ok == s.tp and s.date_ok == s.tp  # matched claims have the right kind and date
 
 
-@pytest.mark.xfail(reason="issue 13 target not reached yet: see tests/data/reports/MEASUREMENTS.md", strict=False)
+@pytest.mark.xfail(
+    reason="issue 13 target not reached yet: see tests/data/reports/MEASUREMENTS.md", strict=False
+)
 @pytest.mark.parametrize("lang", ["en", "ar"])
 def test_heldout_quality_target(heldout, lang):
     s = heldout[lang]

@@ -36,7 +36,9 @@ def _inputs(paths: tuple[str, ...]) -> list[tuple[str, str]]:
         if p != "-" and path.is_dir():
             files = sorted(f for f in path.iterdir() if f.suffix.lower() in _REPORT_SUFFIXES)
             if not files:
-                raise DataFileError(f"{p}: no report files ({', '.join(_REPORT_SUFFIXES)}) in this folder")
+                raise DataFileError(
+                    f"{p}: no report files ({', '.join(_REPORT_SUFFIXES)}) in this folder"
+                )
             out += [(str(f), read_text_input(str(f))) for f in files]
         else:
             out.append((p if p != "-" else "<stdin>", read_text_input(p)))
@@ -44,7 +46,16 @@ def _inputs(paths: tuple[str, ...]) -> list[tuple[str, str]]:
 
 
 def _markdown(rows: list[dict[str, Any]]) -> str:
-    cols = ["date", "place", "faction", "event", "from_faction", "date_precision", "confidence", "evidence"]
+    cols = [
+        "date",
+        "place",
+        "faction",
+        "event",
+        "from_faction",
+        "date_precision",
+        "confidence",
+        "evidence",
+    ]
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for r in rows:
         cells = [str(r[c]).replace("|", "\\|").replace("\n", " ") for c in cols]
@@ -55,24 +66,45 @@ def _markdown(rows: list[dict[str, Any]]) -> str:
 @click.command("observe")
 @click.argument("files", nargs=-1, type=str)
 @date_opt("--date", help="The report's date, YYYY-MM-DD (default: HTML meta tags or a date line).")
-@click.option("--source", default=None, help='The source: "Outlet, date, title" (default: from the HTML meta tags).')
-@click.option("--url", default=None, help="The report's address (default: the page's og:url or canonical link).")
+@click.option(
+    "--source",
+    default=None,
+    help='The source: "Outlet, date, title" (default: from the HTML meta tags).',
+)
+@click.option(
+    "--url",
+    default=None,
+    help="The report's address (default: the page's og:url or canonical link).",
+)
 @click.option(
     "--format", "fmt", type=click.Choice(["csv", "json", "md"]), default="csv", show_default=True,
     help="Output format of the proposals.",
 )  # fmt: skip
-@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write the proposals here (CSV with a 'reviewed' column) instead of stdout.")
-@click.option("--show-text", is_flag=True, help="Print the stripped text the evidence offsets point into.")
-@click.option("--accept", "accept", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Append the reviewed rows of this proposals CSV to the theatre's observations file.")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the proposals here (CSV with a 'reviewed' column) instead of stdout.",
+)
+@click.option(
+    "--show-text", is_flag=True, help="Print the stripped text the evidence offsets point into."
+)
+@click.option(
+    "--accept",
+    "accept",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Append the reviewed rows of this proposals CSV to the theatre's observations file.",
+)
 @overwrite_opt
 @data_opt
 @theatre_opt
 @handle_errors
 def observe(
-    files: tuple[str, ...], date: Any, source: str | None, url: str | None, fmt: str, out: Path | None,
-    show_text: bool, accept: Path | None, overwrite: bool, data_dir: Path | None, theatre_id: str | None,
+    files: tuple[str, ...], date: Any, source: str | None, url: str | None, fmt: str,
+    out: Path | None, show_text: bool, accept: Path | None, overwrite: bool,
+    data_dir: Path | None, theatre_id: str | None,
 ) -> None:  # fmt: skip
     """Propose observations (who holds which place since when) from news reports.
 
@@ -102,8 +134,9 @@ def observe(
         g = Gazetteer.load(data_dir, theatre_id)
         res = accept_proposals(accept, theatre.observations_path, registry, g)
         click.echo(
-            f"{theatre.observations_path}: {len(res.appended)} row(s) appended, {len(res.merged)} merged "
-            f"as extra sources, {len(res.conflicts)} conflict(s), {res.unreviewed} row(s) not reviewed"
+            f"{theatre.observations_path}: {len(res.appended)} row(s) appended, "
+            f"{len(res.merged)} merged as extra sources, {len(res.conflicts)} conflict(s), "
+            f"{res.unreviewed} row(s) not reviewed"
         )
         for m in res.merged:
             click.echo(f"merged: {m}", err=True)
@@ -113,12 +146,16 @@ def observe(
             sys.exit(3)
         return
     if not files:
-        raise click.UsageError("give report FILES (or a folder, or '-' for stdin), or --accept PROPOSALS")
+        raise click.UsageError(
+            "give report FILES (or a folder, or '-' for stdin), or --accept PROPOSALS"
+        )
     refuse_existing(out, overwrite)
     g = Gazetteer.load(data_dir, theatre_id)
     results: list[tuple[str, Proposals]] = []
     for label, text in _inputs(files):
-        results.append((label, propose_observations(text, g, registry, date=date, source=source, url=url)))
+        results.append(
+            (label, propose_observations(text, g, registry, date=date, source=source, url=url))
+        )
     if show_text:
         for label, props in results:
             click.echo(f"=== {label} ({len(props.report.text)} characters)")
@@ -139,19 +176,24 @@ def observe(
         if out is None:
             click.echo(text, nl=False)
         else:
-            click.echo(f"{out}: {len(observations)} proposal(s); set 'reviewed' to true, then --accept", err=True)
+            click.echo(
+                f"{out}: {len(observations)} proposal(s); set 'reviewed' to true, then --accept",
+                err=True,
+            )
         return
     rows = [o.to_dict() for o in observations]
     if fmt == "json":
         echo_json(
             [
-                {"input": label, "date": str(p.report.date or ""), "source": p.report.source, "url": p.report.url,
+                {"input": label, "date": str(p.report.date or ""), "source": p.report.source,
+                 "url": p.report.url,
                  "observations": [o.to_dict() for o in p.observations],
-                 "unresolved_places": [{"name": n, "suggestions": s} for n, s in p.unresolved_places],
-                 "unresolved_actors": [{"name": n, "suggestions": s} for n, s in p.unresolved_actors]}
+                 "unresolved_places": [
+                     {"name": n, "suggestions": s} for n, s in p.unresolved_places],
+                 "unresolved_actors": [
+                     {"name": n, "suggestions": s} for n, s in p.unresolved_actors]}
                 for label, p in results
             ]
         )  # fmt: skip
         return
     click.echo(_markdown(rows))
-
