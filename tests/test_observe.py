@@ -409,3 +409,11 @@ def test_dev_quality(gaz, reg):
     s = evaluate("dev", gaz, reg)
     for lang in ("en", "ar"):
         assert s[lang].precision >= 0.85 and s[lang].recall >= 0.7, (lang, s[lang].errors)
+
+
+def test_cli_places_anchors(cli_runner):
+    from frontline.cli import cli
+
+    r = cli_runner.invoke(cli, ["places", "-", "--anchors", "--json"], input="10 km west of Mosul")
+    assert r.exit_code == 0, r.output
+    assert [m["relation"] for m in json.loads(r.stdout)] == ["offset", "anchor"]
