@@ -226,8 +226,8 @@ def _claim_mentions(
     for m in found:
         if any(a <= m.start < b or a < m.end <= b for a, b in banned):
             continue
-        if lx.region_before.search(folded[max(0, m.start - 30) : m.start]):
-            continue
+        if m.relation is None and lx.region_before.search(folded[max(0, m.start - 30) : m.start]):
+            continue  # "western Anbar"; "west of Raqqa" is a relative phrase, read as one
         if lx.region_after.search(
             re.sub(r"^(?:\s+(?:and|&|و)\s+\S+)+", "", folded[m.end : m.end + 40])
         ):
@@ -258,10 +258,10 @@ def _claim_mentions(
     for ana in _ANAPHORA.finditer(folded):
         a0, a1 = ana.start(), ana.end()
         if re.search(
-            r"(?:\bof|\bnear|\boutside|\baround|\bfrom|غرب|شرق|شمال|جنوب|قرب|اطراف)\s*$",
+            r"(?:(?:\b(?:north|south|east|west|km|kilometres|kilometers|miles|outskirts|edge|edges)\w*\s+)of|\bnear|\boutside|\baround|\bfrom|غرب|شرق|شمال|جنوب|قرب|اطراف)\s*$",
             folded[max(0, a0 - 12) : a0],
         ):
-            continue  # "west of the city": a locator, not the place
+            continue  # "west of the city": a locator, not the place ("control of the town" is)
         word = ana.group(0).lower()
         kinds = _ANAPHORA_KINDS[next(k for k in _ANAPHORA_KINDS if k in word)]
         prev = [m for m in out if m.end <= a0 and m.relation is None and m.place.kind in kinds]
