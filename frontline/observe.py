@@ -223,7 +223,10 @@ def _claim_mentions(
             found + [replace(m, text=body[m.start : m.end]) for m in extra], key=lambda m: m.start
         )
     out: list[Mention] = []
-    for m in found:
+    for m0 in found:
+        m = _facility(m0, folded, gazetteer, lx)
+        if m is None:
+            continue  # "the Tabqa dam" when the gazetteer has no dam there
         if any(a <= m.start < b or a < m.end <= b for a, b in banned):
             continue
         if m.relation is None and lx.region_before.search(folded[max(0, m.start - 30) : m.start]):
@@ -269,6 +272,33 @@ def _claim_mentions(
             out.append(replace(prev[-1], start=a0, end=a1, text=body[a0:a1], phrase_start=a0))
     out.sort(key=lambda m: m.start)
     return out
+
+
+def _facility(m: Mention, folded: str, gazetteer: Gazetteer, lx: Lexicon) -> Mention | None:
+    """A place name with a facility word ("the Husaybah border post", "منفذ القائم").
+
+    Returns the mention of the nearest gazetteer place of the facility's kind within
+    ``facility_km`` of the named place, None when there is none, and *m* itself when no
+    facility word stands by it (or the name already is one: "Rabia border crossing").
+    """
+    if m.relation not in (None, "anchor"):
+        return m
+    for kind, (after, before) in lx.facilities.items():
+        if m.place.kind == kind:
+            continue
+        tail = after.match(folded, m.end, min(len(folded), m.end + 40))
+        if tail is None and not before.search(folded[max(0, m.phrase[0] - 30) : m.phrase[0]]):
+            continue
+        near = gazetteer.reverse(m.place.lon, m.place.lat, max_km=lx.facility_km, kinds=kind)
+        if near is None:
+            return None
+        p = near.place
+        end = tail.end() if tail is not None else m.end
+        return replace(
+            m, end=end, text=m.text + folded[m.end : end], place=p, lon=p.lon, lat=p.lat,
+            uncertainty_km=p.precision_m / 1000.0, reason="facility",
+        )  # fmt: skip
+    return m
 
 
 _AR_LETTER = re.compile(r"[\u0600-\u06ff]")
