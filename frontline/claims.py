@@ -52,6 +52,11 @@ _LOSER_BEFORE = re.compile(
     r"(?:(?:the|its|their|remaining|remnants\s+of|extremist|militant|jihadist|terrorist|(?:\S+\s+)?fighters\s+of)\s+){0,2}$",
     re.IGNORECASE,
 )
+_MEMBER_OF = re.compile(
+    r"\b(?:forces?|units?|troops|members|fighters|elements|soldiers|officers?|commanders?|sources?|"
+    r"spokesm[ae]n|officials?)\s+(?:from|of)\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
 _OWNER_BEFORE = re.compile(
     r"(?:معقل|معاقل|stronghold|bastion|capital)\S*\s*(?:of\s+)?[«\"“(]?\s*(?:the\s+)?$",
     re.IGNORECASE,
@@ -230,9 +235,10 @@ def fallback_agent(doc: Doc) -> str | None:
             t.kind == "cede" and (0 <= t.start - a.end < 12 or 0 <= a.start - t.end < 3)
             for t in doc.triggers
         )  # fmt: skip
+        member = _MEMBER_OF.search(head)  # "a joint force from the Iraqi army" is no loser
         if (
             ceded
-            or _LOSER_BEFORE.search(head)
+            or (_LOSER_BEFORE.search(head) and not member)
             or re.search(r"معقل|معاقل|stronghold|bastion", head[-20:] + tail[:24], re.I)
         ):
             losers.add(fid)
@@ -317,10 +323,14 @@ def read_claim(
             break
         if (
             t.kind in ("stronghold", "held_by")
-            and any(e.kind in _CAPTURE_KINDS | {"cede"} and not e.target for e in before[:k])
+            and k > 0
+            and before[k - 1].kind in _CAPTURE_KINDS | {"cede", "contest", "enter", "besiege"}
             and _between_ok(doc, before[k - 1].end, m.start)
+            and _done(before[k - 1], doc, s0, s1)
         ):
-            continue  # "captured ISIL's de facto capital Raqqa": the capture decides
+            # "captured ISIL's de facto capital Raqqa", "street fighting in its last stronghold
+            # X": the verb decides; "expects to capture IS's capital Raqqa": the stronghold
+            continue
         trig = t
         break
     if trig is not None and any(trig.end <= a and b <= m.start for a, b in doc.targets):
@@ -384,6 +394,9 @@ def read_claim(
 
     loser = _loser(m, trig, clause_actors, folded, res)
     kind = trig.kind
+    if kind == "enter":
+        # "forces entered Sinjar" after the defenders withdrew: taken; in a battle: contested
+        kind = "capture" if doc.lx.unopposed.search(folded) else "contest"
     conf = 0.85
     notes = [doc.body[trig.start : trig.end]]
     faction: str | None
@@ -480,6 +493,13 @@ def read_claim(
         note="; ".join(" ".join(n.split()) for n in notes), source=doc.report.source,
         url=doc.report.url,
     )  # fmt: skip
+
+
+def _done(t: Trigger, doc: Doc, s0: int, s1: int) -> bool:
+    """Whether trigger *t* tells a deed, not a target or a plan ("expects to capture")."""
+    if t.target:
+        return False
+    return not (t.kind in _CAPTURE_KINDS | {"cede"} and any(s0 <= a < s1 for a, _b in doc.modal))
 
 
 def _loser(
