@@ -128,7 +128,9 @@ def _edge(words: list[str], after: bool) -> re.Pattern[str]:
         return re.compile(r"(?!x)x")
     if after:
         return re.compile(r"[\s\"'”»]*(?:" + _alt(words, False) + r")(?![\w])", re.IGNORECASE)
-    return re.compile(r"(?<![\w])" + _AR_PREFIX + r"(?:" + _alt(words, True) + r")\s*[\"«“]?\s*$")
+    return re.compile(
+        r"(?<![\w])" + _AR_PREFIX + r"(?P<word>" + _alt(words, True) + r")\s*[\"«“]?\s*$"
+    )
 
 
 @functools.lru_cache(maxsize=1)

@@ -186,9 +186,20 @@ class Doc:
     countries: dict[str, int] = field(default_factory=dict)
 
 
+_GAP_SEP = r"[\s,،\"'«»“”…]*(?:(?:and|or|&|و)\s*)?(?:على\s+)?[\s\"'«»“”]*"
+_GAP_KIND = (
+    r"(?:(?:the\s+)?(?:towns?|cities|villages?)\s+of\s+)?"
+    r"(?:(?:قضاء|ناحيه|مدينه|بلده|قريه|منطقه|مناطق|حي|سد)\s+)?"
+)
+#: "in Diyala", "في ديالى": where the items before lie, inside a list
+_GAP_WHERE = r"(?:\s*(?:\bin|في)\s+(?:the\s+)?\S+?(?:\s+(?:province|governorate))?[…]?)?"
+#: a list item the gazetteer does not know ("Khanaqin, Jalawla and Makhmour")
+_GAP_ITEM = r"(?:(?-i:(?:al-|el-|Al-|El-)?[A-Z][\w'’-]+)|[\u0621-\u064a]{3,})"
+#: What may stand between two places of one list: separators, "the town of", "in Diyala",
+#: and up to two names the gazetteer does not know.
 LIST_GAP = re.compile(
-    r"[\s,،\"'«»“”…]*(?:(?:and|or|&|و)\s*)?(?:على\s+)?[\s\"'«»“”]*(?:(?:the\s+)?(?:towns?|cities|villages?)\s+of\s+)?"
-    r"(?:(?:قضاء|ناحيه|مدينه|بلده|قريه|منطقه|مناطق|حي|سد)\s+)?",
+    _GAP_WHERE + _GAP_SEP + _GAP_KIND
+    + r"(?:" + _GAP_ITEM + _GAP_WHERE + _GAP_SEP + _GAP_KIND + r"){0,2}",
     re.IGNORECASE,
 )
 

@@ -287,12 +287,19 @@ def _facility(m: Mention, folded: str, gazetteer: Gazetteer, lx: Lexicon) -> Men
         if m.place.kind == kind:
             continue
         tail = after.match(folded, m.end, min(len(folded), m.end + 40))
-        if tail is None and not before.search(folded[max(0, m.phrase[0] - 30) : m.phrase[0]]):
+        head = None if tail else before.search(folded[max(0, m.phrase[0] - 30) : m.phrase[0]])
+        if tail is None and head is None:
             continue
-        near = gazetteer.reverse(m.place.lon, m.place.lat, max_km=lx.facility_km, kinds=kind)
-        if near is None:
-            return None
-        p = near.place
+        # the facility by its own name ("سد الموصل"), else the nearest of its kind
+        phrase = m.text + tail.group(0) if tail else head.group("word") + " " + m.text
+        named = gazetteer.geocode(phrase, kinds=kind, fuzzy=False, limit=1)
+        if named:
+            p = named[0].place
+        else:
+            near = gazetteer.reverse(m.place.lon, m.place.lat, max_km=lx.facility_km, kinds=kind)
+            if near is None:
+                return None
+            p = near.place
         end = tail.end() if tail is not None else m.end
         return replace(
             m, end=end, text=m.text + folded[m.end : end], place=p, lon=p.lon, lat=p.lat,
