@@ -170,7 +170,10 @@ def lexicon() -> Lexicon:
         ),
         generic=generic,
         facilities={
-            str(kind): (_edge(w.get("after") or [], after=True), _edge(w.get("before") or [], after=False))
+            str(kind): (
+                _edge(w.get("after") or [], after=True),
+                _edge(w.get("before") or [], after=False),
+            )
             for kind, w in ((raw.get("facilities") or {}).get("kinds") or {}).items()
         },
         facility_km=float((raw.get("facilities") or {}).get("km", 15.0)),

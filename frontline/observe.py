@@ -271,11 +271,30 @@ def _claim_mentions(
         if prev and a0 - prev[-1].end < 400 and not any(a0 <= m.start < a1 + 3 for m in out):
             out.append(replace(prev[-1], start=a0, end=a1, text=body[a0:a1], phrase_start=a0))
     out.sort(key=lambda m: m.start)
+    # "captured a border crossing … the al-Waleed crossing": the one crossing the report names
+    for kind, (after, _before) in lx.facilities.items():
+        named = {m.place.id: m for m in out if m.place.kind == kind and m.relation is None}
+        if len(named) != 1:
+            continue
+        (ref,) = named.values()
+        for ind in _INDEFINITE.finditer(folded):
+            tail = after.match(folded, ind.end(), min(len(folded), ind.end() + 40))
+            if tail is None or any(ind.start() <= m.start < tail.end() + 3 for m in out):
+                continue
+            a0, a1 = ind.start(), tail.end()
+            out.append(replace(ref, start=a0, end=a1, text=body[a0:a1], phrase_start=a0))
+    out.sort(key=lambda m: m.start)
     return out
 
 
+#: "a border crossing", "an important air base": a facility named elsewhere in the report
+_INDEFINITE = re.compile(
+    r"\b(?:an?|one)\s+(?:(?:key|main|major|important|strategic|vital|nearby)\s+)?", re.I
+)
+
+
 def _facility(m: Mention, folded: str, gazetteer: Gazetteer, lx: Lexicon) -> Mention | None:
-    """A place name with a facility word ("the Husaybah border post", "منفذ القائم").
+    """Read a place name with a facility word ("the Husaybah border post", "منفذ القائم").
 
     Returns the mention of the nearest gazetteer place of the facility's kind within
     ``facility_km`` of the named place, None when there is none, and *m* itself when no
@@ -288,10 +307,13 @@ def _facility(m: Mention, folded: str, gazetteer: Gazetteer, lx: Lexicon) -> Men
             continue
         tail = after.match(folded, m.end, min(len(folded), m.end + 40))
         head = None if tail else before.search(folded[max(0, m.phrase[0] - 30) : m.phrase[0]])
-        if tail is None and head is None:
+        if tail is not None:
+            phrase = m.text + tail.group(0)
+        elif head is not None:
+            phrase = head.group("word") + " " + m.text
+        else:
             continue
         # the facility by its own name ("سد الموصل"), else the nearest of its kind
-        phrase = m.text + tail.group(0) if tail else head.group("word") + " " + m.text
         named = gazetteer.geocode(phrase, kinds=kind, fuzzy=False, limit=1)
         if named:
             p = named[0].place

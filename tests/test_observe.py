@@ -96,6 +96,64 @@ def test_negations_targets_and_plans_are_no_change_of_hands(gaz, reg, text):
     assert not [c for c in claims(text, gaz, reg) if c[2] == "captured"]
 
 
+def test_facility_words_name_the_facility_not_the_town(gaz, reg):
+    # "the Husaybah border post", "منفذ القائم": the crossing by the town, not the town
+    text = "Iraqi forces on Thursday regained full control of the Husaybah border post."
+    assert claims(text, gaz, reg) == {("al-qaim-crossing", "isf", "captured")}
+    text = "وسيطرت القوات العراقية أمس على منفذ القائم الحدودي."
+    assert claims(text, gaz, reg) == {("al-qaim-crossing", "isf", "captured")}
+    # a dam the gazetteer lacks is no claim about the town
+    assert claims("The SDF captured the Tabqa dam on Thursday.", gaz, reg) == set()
+
+
+def test_a_facility_named_later_in_the_report(gaz, reg):
+    text = (
+        "The Iraqi military says it has captured a border crossing with Syria from the Islamic "
+        "State group. Tribal forces took part in the operation to take the al-Waleed crossing."
+    )
+    assert ("al-walid-crossing", "isf", "captured") in claims(text, gaz, reg)
+
+
+def test_entered_is_contested_unless_the_place_was_given_up(gaz, reg):
+    fought = "Iraqi forces entered Sinjar on Thursday amid heavy clashes."
+    assert claims(fought, gaz, reg) == {("sinjar", "unknown", "contested")}
+    given = "The Peshmerga withdrew overnight. Iraqi forces entered Sinjar on Thursday."
+    assert ("sinjar", "isf", "captured") in claims(given, gaz, reg)
+
+
+def test_a_target_taken_from_someone_says_who_holds_it(gaz, reg):
+    text = "Syrian government forces are struggling to retake the city of al-Qaryatayn from ISIS."
+    assert claims(text, gaz, reg, date=FRIDAY) == {("al-qaryatayn", "isis", "held")}
+    text = "A Kurdish force expects to capture Islamic State's de facto capital of Raqqa."
+    assert claims(text, gaz, reg) == {("raqqa", "isis", "held")}
+    text = "There was street fighting in the last Islamic State stronghold of Rawa on Thursday."
+    assert claims(text, gaz, reg) == {("rawa", "unknown", "contested")}
+
+
+def test_lists_with_names_the_gazetteer_lacks(gaz, reg):
+    text = (
+        "وأعلنت القوات العراقية السيطرة على خانقين وجلولاء في ديالى… "
+        "وعلى قضاء مخمور وبعشيقة وقضاء سنجار."
+    )
+    got = {c[0] for c in claims(text, gaz, reg) if c[1:] == ("isf", "captured")}
+    assert {"bashiqa", "sinjar"} <= got
+    text = "Iraqi forces retook Khanaqin, Jalawla in Diyala, Bashiqa and Sinjar on Thursday."
+    got = {c[0] for c in claims(text, gaz, reg) if c[1:] == ("isf", "captured")}
+    assert {"bashiqa", "sinjar"} <= got
+
+
+def test_where_clause_and_relative_phrases(gaz, reg):
+    text = (
+        "Mayadeen lies south of Deir Ezzor city, where Syrian forces are trying to oust the "
+        "militants from a small pocket they still control."
+    )
+    assert ("deir-ez-zor", "unknown", "contested") in claims(text, gaz, reg)
+    text = "Tabqa lies 55 kilometres west of Raqqa city, the de facto capital of IS in Syria."
+    assert claims(text, gaz, reg) == {("raqqa", "isis", "held")}
+    text = "Iraqi forces entered Rawa. Officials then said forces had taken control of the town."
+    assert ("rawa", "isf", "captured") in claims(text, gaz, reg)
+
+
 def test_attribution_lowers_confidence(gaz, reg):
     plain = propose_observations("Iraqi forces took Anah on Thursday.", gaz, reg, date=FRIDAY)
     said = propose_observations(
