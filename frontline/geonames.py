@@ -51,7 +51,7 @@ GEONAMES_ATTRIBUTION = "Places: GeoNames (geonames.org), CC BY 4.0, via geonames
 MERGE_KM = 8.0
 
 #: Least rapidfuzz ratio (0-100) of normalised names for one to count as a spelling of the other.
-SPELLING_RATIO = 75.0
+SPELLING_RATIO = 70.0
 
 _BULK_FORMAT = 2
 
@@ -357,7 +357,7 @@ def merge_layers(
                 ci = idx[j]
                 bulk_of[ci] = place.id
                 population[ci] = place.population
-                own = (curated[ci].name, *curated[ci].alt_names)
+                own = [curated[ci].name, *curated[ci].alt_names]
                 taken = {casefold_name(a) for a in (curated[ci].name, *merged_alts[ci])}
                 for a in (place.name, *place.alt_names):
                     cf = casefold_name(a)
@@ -367,6 +367,7 @@ def merge_layers(
                     if any(primary.get(k, {ci}) - {ci} for k in akeys):
                         continue  # e.g. "Husaybah" when Husaybah is its own curated place
                     taken.add(cf)
+                    own.append(a)  # a spelling of a spelling ("Tel Kocek", "Tall Kuchak")
                     merged_alts[ci].append(a)
                     merged_keys[ci] |= akeys
                 continue
