@@ -91,6 +91,8 @@ class Lexicon:
     facility_km: float = 15.0
     #: words that say a place was given up without a fight ("after the Peshmerga withdrew")
     unopposed: re.Pattern[str] = re.compile(r"(?!x)x")
+    #: words that say the place's new holder raised its flag ("entered X and raised the flag")
+    flag: re.Pattern[str] = re.compile(r"(?!x)x")
 
 
 def _alt(patterns: list[str], arabic: bool) -> str:
@@ -178,6 +180,7 @@ def lexicon() -> Lexicon:
         },
         facility_km=float((raw.get("facilities") or {}).get("km", 15.0)),
         unopposed=_compile(raw.get("unopposed") or []),
+        flag=_compile(raw.get("flag") or []),
     )
 
 

@@ -428,7 +428,9 @@ def read_claim(
     kind = trig.kind
     if kind == "enter":
         # "forces entered Sinjar" after the defenders withdrew: taken; in a battle: contested
-        kind = "capture" if doc.unopposed else "contest"
+        # (and raised the flag)
+        raised = doc.lx.flag.search(folded, s0, s1) is not None
+        kind = "capture" if doc.unopposed or raised else "contest"
     conf = 0.85
     notes = [doc.body[trig.start : trig.end]]
     faction: str | None

@@ -119,6 +119,8 @@ def test_entered_is_contested_unless_the_place_was_given_up(gaz, reg):
     assert claims(fought, gaz, reg) == {("sinjar", "unknown", "contested")}
     given = "The Peshmerga withdrew overnight. Iraqi forces entered Sinjar on Thursday."
     assert ("sinjar", "isf", "captured") in claims(given, gaz, reg)
+    flag = "Iraqi forces entered Sinjar on Thursday and raised the Iraqi flag over its buildings."
+    assert claims(flag, gaz, reg) == {("sinjar", "isf", "captured")}
 
 
 def test_a_target_taken_from_someone_says_who_holds_it(gaz, reg):
