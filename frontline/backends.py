@@ -17,14 +17,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from frontline.control import ControlSnapshot
-from frontline.errors import DataFileError, InputError, SnapshotExistsError, UnknownPlaceError
+from frontline.errors import (
+    ConflictError,
+    DataFileError,
+    InputError,
+    SnapshotExistsError,
+    UnknownPlaceError,
+)
 from frontline.factions import FactionRegistry
 from frontline.gazetteer import Gazetteer
 from frontline.observations import read_observations
 from frontline.places import Place, read_places_csv
 from frontline.postgis import PostGISHistory, write_reference_data
 from frontline.postgis_schema import is_postgis_url
-from frontline.store import ControlHistory, History
+from frontline.store import ControlHistory, History, Version
 from frontline.theatre import Theatre, resolve_data_dir
 
 if TYPE_CHECKING:
@@ -110,19 +116,34 @@ def history_folder(folder: Path, theatre_id: str) -> Path:
 
 @dataclass
 class CopyReport:
-    """What :func:`copy_history` did (or would do), date by date."""
+    """What :func:`copy_history` did (or would do), date by date.
+
+    ``revisions`` maps each date of a PostGIS destination to its revision after the copy
+    (written or unchanged), so a script can pass it back as ``--expected-revision``;
+    ``replaced`` names the live revision (and its author) each update replaced.
+    """
 
     added: list[_dt.date] = field(default_factory=list)
     updated: list[_dt.date] = field(default_factory=list)
     unchanged: list[_dt.date] = field(default_factory=list)
     conflicts: list[_dt.date] = field(default_factory=list)
+    revisions: dict[_dt.date, int] = field(default_factory=dict)
+    replaced: dict[_dt.date, tuple[int, str]] = field(default_factory=dict)
 
-    def as_dict(self) -> dict[str, list[str]]:
+    def as_dict(self) -> dict[str, object]:
         """JSON-ready summary."""
-        return {
+        out: dict[str, object] = {
             k: [d.isoformat() for d in getattr(self, k)]
             for k in ("added", "updated", "unchanged", "conflicts")
         }
+        if self.revisions:
+            out["revisions"] = {d.isoformat(): r for d, r in sorted(self.revisions.items())}
+        if self.replaced:
+            out["replaced"] = {
+                d.isoformat(): {"revision": r, "author": a}
+                for d, (r, a) in sorted(self.replaced.items())
+            }
+        return out
 
 
 def _current_text(history: History, day: _dt.date) -> str | None:
@@ -140,6 +161,7 @@ def copy_history(
     dest: History,
     overwrite: bool = False,
     dry_run: bool = False,
+    expected: dict[_dt.date, Version] | None = None,
 ) -> CopyReport:
     """Copy every snapshot of *source* into *dest* exactly (``store push`` and ``store pull``).
 
@@ -147,13 +169,40 @@ def copy_history(
     conflicts: unless *overwrite* is given the copy refuses before writing anything. Copying
     files to PostGIS and back gives byte-identical files.
 
+    The versions of *dest* are read before anything is compared, and the write compares and
+    sets against them (inside the PostGIS transaction, under the file store's lock): a date
+    that someone else created or changed meanwhile is a :class:`ConflictError` and nothing is
+    written. *expected* gives the version some dates must have (``--expected-revision``); a
+    date given there may be replaced without *overwrite*.
+
     Raises
     ------
     SnapshotExistsError
         When some dates differ in *dest* and *overwrite* is False (the message lists them).
+    ConflictError
+        When a date of *expected* is not at that version, or a date changed while copying.
     """
     report = CopyReport()
     plan = []
+    base = dest.versions()  # before reading what the write depends on
+    given = {k: v for k, v in (expected or {}).items()}
+    stale = {d: (v, base.get(d)) for d, v in given.items() if (base.get(d) or 0) != (v or 0)}
+    if stale:
+        raise ConflictError(
+            "; ".join(
+                f"{d}: expected revision {want}, but the store has {have or 0}"
+                for d, (want, have) in sorted(stale.items())
+            )
+            + f" in {dest!r}; nothing was copied. Reload, merge and push again with the "
+            "current revision(s)"
+        )
+    sent = {snap.date for snap in source}
+    missing = sorted(set(given) - sent)
+    if missing:
+        raise InputError(
+            f"--expected-revision names {', '.join(d.isoformat() for d in missing)}, "
+            f"which {source!r} does not have"
+        )
     for snap in source:
         if dest.theatre_id and snap.theatre != dest.theatre_id:
             snap = ControlSnapshot(snap.date, snap.areas, dest.theatre_id)
@@ -167,17 +216,27 @@ def copy_history(
         else:
             report.conflicts.append(snap.date)
             plan.append(snap)
-    if report.conflicts and not overwrite:
-        shown = ", ".join(d.isoformat() for d in report.conflicts[:5])
-        more = f" and {len(report.conflicts) - 5} more" if len(report.conflicts) > 5 else ""
+    refused = [d for d in report.conflicts if d not in given]
+    if refused and not overwrite:
+        shown = ", ".join(d.isoformat() for d in refused[:5])
+        more = f" and {len(refused) - 5} more" if len(refused) > 5 else ""
         raise SnapshotExistsError(
-            f"{len(report.conflicts)} date(s) differ between {source!r} and "
+            f"{len(refused)} date(s) differ between {source!r} and "
             f"{dest!r}: {shown}{more}; nothing was copied. Pass --overwrite "
             "to replace them (PostGIS keeps the old ones as revisions)"
         )
     report.updated, report.conflicts = report.conflicts, []
+    pinned = {d: given.get(d, base.get(d)) for d in (s.date for s in plan)}
+    written: list = []
     if not dry_run and plan:
-        dest.add_many(plan, overwrite=True)  # one transaction / all-or-nothing file writes
+        # one transaction / one journaled batch, compare-and-set against what was compared
+        written = list(dest.add_many(plan, overwrite=True, expected=pinned))
+    revisions = {d: v for d, v in base.items() if isinstance(v, int) and not isinstance(v, bool)}
+    for snap, rev in zip(sorted(plan, key=lambda s: s.date), written, strict=False):
+        if isinstance(rev, int):
+            revisions[snap.date] = rev
+    report.revisions = {d: revisions[d] for d in sorted(sent) if d in revisions}
+    report.replaced = dict(getattr(dest, "replaced", {}) or {}) if written else {}
     return report
 
 

@@ -2,8 +2,9 @@
 
 Every error frontline raises on purpose is a :class:`FrontlineError`. Errors caused by
 the user's input (a name, a file, a date, a geometry) derive from :class:`InputError`;
-the command line maps those to exit code 2 and everything else to exit code 1. Each
-message says what went wrong *and* what to do about it.
+the command line maps those to exit code 2, a :class:`ConflictError` (someone else wrote
+first, or holds the lock: safe to retry) to exit code 3, and everything else to exit code 1.
+Each message says what went wrong *and* what to do about it.
 """
 
 from __future__ import annotations
@@ -49,6 +50,10 @@ class OutputExistsError(InputError):
 
 class SnapshotExistsError(OutputExistsError):
     """A control snapshot for that theatre and date exists already."""
+
+
+class OutsidePeriodError(InputError):
+    """A snapshot date lies outside the theatre's period (and extending it was not asked for)."""
 
 
 class SnapshotNotFoundError(InputError):
@@ -117,4 +122,23 @@ class StoreError(FrontlineError):
 
 
 class ConflictError(StoreError):
-    """Another writer changed the same snapshot first; nothing was overwritten."""
+    """Another writer changed the same snapshot first; nothing was overwritten (exit code 3)."""
+
+
+class LockTimeoutError(ConflictError):
+    """Another writer held the lock longer than the lock timeout; nothing was written."""
+
+
+class UnfinishedWriteError(StoreError):
+    """A writer died in the middle of a batch; the history must be repaired before reading."""
+
+
+class PermissionDeniedError(StoreError):
+    """The database role lacks the rights the operation needs (ask the store's owner)."""
+
+
+class OutputWriteError(FrontlineError, OSError):
+    """An output could not be written (read-only folder, pseudo file system, disk full)."""
+
+    def __str__(self) -> str:
+        return str(self.strerror or super().__str__())

@@ -7,8 +7,14 @@
   revision of its theatre and date; :meth:`PostGISHistory.revisions` lists them and
   :meth:`PostGISHistory.restore` brings one back (as a new revision).
 * **no lost updates** -- writers of one theatre and date are serialised by a transaction-level
-  advisory lock, and ``add(snapshot, expected_revision=N)`` refuses with
-  :class:`~frontline.errors.ConflictError` when someone else wrote revision N+1 first.
+  advisory lock, and every write compares and sets inside the transaction:
+  ``add(snapshot, expected_revision=N)`` (or the revisions pinned by
+  :meth:`PostGISHistory.expect`) refuses with :class:`~frontline.errors.ConflictError` when
+  someone else wrote revision N+1 first, and a new date that someone else created first is a
+  conflict too. A writer waits for another's lock at most ``lock_timeout`` seconds
+  (:class:`~frontline.errors.LockTimeoutError`, naming the holder).
+* **authors that cannot be forged** -- a revision's author is the database session user; the
+  free text of ``$FRONTLINE_AUTHOR`` is kept beside it as ``display_name``.
 
 The schema (``frontline/migrations/*.sql``, applied by
 :func:`frontline.postgis_schema.migrate` / ``frontline store init``) lives in one database
@@ -25,7 +31,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -37,17 +43,22 @@ from frontline.dates import parse_date
 from frontline.errors import (
     ConflictError,
     DataFileError,
+    InputError,
+    LockTimeoutError,
+    PermissionDeniedError,
     SnapshotExistsError,
     SnapshotNotFoundError,
     StoreError,
 )
 from frontline.factions import FactionRegistry
+from frontline.files import lock_timeout as default_lock_timeout
 from frontline.geojson import normalise_geometry
 from frontline.postgis_schema import DEFAULT_SCHEMA as DEFAULT_SCHEMA
 from frontline.postgis_schema import Migration as Migration
 from frontline.postgis_schema import (
     connect,
     latest_version,
+    lock_holders,
     postgis_extension_schema,
     psycopg_module,
     redact,
@@ -60,7 +71,7 @@ from frontline.postgis_schema import is_postgis_url as is_postgis_url
 from frontline.postgis_schema import migrate as migrate
 from frontline.postgis_schema import migrations as migrations
 from frontline.postgis_schema import store_status as store_status
-from frontline.store import HistoryBase
+from frontline.store import HistoryBase, Version
 from frontline.theatre import Theatre
 
 if TYPE_CHECKING:
@@ -87,6 +98,14 @@ class Revision:
     message: str
     n_areas: int
     is_current: bool
+    display_name: str | None = None
+
+    @property
+    def who(self) -> str:
+        """The author, with the display name the writer gave beside it ("alice (Alice S.)")."""
+        if self.display_name and self.display_name != self.author:
+            return f"{self.author} ({self.display_name})"
+        return self.author
 
 
 class PostGISHistory(HistoryBase):
@@ -105,7 +124,11 @@ class PostGISHistory(HistoryBase):
     validate : bool, default True
         Validate every snapshot read and written, as the file store does.
     author : str, optional
-        Recorded with each revision; default ``$FRONTLINE_AUTHOR``, else the database user.
+        A display name recorded beside each revision's author (the database session user,
+        which is what rights are checked against); default ``$FRONTLINE_AUTHOR``.
+    lock_timeout : float, optional
+        Seconds a writer waits for another writer of the same date (default
+        ``$FRONTLINE_LOCK_TIMEOUT`` or 30), then :class:`~frontline.errors.LockTimeoutError`.
 
     Examples
     --------
@@ -123,6 +146,7 @@ class PostGISHistory(HistoryBase):
         registry: FactionRegistry | None = None,
         validate: bool = True,
         author: str | None = None,
+        lock_timeout: float | None = None,
     ) -> None:
         self.url = url
         self._conninfo, self.schema = split_url(url)
@@ -133,6 +157,9 @@ class PostGISHistory(HistoryBase):
         self.registry = registry
         self.validate = validate
         self.author = author or os.environ.get("FRONTLINE_AUTHOR") or None
+        self.lock_timeout = lock_timeout
+        #: ``{date: (revision, author)}`` of the live snapshots the last write replaced.
+        self.replaced: dict[_dt.date, tuple[int, str]] = {}
         self._conn: Any = None
 
     @classmethod
@@ -192,8 +219,19 @@ class PostGISHistory(HistoryBase):
         psycopg = psycopg_module()
         try:
             return self.conn.execute(query, params).fetchall()
+        except psycopg.errors.InsufficientPrivilege as exc:
+            raise self._denied(exc, "read") from None
         except psycopg.Error as exc:
             raise StoreError(f"{redact(self.url)}: {str(exc).strip()}") from None
+
+    def _denied(self, exc: Exception, what: str) -> PermissionDeniedError:
+        user = self._conn.info.user if self._conn is not None else "this role"
+        first = str(exc).strip().splitlines()[0]
+        return PermissionDeniedError(
+            f"{redact(self.url)}: permission denied ({first}): role {user!r} may not {what} "
+            f"the store; nothing was written. Ask the store's owner to run `frontline store "
+            f"grant --store URL --role {user}`"
+        )
 
     # -- listing ---------------------------------------------------------------------------
     def dates(self) -> list[_dt.date]:
@@ -226,6 +264,13 @@ class PostGISHistory(HistoryBase):
             f"?theatre={self.theatre_id}&date={parse_date(date)}"
         )
 
+    def versions(self) -> dict[_dt.date, Version]:
+        """The current revision of every date ever written (deleted dates included)."""
+        rows = self._query(
+            "SELECT date, revision FROM snapshots WHERE theatre = %s", (self.theatre_id,)
+        )
+        return {r[0]: int(r[1]) for r in rows}
+
     def revision_of(self, date: _dt.date | str) -> int:
         """Return the current revision of the snapshot of *date*; 0 when it was never written."""
         rows = self._query(
@@ -239,13 +284,13 @@ class PostGISHistory(HistoryBase):
         day = parse_date(date)
         rows = self._query(
             "SELECT r.revision, r.author, r.created_at, r.message, r.n_areas, "
-            "r.revision = s.revision "
+            "r.revision = s.revision, r.display_name "
             "FROM revisions r JOIN snapshots s USING (theatre, date) "
             "WHERE r.theatre = %s AND r.date = %s ORDER BY r.revision",
             (self.theatre_id, day),
         )
         return [
-            Revision(self.theatre_id, day, int(r[0]), r[1], r[2], r[3], int(r[4]), bool(r[5]))
+            Revision(self.theatre_id, day, int(r[0]), r[1], r[2], r[3], int(r[4]), bool(r[5]), r[6])
             for r in rows
         ]
 
@@ -294,7 +339,12 @@ class PostGISHistory(HistoryBase):
             )
         snap = ControlSnapshot(day, _areas(rows), self.theatre_id)
         if (self.validate if validate is None else validate) and revision is None:
-            snap = snap.validate(self.registry, self.theatre)
+            try:
+                snap = snap.validate(self.registry, self.theatre)
+            except InputError as exc:  # name the row: a QGIS edit may have broken it
+                if day.isoformat() not in str(exc):
+                    exc.args = (f"{self.path_for(day)}: {exc}", *exc.args[1:])
+                raise
         return snap
 
     def at(self, date: _dt.date | str) -> ControlSnapshot:
@@ -335,7 +385,8 @@ class PostGISHistory(HistoryBase):
         ----------
         snapshot : ControlSnapshot
         overwrite : bool, default False
-            Replace the current snapshot of that date (the old one stays as a revision).
+            Replace the current snapshot of that date (the old one stays as a revision, and the
+            new revision's message names the revision and author it replaced).
         repair : bool, default False
             Repair invalid geometries instead of raising.
         expected_revision : int, optional
@@ -350,8 +401,11 @@ class PostGISHistory(HistoryBase):
         Raises
         ------
         ConflictError
-            When *expected_revision* is no longer current (another writer came first), or a
-            concurrent writer deadlocked with this one; nothing was written.
+            When *expected_revision* is no longer current (another writer came first), the
+            date was created by someone else meanwhile, or a concurrent writer deadlocked with
+            this one; nothing was written.
+        LockTimeoutError
+            When another writer holds the date longer than the lock timeout.
         SnapshotExistsError
             When the date exists and neither *overwrite* nor *expected_revision* is given.
         """
@@ -366,15 +420,20 @@ class PostGISHistory(HistoryBase):
         describe: Any = None,
         expected_revisions: dict[_dt.date, int] | None = None,
         message: str = "",
+        *,
+        expected: Mapping[_dt.date, Version] | None = None,
     ) -> list[int]:
         """Validate and store several snapshots in one transaction: all of them or none.
 
-        Parameters are those of :meth:`add`; *expected_revisions* maps dates to the revision
-        each edit is based on. Returns the new revision numbers, in date order.
+        Parameters are those of :meth:`add`; *expected_revisions* (or *expected*, the name
+        every store takes) maps dates to the revision each edit is based on, beside the
+        revisions pinned by :meth:`expect`. Every comparison happens inside the transaction,
+        under each date's lock. Returns the new revision numbers, in date order;
+        :attr:`replaced` then names the live revisions that were replaced.
 
         Raises
         ------
-        ConflictError, SnapshotExistsError
+        ConflictError, LockTimeoutError, SnapshotExistsError
             As :meth:`add`, for any of the dates; nothing is written.
         DataFileError
             When two snapshots have the same date.
@@ -384,7 +443,11 @@ class PostGISHistory(HistoryBase):
         if len(set(days)) != len(days):
             dup = sorted({d.isoformat() for d in days if days.count(d) > 1})
             raise DataFileError(f"several snapshots for {', '.join(dup)}; give one per date")
-        expected = {parse_date(k): int(v) for k, v in (expected_revisions or {}).items()}
+        given = {
+            parse_date(k): v for k, v in {**(expected_revisions or {}), **(expected or {})}.items()
+        }
+        want = {d: int(v or 0) for d, v in self._expected_for(days, given).items()}
+        self.check_writable([d for d in days if d not in given], overwrite)
         payloads = []
         for snap in snaps:
             if self.validate:
@@ -392,15 +455,14 @@ class PostGISHistory(HistoryBase):
             payloads.append((snap.date, _payload(snap)))
 
         def write(cur: Any, day: _dt.date, current: int, payload: tuple) -> None:
-            if day in expected:
-                if current != expected[day]:
-                    raise ConflictError(self._conflict_message(cur, day, expected[day], current))
-            elif not overwrite and current > 0 and self._live(cur, day):
-                raise SnapshotExistsError(
-                    f"a snapshot for {day} exists in {self.path_for(day)} (revision "
-                    f"{current}); pass overwrite=True (--overwrite) or "
-                    "expected_revision to replace it — the old one stays as a revision"
-                )
+            live = current > 0 and self._live(cur, day)
+            if day in want:
+                if current != want[day]:
+                    raise ConflictError(self._conflict_message(cur, day, want[day], current))
+            elif live and not overwrite:
+                raise ConflictError(self._conflict_message(cur, day, None, current))
+            if live:
+                self._note_replaced(cur, day, current, message)
             # rows keep their ids (QGIS sessions with the layer open keep pointing at them)
             cur.execute(
                 "DELETE FROM control_areas WHERE theatre = %s AND date = %s AND NOT "
@@ -433,15 +495,22 @@ class PostGISHistory(HistoryBase):
         SnapshotNotFoundError
             When that revision does not exist.
         ConflictError
-            When *expected_revision* is given and no longer current.
+            When *expected_revision* is given (or pinned by :meth:`expect`) and no longer
+            current.
         """
         day = parse_date(date)
         if revision not in [r.revision for r in self.revisions(day)]:
             self.get(day, revision)  # raises with the list of revisions
+        want = self._expected_for(
+            [day], None if expected_revision is None else {day: expected_revision}
+        )
+        note = message or f"restore revision {revision}"
 
         def write(cur: Any, day: _dt.date, current: int, payload: None) -> None:
-            if expected_revision is not None and current != expected_revision:
-                raise ConflictError(self._conflict_message(cur, day, expected_revision, current))
+            if day in want and current != int(want[day] or 0):
+                raise ConflictError(self._conflict_message(cur, day, int(want[day] or 0), current))
+            if current > 0 and self._live(cur, day):
+                self._note_replaced(cur, day, current, note)
             cur.execute(
                 "DELETE FROM control_areas c WHERE theatre = %s AND date = %s AND NOT EXISTS ("
                 "SELECT 1 FROM area_revisions a WHERE a.theatre = c.theatre AND a.date = c.date "
@@ -457,7 +526,33 @@ class PostGISHistory(HistoryBase):
                 (self.theatre_id, day, revision),
             )
 
-        return self._write([(day, None)], write, message or f"restore revision {revision}")[0]
+        return self._write([(day, None)], write, note)[0]
+
+    def check_writable(
+        self, dates: list[_dt.date] | tuple[_dt.date, ...], overwrite: bool = False
+    ) -> None:
+        """Raise :class:`SnapshotExistsError` naming each existing date and its revision.
+
+        Nothing is raised when *overwrite* is true.
+        """
+        if overwrite or not dates:
+            return
+        rows = self._query(
+            "SELECT date, revision FROM snapshots WHERE theatre = %s AND date = ANY(%s) "
+            "AND n_areas > 0 ORDER BY date",
+            (self.theatre_id, [parse_date(d) for d in dates]),
+        )
+        if rows:
+            shown = ", ".join(f"{r[0]} (revision {r[1]})" for r in rows)
+            raise SnapshotExistsError(
+                f"snapshot(s) for {shown} exist in {self._location()}; pass --overwrite (or "
+                f"--expected-revision {rows[0][0]}={rows[0][1]}) to replace them — "
+                f"{self._replaced_note}"
+            )
+
+    def recover(self) -> list[str]:
+        """Nothing to recover: a database transaction is all or nothing (see the file store)."""
+        return []
 
     def _live(self, cur: Any, day: _dt.date) -> bool:
         cur.execute(
@@ -467,33 +562,98 @@ class PostGISHistory(HistoryBase):
         row = cur.fetchone()
         return bool(row and row[0])
 
-    def _conflict_message(self, cur: Any, day: _dt.date, expected: int, current: int) -> str:
+    def _writer_of(self, cur: Any, day: _dt.date, revision: int) -> str:
         cur.execute(
-            "SELECT author, created_at FROM revisions WHERE theatre = %s AND date = %s "
-            "AND revision = %s",
+            "SELECT author, display_name, created_at FROM revisions WHERE theatre = %s "
+            "AND date = %s AND revision = %s",
+            (self.theatre_id, day, revision),
+        )
+        row = cur.fetchone()
+        if not row:
+            return ""
+        who = row[0] if not row[1] or row[1] == row[0] else f"{row[0]} ({row[1]})"
+        return f" by {who} at {row[2]:%Y-%m-%d %H:%M:%S %Z}".rstrip()
+
+    def _note_replaced(self, cur: Any, day: _dt.date, current: int, message: str) -> None:
+        """Record in the new revision's message which live revision (and whose) it replaces."""
+        cur.execute(
+            "SELECT author FROM revisions WHERE theatre = %s AND date = %s AND revision = %s",
             (self.theatre_id, day, current),
         )
         row = cur.fetchone()
-        by = f" by {row[0]} at {row[1]:%Y-%m-%d %H:%M:%S %Z}".rstrip() if row else ""
+        author = row[0] if row else "?"
+        self.replaced[day] = (current, author)
+        note = f"replaces r{current} by {author}"
+        cur.execute(
+            "SELECT set_config('frontline.message', %s, true)",
+            (f"{message}; {note}" if message else note,),
+        )
+
+    def _conflict_message(self, cur: Any, day: _dt.date, expected: int | None, current: int) -> str:
+        by = self._writer_of(cur, day, current)
+        if not expected:
+            return (
+                f"{self.theatre_id} {day}: someone else created this date (revision {current}"
+                f"{by}) after this command read the store; nothing was written. Run it again "
+                "to see their snapshot (add --overwrite to replace it, or "
+                f"--expected-revision {day}={current})"
+            )
         return (
             f"{self.theatre_id} {day}: your edit is based on revision {expected}, but revision "
-            f"{current} was written{by} in the meantime; nothing was overwritten. Reload the "
-            f"snapshot, merge your changes and write again with expected_revision={current}"
+            f"{current} was written{by} in the meantime; nothing was written. Reload the "
+            f"snapshot, merge your changes and write again with --expected-revision "
+            f"{day}={current} (expected_revision={current} in Python)"
         )
+
+    def _lock_message(self, cur: Any, day: _dt.date | None) -> str:
+        """Who holds the lock a writer timed out on (a frontline writer, or a QGIS session)."""
+        try:
+            held = [
+                h
+                for h in lock_holders(self.conn, self.schema, self.theatre_id)
+                if day is None or h["date"] == day
+            ]
+        except Exception:  # noqa: BLE001 - the message is a nicety; the timeout stands
+            held = []
+        wait = f"waited {self._timeout():g} s; FRONTLINE_LOCK_TIMEOUT sets the wait"
+        if held:
+            h = held[0]
+            who = f"{h['user']} ({h['application'] or 'pid ' + str(h['pid'])})"
+            return (
+                f"{self.theatre_id} {day} is being written by {who}; try again when it has "
+                f"finished ({wait}). Nothing was written"
+            )
+        return (
+            f"{self.theatre_id} {day}: rows are locked by another session (a QGIS edit not "
+            f"saved yet?); try again when it has finished ({wait}). Nothing was written"
+        )
+
+    def _timeout(self) -> float:
+        return default_lock_timeout(self.lock_timeout)
 
     def _write(self, items: list[tuple[_dt.date, Any]], body: Any, message: str) -> list[int]:
         """Lock each date (in date order) and run *body(cur, day, current, payload)*.
 
-        All in one transaction.
+        All in one transaction; a lock wait ends after :attr:`lock_timeout` seconds.
         """
         psycopg = psycopg_module()
         conn = self.conn
         day = items[0][0] if items else None
         revs = []
+        self.replaced = {}
+        since = _dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M:%S")
         try:
             with conn.transaction(), conn.cursor() as cur:
                 cur.execute("SELECT set_config('frontline.author', %s, true)", (self.author or "",))
                 cur.execute("SELECT set_config('frontline.message', %s, true)", (message or "",))
+                cur.execute(
+                    "SELECT set_config('lock_timeout', %s, true), "
+                    "set_config('application_name', %s, true)",
+                    (
+                        f"{max(1, int(self._timeout() * 1000))}ms",
+                        f"frontline since {since}"[:63],
+                    ),
+                )
                 if self.theatre is not None:
                     cur.execute(
                         "INSERT INTO theatres (id, name, extent) VALUES (%s, %s, "
@@ -515,6 +675,9 @@ class PostGISHistory(HistoryBase):
                     )
                     row = cur.fetchone()
                     body(cur, day, int(row[0]) if row else 0, payload)
+                    cur.execute(
+                        "SELECT set_config('frontline.message', %s, true)", (message or "",)
+                    )
                 for day, _ in items:
                     cur.execute(
                         "SELECT revision FROM snapshots WHERE theatre = %s AND date = %s",
@@ -522,15 +685,21 @@ class PostGISHistory(HistoryBase):
                     )
                     row = cur.fetchone()
                     revs.append(int(row[0]) if row else 0)
+        except psycopg.errors.LockNotAvailable:
+            with conn.cursor() as cur:
+                raise LockTimeoutError(self._lock_message(cur, day)) from None
         except (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure) as exc:
             raise ConflictError(
                 f"{self.theatre_id} {day}: a concurrent writer (another frontline or a "
                 f"QGIS save) collided with this one ({str(exc).strip().splitlines()[0]}); "
                 "nothing was written — reload and try again"
             ) from None
+        except psycopg.errors.InsufficientPrivilege as exc:
+            raise self._denied(exc, "write") from None
         except psycopg.Error as exc:
             raise StoreError(
-                f"{redact(self.url)}: writing {self.theatre_id} {day} failed: {str(exc).strip()}"
+                f"{redact(self.url)}: writing {self.theatre_id} {day} failed, so nothing was "
+                f"written: {str(exc).strip()}"
             ) from None
         return revs
 
@@ -646,6 +815,7 @@ def write_reference_data(
     conn = history.conn
     try:
         with conn.transaction(), conn.cursor() as cur:
+            cur.execute("SELECT set_config('frontline.author', %s, true)", (history.author or "",))
             cur.execute(
                 "INSERT INTO places "
                 "(id, name, alt_names, kind, country, precision_m, source, "
@@ -683,10 +853,10 @@ def write_reference_data(
                 n_obs = len(obs)
                 cur.execute(
                     "INSERT INTO observations "
-                    "(theatre, date, place, faction, source, confidence, note, geom, author) "
+                    "(theatre, date, place, faction, source, confidence, note, geom, "
+                    "display_name) "
                     "SELECT %s, u.d, u.p, u.f, u.s, u.c, u.n, "
-                    "ST_SetSRID(ST_MakePoint(u.lon, u.lat), 4326), "
-                    "coalesce(%s, frontline_author()) "
+                    "ST_SetSRID(ST_MakePoint(u.lon, u.lat), 4326), %s "
                     "FROM unnest(%s::date[], %s::text[], %s::text[], %s::text[], %s::float8[], "
                     "%s::text[], "
                     "%s::float8[], %s::float8[]) AS u(d, p, f, s, c, n, lon, lat)",
@@ -703,8 +873,11 @@ def write_reference_data(
                         [float(v) for v in obs.geometry.y],
                     ),
                 )
+    except psycopg.errors.InsufficientPrivilege as exc:
+        raise history._denied(exc, "write") from None
     except psycopg.Error as exc:
         raise StoreError(
-            f"{redact(history.url)}: copying places and observations failed: {str(exc).strip()}"
+            f"{redact(history.url)}: copying places and observations failed, so nothing was "
+            f"written: {str(exc).strip()}"
         ) from None
     return {"places": len(plist), "observations": n_obs}

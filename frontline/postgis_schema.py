@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from frontline.errors import InputError, StoreError
+from frontline.errors import InputError, PermissionDeniedError, StoreError
 
 __all__ = [
     "DEFAULT_SCHEMA",
@@ -26,6 +26,7 @@ __all__ = [
     "grant",
     "is_postgis_url",
     "latest_version",
+    "lock_holders",
     "migrate",
     "migrations",
     "postgis_extension_schema",
@@ -48,6 +49,18 @@ _MIGRATION = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+
+#: Functions an editor executes (called by frontline and by the control_areas triggers).
+EDITOR_FUNCTIONS = (
+    "frontline_author()",
+    "frontline_display_name()",
+    "frontline_lock(text, date)",
+    "frontline_record_revision(text, date)",
+    "control_areas_before_row()",
+    "control_areas_after_statement()",
+    "control_areas_no_truncate()",
+    "observations_before_row()",
+)
 
 
 def is_postgis_url(store: str | os.PathLike[str] | None) -> bool:
@@ -162,15 +175,33 @@ def set_search_path(conn: Any, schema: str, postgis_schema: str | None) -> None:
     )
 
 
+def _denied(conn: Any, what: str) -> PermissionDeniedError:
+    user = conn.execute("SELECT current_user").fetchone()[0]
+    return PermissionDeniedError(
+        f"permission denied: role {user!r} may not {what}; ask the store's owner to run "
+        f"`frontline store grant --store URL --role {user}` (add --read-only for reading only)"
+    )
+
+
 def schema_version(conn: Any, schema: str) -> int:
-    """Return the store's schema version: 0 when it has none yet."""
+    """Return the store's schema version: 0 when it has none yet.
+
+    Raises
+    ------
+    PermissionDeniedError
+        When the store exists but the connected role was not granted access to it.
+    """
     row = conn.execute(
-        "SELECT 1 FROM information_schema.tables WHERE table_schema = %s "
-        "AND table_name = 'schema_version'",
+        "SELECT has_schema_privilege(n.oid, 'USAGE'), "
+        "(SELECT has_table_privilege(c.oid, 'SELECT') FROM pg_class c "
+        "WHERE c.relnamespace = n.oid AND c.relname = 'schema_version') "
+        "FROM pg_namespace n WHERE n.nspname = %s",
         (schema,),
     ).fetchone()
-    if not row:
+    if not row or row[1] is None:
         return 0
+    if not row[0] or not row[1]:
+        raise _denied(conn, f"read the frontline store in schema {schema!r}")
     from psycopg import sql
 
     got = conn.execute(
@@ -179,12 +210,21 @@ def schema_version(conn: Any, schema: str) -> int:
     return int(got[0] or 0)
 
 
-def migrate(url: str) -> list[int]:
+def migrate(url: str, upto: int | None = None) -> list[int]:
     """Create or upgrade the store's schema; return the versions applied (empty when up to date).
 
     Creates the ``postgis`` extension when it is missing (that needs a database owner or
     superuser), the store's schema, and a ``schema_version`` table, then applies every
-    migration newer than the recorded version, each in its own transaction.
+    migration newer than the recorded version, each in its own transaction. After an upgrade
+    EXECUTE on the schema's functions is revoked from PUBLIC and the grants recorded by
+    :func:`grant` are applied again, so objects added by the new migrations are covered.
+
+    Parameters
+    ----------
+    url : str
+        The store.
+    upto : int, optional
+        Apply migrations up to this version only (to test upgrades); default: all.
 
     Raises
     ------
@@ -224,7 +264,7 @@ def migrate(url: str) -> list[int]:
             )
         set_search_path(conn, schema, pg_schema)
         for mig in migrations():
-            if mig.version <= current:
+            if mig.version <= current or (upto is not None and mig.version > upto):
                 continue
             try:
                 with conn.transaction():
@@ -248,15 +288,66 @@ def migrate(url: str) -> list[int]:
             applied.append(mig.version)
     finally:
         conn.close()
+    if applied and applied[-1] >= 2:
+        _secure_functions(url)
+        for role, level in _recorded_grants(url):
+            grant(url, role, read_only=level == "reader")
     return applied
+
+
+def _secure_functions(url: str) -> None:
+    """Revoke EXECUTE from PUBLIC on every function of the store's schema (not extensions')."""
+    psycopg = psycopg_module()
+    _, schema = split_url(url)
+    conn = connect(url)
+    try:
+        rows = conn.execute(
+            "SELECT p.oid::regprocedure::text FROM pg_proc p "
+            "JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = %s "
+            "AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass "
+            "AND d.objid = p.oid AND d.deptype = 'e')",
+            (schema,),
+        ).fetchall()
+        from psycopg import sql
+
+        with conn.transaction():
+            for (fn,) in rows:
+                conn.execute(sql.SQL("REVOKE ALL ON FUNCTION {} FROM PUBLIC").format(sql.SQL(fn)))
+    except psycopg.Error as exc:
+        raise StoreError(
+            f"{redact(url)}: cannot revoke EXECUTE from PUBLIC: {str(exc).strip()}"
+        ) from None
+    finally:
+        conn.close()
+
+
+def _recorded_grants(url: str) -> list[tuple[str, str]]:
+    from psycopg import sql
+
+    _, schema = split_url(url)
+    conn = connect(url)
+    try:
+        rows = conn.execute(
+            sql.SQL(
+                "SELECT g.role, g.level FROM {}.grants g JOIN pg_roles r ON r.rolname = g.role "
+                "ORDER BY g.role"
+            ).format(sql.Identifier(schema))
+        ).fetchall()
+    finally:
+        conn.close()
+    return [(r[0], r[1]) for r in rows]
 
 
 def grant(url: str, role: str, read_only: bool = False) -> None:
     """Give a database role the rights of a team member on the store.
 
     Editors may read everything and write ``control_areas`` (what QGIS edits), ``places``,
-    ``observations`` and ``theatres``; the revision tables stay append-only for them (a
-    trigger running with the owner's rights writes them). Readers may only read.
+    ``observations`` and ``theatres``, and execute frontline's functions; the revision tables
+    stay append-only for them (a trigger running with the owner's rights writes them, with the
+    session user as author). Readers may only read: no writes, no EXECUTE (granting
+    ``--read-only`` to an editor takes the editor's rights back). Default privileges make
+    tables added by later migrations readable; the role is recorded in the table ``grants``
+    so upgrades re-apply its rights.
 
     Raises
     ------
@@ -270,24 +361,47 @@ def grant(url: str, role: str, read_only: bool = False) -> None:
         raise InputError(f"role {role!r} must be a plain identifier (letters, digits, _)")
     _, schema = split_url(url)
     s, r = sql.Identifier(schema), sql.Identifier(role)
+    functions = sql.SQL(", ").join(sql.SQL("{}.{}").format(s, sql.SQL(f)) for f in EDITOR_FUNCTIONS)
+    written = sql.SQL("{s}.control_areas, {s}.places, {s}.observations").format(s=s)
     statements = [
         sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(s, r),
         sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA {} TO {}").format(s, r),
+        sql.SQL("ALTER DEFAULT PRIVILEGES IN SCHEMA {} GRANT SELECT ON TABLES TO {}").format(s, r),
     ]
-    if not read_only:
+    if read_only:
         statements += [
-            sql.SQL(
-                "GRANT INSERT, UPDATE, DELETE ON {s}.control_areas, {s}.places, "
-                "{s}.observations TO {r}"
-            ).format(s=s, r=r),
+            sql.SQL("REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON {} FROM {}").format(written, r),
+            sql.SQL("REVOKE INSERT ON {}.theatres FROM {}").format(s, r),
+            sql.SQL("REVOKE USAGE ON ALL SEQUENCES IN SCHEMA {} FROM {}").format(s, r),
+            sql.SQL("REVOKE EXECUTE ON FUNCTION {} FROM {}").format(functions, r),
+        ]
+    else:
+        statements += [
+            sql.SQL("GRANT INSERT, UPDATE, DELETE ON {} TO {}").format(written, r),
             sql.SQL("GRANT INSERT ON {}.theatres TO {}").format(s, r),
             sql.SQL("GRANT USAGE ON ALL SEQUENCES IN SCHEMA {} TO {}").format(s, r),
+            sql.SQL("ALTER DEFAULT PRIVILEGES IN SCHEMA {} GRANT USAGE ON SEQUENCES TO {}").format(
+                s, r
+            ),
+            sql.SQL("GRANT EXECUTE ON FUNCTION {} TO {}").format(functions, r),
         ]
+    statements.append(
+        sql.SQL(
+            "INSERT INTO {}.grants (role, level) VALUES (%s, %s) ON CONFLICT (role) DO UPDATE "
+            "SET level = EXCLUDED.level, granted_by = session_user, granted_at = now()"
+        ).format(s)
+    )
     conn = connect(url)
     try:
+        if schema_version(conn, schema) < 2:
+            raise StoreError(
+                f"{redact(url)} holds no frontline store of schema version 2 or later in schema "
+                f"{schema!r}; run `frontline store init --store URL` first"
+            )
         with conn.transaction():
-            for st in statements:
+            for st in statements[:-1]:
                 conn.execute(st)
+            conn.execute(statements[-1], (role, "reader" if read_only else "editor"))
     except psycopg.Error as exc:
         raise StoreError(
             f"{redact(url)}: cannot grant rights to {role!r}: {str(exc).strip()}"
@@ -303,7 +417,14 @@ def store_status(url: str) -> dict[str, Any]:
     -------
     dict
         ``{"url", "schema", "schema_version", "latest_version", "theatres": [{"theatre",
-        "dates", "first", "last", "revisions", "last_author", "last_change"}]}``.
+        "dates", "first", "last", "revisions", "last_author", "last_change"}], "locks":
+        [...]}``; ``locks`` lists the writers holding a date's lock right now
+        (:func:`lock_holders`).
+
+    Raises
+    ------
+    PermissionDeniedError
+        When the connected role was not granted access to the store.
     """
     _, schema = split_url(url)
     conn = connect(url)
@@ -315,6 +436,7 @@ def store_status(url: str) -> dict[str, Any]:
             "schema_version": version,
             "latest_version": latest_version(),
             "theatres": [],
+            "locks": [],
         }
         if version:
             set_search_path(conn, schema, postgis_extension_schema(conn))
@@ -340,6 +462,52 @@ def store_status(url: str) -> dict[str, Any]:
                 }
                 for r in rows
             ]
+            out["locks"] = lock_holders(conn, schema)
         return out
     finally:
         conn.close()
+
+
+def lock_holders(conn: Any, schema: str, theatre: str | None = None) -> list[dict[str, Any]]:
+    """The writers holding a theatre date's lock (``frontline_lock``) in the store right now.
+
+    Parameters
+    ----------
+    conn : psycopg connection
+        With the store's schema on its search path.
+    schema : str
+        The store's schema.
+    theatre : str, optional
+        Only this theatre (default: every theatre of the store).
+
+    Returns
+    -------
+    list of dict
+        ``{"theatre", "date", "pid", "user", "application"}`` per lock held; ``application``
+        is what the writer said about itself (frontline says who and since when).
+    """
+    import datetime as _dt
+
+    rows = conn.execute(
+        "WITH t AS (SELECT id FROM theatres UNION SELECT DISTINCT theatre FROM snapshots) "
+        "SELECT t.id, l.objid::bigint, l.pid, a.usename, a.application_name FROM t "
+        "JOIN pg_locks l ON l.locktype = 'advisory' AND l.objsubid = 2 AND l.granted "
+        "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+        "AND l.classid = hashtext('frontline:' || %s || ':' || t.id)::oid "
+        "LEFT JOIN pg_stat_activity a ON a.pid = l.pid "
+        "WHERE %s::text IS NULL OR t.id = %s ORDER BY 1, 2",
+        (schema, theatre, theatre),
+    ).fetchall()
+    out = []
+    for tid, objid, pid, user, app in rows:
+        offset = int(objid) - (1 << 32) if int(objid) >= (1 << 31) else int(objid)
+        out.append(
+            {
+                "theatre": tid,
+                "date": _dt.date(2000, 1, 1) + _dt.timedelta(days=offset),
+                "pid": int(pid),
+                "user": user or "?",
+                "application": app or "",
+            }
+        )
+    return out

@@ -3,7 +3,13 @@
 The file store keeps one deterministic GeoJSON file per date in
 ``<data>/control/<theatre>/<YYYY-MM-DD>.geojson`` (see :mod:`frontline.control`), so the
 history is versioned by git and reviewed with ``git diff``. Writes are atomic (a temporary
-file in the same folder, then a rename) and never replace an existing date unless asked.
+file in the same folder, then a rename) and never replace an existing date unless asked. One
+process writes a history folder at a time (an inter-process lock, :class:`frontline.files.
+FolderLock`); a batch of dates is journaled so that a writer killed half-way leaves a folder
+that readers refuse and the next writer (or ``control validate --repair``) finishes.
+Writers can compare-and-set: :meth:`HistoryBase.expect` pins the versions read at the start
+of a command, and a later write of a date that someone else changed meanwhile raises
+:class:`~frontline.errors.ConflictError` (exit code 3) instead of losing their update.
 
 :class:`History` is the interface every store has (this file store and
 :class:`frontline.postgis.PostGISHistory`); library functions that take a history accept
@@ -17,7 +23,7 @@ import datetime as _dt
 import json
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
@@ -25,13 +31,25 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from frontline.control import ControlSnapshot
 from frontline.dates import parse_date
 from frontline.errors import (
+    ConflictError,
     DataFileError,
     InputError,
+    OutsidePeriodError,
     SnapshotExistsError,
     SnapshotNotFoundError,
 )
 from frontline.factions import FactionRegistry
-from frontline.files import atomic_write_bytes, atomic_write_many, atomic_write_text  # noqa: F401 (moved to frontline.files; kept importable from here)
+from frontline.files import (
+    JOURNAL_NAME,
+    FolderLock,
+    atomic_write_many,
+    check_no_unfinished_batch,
+    content_hash,
+    leftovers,
+    recover_folder,
+)
+from frontline.files import atomic_write_bytes as atomic_write_bytes  # moved to frontline.files
+from frontline.files import atomic_write_text as atomic_write_text  # kept importable from here
 from frontline.geojson import to_multipolygon
 from frontline.theatre import Theatre
 
@@ -43,6 +61,11 @@ _MISNAMED = "snapshot files must be named YYYY-MM-DD.geojson with a real date"
 
 #: ``describe(lon, lat)``: words for a location in messages ("8 km NE of At Tanf").
 Describe = Callable[[float, float], str]
+
+#: The version of one date in a store, for compare-and-set: the file store's content hash
+#: (:func:`frontline.files.content_hash`; None when the date has no file), the PostGIS store's
+#: revision number (0 when the date was never written).
+Version = str | int | None
 
 
 @runtime_checkable
@@ -117,14 +140,27 @@ class History(Protocol):
         overwrite: bool = False,
         repair: bool = False,
         describe: Describe | None = None,
+        *,
+        expected: Mapping[_dt.date, Version] | None = None,
     ) -> Sequence[object]:
-        """Validate and store several snapshots: all of them or none."""
+        """Validate and store several snapshots: all of them or none.
+
+        *expected* maps dates to the version each must still have (compare-and-set).
+        """
         ...
 
     def check_writable(
         self, dates: list[_dt.date] | tuple[_dt.date, ...], overwrite: bool = False
     ) -> None:
         """Raise :class:`SnapshotExistsError` for dates that exist, unless *overwrite*."""
+        ...
+
+    def versions(self) -> dict[_dt.date, Version]:
+        """The version of every stored date, for compare-and-set."""
+        ...
+
+    def expect(self, versions: Mapping[_dt.date, Version] | None = None) -> dict:
+        """Compare-and-set from now on: later writes of a date changed meanwhile conflict."""
         ...
 
 
@@ -137,9 +173,48 @@ class HistoryBase:
     derive from it, so library functions work unchanged on either.
     """
 
+    #: Versions pinned by :meth:`expect` (None: writes do not compare).
+    expected_versions: dict[_dt.date, Version] | None = None
+
     def dates(self) -> list[_dt.date]:  # pragma: no cover - every store defines it
         """Return the dates of the snapshots, ascending."""
         raise NotImplementedError
+
+    def versions(self) -> dict[_dt.date, Version]:  # pragma: no cover - every store defines it
+        """Return the version of every stored date (see :data:`Version`)."""
+        raise NotImplementedError
+
+    def expect(self, versions: Mapping[_dt.date, Version] | None = None) -> dict:
+        """Pin the versions of the stored dates: later writes compare and set against them.
+
+        Call it at the start of a read-modify-write (a command does, before it reads what its
+        write depends on). A later :meth:`add_many` of a date whose version is no longer the
+        pinned one -- another writer changed, created or deleted it meanwhile -- raises
+        :class:`~frontline.errors.ConflictError` and writes nothing. *versions* overrides the
+        pinned version of some dates (``--expected-revision DATE=N``).
+
+        Returns
+        -------
+        dict
+            The pinned versions, ``{date: version}`` (dates without a snapshot are absent).
+        """
+        pinned = dict(self.versions())
+        pinned.update({parse_date(k): v for k, v in (versions or {}).items()})
+        self.expected_versions = pinned
+        return dict(pinned)
+
+    def _expected_for(
+        self, days: Iterable[_dt.date], expected: Mapping[_dt.date, Version] | None
+    ) -> dict[_dt.date, Version]:
+        """The version each written date must still have: explicit, else pinned, else none."""
+        given = {parse_date(k): v for k, v in (expected or {}).items()}
+        out: dict[_dt.date, Version] = {}
+        for day in days:
+            if day in given:
+                out[day] = given[day]
+            elif self.expected_versions is not None:
+                out[day] = self.expected_versions.get(day)
+        return out
 
     def get(
         self, date: _dt.date | str, *, validate: bool | None = None
@@ -182,7 +257,7 @@ class HistoryBase:
         if existing:
             raise SnapshotExistsError(
                 f"snapshot(s) for {', '.join(d.isoformat() for d in existing)} exist in "
-                f"{self._location()}; pass overwrite=True (--overwrite) to replace them — "
+                f"{self._location()}; pass --overwrite to replace them — "
                 f"{self._replaced_note}"
             )
 
@@ -210,6 +285,9 @@ class ControlHistory(HistoryBase):
         Used to validate factions on load and write.
     validate : bool, default True
         Validate every snapshot read and written.
+    lock_timeout : float, optional
+        Seconds a writer waits for another writer's lock (default ``$FRONTLINE_LOCK_TIMEOUT``
+        or 30), then raises :class:`~frontline.errors.LockTimeoutError`.
 
     Examples
     --------
@@ -224,11 +302,13 @@ class ControlHistory(HistoryBase):
         theatre: Theatre | None = None,
         registry: FactionRegistry | None = None,
         validate: bool = True,
+        lock_timeout: float | None = None,
     ) -> None:
         self.directory = Path(directory)
         self.theatre = theatre
         self.registry = registry
         self.validate = validate
+        self.lock_timeout = lock_timeout
 
     @classmethod
     def load(
@@ -268,6 +348,7 @@ class ControlHistory(HistoryBase):
         """
         if not self.directory.is_dir():
             return []
+        check_no_unfinished_batch(self.directory)
         out = []
         for p in self.directory.glob("*.geojson"):
             m = _NAME.match(p.name)
@@ -312,6 +393,7 @@ class ControlHistory(HistoryBase):
         """
         day = parse_date(date)
         path = self.path_for(day)
+        check_no_unfinished_batch(self.directory)
         if not path.is_file():
             raise SnapshotNotFoundError(f"no snapshot on {day}; {self._dates_hint(day)}")
         return self._read(path, day, self.validate if validate is None else validate)
@@ -344,6 +426,30 @@ class ControlHistory(HistoryBase):
     def _location(self) -> str:
         return str(self.directory)
 
+    def lock(self, timeout: float | None = None) -> FolderLock:
+        """The inter-process lock of the history's folder (``with history.lock(): …``)."""
+        return FolderLock(self.directory, self.lock_timeout if timeout is None else timeout)
+
+    def versions(self) -> dict[_dt.date, Version]:
+        """The content hash of every stored date (an interrupted batch is finished first)."""
+        if not self.directory.is_dir():
+            return {}
+        with self.lock():
+            recover_folder(self.directory, self.lock_timeout)
+            out: dict[_dt.date, Version] = {}
+            for p in self.directory.glob("*.geojson"):
+                m = _NAME.match(p.name)
+                if m:
+                    try:
+                        out[_dt.date.fromisoformat(m.group(1))] = content_hash(p.read_bytes())
+                    except (ValueError, FileNotFoundError):
+                        continue
+            return out
+
+    def recover(self) -> list[str]:
+        """Finish an interrupted batch and remove leftover temporary files; say what was done."""
+        return recover_folder(self.directory, self.lock_timeout)
+
     def add(
         self,
         snapshot: ControlSnapshot,
@@ -361,14 +467,23 @@ class ControlHistory(HistoryBase):
         return self.add_many([snapshot], overwrite=overwrite, repair=repair, describe=describe)[0]
 
     def add_many(
-        self, snapshots, overwrite: bool = False, repair: bool = False, describe=None
+        self,
+        snapshots,
+        overwrite: bool = False,
+        repair: bool = False,
+        describe=None,
+        *,
+        expected: Mapping[_dt.date, Version] | None = None,
     ) -> list[Path]:
         """Validate and store several snapshots: all of them or none.
 
-        Every snapshot is validated and serialised first, then written to temporary files
-        beside the targets, then renamed into place. If anything fails, files already
-        renamed are restored to their previous content (or removed) and no temporary file
-        is left behind.
+        Every snapshot is validated and serialised first; then, holding the folder's lock,
+        the dates are compared with the versions expected (see :meth:`expect`), the files are
+        written to temporary files beside the targets, the batch is journaled and the files
+        are renamed into place (:func:`frontline.files.atomic_write_many`). If anything
+        fails, files already renamed are restored to their previous content (or removed) and
+        no temporary file is left behind; if the process is killed, the journal lets the next
+        writer finish the batch.
 
         Parameters
         ----------
@@ -380,6 +495,9 @@ class ControlHistory(HistoryBase):
             Repair invalid geometries instead of raising.
         describe : callable, optional
             ``describe(lon, lat)`` naming locations in validation messages.
+        expected : mapping of date to str or None, optional
+            Compare-and-set: the content hash each date must still have (None: no file),
+            beside those pinned by :meth:`expect`.
 
         Returns
         -------
@@ -390,6 +508,10 @@ class ControlHistory(HistoryBase):
         ------
         SnapshotExistsError
             When a date exists and *overwrite* is False.
+        ConflictError
+            When a date changed since it was read (or appeared meanwhile); nothing is written.
+        LockTimeoutError
+            When another writer holds the folder longer than the lock timeout.
         DataFileError
             When two snapshots have the same date.
         """
@@ -398,7 +520,8 @@ class ControlHistory(HistoryBase):
         if len(set(days)) != len(days):
             dup = sorted({d.isoformat() for d in days if days.count(d) > 1})
             raise DataFileError(f"several snapshots for {', '.join(dup)}; give one per date")
-        self.check_writable(days, overwrite)
+        explicit = {parse_date(k) for k in (expected or {})}
+        self.check_writable([d for d in days if d not in explicit], overwrite)
         texts = []
         for snap in snaps:
             if self.validate:
@@ -406,12 +529,14 @@ class ControlHistory(HistoryBase):
             if self.theatre_id and snap.theatre != self.theatre_id:
                 snap = ControlSnapshot(snap.date, snap.areas, self.theatre_id)
             texts.append((self.path_for(snap.date), snap.to_geojson()))
-        written = atomic_write_many(
+        want = self._expected_for(days, expected)
+        return atomic_write_many(
             [(path, text.encode("utf-8")) for path, text in texts],
             overwrite=overwrite,
-            exists_error=SnapshotExistsError,
+            exists_error=ConflictError,
+            expected={self.path_for(d): v for d, v in want.items()},  # type: ignore[misc]
+            timeout=self.lock_timeout,
         )
-        return written
 
     def __repr__(self) -> str:
         return f"ControlHistory({str(self.directory)!r}, theatre={self.theatre_id!r})"
@@ -468,6 +593,8 @@ def _stored_snapshots(
     """Yield ``(label, date, read)`` per stored snapshot; *read* gives it unvalidated + its text."""
     if isinstance(history, ControlHistory):  # also catch files not named after a date
         directory = history.directory
+        for left in leftovers(directory):
+            problems.append(Problem(left.name, _leftover_message(left)))
         for path in sorted(directory.glob("*.geojson")) if directory.is_dir() else []:
             try:
                 day = parse_date(path.stem)
@@ -490,6 +617,52 @@ def _stored_snapshots(
             return snap, snap.to_geojson()
 
         yield day.isoformat(), day, read_db
+
+
+def _leftover_message(path: Path) -> str:
+    if path.name == JOURNAL_NAME:
+        return (
+            "an interrupted write: the folder mixes old and new files; run `frontline control "
+            "validate --repair` to finish it"
+        )
+    return "a temporary file left by an interrupted write; `--repair` removes it"
+
+
+def check_period(
+    theatre: Theatre | None, dates: Iterable[_dt.date | str], extend: bool = False
+) -> list[_dt.date]:
+    """Refuse snapshot dates outside the theatre's period, unless *extend*.
+
+    Parameters
+    ----------
+    theatre : Theatre or None
+        Nothing is checked without a theatre or when it has no ``period``.
+    dates : iterable of date
+    extend : bool, default False
+        Accept dates outside the period (``--extend-period``); they are returned.
+
+    Returns
+    -------
+    list of date
+        The dates outside the period (accepted because *extend* is true).
+
+    Raises
+    ------
+    OutsidePeriodError
+        When a date lies outside the period and *extend* is False.
+    """
+    if theatre is None or theatre.period is None:
+        return []
+    first, last = theatre.period
+    outside = sorted({d for d in map(parse_date, dates) if not first <= d <= last})
+    if outside and not extend:
+        shown = ", ".join(d.isoformat() for d in outside[:5])
+        raise OutsidePeriodError(
+            f"{shown} lie(s) outside the period of {theatre.id} ({first} … {last}); check the "
+            "date, or pass --extend-period to store it anyway (and widen `period:` in the "
+            "theatre file)"
+        )
+    return outside
 
 
 def validate_history(

@@ -106,12 +106,12 @@ def test_import(cli_runner, synthetic_data_dir, tmp_path):
         "import",
         str(path),
         "--date",
-        "2020-05-01",
+        "2020-03-15",
         "--faction-field",
         "side",
     )
     assert r.exit_code == 0, r.output
-    target = synthetic_data_dir / "control" / SYNTHETIC_THEATRE / "2020-05-01.geojson"
+    target = synthetic_data_dir / "control" / SYNTHETIC_THEATRE / "2020-03-15.geojson"
     assert target.is_file()
     before = target.read_bytes()
     r = run(
@@ -120,13 +120,13 @@ def test_import(cli_runner, synthetic_data_dir, tmp_path):
         "import",
         str(path),
         "--date",
-        "2020-05-01",
+        "2020-03-15",
         "--faction-field",
         "side",
     )
     assert r.exit_code == 2 and "overwrite" in r.output
     assert target.read_bytes() == before
-    r = run(cli_runner, synthetic_data_dir, "show", "2020-05-01", "--json")
+    r = run(cli_runner, synthetic_data_dir, "show", "2020-03-15", "--json")
     assert {a["faction"] for a in json.loads(r.output)["areas"]} == {"red", "blue"}
 
 

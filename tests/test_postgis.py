@@ -311,12 +311,15 @@ def test_revisions_are_kept_and_restorable(pg):
     assert pg.add(_boxes(day, "second"), overwrite=True, message="fix note") == 2
     assert pg.add(_boxes(day, "third"), expected_revision=2) == 3
     revs = pg.revisions(day)
-    assert [(r.revision, r.author, r.is_current, r.n_areas) for r in revs] == [
+    assert [(r.revision, r.display_name, r.is_current, r.n_areas) for r in revs] == [
         (1, "tester", False, 2),
         (2, "tester", False, 2),
         (3, "tester", True, 2),
     ]
-    assert revs[1].message == "fix note"
+    assert {r.author for r in revs} == {pg.conn.info.user}  # the database session user
+    # an overwrite records which revision, and whose, it replaced
+    assert revs[1].message == f"fix note; replaces r1 by {pg.conn.info.user}"
+    assert revs[2].message == f"replaces r2 by {pg.conn.info.user}"
     assert pg.get(day, revision=1).areas["note"].tolist() == ["first", "first"]
     with pytest.raises(SnapshotNotFoundError, match="revisions are 1 to 3"):
         pg.get(day, revision=9)
@@ -334,7 +337,7 @@ def test_revisions_are_kept_and_restorable(pg):
             ).fetchall()
             == ids
         )
-    assert pg.revisions(day)[-1].message == "restore revision 1"
+    assert pg.revisions(day)[-1].message == f"restore revision 1; replaces r3 by {pg.conn.info.user}"
     assert pg.revision_of(day) == 4 and pg.revision_of("2001-01-01") == 0
 
 
@@ -357,7 +360,8 @@ def test_stale_expected_revision_is_a_conflict_and_overwrites_nothing(pg):
     pg.add(_boxes(day, "theirs"), expected_revision=1)
     with pytest.raises(
         ConflictError,
-        match=r"based on revision 1, but revision 2 was written by tester.*expected_revision=2",
+        match=r"based on revision 1, but revision 2 was written by \w+ \(tester\).*"
+        r"--expected-revision 2020-01-15=2",
     ):
         pg.add(_boxes(day, "mine"), expected_revision=1)
     with pytest.raises(ConflictError):
@@ -460,7 +464,7 @@ def test_concurrent_read_modify_write_loses_no_update(pg, pg_url, built_data_dir
     assert revs == list(range(2, n + 2))  # each write is its own revision
     assert len(pg.revisions(day)) == 1 + n
     assert sorted(pg.get(day).areas["note"].iloc[0].split()) == sorted(f"w{i}" for i in range(n))
-    authors = {r.author for r in pg.revisions(day)[1:]}
+    authors = {r.display_name for r in pg.revisions(day)[1:]}
     assert authors == {f"writer-{i}" for i in range(n)}
 
 
@@ -506,7 +510,10 @@ def test_qgis_style_edits_become_revisions_and_are_validated(
             )
         revs = pg.revisions(day)
         db_user = conn.execute("SELECT session_user").fetchone()[0]
-        assert [(r.revision, r.author) for r in revs] == [(1, "tester"), (2, db_user)]
+        assert [(r.revision, r.author, r.display_name) for r in revs] == [
+            (1, db_user, "tester"),
+            (2, db_user, None),
+        ]
         snap = pg.get(day)
         assert set(snap.areas["note"]) == {"moved in QGIS"}
         assert shapely.equals(snap.geometry_of("red"), shapely.box(38.2, 32.5, 38.95, 33.0))

@@ -13,6 +13,7 @@ from frontline.cli.options import (
     data_opt,
     date_opt,
     echo_json,
+    expected_revision_opt,
     handle_errors,
     overwrite_opt,
     parse_date_value,
@@ -20,8 +21,9 @@ from frontline.cli.options import (
     theatre_opt,
 )
 from frontline.control import read_areas
+from frontline.files import atomic_write_text
 from frontline.gazetteer import Gazetteer
-from frontline.store import ControlHistory, validate_history
+from frontline.store import ControlHistory, check_period, validate_history
 from frontline.theatre import Theatre
 
 
@@ -46,6 +48,36 @@ def _describer(history):
         return Gazetteer.load(history.theatre.data_dir, history.theatre).describe
     except Exception:  # noqa: BLE001 - naming places in messages is a nicety
         return None
+
+
+def _written(history, snapshots, results) -> list[str]:
+    """One line per date written: the file, or the theatre, date and new PostGIS revision."""
+    replaced = getattr(history, "replaced", {}) or {}
+    lines = []
+    for snap, res in zip(sorted(snapshots, key=lambda s: s.date), results, strict=True):
+        if isinstance(res, int):
+            old = replaced.get(snap.date)
+            note = f" (replaced r{old[0]} by {old[1]})" if old else ""
+            lines.append(f"wrote {history.theatre_id} {snap.date} revision {res}{note}")
+        else:
+            lines.append(f"wrote {res}")
+    return lines
+
+
+def _extend_period(theatre: Theatre, outside: list[_dt.date]) -> str:
+    """Widen the one-line ``period: [A, B]`` of the theatre file to cover *outside*."""
+    import re
+
+    path = theatre.data_dir / "theatres" / f"{theatre.id}.yaml"
+    assert theatre.period is not None
+    first = min(theatre.period[0], *outside)
+    last = max(theatre.period[1], *outside)
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    line = re.compile(r"^period:\s*\[[^\]\n]*\]", re.M)
+    if len(line.findall(text)) != 1:
+        return f"note: widen `period:` in {path} to [{first}, {last}] by hand"
+    atomic_write_text(path, line.sub(f"period: [{first}, {last}]", text), overwrite=True)
+    return f"extended the period of {theatre.id} to {first} … {last} in {path}"
 
 
 def _area_rows(snapshot) -> list[dict]:
@@ -178,15 +210,26 @@ def validate(
     repair: bool,
     overwrite: bool,
 ) -> None:
-    """Validate every snapshot; list all problems (exit 2 when there are any)."""
+    """Validate every snapshot; list all problems (exit 2 when there are any).
+
+    Leftovers of an interrupted write (a journal, temporary files) are problems too;
+    --repair finishes the interrupted write and removes them.
+    """
     history = _load(data_dir, theatre_id, validate=False, store_url=store_url)
+    if repair:  # finish (or roll back) an interrupted write first; remove its leftovers
+        for line in history.recover():
+            click.echo(line)
+    pinned = history.expect() if repair and overwrite else None
     check = validate_history(history, repair=repair, describe=_describer(history))
     repaired = list(check.repaired)
     if repaired:
         if overwrite:
             writer = _load(data_dir, theatre_id, store_url=store_url)
-            for p in writer.add_many(repaired, overwrite=True, repair=True):
-                click.echo(f"repaired {p}")
+            writer.expect(pinned)  # a date changed since it was validated: conflict, exit 3
+            for line in _written(
+                writer, repaired, writer.add_many(repaired, overwrite=True, repair=True)
+            ):
+                click.echo(line.replace("wrote", "repaired", 1))
         else:
             for s in repaired:
                 click.echo(
@@ -229,7 +272,8 @@ def build(
 ) -> None:
     """Build snapshots from <data>/observations/<theatre>.csv (all or nothing)."""
     theatre = Theatre.load(theatre_id, data_dir)
-    target = _load(data_dir, theatre.id, store_url=store_url) if store_url else None
+    target = _load(data_dir, theatre.id, store_url=store_url)
+    target.expect()  # compare-and-set: a date someone else writes meanwhile is a conflict
     paths = build_history(
         theatre,
         dates=dates or None,
@@ -239,7 +283,7 @@ def build(
         history=target,
     )
     for p in paths:
-        click.echo(f"wrote {p}")
+        click.echo(f"wrote {p}" if not isinstance(p, int) else f"wrote revision {p}")
     click.echo(f"{len(paths)} snapshot(s) built for {theatre.id}")
 
 
@@ -266,10 +310,16 @@ def build(
         "applies."
     ),
 )
+@click.option(
+    "--extend-period",
+    is_flag=True,
+    help="Accept dates outside the theatre's period (and widen the period in its file).",
+)
 @data_opt
 @store_opt
 @theatre_opt
 @overwrite_opt
+@expected_revision_opt
 @handle_errors
 def import_(
     file: Path,
@@ -278,24 +328,42 @@ def import_(
     layer: str | None,
     repair: bool,
     as_override: bool,
+    extend_period: bool,
     data_dir: Path | None,
     store_url: str | None,
     theatre_id: str | None,
     overwrite: bool,
+    expected_revisions: dict,
 ) -> None:
-    """Import areas drawn in QGIS (GeoJSON, GeoPackage, Shapefile; any CRS) as snapshot(s)."""
+    """Import areas drawn in QGIS (GeoJSON, GeoPackage, Shapefile; any CRS) as snapshot(s).
+
+    The write compares and sets: a date someone else writes while this command runs is a
+    conflict (exit 3, nothing written). On a PostGIS store, --expected-revision DATE=N
+    writes DATE only if N is still its current revision; the revisions written are printed.
+    """
     history = _load(data_dir, theatre_id, store_url=store_url)
+    if expected_revisions and isinstance(history, ControlHistory):
+        raise click.UsageError(
+            "--expected-revision works on a PostGIS store (--store postgresql://…); a file "
+            "store compares the files' content by itself"
+        )
+    registry = history.registry
+    if as_override:
+        history = ControlHistory(overrides_dir(history.theatre), history.theatre, None)
+    history.expect(expected_revisions)  # before reading: what the write is based on
     snaps = read_areas(
         file,
         date,
         faction_field,
         layer,
-        history.registry,
+        registry,
         history.theatre,
         repair=repair,
         allow_unknown=as_override,
     )
-    if as_override:
-        history = ControlHistory(overrides_dir(history.theatre), history.theatre, None)
-    for p in history.add_many(snaps, overwrite=overwrite, repair=repair):
-        click.echo(f"wrote {p}")
+    outside = check_period(history.theatre, [s.date for s in snaps], extend_period)
+    results = history.add_many(snaps, overwrite=overwrite, repair=repair)
+    for line in _written(history, snaps, results):
+        click.echo(line)
+    if outside and history.theatre is not None:
+        click.echo(_extend_period(history.theatre, outside))

@@ -17,12 +17,29 @@ import click
 
 from frontline.dates import parse_date
 from frontline.errors import (
+    ConflictError,
     DataFileError,
     FrontlineError,
     InputError,
     InvalidDateError,
     OutputExistsError,
 )
+
+#: Exit codes: 0 success, 1 runtime failure, 2 bad input or usage, 3 conflict or lock timeout.
+EXIT_FAILURE, EXIT_INPUT, EXIT_CONFLICT = 1, 2, 3
+
+
+class DataError(click.ClickException):
+    """Bad data (exit 2): printed as ``Error: …`` without the usage banner of a mistyped command."""
+
+    exit_code = EXIT_INPUT
+
+
+class Conflict(click.ClickException):
+    """Someone else wrote first or holds the lock (exit 3): nothing was written; safe to retry."""
+
+    exit_code = EXIT_CONFLICT
+
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -169,11 +186,53 @@ def refuse_existing(path: Path | None, overwrite: bool) -> None:
         raise OutputExistsError(f"{path} exists; pass --overwrite to replace it")
 
 
+def parse_expected_revisions(
+    ctx: click.Context | None, param: click.Parameter | None, value: tuple[str, ...] | None
+) -> dict:
+    """Parse repeated ``DATE=N`` into ``{date: N}`` (``--expected-revision``)."""
+    out: dict = {}
+    for item in value or ():
+        day, sep, rev = item.partition("=")
+        try:
+            if not sep:
+                raise ValueError
+            n = int(rev)
+            if n < 0:
+                raise ValueError
+            out[parse_date(day.strip())] = n
+        except (ValueError, InvalidDateError):
+            raise click.BadParameter(
+                f"{item!r} is not DATE=REVISION, e.g. 2017-06-09=3 (0: the date must not exist "
+                "yet)",
+                ctx=ctx,
+                param=param,
+            ) from None
+    return out
+
+
+def expected_revision_opt(f: F) -> F:
+    """``--expected-revision DATE=N`` (repeatable): compare-and-set on a PostGIS store."""
+    return click.option(
+        "--expected-revision",
+        "expected_revisions",
+        multiple=True,
+        callback=parse_expected_revisions,
+        metavar="DATE=N",
+        help=(
+            "Write DATE only if its current revision is still N (0: it must not exist yet); "
+            "else exit 3 and write nothing. Repeatable; revisions are per date (store log)."
+        ),
+    )(f)
+
+
 def handle_errors(f: F) -> F:
     """Run a command body, turning frontline errors into click errors with the right exit code.
 
-    :class:`frontline.errors.InputError` becomes a usage error (exit 2); any other
-    :class:`frontline.errors.FrontlineError` becomes a runtime failure (exit 1).
+    :class:`frontline.errors.InputError` (bad data) prints ``Error: …`` and exits 2 -- without
+    click's "Usage: … Try --help" banner, which stays for mistyped commands and options;
+    :class:`frontline.errors.ConflictError` (another writer came first, or a lock timed out)
+    exits 3; any other :class:`frontline.errors.FrontlineError`, and an operating-system error
+    (a file that cannot be written), is a runtime failure (exit 1).
     """
 
     @functools.wraps(f)
@@ -181,9 +240,20 @@ def handle_errors(f: F) -> F:
         try:
             return f(*args, **kwargs)
         except InputError as exc:
-            raise click.UsageError(str(exc)) from None
+            raise DataError(str(exc)) from None
+        except ConflictError as exc:
+            raise Conflict(str(exc)) from None
         except FrontlineError as exc:
             raise click.ClickException(str(exc)) from None
+        except MemoryError:
+            raise click.ClickException(
+                "out of memory; ask for a smaller output (size, dates, extent)"
+            ) from None
+        except OSError as exc:
+            where = f" {exc.filename}" if exc.filename else ""
+            raise click.ClickException(
+                f"cannot access{where}: {exc.strerror or exc}; nothing was written"
+            ) from None
 
     return wrapper  # type: ignore[return-value]
 

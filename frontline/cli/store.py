@@ -11,6 +11,7 @@ from frontline.cli.options import (
     data_opt,
     date_opt,
     echo_json,
+    expected_revision_opt,
     handle_errors,
     overwrite_opt,
     store_opt,
@@ -51,10 +52,18 @@ def _report(report, verb: str, as_json: bool, dry_run: bool) -> None:
         f"{prefix}{verb}: {len(report.added)} added, {len(report.updated)} updated, "
         f"{len(report.unchanged)} unchanged"
     )
+
+    def rev(day) -> str:
+        if dry_run or day not in report.revisions:
+            return ""
+        old = report.replaced.get(day)
+        note = f" (replaced r{old[0]} by {old[1]})" if old else ""
+        return f"  revision {report.revisions[day]}{note}"
+
     for day in report.added:
-        click.echo(f"  + {day}")
+        click.echo(f"  + {day}{rev(day)}")
     for day in report.updated:
-        click.echo(f"  ~ {day}")
+        click.echo(f"  ~ {day}{rev(day)}")
 
 
 @click.group("store")
@@ -102,6 +111,7 @@ def init(store_url: str | None) -> None:
     help="Copy only the control history, not the gazetteer and observations.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@expected_revision_opt
 @handle_errors
 def push(
     store_url: str | None,
@@ -111,11 +121,16 @@ def push(
     dry_run: bool,
     history_only: bool,
     as_json: bool,
+    expected_revisions: dict,
 ) -> None:
     """Copy a theatre's history from the data directory's files into the PostGIS store.
 
     Dates already identical are skipped; dates that differ are refused (nothing is copied)
-    unless --overwrite, which stores them as new revisions (the old ones stay). The curated
+    unless --overwrite, which stores them as new revisions (the old ones stay, and the new
+    revision names the one it replaced). Every write compares and sets inside the
+    transaction: a date someone else created or changed since this command read the store is
+    a conflict (exit 3, nothing written; safe to retry). --expected-revision DATE=N replaces
+    DATE only if N is still its revision. The revisions written are printed. The curated
     gazetteer and the theatre's observations are copied too (tables places, observations),
     for QGIS; --history-only skips them.
     """
@@ -124,7 +139,9 @@ def push(
     theatre = source.theatre
     assert theatre is not None  # ControlHistory.load always sets it
     with PostGISHistory(url, theatre, source.registry) as dest:
-        report = copy_history(source, dest, overwrite=overwrite, dry_run=dry_run)
+        report = copy_history(
+            source, dest, overwrite=overwrite, dry_run=dry_run, expected=expected_revisions
+        )
         counts = {} if dry_run or history_only else push_reference_data(dest, theatre.data_dir)
     if as_json:
         echo_json({**report.as_dict(), **counts, "dry_run": dry_run})
@@ -207,6 +224,11 @@ def status(
         )
         if not info["schema_version"]:
             click.echo("  not initialised: run `frontline store init --store URL`")
+        for lk in info["locks"]:
+            click.echo(
+                f"  lock: {lk['theatre']} {lk['date']} is being written by {lk['user']} "
+                f"({lk['application'] or 'pid ' + str(lk['pid'])})"
+            )
         for t in info["theatres"]:
             click.echo(
                 f"  {t['theatre']}: {t['dates']} dates ({t['first']} … "
@@ -247,7 +269,7 @@ def log(
         mark = "*" if r.is_current else " "
         click.echo(
             f"{mark} r{r.revision}  {r.created_at:%Y-%m-%d %H:%M:%S}  "
-            f"{r.author}  {r.n_areas} areas  {r.message}"
+            f"{r.who}  {r.n_areas} areas  {r.message}"
         )
 
 
@@ -279,7 +301,9 @@ def grant(store_url: str | None, role: str, read_only: bool) -> None:
     """Give a database role editor (or reader) rights on the store.
 
     Editors write control_areas (in QGIS or with frontline), places and observations; the
-    revision tables stay append-only for them.
+    revision tables stay append-only for them and every revision records the database user
+    who wrote it. Readers only read (--read-only also takes an editor's rights back). Roles
+    without a grant cannot read the store at all.
     """
     url = _require_url(store_url)
     grant_role(url, role, read_only)
