@@ -40,7 +40,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -208,10 +208,11 @@ def _read_holder(path: Path) -> LockHolder | None:
 _HELD = threading.local()
 
 
-def _held() -> dict[str, list[int]]:
+def _held() -> dict[str, list]:
+    """Return the locks this thread holds: realpath -> [fd, depth, the previous holder]."""
     if not hasattr(_HELD, "locks"):
         _HELD.locks = {}
-    return _HELD.locks  # type: ignore[no-any-return]
+    return _HELD.locks
 
 
 class FolderLock:
@@ -272,10 +273,11 @@ class FolderLock:
                     ) from None
                 time.sleep(delay)
                 delay = min(delay * 2, 0.25)
+        previous = _read_holder(self.path)
         data = json.dumps(_me()).encode("utf-8")
         os.ftruncate(fd, 0)
         os.pwrite(fd, data, 0)
-        held[key] = [fd, 1]
+        held[key] = [fd, 1, previous]
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -291,6 +293,12 @@ class FolderLock:
     def held(self) -> bool:
         """Whether this thread holds the lock."""
         return self._key() in _held()
+
+    @property
+    def previous(self) -> LockHolder | None:
+        """Who held the lock before this thread took it (the last writer), when known."""
+        entry = _held().get(self._key())
+        return entry[2] if entry else None
 
 
 def _ignore_in_git(folder: Path) -> None:
@@ -563,22 +571,27 @@ def atomic_write_many(
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise _write_failed(folder, exc) from None
-    with FolderLock(folder, timeout):
+    with FolderLock(folder, timeout) as lock:
         _recover(folder)
         for path, want in (expected or {}).items():
             have = _file_hash(Path(path))
             if have != want:
-                raise ConflictError(_changed_message(Path(path), want, have))
+                raise ConflictError(_changed_message(Path(path), want, have, lock.previous))
         return _write_batch(folder, items, overwrite, exists_error)
 
 
-def _changed_message(path: Path, want: str | None, have: str | None) -> str:
-    holder = _read_holder(path.parent / LOCK_NAME)
-    by = f" (last written by {holder.user}@{holder.host}, {holder.command}, at {holder.since})"
+def _changed_message(
+    path: Path, want: str | None, have: str | None, holder: LockHolder | None
+) -> str:
+    by = (
+        f" (last written by {holder.user}@{holder.host}, {holder.command}, at {holder.since})"
+        if holder is not None
+        else ""
+    )
     what = "was created" if want is None else "was deleted" if have is None else "changed"
     return (
-        f"{path} {what} since this command read it{by if holder else ''}; nothing was "
-        "written. Run the command again to work on the new state"
+        f"{path} {what} since this command read it{by}; nothing was written (safe to retry: "
+        "run the command again to work on the new state)"
     )
 
 
@@ -624,9 +637,9 @@ def _write_batch(
         journal_written = False
     except BaseException as exc:
         for entry in entries[:renamed]:
-            target, backup = folder / str(entry["target"]), entry["backup"]
-            if backup:
-                os.replace(folder / str(backup), target)
+            target, saved = folder / str(entry["target"]), entry["backup"]
+            if isinstance(saved, str):
+                os.replace(folder / saved, target)
             else:
                 target.unlink(missing_ok=True)
         if journal_written:

@@ -265,7 +265,7 @@ class PostGISHistory(HistoryBase):
         )
 
     def versions(self) -> dict[_dt.date, Version]:
-        """The current revision of every date ever written (deleted dates included)."""
+        """Return the current revision of every date ever written (deleted dates included)."""
         rows = self._query(
             "SELECT date, revision FROM snapshots WHERE theatre = %s", (self.theatre_id,)
         )

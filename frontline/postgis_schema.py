@@ -469,7 +469,7 @@ def store_status(url: str) -> dict[str, Any]:
 
 
 def lock_holders(conn: Any, schema: str, theatre: str | None = None) -> list[dict[str, Any]]:
-    """The writers holding a theatre date's lock (``frontline_lock``) in the store right now.
+    """List the writers holding a theatre date's lock (``frontline_lock``) right now.
 
     Parameters
     ----------

@@ -156,7 +156,7 @@ class History(Protocol):
         ...
 
     def versions(self) -> dict[_dt.date, Version]:
-        """The version of every stored date, for compare-and-set."""
+        """Return the version of every stored date, for compare-and-set."""
         ...
 
     def expect(self, versions: Mapping[_dt.date, Version] | None = None) -> dict:
@@ -206,7 +206,7 @@ class HistoryBase:
     def _expected_for(
         self, days: Iterable[_dt.date], expected: Mapping[_dt.date, Version] | None
     ) -> dict[_dt.date, Version]:
-        """The version each written date must still have: explicit, else pinned, else none."""
+        """Return the version each written date must still have: explicit, else pinned."""
         given = {parse_date(k): v for k, v in (expected or {}).items()}
         out: dict[_dt.date, Version] = {}
         for day in days:
@@ -427,11 +427,11 @@ class ControlHistory(HistoryBase):
         return str(self.directory)
 
     def lock(self, timeout: float | None = None) -> FolderLock:
-        """The inter-process lock of the history's folder (``with history.lock(): …``)."""
+        """Return the inter-process lock of the history's folder (``with history.lock(): …``)."""
         return FolderLock(self.directory, self.lock_timeout if timeout is None else timeout)
 
     def versions(self) -> dict[_dt.date, Version]:
-        """The content hash of every stored date (an interrupted batch is finished first)."""
+        """Return the content hash of every stored date (finishing an interrupted batch first)."""
         if not self.directory.is_dir():
             return {}
         with self.lock():

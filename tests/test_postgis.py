@@ -337,7 +337,8 @@ def test_revisions_are_kept_and_restorable(pg):
             ).fetchall()
             == ids
         )
-    assert pg.revisions(day)[-1].message == f"restore revision 1; replaces r3 by {pg.conn.info.user}"
+    user = pg.conn.info.user
+    assert pg.revisions(day)[-1].message == f"restore revision 1; replaces r3 by {user}"
     assert pg.revision_of(day) == 4 and pg.revision_of("2001-01-01") == 0
 
 
