@@ -15,6 +15,9 @@ Syria–Iraq–Jordan borders so that Natural Earth clipping is exercised) is wr
 ``built_data_dir``          function-scoped data dir whose history has been built (3 dates).
 ``cli_runner``              click.testing.CliRunner.
 ``shipped_data_dir``        session-scoped Path of the repository's geodata/.
+``pg_server``               session-scoped URL of a PostGIS database: $FRONTLINE_TEST_PG, else a
+                            throwaway cluster (scripts/pg_test_server.sh); needs("postgis").
+``pg_url``                  an initialised, empty store in a schema of its own (dropped after).
 
 Nothing here is real data: the names are code words (Alpha, Bravo …) and the factions are colours.
 
@@ -48,6 +51,7 @@ import shutil
 import subprocess
 import tempfile
 import textwrap
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -488,3 +492,56 @@ def shipped_data_dir() -> Path:
 def dedent(text: str) -> str:
     """Dedent helper for inline files in tests."""
     return textwrap.dedent(text).lstrip("\n")
+
+
+# -- a PostgreSQL + PostGIS server ----------------------------------------------------------------
+PG_SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "pg_test_server.sh"
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory):
+    """URL of a PostGIS database for the session."""
+    require_service("postgis")  # skips (fails on CI) without psycopg, PostgreSQL or PostGIS
+    url = os.environ.get("FRONTLINE_TEST_PG")
+    if url:
+        yield url
+        return
+    import tempfile
+
+    folder = tempfile.mkdtemp(prefix="frontline-pg.")  # short path: unix socket names are limited
+    try:
+        out = subprocess.run(
+            ["bash", str(PG_SCRIPT), folder], capture_output=True, text=True, timeout=120
+        )
+        if out.returncode != 0:
+            raise RuntimeError(f"pg_test_server.sh failed:\n{out.stdout}\n{out.stderr}")
+        yield out.stdout.strip().splitlines()[-1]
+    finally:
+        subprocess.run(["bash", str(PG_SCRIPT), "--stop", folder], capture_output=True, timeout=60)
+
+
+def with_schema(url: str, schema: str) -> str:
+    """The store URL *url* with ``?schema=`` (or ``&schema=``) added."""
+    return f"{url}{'&' if '?' in url else '?'}schema={schema}"
+
+
+@pytest.fixture
+def pg_url(pg_server):
+    """An initialised, empty store in a schema of its own."""
+    from frontline.postgis_schema import migrate
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    url = with_schema(pg_server, schema)
+    migrate(url)
+    yield url
+    drop_schema(pg_server, schema)
+
+
+def drop_schema(server_url: str, schema: str) -> None:
+    """Drop a test store's schema and everything in it."""
+    import psycopg
+
+    from frontline.postgis_schema import split_url
+
+    with psycopg.connect(split_url(server_url)[0], autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')

@@ -12,7 +12,6 @@ Each test gets its own database schema (``?schema=…``), dropped afterwards.
 from __future__ import annotations
 
 import glob
-import os
 import subprocess
 import sys
 import threading
@@ -22,7 +21,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 import shapely
-from conftest import SYSTEM_PYTHON, require_service, sandbox_env
+from conftest import SYSTEM_PYTHON, sandbox_env
+from conftest import drop_schema as _drop
+from conftest import with_schema as _with_schema
 
 from frontline.control import ControlSnapshot
 from frontline.errors import (
@@ -35,56 +36,8 @@ from frontline.errors import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-SCRIPT = ROOT / "scripts" / "pg_test_server.sh"
 THEATRE = "testland"  # the synthetic theatre of tests/conftest.py
 SHIPPED = sorted(glob.glob(str(ROOT / "geodata" / "control" / "*" / "*.geojson")))
-
-
-@pytest.fixture(scope="session")
-def pg_server(tmp_path_factory):
-    """URL of a PostGIS database for the session."""
-    require_service("postgis")  # skips (fails on CI) without psycopg, PostgreSQL or PostGIS
-    url = os.environ.get("FRONTLINE_TEST_PG")
-    if url:
-        yield url
-        return
-    import tempfile
-
-    folder = tempfile.mkdtemp(prefix="frontline-pg.")  # short path: unix socket names are limited
-    try:
-        out = subprocess.run(
-            ["bash", str(SCRIPT), folder], capture_output=True, text=True, timeout=120
-        )
-        if out.returncode != 0:
-            raise RuntimeError(f"pg_test_server.sh failed:\n{out.stdout}\n{out.stderr}")
-        yield out.stdout.strip().splitlines()[-1]
-    finally:
-        subprocess.run(["bash", str(SCRIPT), "--stop", folder], capture_output=True, timeout=60)
-
-
-def _with_schema(url: str, schema: str) -> str:
-    return f"{url}{'&' if '?' in url else '?'}schema={schema}"
-
-
-@pytest.fixture
-def pg_url(pg_server):
-    """An initialised, empty store in a schema of its own."""
-    from frontline.postgis_schema import migrate
-
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    url = _with_schema(pg_server, schema)
-    migrate(url)
-    yield url
-    _drop(pg_server, schema)
-
-
-def _drop(server_url: str, schema: str) -> None:
-    import psycopg
-
-    from frontline.postgis_schema import split_url
-
-    with psycopg.connect(split_url(server_url)[0], autocommit=True) as conn:
-        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
 def _raw(url: str):

@@ -32,6 +32,11 @@ from frontline.render import (
 from frontline.render import animate as run_animation
 
 
+#: The largest raster a map is drawn at: matplotlib draws the whole image in memory (RGBA).
+MAX_SIDE_PX = 20000
+MAX_PIXELS = 200_000_000
+
+
 def parse_size_value(ctx: click.Context | None, param: click.Parameter | None, value: str | None):
     """Parse ``social``, ``a4``, ``a4-portrait`` or ``WIDTHxHEIGHT`` (pixels)."""
     if value is None:
@@ -50,6 +55,14 @@ def parse_size_value(ctx: click.Context | None, param: click.Parameter | None, v
         ) from None
     if w < 100 or h < 100:
         raise click.BadParameter(f"{value!r}: at least 100x100 pixels", ctx=ctx, param=param)
+    if max(w, h) > MAX_SIDE_PX or w * h > MAX_PIXELS:
+        raise click.BadParameter(
+            f"{value!r}: at most {MAX_SIDE_PX} pixels a side and {MAX_PIXELS // 10**6} "
+            f"megapixels in all — a {w}x{h} image needs {w * h * 4 / 1e9:.1f} GB of memory "
+            "to draw (4 bytes a pixel); for print, use --size a4 with --dpi or an SVG/PDF",
+            ctx=ctx,
+            param=param,
+        )
     return (w, h)
 
 
