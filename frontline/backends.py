@@ -90,7 +90,7 @@ def open_history(
     theatre = Theatre.load(theatre_id, data_dir)
     registry = FactionRegistry.load(theatre.data_dir)
     if store is None:
-        return ControlHistory(theatre.control_dir, theatre, registry, validate)
+        return ControlHistory.for_theatre(theatre, registry, validate)
     if is_postgis_url(store):
         return PostGISHistory(str(store), theatre, registry, validate, author)
     text = str(store)

@@ -35,7 +35,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from frontline.dates import parse_date
-from frontline.errors import DataFileError, UnknownFactionError
+from frontline.errors import DataFileError, InputError, UnknownFactionError
+from frontline.files import check_name
 from frontline.theatre import load_yaml, resolve_data_dir
 
 Relation = Literal["allied", "hostile", "neutral", "self"]
@@ -217,7 +218,7 @@ class FactionRegistry:
             try:
                 factions.append(
                     Faction(
-                        id=str(item["id"]),
+                        id=check_name(item["id"], f"{where}: faction id"),
                         name=str(item.get("name", item["id"])),
                         colour=str(item["colour"]),
                         side=str(item.get("side", item["id"])),
@@ -226,6 +227,8 @@ class FactionRegistry:
                         description=str(item.get("description", "")),
                     )
                 )
+            except InputError as exc:
+                raise DataFileError(str(exc)) from None
             except (KeyError, TypeError) as exc:
                 raise DataFileError(
                     f"{where}: faction #{i + 1} needs id and colour ({exc})"

@@ -140,9 +140,12 @@ def check_name(value: object, what: str) -> str:
 
 
 def check_inside(root: str | os.PathLike[str], path: str | os.PathLike[str], what: str) -> Path:
-    """Return *path* when it resolves inside *root*, else raise InputError."""
-    base = Path(root).resolve()
-    target = Path(path).resolve()
+    """Return *path* when it lies inside *root* once ``..`` are resolved, else raise InputError.
+
+    The check is on the names (a folder the user links elsewhere on purpose stays allowed).
+    """
+    base = Path(os.path.normpath(os.path.abspath(root)))
+    target = Path(os.path.normpath(os.path.abspath(path)))
     if target != base and base not in target.parents:
         raise InputError(f"{what} {path} lies outside {root}; frontline writes only inside it")
     return Path(path)
@@ -475,15 +478,24 @@ def recover_folder(folder: str | os.PathLike[str], timeout: float | None = None)
         return done
 
 
-def leftovers(folder: str | os.PathLike[str]) -> list[Path]:
-    """Files an interrupted write left in *folder*: the journal, staged and backup files."""
+def leftovers(folder: str | os.PathLike[str], *, all_files: bool = False) -> list[Path]:
+    """Files an interrupted write left in *folder*: its journal and stray temporary files.
+
+    Staged and backup files that the journal lists belong to it and are left out, unless
+    *all_files*.
+    """
     folder = Path(folder)
     if not folder.is_dir():
         return []
+    journal = _read_journal(folder) or {}
+    listed = {it.get(k) for it in journal.get("files", []) for k in ("staged", "backup")}
     found = []
     for p in sorted(folder.iterdir()):
         if p.name == JOURNAL_NAME or (
-            p.name.startswith(".") and p.name.endswith((".tmp", ".bak")) and p.is_file()
+            p.name.startswith(".")
+            and p.name.endswith((".tmp", ".bak"))
+            and p.is_file()
+            and (all_files or p.name not in listed)
         ):
             found.append(p)
     return found

@@ -43,6 +43,7 @@ from frontline.files import (
     JOURNAL_NAME,
     FolderLock,
     atomic_write_many,
+    check_inside,
     check_no_unfinished_batch,
     content_hash,
     leftovers,
@@ -319,7 +320,7 @@ class ControlHistory(HistoryBase):
     ) -> ControlHistory:
         """Open the history of a theatre in a data directory, with its faction registry."""
         theatre = Theatre.load(theatre_id, data_dir)
-        return cls(theatre.control_dir, theatre, FactionRegistry.load(theatre.data_dir), validate)
+        return cls.for_theatre(theatre, validate=validate)
 
     @classmethod
     def for_theatre(
@@ -330,7 +331,8 @@ class ControlHistory(HistoryBase):
         The registry defaults to the theatre's data directory's ``factions.yaml``.
         """
         registry = registry or FactionRegistry.load(theatre.data_dir)
-        return cls(theatre.control_dir, theatre, registry, validate)
+        folder = check_inside(theatre.data_dir, theatre.control_dir, "the history folder")
+        return cls(folder, theatre, registry, validate)
 
     @property
     def theatre_id(self) -> str | None:

@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from frontline.dates import parse_date
-from frontline.errors import DataFileError, InvalidDateError, UnknownTheatreError
+from frontline.errors import DataFileError, InputError, InvalidDateError, UnknownTheatreError
+from frontline.files import check_name
 from frontline.geo import equal_area_crs
 
 #: Natural Earth 10 m admin-0 countries, as shipped by the PyPI package
@@ -180,6 +181,7 @@ class Theatre:
                         f"({', '.join(available) or 'none'}); choose one with --theatre"
                     )
                 theatre_id = str(default)
+        check_name(theatre_id, "theatre id")  # it names files: no '/', no '..'
         path = root / "theatres" / f"{theatre_id}.yaml"
         if not path.is_file():
             raise UnknownTheatreError(
@@ -207,8 +209,10 @@ class Theatre:
                 f"{where}: must be a mapping (id: …, extent: […]), not a {type(raw).__name__}"
             )
         try:
-            tid = str(raw["id"])
+            tid = check_name(raw["id"], f"{where}: id")
             extent = tuple(float(v) for v in raw["extent"])
+        except InputError as exc:
+            raise DataFileError(str(exc)) from None
         except (KeyError, TypeError, ValueError) as exc:
             raise DataFileError(
                 f"{where}: needs 'id' and 'extent: [minlon, minlat, maxlon, maxlat]' ({exc})"

@@ -545,3 +545,98 @@ def drop_schema(server_url: str, schema: str) -> None:
 
     with psycopg.connect(split_url(server_url)[0], autocommit=True) as conn:
         conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+# -- the command line in real processes (with fault injection in the child only) ------------------
+ROOT = Path(__file__).resolve().parents[1]
+
+#: A child process running ``frontline ARGS…`` from this checkout. Environment switches, for
+#: tests of concurrency and crashes (they patch the CHILD only; the library has no test hooks):
+#: ``FL_SYNC=DIR`` + ``FL_SYNC_AT=module:Class.method``: after that method returns, touch
+#: ``DIR/ready-<pid>`` and wait for ``DIR/go`` (so N writers race from the same point);
+#: ``FL_KILL_AFTER_RENAMES=N``: die (``os._exit(9)``) instead of the (N+1)-th ``os.replace``
+#: onto a ``.geojson`` file, i.e. between the renames of a batch.
+CLI_CHILD = r"""
+import importlib, os, sys, time, pathlib
+sync = os.environ.get("FL_SYNC")
+if sync:
+    mod, attr = os.environ["FL_SYNC_AT"].split(":")
+    cls_name, meth = attr.split(".")
+    cls = getattr(importlib.import_module(mod), cls_name)
+    orig = getattr(cls, meth)
+    def synced(self, *a, **k):
+        out = orig(self, *a, **k)
+        pathlib.Path(sync, f"ready-{os.getpid()}").touch()
+        while not pathlib.Path(sync, "go").exists():
+            time.sleep(0.01)
+        return out
+    setattr(cls, meth, synced)
+kill_after = int(os.environ.get("FL_KILL_AFTER_RENAMES", "0") or 0)
+if kill_after:
+    real_replace, renames = os.replace, [0]
+    def replace(src, dst, *a, **k):
+        if str(dst).endswith(".geojson"):
+            if renames[0] == kill_after:
+                os._exit(9)
+            renames[0] += 1
+        return real_replace(src, dst, *a, **k)
+    os.replace = replace
+from frontline.cli import cli
+cli(sys.argv[1:], prog_name="frontline")
+"""
+
+
+def cli_env(**extra: str) -> dict[str, str]:
+    """The environment of a CLI child: this checkout first on the path, caches as the session's."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT), **extra)
+    env.pop("FRONTLINE_STORE", None)
+    return env
+
+
+def run_cli(*args: str, timeout: float = 300, **env: str) -> subprocess.CompletedProcess:
+    """Run ``frontline ARGS…`` in a child process; returns the finished process (text output)."""
+    import sys
+
+    return subprocess.run(
+        [sys.executable, "-c", CLI_CHILD, *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+        env=cli_env(**env),
+    )
+
+
+def race_cli(
+    commands: list[list[str]], sync_at: str, sync_dir: Path, timeout: float = 300
+) -> list[subprocess.CompletedProcess]:
+    """Start one child per command; let them all reach *sync_at*, then release them together.
+
+    Returns the finished processes in the order of *commands*.
+    """
+    import sys
+    import time
+
+    sync_dir.mkdir(parents=True, exist_ok=True)
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", CLI_CHILD, *cmd],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+            env=cli_env(FL_SYNC=str(sync_dir), FL_SYNC_AT=sync_at),
+        )
+        for cmd in commands
+    ]
+    deadline = time.monotonic() + timeout
+    while len(list(sync_dir.glob("ready-*"))) < len(procs):
+        if any(p.poll() is not None for p in procs) or time.monotonic() > deadline:
+            break  # one ended early (an error): release the others, the test reports it
+        time.sleep(0.05)
+    (sync_dir / "go").touch()
+    out = []
+    for p, cmd in zip(procs, commands, strict=True):
+        stdout, stderr = p.communicate(timeout=max(1.0, deadline - time.monotonic()))
+        out.append(subprocess.CompletedProcess(cmd, p.returncode, stdout, stderr))
+    return out

@@ -10,6 +10,7 @@ import click
 from frontline.backends import open_history
 from frontline.build import build_history, overrides_dir
 from frontline.cli.options import (
+    DataError,
     data_opt,
     date_opt,
     echo_json,
@@ -236,7 +237,7 @@ def validate(
                     f"{s.date}: can be repaired; run again with --repair --overwrite to write it"
                 )
     if not check.ok:
-        raise click.UsageError(check.summary())
+        raise DataError(check.summary())
     click.echo(f"{len(check.dates)} snapshot(s) of {history.theatre_id} valid")
 
 

@@ -31,7 +31,6 @@ from frontline.render import (
 )
 from frontline.render import animate as run_animation
 
-
 #: The largest raster a map is drawn at: matplotlib draws the whole image in memory (RGBA).
 MAX_SIDE_PX = 20000
 MAX_PIXELS = 200_000_000
