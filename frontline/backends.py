@@ -146,6 +146,12 @@ class CopyReport:
         return out
 
 
+def _where(history: History) -> str:
+    """Where a history lives, in words for messages (a folder, or a URL and theatre)."""
+    location = getattr(history, "location", None)
+    return str(location) if location else repr(history)
+
+
 def _current_text(history: History, day: _dt.date) -> str | None:
     """Return the stored GeoJSON text of *day* in *history* (a file store's file bytes)."""
     if isinstance(history, ControlHistory):
@@ -193,7 +199,7 @@ def copy_history(
                 f"{d}: expected revision {want}, but the store has {have or 0}"
                 for d, (want, have) in sorted(stale.items())
             )
-            + f" in {dest!r}; nothing was copied. Reload, merge and push again with the "
+            + f" in {_where(dest)}; nothing was copied. Reload, merge and push again with the "
             "current revision(s)"
         )
     sent = {snap.date for snap in source}
@@ -201,7 +207,7 @@ def copy_history(
     if missing:
         raise InputError(
             f"--expected-revision names {', '.join(d.isoformat() for d in missing)}, "
-            f"which {source!r} does not have"
+            f"which {_where(source)} does not have"
         )
     for snap in source:
         if dest.theatre_id and snap.theatre != dest.theatre_id:
@@ -216,13 +222,20 @@ def copy_history(
         else:
             report.conflicts.append(snap.date)
             plan.append(snap)
+    moved = sorted(d for d, v in dest.versions().items() if d in sent and v != base.get(d))
+    if moved:  # someone wrote while we compared: what we compared against is gone
+        raise ConflictError(
+            f"someone else wrote {', '.join(d.isoformat() for d in moved)} in {_where(dest)} "
+            "while this command compared it; nothing was written (safe to retry: run the "
+            "command again)"
+        )
     refused = [d for d in report.conflicts if d not in given]
     if refused and not overwrite:
         shown = ", ".join(d.isoformat() for d in refused[:5])
         more = f" and {len(refused) - 5} more" if len(refused) > 5 else ""
         raise SnapshotExistsError(
-            f"{len(refused)} date(s) differ between {source!r} and "
-            f"{dest!r}: {shown}{more}; nothing was copied. Pass --overwrite "
+            f"{len(refused)} date(s) differ between {_where(source)} and "
+            f"{_where(dest)}: {shown}{more}; nothing was copied. Pass --overwrite "
             "to replace them (PostGIS keeps the old ones as revisions)"
         )
     report.updated, report.conflicts = report.conflicts, []

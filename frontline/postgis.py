@@ -170,10 +170,12 @@ class PostGISHistory(HistoryBase):
         data_dir: str | os.PathLike[str] | None = None,
         validate: bool = True,
         author: str | None = None,
+        lock_timeout: float | None = None,
     ) -> PostGISHistory:
         """Open the history of a theatre (defined in a data directory) in a PostGIS store."""
         theatre = Theatre.load(theatre_id, data_dir)
-        return cls(url, theatre, FactionRegistry.load(theatre.data_dir), validate, author)
+        registry = FactionRegistry.load(theatre.data_dir)
+        return cls(url, theatre, registry, validate, author, lock_timeout)
 
     @property
     def theatre_id(self) -> str:
@@ -447,7 +449,8 @@ class PostGISHistory(HistoryBase):
             parse_date(k): v for k, v in {**(expected_revisions or {}), **(expected or {})}.items()
         }
         want = {d: int(v or 0) for d, v in self._expected_for(days, given).items()}
-        self.check_writable([d for d in days if d not in given], overwrite)
+        explicit = self._given(given)
+        self.check_writable(self._to_check(days, explicit), overwrite)
         payloads = []
         for snap in snaps:
             if self.validate:

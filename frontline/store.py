@@ -200,9 +200,27 @@ class HistoryBase:
             The pinned versions, ``{date: version}`` (dates without a snapshot are absent).
         """
         pinned = dict(self.versions())
-        pinned.update({parse_date(k): v for k, v in (versions or {}).items()})
+        given = {parse_date(k): v for k, v in (versions or {}).items()}
+        pinned.update(given)
         self.expected_versions = pinned
+        self.expected_given = set(given)
         return dict(pinned)
+
+    #: Dates whose version the caller gave (:meth:`expect`): writing them implies overwrite.
+    expected_given: set[_dt.date] = set()
+
+    def _to_check(self, days: Iterable[_dt.date], explicit: set[_dt.date]) -> list[_dt.date]:
+        """Dates to refuse up front when they exist (exit 2); the rest compare and set.
+
+        A date absent when the versions were pinned but present now was created by someone
+        else meanwhile: the compare-and-set makes that a conflict (exit 3), not "exists".
+        """
+        pinned = self.expected_versions
+        return [d for d in days if d not in explicit and (pinned is None or d in pinned)]
+
+    def _given(self, expected: Mapping[_dt.date, Version] | None) -> set[_dt.date]:
+        """Dates with a version the caller gave: they may be replaced without *overwrite*."""
+        return {parse_date(k) for k in (expected or {})} | set(self.expected_given)
 
     def _expected_for(
         self, days: Iterable[_dt.date], expected: Mapping[_dt.date, Version] | None
@@ -244,6 +262,11 @@ class HistoryBase:
 
     def _location(self) -> str:  # pragma: no cover
         raise NotImplementedError
+
+    @property
+    def location(self) -> str:
+        """Where the history lives, in words for messages (a folder, or a URL and theatre)."""
+        return self._location()
 
     def check_writable(
         self, dates: list[_dt.date] | tuple[_dt.date, ...], overwrite: bool = False
@@ -522,8 +545,8 @@ class ControlHistory(HistoryBase):
         if len(set(days)) != len(days):
             dup = sorted({d.isoformat() for d in days if days.count(d) > 1})
             raise DataFileError(f"several snapshots for {', '.join(dup)}; give one per date")
-        explicit = {parse_date(k) for k in (expected or {})}
-        self.check_writable([d for d in days if d not in explicit], overwrite)
+        explicit = self._given(expected)
+        self.check_writable(self._to_check(days, explicit), overwrite)
         texts = []
         for snap in snaps:
             if self.validate:
