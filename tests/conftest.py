@@ -588,12 +588,18 @@ cli(sys.argv[1:], prog_name="frontline")
 
 def cli_env(**extra: str) -> dict[str, str]:
     """The environment of a CLI child: this checkout first on the path, caches as the session's."""
-    env = dict(os.environ, PYTHONPATH=str(ROOT), **extra)
-    env.pop("FRONTLINE_STORE", None)
+    env = {k: v for k, v in os.environ.items() if k not in ("FRONTLINE_STORE", "FRONTLINE_DATA")}
+    env.update(PYTHONPATH=str(ROOT), **extra)
     return env
 
 
-def run_cli(*args: str, timeout: float = 300, **env: str) -> subprocess.CompletedProcess:
+def run_cli(
+    *args: str,
+    timeout: float = 300,
+    cwd: Path | None = None,
+    input: str | None = None,
+    **env: str,
+) -> subprocess.CompletedProcess:
     """Run ``frontline ARGS…`` in a child process; returns the finished process (text output)."""
     import sys
 
@@ -602,8 +608,9 @@ def run_cli(*args: str, timeout: float = 300, **env: str) -> subprocess.Complete
         capture_output=True,
         text=True,
         timeout=timeout,
-        cwd=ROOT,
+        cwd=cwd or ROOT,
         env=cli_env(**env),
+        input=input,
     )
 
 
