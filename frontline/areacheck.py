@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import shapely
 
-from frontline.errors import CRSError, OverlapError
+from frontline.errors import CRSError, InvalidGeometryError, OverlapError
 from frontline.geo import geodesic_area_km2, looks_like_lonlat
 from frontline.geojson import to_multipolygon
 
@@ -139,6 +139,11 @@ def import_crs(gdf: gpd.GeoDataFrame, label: str) -> gpd.GeoDataFrame:
                 f"{label}: cannot reproject from {gdf.crs.to_string()} to EPSG:4326 ({exc})"
             ) from None
     bounds = gdf.total_bounds
+    if len(gdf) and (gdf.geometry.isna() | gdf.geometry.is_empty).all():
+        raise InvalidGeometryError(
+            f"{label}: no feature has a geometry (all {len(gdf)} are null or empty); draw the "
+            "areas, or check that the right layer was exported"
+        )
     if not np.isfinite(bounds).all():
         raise CRSError(
             f"{label}: coordinates do not fit its CRS {gdf.crs.to_string()}; "

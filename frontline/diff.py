@@ -241,10 +241,21 @@ def _signed(v: float) -> str:
     return ("+" if v > 0 else "−" if v < 0 else "±") + _km2(abs(v))
 
 
+def _md(text: object) -> str:
+    r"""Escape data text for Markdown: ``<``/``>`` (no HTML from a name) and ``|`` (tables).
+
+    >>> _md("<b>Red</b> | Blue")
+    '\\<b\\>Red\\</b\\> \\| Blue'
+    """
+    return (
+        str(text).replace("\\", "\\\\").replace("<", "\\<").replace(">", "\\>").replace("|", "\\|")
+    )
+
+
 def _markdown(cs: ChangeSet, max_changes: int, max_places: int) -> str:
     sa, sb = cs.snapshot_a or cs.date_a, cs.snapshot_b or cs.date_b
     title = f"# Control changes, {cs.date_a.isoformat()} → {cs.date_b.isoformat()}"
-    out = [title + (f" ({cs.theatre})" if cs.theatre else ""), ""]
+    out = [title + (f" ({_md(cs.theatre)})" if cs.theatre else ""), ""]
     if (sa, sb) != (cs.date_a, cs.date_b):
         out += [f"_As of those dates: maps of {sa.isoformat()} and {sb.isoformat()}._", ""]
     if cs.is_empty:
@@ -266,26 +277,26 @@ def _markdown(cs: ChangeSet, max_changes: int, max_places: int) -> str:
                 bits.append(f"lost {_km2(r.lost_km2)} km²")
             pct = f", {_pct(r.net_pct)} %" if r.net_pct == r.net_pct else ""
             out.append(
-                f"- **{cs.label(r.faction)}** {' and '.join(bits)} "
+                f"- **{_md(cs.label(r.faction))}** {' and '.join(bits)} "
                 f"(net {_signed(r.net_km2)} km²{pct})."
             )
         out.append("")
     if len(cs.link_ups):
         out += ["## Link-ups and cuts", ""]
-        out += [f"- {t}." for t in cs.link_ups["text"]]
+        out += [f"- {_md(t)}." for t in cs.link_ups["text"]]
         out.append("")
     if cs.encirclements is not None and len(cs.encirclements):
         new = cs.encirclements[cs.encirclements["new"]]
         if len(new):
             out += ["## New pockets", ""]
-            out += [f"- {t}." for t in new["text"]]
+            out += [f"- {_md(t)}." for t in new["text"]]
             out.append("")
     if len(cs.places_changed):
         out += ["## Places that changed hands", ""]
         for r in cs.places_changed.head(max_places).itertuples(index=False):
             out.append(
-                f"- {r.name} ({r.kind.replace('_', ' ')}): "
-                f"{cs.label(r.from_faction)} → {cs.label(r.to_faction)}"
+                f"- {_md(r.name)} ({_md(r.kind.replace('_', ' '))}): "
+                f"{_md(cs.label(r.from_faction))} → {_md(cs.label(r.to_faction))}"
             )
         if len(cs.places_changed) > max_places:
             out.append(f"- … and {len(cs.places_changed) - max_places} more")
@@ -301,7 +312,7 @@ def _markdown(cs: ChangeSet, max_changes: int, max_places: int) -> str:
         held = [_km2(v) if v == v else "–" for v in (r.area_a_km2, r.area_b_km2)]
         pct = _pct(r.net_pct) if r.net_pct == r.net_pct else "–"
         out.append(
-            f"| {cs.name(r.faction)} | {held[0]} | {held[1]} "
+            f"| {_md(cs.name(r.faction))} | {held[0]} | {held[1]} "
             f"| {_km2(r.gained_km2)} | {_km2(r.lost_km2)} "
             f"| {_signed(r.net_km2)} | {pct} |"
         )
@@ -312,8 +323,8 @@ def _markdown(cs: ChangeSet, max_changes: int, max_places: int) -> str:
         listed = cs.changes[cs.changes.area_km2 >= 0.1].head(max_changes)
         for r in listed.itertuples(index=False):
             out.append(
-                f"| {cs.name(r.from_faction)} | {cs.name(r.to_faction)} "
-                f"| {_km2(r.area_km2)} | {r.location} |"
+                f"| {_md(cs.name(r.from_faction))} | {_md(cs.name(r.to_faction))} "
+                f"| {_km2(r.area_km2)} | {_md(r.location)} |"
             )
         if len(cs.changes) > len(listed):
             rest = cs.changes.drop(index=listed.index)
@@ -337,7 +348,7 @@ def _markdown(cs: ChangeSet, max_changes: int, max_places: int) -> str:
         for pair in sorted(set(ka) | set(kb)):
             la = f"{ka[pair]:,.0f}" if pair in ka else "–"
             lb = f"{kb[pair]:,.0f}" if pair in kb else "–"
-            out.append(f"| {cs.name(pair[0])} – {cs.name(pair[1])} | {la} | {lb} |")
+            out.append(f"| {_md(cs.name(pair[0]))} – {_md(cs.name(pair[1]))} | {la} | {lb} |")
         out.append("")
     out.append("_Areas are geodesic (WGS84). Unknown: ground no faction is recorded as holding._")
     return "\n".join(out) + "\n"

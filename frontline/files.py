@@ -11,7 +11,8 @@ written into a :class:`StagingDir` and moved into place with :func:`commit_file`
 A history folder has two more guarantees:
 
 * **one writer at a time** -- :class:`FolderLock` is an exclusive ``flock`` on
-  ``<folder>/.frontline.lock``; the operating system releases it when its holder exits or dies,
+  ``<folder>/.frontline.lock`` (which names its holder while held, and is empty otherwise);
+  the operating system releases it when its holder exits or dies,
   a waiter gives up after a timeout (``FRONTLINE_LOCK_TIMEOUT`` seconds, default 30) with a
   message naming the holder (:class:`~frontline.errors.LockTimeoutError`).
 * **a batch of files is all or nothing, even when the writer is killed** --
@@ -212,7 +213,7 @@ _HELD = threading.local()
 
 
 def _held() -> dict[str, list]:
-    """Return the locks this thread holds: realpath -> [fd, depth, the previous holder]."""
+    """Return the locks this thread holds: realpath -> [fd, depth]."""
     if not hasattr(_HELD, "locks"):
         _HELD.locks = {}
     return _HELD.locks
@@ -276,11 +277,10 @@ class FolderLock:
                     ) from None
                 time.sleep(delay)
                 delay = min(delay * 2, 0.25)
-        previous = _read_holder(self.path)
         data = json.dumps(_me()).encode("utf-8")
         os.ftruncate(fd, 0)
         os.pwrite(fd, data, 0)
-        held[key] = [fd, 1, previous]
+        held[key] = [fd, 1]
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -289,6 +289,7 @@ class FolderLock:
         entry[1] -= 1
         if entry[1] == 0:
             del held[self._key()]
+            os.ftruncate(entry[0], 0)  # nobody holds it: an empty file (unchanged by a write)
             fcntl.flock(entry[0], fcntl.LOCK_UN)
             os.close(entry[0])
 
@@ -296,12 +297,6 @@ class FolderLock:
     def held(self) -> bool:
         """Whether this thread holds the lock."""
         return self._key() in _held()
-
-    @property
-    def previous(self) -> LockHolder | None:
-        """Who held the lock before this thread took it (the last writer), when known."""
-        entry = _held().get(self._key())
-        return entry[2] if entry else None
 
 
 def _ignore_in_git(folder: Path) -> None:
@@ -583,27 +578,20 @@ def atomic_write_many(
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise _write_failed(folder, exc) from None
-    with FolderLock(folder, timeout) as lock:
+    with FolderLock(folder, timeout):
         _recover(folder)
         for path, want in (expected or {}).items():
             have = _file_hash(Path(path))
             if have != want:
-                raise ConflictError(_changed_message(Path(path), want, have, lock.previous))
+                raise ConflictError(_changed_message(Path(path), want, have))
         return _write_batch(folder, items, overwrite, exists_error)
 
 
-def _changed_message(
-    path: Path, want: str | None, have: str | None, holder: LockHolder | None
-) -> str:
-    by = (
-        f" (last written by {holder.user}@{holder.host}, {holder.command}, at {holder.since})"
-        if holder is not None
-        else ""
-    )
+def _changed_message(path: Path, want: str | None, have: str | None) -> str:
     what = "was created" if want is None else "was deleted" if have is None else "changed"
     return (
-        f"{path} {what} since this command read it{by}; nothing was written (safe to retry: "
-        "run the command again to work on the new state)"
+        f"{path} {what} by another writer since this command read it; nothing was written "
+        "(safe to retry: run the command again to work on the new state)"
     )
 
 

@@ -46,9 +46,12 @@ __all__ = [
 DEFAULT_CONFIDENCE = 1.0
 
 
-#: Columns an observations CSV must have; ``confidence``, ``note`` and ``country`` are optional.
-REQUIRED_COLUMNS = ("date", "place", "faction", "source")
-OPTIONAL_COLUMNS = ("confidence", "note", "country")
+#: Columns an observations CSV must have; ``note`` and ``country`` are optional. ``confidence``
+#: is required so that no observation is taken as certain by default (an empty cell is 1.0).
+REQUIRED_COLUMNS = ("date", "place", "faction", "source", "confidence")
+OPTIONAL_COLUMNS = ("note", "country")
+#: Further columns an observations CSV may carry (the event model of ``frontline observe``).
+EXTRA_COLUMNS = ("event", "from_faction", "url", "evidence", "date_precision", "reviewed")
 
 
 #: Most problems listed in one error message.
@@ -173,6 +176,12 @@ def read_observations(
         text = p.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         raise DataFileError(f"{p}: not UTF-8 text; save it as UTF-8") from None
+    if "\x00" in text:  # GIS formats and databases cut text at a NUL: refuse it, do not lose text
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise DataFileError(
+            f"{p}:{line}: contains a NUL character (\\0), which GeoPackage and PostGIS would cut "
+            "the text at; remove it (a binary file saved as CSV?)"
+        )
     reader = csv.reader(io.StringIO(text, newline=""))
     header: list[str] | None = None
     problems: list[str] = []
@@ -187,9 +196,21 @@ def read_observations(
             header = [c.strip().lower() for c in record]
             missing = [c for c in REQUIRED_COLUMNS if c not in header]
             if missing:
+                why = (
+                    " (confidence: how sure the source is, 0 to 1; write 1 for certain)"
+                    if "confidence" in missing
+                    else ""
+                )
                 raise DataFileError(
-                    f"{p}:{line}: header lacks column(s) {', '.join(missing)}; "
+                    f"{p}:{line}: header lacks column(s) {', '.join(missing)}{why}; "
                     f"expected {','.join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)}"
+                )
+            known = REQUIRED_COLUMNS + OPTIONAL_COLUMNS + EXTRA_COLUMNS
+            unknown = [c for c in header if c not in known]
+            if unknown:
+                raise DataFileError(
+                    f"{p}:{line}: unknown column(s) {', '.join(repr(c) for c in unknown)} (a typo "
+                    f"would be ignored); the columns are {', '.join(known)}"
                 )
             continue
         if len(record) != len(header):

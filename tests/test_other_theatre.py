@@ -243,9 +243,9 @@ def test_import_projected_gpkg_and_shapefile(data, cli_runner, tmp_path):
     areas.to_crs("EPSG:32638").to_file(tmp_path / "utm.gpkg", engine="pyogrio")  # UTM 38N
     areas.rename(columns={"holder": "wer"}).to_file(tmp_path / "a.shp", engine="pyogrio")
     run(cli_runner, "control", "import", tmp_path / "utm.gpkg", "--date", "2020-12-15",
-        "--faction-field", "holder", "--data", data)  # fmt: skip
+        "--faction-field", "holder", "--data", data, "--extend-period")  # fmt: skip
     run(cli_runner, "control", "import", tmp_path / "a.shp", "--date", "2020-12-20",
-        "--faction-field", "wer", "--data", data)  # fmt: skip
+        "--faction-field", "wer", "--data", data, "--extend-period")  # fmt: skip
     shown = json.loads(
         run(cli_runner, "control", "show", "2020-12-15", "--data", data, "--json").output
     )
@@ -257,7 +257,7 @@ def test_import_projected_gpkg_and_shapefile(data, cli_runner, tmp_path):
     # a layer whose declared CRS is wrong: UTM metres labelled as lon/lat
     wrong = areas.to_crs("EPSG:32638").set_crs("EPSG:4326", allow_override=True)
     wrong.to_file(tmp_path / "wrong.gpkg", engine="pyogrio")
-    res = run(cli_runner, "control", "import", tmp_path / "wrong.gpkg", "--date", "2020-12-21",
+    res = run(cli_runner, "control", "import", tmp_path / "wrong.gpkg", "--date", "2020-12-20",
               "--faction-field", "holder", "--data", data, code=2)  # fmt: skip
     assert "declared CRS is wrong" in res.output
     assert sorted(p.name for p in (data / "control" / TID).iterdir()) == before

@@ -95,7 +95,13 @@ def geocode(
     unknown: list[tuple[str, list[str]]] = []
     for name in names:
         if strict:
-            place = g.resolve(name, country=countries, near=near, kinds=kinds or None)
+            try:
+                place = g.resolve(name, country=countries, near=near, kinds=kinds or None)
+            except UnknownPlaceError:
+                miss = _filtered_miss(g, name, country, kinds, near)
+                if miss is None:
+                    raise
+                raise miss from None
             matches = [
                 m
                 for m in g.geocode(
@@ -156,6 +162,23 @@ def geocode(
                 )
     if unknown:
         name, sugg = unknown[0]
-        raise UnknownPlaceError(
+        raise _filtered_miss(g, name, country, kinds, near) or UnknownPlaceError(
             name, sugg, "Check the spelling, or add the place to gazetteer/places.csv."
         )
+
+
+def _filtered_miss(g, name: str, country: str | None, kinds, near) -> UnknownPlaceError | None:
+    """Return the error for a name that matches only without --country/--kind (else None)."""
+    if not (country or kinds):
+        return None
+    elsewhere = g.geocode(name, near=near, limit=5)
+    if not elsewhere:
+        return None
+    found = ", ".join(f"{m.place.name} ({m.place.kind}, {m.place.country})" for m in elsewhere)
+    wanted = " ".join(
+        f for f in (f"--country {country}" if country else "",
+                    f"--kind {','.join(kinds)}" if kinds else "") if f
+    )  # fmt: skip
+    return UnknownPlaceError(
+        name, (), f"with {wanted}; without it, it matches: {found}. Drop or change the filter."
+    )

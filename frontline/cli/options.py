@@ -263,6 +263,23 @@ def echo_json(obj: Any, indent: int | None = 2) -> None:
     click.echo(json.dumps(obj, indent=indent, ensure_ascii=False, default=str))
 
 
+def guess_legacy_encoding(raw: bytes) -> str:
+    """Guess the Windows code page of non-UTF-8 text: cp1256 (Arabic) or cp1252 (Western).
+
+    cp1256 maps most high bytes to Arabic letters; a Western text read as cp1256 gives few.
+
+    Examples
+    --------
+    >>> guess_legacy_encoding("café, Saint-Étienne".encode("cp1252"))
+    'cp1252'
+    >>> guess_legacy_encoding("الموصل".encode("cp1256"))
+    'cp1256'
+    """
+    high = [ch for ch in raw.decode("cp1256", errors="replace") if ord(ch) > 127]
+    arabic = sum("\u0600" <= ch <= "\u06ff" for ch in high)
+    return "cp1256" if high and arabic / len(high) > 0.5 else "cp1252"
+
+
 def read_text_input(path: str) -> str:
     """Read a UTF-8 text file, or stdin for ``-``; raise DataFileError when empty or not UTF-8."""
     if path == "-":
@@ -277,9 +294,10 @@ def read_text_input(path: str) -> str:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
+        enc = guess_legacy_encoding(raw)
         raise DataFileError(
-            f"{label} is not UTF-8 text (byte {exc.start}); "
-            "convert it, e.g. iconv -f cp1256 -t utf-8"
+            f"{label} is not UTF-8 text (byte {exc.start}); it looks like {enc}: convert it, "
+            f"e.g. iconv -f {enc} -t utf-8"
         ) from None
     if not text.strip():
         raise DataFileError(f"{label} is empty; give a report text to search for places")
