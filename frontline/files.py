@@ -666,7 +666,7 @@ def check_free(paths: Iterable[Path], overwrite: bool) -> None:
         return
     for p in paths:
         if p.exists():
-            raise OutputExistsError(f"{p} exists; pass overwrite=True (--overwrite) to replace it")
+            raise OutputExistsError(f"{p} exists; pass --overwrite to replace it")
 
 
 def commit_file(tmp: Path, dest: Path, overwrite: bool) -> None:
@@ -682,7 +682,7 @@ def commit_file(tmp: Path, dest: Path, overwrite: bool) -> None:
         os.link(tmp, dest)  # atomic, and fails if dest appeared meanwhile
     except FileExistsError:
         raise OutputExistsError(
-            f"{dest} exists; pass overwrite=True (--overwrite) to replace it"
+            f"{dest} exists; pass --overwrite to replace it"
         ) from None
     os.unlink(tmp)
 

@@ -84,7 +84,7 @@ def animate(
     if suffix == ".mp4" and shutil.which("ffmpeg") is None:
         raise InputError("MP4 needs ffmpeg on PATH (apt-get install ffmpeg); write a .gif instead")
     if not overwrite and out.exists():
-        raise OutputExistsError(f"{out} exists; pass overwrite=True (--overwrite) to replace it")
+        raise OutputExistsError(f"{out} exists; pass --overwrite to replace it")
     all_dates = history.dates()
     if not all_dates:
         raise InputError("the history is empty: build or import snapshots first")

@@ -93,7 +93,7 @@ def save_map(
     if fmt is None:
         raise InputError(f"{path}: unknown map format; use .png, .svg or .pdf")
     if not overwrite and path.exists():
-        raise OutputExistsError(f"{path} exists; pass overwrite=True (--overwrite) to replace it")
+        raise OutputExistsError(f"{path} exists; pass --overwrite to replace it")
     return atomic_write_bytes(path, figure_bytes(fig_or_ax, fmt, dpi, tight), overwrite)
 
 
