@@ -696,8 +696,11 @@ class StagingDir:
     """
 
     def __init__(self, target: Path) -> None:
-        target.mkdir(parents=True, exist_ok=True)
-        self.path = Path(tempfile.mkdtemp(prefix=".frontline-export-", dir=target))
+        try:
+            target.mkdir(parents=True, exist_ok=True)
+            self.path = Path(tempfile.mkdtemp(prefix=".frontline-export-", dir=target))
+        except OSError as exc:
+            raise _write_failed(target, exc) from None
 
     def __enter__(self) -> Path:
         return self.path

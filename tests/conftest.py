@@ -263,6 +263,9 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line(
             "markers", f"{service.name}: needs {service.what} (set by needs({service.name!r}))"
         )
+    config.addinivalue_line(
+        "markers", "slow: takes minutes (the README commands after the demo); -m 'not slow' skips"
+    )
     home = Path(tempfile.mkdtemp(prefix="frontline-tests-home."))
     saved: dict[str, str | None] = {}
     for var, sub in (

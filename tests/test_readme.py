@@ -125,6 +125,7 @@ def after_demo(tmp_path_factory) -> Path:
     return work
 
 
+@pytest.mark.slow
 def test_readme_commands_run_as_written_after_make_demo(after_demo):
     """Every command exits 0; the history writers run first and alone, the rest two at a time."""
     from concurrent.futures import ThreadPoolExecutor
@@ -148,6 +149,7 @@ def test_readme_commands_run_as_written_after_make_demo(after_demo):
         assert (after_demo / control / path.name).read_bytes() == path.read_bytes(), path.name
 
 
+@pytest.mark.slow
 @pytest.mark.needs("postgis")
 def test_readme_postgis_commands_run_against_a_real_store(after_demo, pg_server):
     """The PostGIS block, with its URL pointed at the test cluster and fresh role names."""

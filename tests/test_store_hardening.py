@@ -383,9 +383,16 @@ def test_data_errors_print_error_without_the_usage_banner(built_data_dir, tmp_pa
     assert r.returncode == 2 and "pass --overwrite" in r.stderr and "overwrite=True" not in r.stderr
 
 
-@pytest.mark.parametrize("out", ["/proc/frontline-test.md", "/sys/frontline/x.md"])
-def test_an_output_that_cannot_be_written_is_a_clear_error(built_data_dir, out):
-    r = run_cli("diff", "2020-01-01", "2020-02-01", "--out", out, *_data_args(built_data_dir))
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["diff", "2020-01-01", "2020-02-01", "--out", "/proc/frontline-test.md"],
+        ["diff", "2020-01-01", "2020-02-01", "--out", "/sys/frontline/x.md"],
+        ["export", "--format", "csv", "--out", "/proc/frontline-tables"],
+    ],
+)
+def test_an_output_that_cannot_be_written_is_a_clear_error(built_data_dir, command):
+    r = run_cli(*command, *_data_args(built_data_dir))
     assert r.returncode == 1, r.stderr
     assert "Traceback" not in r.stderr and "cannot write" in r.stderr
     assert "nothing was written" in r.stderr
