@@ -88,21 +88,42 @@ def _console_commands(lines: list[str]) -> list[str]:
 
 
 def _run(words: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess:
-    """Run a README command: ``frontline …``, or ``printf … | frontline …``."""
+    """Run a README command: ``frontline …``, ``frontline … < FILE``, ``printf … | frontline …``."""
     stdin = None
     if "|" in words:
         cut = words.index("|")
         assert words[0] == "printf" and words[cut + 1] == "frontline", words
         stdin = subprocess.run(words[:cut], capture_output=True, text=True, check=True).stdout
         words = words[cut + 1 :]
+    if "<" in words:
+        cut = words.index("<")
+        stdin = (cwd / words[cut + 1]).read_text(encoding="utf-8")
+        words = words[:cut] + words[cut + 2 :]
     return run_cli(*words[1:], cwd=cwd, timeout=900, input=stdin, **env)
+
+
+#: The reader's own inputs the README's commands assume ("frontline observe report.html").
+READER_FILES = {
+    "report.html": (
+        '<html><head><meta property="article:published_time" content="2017-10-05">'
+        '<title>Iraqi forces retake town in Kirkuk</title></head><body><p>"The Hawija '
+        'district has been retaken from Daesh," said a written statement on Thursday.</p>'
+        "</body></html>\n"
+    ),
+    "report.txt": (
+        "Iraqi forces on Thursday drove Islamic State militants out of Anah. "
+        "The militants still hold Rawa.\n"
+    ),
+}
 
 
 def test_the_readme_has_commands_to_run():
     commands = readme_commands()
     assert sum(w[0] == "frontline" for w in commands) >= 15
     assert ["source", ".venv/bin/activate"] in commands  # how to get `frontline` on the PATH
-    assert {w[0] for w in commands} <= {"frontline", "make", "source", "pip", "printf"}
+    assert {w[0] for w in commands} <= {"frontline", "make", "source", "pip", "printf"}, [
+        w for w in commands if w[0] not in {"frontline", "make", "source", "pip", "printf"}
+    ]
     postgis = readme_commands(POSTGIS_SECTION)
     assert any(w[:3] == ["frontline", "store", "push"] for w in postgis)
 
@@ -122,6 +143,8 @@ def after_demo(tmp_path_factory) -> Path:
     )
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     assert (work / "out" / "frontline.gpkg").is_file()
+    for name, text in READER_FILES.items():
+        (work / name).write_text(text, encoding="utf-8")
     return work
 
 
@@ -132,9 +155,10 @@ def test_readme_commands_run_as_written_after_make_demo(after_demo):
 
     commands = [w for w in readme_commands() if w[0] in ("frontline", "printf")]  # not make
     writers = [w for w in commands if w[:3] in (["frontline", "control", "build"],
-                                                ["frontline", "control", "import"])]  # fmt: skip
-    assert len(writers) == 2
-    results = [(w, _run(w, after_demo)) for w in writers]
+                                                ["frontline", "control", "import"])
+               or w[:2] == ["frontline", "observe"]]  # fmt: skip
+    assert len(writers) >= 2
+    results = [(w, _run(w, after_demo)) for w in writers]  # in README order: observe first
     with ThreadPoolExecutor(2) as pool:
         others = [w for w in commands if w not in writers]
         results += list(zip(others, pool.map(lambda w: _run(w, after_demo), others), strict=True))
@@ -143,6 +167,7 @@ def test_readme_commands_run_as_written_after_make_demo(after_demo):
         assert "Traceback" not in r.stderr
     ran = {w[-2] if w[0] == "printf" else w[1] for w in commands}
     assert {"geocode", "places", "control", "diff", "render", "animate", "export"} <= ran
+    assert "observe" in ran or "observe" not in README.read_text(encoding="utf-8")
     # the build and the import gave the shipped history back, byte for byte
     control = Path("geodata", "control", "syria-iraq-2017")
     for path in sorted((ROOT / control).glob("*.geojson")):
