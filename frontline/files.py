@@ -258,7 +258,6 @@ class FolderLock:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, file_mode())
         except OSError as exc:
             raise _write_failed(self.path, exc) from None
-        _ignore_in_git(self.folder)
         deadline = time.monotonic() + self.timeout
         delay = 0.02
         while True:
@@ -281,6 +280,7 @@ class FolderLock:
         os.ftruncate(fd, 0)
         os.pwrite(fd, data, 0)
         held[key] = [fd, 1]
+        _ignore_in_git(self.folder)
         return self
 
     def __exit__(self, *exc: object) -> None:
