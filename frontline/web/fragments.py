@@ -252,7 +252,7 @@ def fragment_history(
             continue
         moved = [
             shapely.symmetric_difference(
-                prev.get(k, shapely.MultiPolygon()), areas.get(k, shapely.MultiPolygon()), GRID
+                prev.get(k, shapely.MultiPolygon()), areas.get(k, shapely.MultiPolygon()), grid_size=GRID
             )
             for k in sorted(set(prev) | set(areas))
             if not (k in prev and k in areas and shapely.equals_exact(prev[k], areas[k], 0.0))

@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import shapely
 
+from frontline.control import ControlSnapshot
 from frontline.topology import front_lines
 
 if TYPE_CHECKING:
-    from frontline.control import ControlSnapshot
     from frontline.factions import FactionRegistry
     from frontline.theatre import Theatre
 
@@ -63,6 +63,19 @@ def _segments(geom: Any, scale: float) -> set[Segment]:
     return out
 
 
+def _by_faction(snapshot: ControlSnapshot) -> ControlSnapshot:
+    """The snapshot with one row per faction (observed and inferred ground dissolved)."""
+    factions = [str(f) for f in snapshot.areas["faction"]]
+    if len(set(factions)) == len(factions):
+        return snapshot
+    parts: dict[str, list[Any]] = {}
+    for faction, geom in zip(factions, snapshot.areas.geometry.values, strict=True):
+        parts.setdefault(faction, []).append(geom)
+    return ControlSnapshot.from_areas(
+        snapshot.date, {f: shapely.union_all(g) for f, g in parts.items()}, snapshot.theatre
+    )
+
+
 def _same_areas(a: ControlSnapshot, b: ControlSnapshot) -> bool:
     if sorted(a.areas["faction"]) != sorted(b.areas["faction"]):
         return False
@@ -101,7 +114,7 @@ def front_history(
     previous: ControlSnapshot | None = None
     current: set[tuple[tuple[str, str], Segment]] = set()
     index = -1
-    for index, snapshot in enumerate(snapshots):
+    for index, snapshot in enumerate(_by_faction(s) for s in snapshots):
         if previous is None or not _same_areas(previous, snapshot):
             frame = front_lines(snapshot, registry, theatre=theatre)
             current = set()

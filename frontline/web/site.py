@@ -315,6 +315,22 @@ def _asset(name: str) -> bytes:
     return (importlib.resources.files("frontline.web") / "assets" / name).read_bytes()
 
 
+def _icon(path: str) -> str:
+    """A 14-px inline SVG icon (buttons look the same in every browser and font)."""
+    return (
+        '<svg width="14" height="14" viewBox="0 0 14 14" aria-hidden="true">'
+        f'<path d="{path}" fill="currentColor"/></svg>'
+    )
+
+
+ICON_FIRST = _icon("M2 2h2v10H2zM12 2v10L5 7z")
+ICON_PREV = _icon("M11 2v10L3 7z")
+ICON_PLAY = _icon("M3 2v10l8-5z")
+ICON_PAUSE = _icon("M3 2h3v10H3zM8 2h3v10H8z")
+ICON_NEXT = _icon("M3 2v10l8-5z")
+ICON_LAST = _icon("M10 2h2v10h-2zM2 2v10l7-5z")
+
+
 def _index_html(title: str, subtitle: str, credits: list[dict[str, str]]) -> str:
     e = html.escape
     rows = "\n".join(
@@ -338,17 +354,17 @@ def _index_html(title: str, subtitle: str, credits: list[dict[str, str]]) -> str
 <div id="asof" aria-live="polite"></div>
 <aside id="legend" aria-label="Legend"></aside>
 <section id="timebar" aria-label="Date">
-  <button id="first" type="button" aria-label="First date" title="First date (Home)">⏮</button>
-  <button id="prev" type="button" aria-label="Previous date" title="Previous date (← or PageUp)">◀</button>
-  <button id="play" type="button" aria-label="Play" title="Play / pause (space)">▶</button>
-  <button id="next" type="button" aria-label="Next date" title="Next date (→ or PageDown)">▶▶</button>
-  <button id="last" type="button" aria-label="Last date" title="Last date (End)">⏭</button>
+  <button id="first" type="button" aria-label="First date" title="First date (Home)">{ICON_FIRST}</button>
+  <button id="prev" type="button" aria-label="Previous date" title="Previous date (← or PageUp)">{ICON_PREV}</button>
+  <button id="play" type="button" aria-label="Play" title="Play / pause (space)">{ICON_PLAY}</button>
+  <button id="next" type="button" aria-label="Next date" title="Next date (→ or PageDown)">{ICON_NEXT}</button>
+  <button id="last" type="button" aria-label="Last date" title="Last date (End)">{ICON_LAST}</button>
   <input id="slider" type="range" min="0" max="0" step="1" value="0" aria-label="Snapshot date">
   <input id="datefield" type="date" aria-label="Go to date">
   <label class="since"><input id="changes" type="checkbox"> <span>Changes since</span></label>
   <select id="since" aria-label="Compare with date"></select>
   <button id="download" type="button" title="Download the areas of the shown date as GeoJSON">GeoJSON</button>
-  <button id="credits-open" type="button" title="Credits and licences">ⓘ</button>
+  <button id="credits-open" type="button" title="Credits and licences">Credits</button>
 </section>
 <section id="credits" hidden aria-label="Credits and licences">
   <button id="credits-close" class="close" type="button" aria-label="Close">✕</button>
@@ -511,6 +527,7 @@ def write_site(
         },
         "credits": credits,
         "licence": licence,
+        "icons": {"play": ICON_PLAY, "pause": ICON_PAUSE},
     }
     basemap = (
         basemap_layers(extent, theatre.countries, precision)

@@ -499,7 +499,7 @@
         if (state.i >= N - 1) setPlaying(false); else showDate(state.i + 1);
       }, meta.play_ms);
     }
-    el("play").textContent = state.playing ? "⏸" : "▶";
+    el("play").innerHTML = state.playing ? meta.icons.pause : meta.icons.play;
     el("play").setAttribute("aria-label", state.playing ? "Pause" : "Play");
   }
   el("play").onclick = function () { setPlaying(!state.playing); };
