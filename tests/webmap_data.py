@@ -118,12 +118,29 @@ class ListHistory:
 
 
 def web_data_dir(root: Path) -> Path:
-    """The synthetic data folder with the observations above (urls included)."""
+    """The synthetic data folder with the observations above (urls included).
+
+    Alpha gets an Arabic name, so the map's Arabic labels can be checked.
+    """
     data = write_synthetic_data(root)
+    places = data / "gazetteer" / "places.csv"
+    places.write_text(
+        places.read_text(encoding="utf-8").replace("Al-Alpha|Alfa", "Al-Alpha|Alfa|ألفا"),
+        encoding="utf-8",
+    )
     (data / "observations" / f"{SYNTHETIC_THEATRE}.csv").write_text(
         OBSERVATIONS_CSV, encoding="utf-8"
     )
     return data
+
+
+def write_web_site(root: Path, **kwargs):
+    """Write the site of the hand-made history into ``root/site`` (data in ``root/data``)."""
+    from frontline.web import write_site
+
+    history, gazetteer = web_history(web_data_dir(root / "data"))
+    kwargs.setdefault("data_licence", "CC0 (test data)")
+    return write_site(history, root / "site", gazetteer=gazetteer, **kwargs)
 
 
 def web_history(data: Path) -> tuple[ListHistory, Gazetteer]:

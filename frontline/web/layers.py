@@ -55,6 +55,8 @@ BBox = tuple[float, float, float, float]
 MAX_ZOOM = 12
 #: Label font size (px) by place importance (3 cities, 2 towns, 1 villages).
 LABEL_SIZES = {3: 13.0, 2: 12.0, 1: 11.0}
+#: How far the basemap reaches beyond the theatre's extent, as a share of its size per side.
+BASEMAP_PAD = 0.75
 #: Simplification of basemap lines, as a share of the map's width.
 SIMPLIFY_FRACTION = 1 / 4000
 
@@ -75,7 +77,8 @@ def basemap_layers(extent: BBox, countries: Sequence[str], precision: int = 4) -
     Parameters
     ----------
     extent : (minlon, minlat, maxlon, maxlat)
-        The theatre's extent; layers reach a quarter of it beyond each side.
+        The theatre's extent; layers reach three quarters of it beyond each side (the map
+        can be panned that far).
     countries : sequence of str
         ISO2 codes of the theatre's countries (drawn lighter than their neighbours).
     precision : int, default 4
@@ -88,7 +91,7 @@ def basemap_layers(extent: BBox, countries: Sequence[str], precision: int = 4) -
         ``rivers``, ``lakes`` (encoded lines and polygons, see :mod:`frontline.web.encode`),
         ``country_labels`` and ``water_labels``.
     """
-    bbox = _pad(extent, 0.25)
+    bbox = _pad(extent, BASEMAP_PAD)
     box = shapely.box(*bbox)
     tol = (bbox[2] - bbox[0]) * SIMPLIFY_FRACTION
     frame = countries_in(bbox)
@@ -202,7 +205,7 @@ def place_labels(
 ) -> list[list[Any]]:
     """The places to name on the web map, most important first, with their zoom levels.
 
-    Candidates: places inside the extent (padded by a quarter) that are curated rows of the
+    Candidates: places inside the basemap's bbox (see :func:`basemap_layers`) that are curated rows of the
     gazetteer or towns and cities (importance 2 or more). Order: importance, curated before
     GeoNames rows, strategic kinds (crossings, bases), population.
 
@@ -214,7 +217,7 @@ def place_labels(
     """
     if places is None or not len(places):
         return []
-    bbox = _pad(extent, 0.25)
+    bbox = _pad(extent, BASEMAP_PAD)
     xs, ys = places.geometry.x.values, places.geometry.y.values
     curated = curated_mask(places)
     importance = places["importance"].fillna(1).values.astype(int)

@@ -344,6 +344,7 @@ def _index_html(title: str, subtitle: str, credits: list[dict[str, str]]) -> str
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="frontline {e(__version__)}">
+<link rel="icon" href="data:,">
 <title>{e(title)}</title>
 <link rel="stylesheet" href="assets/leaflet/leaflet.css">
 <link rel="stylesheet" href="assets/frontline.css">
@@ -484,7 +485,9 @@ def write_site(
             gaz = None
     elif isinstance(gazetteer, Gazetteer):
         gaz = gazetteer
-    places = place_labels(gaz.to_geodataframe() if gaz is not None else None, extent, min_zoom)
+    places = place_labels(
+        gaz.to_geodataframe() if gaz is not None else None, extent, max(1, min_zoom - 2)
+    )
 
     urls: dict[int, str] = {}
     obs_frame: gpd.GeoDataFrame | None = None

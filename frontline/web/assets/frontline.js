@@ -109,7 +109,8 @@
     zoomSnap: 1,
     minZoom: Math.max(1, meta.min_zoom - 2),
     maxZoom: meta.max_zoom,
-    maxBounds: L.latLngBounds([bb[1], bb[0]], [bb[3], bb[2]]).pad(0.2),
+    maxBounds: L.latLngBounds([bb[1], bb[0]], [bb[3], bb[2]]),
+    maxBoundsViscosity: 1.0,
     keyboard: true,
     attributionControl: true,
     fadeAnimation: false,
@@ -557,8 +558,6 @@
   window.addEventListener("hashchange", function () {
     if (location.hash !== lastHash) applyHash();
   });
-  map.on("moveend", writeHash);
-  map.on("zoomend", refreshPlaces);
 
   // -- GeoJSON download of the shown date -------------------------------------------------------
   function shownGeoJSON() {
@@ -615,8 +614,16 @@
 
   // -- start ------------------------------------------------------------------------------------
   var focus = meta.theatre.focus;
+  // never zoom out beyond the basemap: the smallest zoom at which it still fills the map
+  function limitZoom() {
+    map.setMinZoom(Math.max(1, map.getBoundsZoom(map.options.maxBounds, true)));
+  }
+  limitZoom();
+  map.on("resize", limitZoom);
   map.fitBounds([[focus[1], focus[0]], [focus[3], focus[2]]], {animate: false});
   applyHash();
+  map.on("moveend", writeHash);  // after the view the hash asked for is set
+  map.on("zoomend", refreshPlaces);
   window.frontlineMap = {
     map: map, state: state, dates: DATES, showDate: showDate, groundAt: groundAt,
     geojson: shownGeoJSON, ready: true
