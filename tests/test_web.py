@@ -15,11 +15,12 @@ import re
 import numpy as np
 import pytest
 import shapely
+from conftest import SYNTHETIC_THEATRE
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely import box
+from webmap_data import DATES, snapshot, web_data_dir, web_history
 
-from conftest import SYNTHETIC_THEATRE
 from frontline.control import ControlSnapshot
 from frontline.errors import InputError, OutputExistsError
 from frontline.web import write_site
@@ -27,7 +28,6 @@ from frontline.web.encode import GLOBAL, data_script, decode_line, encode_line, 
 from frontline.web.fragments import INFERRED, OBSERVED, fragment_history, snapshot_keys
 from frontline.web.fronts import front_history
 from frontline.web.layers import label_zooms, observation_urls, place_labels
-from webmap_data import DATES, snapshot, web_data_dir, web_history
 
 
 # -- fragments ------------------------------------------------------------------------------------
@@ -102,9 +102,9 @@ def test_out_of_order_snapshots_are_refused():
         fragment_history([a, b])
 
 
-_boxes = st.tuples(
-    st.integers(0, 8), st.integers(0, 8), st.integers(1, 6), st.integers(1, 6)
-).map(lambda t: box(t[0] * 0.25, t[1] * 0.25, (t[0] + t[2]) * 0.25, (t[1] + t[3]) * 0.25))
+_boxes = st.tuples(st.integers(0, 8), st.integers(0, 8), st.integers(1, 6), st.integers(1, 6)).map(
+    lambda t: box(t[0] * 0.25, t[1] * 0.25, (t[0] + t[2]) * 0.25, (t[1] + t[3]) * 0.25)
+)
 
 
 @settings(max_examples=40, deadline=None)
@@ -204,7 +204,7 @@ def _data(site, name):
 
 
 def test_site_files(site):
-    for name in ("index.html", "LICENSES.txt", "assets/frontline.js", "assets/frontline.css",
+    for name in ("index.html", "LICENSES.txt", "assets/map.js", "assets/map.css",
                  "assets/leaflet/leaflet.js", "assets/leaflet/LICENSE.txt",
                  "assets/fonts/DejaVuSans.ttf", "assets/fonts/LICENSE_DEJAVU.txt"):  # fmt: skip
         assert (site.folder / name).is_file(), name
@@ -219,16 +219,18 @@ def test_site_needs_no_server_and_no_network(site):
     refs = re.findall(r'(?:src|href)="([^"]+)"', index)
     assert refs, "index.html loads nothing?"
     for ref in refs:
+        if ref == "data:,":  # the empty favicon: no request for /favicon.ico
+            continue
         assert not re.match(r"^[a-z]+:|^//|^/", ref), f"not a relative path: {ref}"
         assert (site.folder / ref).is_file(), ref
     scripts = [n for n in site.files if n.endswith((".js", ".css"))]
     for name in scripts:
         text = (site.folder / name).read_text(encoding="utf-8")
-        if name.startswith("assets/frontline"):
+        if name.startswith("assets/map"):
             assert "fetch(" not in text and "XMLHttpRequest" not in text, name
-        if name.startswith("data/") or name.startswith("assets/frontline"):
+        if name.startswith("data/") or name.startswith("assets/map"):
             assert not re.search(r"url\(\s*['\"]?(https?:)?//", text), name
-    css = (site.folder / "assets/frontline.css").read_text(encoding="utf-8")
+    css = (site.folder / "assets/map.css").read_text(encoding="utf-8")
     assert 'url("fonts/DejaVuSans.ttf")' in css
 
 
@@ -254,7 +256,8 @@ def test_site_credits_every_source_and_licence(site):
     index = site.index.read_text(encoding="utf-8")
     licences = (site.folder / "LICENSES.txt").read_text(encoding="utf-8")
     for text in ("Natural Earth", "GSHHG", "World Data Bank II", "GeoNames", "Leaflet",
-                 "DejaVu", "CC0 (test data)", "BSD-2-Clause", "public domain", "CC BY 4.0"):  # fmt: skip
+                 "DejaVu", "CC0 (test data)", "BSD-2-Clause", "public domain",
+                 "CC BY 4.0"):  # fmt: skip
         assert text in index, text
         assert text in licences, text
     assert "Redistribution and use in source and binary forms" in licences
@@ -275,7 +278,9 @@ def test_site_date_range(tmp_path):
         observations=False, fronts=False,
     )  # fmt: skip
     meta = json.loads(
-        (result.folder / "data/meta.js").read_text(encoding="utf-8").split("FRONTLINE.meta=")[1][:-2]
+        (result.folder / "data/meta.js")
+        .read_text(encoding="utf-8")
+        .split("FRONTLINE.meta=")[1][:-2]
     )
     assert meta["dates"] == ["2020-01-01", "2020-02-01"]  # the snapshot in force on the 15th
     with pytest.raises(InputError, match="no snapshot between"):
@@ -289,7 +294,9 @@ def test_site_of_the_shipped_history_is_small(tmp_path):
     raw = sum(p.stat().st_size for p in result_history_files())
     assert result.data_bytes < raw / 2
     meta = json.loads(
-        (result.folder / "data/meta.js").read_text(encoding="utf-8").split("FRONTLINE.meta=")[1][:-2]
+        (result.folder / "data/meta.js")
+        .read_text(encoding="utf-8")
+        .split("FRONTLINE.meta=")[1][:-2]
     )
     assert "MIT" in meta["licence"]
 

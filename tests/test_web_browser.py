@@ -23,7 +23,6 @@ import threading
 from pathlib import Path
 
 import pytest
-
 from conftest import require_service
 from webmap_data import write_web_site
 
@@ -131,7 +130,8 @@ def asof(drv) -> str:
 def holder(drv, lon: float, lat: float) -> str | None:
     return drv.execute_script(
         "const m = window.frontlineMap, hit = m.groundAt(L.latLng(arguments[1], arguments[0]),"
-        " m.state.i); return hit ? FRONTLINE.meta.keys[FRONTLINE.areas.runs.key[hit.run]][0] : null;",
+        " m.state.i);"
+        " return hit ? FRONTLINE.meta.keys[FRONTLINE.areas.runs.key[hit.run]][0] : null;",
         lon,
         lat,
     )
@@ -304,7 +304,9 @@ def test_hash_keeps_date_centre_and_zoom(driver, site):
     again = driver.execute_script(
         "const m = window.frontlineMap.map, c = m.getCenter(); return [c.lat, c.lng, m.getZoom()]"
     )
-    assert abs(again[0] - float(params["lat"])) < 1e-3 and abs(again[1] - float(params["lon"])) < 1e-3
+    assert (
+        abs(again[0] - float(params["lat"])) < 1e-3 and abs(again[1] - float(params["lon"])) < 1e-3
+    )
     assert again[2] == 8 and asof(driver) == "As of 1 February 2020"
 
 

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import geopandas as gpd
 import shapely
+from conftest import SYNTHETIC_THEATRE, write_synthetic_data
 from shapely import box
 
-from conftest import SYNTHETIC_THEATRE, write_synthetic_data
 from frontline.control import ControlSnapshot
 from frontline.factions import FactionRegistry
 from frontline.gazetteer import Gazetteer, read_places_csv
@@ -44,7 +44,9 @@ AREAS = {
         ("red", "observed"): box(38.3, 33.5, 39.7, 34.3),
         ("black", "observed"): box(39.7, 33.3, 40.2, 34.3),
         ("black", "inferred"): box(39.7, 32.8, 40.2, 33.3),
-        ("blue", "observed"): shapely.union(box(40.2, 33.3, 41.3, 34.4), box(40.2, 32.8, 40.6, 33.3)),
+        ("blue", "observed"): shapely.union(
+            box(40.2, 33.3, 41.3, 34.4), box(40.2, 32.8, 40.6, 33.3)
+        ),
         ("grey", "observed"): box(38.4, 32.4, 39.1, 32.7),
     },
 }
@@ -79,8 +81,10 @@ def snapshot(day: str, theatre: str | None = SYNTHETIC_THEATRE) -> ControlSnapsh
             "note": ["" for _ in rows],
             "basis": [k[1] for k, _ in rows],
         },
-        geometry=gpd.GeoSeries([shapely.MultiPolygon([g]) if g.geom_type == "Polygon" else g
-                                for _, g in rows], crs="EPSG:4326"),  # fmt: skip
+        geometry=gpd.GeoSeries(
+            [shapely.MultiPolygon([g]) if g.geom_type == "Polygon" else g for _, g in rows],
+            crs="EPSG:4326",
+        ),  # fmt: skip
         crs="EPSG:4326",
     )
     return ControlSnapshot(dt.date.fromisoformat(day), frame, theatre)

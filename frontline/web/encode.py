@@ -106,14 +106,14 @@ def encode_lines(geom: Any, precision: int) -> list[list[int]]:
 
 
 def data_script(name: str, value: Any) -> str:
-    """JavaScript that stores *value* (JSON) as ``window.FRONTLINE[name]``.
+    r"""JavaScript that stores *value* (JSON) as ``window.FRONTLINE[name]``.
 
     Deterministic (sorted keys, no spaces) so that the same history writes the same bytes.
 
     Examples
     --------
     >>> data_script("meta", {"b": 1, "a": [1, 2]})
-    'window.FRONTLINE=window.FRONTLINE||{};\\nFRONTLINE.meta={"a":[1,2],"b":1};\\n'
+    'window.FRONTLINE=window.FRONTLINE||{};\nFRONTLINE.meta={"a":[1,2],"b":1};\n'
     """
     body = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     # "</script" cannot end an external script, but keep the data safe to inline anyway

@@ -150,7 +150,7 @@ class FragmentHistory:
 
 
 def snapshot_keys(snapshot: ControlSnapshot) -> dict[Key, Any]:
-    """The areas of a snapshot by ``(faction, basis)``, on the store's grid, empty ones left out.
+    """Return the areas of a snapshot by ``(faction, basis)``, on the store's grid, none empty.
 
     A snapshot without a ``basis`` column (or with an empty cell) counts as ``observed``.
     """
@@ -181,7 +181,7 @@ class _Atom:
         self.runs = runs  # [faction, basis, start, end or None]
 
     def child(self, geom: Any, key: Key | None, index: int) -> _Atom:
-        """A piece of this atom whose holder from snapshot *index* on is *key* (None: nobody)."""
+        """Return a piece of this atom held by *key* from snapshot *index* on (None: nobody)."""
         runs = [list(r) for r in self.runs]
         last = runs[-1] if runs and runs[-1][3] is None else None
         if last is not None and key is not None and (last[0], last[1]) == key:
@@ -198,7 +198,7 @@ def _big(geom: Any, min_area: float) -> bool:
 
 
 def _polygonal(geom: Any) -> Any:
-    """The polygons of an overlay result (lines and points of degenerate touches dropped)."""
+    """Keep the polygons of an overlay result (lines and points of mere touches dropped)."""
     if isinstance(geom, shapely.Polygon | shapely.MultiPolygon):
         return geom
     parts = [
@@ -229,12 +229,16 @@ def fragment_history(
     --------
     >>> from shapely import box
     >>> from frontline.control import ControlSnapshot
-    >>> a = ControlSnapshot.from_areas("2020-01-01", {"red": box(0, 0, 2, 1), "blue": box(2, 0, 3, 1)})
-    >>> b = ControlSnapshot.from_areas("2020-02-01", {"red": box(0, 0, 1, 1), "blue": box(1, 0, 3, 1)})
+    >>> a = ControlSnapshot.from_areas("2020-01-01",
+    ...     {"red": box(0, 0, 2, 1), "blue": box(2, 0, 3, 1)})
+    >>> b = ControlSnapshot.from_areas("2020-02-01",
+    ...     {"red": box(0, 0, 1, 1), "blue": box(1, 0, 3, 1)})
     >>> fh = fragment_history([a, b])
-    >>> sorted((round(f.geometry.area, 3), [(r.faction, r.start, r.end) for r in f.runs])
-    ...        for f in fh.fragments)
-    [(1.0, [('blue', 0, None)]), (1.0, [('red', 0, 1), ('blue', 1, None)]), (1.0, [('red', 0, None)])]
+    >>> for f in sorted(fh.fragments, key=lambda f: f.geometry.centroid.x):
+    ...     print(f.geometry.bounds, [(r.faction, r.start, r.end) for r in f.runs])
+    (0.0, 0.0, 1.0, 1.0) [('red', 0, None)]
+    (1.0, 0.0, 2.0, 1.0) [('red', 0, 1), ('blue', 1, None)]
+    (2.0, 0.0, 3.0, 1.0) [('blue', 0, None)]
     """
     dates: list[_dt.date] = []
     atoms: list[_Atom] = []
@@ -252,7 +256,9 @@ def fragment_history(
             continue
         moved = [
             shapely.symmetric_difference(
-                prev.get(k, shapely.MultiPolygon()), areas.get(k, shapely.MultiPolygon()), grid_size=GRID
+                prev.get(k, shapely.MultiPolygon()),
+                areas.get(k, shapely.MultiPolygon()),
+                grid_size=GRID,
             )
             for k in sorted(set(prev) | set(areas))
             if not (k in prev and k in areas and shapely.equals_exact(prev[k], areas[k], 0.0))
@@ -317,7 +323,7 @@ def _split(
 
 
 def holders(history: FragmentHistory, index: int) -> np.ndarray:
-    """The faction holding each fragment on snapshot *index* ("" where nobody does)."""
+    """Return the faction holding each fragment on snapshot *index* ("" where nobody does)."""
     out = np.full(len(history.fragments), "", dtype=object)
     for i, frag in enumerate(history.fragments):
         run = frag.run_at(index)

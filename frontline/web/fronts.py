@@ -52,7 +52,7 @@ class FrontPiece:
 
 
 def _segments(geom: Any, scale: float) -> set[Segment]:
-    """The segments of a line geometry on the integer grid, each with its ends in order."""
+    """Cut a line geometry into segments on the integer grid, each with its ends in order."""
     out: set[Segment] = set()
     for line in shapely.get_parts(geom):
         q = np.round(shapely.get_coordinates(line) * scale).astype(np.int64)
@@ -64,7 +64,7 @@ def _segments(geom: Any, scale: float) -> set[Segment]:
 
 
 def _by_faction(snapshot: ControlSnapshot) -> ControlSnapshot:
-    """The snapshot with one row per faction (observed and inferred ground dissolved)."""
+    """Return the snapshot with one row per faction (observed and inferred ground dissolved)."""
     factions = [str(f) for f in snapshot.areas["faction"]]
     if len(set(factions)) == len(factions):
         return snapshot
@@ -118,7 +118,9 @@ def front_history(
         if previous is None or not _same_areas(previous, snapshot):
             frame = front_lines(snapshot, registry, theatre=theatre)
             current = set()
-            for fa, fb, geom in zip(frame["faction_a"], frame["faction_b"], frame.geometry.values, strict=True):
+            for fa, fb, geom in zip(
+                frame["faction_a"], frame["faction_b"], frame.geometry.values, strict=True
+            ):
                 pair = (str(fa), str(fb))
                 current.update((pair, s) for s in _segments(geom, scale))
         previous = snapshot
@@ -132,8 +134,12 @@ def front_history(
     pieces = []
     for (pair, start, end), segs in closed.items():
         lines = shapely.line_merge(
-            shapely.MultiLineString([[(s[0] / scale, s[1] / scale), (s[2] / scale, s[3] / scale)] for s in sorted(segs)])
+            shapely.MultiLineString(
+                [[(s[0] / scale, s[1] / scale), (s[2] / scale, s[3] / scale)] for s in sorted(segs)]
+            )
         )
         pieces.append(FrontPiece(pair, start, end, lines))
-    pieces.sort(key=lambda p: (p.pair, p.start, p.end if p.end is not None else len(pieces) + 10**9))
+    pieces.sort(
+        key=lambda p: (p.pair, p.start, p.end if p.end is not None else len(pieces) + 10**9)
+    )
     return pieces

@@ -101,7 +101,9 @@ def basemap_layers(extent: BBox, countries: Sequence[str], precision: int = 4) -
         part = shapely.simplify(shapely.intersection(geom, box), tol)
         rings = encode_polygons(part, precision)
         if rings:
-            land.append({"name": str(name), "iso": str(iso), "inside": iso in inside, "rings": rings})
+            land.append(
+                {"name": str(name), "iso": str(iso), "inside": iso in inside, "rings": rings}
+            )
     river_geoms = shapely.simplify(rivers(bbox).geometry.values, tol)
     lake_geoms = shapely.simplify(lakes(bbox).geometry.values, tol)
     labels = country_label_points(frame, bbox, alternatives=0)
@@ -130,6 +132,33 @@ def _pixels(lon: np.ndarray, lat: np.ndarray, zoom: int) -> tuple[np.ndarray, np
     return x, y
 
 
+class _BoxGrid:
+    """Boxes (minx, miny, maxx, maxy) in pixels, bucketed in 128-px cells for overlap tests."""
+
+    CELL = 128.0
+
+    def __init__(self, boxes: np.ndarray) -> None:
+        self.boxes = boxes
+        self.cells: dict[tuple[int, int], list[int]] = {}
+
+    def _cells(self, i: int) -> list[tuple[int, int]]:
+        x0, y0, x1, y1 = (int(v // self.CELL) for v in self.boxes[i])
+        return [(cx, cy) for cx in range(x0, x1 + 1) for cy in range(y0, y1 + 1)]
+
+    def add(self, i: int) -> None:
+        for c in self._cells(i):
+            self.cells.setdefault(c, []).append(i)
+
+    def free(self, i: int) -> bool:
+        a = self.boxes[i]
+        for c in self._cells(i):
+            for j in self.cells.get(c, ()):
+                b = self.boxes[j]
+                if a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]:
+                    return False
+        return True
+
+
 def label_zooms(
     lon: np.ndarray,
     lat: np.ndarray,
@@ -138,7 +167,7 @@ def label_zooms(
     min_zoom: int,
     max_zoom: int = MAX_ZOOM,
 ) -> np.ndarray:
-    """The first zoom level at which each label fits, placing labels in the order given.
+    """Find the first zoom level at which each label fits, placing labels in the order given.
 
     A label sits right of its point (4 px gap). At each zoom level, from *min_zoom* to
     *max_zoom*, the labels already shown at a lower level stay and each other label is shown
@@ -159,7 +188,7 @@ def label_zooms(
 
     Examples
     --------
-    >>> z = label_zooms(np.array([38.0, 38.01]), np.array([33.0, 33.0]),
+    >>> z = label_zooms(np.array([38.0, 38.05]), np.array([33.0, 33.0]),
     ...                 np.array([60.0, 60.0]), np.array([14.0, 14.0]), 5, 12)
     >>> z.tolist()
     [5, 11]
@@ -168,46 +197,25 @@ def label_zooms(
     out = np.full(n, max_zoom + 1, dtype=np.int64)
     for zoom in range(min_zoom, max_zoom + 1):
         x, y = _pixels(np.asarray(lon, float), np.asarray(lat, float), zoom)
-        x0, x1 = x - 4, x + 6 + widths
-        y0, y1 = y - heights / 2 - 1, y + heights / 2 + 1
-        cell = 128.0
-        grid: dict[tuple[int, int], list[int]] = {}
-
-        def cells(i: int) -> list[tuple[int, int]]:
-            return [
-                (cx, cy)
-                for cx in range(int(x0[i] // cell), int(x1[i] // cell) + 1)
-                for cy in range(int(y0[i] // cell), int(y1[i] // cell) + 1)
-            ]
-
-        def free(i: int) -> bool:
-            for c in cells(i):
-                for j in grid.get(c, ()):
-                    if x0[i] < x1[j] and x0[j] < x1[i] and y0[i] < y1[j] and y0[j] < y1[i]:
-                        return False
-            return True
-
-        shown = [i for i in range(n) if out[i] <= zoom]
-        for i in shown:
-            for c in cells(i):
-                grid.setdefault(c, []).append(i)
+        boxes = np.column_stack([x - 4, y - heights / 2 - 1, x + 6 + widths, y + heights / 2 + 1])
+        grid = _BoxGrid(boxes)
+        for shown in np.flatnonzero(out <= zoom).tolist():
+            grid.add(shown)
         for i in range(n):
-            if out[i] <= zoom or not free(i):
-                continue
-            out[i] = zoom
-            for c in cells(i):
-                grid.setdefault(c, []).append(i)
+            if out[i] > zoom and grid.free(i):
+                out[i] = zoom
+                grid.add(i)
     return out
 
 
 def place_labels(
     places: gpd.GeoDataFrame | None, extent: BBox, min_zoom: int, max_zoom: int = MAX_ZOOM
 ) -> list[list[Any]]:
-    """The places to name on the web map, most important first, with their zoom levels.
+    """List the places to name on the web map, most important first, with their zoom levels.
 
-    Candidates: places inside the basemap's bbox (see :func:`basemap_layers`) that are curated rows of the
-    gazetteer or towns and cities (importance 2 or more). Order: importance, curated before
-    GeoNames rows, strategic kinds (crossings, bases), population.
+    Candidates: places inside the basemap's bbox (see :func:`basemap_layers`) that are curated
+    rows of the gazetteer or towns and cities (importance 2 or more). Order: importance,
+    curated before GeoNames rows, strategic kinds (crossings, bases), population.
 
     Returns
     -------
@@ -263,7 +271,7 @@ def place_labels(
 
 # -- sources for the popups ----------------------------------------------------------------------
 def observation_urls(path: str | Path) -> dict[int, str]:
-    """The ``url`` cell of each line of an observations CSV, by line number (1 = the header).
+    """Read the ``url`` cell of each line of an observations CSV, by line number (1 = header).
 
     Line numbers are counted as :func:`frontline.observations.read_observations` counts
     them (a quoted cell may span lines), so they match its ``line`` column. Empty when the
@@ -310,7 +318,7 @@ def source_tables(
     observations: gpd.GeoDataFrame | None = None,
     urls: dict[int, str] | None = None,
 ) -> dict[str, Any]:
-    """What the popups cite: each snapshot's area sources, and the observations.
+    """Collect what the popups cite: each snapshot's area sources, and the observations.
 
     Parameters
     ----------
@@ -375,4 +383,3 @@ def source_tables(
                 ]
             )
     return {"strings": strings.items, "areas": per_date, "observations": obs}
-

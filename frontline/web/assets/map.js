@@ -1,6 +1,6 @@
 /* frontline web map: who held which ground on each date of a control history.
  *
- * Written by frontline's site writer (frontline/web/site.py) beside the data files, which
+ * Copied by frontline's site writer (frontline/web/site.py) beside the data files, which
  * fill window.FRONTLINE (meta, areas, fronts, basemap, places, sources) before this script
  * runs. Nothing is fetched: the page works from file:// and from any static server.
  *
