@@ -270,6 +270,14 @@ def test_click_on_red_ground_taken_later_gives_the_start_of_the_holding(driver, 
     assert "Red Front" in html and "1 February 2020" in html
 
 
+def test_click_on_a_front_line_names_both_sides_and_its_start(driver, site):
+    open_map(driver, site.index.as_uri() + "#date=2020-03-01&lat=33.9&lon=39.7&z=8")
+    click_lonlat(driver, 39.7, 33.9)
+    html = popup_html(driver)
+    assert "Front line" in html and "Red Front" in html and "Black Banner" in html
+    assert "1 February 2020" in html  # the Reds reached this line on the second date
+
+
 def test_click_on_a_place_names_it_and_its_holder(driver, site):
     open_map(driver, site.index.as_uri() + "#date=2020-03-01&lat=33.9&lon=38.9&z=8")
     marker = driver.find_element("xpath", "//span[@class='name' and text()='Alpha']")

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 import shapely
+from shapely.geometry.polygon import orient
 
 __all__ = ["GLOBAL", "data_script", "decode_line", "encode_line", "encode_lines", "encode_polygons"]
 
@@ -74,12 +75,15 @@ def decode_line(values: list[int], precision: int) -> np.ndarray:
 def encode_polygons(geom: Any, precision: int) -> list[list[list[int]]]:
     """Encode a Polygon or MultiPolygon: a list of polygons, each a list of rings (outer first).
 
-    Polygons whose outer ring rounds away are left out, and so are holes that do.
+    Outer rings run counter-clockwise and holes clockwise (so a browser's non-zero fill of many
+    polygons in one path fills each once). Polygons whose outer ring rounds away are left out,
+    and so are holes that do.
     """
     out = []
-    for poly in shapely.get_parts(geom):
-        if not isinstance(poly, shapely.Polygon) or poly.is_empty:
+    for part in shapely.get_parts(geom):
+        if not isinstance(part, shapely.Polygon) or part.is_empty:
             continue
+        poly = orient(part, sign=1.0)
         shell = encode_line(np.asarray(poly.exterior.coords), precision, closed=True)
         if not shell:
             continue
