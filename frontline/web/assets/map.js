@@ -484,8 +484,10 @@
       "<dt>Area</dt><dd>" + km2(A.area_km2[hit.fragment]) + " (this fragment)</dd>";
     if (state.changes && state.cmp >= 0 && state.cmp !== state.i) {
       var then = holderAt(hit.fragment, state.cmp);
-      html += "<dt>On " + esc(DATES[state.cmp]) + "</dt><dd>" +
-        esc(then ? faction(then).name : "nobody (no claim)") + "</dd>";
+      if (then !== key[0]) {
+        html += "<dt>On " + esc(DATES[state.cmp]) + "</dt><dd>" +
+          esc(then ? faction(then).name : "nobody (no claim)") + "</dd>";
+      }
     }
     html += "</dl>";
     if (support !== null) {
@@ -527,7 +529,12 @@
           sourceItem(FL.sources.strings[row[4]], row[5]) + "</li>";
       }).join("") + "</ul>";
     }
-    L.popup({maxWidth: 340}).setLatLng(ll).setContent(html + "</div>").openOn(map);
+    L.popup(popupOptions(340)).setLatLng(ll).setContent(html + "</div>").openOn(map);
+  }
+  /** Popups pan the map clear of the title, the legend and the time bar. */
+  function popupOptions(width) {
+    return {maxWidth: width, autoPanPaddingTopLeft: L.point(50, 64),
+      autoPanPaddingBottomRight: L.point(el("legend").offsetWidth + 24, 16)};
   }
   map.on("click", function (e) {
     var k = frontAt(e.latlng);
@@ -540,7 +547,7 @@
         : '<div class="fl-popup"><h3>No claim</h3>Nobody is recorded holding this ground on ' +
           esc(longDate(DATES[state.i])) + ".</div>";
     }
-    L.popup({maxWidth: 360}).setLatLng(e.latlng).setContent(html).openOn(map);
+    L.popup(popupOptions(360)).setLatLng(e.latlng).setContent(html).openOn(map);
   });
 
   // -- legend -----------------------------------------------------------------------------------
