@@ -258,6 +258,7 @@ def test_click_on_an_area_shows_holder_since_confidence_and_sources(driver, site
     assert "Confidence" in html and "0.9" in html
     assert 'href="https://example.org/delta"' in html  # the observation's url
     # inferred ground says so
+    open_map(driver, site.index.as_uri() + "#date=2020-02-01&lat=33.1&lon=40&z=8")
     click_lonlat(driver, 40.1, 33.0)
     html = popup_html(driver)
     assert "inferred" in html and "Black Banner" in html
