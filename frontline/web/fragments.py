@@ -293,7 +293,6 @@ def _split(
     tree = shapely.STRtree([a.geom for a in atoms])
     hit = set(tree.query(changed, predicate="intersects").tolist())
     boxes = {k: shapely.box(*g.bounds) for k, g in areas.items()}
-    new_union = None
     out: list[_Atom] = []
     for i, atom in enumerate(atoms):
         if i not in hit:
@@ -307,16 +306,22 @@ def _split(
         if _big(rest, min_area):
             out.append(_Atom(rest, atom.runs))
         box = shapely.box(*inside.bounds)
+        pieces = []
         for key, geom in areas.items():
             if not shapely.intersects(box, boxes[key]):
                 continue
             piece = _polygonal(shapely.intersection(inside, geom, grid_size=GRID))
+            if not piece.is_empty:
+                pieces.append(piece)
             if _big(piece, min_area):
                 out.append(atom.child(piece, key, index))
-        if new_union is None:
-            new_union = shapely.union_all(list(areas.values()), grid_size=GRID)
-            shapely.prepare(new_union)
-        nobody = _polygonal(shapely.difference(inside, new_union, grid_size=GRID))
+        # what no key holds now: the changed part less the pieces (small, unlike the areas)
+        taken = shapely.union_all(pieces, grid_size=GRID) if pieces else None
+        nobody = (
+            _polygonal(shapely.difference(inside, taken, grid_size=GRID))
+            if taken is not None
+            else inside
+        )
         if _big(nobody, min_area):
             out.append(atom.child(nobody, None, index))
     return out

@@ -56,10 +56,12 @@ def _segments(geom: Any, scale: float) -> set[Segment]:
     out: set[Segment] = set()
     for line in shapely.get_parts(geom):
         q = np.round(shapely.get_coordinates(line) * scale).astype(np.int64)
-        for (x0, y0), (x1, y1) in zip(q[:-1].tolist(), q[1:].tolist(), strict=True):
-            if (x0, y0) == (x1, y1):
-                continue
-            out.add((x0, y0, x1, y1) if (x0, y0) < (x1, y1) else (x1, y1, x0, y0))
+        a, b = q[:-1], q[1:]
+        keep = np.any(a != b, axis=1)
+        a, b = a[keep], b[keep]
+        swap = ((a[:, 0] > b[:, 0]) | ((a[:, 0] == b[:, 0]) & (a[:, 1] > b[:, 1])))[:, None]
+        rows = np.hstack([np.where(swap, b, a), np.where(swap, a, b)])
+        out.update(map(tuple, rows.tolist()))
     return out
 
 
