@@ -490,9 +490,9 @@
       }
     }
     html += "</dl>";
-    if (support !== null) {
-      html += "<strong>Observations supporting it</strong><ul>" + (support || "<li>none in force</li>") + "</ul>";
-    } else if (snap.list) {
+    if (support) {
+      html += "<strong>Observations supporting it</strong><ul>" + support + "</ul>";
+    } else if (snap.list) {  // no observations of this holder in force: the snapshot's sources
       html += "<strong>Sources</strong><ul>" + snap.list + "</ul>";
     }
     if (snap.note) html += "<p>" + esc(snap.note) + "</p>";
