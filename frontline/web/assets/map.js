@@ -249,6 +249,20 @@
     });
   }
 
+  var hatchTile = null;
+  /** Diagonal hatching, anchored to the map (it does not crawl when the map is panned). */
+  function hatchPattern(ctx) {
+    if (!hatchTile) {
+      hatchTile = document.createElement("canvas");
+      hatchTile.width = hatchTile.height = 8;
+      var g = hatchTile.getContext("2d");
+      g.strokeStyle = "rgba(0, 0, 0, 0.55)"; g.lineWidth = 1.2;
+      g.beginPath();
+      g.moveTo(-1, 9); g.lineTo(9, -1); g.moveTo(-1, 1); g.lineTo(1, -1); g.moveTo(7, 9); g.lineTo(9, 7);
+      g.stroke();
+    }
+    return ctx.createPattern(hatchTile, "repeat");
+  }
   var shown = {areas: [], changes: {}, fronts: []};  // what the shown date draws, set by drawAreas/drawFronts
   var areaCanvas = new CanvasLayer(function (ctx, zoom, view) {
     meta.keys.forEach(function (key, k) {
@@ -257,14 +271,15 @@
       ctx.fillStyle = faction(key[0]).colour;
       ctx.fill("nonzero");
     });
+    // ground that changed hands: the new holder's colour, hatched (white where nobody holds it)
     Object.keys(shown.changes).forEach(function (id) {
       fillFragments(ctx, shown.changes[id], zoom, view);
       ctx.globalAlpha = id ? 0.8 : 0.6;
       ctx.fillStyle = id ? faction(id).colour : "#ffffff";
       ctx.fill("nonzero");
-      ctx.globalAlpha = 1; ctx.strokeStyle = "#111"; ctx.lineWidth = 1.3; ctx.setLineDash([5, 3]);
-      ctx.stroke();
-      ctx.setLineDash([]);
+      ctx.globalAlpha = 1;
+      ctx.fillStyle = hatchPattern(ctx);
+      ctx.fill("nonzero");
     });
     ctx.globalAlpha = 1;
   }, "areas");
