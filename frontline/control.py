@@ -514,6 +514,16 @@ class ControlSnapshot:
         }
         return dict(sorted(out.items()))
 
+    @functools.cached_property
+    def observed_area(self) -> shapely.Geometry:
+        """Return the ground of every faction that is ``observed`` (one geometry, computed once)."""
+        areas = self.areas
+        keep = (areas["basis"] == OBSERVED).to_numpy() & (areas["faction"] != UNKNOWN).to_numpy()
+        geoms = [g for g in areas.geometry.values[keep] if g is not None and not g.is_empty]
+        if not geoms:
+            return shapely.MultiPolygon()
+        return geoms[0] if len(geoms) == 1 else shapely.union_all(geoms)
+
     def geometry_of(self, faction: str, basis: str | None = None) -> shapely.MultiPolygon:
         """Return the area of one faction (empty MultiPolygon when it holds nothing).
 
