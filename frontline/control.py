@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
-import functools
 import json
 import os
 from collections.abc import Mapping
@@ -496,27 +495,42 @@ class ControlSnapshot:
         """Faction ids present, sorted."""
         return sorted(set(self.areas["faction"].astype(str)))
 
-    @functools.cached_property
+    @property
     def faction_areas(self) -> dict[str, shapely.Geometry]:
         """Return each faction's whole area (the union of its features), in faction order.
 
-        Computed once per snapshot object; a faction with one feature keeps its geometry
-        object. Empty areas are left out.
+        Computed once per snapshot object (again if its areas are replaced); a faction with
+        one feature keeps its geometry object. Empty areas are left out.
         """
-        parts: dict[str, list[shapely.Geometry]] = {}
         areas = self.areas
-        for f, g in zip(areas["faction"].astype(str), areas.geometry.values, strict=True):
+        key = (tuple(areas["faction"].astype(str)), tuple(id(g) for g in areas.geometry.values))
+        cached = self.__dict__.get("_faction_areas")
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        parts: dict[str, list[shapely.Geometry]] = {}
+        for f, g in zip(key[0], areas.geometry.values, strict=True):
             if g is not None and not g.is_empty:
                 parts.setdefault(f, []).append(g)
         out = {
             f: gs[0] if len(gs) == 1 else to_multipolygon(shapely.union_all(gs))
-            for f, gs in parts.items()
+            for f, gs in sorted(parts.items())
         }
-        return dict(sorted(out.items()))
+        self.__dict__["_faction_areas"] = (key, out)  # a cache, not a field: frozen stays true
+        return out
 
-    @functools.cached_property
+    @property
     def observed_area(self) -> shapely.Geometry:
-        """Return the ground of every faction that is ``observed`` (one geometry, computed once)."""
+        """Return the ground of every faction that is ``observed`` (one geometry, cached)."""
+        areas = self.areas
+        key = tuple(id(g) for g in areas.geometry.values)
+        cached = self.__dict__.get("_observed_area")
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        out = self._observed_union()
+        self.__dict__["_observed_area"] = (key, out)
+        return out
+
+    def _observed_union(self) -> shapely.Geometry:
         areas = self.areas
         keep = (areas["basis"] == OBSERVED).to_numpy() & (areas["faction"] != UNKNOWN).to_numpy()
         geoms = [g for g in areas.geometry.values[keep] if g is not None and not g.is_empty]

@@ -30,8 +30,8 @@ if TYPE_CHECKING:
     from frontline.store import History
 
 TIMELINE_COLUMNS = [
-    "date", "faction", "area_km2", "inferred_km2", "gained_km2", "lost_km2", "net_km2",
-    "places_changed", "places_gained", "places_lost",
+    "date", "faction", "area_km2", "gained_km2", "lost_km2", "net_km2",
+    "places_changed", "places_gained", "places_lost", "inferred_km2",
 ]  # fmt: skip
 
 
@@ -57,10 +57,10 @@ def timeline(
     pandas.DataFrame
         One row per date and faction held on that date (plus ``unknown`` when ground went
         to or came from nobody): ``date`` (datetime.date), ``faction``, ``area_km2`` (held on
-        that date; NaN for unknown), ``inferred_km2`` (the part of that area that is
-        inferred ground; NaN for unknown), ``gained_km2``, ``lost_km2``, ``net_km2`` (since the
+        that date; NaN for unknown), ``gained_km2``, ``lost_km2``, ``net_km2`` (since the
         previous snapshot; 0 on the first date), ``places_changed`` (= places_gained +
-        places_lost), ``places_gained``, ``places_lost``.
+        places_lost), ``places_gained``, ``places_lost``, ``inferred_km2`` (the part of
+        the area held that is inferred ground; NaN for unknown).
     """
     import pandas as pd
 
@@ -84,7 +84,7 @@ def timeline(
             prev_area = dict(zip(names, km2.tolist(), strict=True))
             for f in sorted(gb):
                 rows.append(
-                    (snap.date, f, prev_area[f], inferred.get(f, 0.0), 0.0, 0.0, 0.0, 0, 0, 0)
+                    (snap.date, f, prev_area[f], 0.0, 0.0, 0.0, 0, 0, 0, inferred.get(f, 0.0))
                 )
         else:
             ov = overlay(prev_geoms, gb, area_a=prev_area, crs=crs)
@@ -107,8 +107,8 @@ def timeline(
                 )
                 inf = np.nan if r.faction == UNKNOWN else inferred.get(r.faction, 0.0)
                 rows.append(
-                    (snap.date, r.faction, area, inf, r.gained_km2, r.lost_km2, r.net_km2,
-                     g + lo, g, lo)
+                    (snap.date, r.faction, area, r.gained_km2, r.lost_km2, r.net_km2,
+                     g + lo, g, lo, inf)
                 )  # fmt: skip
             prev_area = dict(zip(ov.factions, ov.area_b.tolist(), strict=True))
             if progress is not None:
@@ -166,9 +166,11 @@ def timeline_markdown(df: pd.DataFrame, registry: FactionRegistry | None = None)
         f: (registry.get(f).name if registry is not None and f in registry else f)
         for f in held.columns
     }
+    any_inferred = inferred is not None and bool((inferred.fillna(0.0) >= 0.5).to_numpy().any())
+    unit = " (km², inferred)" if any_inferred else " (km²)"
     head = (
         "| Date | "
-        + " | ".join(names[f] + " (km², inferred)" for f in held.columns)
+        + " | ".join(names[f] + unit for f in held.columns)
         + " | Changed hands (km²) |"
     )
     out = [head, "|---|" + "---:|" * (len(held.columns) + 1)]
