@@ -256,7 +256,7 @@ def build_snapshot(
         cells = shapely.difference(cells, drawn[1])
     held = fac != UNKNOWN
     # the land nobody claims, for the complement mode: all but the cells and drawn areas
-    rest = shapely.Polygon()
+    rest: Any = shapely.Polygon()
     if policy.mode == "complement":
         taken = [*cells[shapely.area(cells) > 0]] if n else []
         if drawn is not None:

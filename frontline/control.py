@@ -65,6 +65,7 @@ from frontline.geojson import (
 
 if TYPE_CHECKING:
     import geopandas as gpd
+    from shapely.geometry.base import BaseGeometry
 
     from frontline.factions import FactionRegistry
     from frontline.theatre import Theatre
@@ -496,7 +497,7 @@ class ControlSnapshot:
         return sorted(set(self.areas["faction"].astype(str)))
 
     @property
-    def faction_areas(self) -> dict[str, shapely.Geometry]:
+    def faction_areas(self) -> dict[str, BaseGeometry]:
         """Return each faction's whole area (the union of its features), in faction order.
 
         Computed once per snapshot object (again if its areas are replaced); a faction with
@@ -507,7 +508,7 @@ class ControlSnapshot:
         cached = self.__dict__.get("_faction_areas")
         if cached is not None and cached[0] == key:
             return cached[1]
-        parts: dict[str, list[shapely.Geometry]] = {}
+        parts: dict[str, list[BaseGeometry]] = {}
         for f, g in zip(key[0], areas.geometry.values, strict=True):
             if g is not None and not g.is_empty:
                 parts.setdefault(f, []).append(g)
@@ -519,7 +520,7 @@ class ControlSnapshot:
         return out
 
     @property
-    def observed_area(self) -> shapely.Geometry:
+    def observed_area(self) -> BaseGeometry:
         """Return the ground of every faction that is ``observed`` (one geometry, cached)."""
         areas = self.areas
         key = tuple(id(g) for g in areas.geometry.values)
@@ -530,7 +531,7 @@ class ControlSnapshot:
         self.__dict__["_observed_area"] = (key, out)
         return out
 
-    def _observed_union(self) -> shapely.Geometry:
+    def _observed_union(self) -> BaseGeometry:
         areas = self.areas
         keep = (areas["basis"] == OBSERVED).to_numpy() & (areas["faction"] != UNKNOWN).to_numpy()
         geoms = [g for g in areas.geometry.values[keep] if g is not None and not g.is_empty]

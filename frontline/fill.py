@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -423,7 +423,7 @@ def apply_fill(
 
 
 def _boundary_samples(
-    held: dict[str, shapely.Geometry], land: shapely.Geometry, layers: LandLayers
+    held: Mapping[str, Any], land: shapely.Geometry, layers: LandLayers
 ) -> tuple[np.ndarray, np.ndarray]:
     """Points every :data:`SAMPLE_KM` km along each faction's area inside *land*, with owners."""
     xy_all, owners = [], []

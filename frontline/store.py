@@ -536,9 +536,8 @@ def validate_history(
         try:
             snap, original = read()
             if limit is not None and snap.support is not None and snap.support.share > limit:
-                warnings.append(
-                    Problem(label, f"{snap.support.text()}; above the theatre's {100 * limit:.0f} %")
-                )
+                above = f"above the theatre's {100 * limit:.0f} %"
+                warnings.append(Problem(label, f"{snap.support.text()}; {above}"))
             checked = snap.validate(
                 history.registry, history.theatre, repair=repair, describe=describe
             )

@@ -169,9 +169,7 @@ def timeline_markdown(df: pd.DataFrame, registry: FactionRegistry | None = None)
     any_inferred = inferred is not None and bool((inferred.fillna(0.0) >= 0.5).to_numpy().any())
     unit = " (km², inferred)" if any_inferred else " (km²)"
     head = (
-        "| Date | "
-        + " | ".join(names[f] + unit for f in held.columns)
-        + " | Changed hands (km²) |"
+        "| Date | " + " | ".join(names[f] + unit for f in held.columns) + " | Changed hands (km²) |"
     )
     out = [head, "|---|" + "---:|" * (len(held.columns) + 1)]
     for day, row in held.iterrows():

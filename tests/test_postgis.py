@@ -993,7 +993,7 @@ def test_basis_and_support_round_trip(pg):
     back = pg.get("2020-01-15")
     assert back.to_geojson() == snap.to_geojson()  # basis and support kept, byte for byte
     assert back.support == snap.support
-    assert sorted(zip(back.areas.faction, back.areas.basis)) == [
+    assert sorted(zip(back.areas.faction, back.areas.basis, strict=True)) == [
         ("black", "observed"), ("red", "inferred"), ("red", "observed"),
     ]  # fmt: skip
     gained, lost = pg.diff_km2("2020-01-15", "2020-01-15")["red"]
