@@ -175,7 +175,9 @@ class Mention:
         None (the place itself), ``offset`` ("12 km north of"), ``distance`` ("12 km
         from"), ``direction`` ("west of"), ``outskirts`` ("northern outskirts of"),
         ``near`` ("near", "around"), ``between`` ("between X and Y": both mentions carry
-        the midpoint; ``offset_km`` is half the X–Y distance).
+        the midpoint; ``offset_km`` is half the X–Y distance), ``anchor`` (the place a
+        relative phrase is measured from, as a mention of its own: "west of Mosul" names
+        Mosul; only with ``extract_places(..., anchors=True)``).
     phrase_start : int
         Start of the whole phrase ("12 km north of At Tanf"); equals ``start`` when
         there is no relative phrase.
@@ -316,6 +318,7 @@ def extract_places(
     kinds: Iterable[str] | None = None,
     min_importance: int | None = None,
     bulk: bool = True,
+    anchors: bool = False,
 ) -> list[Mention]:
     """Find the gazetteer places a text mentions.
 
@@ -331,6 +334,10 @@ def extract_places(
         Only places at least this important.
     bulk : bool, default True
         Also match GeoNames places (exact normalised names only); False: curated only.
+    anchors : bool, default False
+        Also list the anchor of each relative phrase as a mention of its own, right after
+        the derived one: ``relation="anchor"``, at the place itself ("west of Mosul" names
+        Mosul; "between Damascus and Baghdad" names both).
 
     Returns
     -------
@@ -344,6 +351,8 @@ def extract_places(
     >>> g = Gazetteer([mosul])
     >>> [(m.text, m.relation) for m in extract_places("Troops moved west of Mosul.", g)]
     [('Mosul', 'direction')]
+    >>> [(m.text, m.relation) for m in extract_places("west of Mosul", g, anchors=True)]
+    [('Mosul', 'direction'), ('Mosul', 'anchor')]
     """
     if gazetteer is None:
         gazetteer = Gazetteer.load()
@@ -398,7 +407,24 @@ def extract_places(
             i = last + 1
         else:
             i += 1
-    return _resolve(text, spans, raw, article, found, idx)
+    out = _resolve(text, spans, raw, article, found, idx)
+    return _with_anchors(out) if anchors else out
+
+
+def _with_anchors(mentions: list[Mention]) -> list[Mention]:
+    """Each relative mention followed by its anchor: the place itself, as a mention."""
+    out: list[Mention] = []
+    for m in mentions:
+        out.append(m)
+        if m.relation is not None:
+            p = m.place
+            out.append(
+                replace(
+                    m, lon=p.lon, lat=p.lat, uncertainty_km=max(p.precision_m / 1000.0, 0.1),
+                    relation="anchor", phrase_start=m.start, azimuth=None, offset_km=None,
+                )
+            )  # fmt: skip
+    return out
 
 
 def _admissible(

@@ -17,6 +17,10 @@ from frontline import __version__
 COMMANDS: dict[str, tuple[str, str]] = {
     "geocode": ("frontline.cli.geocode:geocode", "Resolve place names to coordinates."),
     "places": ("frontline.cli.places:places", "Find the places a report mentions."),
+    "observe": (
+        "frontline.cli.observe:observe",
+        "Propose dated, sourced observations from news reports.",
+    ),
     "control": (
         "frontline.cli.control:control",
         "List, show, validate, build and import control snapshots.",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 from typing import Any
@@ -24,8 +23,10 @@ from frontline.cli.options import (
 from frontline.control import geometry_json
 from frontline.diff import diff_dates
 from frontline.errors import InputError
-from frontline.files import atomic_write_bytes, atomic_write_text
+from frontline.files import atomic_write_text
 from frontline.gazetteer import Gazetteer
+from frontline.render.output import save_map
+from frontline.render.style import figure_of
 from frontline.timeline import plot_timeline, timeline_markdown
 from frontline.timeline import timeline as make_timeline
 from frontline.topology import front_lines
@@ -225,18 +226,10 @@ def _plot(df, registry, path: Path, overwrite: bool) -> None:
     import matplotlib.pyplot as plt
 
     ax = plot_timeline(df, registry=registry)
-    fmt = path.suffix.lstrip(".").lower() or "png"
-    buf = io.BytesIO()
-    fig: Any = ax.figure  # a Figure (matplotlib types it Figure | SubFigure)
-    fig.savefig(
-        buf,
-        format=fmt,
-        dpi=150,
-        bbox_inches="tight",
-        metadata={"Software": None} if fmt == "png" else None,
-    )
-    plt.close(fig)
-    atomic_write_bytes(path, buf.getvalue(), overwrite=overwrite)
+    try:
+        save_map(ax, path, overwrite=overwrite, dpi=150, tight=True)
+    finally:
+        plt.close(figure_of(ax))
     click.echo(f"wrote {path}", err=True)
 
 

@@ -21,6 +21,11 @@ from frontline.geonames import GEONAMES_ATTRIBUTION
     default=None,
     help="Only places at least this important (2 towns, 3 cities).",
 )
+@click.option(
+    "--anchors",
+    is_flag=True,
+    help="Also list the anchor of each relative phrase ('west of Mosul' names Mosul).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (one object per mention).")
 @click.option(
     "--geojson",
@@ -35,6 +40,7 @@ def places(
     file: str,
     curated_only: bool,
     min_importance: int | None,
+    anchors: bool,
     as_json: bool,
     as_geojson: bool,
     data_dir: Path | None,
@@ -54,7 +60,7 @@ def places(
         raise click.UsageError("give --json or --geojson, not both")
     text = read_text_input(file)
     g = Gazetteer.load(data_dir, theatre_id, bulk=not curated_only)
-    mentions = extract_places(text, g, min_importance=min_importance)
+    mentions = extract_places(text, g, min_importance=min_importance, anchors=anchors)
     if as_geojson:
         feats = [m.__geo_interface__ for m in mentions]
         echo_json(

@@ -32,8 +32,14 @@ def figure_of(fig_or_ax: Any) -> Figure:
     raise TypeError("save_map needs a matplotlib Figure or Axes")
 
 
-def figure_bytes(fig_or_ax: Any, fmt: str = "png", dpi: float | None = None) -> bytes:
-    """Encode the map as PNG, SVG or PDF bytes, deterministically (no dates, fixed ids)."""
+def figure_bytes(
+    fig_or_ax: Any, fmt: str = "png", dpi: float | None = None, tight: bool = False
+) -> bytes:
+    """Encode the map as PNG, SVG or PDF bytes, deterministically (no dates, fixed ids).
+
+    With *tight*, the saved area grows or shrinks to what is drawn (for plots whose legend
+    sits outside the axes); maps keep their exact size.
+    """
     fig = figure_of(fig_or_ax)
     buf = io.BytesIO()
     meta = {
@@ -47,6 +53,8 @@ def figure_bytes(fig_or_ax: Any, fmt: str = "png", dpi: float | None = None) -> 
         },
     }[fmt]
     extra: dict[str, Any] = {"pil_kwargs": {"compress_level": 4}} if fmt == "png" else {}
+    if tight:
+        extra["bbox_inches"] = "tight"
     with map_style():
         fig.savefig(buf, format=fmt, dpi=dpi or fig.dpi, metadata=meta, facecolor="white", **extra)
     return buf.getvalue()
@@ -58,8 +66,9 @@ def save_map(
     *,
     overwrite: bool = False,
     dpi: float | None = None,
+    tight: bool = False,
 ) -> Path:
-    """Write a map to PNG, SVG or PDF (chosen by the suffix), atomically.
+    """Write a map or a plot to PNG, SVG or PDF (chosen by the suffix), atomically.
 
     Parameters
     ----------
@@ -72,6 +81,8 @@ def save_map(
         Replace an existing file; otherwise :class:`OutputExistsError`.
     dpi : float, optional
         Override the figure's dpi (PNG).
+    tight : bool, default False
+        Crop or grow the saved area to what is drawn (plots with a legend outside the axes).
 
     Returns
     -------
@@ -83,7 +94,7 @@ def save_map(
         raise InputError(f"{path}: unknown map format; use .png, .svg or .pdf")
     if not overwrite and path.exists():
         raise OutputExistsError(f"{path} exists; pass overwrite=True (--overwrite) to replace it")
-    return atomic_write_bytes(path, figure_bytes(fig_or_ax, fmt, dpi), overwrite)
+    return atomic_write_bytes(path, figure_bytes(fig_or_ax, fmt, dpi, tight), overwrite)
 
 
 def close(fig_or_ax: Any) -> None:

@@ -1,0 +1,317 @@
+"""Who acts in a report: faction names from the registry, generic words, and the phrase lists.
+
+:func:`find_actors` finds every faction a text names: the registry's names and aliases
+("Iraqi Army", "Hashd al-Sha'abi", "ISIS", "داعش", "قسد"; short all-capital aliases such as
+"IS" or "SDF" only in capitals) and the generic words of ``frontline/data/observe.yaml``
+("the army", "militants", "قوات النظام"), which name a faction only once the country is
+known (the army near Akashat is the Iraqi army). :func:`lexicon` compiles the phrase lists
+(triggers, targets, negations …) of the same file. Patterns run on the text folded by
+:func:`frontline.reports.fold_arabic`, so offsets are offsets into the report.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import weakref
+from dataclasses import dataclass, field
+from typing import Any
+
+from frontline.errors import UnknownFactionError
+from frontline.factions import FactionRegistry
+from frontline.names import DATA_DIR
+from frontline.reports import fold_arabic
+
+__all__ = ["ActorMention", "Lexicon", "find_actors", "lexicon"]
+
+_AR_LETTER = re.compile(r"[\u0600-\u06ff]")
+#: optional Arabic prefixes before a name ("وقوات", "بالجيش", "لقوات", "للجيش")
+_AR_PREFIX = r"(?:و|ف|ب|ل|وب|ول|فب|فل)?"
+_DIACRITICS = "[\u064b-\u0652\u0670]*"
+
+
+@dataclass(frozen=True)
+class ActorMention:
+    """A faction named in a text.
+
+    Attributes
+    ----------
+    start, end : int
+        Offsets in the text.
+    text : str
+        As written.
+    faction : str or None
+        The faction id when the name says it on its own (a registry name or alias).
+    by_country : dict
+        For generic words: country (ISO2, or ``*``) -> faction id.
+    """
+
+    start: int
+    end: int
+    text: str
+    faction: str | None
+    by_country: dict[str, str] = field(default_factory=dict, compare=False)
+
+    @property
+    def generic(self) -> bool:
+        """True for a generic word ("the army"), whose faction depends on the country."""
+        return self.faction is None
+
+    def resolve(self, country: str | None) -> str | None:
+        """Return the faction meant in *country* (ISO2): the name's own, else the generic one."""
+        if self.faction is not None:
+            return self.faction
+        if country and country in self.by_country:
+            return self.by_country[country]
+        return self.by_country.get("*")
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """The compiled phrase lists of ``observe.yaml``.
+
+    ``triggers`` maps a kind (``capture``, ``passive``, ``expel``, ``cede``, ``hold``,
+    ``held_by``, ``stronghold``, ``contest``, ``besiege``, ``repel``) to one regex; the
+    others are one regex each.
+    """
+
+    triggers: dict[str, re.Pattern[str]]
+    targets: re.Pattern[str]
+    negation: re.Pattern[str]
+    success: re.Pattern[str]
+    modal: re.Pattern[str]
+    attribution: re.Pattern[str]
+    vague: re.Pattern[str]
+    not_places: re.Pattern[str]
+    region_before: re.Pattern[str]
+    region_after: re.Pattern[str]
+    generic: list[tuple[str, str, str, re.Pattern[str]]]  # (country, lang, alias, regex)
+
+
+def _alt(patterns: list[str], arabic: bool) -> str:
+    if arabic:
+        folded = [fold_arabic(p) for p in patterns]
+        # "للتنظيم": ل + التنظيم with the article's alif dropped
+        folded += ["لل" + p[2:] for p in folded if p.startswith("ال") and len(p) > 4]
+        return "|".join(sorted(folded, key=len, reverse=True))
+    return "|".join(patterns)
+
+
+def _compile(raw: Any) -> re.Pattern[str]:
+    """One regex from a list or an ``{en: [...], ar: [...]}`` mapping of patterns."""
+    if isinstance(raw, dict):
+        en = raw.get("en") or []
+        ar = raw.get("ar") or []
+    else:
+        en = [p for p in raw if not _AR_LETTER.search(p)]
+        ar = [p for p in raw if _AR_LETTER.search(p)]
+    parts = []
+    en = sorted(en, key=len, reverse=True)  # the longest phrase first ("seized control of")
+    ar = sorted(ar, key=len, reverse=True)
+    if en:
+        parts.append(r"(?<![\w])(?:" + _alt(en, False) + r")(?![\w])")
+    if ar:
+        parts.append(r"(?<![\w])" + _AR_PREFIX + r"(?:" + _alt(ar, True) + r")(?![\w])")
+    if not parts:
+        return re.compile(r"(?!x)x")
+    return re.compile("|".join(parts), re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=1)
+def lexicon() -> Lexicon:
+    """Return the phrase lists of ``frontline/data/observe.yaml``, compiled (once).
+
+    Examples
+    --------
+    >>> bool(lexicon().triggers["capture"].search("Iraqi forces retook Anah"))
+    True
+    """
+    import yaml
+
+    raw = yaml.safe_load((DATA_DIR / "observe.yaml").read_text("utf-8"))
+    generic: list[tuple[str, str, str, re.Pattern[str]]] = []
+    for country, langs in (raw.get("generic_actors") or {}).items():
+        for lang, table in (langs or {}).items():
+            for _fid, (alias, spec) in table.items():
+                rx = _compile({lang: spec["words"]})
+                generic.append((str(country), str(lang), str(alias), rx))
+    region = raw.get("region_words") or {}
+    before = region.get("before") or []
+    return Lexicon(
+        triggers={k: _compile(v) for k, v in raw["triggers"].items()},
+        targets=_compile(raw["targets"]),
+        negation=_compile(raw["negation"]),
+        modal=_compile(raw.get("modal") or []),
+        success=_compile(raw.get("success") or []),
+        attribution=_compile(raw["attribution"]),
+        vague=_compile(raw["vague"]),
+        not_places=_compile(raw.get("not_places") or []),
+        region_before=re.compile(
+            r"(?:" + _alt(before, True) + r")\s*(?:ال)?(?:\s*(?:of|the)\s+)*$", re.IGNORECASE
+        ),
+        region_after=re.compile(
+            r"^\s*(?:" + _alt(region.get("after") or [], False) + r")(?![\w])", re.IGNORECASE
+        ),
+        generic=generic,
+    )
+
+
+@dataclass
+class _Names:
+    sensitive: re.Pattern[str] | None
+    insensitive: re.Pattern[str] | None
+    arabic: re.Pattern[str] | None
+    by_text: dict[str, str]
+    generic: list[tuple[str, re.Pattern[str], str]]  # (country, regex, faction id)
+
+
+_NAMES: weakref.WeakKeyDictionary[FactionRegistry, _Names] = weakref.WeakKeyDictionary()
+
+
+def _name_pattern(name: str) -> str:
+    folded = fold_arabic(name)
+    if _AR_LETTER.search(folded):
+        letters = [re.escape(c) if not c.isspace() else r"\s+" for c in folded]
+        body = _DIACRITICS.join(letters)
+        if folded.startswith("ال"):  # "للجيش": ل + الجيش with its alif dropped
+            rest = _DIACRITICS.join(letters[2:])
+            return r"(?<![\w])(?:" + _AR_PREFIX + body + r"|لل" + rest + r")(?![\w])"
+        return r"(?<![\w])" + _AR_PREFIX + body + r"(?![\w])"
+    body = r"[\s\-]+".join(re.escape(w) for w in re.split(r"[\s\-]+", name))
+    return re.sub(r"['’`]", lambda _m: "['’`]?", body)  # Latin: bounds added by _one_regex
+
+
+def _names_for(registry: FactionRegistry) -> _Names:
+    cached = _NAMES.get(registry)
+    if cached is not None:
+        return cached
+    sensitive: list[tuple[int, str]] = []
+    insensitive: list[tuple[int, str]] = []
+    arabic: list[tuple[int, str]] = []
+    by_text: dict[str, str] = {}
+    for f in registry:
+        for name in dict.fromkeys((f.name, f.short_name, *f.aliases)):
+            if not name or len(name) < 2:
+                continue
+            key = _fold_key(name)
+            if key in by_text:
+                continue
+            by_text[key] = f.id
+            pat = _name_pattern(name)
+            if name.isupper() and len(name) <= 5:
+                sensitive.append((len(name), pat))
+                if len(name) >= 4 and name.isalpha():  # "Isis", "Isil" (not "Is")
+                    sensitive.append((len(name), _name_pattern(name.capitalize())))
+            elif _AR_LETTER.search(name):
+                arabic.append((len(name), pat))
+            else:
+                insensitive.append((len(name), pat))
+    generic: list[tuple[str, re.Pattern[str], str]] = []
+    for country, _lang, alias, rx in lexicon().generic:
+        try:
+            fid = registry.get(alias).id
+        except UnknownFactionError:
+            continue
+        generic.append((country, rx, fid))
+
+    names = _Names(
+        _one_regex(sensitive, 0, True), _one_regex(insensitive, re.IGNORECASE, True),
+        _one_regex(arabic, 0, False), by_text, generic,
+    )  # fmt: skip
+    _NAMES[registry] = names
+    return names
+
+
+def _one_regex(items: list[tuple[int, str]], flags: int, latin: bool) -> re.Pattern[str] | None:
+    """One regex for many names, the longest first; Latin names only at a word start."""
+    if not items:
+        return None
+    items.sort(key=lambda t: -t[0])
+    alts = "|".join(p for _n, p in items)
+    if not latin:
+        return re.compile(alts, flags)
+    first = {p.lstrip("\\")[0] for _n, p in items}
+    if flags & re.IGNORECASE:
+        first = {c for ch in first for c in (ch.lower(), ch.upper())}
+    cls = "".join(re.escape(c) for c in sorted(first))
+    return re.compile(r"(?<![\w])(?=[" + cls + r"])(?:" + alts + r")(?:['’]s|s)?(?![\w])", flags)
+
+
+def _fold_key(name: str) -> str:
+    folded = fold_arabic(name).casefold()
+    folded = re.sub(r"['’`]", "", folded)
+    return " ".join(re.split(r"[\s\-]+", folded))
+
+
+def find_actors(
+    text: str, registry: FactionRegistry, folded: str | None = None
+) -> list[ActorMention]:
+    """Every faction named in *text*, in text order, without overlaps.
+
+    Parameters
+    ----------
+    text : str
+        The report.
+    registry : FactionRegistry
+        Names and aliases of the factions; generic words map to aliases it knows.
+    folded : str, optional
+        ``fold_arabic(text)``, when already computed.
+
+    Returns
+    -------
+    list of ActorMention
+        Registry names win over generic words on the same words.
+
+    Examples
+    --------
+    >>> from frontline.factions import FactionRegistry
+    >>> reg = FactionRegistry.load()
+    >>> [(a.text, a.faction) for a in find_actors("IS fighters fled; ISIS lost Anah.", reg)]
+    [('IS', 'isis'), ('ISIS', 'isis')]
+    """
+    names = _names_for(registry)
+    f = folded if folded is not None else fold_arabic(text)
+    spans: list[tuple[int, int, str | None, dict[str, str]]] = []
+    has_ar = _AR_LETTER.search(f) is not None
+    has_latin = re.search(r"[A-Za-z]", f) is not None
+    for rx, run in (
+        (names.sensitive, has_latin),
+        (names.insensitive, has_latin),
+        (names.arabic, has_ar),
+    ):
+        if rx is None or not run:
+            continue
+        for m in rx.finditer(f):
+            word = re.sub(r"(?<=[A-Z])s$|['’]s$", "", text[m.start() : m.end()])
+            fid = _lookup(names.by_text, word)
+            if fid is not None:
+                spans.append((m.start(), m.end(), fid, {}))
+    for country, rx, fid in names.generic:
+        if not (has_ar if _AR_LETTER.search(rx.pattern) else has_latin):
+            continue
+        for m in rx.finditer(f):
+            spans.append((m.start(), m.end(), None, {country: fid}))
+    spans.sort(key=lambda s: (s[0], s[2] is None, -(s[1] - s[0])))
+    out: list[ActorMention] = []
+    for s, e, fid, table in spans:
+        if out and s < out[-1].end:
+            prev = out[-1]
+            if fid is None and prev.faction is None and (s, e) == (prev.start, prev.end):
+                prev.by_country.update(table)  # the same generic words in another country
+            continue
+        out.append(ActorMention(s, e, text[s:e], fid, dict(table)))
+    return out
+
+
+def _lookup(by_text: dict[str, str], word: str) -> str | None:
+    key = _fold_key(word)
+    tries = [key] + [key[n:] for n in (1, 2) if len(key) > n + 2]
+    tries += ["ال" + k[2:] for k in tries if k.startswith("لل")]
+    for k in tries:
+        if k in by_text:
+            return by_text[k]
+    squashed = key.replace(" ", "")
+    for k, fid in by_text.items():
+        if k.replace(" ", "") == squashed:
+            return fid
+    return None

@@ -1,0 +1,686 @@
+"""How a report's sentence says who holds a place: the claim readers behind frontline.observe.
+
+:func:`read_claim` reads the claim a clause makes about one place mention: the trigger
+words that decide (``captured``, ``held by``, ``fighting in`` …; lists in
+``frontline/data/observe.yaml``), the new holder (the clause's subject, or the report's main
+actor), the previous holder ("from X", the one driven out), the date (the clause's time
+words, never after the report) and the confidence. :class:`Doc` holds what was found in the
+whole report; :class:`Observation` is the result. :mod:`frontline.observe` cuts the report
+into sentences and clauses and calls these readers.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as _dt
+import re
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from frontline.actors import ActorMention, Lexicon
+from frontline.extract import Mention
+from frontline.factions import FactionRegistry
+from frontline.reports import Report, resolve_time_phrase
+
+__all__ = [
+    "LIST_GAP",
+    "PROPOSAL_COLUMNS",
+    "Doc",
+    "Observation",
+    "Trigger",
+    "fallback_agent",
+    "find_triggers",
+    "read_claim",
+    "spans",
+]
+
+#: Columns of a proposals table (CSV / GeoDataFrame), in order.
+PROPOSAL_COLUMNS = (
+    "date", "place", "faction", "event", "from_faction", "date_precision", "confidence",
+    "source", "url", "evidence", "evidence_start", "evidence_end", "place_start", "place_end",
+    "written", "relation", "uncertainty_km", "lon", "lat", "note", "reviewed",
+)  # fmt: skip
+
+
+_CAPTURE_KINDS = frozenset({"capture", "passive", "expel"})
+_POST_KINDS = frozenset({"passive", "held_by", "stronghold", "hold", "repel"})
+#: relative phrases whose derived point is the place a claim is about ("a village 12 km north
+#: of X"); "near X", "west of X" only locate something else.
+_CLAIM_RELATIONS = frozenset({None, "offset", "distance", "outskirts"})
+_LOSER_BEFORE = re.compile(
+    r"(?:\bfrom|\bout\s+of|\bagainst|(?<![\w])(?:من|ضد)(?:\s+(?:قبضه|سيطره|يد|ايدي|عناصر|مسلحي|مقاتلي|براثن))?)\s*[«\"“(]?\s*"
+    r"(?:(?:the|its|their|remaining|remnants\s+of|extremist|militant|jihadist|terrorist|(?:\S+\s+)?fighters\s+of)\s+){0,2}$",
+    re.IGNORECASE,
+)
+_OWNER_BEFORE = re.compile(
+    r"(?:معقل|معاقل|stronghold|bastion|capital)\S*\s*(?:of\s+)?[«\"“(]?\s*(?:the\s+)?$",
+    re.IGNORECASE,
+)
+_BY_BEFORE = re.compile(
+    r"(?:\bby|\bto|\bof|(?<![\w])(?:ل|بيد|ايدي|سيطره|لسيطره))\s*[«\"“(]?\s*(?:the\s+)?$",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Observation:
+    """A proposed observation: a claim a report makes about who holds a place.
+
+    Attributes
+    ----------
+    place : str
+        Gazetteer place id (``~…`` for a point derived from a relative phrase).
+    place_name : str
+        The place's name.
+    faction : str
+        Registry id of the holder *after* the event (``unknown`` when contested).
+    event : str
+        ``captured``, ``held``, ``lost`` or ``contested``.
+    from_faction : str
+        The previous holder, when the report says it ("" otherwise).
+    date : datetime.date
+        Effective date (never after the report's date).
+    date_precision : str
+        ``day``, ``week`` or ``month``.
+    confidence : float
+        0–1.
+    evidence : str
+        The sentence the claim comes from.
+    evidence_start, evidence_end : int
+        The sentence's offsets in the report's (stripped) text.
+    place_start, place_end : int
+        The place name's offsets.
+    written : str
+        The place name as written.
+    relation : str or None
+        The relative phrase the point was derived from (``offset``, ``outskirts`` …).
+    lon, lat, uncertainty_km : float
+        The point meant and its uncertainty radius.
+    note : str
+        Why: the trigger words and what lowered the confidence.
+    source, url : str
+        The report's source ("Outlet, date, title") and address.
+    """
+
+    place: str
+    place_name: str
+    faction: str
+    event: str
+    from_faction: str
+    date: _dt.date
+    date_precision: str
+    confidence: float
+    evidence: str
+    evidence_start: int
+    evidence_end: int
+    place_start: int
+    place_end: int
+    written: str
+    relation: str | None
+    lon: float
+    lat: float
+    uncertainty_km: float
+    note: str = ""
+    source: str = ""
+    url: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-data form in :data:`PROPOSAL_COLUMNS` order (JSON-ready)."""
+        d = {
+            "date": self.date.isoformat(), "place": self.place, "faction": self.faction,
+            "event": self.event, "from_faction": self.from_faction,
+            "date_precision": self.date_precision, "confidence": round(self.confidence, 2),
+            "source": self.source, "url": self.url, "evidence": self.evidence,
+            "evidence_start": self.evidence_start, "evidence_end": self.evidence_end,
+            "place_start": self.place_start, "place_end": self.place_end, "written": self.written,
+            "relation": self.relation or "", "uncertainty_km": round(self.uncertainty_km, 3),
+            "lon": round(self.lon, 6), "lat": round(self.lat, 6), "note": self.note,
+            "reviewed": False,
+        }  # fmt: skip
+        d["place_name"] = self.place_name
+        return d
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """Words that decide a claim.
+
+    ``kind`` is a key of ``triggers`` in observe.yaml; ``target`` says whether they stand
+    inside a target phrase ("an offensive *to retake*").
+    """
+
+    kind: str
+    start: int
+    end: int
+    target: bool
+
+
+def spans(rx: re.Pattern[str], text: str) -> list[tuple[int, int]]:
+    """Return the ``(start, end)`` of every match of *rx* in *text*."""
+    return [(m.start(), m.end()) for m in rx.finditer(text)]
+
+
+@dataclass
+class Doc:
+    """Everything found in one report, shared by the claims of its places."""
+
+    body: str
+    folded: str
+    triggers: list[Trigger]
+    actors: list[ActorMention]
+    times: list[Any]
+    report: Report
+    registry: FactionRegistry
+    lx: Lexicon
+    marks: tuple[list[tuple[int, int]], list[tuple[int, int]], list[tuple[int, int]]]
+    targets: list[tuple[int, int]]
+    mentions: list[Mention]
+    modal: list[tuple[int, int]] = field(default_factory=list)
+    fallback: str | None = None
+    agent: str | None = None
+    countries: dict[str, int] = field(default_factory=dict)
+
+
+LIST_GAP = re.compile(
+    r"[\s,،\"'«»“”…]*(?:(?:and|or|&|و)\s*)?(?:على\s+)?[\s\"'«»“”]*(?:(?:the\s+)?(?:towns?|cities|villages?)\s+of\s+)?"
+    r"(?:(?:قضاء|ناحيه|مدينه|بلده|قريه|منطقه|مناطق|حي|سد)\s+)?",
+    re.IGNORECASE,
+)
+
+
+_AR_LETTER = re.compile(r"[\u0600-\u06ff]")
+
+
+def find_triggers(folded: str, lx: Lexicon) -> list[Trigger]:
+    """Return every trigger of the (Arabic-folded) text, in order, without overlaps."""
+    success = spans(lx.success, folded)
+    # "managed to liberate": a target phrase right after a success word is a done deed
+    targets = [
+        (a, b) for a, b in spans(lx.targets, folded)
+        if not any(0 <= a - e < 30 and not re.search(r"[,.;،]", folded[e:a]) for _s, e in success)
+    ]  # fmt: skip
+    starts = [a for a, _b in targets]
+    found = []
+    for kind, rx in lx.triggers.items():
+        for m in rx.finditer(folded):
+            # "an offensive to retake", "لاستعادة": the verb is inside or right after a target
+            k = bisect.bisect_right(starts, m.start())
+            target = any(a <= m.start() <= b + 1 for a, b in targets[max(0, k - 3) : k])
+            found.append(Trigger(kind, m.start(), m.end(), target))
+    found.sort(key=lambda t: (t.start, -(t.end - t.start)))
+    out: list[Trigger] = []
+    for t in found:
+        if out and t.start < out[-1].end:
+            continue
+        out.append(t)
+    return out
+
+
+def fallback_agent(doc: Doc) -> str | None:
+    """Return the report's main actor: the faction named most, not counting the ones driven out."""
+    losers: set[str] = set()
+    counts: dict[str, int] = {}
+    for a in doc.actors:
+        fid = a.faction or next(iter(a.by_country.values()), None)
+        if fid is None:
+            continue
+        head = doc.folded[max(0, a.start - 40) : a.start]
+        tail = doc.folded[a.end : a.end + 30]
+        ceded = any(
+            t.kind == "cede" and (0 <= t.start - a.end < 12 or 0 <= a.start - t.end < 3)
+            for t in doc.triggers
+        )  # fmt: skip
+        if (
+            ceded
+            or _LOSER_BEFORE.search(head)
+            or re.search(r"معقل|معاقل|stronghold|bastion", head[-20:] + tail[:24], re.I)
+        ):
+            losers.add(fid)
+        counts[fid] = counts.get(fid, 0) + 1
+    for t in doc.triggers:
+        if t.kind not in _CAPTURE_KINDS:
+            continue
+        for a in doc.actors:  # the subject of a capture verb counts more
+            if 0 <= t.start - a.end < 25 or 0 <= a.start - t.end < 3 or t.start <= a.start < t.end:
+                fid = a.faction or next(iter(a.by_country.values()), None)
+                if fid:
+                    counts[fid] = counts.get(fid, 0) + 2
+    best = sorted(
+        ((n, fid) for fid, n in counts.items() if fid not in losers),
+        key=lambda x: x[0],
+        reverse=True,
+    )
+    return best[0][1] if best else None
+
+
+def _between_ok(doc: Doc, a: int, b: int, post: bool = False) -> bool:
+    """No other place lies between offsets a and b, except in a list ("Annah, Qaim and Rawa").
+
+    Between a verb and a list the words are free ("captured the villages of X and Y"), so the
+    gap next to the verb is not checked: the first one before a place, the last one after it.
+    """
+    inside = list({m.start: m for m in doc.mentions if a <= m.start and m.end <= b}.values())
+    if not inside:
+        return True
+    pts = [a] + [x for m in inside for x in (m.start, m.end)] + [b]
+    gaps = list(zip(pts[::2], pts[1::2], strict=False))
+    gaps = gaps[:-1] if post else gaps[1:]
+    return all(g1 >= g0 and LIST_GAP.fullmatch(doc.folded, g0, g1) is not None for g0, g1 in gaps)
+
+
+def read_claim(
+    m: Mention, clause: tuple[int, int], sent: tuple[int, int], doc: Doc
+) -> Observation | None:
+    """Read the claim a clause makes about the place mention *m*, if any.
+
+    Parameters
+    ----------
+    m : Mention
+        The place mention.
+    clause, sent : (int, int)
+        Offsets of its clause and its sentence.
+    doc : Doc
+        What was found in the whole report.
+
+    Returns
+    -------
+    Observation or None
+        None when the clause says nothing about who holds the place, names it only as a
+        target, negates the claim, or gives no usable date. The evidence fields are left
+        for the caller to fill in.
+    """
+    c0, c1 = clause
+    s0, s1 = sent
+    country = m.place.country
+    folded = doc.folded
+    before = [t for t in doc.triggers if c0 <= t.start and t.end <= m.start]
+    after = [t for t in doc.triggers if m.end <= t.start < c1]
+    if m.relation == "anchor":
+        before = []  # "west of Mosul" names Mosul, but a verb before acts on the derived point
+    elif m.relation not in (None, "outskirts"):
+        if (
+            m.relation in ("offset", "distance")
+            and before
+            and re.search(
+                r"^\s*(?:[^\s,،]+\s+){0,3}(?:village|town|hill|area|position|base|point|قري\S*|بلد\S*|منطق\S*)[^\s,،]*\s+$",
+                folded[before[-1].end : m.phrase[0]],
+            )
+        ):
+            pass  # "captured a village 12 km north of X": the claim is about the derived point
+        else:  # "an attack near X was repelled": X is held by the defender
+            before = [t for t in before if t.kind == "repel"]
+            after = [t for t in after if t.kind == "repel"]
+    trig: Trigger | None = None
+    for k in range(len(before) - 1, -1, -1):
+        t = before[k]
+        if not _between_ok(doc, t.end, m.start):
+            break
+        if (
+            t.kind in ("stronghold", "held_by")
+            and any(e.kind in _CAPTURE_KINDS | {"cede"} and not e.target for e in before[:k])
+            and _between_ok(doc, before[k - 1].end, m.start)
+        ):
+            continue  # "captured ISIL's de facto capital Raqqa": the capture decides
+        trig = t
+        break
+    if trig is not None and any(trig.end <= a and b <= m.start for a, b in doc.targets):
+        return None  # "took Akashat and are now approaching al-Qaim": the place is a target
+    post = False
+    if (
+        after
+        and after[0].kind == "capture"
+        and after[0].start - m.end <= 2
+        and re.match(r"\s+(?:from|by|after|on)\b", folded[after[0].end : after[0].end + 8])
+    ):
+        after[0] = replace(after[0], kind="passive")  # "declared Mosul liberated from IS"
+    rel = (
+        re.match(
+            r"\s*,?\s*(?:which|that|التي|الذي)\s+(?:[^\s,،]+\s+){0,5}?$",
+            folded[m.end : after[0].start],
+        )
+        if after
+        else None
+    )
+    if (
+        rel
+        and after[0].kind in _CAPTURE_KINDS
+        and (trig is None or trig.kind not in _CAPTURE_KINDS)
+    ):
+        after[0] = replace(after[0], kind="capture")
+        trig = after[0]  # "al-Mayadin, which government forces took earlier this month"
+        before = []
+    nxt = next((t for t in after if t.kind in _POST_KINDS), None)
+    if (
+        nxt is not None
+        and trig is not after[0]
+        and nxt.start - m.end < 110
+        and _between_ok(doc, m.end, nxt.start, post=True)
+    ):
+        if (
+            trig is None
+            or (trig.kind in ("stronghold", "held_by") and nxt.start - m.end < m.start - trig.end)
+            or (nxt.kind == "passive" and nxt.start - m.end < 15 and m.start - trig.end > 40)
+        ):
+            trig, post = nxt, True  # "Y, held by X"; "declared Mosul liberated"
+    if trig is None or trig.target:
+        return None
+    attributions, vagues, negations = doc.marks
+    if trig.kind != "repel" and any(c0 <= a < max(m.end, trig.end) for a, _b in negations):
+        return None
+    if trig.kind in _CAPTURE_KINDS | {"cede"} and any(s0 <= a < s1 for a, _b in doc.modal):
+        return None  # "after retaking the town, forces are expected to …"
+    clause_actors = [a for a in doc.actors if c0 <= a.start < c1]
+    sent_actors = [a for a in doc.actors if s0 <= a.start < s1]
+    countries = [country] + [
+        x.place.country for x in doc.mentions if s0 <= x.start < s1 and x.place.country != country
+    ]
+
+    def res(a: ActorMention) -> str | None:
+        for c in countries:
+            fid = a.resolve(c)
+            if fid:
+                return fid
+        return None
+
+    loser = _loser(m, trig, clause_actors, folded, res)
+    kind = trig.kind
+    conf = 0.85
+    notes = [doc.body[trig.start : trig.end]]
+    faction: str | None
+    if kind in _CAPTURE_KINDS:
+        event = "captured"
+        faction = _agent(m, trig, post, clause_actors, sent_actors, folded, res, loser)
+        if faction is None:
+            faction = next((f for f in (doc.agent, doc.fallback) if f and f != loser), None)
+            if faction is None and loser is not None:
+                faction = _hostile_actor(doc, loser)
+            conf -= 0.15
+            notes.append("holder from the context")
+        if faction is not None and faction == loser:
+            loser = None
+        if faction is None:
+            return None
+        doc.agent = faction
+    elif kind == "cede":
+        event = "captured"
+        arabic = bool(_AR_LETTER.match(folded[trig.start : trig.start + 1]))
+        inside = [
+            a for a in clause_actors if trig.start <= a.start and (a.start < m.start or not arabic)
+        ]
+        ceder = (
+            (res(inside[0]) if arabic and inside else None)
+            or _first_before(trig, clause_actors, res)
+            or loser
+        )
+        faction = _receiver(trig, clause_actors, sent_actors, res, ceder, doc)
+        loser = ceder
+        if faction is None or ceder is None:
+            return None
+        conf -= 0.1
+    elif kind in ("hold", "held_by", "stronghold"):
+        event = "held"
+        faction = _holder(m, trig, post, clause_actors, res)
+        if faction is None:
+            return None
+        loser, conf = None, 0.75
+    elif kind == "contest":
+        event, faction, loser, conf = "contested", "unknown", None, 0.65
+    elif kind == "besiege":
+        event = "held"
+        faction = _besieged(m, trig, clause_actors, res, doc)
+        if faction is None:
+            return None
+        loser, conf = None, 0.65
+    else:  # repel
+        event = "held"
+        faction = _defender(m, trig, clause_actors, folded, res)
+        if faction is None:
+            return None
+        loser, conf = None, 0.7
+    when = _when(trig, doc, (c0, c1), (s0, s1), event)
+    if when is None:
+        return None
+    day, precision, explicit = when
+    report_date = doc.report.date
+    if report_date is None:
+        return None
+    if precision == "year" and event == "held":
+        day, precision, explicit = report_date, "day", False  # "يسيطر عليها … العام 2014"
+    if precision == "year":
+        return None  # "in 2014": too vague to date an observation
+    age = (report_date - day).days
+    if event in ("held", "contested") and age > 14:
+        return None  # "had held it since 2014": background, not the state now
+    if precision != "day" and age > 180:
+        return None  # "two years ago": too vague to date a change of hands
+    if not explicit:
+        conf -= 0.05
+    if precision == "month":
+        conf -= 0.1
+    if any(s0 <= a < s1 for a, _b in attributions):
+        conf *= 0.8
+        notes.append("attributed")
+    if any(c0 <= a < c1 for a, _b in vagues):
+        conf *= 0.85
+        notes.append("vague")
+    if m.relation is not None:
+        conf *= 0.9
+    if event != "contested" and not any(a.faction == faction for a in clause_actors):
+        conf *= 0.95
+    place_id, name = m.place.id, m.place.name
+    if m.relation not in (None, "near", "anchor"):  # "near X" (an attack repelled) is about X
+        phrase = " ".join(doc.body[m.phrase[0] : m.phrase[1]].split())
+        place_id, name = "~" + re.sub(r"[^\w]+", "-", phrase.casefold()).strip("-"), phrase
+    return Observation(
+        place=place_id, place_name=name, faction=faction, event=event,
+        from_faction=loser or "", date=day, date_precision=precision,
+        confidence=round(max(0.05, min(conf, 0.99)), 2), evidence="", evidence_start=0,
+        evidence_end=0, place_start=m.start, place_end=m.end, written=m.text,
+        relation=m.relation, lon=m.lon, lat=m.lat, uncertainty_km=m.uncertainty_km,
+        note="; ".join(" ".join(n.split()) for n in notes), source=doc.report.source,
+        url=doc.report.url,
+    )  # fmt: skip
+
+
+def _loser(
+    m: Mention, trig: Trigger, actors: list[ActorMention], folded: str, res: Any
+) -> str | None:
+    """Return the faction the place was taken from ("from X", "من X", the one driven out)."""
+    arabic = bool(_AR_LETTER.match(folded[trig.start : trig.start + 1]))
+    if trig.kind == "expel" and arabic:
+        after = [a for a in actors if trig.end <= a.start < m.start]
+        for a in after[1:]:  # "طردت قوات سوريا الديمقراطية مقاتلي داعش من": agent, then loser
+            fid = res(a)
+            if fid:
+                return fid
+    if trig.kind == "expel" and re.search(
+        r"(?:was|were|been|being|is|are)\s+$", folded[max(0, trig.start - 12) : trig.start]
+    ):
+        for a in reversed([a for a in actors if a.end <= trig.start]):
+            fid = res(a)
+            if fid:
+                return fid  # "IS was driven out of Sinjar"
+    for a in actors:
+        if a.start < trig.start:
+            continue
+        head = folded[max(0, a.start - 40) : a.start]
+        if _LOSER_BEFORE.search(head) or (trig.kind == "expel" and trig.end <= a.start < m.start):
+            fid = res(a)
+            if fid:
+                return fid
+    return None
+
+
+def _agent(
+    m: Mention, trig: Trigger, post: bool, clause: list[ActorMention], sent: list[ActorMention],
+    folded: str, res: Any, loser: str | None,
+) -> str | None:  # fmt: skip
+    def ok(a: ActorMention) -> str | None:
+        fid = res(a)
+        if fid is None or fid == loser:
+            return None
+        head = folded[max(0, a.start - 40) : a.start]
+        if _LOSER_BEFORE.search(head) or _OWNER_BEFORE.search(head):
+            return None
+        return fid
+
+    if post or trig.kind == "passive":
+        for a in clause:
+            if a.start >= trig.end and _BY_BEFORE.search(folded[max(0, a.start - 12) : a.start]):
+                fid = res(a)
+                if fid:
+                    return fid
+        if trig.kind == "expel":
+            return None
+    arabic = bool(_AR_LETTER.match(folded[trig.start : trig.start + 1]))
+    between = [a for a in clause if trig.start <= a.start < m.start]
+    pre = [a for a in clause if a.end <= trig.start]
+    if arabic:
+        order = between + pre
+    else:
+        order = []
+        gap = folded[pre[-1].end : trig.start] if pre else ""
+        if (
+            pre
+            and re.fullmatch(r"[^,;،]{0,32}", gap)
+            and not re.search(r"\b(?:from|of|out|against)\b", gap)
+        ):
+            order.append(pre[-1])  # "Isis seizing the town", "Iraqi forces on Friday took"
+        order += pre + between
+    order += [a for a in sent if a.end <= trig.start and a not in order]
+    for a in order:
+        fid = ok(a)
+        if fid:
+            return fid
+    return None
+
+
+def _hostile_actor(doc: Doc, other: str) -> str | None:
+    """Return the faction named most in the report that is hostile to *other*."""
+    counts: dict[str, int] = {}
+    for a in doc.actors:
+        fid = a.faction or next(iter(a.by_country.values()), None)
+        if fid and fid != other and doc.registry.is_hostile(fid, other, on=doc.report.date):
+            counts[fid] = counts.get(fid, 0) + 1
+    return max(counts, key=lambda f: counts[f]) if counts else None
+
+
+def _first_before(trig: Trigger, actors: list[ActorMention], res: Any) -> str | None:
+    for a in actors:
+        if a.end <= trig.start:
+            fid = res(a)
+            if fid:
+                return fid
+    return None
+
+
+def _receiver(
+    trig: Trigger,
+    clause: list[ActorMention],
+    sent: list[ActorMention],
+    res: Any,
+    ceder: str | None,
+    doc: Doc,
+) -> str | None:
+    for a in [a for a in clause if a.start >= trig.end]:
+        fid = res(a)
+        if fid and fid != ceder:
+            return fid
+    return None
+
+
+def _holder(
+    m: Mention, trig: Trigger, post: bool, actors: list[ActorMention], res: Any
+) -> str | None:
+    if trig.kind == "stronghold":
+        # "X's stronghold of Y" / "Y, the X stronghold" / "Y, a stronghold of X" / "معقل X"
+        near = sorted(actors, key=lambda a: min(abs(a.start - trig.end), abs(trig.start - a.end)))
+        for a in near:
+            if abs(a.start - trig.end) < 60 or abs(trig.start - a.end) < 60:
+                fid = res(a)
+                if fid:
+                    return fid
+        return None
+    if trig.kind == "held_by":
+        for a in actors:
+            if a.start >= trig.start and a.start - trig.end < 60:
+                fid = res(a)
+                if fid:
+                    return fid
+        return None
+    for a in [a for a in actors if trig.start <= a.start < trig.end] + list(
+        reversed([a for a in actors if a.end <= trig.start])
+    ):
+        fid = res(a)
+        if fid:
+            return fid
+    for a in actors:
+        if trig.end <= a.start < m.start or (post and a.start >= trig.end):
+            fid = res(a)
+            if fid:
+                return fid
+    return None
+
+
+def _besieged(
+    m: Mention, trig: Trigger, actors: list[ActorMention], res: Any, doc: Doc
+) -> str | None:
+    for a in actors:
+        if trig.end <= a.start < m.start:
+            fid = res(a)
+            if fid:
+                return fid
+    besieger = _first_before(trig, actors, res) or doc.agent or doc.fallback
+    if besieger is None:
+        return None
+    for a in doc.actors:
+        fid = res(a)
+        if fid and fid != besieger and doc.registry.is_hostile(fid, besieger, on=doc.report.date):
+            return fid
+    return None
+
+
+def _defender(
+    m: Mention, trig: Trigger, actors: list[ActorMention], folded: str, res: Any
+) -> str | None:
+    # "the army repelled the attack near X" / "an attack on army positions near X was repelled"
+    for a in actors:
+        if a.end <= m.start and re.search(
+            r"(?:attack\w*|assault)\s+on\s+(?:\S+\s+){0,2}$",
+            folded[max(0, a.start - 30) : a.start],
+            re.I,
+        ):
+            fid = res(a)
+            if fid:
+                return fid
+    for a in reversed([a for a in actors if a.end <= trig.start]):
+        if re.search(
+            r"(?:attack\w*|assault)\s+(?:by|of)\s+(?:the\s+)?$|\b\w+ed\s+$",
+            folded[max(0, a.start - 20) : a.start],
+            re.I,
+        ):
+            continue
+        fid = res(a)
+        if fid:
+            return fid
+    return None
+
+
+def _when(
+    trig: Trigger, doc: Doc, clause: tuple[int, int], sent: tuple[int, int], event: str
+) -> tuple[_dt.date, str, bool] | None:
+    anchor = trig.start
+    assert doc.report.date is not None
+    for lo, hi in (clause, sent):
+        cands = [
+            p for p in doc.times
+            if lo <= p.start < hi
+            and not re.search(r"(?:since|منذ)\s*$", doc.folded[max(0, p.start - 8) : p.start], re.I)
+        ]  # fmt: skip
+        if cands:
+            p = min(cands, key=lambda p: abs(p.start - anchor))
+            r = resolve_time_phrase(p, doc.report.date)
+            if r is None:
+                return None
+            return r[0], r[1], True
+    return doc.report.date, "day", False

@@ -1,0 +1,415 @@
+"""Reports -> proposed observations: who holds which place since when, with the evidence.
+
+:func:`propose_observations` reads a report (English and/or Arabic) and proposes, for each
+place it makes a claim about, an :class:`Observation`: the place, the faction holding it
+*after* the event, the event (``captured``, ``held``, ``contested``; ``lost`` when only the
+loser is known), the previous holder, the effective date and its precision, a confidence,
+and the evidence (offsets into the text and the sentence). :func:`extract_observations`
+returns the same as a GeoDataFrame of points, ready for review.
+
+How a claim is read (the phrase lists are data: ``frontline/data/observe.yaml``):
+
+* the text is cut into sentences and clauses; places come from
+  :func:`frontline.extract.extract_places` (media and organisation names, provinces and
+  mere landmarks of a relative phrase are dropped), factions from
+  :func:`frontline.actors.find_actors` (registry aliases, generic words by country);
+* the trigger nearest before a place in its clause decides (``captured Y``, ``fighting
+  in Y``, ``encircled … in Y``), else a trigger after it (``Y was retaken``, ``Y, held by
+  X``, ``X's stronghold``); a place after a target phrase ("an offensive to retake Y",
+  "advancing towards Y") or in a negated clause ("failed to take Y") gets no claim;
+* the new holder is the clause's subject (the first faction before the verb, or, in
+  Arabic verb-first sentences, the faction after it), else the last capturer of the report;
+  the previous holder is the faction after "from"/"من" or the one driven out;
+* the date comes from the clause's time words, resolved against the report's date, never
+  after it; without any, the report's date (confidence lowered);
+* attribution ("claimed", "reportedly"), vagueness ("almost") and generic actor words
+  lower the confidence.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+import weakref
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+from frontline.actors import ActorMention, Lexicon, find_actors, lexicon
+from frontline.claims import (
+    LIST_GAP,
+    PROPOSAL_COLUMNS,
+    Doc,
+    Observation,
+    fallback_agent,
+    find_triggers,
+    read_claim,
+    spans,
+)
+from frontline.errors import InputError
+from frontline.extract import Mention, extract_places
+from frontline.factions import FactionRegistry
+from frontline.gazetteer import Gazetteer
+from frontline.reports import Report, find_time_phrases, fold_arabic, read_report
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+__all__ = [
+    "EVENTS",
+    "PROPOSAL_COLUMNS",
+    "Observation",
+    "Proposals",
+    "extract_observations",
+    "propose_observations",
+]
+
+#: Event kinds of an observation.
+EVENTS = ("captured", "held", "lost", "contested")
+
+_CLAUSE_BREAK = re.compile(
+    r";|؛|:\s|\s[-–—]\s|,\s+(?=(?:while|but|whereas|although|though|where|as|after|before|when|and\s+then)\b)"
+    r"|،\s*(?=(?:فيما|بينما|في\s+حين|بعد|حيث|وذلك|الذي|التي|وقال|واضاف|واكد|وكان|وتعد|ويعتبر))|(?<![\w])(?:فيما|بينما|في\s+حين)(?![\w])"
+    r"|\n",
+    re.IGNORECASE,
+)
+_SENTENCE_END = re.compile(r"(?<=[.!?؟])[\"”’»)]*\s+(?=[\"“«(]?[A-Z\u0600-\u06ff0-9])|\n+")
+_ABBREV = re.compile(
+    r"(?:\b(?:Lt|Gen|Col|Maj|Brig|Capt|Sgt|Mr|Mrs|Dr|St|No|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Gov|Rep|Sen|Cpl|Pvt|approx|vs|U\.S|U\.N|U\.K)|\b[A-Z])\.$"
+)
+
+
+@dataclass(frozen=True)
+class Proposals:
+    """What :func:`propose_observations` found in one report.
+
+    Attributes
+    ----------
+    report : Report
+        The report read (its stripped text, date, source, URL).
+    observations : list of Observation
+    unresolved_places : list of (str, list of str)
+        Names that look like places in a claim but are not in the gazetteer, with
+        suggestions.
+    unresolved_actors : list of (str, list of str)
+        Names that look like armed groups but are not in the registry, with suggestions.
+    """
+
+    report: Report
+    observations: list[Observation]
+    unresolved_places: list[tuple[str, list[str]]] = field(default_factory=list)
+    unresolved_actors: list[tuple[str, list[str]]] = field(default_factory=list)
+
+
+def _sentences(text: str) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    start = 0
+    for m in _SENTENCE_END.finditer(text):
+        if (
+            m.group(0).strip() == ""
+            and "\n" not in m.group(0)
+            and _ABBREV.search(text[max(0, m.start() - 6) : m.start()])
+        ):
+            continue
+        if m.start() > start:
+            out.append((start, m.start()))
+        start = m.end()
+    if start < len(text):
+        out.append((start, len(text)))
+    return [(s, e) for s, e in out if text[s:e].strip()]
+
+
+def _clauses(folded: str, start: int, end: int) -> list[tuple[int, int]]:
+    cuts = [start]
+    for m in _CLAUSE_BREAK.finditer(folded, start, end):
+        cuts.append(m.start())
+    cuts.append(end)
+    return [(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if b > a]
+
+
+def propose_observations(
+    text: str,
+    gazetteer: Gazetteer,
+    registry: FactionRegistry,
+    date: _dt.date | None = None,
+    source: str | None = None,
+    url: str | None = None,
+) -> Proposals:
+    """Propose observations from one report.
+
+    Parameters
+    ----------
+    text : str
+        The report: plain text or HTML (stripped; date, source and URL read from its meta
+        tags).
+    gazetteer : Gazetteer
+        Places.
+    registry : FactionRegistry
+        Factions (names, aliases; generic words map to its aliases).
+    date : datetime.date, optional
+        The report's date; default: the page's meta tags or a date line in the text. A
+        report without any date gets none: relative dates cannot be resolved and nothing is
+        proposed (the unresolved lists are still filled).
+    source, url : str, optional
+        The report's source ("Outlet, date, title") and address.
+
+    Returns
+    -------
+    Proposals
+    """
+    report = read_report(text, date=date, source=source, url=url)
+    body = report.text
+    folded = fold_arabic(body)
+    lx = lexicon()
+    actors = find_actors(body, registry, folded)
+    mentions = _claim_mentions(body, folded, gazetteer, lx, actors)
+    modal = spans(lx.modal, folded)
+    if report.date is None:
+        return Proposals(report, [], _unresolved_places(body, mentions, actors, gazetteer), [])
+    doc = Doc(
+        body=body, folded=folded, triggers=find_triggers(folded, lx), actors=actors,
+        times=find_time_phrases(body), report=report, registry=registry, lx=lx,
+        marks=(spans(lx.attribution, folded), spans(lx.vague, folded), spans(lx.negation, folded)),
+        targets=spans(lx.targets, folded), mentions=mentions, modal=modal,
+    )  # fmt: skip
+    doc.fallback = fallback_agent(doc)
+    found: list[Observation] = []
+    for s0, s1 in _sentences(body):
+        sentence = body[s0:s1].strip()
+        lead = len(body[s0:s1]) - len(body[s0:s1].lstrip())
+        for c0, c1 in _clauses(folded, s0, s1):
+            for m in (m for m in mentions if c0 <= m.start < c1):
+                obs = read_claim(m, (c0, c1), (s0, s1), doc)
+                if obs is not None:
+                    found.append(
+                        replace(
+                            obs,
+                            evidence=sentence,
+                            evidence_start=s0 + lead,
+                            evidence_end=s0 + lead + len(sentence),
+                        )
+                    )
+    return Proposals(
+        report,
+        _dedupe(found),
+        _unresolved_places(body, mentions, actors, gazetteer),
+        _unresolved_actors(body, actors, registry),
+    )
+
+
+_AR_DIACRITIC = re.compile("[\u064b-\u0652\u0670]")
+_AR_CONJ = re.compile(r"(?<![\w\u064b-\u0652])و(?=[\u0621-\u064a]{3,})")
+_ANAPHORA = re.compile(
+    r"\b(?:the|this)\s+(?:town|city|village)\b(?!\s+(?:of|council|centre|center|'s))|(?<![\w])(?:ال)(?:مدينه|بلده)(?=[\s،.]|$)(?!\s+ال)",
+    re.IGNORECASE,
+)
+
+
+def _claim_mentions(
+    body: str, folded: str, gazetteer: Gazetteer, lx: Lexicon, actors: list[ActorMention]
+) -> list[Mention]:
+    banned = spans(lx.not_places, folded) + [
+        (a.start, a.end) for a in actors if a.faction is not None
+    ]
+    found = extract_places(body, gazetteer, anchors=True)
+    if _AR_LETTER.search(body):
+        # Arabic: diacritics break words ("عانّه") and "و" (and) sticks to the next word
+        # ("وبعشيقه"); look again in a copy of the same length without them
+        alt = _AR_CONJ.sub(" ", _AR_DIACRITIC.sub("ـ", body))
+        extra = [
+            m for m in extract_places(alt, gazetteer, anchors=True)
+            if not any(o.start < m.end and m.start < o.end for o in found)
+        ]  # fmt: skip
+        found = sorted(
+            found + [replace(m, text=body[m.start : m.end]) for m in extra], key=lambda m: m.start
+        )
+    out: list[Mention] = []
+    for m in found:
+        if any(a <= m.start < b or a < m.end <= b for a, b in banned):
+            continue
+        if lx.region_before.search(folded[max(0, m.start - 30) : m.start]):
+            continue
+        if lx.region_after.search(
+            re.sub(r"^(?:\s+(?:and|&|و)\s+\S+)+", "", folded[m.end : m.end + 40])
+        ):
+            continue  # "Deir Ezzor province", "al-Senaa and Shuqaq neighborhoods"
+        if re.match(r"['’]s\b", body[m.end : m.end + 3]):
+            continue  # "Baghdad's army", "Mosul's Sinjar district"
+        word = body[m.start : m.end]
+        if (
+            _AR_LETTER.search(word)
+            and not m.place.curated
+            and " " not in word.strip()
+            and len(word) <= 5
+            and not re.search(
+                r"(?:قضاء|ناحيه|مدينه|بلده|قريه|منطقه)\s*[\"«]?\s*$",
+                folded[max(0, m.start - 12) : m.start],
+            )
+        ):
+            continue  # short Arabic words that are village names too ("علم"), unless "قضاء دبس"
+        if (
+            m.relation not in (None, "outskirts", "anchor")
+            and out
+            and LIST_GAP.fullmatch(folded, out[-1].end, m.phrase[0]) is None
+        ):
+            if re.fullmatch(r"[\s,،]*(?:\S+\s+){0,2}", folded[out[-1].end : m.phrase[0]]):
+                continue  # "the town of Hawija about 300 km north of Baghdad": a locator
+        out.append(m)
+    # "the town", "the city", "المدينة": the place named last before
+    for ana in _ANAPHORA.finditer(folded):
+        a0, a1 = ana.start(), ana.end()
+        if re.search(
+            r"(?:\bof|\bnear|\boutside|\baround|\bfrom|غرب|شرق|شمال|جنوب|قرب|اطراف)\s*$",
+            folded[max(0, a0 - 12) : a0],
+        ):
+            continue  # "west of the city": a locator, not the place
+        word = ana.group(0).lower()
+        kinds = _ANAPHORA_KINDS[next(k for k in _ANAPHORA_KINDS if k in word)]
+        prev = [m for m in out if m.end <= a0 and m.relation is None and m.place.kind in kinds]
+        if prev and a0 - prev[-1].end < 400 and not any(a0 <= m.start < a1 + 3 for m in out):
+            out.append(replace(prev[-1], start=a0, end=a1, text=body[a0:a1], phrase_start=a0))
+    out.sort(key=lambda m: m.start)
+    return out
+
+
+_AR_LETTER = re.compile(r"[\u0600-\u06ff]")
+_ANAPHORA_KINDS = {
+    "town": ("town", "city"), "city": ("city", "town"), "village": ("village", "town"),
+    "مدينه": ("city", "town"), "بلده": ("town", "village"),
+}  # fmt: skip
+
+
+_EVENT_RANK = {"captured": 3, "contested": 2, "held": 1, "lost": 0}
+
+
+def _dedupe(found: list[Observation]) -> list[Observation]:
+    """One observation per place, faction and event; a capture silences other claims on it."""
+    best: dict[tuple[str, str, str], Observation] = {}
+    for o in found:
+        key = (o.place, o.faction, o.event)
+        cur = best.get(key)
+        if cur is None or (o.confidence, o.date) > (cur.confidence, cur.date):
+            best[key] = o
+    captured = {o.place: o for o in best.values() if o.event == "captured"}
+    out = []
+    for o in best.values():
+        c = captured.get(o.place)
+        if c is not None and o is not c:
+            if o.event == "held" and o.faction == c.faction:
+                continue
+            if o.event in ("held", "contested") and o.date >= c.date and o.faction != c.faction:
+                continue
+        out.append(o)
+    out.sort(key=lambda o: (o.place_start, o.event))
+    return out
+
+
+_RE_CAND_PLACE = re.compile(
+    r"(?:\b(?:town|village|villages|city|area|district|region|neighbou?rhoods?|towns|areas)\s+of\s+|"
+    r"(?<![\w])(?:بلده|قريه|مدينه|ناحيه|قضاء|منطقه|مناطق|حي)\s+)"
+    r"(?P<name>(?:al-|Al-|el-|Al\s)?[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?(?:\s+(?:and|,)\s+(?:al-)?[A-Z][\w'’-]+)*|[\u0600-\u06ff]{3,}(?:\s+[\u0600-\u06ff]{3,})?)"
+)
+
+
+def _unresolved_places(
+    body: str, mentions: list[Mention], actors: list[ActorMention], gazetteer: Gazetteer
+) -> list[tuple[str, list[str]]]:
+    folded = fold_arabic(body)
+    covered = [(m.start, m.end) for m in mentions] + [(a.start, a.end) for a in actors]
+    out: dict[str, list[str]] = {}
+    for m in _RE_CAND_PLACE.finditer(folded):
+        for part in re.split(r"\s+and\s+|,\s*", m.group("name")):
+            s = folded.find(part, m.start("name"))
+            if not part or any(a <= s < b for a, b in covered):
+                continue
+            name = body[s : s + len(part)]
+            if name in out:
+                continue
+            out[name] = _suggest(gazetteer, name) if len(out) < 10 else []
+    return sorted(out.items())
+
+
+_SUGGESTIONS: weakref.WeakKeyDictionary[Gazetteer, dict[str, list[str]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _suggest(gazetteer: Gazetteer, name: str) -> list[str]:
+    """Closest gazetteer names for an unresolved one (remembered per gazetteer)."""
+    cache = _SUGGESTIONS.setdefault(gazetteer, {})
+    if name not in cache:
+        try:
+            cache[name] = list(gazetteer.suggest(name, limit=3))
+        except InputError:
+            cache[name] = []
+    return cache[name]
+
+
+_RE_CAND_ACTOR = re.compile(
+    r"\b(?:[A-Z][\w'’-]+\s+){1,4}(?:Forces|Army|Brigades?|Units|Division|Front|Battalions?|Militia|Movement|Organi[sz]ation|Corps|Regiment)\b"
+)
+
+
+def _unresolved_actors(
+    body: str, actors: list[ActorMention], registry: FactionRegistry
+) -> list[tuple[str, list[str]]]:
+    out: dict[str, list[str]] = {}
+    for m in _RE_CAND_ACTOR.finditer(body):
+        if any(a.start <= m.start() < a.end or m.start() <= a.start < m.end() for a in actors):
+            continue
+        name = m.group(0)
+        try:
+            registry.get(name)
+        except Exception as exc:  # noqa: BLE001 - UnknownFactionError carries suggestions
+            out[name] = list(getattr(exc, "suggestions", ()))
+    return sorted(out.items())
+
+
+def extract_observations(
+    text: str,
+    gazetteer: Gazetteer,
+    registry: FactionRegistry,
+    date: _dt.date | None = None,
+    source: str | None = None,
+    url: str | None = None,
+) -> gpd.GeoDataFrame:
+    """Proposed observations of a report as a GeoDataFrame of points (EPSG:4326).
+
+    Parameters
+    ----------
+    text : str
+        The report (text or HTML), English and/or Arabic.
+    gazetteer : Gazetteer
+    registry : FactionRegistry
+    date : datetime.date, optional
+        The report's date (default: from the HTML meta tags or a date line).
+    source, url : str, optional
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per proposal, columns :data:`PROPOSAL_COLUMNS` (``date`` a
+        :class:`datetime.date`, ``reviewed`` False) and ``place_name``.
+
+    Examples
+    --------
+    >>> from frontline.gazetteer import Gazetteer
+    >>> from frontline.factions import FactionRegistry
+    >>> import datetime as dt
+    >>> gdf = extract_observations("Iraqi forces on Thursday drove Islamic State militants "
+    ...     "out of Anah.", Gazetteer.load(), FactionRegistry.load(), date=dt.date(2017, 9, 22))
+    >>> gdf[["place", "faction", "event", "from_faction"]].values.tolist()
+    [['anah', 'isf', 'captured', 'isis']]
+    >>> str(gdf["date"].iloc[0])
+    '2017-09-21'
+    """
+    import geopandas as gpd
+    import shapely
+
+    props = propose_observations(text, gazetteer, registry, date=date, source=source, url=url)
+    rows = [o.to_dict() for o in props.observations]
+    for r, o in zip(rows, props.observations, strict=True):
+        r["date"] = o.date
+    cols = list(PROPOSAL_COLUMNS) + ["place_name"]
+    data = {c: [r[c] for r in rows] for c in cols}
+    geom = shapely.points([r["lon"] for r in rows], [r["lat"] for r in rows]) if rows else []
+    return gpd.GeoDataFrame(data, geometry=geom, crs="EPSG:4326")

@@ -1,0 +1,129 @@
+"""Scoring of `frontline observe` on the labelled reports in tests/data/reports/.
+
+Matching rule (issue 13): a proposal matches a label when the place (derived points: within
+the label's radius, default 10 km) and the faction agree (a label's ``also`` factions count);
+event kind and date (+-1 day; +-7 for ``week``, same month +-31 days for ``month``
+precision) are then scored on the matches. Labels marked ``optional`` are neither required
+for recall nor counted as false positives; labels of places the gazetteer lacks
+(``place: null``) are listed, never counted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+REPORTS = Path(__file__).resolve().parent / "data" / "reports"
+_TOL = {"day": 1, "week": 7, "month": 31}
+
+
+def load_reports(split: str) -> list[dict[str, Any]]:
+    """The reports of ``heldout`` or ``dev``."""
+    return yaml.safe_load((REPORTS / f"{split}.yaml").read_text("utf-8"))
+
+
+@dataclass
+class Score:
+    """Counts over a set of reports."""
+
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+    event_ok: int = 0
+    date_ok: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
+    def add(self, other: Score) -> None:
+        self.tp += other.tp
+        self.fp += other.fp
+        self.fn += other.fn
+        self.event_ok += other.event_ok
+        self.date_ok += other.date_ok
+        self.errors += other.errors
+
+
+def _near(obs: Any, label: dict[str, Any], places: Any) -> bool:
+    if obs.place == label["place"]:
+        return True
+    if not obs.place.startswith("~") or label["place"] is None:
+        return False
+    p = places.get(label["place"])
+    radius = float(label.get("radius_km", 10.0))
+    dlat = math.radians(obs.lat - p.lat)
+    dlon = math.radians(obs.lon - p.lon) * math.cos(math.radians(p.lat))
+    return 6371.0 * math.hypot(dlat, dlon) <= radius + obs.uncertainty_km
+
+
+def score_report(report: dict[str, Any], observations: list[Any], gazetteer: Any) -> Score:
+    """Score one report's proposals against its labels."""
+    s = Score()
+    labels = [lab for lab in report["expected"] if lab.get("place")]
+    matched_labels: set[int] = set()
+    for o in observations:
+        hit = None
+        for k, lab in enumerate(labels):
+            factions = {lab["faction"], *lab.get("also", [])}
+            if o.faction in factions and _near(o, lab, gazetteer):
+                hit = (k, lab)
+                if not lab.get("optional"):
+                    break
+        if hit is None:
+            s.fp += 1
+            s.errors.append(
+                f"{report['id']}: FP {o.place} {o.faction} {o.event} {o.date} "
+                f"<- {o.written!r} ({o.note})"
+            )
+            continue
+        k, lab = hit
+        if lab.get("optional"):
+            continue
+        if k in matched_labels:
+            continue  # a second proposal for a label already matched: neither TP nor FP
+        matched_labels.add(k)
+        s.tp += 1
+        if o.event == lab["event"] or {o.event, lab["event"]} <= {"captured", "lost"}:
+            s.event_ok += 1
+        else:
+            s.errors.append(f"{report['id']}: event {o.place} {o.event} != {lab['event']}")
+        tol = _TOL.get(lab.get("precision", "day"), 1)
+        if abs((o.date - _as_date(lab["date"])).days) <= tol:
+            s.date_ok += 1
+        else:
+            s.errors.append(f"{report['id']}: date {o.place} {o.date} != {lab['date']}")
+    for k, lab in enumerate(labels):
+        if not lab.get("optional") and k not in matched_labels:
+            s.fn += 1
+            s.errors.append(
+                f"{report['id']}: FN {lab['place']} {lab['faction']} {lab['event']} ({lab['name']})"
+            )
+    return s
+
+
+def _as_date(v: Any) -> dt.date:
+    return v if isinstance(v, dt.date) else dt.date.fromisoformat(str(v))
+
+
+def evaluate(split: str, gazetteer: Any, registry: Any) -> dict[str, Score]:
+    """Scores per language (``en``, ``ar``) and overall (``all``) on one split."""
+    from frontline.observe import propose_observations
+
+    out = {"en": Score(), "ar": Score(), "all": Score()}
+    for r in load_reports(split):
+        props = propose_observations(r["text"], gazetteer, registry, date=_as_date(r["date"]))
+        s = score_report(r, props.observations, gazetteer)
+        out[r["lang"]].add(s)
+        out["all"].add(s)
+    return out

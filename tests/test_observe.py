@@ -1,0 +1,419 @@
+"""frontline observe: reports -> proposed observations; the review loop; quality on real reports."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+
+import pytest
+from observe_eval import evaluate
+
+from frontline.actors import find_actors
+from frontline.errors import InputError
+from frontline.extract import extract_places
+from frontline.factions import FactionRegistry
+from frontline.gazetteer import Gazetteer
+from frontline.observe import PROPOSAL_COLUMNS, extract_observations, propose_observations
+from frontline.reports import (
+    find_date_line,
+    find_time_phrases,
+    read_report,
+    resolve_time_phrase,
+    strip_html,
+)
+from frontline.review import SOURCE_SEPARATOR, accept_proposals, write_proposals
+
+ISSUE_EXAMPLE = (
+    "Iraqi forces on Thursday drove Islamic State militants out of Anah, the military said. "
+    "The militants still hold Rawa and Al-Qaim further west, and an attack on army positions "
+    "near Akashat was repelled."
+)
+FRIDAY = dt.date(2017, 9, 22)
+
+
+@pytest.fixture(scope="module")
+def gaz() -> Gazetteer:
+    return Gazetteer.load()
+
+
+@pytest.fixture(scope="module")
+def reg() -> FactionRegistry:
+    return FactionRegistry.load()
+
+
+def claims(text, gaz, reg, date=FRIDAY):
+    return {
+        (o.place, o.faction, o.event)
+        for o in propose_observations(text, gaz, reg, date=date).observations
+    }
+
+
+def test_issue_example(gaz, reg):
+    obs = {
+        o.place: o for o in propose_observations(ISSUE_EXAMPLE, gaz, reg, date=FRIDAY).observations
+    }
+    assert set(obs) == {"anah", "rawa", "al-qaim", "akashat"}
+    anah = obs["anah"]
+    assert (anah.faction, anah.event, anah.from_faction) == ("isf", "captured", "isis")
+    assert anah.date == dt.date(2017, 9, 21) and anah.date_precision == "day"
+    assert (obs["rawa"].faction, obs["rawa"].event) == ("isis", "held")
+    assert (obs["al-qaim"].faction, obs["al-qaim"].event) == ("isis", "held")
+    assert (obs["akashat"].faction, obs["akashat"].event) == ("isf", "held")  # the army, in Iraq
+    # evidence: offsets into the text and the sentence
+    assert ISSUE_EXAMPLE[anah.place_start : anah.place_end] == "Anah"
+    assert ISSUE_EXAMPLE[anah.evidence_start : anah.evidence_end] == anah.evidence
+    assert anah.evidence.startswith("Iraqi forces on Thursday")
+
+
+def test_extract_observations_is_a_geodataframe(gaz, reg):
+    gdf = extract_observations(ISSUE_EXAMPLE, gaz, reg, date=FRIDAY)
+    assert gdf.crs.to_epsg() == 4326 and len(gdf) == 4
+    assert list(gdf.columns[: len(PROPOSAL_COLUMNS)]) == list(PROPOSAL_COLUMNS)
+    assert not gdf["reviewed"].any()
+    anah = gdf[gdf["place"] == "anah"].iloc[0]
+    assert abs(anah.geometry.x - 41.98) < 0.05 and anah["date"] == dt.date(2017, 9, 21)
+
+
+def test_no_date_no_proposals(gaz, reg):
+    props = propose_observations("Iraqi forces took Anah on Thursday.", gaz, reg)
+    assert props.report.date is None and props.observations == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Iraqi forces failed to take Anah on Thursday.",
+        "Iraqi forces launched an offensive to retake Anah.",
+        "Iraqi forces are advancing on Al-Qaim.",
+        "After retaking Anah, Iraqi forces are expected to advance on Rawa.",
+        "لم تدخل القوات العراقية عنه حتى الآن.",
+        "انطلقت عملية تحرير عنه من داعش.",
+    ],
+)
+def test_negations_targets_and_plans_are_no_change_of_hands(gaz, reg, text):
+    assert not [c for c in claims(text, gaz, reg) if c[2] == "captured"]
+
+
+def test_attribution_lowers_confidence(gaz, reg):
+    plain = propose_observations("Iraqi forces took Anah on Thursday.", gaz, reg, date=FRIDAY)
+    said = propose_observations(
+        "Iraqi forces reportedly took Anah on Thursday.", gaz, reg, date=FRIDAY
+    )
+    assert said.observations[0].confidence < plain.observations[0].confidence
+
+
+def test_relative_days_never_after_the_report(gaz, reg):
+    for text, day, precision in [
+        ("Iraqi forces took Anah yesterday.", dt.date(2017, 9, 21), "day"),
+        ("Iraqi forces took Anah on Friday.", dt.date(2017, 9, 22), "day"),
+        ("Iraqi forces took Anah last week.", dt.date(2017, 9, 15), "week"),
+        ("Iraqi forces took Anah on September 30.", None, None),  # after the report: no claim
+    ]:
+        obs = propose_observations(text, gaz, reg, date=FRIDAY).observations
+        if day is None:
+            assert obs == []
+        else:
+            assert (obs[0].date, obs[0].date_precision) == (day, precision)
+            assert obs[0].date <= FRIDAY
+
+
+def test_arabic_report(gaz, reg):
+    text = (
+        "استعاد الجيش العراقي أمس (الجمعة)، قضاء راوة بالكامل من قبضة «داعش»، "
+        "ورفع العلم العراقي فوق مبانيه."
+    )
+    [o] = propose_observations(text, gaz, reg, date=dt.date(2017, 11, 18)).observations
+    assert (o.place, o.faction, o.event, o.from_faction, o.date) == (
+        "rawa",
+        "isf",
+        "captured",
+        "isis",
+        dt.date(2017, 11, 17),
+    )
+
+
+def test_actors_from_the_registry(reg):
+    got = [
+        (a.text, a.resolve("IQ"))
+        for a in find_actors(
+            "IS fighters, Daesh, the militants, the army, PMU, قسد and the Peshmerga; this is it",
+            reg,
+        )
+    ]
+    assert ("IS", "isis") in got and ("Daesh", "isis") in got and ("the militants", "isis") in got
+    assert ("the army", "isf") in got and ("PMU", "pmu") in got and ("قسد", "sdf") in got
+    assert not any(t.lower() == "is" and t != "IS" for t, _ in got)  # "this is it": no IS
+    # the same generic word is another faction in another country
+    [army] = [a for a in find_actors("the army", reg)]
+    assert army.resolve("SY") == "syrian-government" and army.resolve("IQ") == "isf"
+
+
+def test_a_new_faction_alias_is_used_without_code_changes(reg, tmp_path, gaz):
+    import yaml
+
+    raw = (
+        yaml.safe_load(open(reg.source, encoding="utf-8")) if getattr(reg, "source", None) else None
+    )
+    if raw is None:
+        pytest.skip("registry has no source file")
+    raw["factions"].append(
+        {
+            "id": "hts",
+            "name": "Hayat Tahrir al-Sham",
+            "short_name": "HTS",
+            "aliases": ["HTS", "Tahrir al-Sham"],
+            "colour": "#000000",
+            "side": "syrian-opposition",
+        }
+    )
+    reg2 = FactionRegistry.from_mapping(raw)
+    obs = propose_observations(
+        "Hayat Tahrir al-Sham seized Palmyra on Friday.", gaz, reg2, date=FRIDAY
+    ).observations
+    assert [(o.place, o.faction) for o in obs] == [("palmyra", "hts")]
+
+
+def test_media_names_are_not_places(gaz, reg):
+    text = "Al Mayadeen TV said the army took Anah on Thursday, and Amaq denied it."
+    assert {c[0] for c in claims(text, gaz, reg)} <= {"anah"}
+
+
+def test_html_meta_and_menus(gaz, reg):
+    page = (
+        '<html><head><meta property="og:site_name" content="Example News">'
+        '<meta property="article:published_time" content="2017-09-22T10:00:00Z">'
+        '<meta property="og:title" content="Iraqi forces retake Anah">'
+        '<meta property="og:url" content="https://example.org/anah"></head><body>'
+        '<nav><a>Home</a> <a>Mosul</a></nav><div class="related-stories">Kurds take Kirkuk</div>'
+        "<article><p>Iraqi forces on Thursday drove Islamic State militants out of Anah.</p>"
+        "</article>"
+        "<footer>Raqqa, Palmyra</footer></body></html>"
+    )
+    r = read_report(page)
+    assert r.date == FRIDAY and r.date_source == "meta" and r.url == "https://example.org/anah"
+    assert r.source == "Example News, 2017-09-22, Iraqi forces retake Anah"
+    assert "Kirkuk" not in r.text and "Palmyra" not in r.text and "Home" not in r.text
+    [o] = propose_observations(page, gaz, reg).observations
+    assert (o.place, o.date, o.url) == ("anah", dt.date(2017, 9, 21), "https://example.org/anah")
+    assert r.text[o.place_start : o.place_end] == "Anah"
+
+
+def test_date_lines_and_time_phrases():
+    assert find_date_line("Published October 17, 2017\nIraqi forces...") == dt.date(2017, 10, 17)
+    assert find_date_line("الأحد، 08 أكتوبر 2017 08:48 ص") == dt.date(2017, 10, 8)
+    assert find_date_line("١٦ سبتمبر ٢٠١٧") == dt.date(2017, 9, 16)
+    [p] = find_time_phrases("almost a year ago")
+    day, precision = resolve_time_phrase(p, FRIDAY)
+    assert precision == "month" and day < FRIDAY
+    text, meta = strip_html("<p>a<script>x()</script>b</p>")
+    assert text == "ab" and meta == {}
+
+
+def test_places_keeps_the_anchor_of_a_relative_phrase(gaz):
+    ms = extract_places("Troops advanced west of Mosul.", gaz, anchors=True)
+    assert [(m.place.id, m.relation) for m in ms] == [("mosul", "direction"), ("mosul", "anchor")]
+    assert (ms[1].lon, ms[1].lat) == (ms[1].place.lon, ms[1].place.lat)
+    ms = extract_places("fighting between Damascus and Baghdad", gaz, anchors=True)
+    assert [(m.place.id, m.relation) for m in ms if m.relation == "anchor"] == [
+        ("damascus", "anchor"),
+        ("baghdad", "anchor"),
+    ]
+    assert [m.relation for m in extract_places("west of Mosul", gaz)] == [
+        "direction"
+    ]  # default unchanged
+
+
+def test_unresolved_places_are_listed_with_suggestions(gaz, reg):
+    props = propose_observations(
+        "Iraqi forces on Thursday freed the village of Imam Gharbi from IS militants.",
+        gaz,
+        reg,
+        date=FRIDAY,
+    )
+    assert "Imam Gharbi" in dict(props.unresolved_places)
+
+
+# ---- review loop ---------------------------------------------------------------------------
+
+
+def _proposals(gaz, reg, tmp_path, text, source, name="p.csv"):
+    obs = propose_observations(text, gaz, reg, date=FRIDAY, source=source).observations
+    path = tmp_path / name
+    write_proposals(obs, path)
+    rows = list(csv.DictReader(io.StringIO(path.read_text("utf-8"))))
+    for r in rows:
+        r["reviewed"] = "true"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]), lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+    return path
+
+
+def test_accept_appends_merges_and_reports_conflicts(gaz, reg, tmp_path):
+    obs_file = tmp_path / "obs.csv"
+    obs_file.write_text(
+        'date,place,faction,source,confidence,note\n2017-09-22,rawa,isis,"Old report",0.80,kept\n',
+        "utf-8",
+    )
+    a = _proposals(gaz, reg, tmp_path, ISSUE_EXAMPLE, "Outlet A, 2017-09-22, Anah retaken", "a.csv")
+    res = accept_proposals(a, obs_file, reg, gaz)
+    assert {r["place"] for r in res.appended} == {"anah", "al-qaim", "akashat"}
+    assert [m for m in res.merged if "rawa" in m]  # same date, place and faction: a second source
+    text = obs_file.read_text("utf-8")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    rawa = next(r for r in rows if r["place"] == "rawa")
+    assert rawa["source"] == "Old report" + SOURCE_SEPARATOR + "Outlet A, 2017-09-22, Anah retaken"
+    assert rawa["note"] == "kept" and {
+        "event",
+        "from_faction",
+        "url",
+        "evidence",
+        "reviewed",
+    } <= set(rows[0])
+    # a second outlet reporting the same capture: merged into the same row
+    b = _proposals(
+        gaz,
+        reg,
+        tmp_path,
+        "Iraqi forces on Thursday took Anah from IS.",
+        "Outlet B, 2017-09-22, Anah",
+        "b.csv",
+    )
+    res = accept_proposals(b, obs_file, reg, gaz)
+    assert not res.appended and res.merged
+    anah = [
+        r for r in csv.DictReader(io.StringIO(obs_file.read_text("utf-8"))) if r["place"] == "anah"
+    ]
+    assert len(anah) == 1 and "Outlet B" in anah[0]["source"] and "Outlet A" in anah[0]["source"]
+    # a report giving Anah to another faction on the same day: reported, not written
+    c = _proposals(
+        gaz,
+        reg,
+        tmp_path,
+        "Islamic State on Thursday recaptured Anah from Iraqi forces.",
+        "Outlet C",
+        "c.csv",
+    )
+    before = obs_file.read_bytes()
+    res = accept_proposals(c, obs_file, reg, gaz)
+    assert res.conflicts and "anah" in res.conflicts[0] and obs_file.read_bytes() == before
+
+
+def test_accept_skips_unreviewed_and_checks_rows(gaz, reg, tmp_path):
+    obs_file = tmp_path / "obs.csv"
+    p = tmp_path / "p.csv"
+    write_proposals(
+        propose_observations(ISSUE_EXAMPLE, gaz, reg, date=FRIDAY, source="S").observations, p
+    )
+    res = accept_proposals(p, obs_file, reg, gaz)
+    assert res.unreviewed == 4 and not res.appended and not obs_file.exists()
+    bad = p.read_text("utf-8").replace(",isf,", ",nobody,", 1).replace("false", "true")
+    p.write_text(bad, "utf-8")
+    with pytest.raises(InputError, match="nobody"):
+        accept_proposals(p, obs_file, reg, gaz)
+
+
+def test_accepted_rows_read_back_as_observations(gaz, reg, tmp_path):
+    from frontline.observations import read_observations
+
+    obs_file = tmp_path / "obs.csv"
+    accept_proposals(_proposals(gaz, reg, tmp_path, ISSUE_EXAMPLE, "Outlet A"), obs_file, reg, gaz)
+    gdf = read_observations(obs_file, reg, gaz)
+    assert set(gdf["place_id"]) == {"anah", "rawa", "al-qaim", "akashat"}
+
+
+# ---- CLI -----------------------------------------------------------------------------------
+
+
+def test_cli_observe_formats_and_accept(cli_runner, tmp_path):
+    from frontline.cli import cli
+
+    report = tmp_path / "r.txt"
+    report.write_text(ISSUE_EXAMPLE, "utf-8")
+    r = cli_runner.invoke(cli, ["observe", str(report), "--date", "2017-09-22", "--format", "json"])
+    assert r.exit_code == 0, r.output
+    [doc] = json.loads(r.stdout)
+    assert {o["place"] for o in doc["observations"]} == {"anah", "rawa", "al-qaim", "akashat"}
+    r = cli_runner.invoke(cli, ["observe", str(report), "--date", "2017-09-22", "--format", "md"])
+    assert r.exit_code == 0 and r.stdout.startswith("| date | place |")
+    r = cli_runner.invoke(cli, ["observe", str(report), "--show-text"])
+    assert ISSUE_EXAMPLE in r.stdout
+    out = tmp_path / "p.csv"
+    r = cli_runner.invoke(cli, ["observe", str(report), "--date", "2017-09-22", "--out", str(out)])
+    assert r.exit_code == 0 and out.read_text("utf-8").startswith("date,place,faction,event")
+    r = cli_runner.invoke(cli, ["observe", str(report), "--date", "2017-09-22", "--out", str(out)])
+    assert r.exit_code == 2  # refuses to overwrite
+    r = cli_runner.invoke(cli, ["observe"])
+    assert r.exit_code == 2
+    r = cli_runner.invoke(cli, ["observe", str(report), "--date", "2017-13-01"])
+    assert r.exit_code == 2
+
+
+def test_cli_accept_writes_the_theatres_observations(cli_runner, tmp_path, gaz, reg):
+    import shutil
+
+    from frontline.cli import cli
+    from frontline.theatre import resolve_data_dir
+
+    data = tmp_path / "data"
+    shutil.copytree(resolve_data_dir(), data, ignore=shutil.ignore_patterns("control"))
+    obs_file = data / "observations" / "syria-iraq-2017.csv"
+    before = obs_file.read_text("utf-8")
+    p = _proposals(
+        gaz, reg, tmp_path, "Iraqi forces on Thursday took Hit from IS.", "Outlet X, 2017-09-22"
+    )
+    r = cli_runner.invoke(cli, ["observe", "--accept", str(p), "--data", str(data)])
+    assert r.exit_code == 0, r.output
+    after = obs_file.read_text("utf-8")
+    assert len(after.splitlines()) == len(before.splitlines()) + 1 and "Outlet X" in after
+    c = _proposals(
+        gaz, reg, tmp_path, "IS on Thursday took Hit from Iraqi forces.", "Outlet Y", "c.csv"
+    )
+    r = cli_runner.invoke(cli, ["observe", "--accept", str(c), "--data", str(data)])
+    assert r.exit_code == 3 and "conflict" in r.output
+
+
+# ---- quality on real reports (tests/data/reports) --------------------------------------------
+
+#: Measured on the held-out reports (see tests/data/reports/MEASUREMENTS.md); a regression
+#: below these fails. The issue's target (precision 0.9, recall 0.8) is the xfail test below.
+FLOORS = {"en": (0.85, 0.55), "ar": (0.8, 0.55)}
+
+
+@pytest.fixture(scope="module")
+def heldout(gaz, reg):
+    return evaluate("heldout", gaz, reg)
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_heldout_quality_does_not_regress(heldout, lang):
+    s = heldout[lang]
+    p, r = FLOORS[lang]
+    assert s.precision >= p and s.recall >= r, (s.precision, s.recall, s.errors)
+    assert s.event_ok == s.tp and s.date_ok == s.tp  # matched claims have the right kind and date
+
+
+@pytest.mark.xfail(
+    reason="issue 13 target not reached yet: see tests/data/reports/MEASUREMENTS.md", strict=False
+)
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_heldout_quality_target(heldout, lang):
+    s = heldout[lang]
+    assert s.precision >= 0.9 and s.recall >= 0.8
+
+
+def test_dev_quality(gaz, reg):
+    s = evaluate("dev", gaz, reg)
+    for lang in ("en", "ar"):
+        assert s[lang].precision >= 0.85 and s[lang].recall >= 0.7, (lang, s[lang].errors)
+
+
+def test_cli_places_anchors(cli_runner):
+    from frontline.cli import cli
+
+    r = cli_runner.invoke(cli, ["places", "-", "--anchors", "--json"], input="10 km west of Mosul")
+    assert r.exit_code == 0, r.output
+    assert [m["relation"] for m in json.loads(r.stdout)] == ["offset", "anchor"]
