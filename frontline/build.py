@@ -160,7 +160,7 @@ def _latest(obs: gpd.GeoDataFrame, day: _dt.date) -> Any:
     )
     pooled = dict(zip(pids[starts], (list(g) for g in np.split(srcs, starts[1:])), strict=True))
     out = win[
-        ["place_id", "faction", "kind", "country", "date", "confidence", "geometry"]
+        ["place_id", "place", "faction", "kind", "country", "date", "confidence", "geometry"]
     ].reset_index(drop=True)
     out["sources"] = [pooled[pid] for pid in out["place_id"]]
     return out
@@ -219,35 +219,10 @@ def build_snapshot(
     day = parse_date(date)
     policy = _policy(theatre, fill, radius_km)
     layers = land_layers(theatre)
-    latest = _latest(observations, day)
+    latest, pts, cells = _place_cells(
+        observations, day, theatre, policy, radius_km, clip_to_country, layers
+    )
     n = len(latest)
-    cells = np.array([], dtype=object)
-    pts: Any = np.array([], dtype=object)
-    if n:
-        # several places at one point: the most recent report there wins
-        lonlat = np.array([(g.x, g.y) for g in latest["geometry"]])
-        order = np.lexsort(
-            (latest["place_id"].to_numpy(), [d.toordinal() for d in latest["date"]])
-        )[::-1]
-        _, first = np.unique(np.round(lonlat[order], 6), axis=0, return_index=True)
-        keep = np.sort(order[first])
-        latest = latest.iloc[keep].reset_index(drop=True)
-        lonlat = lonlat[keep]
-        n = len(latest)
-        x, y = layers.fwd.transform(lonlat[:, 0], lonlat[:, 1])
-        pts = np.asarray(shapely.points(np.asarray(x), np.asarray(y)), dtype=object)
-        radii = (
-            radii_for(latest["kind"], radius_table(theatre, radius_km)) * 1000.0
-            if policy.mode != "nearest"
-            else None
-        )
-        cells = tessellate(
-            pts,
-            country_of(pts, layers, [str(c) for c in latest["country"]]),
-            layers,
-            per_country=clip_to_country,
-            radii_m=radii,
-        )
     fac = latest["faction"].to_numpy(dtype=object) if n else np.array([], dtype=object)
     conf = latest["confidence"].to_numpy(dtype=float) if n else np.array([], dtype=float)
     srcs: list[list[str]] = list(latest["sources"]) if n else []
@@ -327,6 +302,92 @@ def build_snapshot(
     snap = ControlSnapshot.from_areas(day, gdf, theatre=theatre.id, support=support)
     describe = getattr(gazetteer, "describe", None)
     return snap.validate(registry, theatre, describe=describe)
+
+
+def _place_cells(
+    observations: gpd.GeoDataFrame,
+    day: _dt.date,
+    theatre: Theatre,
+    policy: FillPolicy,
+    radius_km: Any,
+    clip_to_country: bool,
+    layers: LandLayers,
+) -> tuple[Any, np.ndarray, np.ndarray]:
+    """Latest observation per distinct point, the points and their cells (projected)."""
+    latest = _latest(observations, day)
+    if not len(latest):
+        return latest, np.array([], dtype=object), np.array([], dtype=object)
+    # several places at one point: the most recent report there wins
+    lonlat = np.array([(g.x, g.y) for g in latest["geometry"]])
+    order = np.lexsort((latest["place_id"].to_numpy(), [d.toordinal() for d in latest["date"]]))[
+        ::-1
+    ]
+    _, first = np.unique(np.round(lonlat[order], 6), axis=0, return_index=True)
+    keep = np.sort(order[first])
+    latest = latest.iloc[keep].reset_index(drop=True)
+    lonlat = lonlat[keep]
+    x, y = layers.fwd.transform(lonlat[:, 0], lonlat[:, 1])
+    pts = np.asarray(shapely.points(np.asarray(x), np.asarray(y)), dtype=object)
+    radii = (
+        radii_for(latest["kind"], radius_table(theatre, radius_km)) * 1000.0
+        if policy.mode != "nearest"
+        else None
+    )
+    cells = tessellate(
+        pts,
+        country_of(pts, layers, [str(c) for c in latest["country"]]),
+        layers,
+        per_country=clip_to_country,
+        radii_m=radii,
+    )
+    return latest, pts, cells
+
+
+def place_cells(
+    observations: gpd.GeoDataFrame,
+    date: _dt.date | str,
+    theatre: Theatre,
+    *,
+    fill: FillPolicy | str | None = None,
+    radius_km: float | Mapping[str, float] | None = None,
+    clip_to_country: bool = True,
+) -> gpd.GeoDataFrame:
+    """Each observed place's share of the land on a date: the ground its observation decides.
+
+    The cells :func:`build_snapshot` dissolves (before overrides): which observation supports
+    which ground, for checks and for readers who ask "why is this ground theirs?".
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        EPSG:4326, one row per observed point: ``place_id``, ``place``, ``faction``,
+        ``date`` (of the observation that decides it), ``geometry`` (its cell; empty for a
+        place outside the theatre's countries).
+    """
+    import geopandas as gpd
+
+    day = parse_date(date)
+    policy = _policy(theatre, fill, radius_km)
+    layers = land_layers(theatre)
+    latest, _, cells = _place_cells(
+        observations, day, theatre, policy, radius_km, clip_to_country, layers
+    )
+    cols = ["place_id", "place", "faction", "date"]
+    if not len(latest):
+        return gpd.GeoDataFrame(
+            {c: [] for c in cols}, geometry=gpd.GeoSeries([], crs="EPSG:4326"), crs="EPSG:4326"
+        )
+    place = latest["place_id"] if "place" not in latest.columns else latest["place"]
+    return gpd.GeoDataFrame(
+        {
+            "place_id": latest["place_id"].to_numpy(),
+            "place": np.asarray(place),
+            "faction": latest["faction"].to_numpy(),
+            "date": list(latest["date"]),
+        },
+        geometry=[to_multipolygon(g) for g in to_lonlat(cells, layers)],
+        crs="EPSG:4326",
+    )
 
 
 def _policy(theatre: Theatre, fill: FillPolicy | str | None, radius_km: Any) -> FillPolicy:

@@ -54,6 +54,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DENSIFY_M",
+    "EDGE_DEG",
     "SAMPLE_KM",
     "LandLayers",
     "apply_fill",
@@ -74,6 +75,8 @@ DENSIFY_M = 5000.0
 #: Spacing (km) of the boundary points that stand for an area in :func:`apply_fill`'s
 #: ``nearest`` mode: land goes to the area whose boundary is nearest, to within this.
 SAMPLE_KM = 2.0
+#: Longest edge (degrees) of the theatre's land and extent before they are projected.
+EDGE_DEG = 0.02
 #: Segments per quarter circle of the discs around observed places.
 QUAD_SEGS = 16
 
@@ -110,14 +113,16 @@ def land_layers(theatre: Theatre) -> LandLayers:
     crs = theatre.area_crs
     fwd = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
     inv = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
-    land = theatre.land()
+    # densified in lon/lat first: the extent's edges are parallels and meridians, which are
+    # curves in the projection, and land cut by them must stay inside the extent
+    land = shapely.segmentize(theatre.land(), EDGE_DEG)
     countries = theatre.countries_gdf()
     per_country = {}
     for iso, geom in zip(countries["iso_a2"], countries.geometry.values, strict=True):
         g = shapely.intersection(geom, land)
         if not g.is_empty and shapely.area(g) > 0:
             per_country[str(iso)] = project(shapely.make_valid(g), fwd)
-    ext = shapely.segmentize(theatre.extent_geometry(), 0.05)
+    ext = shapely.segmentize(theatre.extent_geometry(), EDGE_DEG)
     land_p = project(land, fwd)
     shapely.prepare([land_p, *per_country.values()])
     return LandLayers(fwd, inv, land_p, project(ext, fwd), per_country)
@@ -291,13 +296,14 @@ def support_of(
     far_a = float(far.sum()) + unsupported
     old_a = float(area[old].sum())
     both = float(np.where(old, area, far).sum()) + unsupported
+    # rounded as files keep them, so that a snapshot read back equals the one built
     return Support(
         observed_km=policy.observed_km,
         far_km=policy.far_km,
         stale_days=policy.stale_days,
-        far_share=far_a / total,
-        stale_share=old_a / total,
-        share=both / total,
+        far_share=round(far_a / total, 4),
+        stale_share=round(old_a / total, 4),
+        share=round(both / total, 4),
     )
 
 
