@@ -119,9 +119,11 @@ def land_layers(theatre: Theatre) -> LandLayers:
     countries = theatre.countries_gdf()
     per_country = {}
     for iso, geom in zip(countries["iso_a2"], countries.geometry.values, strict=True):
-        g = shapely.intersection(geom, land)
+        g = shapely.intersection(geom, land)  # may take the country's long edges: densify again
         if not g.is_empty and shapely.area(g) > 0:
-            per_country[str(iso)] = project(shapely.make_valid(g), fwd)
+            per_country[str(iso)] = project(
+                shapely.segmentize(shapely.make_valid(g), EDGE_DEG), fwd
+            )
     ext = shapely.segmentize(theatre.extent_geometry(), EDGE_DEG)
     land_p = project(land, fwd)
     shapely.prepare([land_p, *per_country.values()])
@@ -214,7 +216,9 @@ def voronoi_cells(
             max(b[2], b[6]) + 1000.0, max(b[3], b[7]) + 1000.0,
         )  # fmt: skip
         vor = shapely.voronoi_polygons(shapely.multipoints(points), extend_to=box, ordered=True)
-        part = np.asarray(shapely.get_parts(vor), dtype=object)
+        # densified here, once: neighbouring cells then share the same vertices along their
+        # common edge, and every area cut from them bends the same way back in lon/lat
+        part = shapely.segmentize(np.asarray(shapely.get_parts(vor), dtype=object), DENSIFY_M)
     if reach is not None:
         part = shapely.intersection(part, reach)
     # cells well inside the land need no overlay with its (long) boundary
