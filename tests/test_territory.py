@@ -17,8 +17,8 @@ from frontline.build import build_snapshot, place_cells, read_observations
 from frontline.control import GRID, INFERRED
 from frontline.diff import diff_dates
 from frontline.factions import UNKNOWN, FactionRegistry
-from frontline.geo import azimuth_deg, distance_km, geodesic_area_km2
 from frontline.gazetteer import Gazetteer
+from frontline.geo import azimuth_deg, distance_km, geodesic_area_km2, geodesic_length_km
 from frontline.store import ControlHistory
 from frontline.theatre import Theatre
 from frontline.topology import border_at, front_lines
@@ -137,8 +137,6 @@ def test_front_lines_run_where_hostile_factions_meet(history, snapshots):
         shared = shapely.intersection(
             shapely.boundary(june.faction_areas[fa]), shapely.boundary(june.faction_areas[fb])
         )
-        from frontline.geo import geodesic_length_km
-
         assert km >= 0.98 * float(geodesic_length_km([shared])[0]), (fa, fb)
 
 
