@@ -67,7 +67,9 @@ CHANGE_COLUMNS = ["from_faction", "to_faction", "area_km2", "inferred_km2", "loc
 #: Columns :func:`diff` adds to the overlay's balance: of the ground gained and lost, how much
 #: is inferred (observed on neither date).
 INFERRED_COLUMNS = ["gained_inferred_km2", "lost_inferred_km2"]
-PLACE_COLUMNS = ["place_id", "name", "kind", "importance", "from_faction", "to_faction", "geometry"]
+PLACE_COLUMNS = [
+    "place_id", "name", "kind", "importance", "from_faction", "to_faction", "inferred", "geometry",
+]  # fmt: skip
 #: Changed pieces beyond this many (smallest first) get coordinates instead of gazetteer words.
 MAX_DESCRIBED = 500
 
@@ -94,7 +96,9 @@ class ChangeSet:
         is inferred ground).
     places_changed : geopandas.GeoDataFrame
         Gazetteer places whose controller changed: ``place_id``, ``name``, ``kind``,
-        ``importance``, ``from_faction``, ``to_faction``, geometry (Point).
+        ``importance``, ``from_faction``, ``to_faction``, ``inferred`` (True when the place
+        lies on inferred ground on both dates: the fill convention moved it, no report did),
+        geometry (Point). Observed changes come first.
     front_lines_a, front_lines_b : geopandas.GeoDataFrame
         Front lines on each date (see :func:`frontline.topology.front_lines`).
     link_ups : geopandas.GeoDataFrame
@@ -317,6 +321,7 @@ def _markdown(cs: ChangeSet, max_changes: int, max_places: int) -> str:
             out.append(
                 f"- {r.name} ({r.kind.replace('_', ' ')}): "
                 f"{cs.label(r.from_faction)} → {cs.label(r.to_faction)}"
+                + (" (inferred: no observation near it)" if getattr(r, "inferred", False) else "")
             )
         if len(cs.places_changed) > max_places:
             out.append(f"- … and {len(cs.places_changed) - max_places} more")
@@ -631,6 +636,11 @@ def places_changed(
     fb = np.asarray(b.faction_at(xs[inside], ys[inside]), dtype=object)
     moved = fa != fb
     sel = places[moved]
+    pts = np.asarray(sel.geometry.values, dtype=object)
+    seen = np.zeros(len(pts), dtype=bool)
+    for obs in (a.observed_area, b.observed_area):
+        if len(pts) and not obs.is_empty:
+            seen |= shapely.intersects(obs, pts)
     out = gpd.GeoDataFrame(
         {
             "place_id": sel["id"].astype(str).values,
@@ -639,12 +649,13 @@ def places_changed(
             "importance": sel["importance"].astype(int).values,
             "from_faction": fa[moved].astype(str),
             "to_faction": fb[moved].astype(str),
+            "inferred": ~seen,
         },
         geometry=sel.geometry.values,
         crs="EPSG:4326",
     )
     return out.sort_values(
-        ["importance", "name"], ascending=[False, True], kind="stable"
+        ["inferred", "importance", "name"], ascending=[True, False, True], kind="stable"
     ).reset_index(drop=True)
 
 

@@ -203,6 +203,8 @@ def draw_change(scene: ChangeScene, options: MapOptions, ax: Axes | None = None)
             g = p.get("geometry")
             if g is None or not (minx <= g.x <= maxx and miny <= g.y <= maxy):
                 continue
+            if p.get("inferred"):  # moved by the fill convention, not by a report
+                continue
             to = reg.get(p["to_faction"])
             a.plot(
                 [g.x],
