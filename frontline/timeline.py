@@ -211,7 +211,8 @@ def plot_timeline(
     import pandas as pd
 
     if ax is None:
-        _, ax = plt.subplots(figsize=(10, 5))
+        fig, ax = plt.subplots(figsize=(10, 5))
+        fig.subplots_adjust(left=0.1, right=0.6)  # room for the legend beside the plot
     data = df[df["faction"] != UNKNOWN]
     if factions is not None:
         data = data[data["faction"].isin(list(factions))]
