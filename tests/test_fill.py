@@ -318,3 +318,39 @@ def test_support_round_trip():
     s = Support(15, 50, 90, 0.123456, 0.5, 0.6)
     assert Support.from_dict(s.to_dict()).to_dict() == s.to_dict()
     assert s.to_dict()["far_share"] == 0.1235
+
+
+# -- the command line ----------------------------------------------------------------------------
+def test_cli_build_and_import_with_a_fill(cli_runner, synthetic_data_dir, tmp_path):
+    from frontline.cli import cli
+    from frontline.store import ControlHistory
+
+    base = ["--data", str(synthetic_data_dir), "--theatre", SYNTHETIC_THEATRE]
+    r = cli_runner.invoke(
+        cli, [*base, "control", "build", "--fill", "nearest", "--date", "2020-02-01"]
+    )
+    assert r.exit_code == 0, r.output
+    assert "(fill: nearest)" in r.output
+    snap = ControlHistory.load(SYNTHETIC_THEATRE, synthetic_data_dir).get("2020-02-01")
+    assert INFERRED in set(snap.areas["basis"]) and snap.support is not None
+    listed = cli_runner.invoke(cli, [*base, "control", "list"])
+    assert listed.exit_code == 0 and "far/old" in listed.output and "(" in listed.output
+    drawn = tmp_path / "drawn.geojson"
+    gpd.GeoDataFrame(
+        {"faction": ["red"]}, geometry=[shapely.box(38.6, 33.6, 39.0, 34.0)], crs="EPSG:4326"
+    ).to_file(drawn, driver="GeoJSON")
+    r = cli_runner.invoke(
+        cli,
+        [*base, "control", "import", str(drawn), "--date", "2020-03-15", "--fill", "nearest"],
+    )
+    assert r.exit_code == 0, r.output
+    imported = ControlHistory.load(SYNTHETIC_THEATRE, synthetic_data_dir).get("2020-03-15")
+    assert imported.faction_at(38.3, 34.4) == "red"  # all Syria's land: red, inferred
+    drawn_red = imported.geometry_of("red", OBSERVED)  # the drawn box, kept as drawn
+    assert drawn_red.symmetric_difference(shapely.box(38.6, 33.6, 39.0, 34.0)).area < 1e-8
+    assert imported.support is None
+    bad = cli_runner.invoke(
+        cli, [*base, "control", "import", str(drawn), "--date", "2020-03-16", "--fill", "theatre",
+              "--override"],
+    )  # fmt: skip
+    assert bad.exit_code == 2 and "do not go together" in bad.output

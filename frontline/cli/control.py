@@ -20,6 +20,7 @@ from frontline.cli.options import (
     theatre_opt,
 )
 from frontline.control import INFERRED, read_areas
+from frontline.fill import apply_fill
 from frontline.gazetteer import Gazetteer
 from frontline.store import ControlHistory, validate_history
 from frontline.theatre import FILL_MODES, Theatre
@@ -315,6 +316,16 @@ def build(
 @click.option("--layer", default=None, help="Layer of a multi-layer file (GeoPackage).")
 @click.option("--repair", is_flag=True, help="Repair invalid geometries instead of refusing them.")
 @click.option(
+    "--fill",
+    "fill",
+    type=click.Choice(["theatre", *FILL_MODES]),
+    default=None,
+    help=(
+        "Fill the land the file leaves blank (marked inferred): 'theatre' uses the theatre's "
+        "fill policy, or name a mode. Default: import the areas as drawn."
+    ),
+)
+@click.option(
     "--override",
     "as_override",
     is_flag=True,
@@ -334,6 +345,7 @@ def import_(
     faction_field: str,
     layer: str | None,
     repair: bool,
+    fill: str | None,
     as_override: bool,
     data_dir: Path | None,
     store_url: str | None,
@@ -352,6 +364,11 @@ def import_(
         repair=repair,
         allow_unknown=as_override,
     )
+    if fill is not None:
+        if as_override:
+            raise click.UsageError("--fill and --override do not go together: overrides are drawn")
+        theatre = history.theatre
+        snaps = [apply_fill(s, theatre, None if fill == "theatre" else fill) for s in snaps]
     if as_override:
         history = ControlHistory(overrides_dir(history.theatre), history.theatre, None)
     for p in history.add_many(snaps, overwrite=overwrite, repair=repair):
