@@ -68,7 +68,7 @@ from frontline.fill import (
     to_lonlat,
 )
 from frontline.gazetteer import Gazetteer
-from frontline.geojson import to_multipolygon
+from frontline.geojson import normalise_geometry, to_multipolygon
 from frontline.observations import DEFAULT_CONFIDENCE as DEFAULT_CONFIDENCE  # re-exported
 from frontline.observations import DERIVED_KIND as DERIVED_KIND  # re-exported
 from frontline.observations import MAX_LISTED_PROBLEMS as MAX_LISTED_PROBLEMS  # re-exported
@@ -296,7 +296,10 @@ def build_snapshot(
             "confidence": [r[3] for r in rows],
             "note": [r[5] for r in rows],
         },
-        geometry=[to_multipolygon(g) for g in out_geoms],
+        # on the storage grid already: neighbours then share their vertices exactly, so the
+        # overlap check finds touching areas without overlaying them, and the snapshot is
+        # what its file will hold
+        geometry=[normalise_geometry(g) for g in out_geoms],
         crs="EPSG:4326",
     )
     snap = ControlSnapshot.from_areas(day, gdf, theatre=theatre.id, support=support)

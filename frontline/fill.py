@@ -76,7 +76,7 @@ DENSIFY_M = 5000.0
 #: ``nearest`` mode: land goes to the area whose boundary is nearest, to within this.
 SAMPLE_KM = 2.0
 #: Longest edge (degrees) of the theatre's land and extent before they are projected.
-EDGE_DEG = 0.02
+EDGE_DEG = 0.05
 #: Segments per quarter circle of the discs around observed places.
 QUAD_SEGS = 16
 

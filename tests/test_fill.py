@@ -210,7 +210,8 @@ def test_place_cells_partition_the_snapshot(nearest, synthetic_observations, syn
     snap = nearest["2020-03-01"]
     for f in snap.factions:
         mine = shapely.union_all(cells[cells["faction"] == f].geometry.values)
-        assert mine.symmetric_difference(snap.geometry_of(f)).area < 1e-5  # < 0.1 km²
+        whole = snap.geometry_of(f)
+        assert mine.symmetric_difference(whole).area < 1e-4 * whole.area  # slivers only
 
 
 # -- radius and complement ----------------------------------------------------------------------
