@@ -86,6 +86,13 @@ class Lexicon:
     region_before: re.Pattern[str]
     region_after: re.Pattern[str]
     generic: list[tuple[str, str, str, re.Pattern[str]]]  # (country, lang, alias, regex)
+    #: gazetteer kind -> (words right after a name, words right before it): "X border post"
+    facilities: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = field(default_factory=dict)
+    facility_km: float = 15.0
+    #: words that say a place was given up without a fight ("after the Peshmerga withdrew")
+    unopposed: re.Pattern[str] = re.compile(r"(?!x)x")
+    #: words that say the place's new holder raised its flag ("entered X and raised the flag")
+    flag: re.Pattern[str] = re.compile(r"(?!x)x")
 
 
 def _alt(patterns: list[str], arabic: bool) -> str:
@@ -115,6 +122,17 @@ def _compile(raw: Any) -> re.Pattern[str]:
     if not parts:
         return re.compile(r"(?!x)x")
     return re.compile("|".join(parts), re.IGNORECASE)
+
+
+def _edge(words: list[str], after: bool) -> re.Pattern[str]:
+    """Words right after a name (anchored at the start) or right before it (at the end)."""
+    if not words:
+        return re.compile(r"(?!x)x")
+    if after:
+        return re.compile(r"[\s\"'”»]*(?:" + _alt(words, False) + r")(?![\w])", re.IGNORECASE)
+    return re.compile(
+        r"(?<![\w])" + _AR_PREFIX + r"(?P<word>" + _alt(words, True) + r")\s*[\"«“]?\s*$"
+    )
 
 
 @functools.lru_cache(maxsize=1)
@@ -153,6 +171,16 @@ def lexicon() -> Lexicon:
             r"^\s*(?:" + _alt(region.get("after") or [], False) + r")(?![\w])", re.IGNORECASE
         ),
         generic=generic,
+        facilities={
+            str(kind): (
+                _edge(w.get("after") or [], after=True),
+                _edge(w.get("before") or [], after=False),
+            )
+            for kind, w in ((raw.get("facilities") or {}).get("kinds") or {}).items()
+        },
+        facility_km=float((raw.get("facilities") or {}).get("km", 15.0)),
+        unopposed=_compile(raw.get("unopposed") or []),
+        flag=_compile(raw.get("flag") or []),
     )
 
 

@@ -52,6 +52,11 @@ _LOSER_BEFORE = re.compile(
     r"(?:(?:the|its|their|remaining|remnants\s+of|extremist|militant|jihadist|terrorist|(?:\S+\s+)?fighters\s+of)\s+){0,2}$",
     re.IGNORECASE,
 )
+_MEMBER_OF = re.compile(
+    r"\b(?:forces?|units?|troops|members|fighters|elements|soldiers|officers?|commanders?|sources?|"
+    r"spokesm[ae]n|officials?)\s+(?:from|of)\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
 _OWNER_BEFORE = re.compile(
     r"(?:معقل|معاقل|stronghold|bastion|capital)\S*\s*(?:of\s+)?[«\"“(]?\s*(?:the\s+)?$",
     re.IGNORECASE,
@@ -179,11 +184,37 @@ class Doc:
     fallback: str | None = None
     agent: str | None = None
     countries: dict[str, int] = field(default_factory=dict)
+    _unopposed: bool | None = None
+
+    @property
+    def unopposed(self) -> bool:
+        """Whether the report says a place was given up without a fight (searched once)."""
+        if self._unopposed is None:
+            self._unopposed = bool(self.lx.unopposed.search(self.folded))
+        return self._unopposed
 
 
+_GAP_SEP = r"[\s,،\"'«»“”…]*(?:(?:and|or|&|و)\s*)?(?:على\s+)?[\s\"'«»“”]*"
+_GAP_KIND = (
+    r"(?:(?:the\s+)?(?:towns?|cities|villages?)\s+of\s+)?"
+    r"(?:(?:قضاء|ناحيه|مدينه|بلده|قريه|منطقه|مناطق|حي|سد)\s+)?"
+)
+#: "in Diyala", "في ديالى": where the items before lie, inside a list
+_GAP_WHERE = r"(?:\s*(?:\bin|في)\s+(?:the\s+)?\S+?(?:\s+(?:province|governorate))?[…]?)?"
+#: a list item the gazetteer does not know ("Khanaqin, Jalawla and Makhmour")
+_GAP_ITEM = r"(?:(?-i:(?:al-|el-|Al-|El-)?[A-Z][\w'’-]+)|[\u0621-\u064a]{3,})"
+#: What may stand between two places of one list: separators, "the town of", "in Diyala",
+#: and up to two names the gazetteer does not know.
 LIST_GAP = re.compile(
-    r"[\s,،\"'«»“”…]*(?:(?:and|or|&|و)\s*)?(?:على\s+)?[\s\"'«»“”]*(?:(?:the\s+)?(?:towns?|cities|villages?)\s+of\s+)?"
-    r"(?:(?:قضاء|ناحيه|مدينه|بلده|قريه|منطقه|مناطق|حي|سد)\s+)?",
+    _GAP_WHERE
+    + _GAP_SEP
+    + _GAP_KIND
+    + r"(?:"
+    + _GAP_ITEM
+    + _GAP_WHERE
+    + _GAP_SEP
+    + _GAP_KIND
+    + r"){0,2}",
     re.IGNORECASE,
 )
 
@@ -230,9 +261,10 @@ def fallback_agent(doc: Doc) -> str | None:
             t.kind == "cede" and (0 <= t.start - a.end < 12 or 0 <= a.start - t.end < 3)
             for t in doc.triggers
         )  # fmt: skip
+        member = _MEMBER_OF.search(head)  # "a joint force from the Iraqi army" is no loser
         if (
             ceded
-            or _LOSER_BEFORE.search(head)
+            or (_LOSER_BEFORE.search(head) and not member)
             or re.search(r"معقل|معاقل|stronghold|bastion", head[-20:] + tail[:24], re.I)
         ):
             losers.add(fid)
@@ -317,14 +349,17 @@ def read_claim(
             break
         if (
             t.kind in ("stronghold", "held_by")
-            and any(e.kind in _CAPTURE_KINDS | {"cede"} and not e.target for e in before[:k])
+            and k > 0
+            and before[k - 1].kind in _CAPTURE_KINDS | {"cede", "contest", "enter", "besiege"}
             and _between_ok(doc, before[k - 1].end, m.start)
+            and _done(before[k - 1], doc, s0, s1)
         ):
-            continue  # "captured ISIL's de facto capital Raqqa": the capture decides
+            # "captured ISIL's de facto capital Raqqa", "street fighting in its last stronghold
+            # X": the verb decides; "expects to capture IS's capital Raqqa": the stronghold
+            continue
         trig = t
         break
-    if trig is not None and any(trig.end <= a and b <= m.start for a, b in doc.targets):
-        return None  # "took Akashat and are now approaching al-Qaim": the place is a target
+    aimed = trig is not None and any(trig.end <= a and b <= m.start for a, b in doc.targets)
     post = False
     if (
         after
@@ -362,13 +397,20 @@ def read_claim(
             or (nxt.kind == "passive" and nxt.start - m.end < 15 and m.start - trig.end > 40)
         ):
             trig, post = nxt, True  # "Y, held by X"; "declared Mosul liberated"
-    if trig is None or trig.target:
+    if trig is None:
+        trig = _where_clause(m, sent, doc)  # "Deir Ezzor city, where … a small pocket"
+    if trig is None:
         return None
     attributions, vagues, negations = doc.marks
-    if trig.kind != "repel" and any(c0 <= a < max(m.end, trig.end) for a, _b in negations):
-        return None
-    if trig.kind in _CAPTURE_KINDS | {"cede"} and any(s0 <= a < s1 for a, _b in doc.modal):
-        return None  # "after retaking the town, forces are expected to …"
+    negated = trig.kind != "repel" and any(c0 <= a < max(m.end, trig.end) for a, _b in negations)
+    # a target ("an offensive to retake Y", "took X and are approaching Y"), a failed attempt or
+    # a plan ("after retaking the town, forces are expected to …") is no change of hands
+    undone = aimed or trig.target or negated or not _done(trig, doc, s0, s1)
+    if undone and not (trig.kind == "besiege" and not negated and not aimed):
+        if trig.kind not in _CAPTURE_KINDS:
+            return None
+        # ... but "struggling to retake Y from ISIS" says who holds Y
+        trig = replace(trig, kind="held_from")
     clause_actors = [a for a in doc.actors if c0 <= a.start < c1]
     sent_actors = [a for a in doc.actors if s0 <= a.start < s1]
     countries = [country] + [
@@ -384,6 +426,11 @@ def read_claim(
 
     loser = _loser(m, trig, clause_actors, folded, res)
     kind = trig.kind
+    if kind == "enter":
+        # "forces entered Sinjar" after the defenders withdrew: taken; in a battle: contested
+        # (and raised the flag)
+        raised = doc.lx.flag.search(folded, s0, s1) is not None
+        kind = "capture" if doc.unopposed or raised else "contest"
     conf = 0.85
     notes = [doc.body[trig.start : trig.end]]
     faction: str | None
@@ -417,6 +464,13 @@ def read_claim(
         if faction is None or ceder is None:
             return None
         conf -= 0.1
+    elif kind == "held_from":
+        event = "held"
+        faction = _from_holder(m, (c0, c1), clause_actors, doc, res)
+        if faction is None:
+            return None
+        loser, conf = None, 0.6
+        notes.append("the holder of a target")
     elif kind in ("hold", "held_by", "stronghold"):
         event = "held"
         faction = _holder(m, trig, post, clause_actors, res)
@@ -480,6 +534,44 @@ def read_claim(
         note="; ".join(" ".join(n.split()) for n in notes), source=doc.report.source,
         url=doc.report.url,
     )  # fmt: skip
+
+
+def _from_holder(
+    m: Mention, clause: tuple[int, int], actors: list[ActorMention], doc: Doc, res: Any
+) -> str | None:
+    """Return who holds a target: "to retake Y from ISIS", "لتحرير Y من داعش"."""
+    for a in actors:
+        if a.start < m.end or a.start - m.end > 45 or a.start >= clause[1]:
+            continue
+        if not _between_ok(doc, m.end, a.start, post=True):
+            return None
+        gap = doc.folded[m.end : a.start]
+        if re.search(r"[.;؛]", gap) or not _LOSER_BEFORE.search(gap):
+            return None
+        return res(a)
+    return None
+
+
+def _where_clause(m: Mention, sent: tuple[int, int], doc: Doc) -> Trigger | None:
+    """Return the fighting a "where" clause tells of the place before ("Deir Ezzor, where …")."""
+    w = re.match(r"(?:\s+(?:city|town))?\s*[,،]\s*(?:where|حيث)\s", doc.folded[m.end : m.end + 20])
+    if w is None:
+        return None
+    start = m.end + w.end()
+    return next(
+        (
+            t for t in doc.triggers
+            if start <= t.start < sent[1] and t.kind in ("contest", "enter") and not t.target
+        ),
+        None,
+    )  # fmt: skip
+
+
+def _done(t: Trigger, doc: Doc, s0: int, s1: int) -> bool:
+    """Whether trigger *t* tells a deed, not a target or a plan ("expects to capture")."""
+    if t.target:
+        return False
+    return not (t.kind in _CAPTURE_KINDS | {"cede"} and any(s0 <= a < s1 for a, _b in doc.modal))
 
 
 def _loser(

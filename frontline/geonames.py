@@ -7,7 +7,11 @@ normalised once and cached on disk (``$FRONTLINE_CACHE`` or ``~/.cache/frontline
 
 A curated row and a bulk place that share a name (normalised) and lie within
 :data:`MERGE_KM` of each other are one place: the curated row wins, the bulk alternate
-names and population are merged into it (:func:`merge_layers`).
+names and population are merged into it (:func:`merge_layers`). The curated row decides
+what its place is called: a GeoNames alternate name joins it only when it is a spelling of
+one of the row's own names (:func:`is_spelling`); another name GeoNames attaches to the
+record (a neighbouring village, a quarter, a former name: "Rayhanah" on Anah's record) is
+left out, so that a report naming it is not read as naming the curated place.
 
 Place names from GeoNames are CC BY 4.0: show :data:`GEONAMES_ATTRIBUTION` with them.
 """
@@ -27,13 +31,15 @@ import numpy as np
 from frontline.errors import DataFileError
 from frontline.files import atomic_write_text
 from frontline.geo import distance_km
-from frontline.names import casefold_name, is_arabic, keys, normalise, rules_version
+from frontline.names import casefold_name, is_arabic, keys, normalise, rules_version, tokens
 from frontline.places import Place, importance_for
 
 __all__ = [
     "GEONAMES_ATTRIBUTION",
     "MERGE_KM",
+    "SPELLING_RATIO",
     "BulkRow",
+    "is_spelling",
     "load_bulk_places",
     "merge_layers",
 ]
@@ -43,6 +49,9 @@ GEONAMES_ATTRIBUTION = "Places: GeoNames (geonames.org), CC BY 4.0, via geonames
 
 #: A curated row and a bulk place with a common normalised name closer than this are one place.
 MERGE_KM = 8.0
+
+#: Least rapidfuzz ratio (0-100) of normalised names for one to count as a spelling of the other.
+SPELLING_RATIO = 70.0
 
 _BULK_FORMAT = 2
 
@@ -257,6 +266,40 @@ def _build_bulk(ctry: list[str] | None, ext: list[float] | None, dataset: str):
     return rows
 
 
+def is_spelling(alt: str, names: Sequence[str]) -> bool:
+    """Return True when *alt* is a spelling of one of *names* (a place's own names).
+
+    Only names in the same script are compared (Latin with Latin, Arabic with Arabic); with
+    none in *alt*'s script there is nothing to compare and the answer is True. A spelling's
+    normalised form is within :data:`SPELLING_RATIO` of a name's, or contains all of its
+    words ("Madinat Anah al Jadidah" spells Anah; "Rayhanah" does not).
+
+    Examples
+    --------
+    >>> is_spelling("Palmyre", ["Palmyra", "Tadmur"])
+    True
+    >>> is_spelling("Rayhanah", ["Anah", "Ana", "عنه"])
+    False
+    >>> is_spelling("الريحانة", ["Anah", "عنه", "عانة"])
+    False
+    """
+    from rapidfuzz import fuzz
+
+    arabic = is_arabic(alt)
+    same = [n for n in names if is_arabic(n) == arabic]
+    if not same:
+        return True
+    key = normalise(alt)
+    words = set(tokens(alt))
+    for n in same:
+        if fuzz.ratio(key, normalise(n)) >= SPELLING_RATIO:
+            return True
+        own = set(tokens(n))
+        if own and own <= words:
+            return True
+    return False
+
+
 def merge_layers(
     curated: Sequence[Place],
     bulk_rows: Sequence[tuple[Place, Sequence[str], Sequence[str]]],
@@ -264,8 +307,9 @@ def merge_layers(
     """Merge curated places with bulk ``(place, name_keys, alt_keys)`` rows.
 
     A bulk place that shares a normalised name with a curated place within :data:`MERGE_KM`
-    is its twin: its alternate names (unless another curated place is called so) and its
-    population go to the curated place, and it is dropped.
+    is its twin: its alternate names that are spellings of the curated row's own names
+    (:func:`is_spelling`; and unless another curated place is called so) and its population
+    go to the curated place, and it is dropped.
 
     Returns
     -------
@@ -313,15 +357,17 @@ def merge_layers(
                 ci = idx[j]
                 bulk_of[ci] = place.id
                 population[ci] = place.population
+                own = [curated[ci].name, *curated[ci].alt_names]
                 taken = {casefold_name(a) for a in (curated[ci].name, *merged_alts[ci])}
                 for a in (place.name, *place.alt_names):
                     cf = casefold_name(a)
-                    if cf in taken:
-                        continue
+                    if cf in taken or not is_spelling(a, own):
+                        continue  # the curated row names its place: GeoNames adds spellings
                     akeys = keys(a)
                     if any(primary.get(k, {ci}) - {ci} for k in akeys):
                         continue  # e.g. "Husaybah" when Husaybah is its own curated place
                     taken.add(cf)
+                    own.append(a)  # a spelling of a spelling ("Tel Kocek", "Tall Kuchak")
                     merged_alts[ci].append(a)
                     merged_keys[ci] |= akeys
                 continue

@@ -223,11 +223,14 @@ def _claim_mentions(
             found + [replace(m, text=body[m.start : m.end]) for m in extra], key=lambda m: m.start
         )
     out: list[Mention] = []
-    for m in found:
+    for m0 in found:
+        m = _facility(m0, folded, gazetteer, lx)
+        if m is None:
+            continue  # "the Tabqa dam" when the gazetteer has no dam there
         if any(a <= m.start < b or a < m.end <= b for a, b in banned):
             continue
-        if lx.region_before.search(folded[max(0, m.start - 30) : m.start]):
-            continue
+        if m.relation is None and lx.region_before.search(folded[max(0, m.start - 30) : m.start]):
+            continue  # "western Anbar"; "west of Raqqa" is a relative phrase, read as one
         if lx.region_after.search(
             re.sub(r"^(?:\s+(?:and|&|و)\s+\S+)+", "", folded[m.end : m.end + 40])
         ):
@@ -258,17 +261,73 @@ def _claim_mentions(
     for ana in _ANAPHORA.finditer(folded):
         a0, a1 = ana.start(), ana.end()
         if re.search(
-            r"(?:\bof|\bnear|\boutside|\baround|\bfrom|غرب|شرق|شمال|جنوب|قرب|اطراف)\s*$",
+            r"(?:(?:\b(?:north|south|east|west|km|kilometres|kilometers|miles|outskirts|edge|edges)\w*\s+)of|\bnear|\boutside|\baround|\bfrom|غرب|شرق|شمال|جنوب|قرب|اطراف)\s*$",
             folded[max(0, a0 - 12) : a0],
         ):
-            continue  # "west of the city": a locator, not the place
+            continue  # "west of the city": a locator, not the place ("control of the town" is)
         word = ana.group(0).lower()
         kinds = _ANAPHORA_KINDS[next(k for k in _ANAPHORA_KINDS if k in word)]
         prev = [m for m in out if m.end <= a0 and m.relation is None and m.place.kind in kinds]
         if prev and a0 - prev[-1].end < 400 and not any(a0 <= m.start < a1 + 3 for m in out):
             out.append(replace(prev[-1], start=a0, end=a1, text=body[a0:a1], phrase_start=a0))
     out.sort(key=lambda m: m.start)
+    # "captured a border crossing … the al-Waleed crossing": the one crossing the report names
+    for kind, (after, _before) in lx.facilities.items():
+        named = {m.place.id: m for m in out if m.place.kind == kind and m.relation is None}
+        if len(named) != 1:
+            continue
+        (ref,) = named.values()
+        for ind in _INDEFINITE.finditer(folded):
+            tail = after.match(folded, ind.end(), min(len(folded), ind.end() + 40))
+            if tail is None or any(ind.start() <= m.start < tail.end() + 3 for m in out):
+                continue
+            a0, a1 = ind.start(), tail.end()
+            out.append(replace(ref, start=a0, end=a1, text=body[a0:a1], phrase_start=a0))
+    out.sort(key=lambda m: m.start)
     return out
+
+
+#: "a border crossing", "an important air base": a facility named elsewhere in the report
+_INDEFINITE = re.compile(
+    r"\b(?:an?|one)\s+(?:(?:key|main|major|important|strategic|vital|nearby)\s+)?", re.I
+)
+
+
+def _facility(m: Mention, folded: str, gazetteer: Gazetteer, lx: Lexicon) -> Mention | None:
+    """Read a place name with a facility word ("the Husaybah border post", "منفذ القائم").
+
+    Returns the mention of the nearest gazetteer place of the facility's kind within
+    ``facility_km`` of the named place, None when there is none, and *m* itself when no
+    facility word stands by it (or the name already is one: "Rabia border crossing").
+    """
+    if m.relation not in (None, "anchor"):
+        return m
+    for kind, (after, before) in lx.facilities.items():
+        if m.place.kind == kind:
+            continue
+        tail = after.match(folded, m.end, min(len(folded), m.end + 40))
+        head = None if tail else before.search(folded[max(0, m.phrase[0] - 30) : m.phrase[0]])
+        if tail is not None:
+            phrase = m.text + tail.group(0)
+        elif head is not None:
+            phrase = head.group("word") + " " + m.text
+        else:
+            continue
+        # the facility by its own name ("سد الموصل"), else the nearest of its kind
+        named = gazetteer.geocode(phrase, kinds=kind, fuzzy=False, limit=1)
+        if named:
+            p = named[0].place
+        else:
+            near = gazetteer.reverse(m.place.lon, m.place.lat, max_km=lx.facility_km, kinds=kind)
+            if near is None:
+                return None
+            p = near.place
+        end = tail.end() if tail is not None else m.end
+        return replace(
+            m, end=end, text=m.text + folded[m.end : end], place=p, lon=p.lon, lat=p.lat,
+            uncertainty_km=p.precision_m / 1000.0, reason="facility",
+        )  # fmt: skip
+    return m
 
 
 _AR_LETTER = re.compile(r"[\u0600-\u06ff]")

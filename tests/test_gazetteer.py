@@ -178,6 +178,19 @@ def test_merge_curated_wins_no_duplicates(gaz):
     assert gaz.get("mosul").population and gaz.get("mosul").population > 1_000_000
 
 
+def test_curated_rows_keep_only_geonames_spellings_of_their_names(gaz):
+    # GeoNames lists "Rayhanah" (a village east of Anah) on Anah's record: the curated row
+    # names its place, so the other name is not merged in; spellings are ("Palmyre")
+    from frontline.geonames import is_spelling
+
+    anah = gaz.get("anah")
+    assert "Rayhanah" not in anah.alt_names and "الريحانة" not in anah.alt_names
+    assert not any(m.place.id == "anah" for m in gaz.geocode("Rayhana", limit=None))
+    assert "Palmyre" in gaz.get("palmyra").alt_names
+    assert is_spelling("Dayr az Zur", ["Deir ez-Zor"]) and not is_spelling("Hindane", ["Abu Kamal"])
+    assert is_spelling("Kamishli", ["القامشلي"])  # nothing in its script to compare with
+
+
 def test_kinds_filter(gaz):
     assert gaz.geocode("Tanf crossing")[0].place.id == "al-walid-crossing"
     assert {m.place.kind for m in gaz.geocode("Tanf", kinds=["military_base"])} == {"military_base"}
