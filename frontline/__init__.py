@@ -39,6 +39,8 @@ _API: dict[str, tuple[str, str]] = {
     "validate_history": ("frontline.store", "validate_history"),
     "history_frame": ("frontline.store", "history_frame"),
     "build_history": ("frontline.build", "build_history"),
+    "apply_fill": ("frontline.fill", "apply_fill"),
+    "FillPolicy": ("frontline.theatre", "FillPolicy"),
     # the world: theatres, factions, places, reports
     "Theatre": ("frontline.theatre", "Theatre"),
     "Faction": ("frontline.factions", "Faction"),
@@ -69,11 +71,13 @@ __all__ = [
     "ControlSnapshot",
     "Faction",
     "FactionRegistry",
+    "FillPolicy",
     "FrontlineError",
     "Gazetteer",
     "History",
     "Place",
     "Theatre",
+    "apply_fill",
     "at",
     "build_history",
     "diff",
@@ -100,10 +104,11 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from frontline.export import export_gpkg
     from frontline.extract import extract_places
     from frontline.factions import Faction, FactionRegistry
+    from frontline.fill import apply_fill
     from frontline.gazetteer import Gazetteer, Place
     from frontline.render import render_change, render_map, save_map
     from frontline.store import ControlHistory, History, history_frame, validate_history
-    from frontline.theatre import Theatre
+    from frontline.theatre import FillPolicy, Theatre
     from frontline.timeline import timeline
     from frontline.topology import front_lines, link_ups
 

@@ -53,7 +53,8 @@ def check_overlaps(
     Parameters
     ----------
     areas : geopandas.GeoDataFrame
-        One row per faction (``faction`` column), EPSG:4326.
+        One row per faction (``faction`` column), or per faction and ``basis``, EPSG:4326.
+        Every pair of rows is checked, the two parts of one faction too.
     tolerance_km2 : float
         Largest accepted overlap of two areas (digitising slivers).
     day : str
@@ -83,12 +84,20 @@ def check_overlaps(
     bad = np.flatnonzero(km2 > tolerance_km2)
     if len(bad):
         k = bad[np.argmax(km2[bad])]
-        fa, fb = areas["faction"].values[left[k]], areas["faction"].values[right[k]]
+        fa, fb = _label(areas, int(left[k])), _label(areas, int(right[k]))
         raise OverlapError(
             f"{day}: {fa} and {fb} both claim {km2[k]:.2f} km² "
             f"{where(shapely.point_on_surface(inter[k]), describe)} "
             f"(tolerance {tolerance_km2} km²); decide who holds it and cut it from the other area"
         )
+
+
+def _label(areas: gpd.GeoDataFrame, i: int) -> str:
+    """Name a row in messages: its faction, and "(inferred)" for an inferred part."""
+    name = str(areas["faction"].values[i])
+    if "basis" in areas.columns and str(areas["basis"].values[i]) == "inferred":
+        return f"{name} (inferred)"
+    return name
 
 
 def reason_point(reason: str) -> shapely.Point | None:

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from frontline.control import ControlSnapshot
 from frontline.errors import (
     ConflictError,
     DataFileError,
@@ -211,7 +210,7 @@ def copy_history(
         )
     for snap in source:
         if dest.theatre_id and snap.theatre != dest.theatre_id:
-            snap = ControlSnapshot(snap.date, snap.areas, dest.theatre_id)
+            snap = snap.replace(theatre=dest.theatre_id)
         text = snap.to_geojson()
         have = _current_text(dest, snap.date)
         if have is None:

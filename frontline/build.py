@@ -8,37 +8,39 @@ For each snapshot date:
    the date decides who holds it. Two observations of one place on one day that disagree
    are settled by the higher confidence; a tie is an error (mark the place contested with
    the faction ``unknown`` instead).
-2. **Voronoi tessellation** (:func:`shapely.voronoi_polygons`) of the observed places,
-   computed in the theatre's equal-area CRS (:attr:`Theatre.area_crs`), so each piece of
-   ground goes to the nearest observed place.
-3. **Reach.** A cell reaches no further than a radius around its place, chosen by the
-   place's gazetteer kind (:data:`DEFAULT_RADIUS_KM`, overridden by the theatre's
-   ``default_radius_km`` and by the ``radius_km`` argument). Empty desert is not handed to
-   the nearest town: ground beyond every radius stays unknown (no feature).
-4. **Clip** to the theatre's land (:meth:`Theatre.land`, Natural Earth 10 m) and, by
-   default, to the country of the place, so a cell does not spill across an international
-   border (``clip_to_country=False`` turns that off).
-5. **Dissolve per faction.** Each faction area keeps the sources of the observations whose
-   cells form it; its confidence is the area-weighted mean of their confidences. Places
-   observed as ``unknown`` (contested) take part in the tessellation but their cells stay
-   unknown.
-6. **Hand-drawn overrides** (imported from QGIS into
+2. **Fill** by the theatre's ``fill`` policy (:class:`frontline.theatre.FillPolicy`,
+   :mod:`frontline.fill`). ``nearest`` (the default): the observed places of each theatre
+   country are tessellated (:func:`shapely.voronoi_polygons`, in the theatre's equal-area
+   CRS :attr:`Theatre.area_crs`) and clipped to that country's land (Natural Earth 10 m), so
+   every piece of land goes to the holder of the nearest observed place in the same country.
+   ``radius``: each cell reaches no further than a radius around its place by the place's
+   kind (:data:`DEFAULT_RADIUS_KM`, the theatre's ``default_radius_km``, the ``radius_km``
+   argument); ground beyond every radius stays unknown. ``complement``: ``radius`` cells,
+   and every other piece of land goes to the policy's faction. Places observed as
+   ``unknown`` (contested) take part in the tessellation but their cells stay unknown.
+3. **Basis.** Ground within ``fill.observed_km`` of the place whose cell it is in is
+   ``observed``; the rest is ``inferred``. The snapshot's :class:`~frontline.control.Support`
+   gives the share of held land whose place is more than ``fill.far_km`` away or whose
+   observation is more than ``fill.stale_days`` old.
+4. **Hand-drawn overrides** (imported from QGIS into
    ``<data>/control/<theatre>/overrides/<YYYY-MM-DD>.geojson``) apply from their date on,
    as of the snapshot date (the latest override file on or before it): each override area
-   is cut from every derived area and given to its faction (``unknown`` only cuts). An
-   empty override file ends the previous override.
+   is cut from every derived area and given to its faction as observed ground (``unknown``
+   only cuts). An empty override file ends the previous override.
+5. **Dissolve per faction and basis.** Each feature keeps the sources of the observations
+   whose cells form it; its confidence is the area-weighted mean of their confidences.
 
 Limits: a Voronoi cell is a geometric guess, not a front line. Control follows roads,
 rivers and ridges that the method does not see; it is as good as the density of
-observations, and a place observed long ago keeps its last known controller (check the
-``sources`` dates). Radii are measured in the equal-area projection, which is true to
-within about 1 % across a theatre a few hundred km wide.
+observations, and a place observed long ago keeps its last known controller (the support
+report says how much of the map rests on such places). Distances are measured in the
+equal-area projection, which is true to within about 1 % across a theatre a few hundred
+km wide.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import functools
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -47,15 +49,26 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import shapely
 
-from frontline.control import ControlSnapshot, parse_sources
+from frontline.control import INFERRED, OBSERVED, ControlSnapshot, parse_sources
 from frontline.dates import parse_date
 from frontline.errors import (
     InputError,
     SnapshotNotFoundError,
 )
 from frontline.factions import UNKNOWN, FactionRegistry
+from frontline.fill import DENSIFY_M as DENSIFY_M  # re-exported
+from frontline.fill import (
+    LandLayers,
+    country_of,
+    land_layers,
+    project,
+    split_basis,
+    support_of,
+    tessellate,
+    to_lonlat,
+)
 from frontline.gazetteer import Gazetteer
-from frontline.geojson import to_multipolygon
+from frontline.geojson import normalise_geometry, to_multipolygon
 from frontline.observations import DEFAULT_CONFIDENCE as DEFAULT_CONFIDENCE  # re-exported
 from frontline.observations import DERIVED_KIND as DERIVED_KIND  # re-exported
 from frontline.observations import MAX_LISTED_PROBLEMS as MAX_LISTED_PROBLEMS  # re-exported
@@ -66,7 +79,7 @@ from frontline.observations import PlaceLike as PlaceLike  # re-exported
 from frontline.observations import PlaceResolver, read_observations
 from frontline.observations import resolve_place as resolve_place  # re-exported
 from frontline.store import ControlHistory, History
-from frontline.theatre import Theatre
+from frontline.theatre import FillPolicy, Theatre
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -90,9 +103,6 @@ DEFAULT_RADIUS_KM: dict[str, float] = {
 FALLBACK_RADIUS_KM = 15.0
 #: Name of the folder (inside a theatre's control folder) holding hand-drawn overrides.
 OVERRIDES_DIR = "overrides"
-#: Longest edge (m) of derived areas before they are projected back to lon/lat; keeps a
-#: projected straight edge within a fraction of a metre of its lon/lat image.
-DENSIFY_M = 5000.0
 
 
 # -- radii ------------------------------------------------------------------------------------
@@ -129,37 +139,6 @@ def radii_for(kinds: Iterable[str], table: Mapping[str, float]) -> np.ndarray:
 
 
 # -- geometry helpers ---------------------------------------------------------------------------
-@functools.lru_cache(maxsize=8)
-def _clip_layers(
-    theatre: Theatre,
-) -> tuple[Any, Any, shapely.Geometry, shapely.Geometry, dict[str, shapely.Geometry]]:
-    """Projectors and the projected land, extent and per-country land of a theatre (cached)."""
-    import pyproj
-
-    crs = theatre.area_crs
-    fwd = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
-    inv = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
-    extent = theatre.extent_geometry()
-    land = theatre.land()
-    countries = theatre.countries_gdf()
-    per_country = {}
-    for iso, geom in zip(countries["iso_a2"], countries.geometry.values, strict=True):
-        g = shapely.intersection(geom, land)
-        if not g.is_empty:
-            per_country[iso] = _project(shapely.make_valid(g), fwd)
-    ext = shapely.segmentize(extent, 0.05)
-    land_p = _project(land, fwd)
-    shapely.prepare([land_p, *per_country.values()])
-    return fwd, inv, land_p, _project(ext, fwd), per_country
-
-
-def _project(geom: Any, transformer: Any) -> Any:
-    """Vectorised reprojection of geometries with a pyproj Transformer (always_xy)."""
-    return shapely.transform(
-        geom, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1]))
-    )
-
-
 def _latest(obs: gpd.GeoDataFrame, day: _dt.date) -> Any:
     """One row per place: its controller as of *day*, with the merged sources of that report day.
 
@@ -181,7 +160,7 @@ def _latest(obs: gpd.GeoDataFrame, day: _dt.date) -> Any:
     )
     pooled = dict(zip(pids[starts], (list(g) for g in np.split(srcs, starts[1:])), strict=True))
     out = win[
-        ["place_id", "faction", "kind", "country", "date", "confidence", "geometry"]
+        ["place_id", "place", "faction", "kind", "country", "date", "confidence", "geometry"]
     ].reset_index(drop=True)
     out["sources"] = [pooled[pid] for pid in out["place_id"]]
     return out
@@ -201,6 +180,7 @@ def build_snapshot(
     radius_km: float | Mapping[str, float] | None = None,
     overrides: ControlSnapshot | gpd.GeoDataFrame | None = None,
     clip_to_country: bool = True,
+    fill: FillPolicy | str | None = None,
 ) -> ControlSnapshot:
     """Derive the control snapshot of one date from observations (see the module docstring).
 
@@ -211,145 +191,297 @@ def build_snapshot(
     date : date or str
         The snapshot date; observations after it are ignored.
     theatre : Theatre
-        Gives the equal-area CRS, the land to clip to and the default radii.
+        Gives the equal-area CRS, the land, the fill policy and the default radii.
     gazetteer : Gazetteer, optional
         Names locations in validation messages.
     registry : FactionRegistry, optional
         Validates the factions of the result.
     radius_km : float or mapping of kind to km, optional
-        Reach of a place's cell (see :func:`radius_table`).
+        Reach of a place's cell in ``radius`` mode (see :func:`radius_table`). Given without
+        *fill*, it selects the ``radius`` mode.
     overrides : ControlSnapshot or GeoDataFrame, optional
-        Hand-drawn areas (EPSG:4326, column ``faction``) that replace derived control.
-        Default: none (:func:`build_history` passes the override in force on the date).
+        Hand-drawn areas (EPSG:4326, column ``faction``) that replace derived control; they
+        count as observed. Default: none (:func:`build_history` passes the override in force
+        on the date).
     clip_to_country : bool, default True
-        Keep each cell inside its place's country.
+        Share each country's land among the places in that country only.
+    fill : FillPolicy or str, optional
+        The fill policy, or a mode of the theatre's (default: the theatre's ``fill``).
 
     Returns
     -------
     ControlSnapshot
-        Validated; one feature per faction, no feature for unknown ground.
+        Validated; one feature per faction and basis, no feature for unknown ground; its
+        :attr:`~ControlSnapshot.support` gives the share of held land on far or old support.
     """
     import geopandas as gpd
 
     day = parse_date(date)
-    fwd, inv, land_p, extent_p, countries_p = _clip_layers(theatre)
-    latest = _latest(observations, day)
-    factions: list[np.ndarray] = []
-    geoms: list[np.ndarray] = []
-    confs: list[np.ndarray] = []
-    srcs: list[list[list[str]]] = []
-    if len(latest):
-        # several places at one point: the most recent report there wins
-        lonlat = np.array([(g.x, g.y) for g in latest["geometry"]])
-        order = np.lexsort(
-            (latest["place_id"].to_numpy(), [d.toordinal() for d in latest["date"]])
-        )[::-1]
-        _, first = np.unique(np.round(lonlat[order], 6), axis=0, return_index=True)
-        keep = np.sort(order[first])
-        latest = latest.iloc[keep].reset_index(drop=True)
-        lonlat = lonlat[keep]
-        x, y = fwd.transform(lonlat[:, 0], lonlat[:, 1])
-        pts: Any = shapely.points(np.asarray(x), np.asarray(y))  # an array of points
-        if len(pts) == 1:
-            cells = np.array([extent_p])
-        else:
-            vor = shapely.voronoi_polygons(
-                shapely.multipoints(pts), extend_to=extent_p, ordered=True
-            )
-            cells = np.asarray(shapely.get_parts(vor))
-        radii = radii_for(latest["kind"], radius_table(theatre, radius_km)) * 1000.0
-        cells = shapely.intersection(cells, shapely.buffer(pts, radii, quad_segs=16))
-        if clip_to_country:
-            clip = np.array(
-                [countries_p.get(str(c), land_p) for c in latest["country"]], dtype=object
-            )
-        else:
-            clip = np.full(len(cells), land_p, dtype=object)
-        # most cells lie well inside their country: overlay only those that cross its edge
-        edge = ~shapely.contains_properly(clip, cells)
-        cells[edge] = shapely.intersection(cells[edge], clip[edge])
-        fac = latest["faction"].to_numpy()
-        factions.append(fac)
-        geoms.append(cells)
-        confs.append(latest["confidence"].to_numpy(dtype=float))
-        srcs.append(list(latest["sources"]))
-    if overrides is not None:
-        factions, geoms, confs, srcs = _apply_overrides(
-            factions, geoms, confs, srcs, overrides, fwd, extent_p
-        )
-    fac = np.concatenate(factions) if factions else np.array([], dtype=object)
-    cells = np.concatenate(geoms) if geoms else np.array([], dtype=object)
-    conf = np.concatenate(confs) if confs else np.array([], dtype=float)
-    src = [s for group in srcs for s in group]
-    rows = []
-    areas = shapely.area(cells) if len(cells) else np.array([])
-    for f in sorted(set(fac) - {UNKNOWN}):
-        mask = (fac == f) & (areas > 0)
-        if not mask.any():
-            continue
-        geom = shapely.union_all(cells[mask])
-        sources = sorted({s for i in np.flatnonzero(mask) for s in src[i]})
-        rows.append((f, sources, _weighted(conf[mask], areas[mask]), geom))
-    # densify before going back to lon/lat: a straight edge in the projection is a curve in
-    # lon/lat, and two neighbours must bend the same way or they overlap in slivers
-    out_geoms = (
-        _project(shapely.segmentize(np.array([r[3] for r in rows], dtype=object), DENSIFY_M), inv)
-        if rows
-        else np.array([], dtype=object)
+    policy = _policy(theatre, fill, radius_km)
+    layers = land_layers(theatre)
+    latest, pts, cells = _place_cells(
+        observations, day, theatre, policy, radius_km, clip_to_country, layers
     )
-    # reprojection can pinch nearly-touching vertices into self-intersections: mend them
-    bad: Any = np.flatnonzero(~shapely.is_valid(out_geoms)) if len(out_geoms) else []
-    if len(bad):
-        mended = shapely.buffer(out_geoms[bad], 0)  # fast, exact for pinches
-        lost = np.abs(shapely.area(mended) - shapely.area(out_geoms[bad])) > 1e-6 * shapely.area(
-            out_geoms[bad]
+    n = len(latest)
+    fac = latest["faction"].to_numpy(dtype=object) if n else np.array([], dtype=object)
+    conf = latest["confidence"].to_numpy(dtype=float) if n else np.array([], dtype=float)
+    srcs: list[list[str]] = list(latest["sources"]) if n else []
+    drawn = _drawn(overrides, layers)
+    if drawn is not None and n:
+        cells = shapely.difference(cells, drawn[1])
+    held = fac != UNKNOWN
+    # the land nobody claims, for the complement mode: all but the cells and drawn areas
+    rest: Any = shapely.Polygon()
+    if policy.mode == "complement":
+        taken = [*cells[shapely.area(cells) > 0]] if n else []
+        if drawn is not None:
+            taken.append(drawn[1])
+        rest = shapely.difference(layers.land, shapely.union_all(taken)) if taken else layers.land
+    support = support_of(
+        cells[held] if n else cells,
+        pts[held] if n else pts,
+        list(latest["date"][held]) if n else [],
+        day,
+        policy,
+        unsupported=float(shapely.area(rest)),
+        supported=float(shapely.area(shapely.intersection(drawn[1], layers.land)))
+        if drawn is not None
+        else 0.0,
+    )
+    observed, inferred = split_basis(cells[held], pts[held], policy.observed_km) if n else (
+        cells, cells
+    )  # fmt: skip
+    pieces = _Pieces()
+    for part, basis in ((observed, OBSERVED), (inferred, INFERRED)):
+        pieces.add(
+            fac[held], part, basis, conf[held], [s for s, h in zip(srcs, held, strict=True) if h]
         )
-        mended[lost] = shapely.make_valid(
-            out_geoms[bad][lost], method="structure", keep_collapsed=False
+    if drawn is not None:
+        areas = drawn[0]
+        dconf = (
+            areas["confidence"].to_numpy(dtype=float)
+            if "confidence" in areas.columns
+            else np.ones(len(areas))
         )
-        out_geoms[bad] = mended
+        dsrc = (
+            [parse_sources(v) for v in areas["sources"]]
+            if "sources" in areas.columns
+            else [[] for _ in range(len(areas))]
+        )
+        dfac = areas["faction"].astype(str).to_numpy(dtype=object)
+        mine = dfac != UNKNOWN
+        pieces.add(
+            dfac[mine],
+            drawn[2][mine],
+            OBSERVED,
+            dconf[mine],
+            [s for s, m in zip(dsrc, mine, strict=True) if m],
+        )
+    if policy.mode == "complement" and not shapely.is_empty(rest) and shapely.area(rest) > 0:
+        assert policy.faction is not None  # FillPolicy checks it
+        pieces.add(
+            np.array([policy.faction], dtype=object),
+            np.array([rest], dtype=object),
+            INFERRED,
+            np.ones(1),
+            [[]],
+        )
+    rows = pieces.dissolve(policy)
+    out_geoms = to_lonlat(np.array([r[4] for r in rows], dtype=object), layers)
     gdf = gpd.GeoDataFrame(
         {
             "faction": [r[0] for r in rows],
-            "sources": [r[1] for r in rows],
-            "confidence": [r[2] for r in rows],
-            "note": ["" for _ in rows],
+            "basis": [r[1] for r in rows],
+            "sources": [r[2] for r in rows],
+            "confidence": [r[3] for r in rows],
+            "note": [r[5] for r in rows],
         },
-        geometry=[to_multipolygon(g) for g in out_geoms],
+        # on the storage grid already: neighbours then share their vertices exactly, so the
+        # overlap check finds touching areas without overlaying them, and the snapshot is
+        # what its file will hold
+        geometry=[normalise_geometry(g) for g in out_geoms],
         crs="EPSG:4326",
     )
-    snap = ControlSnapshot.from_areas(day, gdf, theatre=theatre.id)
+    snap = ControlSnapshot.from_areas(day, gdf, theatre=theatre.id, support=support)
     describe = getattr(gazetteer, "describe", None)
     return snap.validate(registry, theatre, describe=describe)
 
 
-def _apply_overrides(factions, geoms, confs, srcs, overrides, fwd, extent_p):
-    """Cut hand-drawn areas from every derived cell and add them as cells of their own."""
+def _place_cells(
+    observations: gpd.GeoDataFrame,
+    day: _dt.date,
+    theatre: Theatre,
+    policy: FillPolicy,
+    radius_km: Any,
+    clip_to_country: bool,
+    layers: LandLayers,
+) -> tuple[Any, np.ndarray, np.ndarray]:
+    """Latest observation per distinct point, the points and their cells (projected)."""
+    latest = _latest(observations, day)
+    if not len(latest):
+        return latest, np.array([], dtype=object), np.array([], dtype=object)
+    # several places at one point: the most recent report there wins
+    lonlat = np.array([(g.x, g.y) for g in latest["geometry"]])
+    order = np.lexsort((latest["place_id"].to_numpy(), [d.toordinal() for d in latest["date"]]))[
+        ::-1
+    ]
+    _, first = np.unique(np.round(lonlat[order], 6), axis=0, return_index=True)
+    keep = np.sort(order[first])
+    latest = latest.iloc[keep].reset_index(drop=True)
+    lonlat = lonlat[keep]
+    x, y = layers.fwd.transform(lonlat[:, 0], lonlat[:, 1])
+    pts = np.asarray(shapely.points(np.asarray(x), np.asarray(y)), dtype=object)
+    radii = (
+        radii_for(latest["kind"], radius_table(theatre, radius_km)) * 1000.0
+        if policy.mode != "nearest"
+        else None
+    )
+    cells = tessellate(
+        pts,
+        country_of(pts, layers, [str(c) for c in latest["country"]]),
+        layers,
+        per_country=clip_to_country,
+        radii_m=radii,
+    )
+    return latest, pts, cells
+
+
+def place_cells(
+    observations: gpd.GeoDataFrame,
+    date: _dt.date | str,
+    theatre: Theatre,
+    *,
+    fill: FillPolicy | str | None = None,
+    radius_km: float | Mapping[str, float] | None = None,
+    clip_to_country: bool = True,
+) -> gpd.GeoDataFrame:
+    """Each observed place's share of the land on a date: the ground its observation decides.
+
+    The cells :func:`build_snapshot` dissolves (before overrides): which observation supports
+    which ground, for checks and for readers who ask "why is this ground theirs?".
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        EPSG:4326, one row per observed point: ``place_id``, ``place``, ``faction``,
+        ``date`` (of the observation that decides it), ``geometry`` (its cell; empty for a
+        place outside the theatre's countries).
+    """
+    import geopandas as gpd
+
+    day = parse_date(date)
+    policy = _policy(theatre, fill, radius_km)
+    layers = land_layers(theatre)
+    latest, _, cells = _place_cells(
+        observations, day, theatre, policy, radius_km, clip_to_country, layers
+    )
+    cols = ["place_id", "place", "faction", "date"]
+    if not len(latest):
+        return gpd.GeoDataFrame(
+            {c: [] for c in cols}, geometry=gpd.GeoSeries([], crs="EPSG:4326"), crs="EPSG:4326"
+        )
+    place = latest["place_id"] if "place" not in latest.columns else latest["place"]
+    return gpd.GeoDataFrame(
+        {
+            "place_id": latest["place_id"].to_numpy(),
+            "place": np.asarray(place),
+            "faction": latest["faction"].to_numpy(),
+            "date": list(latest["date"]),
+        },
+        geometry=[to_multipolygon(g) for g in to_lonlat(cells, layers)],
+        crs="EPSG:4326",
+    )
+
+
+def _policy(theatre: Theatre, fill: FillPolicy | str | None, radius_km: Any) -> FillPolicy:
+    """Return the fill policy of a build: *fill*, else the theatre's (a radius alone: radius)."""
+    if isinstance(fill, FillPolicy):
+        return fill
+    if fill is None and radius_km is not None:
+        return theatre.fill.with_mode("radius")
+    return theatre.fill.with_mode(fill)
+
+
+class _Pieces:
+    """Projected pieces of ground with their faction, basis, confidence and sources."""
+
+    def __init__(self) -> None:
+        self.faction: list[np.ndarray] = []
+        self.geoms: list[np.ndarray] = []
+        self.basis: list[str] = []
+        self.conf: list[np.ndarray] = []
+        self.sources: list[list[str]] = []
+
+    def add(
+        self,
+        faction: np.ndarray,
+        geoms: np.ndarray,
+        basis: str,
+        conf: np.ndarray,
+        sources: list[list[str]],
+    ) -> None:
+        self.faction.append(np.asarray(faction, dtype=object))
+        self.geoms.append(np.asarray(geoms, dtype=object))
+        self.basis += [basis] * len(faction)
+        self.conf.append(np.asarray(conf, dtype=float))
+        self.sources += sources
+
+    def dissolve(self, policy: FillPolicy) -> list[tuple]:
+        """One row per faction and basis: (faction, basis, sources, confidence, geometry, note).
+
+        Sources are those of the observations whose pieces form the area; the confidence is
+        their area-weighted mean.
+        """
+        if not self.faction:
+            return []
+        fac = np.concatenate(self.faction)
+        geoms = np.concatenate(self.geoms)
+        conf = np.concatenate(self.conf)
+        basis = np.asarray(self.basis, dtype=object)
+        areas = shapely.area(geoms) if len(geoms) else np.zeros(0)
+        rows = []
+        for f in sorted(set(fac) - {UNKNOWN}):
+            for b in (INFERRED, OBSERVED):
+                mask = (fac == f) & (basis == b) & (areas > 0)
+                if not mask.any():
+                    continue
+                geom = shapely.union_all(geoms[mask])
+                sources = sorted({s for i in np.flatnonzero(mask) for s in self.sources[i]})
+                note = (
+                    _INFERRED_NOTE[policy.mode].format(km=policy.observed_km)
+                    if b == INFERRED
+                    else ""
+                )
+                rows.append((f, b, sources, _weighted(conf[mask], areas[mask]), geom, note))
+        return rows
+
+
+#: The note of inferred features, per fill mode.
+_INFERRED_NOTE = {
+    "nearest": "inferred: more than {km:g} km from the observed place nearest to it in its "
+    "country (fill: nearest)",
+    "radius": "inferred: more than {km:g} km from the observed place, within its radius "
+    "(fill: radius)",
+    "complement": "inferred: more than {km:g} km from an observed place, or land no source "
+    "claims (fill: complement)",
+}
+
+
+def _drawn(
+    overrides: ControlSnapshot | gpd.GeoDataFrame | None, layers: LandLayers
+) -> tuple[gpd.GeoDataFrame, shapely.Geometry, np.ndarray] | None:
+    """Hand-drawn areas: (their rows in lon/lat, their union projected, each one projected)."""
+    if overrides is None:
+        return None
     areas = overrides.areas if isinstance(overrides, ControlSnapshot) else overrides
     if areas is None or not len(areas):
-        return factions, geoms, confs, srcs
+        return None
     if areas.crs is not None and not areas.crs.equals("EPSG:4326"):
         areas = areas.to_crs("EPSG:4326")
-    drawn = shapely.intersection(
-        _project(np.asarray(areas.geometry.values, dtype=object), fwd), extent_p
+    each = shapely.intersection(
+        project(np.asarray(areas.geometry.values, dtype=object), layers.fwd), layers.extent
     )
-    cut = shapely.union_all(drawn)
-    geoms = [shapely.difference(g, cut) for g in geoms]
-    conf = (
-        areas["confidence"].to_numpy(dtype=float)
-        if "confidence" in areas.columns
-        else np.ones(len(areas))
-    )
-    if "sources" in areas.columns:
-        src = [parse_sources(v) for v in areas["sources"]]
-    else:
-        src = [[] for _ in range(len(areas))]
-    return (
-        [*factions, areas["faction"].astype(str).to_numpy()],
-        [*geoms, drawn],
-        [*confs, conf],
-        [*srcs, src],
-    )
+    return areas, shapely.union_all(each), each
 
 
 # -- overrides and whole histories --------------------------------------------------------------
@@ -392,6 +524,7 @@ def build_history(
     clip_to_country: bool = True,
     use_overrides: bool = True,
     history: History | None = None,
+    fill: FillPolicy | str | None = None,
 ) -> list[Any]:
     """Build and store the snapshots of a theatre, all or nothing.
 
@@ -411,7 +544,7 @@ def build_history(
         Default: the theatre's ``snapshot_dates``, else every observation date.
     overwrite : bool, default False
         Replace existing snapshots; without it, any existing date is an error.
-    radius_km, clip_to_country
+    radius_km, clip_to_country, fill
         See :func:`build_snapshot`.
     use_overrides : bool, default True
         Apply hand-drawn overrides from :func:`overrides_dir`.
@@ -459,7 +592,7 @@ def build_history(
         build_snapshot(
             observations, d, th, gazetteer, registry, radius_km,
             overrides=override_at(th, d, registry) if use_overrides else None,
-            clip_to_country=clip_to_country,
+            clip_to_country=clip_to_country, fill=fill,
         )
         for d in days
     ]  # fmt: skip

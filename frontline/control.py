@@ -1,12 +1,19 @@
 """Control snapshots: who holds which ground on one date.
 
 A :class:`ControlSnapshot` is a date plus a GeoDataFrame of faction areas (EPSG:4326, one
-row per faction). On disk it is an RFC 7946 GeoJSON FeatureCollection written
-deterministically so that ``git diff`` of two versions shows only what changed:
+row per faction and *basis*). The basis says how the ground is known: ``observed`` (within
+the theatre's ``fill.observed_km`` of an observation that supports it, or drawn by hand) or
+``inferred`` (decided by the fill convention, see :mod:`frontline.fill`). A faction's area is
+the union of its features. A snapshot built from observations also carries its
+:class:`Support`: the share of its held land whose supporting observation is far or old.
 
-* one feature per faction, sorted by faction id, one feature per line;
-* property keys sorted; properties ``faction``, ``date``, ``sources`` (list), ``confidence``,
-  ``note``;
+On disk it is an RFC 7946 GeoJSON FeatureCollection written deterministically so that
+``git diff`` of two versions shows only what changed:
+
+* one feature per faction and basis, sorted by faction id then basis, one feature per line;
+* property keys sorted; properties ``faction``, ``basis``, ``date``, ``sources`` (list),
+  ``confidence``, ``note`` (a file without ``basis`` reads as ``observed``);
+* the support report, when there is one, as the collection's ``support`` member;
 * coordinates snapped to a grid of 10⁻⁵ degrees (about 1.1 m; :data:`COORD_DECIMALS`) with
   :func:`shapely.set_precision`, so the geometry stays valid, and exterior rings
   counter-clockwise.
@@ -16,6 +23,7 @@ Reading a file and writing it back gives the same bytes.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import json
 import os
@@ -57,6 +65,7 @@ from frontline.geojson import (
 
 if TYPE_CHECKING:
     import geopandas as gpd
+    from shapely.geometry.base import BaseGeometry
 
     from frontline.factions import FactionRegistry
     from frontline.theatre import Theatre
@@ -65,17 +74,127 @@ if TYPE_CHECKING:
 DEFAULT_OVERLAP_TOLERANCE_KM2 = 0.5
 #: Area a snapshot may reach outside its theatre's extent before it is an error, km².
 OUTSIDE_TOLERANCE_KM2 = 1.0
-COLUMNS = ["faction", "sources", "confidence", "note", "geometry"]
+COLUMNS = ["faction", "basis", "sources", "confidence", "note", "geometry"]
+#: Ground within the theatre's ``fill.observed_km`` of a supporting observation (or drawn).
+OBSERVED = "observed"
+#: Ground the fill convention gives to the holder of the nearest observed place.
+INFERRED = "inferred"
+#: The values of a feature's ``basis``, in the order features are written.
+BASES = (INFERRED, OBSERVED)
 
 
 def _empty_areas() -> gpd.GeoDataFrame:
     import geopandas as gpd
 
     return gpd.GeoDataFrame(
-        {"faction": [], "sources": [], "confidence": [], "note": []},
+        {"faction": [], "basis": [], "sources": [], "confidence": [], "note": []},
         geometry=gpd.GeoSeries([], crs="EPSG:4326"),
         crs="EPSG:4326",
     )
+
+
+def check_basis(values: Any, label: str) -> list[str]:
+    """Return the basis values as str, ``observed`` for missing ones; refuse anything else.
+
+    Raises
+    ------
+    DataFileError
+        When a value is not ``observed`` or ``inferred`` (the message names *label*).
+
+    Examples
+    --------
+    >>> check_basis(["inferred", None, ""], "test")
+    ['inferred', 'observed', 'observed']
+    """
+    out = []
+    for v in values:
+        b = OBSERVED if v is None or v != v or str(v).strip() == "" else str(v).strip().lower()
+        if b not in BASES:
+            raise DataFileError(
+                f"{label}: basis {v!r} is neither {OBSERVED!r} nor {INFERRED!r} "
+                "(observed: near a supporting observation or drawn; inferred: filled by convention)"
+            )
+        out.append(b)
+    return out
+
+
+@dataclass(frozen=True)
+class Support:
+    """How well a snapshot's held land is supported by its observations (from the build).
+
+    Shares are of the land the snapshot gives to factions (``unknown`` excluded), measured in
+    the theatre's equal-area projection.
+
+    Attributes
+    ----------
+    observed_km : float
+        Ground within this distance of its supporting observed place is ``observed``.
+    far_km : float
+        Support farther than this is *far*.
+    stale_days : int
+        Support older than this many days (before the snapshot date) is *old*.
+    far_share : float
+        Share of held land more than *far_km* from its supporting observed place.
+    stale_share : float
+        Share of held land whose supporting observation is older than *stale_days*.
+    share : float
+        Share of held land whose support is far or old (or both).
+    """
+
+    observed_km: float
+    far_km: float
+    stale_days: int
+    far_share: float
+    stale_share: float
+    share: float
+
+    def to_dict(self) -> dict[str, float | int]:
+        """Return the plain, rounded values written to files (keys sorted by json.dumps)."""
+        return {
+            "far_km": _num(self.far_km),
+            "far_share": round(float(self.far_share), 4),
+            "observed_km": _num(self.observed_km),
+            "share": round(float(self.share), 4),
+            "stale_days": int(self.stale_days),
+            "stale_share": round(float(self.stale_share), 4),
+        }
+
+    @classmethod
+    def from_dict(cls, value: Any, label: str = "support") -> Support:
+        """Read what :meth:`to_dict` wrote (DataFileError when a value is missing or wrong)."""
+        try:
+            return cls(
+                observed_km=float(value["observed_km"]),
+                far_km=float(value["far_km"]),
+                stale_days=int(value["stale_days"]),
+                far_share=float(value["far_share"]),
+                stale_share=float(value["stale_share"]),
+                share=float(value["share"]),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise DataFileError(
+                f"{label}: the support member needs observed_km, far_km, stale_days, far_share, "
+                f"stale_share and share ({exc})"
+            ) from None
+
+    def text(self) -> str:
+        """One line for people: "32 % of held land rests on support > 50 km away or > 90 days old".
+
+        Examples
+        --------
+        >>> Support(15, 50, 90, 0.2, 0.15, 0.3).text()
+        '30 % of held land rests on observations > 50 km away or > 90 days old (far 20 %, old 15 %)'
+        """
+        return (
+            f"{100 * self.share:.0f} % of held land rests on observations > {_num(self.far_km)} km "
+            f"away or > {self.stale_days} days old (far {100 * self.far_share:.0f} %, "
+            f"old {100 * self.stale_share:.0f} %)"
+        )
+
+
+def _num(v: float) -> float | int:
+    f = float(v)
+    return int(f) if f == int(f) else round(f, 3)
 
 
 @dataclass(frozen=True, eq=False)
@@ -87,16 +206,27 @@ class ControlSnapshot:
     date : datetime.date
         The date the snapshot describes.
     areas : geopandas.GeoDataFrame
-        EPSG:4326, one row per faction, columns ``faction`` (str), ``sources`` (list of
-        str), ``confidence`` (float in [0, 1]), ``note`` (str) and ``geometry``
-        (MultiPolygon). Use :meth:`from_areas` to build one from anything looser.
+        EPSG:4326, one row per faction and basis, columns ``faction`` (str), ``basis``
+        (``observed`` or ``inferred``), ``sources`` (list of str), ``confidence`` (float in
+        [0, 1]), ``note`` (str) and ``geometry`` (MultiPolygon). Use :meth:`from_areas` to
+        build one from anything looser.
     theatre : str, optional
         Theatre id.
+    support : Support, optional
+        The build's report of far and old support (None for imported or drawn snapshots).
     """
 
     date: _dt.date
     areas: gpd.GeoDataFrame
     theatre: str | None = None
+    support: Support | None = None
+
+    def __post_init__(self) -> None:
+        """Give areas without a ``basis`` column one (``observed``: what older files meant)."""
+        if self.areas is not None and "basis" not in self.areas.columns:
+            areas = self.areas.copy()
+            areas.insert(1 if "faction" in areas.columns else 0, "basis", OBSERVED)
+            object.__setattr__(self, "areas", areas)
 
     # -- construction ----------------------------------------------------------------------
     @classmethod
@@ -109,8 +239,9 @@ class ControlSnapshot:
         sources: list[str] | None = None,
         confidence: float = 1.0,
         note: str = "",
+        support: Support | None = None,
     ) -> ControlSnapshot:
-        """Build a snapshot from faction areas, dissolving several rows of one faction.
+        """Build a snapshot from faction areas, dissolving several rows of one faction and basis.
 
         Parameters
         ----------
@@ -123,9 +254,15 @@ class ControlSnapshot:
             Column naming the faction of each row.
         sources, confidence, note
             Defaults for rows that do not carry these columns.
+        support : Support, optional
+            The build's support report.
+
+        Rows without a ``basis`` column (or with an empty one) are ``observed``.
 
         Raises
         ------
+        DataFileError
+            When a basis is neither ``observed`` nor ``inferred``.
         CRSError
             When a GeoDataFrame has no CRS and its coordinates are not lon/lat.
         InvalidGeometryError
@@ -157,8 +294,12 @@ class ControlSnapshot:
                 f"{sorted(types - {'Polygon', 'MultiPolygon'})} "
                 f"on {day.isoformat()} (draw areas as polygons)"
             )
+        basis = check_basis(gdf["basis"] if "basis" in gdf.columns else [None] * len(gdf), str(day))
+        gdf = gdf.assign(basis=basis)
         rows = []
-        for faction, group in gdf.groupby(gdf["faction"].astype(str), sort=True):
+        for (faction, basis_of), group in gdf.groupby(
+            [gdf["faction"].astype(str), gdf["basis"]], sort=True
+        ):
             src: set[str] = set()
             if "sources" in group.columns:
                 for v in group["sources"]:
@@ -181,19 +322,27 @@ class ControlSnapshot:
                 else shapely.union_all(group.geometry.values)
             )
             rows.append(
-                (faction, sorted(src), conf, "; ".join(notes) or note, to_multipolygon(geom))
+                (
+                    faction,
+                    basis_of,
+                    sorted(src),
+                    conf,
+                    "; ".join(notes) or note,
+                    to_multipolygon(geom),
+                )
             )
         out = gpd.GeoDataFrame(
             {
                 "faction": [r[0] for r in rows],
-                "sources": [r[1] for r in rows],
-                "confidence": [r[2] for r in rows],
-                "note": [r[3] for r in rows],
+                "basis": [r[1] for r in rows],
+                "sources": [r[2] for r in rows],
+                "confidence": [r[3] for r in rows],
+                "note": [r[4] for r in rows],
             },
-            geometry=[r[4] for r in rows],
+            geometry=[r[5] for r in rows],
             crs="EPSG:4326",
         )
-        return cls(day, out if rows else _empty_areas(), theatre)
+        return cls(day, out if rows else _empty_areas(), theatre, support)
 
     @classmethod
     def from_geojson(
@@ -233,7 +382,9 @@ class ControlSnapshot:
                 "(RFC 7946). Import the file with `frontline control import`, which reprojects."
             )
         features = doc.get("features") or []
+        support = Support.from_dict(doc["support"], label) if doc.get("support") else None
         factions, geoms, sources, confs, notes, dates = [], [], [], [], [], set()
+        bases: list[Any] = []
         for i, feat in enumerate(features):
             props = feat.get("properties") or {}
             if "faction" not in props:
@@ -246,6 +397,7 @@ class ControlSnapshot:
                     f"has a malformed geometry: {exc}"
                 ) from None
             factions.append(str(props["faction"]))
+            bases.append(props.get("basis"))
             geoms.append(geom)
             sources.append(parse_sources(props.get("sources", [])))
             confs.append(float(props.get("confidence", 1.0)))
@@ -258,13 +410,19 @@ class ControlSnapshot:
         import geopandas as gpd
 
         gdf = gpd.GeoDataFrame(
-            {"faction": factions, "sources": sources, "confidence": confs, "note": notes},
+            {
+                "faction": factions,
+                "basis": check_basis(bases, label),
+                "sources": sources,
+                "confidence": confs,
+                "note": notes,
+            },
             geometry=geoms,
             crs="EPSG:4326",
         )
         if len(gdf):
             check_lonlat(gdf.total_bounds, label)
-        snap = cls.from_areas(day, gdf, theatre=theatre or doc.get("theatre"))
+        snap = cls.from_areas(day, gdf, theatre=theatre or doc.get("theatre"), support=support)
         return snap
 
     @classmethod
@@ -298,11 +456,12 @@ class ControlSnapshot:
     def to_geojson(self) -> str:
         """Deterministic RFC 7946 GeoJSON text: sorted, rounded, one feature per line."""
         lines = []
-        for row in self.areas.sort_values("faction").itertuples(index=False):
+        for row in self.sorted_areas().itertuples(index=False):
             geom = normalise_geometry(row.geometry)
             if geom.is_empty:
                 continue
             props = {
+                "basis": row.basis,
                 "confidence": round(float(row.confidence), 3),
                 "date": self.date.isoformat(),
                 "faction": row.faction,
@@ -316,21 +475,79 @@ class ControlSnapshot:
                 + geometry_json(geom)
                 + "}"
             )
-        head = {"type": "FeatureCollection", "date": self.date.isoformat()}
+        head: dict[str, Any] = {"type": "FeatureCollection", "date": self.date.isoformat()}
+        if self.support is not None:
+            head["support"] = self.support.to_dict()
         if self.theatre:
             head["theatre"] = self.theatre
         header = json.dumps(head, ensure_ascii=False)[:-1]
         return header + ', "features": [\n' + ",\n".join(lines) + "\n]}\n"
 
     # -- queries ---------------------------------------------------------------------------
+    def sorted_areas(self) -> gpd.GeoDataFrame:
+        """Return the areas in file order: by faction, then basis (a ``basis`` column always)."""
+        areas = self.areas
+        if "basis" not in areas.columns:
+            areas = areas.assign(basis=OBSERVED)
+        return areas.sort_values(["faction", "basis"], kind="stable")
+
     @property
     def factions(self) -> list[str]:
         """Faction ids present, sorted."""
-        return sorted(self.areas["faction"].astype(str))
+        return sorted(set(self.areas["faction"].astype(str)))
 
-    def geometry_of(self, faction: str) -> shapely.MultiPolygon:
-        """Return the area of one faction (empty MultiPolygon when it holds nothing)."""
-        sel = self.areas[self.areas["faction"] == faction]
+    @property
+    def faction_areas(self) -> dict[str, BaseGeometry]:
+        """Return each faction's whole area (the union of its features), in faction order.
+
+        Computed once per snapshot object (again if its areas are replaced); a faction with
+        one feature keeps its geometry object. Empty areas are left out.
+        """
+        areas = self.areas
+        key = (tuple(areas["faction"].astype(str)), tuple(id(g) for g in areas.geometry.values))
+        cached = self.__dict__.get("_faction_areas")
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        parts: dict[str, list[BaseGeometry]] = {}
+        for f, g in zip(key[0], areas.geometry.values, strict=True):
+            if g is not None and not g.is_empty:
+                parts.setdefault(f, []).append(g)
+        out = {
+            f: gs[0] if len(gs) == 1 else to_multipolygon(shapely.union_all(gs))
+            for f, gs in sorted(parts.items())
+        }
+        self.__dict__["_faction_areas"] = (key, out)  # a cache, not a field: frozen stays true
+        return out
+
+    @property
+    def observed_area(self) -> BaseGeometry:
+        """Return the ground of every faction that is ``observed`` (one geometry, cached)."""
+        areas = self.areas
+        key = tuple(id(g) for g in areas.geometry.values)
+        cached = self.__dict__.get("_observed_area")
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        out = self._observed_union()
+        self.__dict__["_observed_area"] = (key, out)
+        return out
+
+    def _observed_union(self) -> BaseGeometry:
+        areas = self.areas
+        keep = (areas["basis"] == OBSERVED).to_numpy() & (areas["faction"] != UNKNOWN).to_numpy()
+        geoms = [g for g in areas.geometry.values[keep] if g is not None and not g.is_empty]
+        if not geoms:
+            return shapely.MultiPolygon()
+        return geoms[0] if len(geoms) == 1 else shapely.union_all(geoms)
+
+    def geometry_of(self, faction: str, basis: str | None = None) -> shapely.MultiPolygon:
+        """Return the area of one faction (empty MultiPolygon when it holds nothing).
+
+        With *basis* (``observed`` or ``inferred``), only that part of it.
+        """
+        if basis is None:
+            return to_multipolygon(self.faction_areas.get(faction))
+        areas = self.sorted_areas()
+        sel = areas[(areas["faction"] == faction) & (areas["basis"] == basis)]
         return to_multipolygon(sel.geometry.values[0]) if len(sel) else shapely.MultiPolygon()
 
     def faction_at(self, lon: float | np.ndarray, lat: float | np.ndarray) -> str | np.ndarray:
@@ -347,20 +564,41 @@ class ControlSnapshot:
         return str(out[0]) if scalar else out
 
     def area_km2(self) -> dict[str, float]:
-        """Geodesic area held per faction, km²."""
+        """Geodesic area held per faction, km² (observed and inferred together)."""
+        out: dict[str, float] = {}
+        for (f, _), km2 in self.area_by_basis().items():
+            out[f] = out.get(f, 0.0) + km2
+        return out
+
+    def area_by_basis(self) -> dict[tuple[str, str], float]:
+        """Geodesic area per faction and basis, km²: ``{(faction, basis): km2}``, sorted."""
+        areas = self.sorted_areas()
+        km2 = geodesic_area_km2(areas.geometry.values).tolist() if len(areas) else []
         return dict(
             zip(
-                self.areas["faction"],
-                geodesic_area_km2(self.areas.geometry.values).tolist(),
+                zip(areas["faction"].astype(str), areas["basis"].astype(str), strict=True),
+                km2,
                 strict=True,
             )
         )
+
+    def inferred_km2(self) -> dict[str, float]:
+        """Geodesic area per faction that is ``inferred``, km² (0 for factions with none)."""
+        out = {f: 0.0 for f in self.factions}
+        for (f, b), km2 in self.area_by_basis().items():
+            if b == INFERRED:
+                out[f] += km2
+        return out
 
     def __repr__(self) -> str:
         return (
             f"ControlSnapshot({self.date.isoformat()}, theatre={self.theatre!r}, "
             f"factions={self.factions})"
         )
+
+    def replace(self, **changes: Any) -> ControlSnapshot:
+        """Return a copy with some fields changed (the support report is kept unless given)."""
+        return dataclasses.replace(self, **changes)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, ControlSnapshot) and self.to_geojson() == other.to_geojson()
@@ -410,10 +648,11 @@ class ControlSnapshot:
                 )
             if resolved != list(areas["faction"]):
                 areas = areas.assign(faction=resolved)
-                if areas["faction"].duplicated().any():
-                    return ControlSnapshot.from_areas(self.date, areas, self.theatre).validate(
-                        registry, theatre, overlap_tolerance_km2, repair, describe
-                    )
+                keys = areas[["faction", "basis"]] if "basis" in areas.columns else areas["faction"]
+                if keys.duplicated().any():
+                    return ControlSnapshot.from_areas(
+                        self.date, areas, self.theatre, support=self.support
+                    ).validate(registry, theatre, overlap_tolerance_km2, repair, describe)
         for row in areas.itertuples(index=False):
             conf = float(row.confidence)
             if not 0.0 <= conf <= 1.0 or conf != conf:
@@ -451,7 +690,7 @@ class ControlSnapshot:
                 )
         if areas is self.areas:
             return self
-        return ControlSnapshot(self.date, areas, self.theatre)
+        return self.replace(areas=areas)
 
 
 def parse_sources(value: Any) -> list[str]:

@@ -29,7 +29,7 @@ import shapely
 from frontline.control import ControlSnapshot, geometry_json, normalise_geometry
 from frontline.dates import parse_date
 from frontline.factions import UNKNOWN, FactionRegistry
-from frontline.geo import DENSIFY_DEG, AreaMeter
+from frontline.geo import DENSIFY_DEG, AreaMeter, bounds_of
 from frontline.overlay import SUMMARY_COLUMNS, Overlay, balance, dirty_rectangles, overlay
 from frontline.timeline import timeline
 from frontline.topology import (
@@ -56,15 +56,20 @@ if TYPE_CHECKING:
 
 __all__ = [
     # defined here
-    "CHANGE_COLUMNS", "MAX_DESCRIBED", "PLACE_COLUMNS",
-    "ChangeSet", "diff", "diff_dates", "places_changed",
+    "CHANGE_COLUMNS", "INFERRED_COLUMNS", "MAX_DESCRIBED", "PLACE_COLUMNS",
+    "ChangeSet", "diff", "diff_dates", "inferred_km2", "places_changed",
     # kept importable from here: they live in frontline.overlay, frontline.geo, frontline.timeline
     "DENSIFY_DEG", "SUMMARY_COLUMNS", "AreaMeter", "Overlay", "balance", "dirty_rectangles",
     "overlay", "timeline",
 ]  # fmt: skip
 
-CHANGE_COLUMNS = ["from_faction", "to_faction", "area_km2", "location", "geometry"]
-PLACE_COLUMNS = ["place_id", "name", "kind", "importance", "from_faction", "to_faction", "geometry"]
+CHANGE_COLUMNS = ["from_faction", "to_faction", "area_km2", "inferred_km2", "location", "geometry"]
+#: Columns :func:`diff` adds to the overlay's balance: of the ground gained and lost, how much
+#: is inferred (observed on neither date).
+INFERRED_COLUMNS = ["gained_inferred_km2", "lost_inferred_km2"]
+PLACE_COLUMNS = [
+    "place_id", "name", "kind", "importance", "from_faction", "to_faction", "inferred", "geometry",
+]  # fmt: skip
 #: Changed pieces beyond this many (smallest first) get coordinates instead of gazetteer words.
 MAX_DESCRIBED = 500
 
@@ -81,13 +86,19 @@ class ChangeSet:
     changes : geopandas.GeoDataFrame
         EPSG:4326, one row per connected piece of ground that changed hands, largest first:
         ``from_faction``, ``to_faction`` (``"unknown"`` for ground nobody holds),
-        ``area_km2`` (geodesic), ``location`` (words, e.g. "12 km N of At Tanf"), geometry.
+        ``area_km2`` (geodesic), ``inferred_km2`` (the part of it that is inferred on both
+        dates: no observation within the fill's ``observed_km`` on either), ``location``
+        (words, e.g. "12 km N of At Tanf"), geometry.
     summary : pandas.DataFrame
         Per faction: ``area_a_km2``, ``area_b_km2``, ``gained_km2``, ``lost_km2``,
-        ``net_km2``, ``net_pct`` (net as % of the area held on *a*).
+        ``net_km2``, ``net_pct`` (net as % of the area held on *a*), and
+        ``gained_inferred_km2``, ``lost_inferred_km2`` (how much of the gains and losses
+        is inferred ground).
     places_changed : geopandas.GeoDataFrame
         Gazetteer places whose controller changed: ``place_id``, ``name``, ``kind``,
-        ``importance``, ``from_faction``, ``to_faction``, geometry (Point).
+        ``importance``, ``from_faction``, ``to_faction``, ``inferred`` (True when the place
+        lies on inferred ground on both dates: the fill convention moved it, no report did),
+        geometry (Point). Observed changes come first.
     front_lines_a, front_lines_b : geopandas.GeoDataFrame
         Front lines on each date (see :func:`frontline.topology.front_lines`).
     link_ups : geopandas.GeoDataFrame
@@ -252,6 +263,15 @@ def _md(text: object) -> str:
     )
 
 
+def _of_it(inferred: float, total: float) -> str:
+    """Words for the inferred part of a total: ", 1,900 of it inferred" (nothing when none)."""
+    if not inferred == inferred or inferred < 0.5 or total < 0.5:
+        return ""
+    if inferred >= total - 0.5:
+        return ", all of it inferred"
+    return f", {_km2(inferred)} of it inferred"
+
+
 def _markdown(cs: ChangeSet, max_changes: int, max_places: int) -> str:
     sa, sb = cs.snapshot_a or cs.date_a, cs.snapshot_b or cs.date_b
     title = f"# Control changes, {cs.date_a.isoformat()} → {cs.date_b.isoformat()}"
@@ -265,19 +285,34 @@ def _markdown(cs: ChangeSet, max_changes: int, max_places: int) -> str:
         s = s[(s.gained_km2 > 0) | (s.lost_km2 > 0)]
         s = s.reindex(s.net_km2.abs().sort_values(ascending=False).index)
         total = float(cs.changes.area_km2.sum())
-        out.append(f"**{_km2(total)} km² changed hands** in {len(cs.changes)} pieces.")
+        inferred = float(cs.changes.inferred_km2.sum()) if "inferred_km2" in cs.changes else 0.0
+        out.append(
+            f"**{_km2(total)} km² changed hands** in {len(cs.changes)} pieces"
+            + (
+                f", {_km2(inferred)} km² of it inferred (observed on neither date)."
+                if inferred >= 0.5
+                else "."
+            )
+        )
         out.append("")
         for r in s.itertuples(index=False):
             if r.faction == UNKNOWN:
                 continue
             bits = []
             if r.gained_km2 >= 0.5 or r.lost_km2 < 0.5:
-                bits.append(f"gained {_km2(r.gained_km2)} km²")
+                bits.append(
+                    f"gained {_km2(r.gained_km2)} km²"
+                    + _of_it(getattr(r, "gained_inferred_km2", 0.0), r.gained_km2)
+                )
             if r.lost_km2 >= 0.5 or not bits:
-                bits.append(f"lost {_km2(r.lost_km2)} km²")
+                bits.append(
+                    f"lost {_km2(r.lost_km2)} km²"
+                    + _of_it(getattr(r, "lost_inferred_km2", 0.0), r.lost_km2)
+                )
             pct = f", {_pct(r.net_pct)} %" if r.net_pct == r.net_pct else ""
+            joint = ", and " if any("of it" in b for b in bits) else " and "
             out.append(
-                f"- **{_md(cs.label(r.faction))}** {' and '.join(bits)} "
+                f"- **{_md(cs.label(r.faction))}** {joint.join(bits)} "
                 f"(net {_signed(r.net_km2)} km²{pct})."
             )
         out.append("")
@@ -297,6 +332,7 @@ def _markdown(cs: ChangeSet, max_changes: int, max_places: int) -> str:
             out.append(
                 f"- {_md(r.name)} ({_md(r.kind.replace('_', ' '))}): "
                 f"{_md(cs.label(r.from_faction))} → {_md(cs.label(r.to_faction))}"
+                + (" (inferred: no observation near it)" if getattr(r, "inferred", False) else "")
             )
         if len(cs.places_changed) > max_places:
             out.append(f"- … and {len(cs.places_changed) - max_places} more")
@@ -305,30 +341,42 @@ def _markdown(cs: ChangeSet, max_changes: int, max_places: int) -> str:
         "## Balance",
         "",
         f"| Faction | Held {sa.isoformat()} (km²) | Held {sb.isoformat()} (km²) "
-        "| Gained | Lost | Net | Net % |",
+        "| Gained (inferred) | Lost (inferred) | Net | Net % |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for r in cs.summary.itertuples(index=False):
         held = [_km2(v) if v == v else "–" for v in (r.area_a_km2, r.area_b_km2)]
         pct = _pct(r.net_pct) if r.net_pct == r.net_pct else "–"
+        gi = getattr(r, "gained_inferred_km2", 0.0)
+        li = getattr(r, "lost_inferred_km2", 0.0)
         out.append(
             f"| {_md(cs.name(r.faction))} | {held[0]} | {held[1]} "
-            f"| {_km2(r.gained_km2)} | {_km2(r.lost_km2)} "
+            f"| {_km2(r.gained_km2)} ({_km2(gi)}) | {_km2(r.lost_km2)} ({_km2(li)}) "
             f"| {_signed(r.net_km2)} | {pct} |"
         )
     out.append("")
     if not cs.is_empty:
-        out += ["## Largest changes", "", "| From | To | km² | Where |", "|---|---|---:|---|"]
+        out += [
+            "## Largest changes",
+            "",
+            "| From | To | km² | of it inferred | Where |",
+            "|---|---|---:|---:|---|",
+        ]
         # pieces under 0.1 km² (digitising slivers) are only counted, not listed
         listed = cs.changes[cs.changes.area_km2 >= 0.1].head(max_changes)
         for r in listed.itertuples(index=False):
             out.append(
                 f"| {_md(cs.name(r.from_faction))} | {_md(cs.name(r.to_faction))} "
-                f"| {_km2(r.area_km2)} | {_md(r.location)} |"
+                f"| {_km2(r.area_km2)} | {_km2(getattr(r, 'inferred_km2', 0.0))} "
+                f"| {_md(r.location)} |"
             )
         if len(cs.changes) > len(listed):
             rest = cs.changes.drop(index=listed.index)
-            out.append(f"| … {len(rest)} smaller pieces | | {_km2(float(rest.area_km2.sum()))} | |")
+            ri = float(rest.inferred_km2.sum()) if "inferred_km2" in rest else 0.0
+            out.append(
+                f"| … {len(rest)} smaller pieces | | {_km2(float(rest.area_km2.sum()))} "
+                f"| {_km2(ri)} | |"
+            )
         out.append("")
     if len(cs.front_lines_a) or len(cs.front_lines_b):
         out += [
@@ -350,7 +398,11 @@ def _markdown(cs: ChangeSet, max_changes: int, max_places: int) -> str:
             lb = f"{kb[pair]:,.0f}" if pair in kb else "–"
             out.append(f"| {_md(cs.name(pair[0]))} – {_md(cs.name(pair[1]))} | {la} | {lb} |")
         out.append("")
-    out.append("_Areas are geodesic (WGS84). Unknown: ground no faction is recorded as holding._")
+    out.append(
+        "_Areas are geodesic (WGS84). Unknown: ground no faction is recorded as holding. "
+        "Inferred: ground the fill convention gives to the holder of the nearest observed place, "
+        "observed on neither date._"
+    )
     return "\n".join(out) + "\n"
 
 
@@ -437,6 +489,7 @@ def diff(
         ov.area_km2 >= min_area_km2 if min_area_km2 > 0 else np.ones(len(ov.area_km2), dtype=bool)
     )
     pieces, km2 = ov.pieces[keep], ov.area_km2[keep]
+    inferred = inferred_km2(pieces, km2, a, b, theatre.area_crs if theatre is not None else None)
     pts = shapely.point_on_surface(pieces) if len(pieces) else np.empty(0, dtype=object)
     locations = [
         where(p.x, p.y) if k < MAX_DESCRIBED else lonlat_text(p.x, p.y) for k, p in enumerate(pts)
@@ -448,12 +501,13 @@ def diff(
             "from_faction": ov.from_faction[keep].astype(str),
             "to_faction": ov.to_faction[keep].astype(str),
             "area_km2": km2.astype(float),
+            "inferred_km2": inferred,
             "location": np.asarray(locations, dtype=object),
         },
         geometry=gpd.GeoSeries(pieces, crs="EPSG:4326"),
         crs="EPSG:4326",
     )
-    summary = _summary_from(ov, keep)
+    summary = _with_inferred(_summary_from(ov, keep), changes)
     places = (
         places_changed(a, b, gazetteer) if gazetteer is not None else empty_frame(PLACE_COLUMNS)
     )
@@ -517,6 +571,45 @@ def _summary_from(ov: Overlay, keep: np.ndarray) -> pd.DataFrame:
     )
 
 
+def inferred_km2(
+    pieces: np.ndarray, km2: np.ndarray, a: ControlSnapshot, b: ControlSnapshot, crs: Any = None
+) -> np.ndarray:
+    """Area (km²) of each changed piece that is inferred on both dates.
+
+    A piece's ground counts as observed when either map observes it (it lies within the
+    fill's ``observed_km`` of an observation on date *a* or on date *b*); the rest of it
+    is inferred. Pieces wholly outside or inside the observed ground need no overlay.
+    """
+    out = np.zeros(len(pieces))
+    if not len(pieces):
+        return out
+    obs = [g for g in (a.observed_area, b.observed_area) if not g.is_empty]
+    if not obs:
+        return np.asarray(km2, dtype=float).copy()
+    seen = obs[0] if len(obs) == 1 else shapely.union_all(obs)
+    shapely.prepare(seen)
+    touch = shapely.intersects(seen, pieces)
+    inside = np.zeros(len(pieces), dtype=bool)
+    inside[touch] = shapely.contains_properly(seen, pieces[touch])
+    out[~touch] = km2[~touch]
+    part = np.flatnonzero(touch & ~inside)
+    if len(part):
+        meter = AreaMeter(crs, None if crs is not None else bounds_of(pieces[part]))
+        rest = shapely.difference(pieces[part], seen)
+        out[part] = np.minimum(meter(rest), km2[part])
+    return out
+
+
+def _with_inferred(summary: pd.DataFrame, changes: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Add :data:`INFERRED_COLUMNS` to a balance: the inferred part of gains and losses."""
+    gained = changes.groupby("to_faction")["inferred_km2"].sum()
+    lost = changes.groupby("from_faction")["inferred_km2"].sum()
+    out = summary.copy()
+    out["gained_inferred_km2"] = [float(gained.get(f, 0.0)) for f in out["faction"]]
+    out["lost_inferred_km2"] = [float(lost.get(f, 0.0)) for f in out["faction"]]
+    return out
+
+
 def _new_pockets(before: gpd.GeoDataFrame, after: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     after = after.copy()
     if not len(after):
@@ -555,6 +648,11 @@ def places_changed(
     fb = np.asarray(b.faction_at(xs[inside], ys[inside]), dtype=object)
     moved = fa != fb
     sel = places[moved]
+    pts = np.asarray(sel.geometry.values, dtype=object)
+    seen = np.zeros(len(pts), dtype=bool)
+    for obs in (a.observed_area, b.observed_area):
+        if len(pts) and not obs.is_empty:
+            seen |= shapely.intersects(obs, pts)
     out = gpd.GeoDataFrame(
         {
             "place_id": sel["id"].astype(str).values,
@@ -563,12 +661,13 @@ def places_changed(
             "importance": sel["importance"].astype(int).values,
             "from_faction": fa[moved].astype(str),
             "to_faction": fb[moved].astype(str),
+            "inferred": ~seen,
         },
         geometry=sel.geometry.values,
         crs="EPSG:4326",
     )
     return out.sort_values(
-        ["importance", "name"], ascending=[False, True], kind="stable"
+        ["inferred", "importance", "name"], ascending=[True, False, True], kind="stable"
     ).reset_index(drop=True)
 
 

@@ -90,7 +90,10 @@ class Overlay:
 def faction_geometries(
     snapshot: ControlSnapshot, include_unknown: bool = False
 ) -> dict[str, shapely.Geometry]:
-    """Return a snapshot's areas as ``faction -> geometry`` (snapshot order, no empty areas).
+    """Return a snapshot's areas as ``faction -> geometry`` (faction order, no empty areas).
+
+    A faction's geometry is its whole area: the union of its observed and inferred features
+    (:attr:`ControlSnapshot.faction_areas`, computed once per snapshot).
 
     Parameters
     ----------
@@ -100,12 +103,8 @@ def faction_geometries(
         Keep an area explicitly marked ``"unknown"`` (by default it counts as nobody's
         ground, like ground outside every area).
     """
-    areas = snapshot.areas
-    return {
-        str(f): g
-        for f, g in zip(areas["faction"], areas.geometry.values, strict=True)
-        if g is not None and not g.is_empty and (include_unknown or str(f) != UNKNOWN)
-    }
+    areas = snapshot.faction_areas
+    return {f: g for f, g in areas.items() if include_unknown or f != UNKNOWN}
 
 
 def _polygons(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

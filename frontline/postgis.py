@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import shapely
 
-from frontline.control import ControlSnapshot
+from frontline.control import ControlSnapshot, Support
 from frontline.dates import parse_date
 from frontline.errors import (
     ConflictError,
@@ -80,7 +80,7 @@ if TYPE_CHECKING:
     from frontline.places import Place
 
 _UPSERT = (
-    "ON CONFLICT (theatre, date, faction) DO UPDATE SET sources = EXCLUDED.sources, "
+    "ON CONFLICT (theatre, date, faction, basis) DO UPDATE SET sources = EXCLUDED.sources, "
     "confidence = EXCLUDED.confidence, note = EXCLUDED.note, geom = EXCLUDED.geom"
 )
 
@@ -319,8 +319,8 @@ class PostGISHistory(HistoryBase):
             if day not in self:
                 raise SnapshotNotFoundError(f"no snapshot on {day}; {self._dates_hint(day)}")
             rows = self._query(
-                "SELECT faction, sources, confidence, note, ST_AsBinary(geom) FROM control_areas "
-                "WHERE theatre = %s AND date = %s ORDER BY faction",
+                "SELECT faction, sources, confidence, note, ST_AsBinary(geom), basis "
+                "FROM control_areas WHERE theatre = %s AND date = %s ORDER BY faction, basis",
                 (self.theatre_id, day),
             )
         else:
@@ -335,11 +335,23 @@ class PostGISHistory(HistoryBase):
                     )
                 )
             rows = self._query(
-                "SELECT faction, sources, confidence, note, ST_AsBinary(geom) FROM area_revisions "
-                "WHERE theatre = %s AND date = %s AND revision = %s ORDER BY faction",
+                "SELECT faction, sources, confidence, note, ST_AsBinary(geom), basis "
+                "FROM area_revisions WHERE theatre = %s AND date = %s AND revision = %s "
+                "ORDER BY faction, basis",
                 (self.theatre_id, day, revision),
             )
-        snap = ControlSnapshot(day, _areas(rows), self.theatre_id)
+        support = self._query(
+            "SELECT r.support FROM revisions r WHERE r.theatre = %s AND r.date = %s AND "
+            "r.revision = coalesce(%s, (SELECT s.revision FROM snapshots s "
+            "WHERE s.theatre = %s AND s.date = %s))",
+            (self.theatre_id, day, revision, self.theatre_id, day),
+        )
+        snap = ControlSnapshot(
+            day,
+            _areas(rows),
+            self.theatre_id,
+            Support.from_dict(support[0][0]) if support and support[0][0] else None,
+        )
         if (self.validate if validate is None else validate) and revision is None:
             try:
                 snap = snap.validate(self.registry, self.theatre)
@@ -466,20 +478,23 @@ class PostGISHistory(HistoryBase):
                 raise ConflictError(self._conflict_message(cur, day, None, current))
             if live:
                 self._note_replaced(cur, day, current, message)
+            # the revision the triggers record carries the build's support report (or none)
+            cur.execute("SELECT set_config('frontline.support', %s, true)", (payload[6] or "",))
             # rows keep their ids (QGIS sessions with the layer open keep pointing at them)
+            keys = [f"{f}/{b}" for f, b in zip(payload[0], payload[5], strict=True)]
             cur.execute(
                 "DELETE FROM control_areas WHERE theatre = %s AND date = %s AND NOT "
-                "(faction = ANY(%s::text[]))",
-                (self.theatre_id, day, payload[0]),
+                "(faction || '/' || basis = ANY(%s::text[]))",
+                (self.theatre_id, day, keys),
             )
             cur.execute(
                 "INSERT INTO control_areas "
-                "(theatre, date, faction, sources, confidence, note, geom) "
+                "(theatre, date, faction, sources, confidence, note, geom, basis) "
                 "SELECT %s, %s, u.f, ARRAY(SELECT jsonb_array_elements_text(u.s::jsonb)), "
-                "u.c, u.n, ST_GeomFromWKB(u.g, 4326) "
-                "FROM unnest(%s::text[], %s::text[], %s::float8[], %s::text[], %s::bytea[]) "
-                "AS u(f, s, c, n, g) " + _UPSERT,
-                (self.theatre_id, day, *payload),
+                "u.c, u.n, ST_GeomFromWKB(u.g, 4326), u.b "
+                "FROM unnest(%s::text[], %s::text[], %s::float8[], %s::text[], %s::bytea[], "
+                "%s::text[]) AS u(f, s, c, n, g, b) " + _UPSERT,
+                (self.theatre_id, day, *payload[:6]),
             )
 
         return self._write(payloads, write, message)
@@ -514,16 +529,22 @@ class PostGISHistory(HistoryBase):
                 raise ConflictError(self._conflict_message(cur, day, int(want[day] or 0), current))
             if current > 0 and self._live(cur, day):
                 self._note_replaced(cur, day, current, note)
+            # the restored revision keeps the support report it had
+            cur.execute(
+                "SELECT set_config('frontline.support', coalesce((SELECT support::text "
+                "FROM revisions WHERE theatre = %s AND date = %s AND revision = %s), ''), true)",
+                (self.theatre_id, day, revision),
+            )
             cur.execute(
                 "DELETE FROM control_areas c WHERE theatre = %s AND date = %s AND NOT EXISTS ("
                 "SELECT 1 FROM area_revisions a WHERE a.theatre = c.theatre AND a.date = c.date "
-                "AND a.revision = %s AND a.faction = c.faction)",
+                "AND a.revision = %s AND a.faction = c.faction AND a.basis = c.basis)",
                 (self.theatre_id, day, revision),
             )
             cur.execute(
                 "INSERT INTO control_areas "
-                "(theatre, date, faction, sources, confidence, note, geom) "
-                "SELECT theatre, date, faction, sources, confidence, note, geom "
+                "(theatre, date, faction, sources, confidence, note, geom, basis) "
+                "SELECT theatre, date, faction, sources, confidence, note, geom, basis "
                 "FROM area_revisions "
                 "WHERE theatre = %s AND date = %s AND revision = %s " + _UPSERT,
                 (self.theatre_id, day, revision),
@@ -719,8 +740,10 @@ class PostGISHistory(HistoryBase):
         """
         a, b = parse_date(date_a), parse_date(date_b)
         rows = self._query(
-            "WITH a AS (SELECT faction, geom FROM control_areas WHERE theatre = %s AND date = %s), "
-            "b AS (SELECT faction, geom FROM control_areas WHERE theatre = %s AND date = %s) "
+            "WITH a AS (SELECT faction, ST_Union(geom) AS geom FROM control_areas "
+            "WHERE theatre = %s AND date = %s GROUP BY faction), "
+            "b AS (SELECT faction, ST_Union(geom) AS geom FROM control_areas "
+            "WHERE theatre = %s AND date = %s GROUP BY faction) "
             "SELECT coalesce(a.faction, b.faction), "
             "coalesce(ST_Area(CASE WHEN a.geom IS NULL THEN b.geom "
             "ELSE ST_Difference(b.geom, a.geom) END::geography), 0) / 1e6, "
@@ -743,12 +766,13 @@ def _as_list(value: Any) -> list[str]:
     return [str(v) for v in value]
 
 
-def _payload(snapshot: ControlSnapshot) -> tuple[list, list, list, list, list]:
-    """Return column arrays of a snapshot's non-empty areas.
+def _payload(snapshot: ControlSnapshot) -> tuple[list, list, list, list, list, list, str | None]:
+    """Return column arrays of a snapshot's non-empty areas, and its support report.
 
-    The arrays are factions, sources (JSON), confidences, notes and WKB geometries.
+    The arrays are factions, sources (JSON), confidences, notes, WKB geometries and bases;
+    the support report is JSON text (None when the snapshot has none).
     """
-    areas = snapshot.areas.sort_values("faction")
+    areas = snapshot.sorted_areas()
     geoms = np.array([normalise_geometry(g) for g in areas.geometry.values], dtype=object)
     keep = ~shapely.is_empty(geoms) if len(geoms) else np.zeros(0, dtype=bool)
     return (
@@ -757,11 +781,13 @@ def _payload(snapshot: ControlSnapshot) -> tuple[list, list, list, list, list]:
         [float(c) for c in areas["confidence"].values[keep]],
         [str(n or "") for n in areas["note"].values[keep]],
         list(shapely.to_wkb(geoms[keep])) if keep.any() else [],
+        [str(b) for b in areas["basis"].values[keep]],
+        json.dumps(snapshot.support.to_dict()) if snapshot.support is not None else None,
     )
 
 
 def _areas(rows: list[tuple]) -> Any:
-    """Build a snapshot's areas GeoDataFrame from (faction, sources, confidence, note, wkb) rows."""
+    """Build a snapshot's areas from (faction, sources, confidence, note, wkb, basis) rows."""
     import geopandas as gpd
 
     geoms: Any = (
@@ -770,6 +796,7 @@ def _areas(rows: list[tuple]) -> Any:
     return gpd.GeoDataFrame(
         {
             "faction": [r[0] for r in rows],
+            "basis": [r[5] if len(r) > 5 else "observed" for r in rows],
             "sources": [list(r[1] or []) for r in rows],
             "confidence": [float(r[2]) for r in rows],
             "note": [r[3] or "" for r in rows],

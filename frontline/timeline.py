@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import shapely
 
+from frontline.control import INFERRED
 from frontline.factions import UNKNOWN
 from frontline.geo import geodesic_area_km2
 from frontline.overlay import balance, faction_geometries, overlay
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 
 TIMELINE_COLUMNS = [
     "date", "faction", "area_km2", "gained_km2", "lost_km2", "net_km2",
-    "places_changed", "places_gained", "places_lost",
+    "places_changed", "places_gained", "places_lost", "inferred_km2",
 ]  # fmt: skip
 
 
@@ -58,7 +59,8 @@ def timeline(
         to or came from nobody): ``date`` (datetime.date), ``faction``, ``area_km2`` (held on
         that date; NaN for unknown), ``gained_km2``, ``lost_km2``, ``net_km2`` (since the
         previous snapshot; 0 on the first date), ``places_changed`` (= places_gained +
-        places_lost), ``places_gained``, ``places_lost``.
+        places_lost), ``places_gained``, ``places_lost``, ``inferred_km2`` (the part of
+        the area held that is inferred ground; NaN for unknown).
     """
     import pandas as pd
 
@@ -75,12 +77,15 @@ def timeline(
         pb = (
             np.asarray(snap.faction_at(*places_xy), dtype=object) if places_xy is not None else None
         )
+        inferred = _inferred_of(snap, crs)
         if prev_geoms is None:
             names = sorted(gb)
             km2 = geodesic_area_km2(np.array([gb[f] for f in names], dtype=object), crs=crs)
             prev_area = dict(zip(names, km2.tolist(), strict=True))
             for f in sorted(gb):
-                rows.append((snap.date, f, prev_area[f], 0.0, 0.0, 0.0, 0, 0, 0))
+                rows.append(
+                    (snap.date, f, prev_area[f], 0.0, 0.0, 0.0, 0, 0, 0, inferred.get(f, 0.0))
+                )
         else:
             ov = overlay(prev_geoms, gb, area_a=prev_area, crs=crs)
             summary = balance(ov)
@@ -100,9 +105,11 @@ def timeline(
                     if r.faction in gb
                     else (np.nan if r.faction == UNKNOWN else 0.0)
                 )
+                inf = np.nan if r.faction == UNKNOWN else inferred.get(r.faction, 0.0)
                 rows.append(
-                    (snap.date, r.faction, area, r.gained_km2, r.lost_km2, r.net_km2, g + lo, g, lo)
-                )
+                    (snap.date, r.faction, area, r.gained_km2, r.lost_km2, r.net_km2,
+                     g + lo, g, lo, inf)
+                )  # fmt: skip
             prev_area = dict(zip(ov.factions, ov.area_b.tolist(), strict=True))
             if progress is not None:
                 progress(snap.date)
@@ -111,6 +118,19 @@ def timeline(
     for c in ("places_changed", "places_gained", "places_lost"):
         df[c] = df[c].astype("int64")
     return df
+
+
+def _inferred_of(snap: ControlSnapshot, crs: Any) -> dict[str, float]:
+    """Inferred area per faction of one snapshot, km² (factions without inferred ground: 0)."""
+    areas = snap.areas
+    keep = (areas["basis"] == INFERRED).to_numpy()
+    if not keep.any():
+        return {}
+    km2 = geodesic_area_km2(np.asarray(areas.geometry.values[keep], dtype=object), crs=crs)
+    out: dict[str, float] = {}
+    for f, v in zip(areas["faction"].values[keep], km2.tolist(), strict=True):
+        out[str(f)] = out.get(str(f), 0.0) + v
+    return out
 
 
 def _place_points(gazetteer: Gazetteer, history: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -125,25 +145,41 @@ def _place_points(gazetteer: Gazetteer, history: Any) -> tuple[np.ndarray, np.nd
 
 
 def timeline_markdown(df: pd.DataFrame, registry: FactionRegistry | None = None) -> str:
-    """Format a timeline as a Markdown table: a row per date, a column of km² per faction."""
+    """Format a timeline as a Markdown table: a row per date, km² per faction.
+
+    Each cell gives the area held and, in brackets, how much of it is inferred.
+    """
     if not len(df):
         return "_The history is empty._\n"
     held = df[df["faction"] != UNKNOWN].pivot_table(
         index="date", columns="faction", values="area_km2", aggfunc="sum"
+    )
+    inferred = (
+        df[df["faction"] != UNKNOWN].pivot_table(
+            index="date", columns="faction", values="inferred_km2", aggfunc="sum"
+        )
+        if "inferred_km2" in df.columns
+        else None
     )
     changed = df.groupby("date")["gained_km2"].sum()
     names = {
         f: (registry.get(f).name if registry is not None and f in registry else f)
         for f in held.columns
     }
+    any_inferred = inferred is not None and bool((inferred.fillna(0.0) >= 0.5).to_numpy().any())
+    unit = " (km², inferred)" if any_inferred else " (km²)"
     head = (
-        "| Date | "
-        + " | ".join(names[f] + " (km²)" for f in held.columns)
-        + " | Changed hands (km²) |"
+        "| Date | " + " | ".join(names[f] + unit for f in held.columns) + " | Changed hands (km²) |"
     )
     out = [head, "|---|" + "---:|" * (len(held.columns) + 1)]
     for day, row in held.iterrows():
-        cells = [f"{v:,.0f}" if v == v else "–" for v in row.values]
+        cells = []
+        for f, v in zip(held.columns, row.values, strict=True):
+            if v != v:
+                cells.append("–")
+                continue
+            inf = inferred.at[day, f] if inferred is not None and f in inferred.columns else 0.0
+            cells.append(f"{v:,.0f}" + (f" ({inf:,.0f})" if inf == inf and inf >= 0.5 else ""))
         out.append(f"| {day} | " + " | ".join(cells) + f" | {changed.get(day, 0.0):,.0f} |")
     return "\n".join(out) + "\n"
 
@@ -175,7 +211,8 @@ def plot_timeline(
     import pandas as pd
 
     if ax is None:
-        _, ax = plt.subplots(figsize=(10, 5))
+        fig, ax = plt.subplots(figsize=(10, 5))
+        fig.subplots_adjust(left=0.1, right=0.6)  # room for the legend beside the plot
     data = df[df["faction"] != UNKNOWN]
     if factions is not None:
         data = data[data["faction"].isin(list(factions))]

@@ -79,7 +79,8 @@ ENCIRCLEMENT_COLUMNS = ["faction", "surrounded_by", "area_km2", "location", "tex
 
 __all__ = [
     "DEFAULT_MIN_ENCLOSED", "DEFAULT_MIN_LENGTH_KM", "DEFAULT_TOLERANCE_KM", "ENCIRCLEMENT_COLUMNS",
-    "FRONT_COLUMNS", "LINK_COLUMNS", "RECENT_MAX", "SnapshotTopology", "clear_cache", "contacts",
+    "BORDER_KM", "FRONT_COLUMNS", "LINK_COLUMNS", "RECENT_MAX", "SnapshotTopology", "border_at",
+    "clear_cache", "contacts",
     "empty_frame", "encirclements", "front_lines", "link_ups", "locator", "lonlat_text",
     "snapshot_topology",
     # kept importable from here: they live in frontline.edges
@@ -440,9 +441,9 @@ def link_ups(
             pt = touch_b[pair]
             mover, other = _mover(pair, pt, ga)
             loc = where(pt.x, pt.y)
-            text = (
-                f"{registry.get(mover).label} link up with {registry.get(other).label} "
-                f"{_phrase(loc)}"
+            border = border_at(pt, theatre)
+            text = f"{registry.get(mover).label} link up with {registry.get(other).label} " + (
+                f"at the {border}, {loc}" if border else _phrase(loc)
             )
             rows.append(("link-up", mover, other, b.date.isoformat(), loc, text, pt))
     for pair in pairs_a:
@@ -456,6 +457,53 @@ def link_ups(
             )
             rows.append(("cut", fa, fb, a.date.isoformat(), loc, text, pt))
     return _frame(LINK_COLUMNS, rows)
+
+
+#: A contact this close (km) to the border between two theatre countries happens "at" it.
+BORDER_KM = 2.0
+
+
+def border_at(pt: shapely.Point, theatre: Theatre | None, km: float = BORDER_KM) -> str | None:
+    """Name the international border a point lies on ("Syria–Iraq border"), or None.
+
+    The point is on a border when it lies within *km* of two of the theatre's countries
+    (Natural Earth 10 m); distances are measured in the theatre's equal-area projection.
+    """
+    if theatre is None:
+        return None
+    names, shapes = _countries_projected(theatre)
+    if not len(shapes):
+        return None
+    p = _to_area_crs(theatre, pt)
+    d = shapely.distance(shapes, p) / 1000.0
+    near = np.flatnonzero(d <= km)
+    if len(near) < 2:
+        return None
+    two = near[np.argsort(d[near], kind="stable")[:2]]
+    first, second = sorted(names[i] for i in two)
+    return f"{first}–{second} border"
+
+
+def _countries_projected(theatre: Theatre) -> tuple[list[str], np.ndarray]:
+    key = (theatre.id, tuple(theatre.extent), tuple(theatre.countries))
+    if key not in _COUNTRY_CACHE:
+        gdf = theatre.countries_gdf()
+        if theatre.countries:
+            gdf = gdf[gdf["iso_a2"].isin(theatre.countries)]
+        shapes = np.asarray([_to_area_crs(theatre, g) for g in gdf.geometry.values], dtype=object)
+        shapely.prepare(shapes)
+        _COUNTRY_CACHE[key] = ([str(n) for n in gdf["name"]], shapes)
+    return _COUNTRY_CACHE[key]
+
+
+def _to_area_crs(theatre: Theatre, geom: Any) -> Any:
+    import pyproj
+
+    tr = pyproj.Transformer.from_crs("EPSG:4326", theatre.area_crs, always_xy=True)
+    return shapely.transform(geom, lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1])))
+
+
+_COUNTRY_CACHE: dict[tuple, tuple[list[str], np.ndarray]] = {}
 
 
 def _phrase(location: str) -> str:

@@ -13,6 +13,7 @@ What it writes::
       timeline.csv, timeline.md, timeline.png  area per faction over 2017
       frontline.gpkg, frontline.qgs            GeoPackage with QGIS styles + project (temporal)
       syria-iraq-2017.gif                      timelapse, one frame per snapshot
+      site/index.html                          the offline web map (frontline web)
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from frontline.qgis_project import export_qgs  # noqa: E402
 from frontline.render import animate, close, render_change, render_map, save_map  # noqa: E402
 from frontline.store import ControlHistory, atomic_write_text  # noqa: E402
 from frontline.timeline import plot_timeline, timeline, timeline_markdown  # noqa: E402
+from frontline.web import write_site  # noqa: E402
 
 THEATRE = "syria-iraq-2017"
 #: The headline: the PMU at the Syrian border near Tal Safouk (29 May), the Syrian army at the
@@ -133,7 +135,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     print("    layers: " + ", ".join(f"{k} ({v})" for k, v in result.layers.items()))
 
-    # 6. the timelapse
+    # 6. the offline web map
+    step("web map")
+    site = write_site(history, out / "site", gazetteer=gazetteer, overwrite=True)
+    print(
+        f"    {site.index}: {site.dates} dates, {site.fragments} fragments, "
+        f"{site.data_bytes / 1e6:.2f} MB of data"
+    )
+
+    # 7. the timelapse
     if not args.no_animation:
         step("timelapse GIF")
         animate(

@@ -362,6 +362,8 @@ extent: [38.0, 32.3, 41.5, 34.6]
 period: [2020-01-01, 2020-03-31]
 snapshot_dates: [{", ".join(SYNTHETIC_DATES)}]
 default_radius_km: {{city: 40, town: 25, village: 15, military_base: 20}}
+# the radius method, all of it observed (tests of the nearest fill choose it explicitly)
+fill: {{mode: radius, observed_km: 50}}
 """
 
 # id,name,alt_names,kind,country,lat,lon,precision_m,source

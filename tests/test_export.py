@@ -200,6 +200,7 @@ def test_gpkg_with_ogrinfo(exports):
             assert info["fields"][col] == "Date", (name, col, info["fields"])
     assert layers["control"]["fields"] == {
         "faction": "String",
+        "basis": "String",
         "sources": "String",
         "confidence": "Real",
         "note": "String",
@@ -403,7 +404,7 @@ def test_csv_tables_with_ogrinfo(exports, history):
         for col in DATE_COLUMNS.get(name, ()):
             assert info["fields"][col] == "Date", (name, col)
     control = pd.read_csv(res.path / "control.csv")
-    assert list(control.columns[:3]) == ["faction", "sources", "confidence"]
+    assert list(control.columns[:4]) == ["faction", "basis", "sources", "confidence"]
     first = history.get("2020-01-01").areas
     expected = dict(zip(first.faction, geodesic_area_km2(first.geometry.values), strict=True))
     got = control[control.date == "2020-01-01"].set_index("faction").area_km2

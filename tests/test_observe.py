@@ -218,21 +218,21 @@ def test_a_new_faction_alias_is_used_without_code_changes(reg, tmp_path, gaz):
     )
     if raw is None:
         pytest.skip("registry has no source file")
-    raw["factions"].append(
+    raw["factions"].append(  # a faction the shipped registry does not have
         {
-            "id": "hts",
-            "name": "Hayat Tahrir al-Sham",
-            "short_name": "HTS",
-            "aliases": ["HTS", "Tahrir al-Sham"],
+            "id": "desert-hawks",
+            "name": "Desert Hawks Brigade",
+            "short_name": "Desert Hawks",
+            "aliases": ["Desert Hawks", "Desert Hawks Brigade"],
             "colour": "#000000",
-            "side": "syrian-opposition",
+            "side": "syria-axis",
         }
     )
     reg2 = FactionRegistry.from_mapping(raw)
     obs = propose_observations(
-        "Hayat Tahrir al-Sham seized Palmyra on Friday.", gaz, reg2, date=FRIDAY
+        "The Desert Hawks Brigade seized Palmyra on Friday.", gaz, reg2, date=FRIDAY
     ).observations
-    assert [(o.place, o.faction) for o in obs] == [("palmyra", "hts")]
+    assert [(o.place, o.faction) for o in obs] == [("palmyra", "desert-hawks")]
 
 
 def test_media_names_are_not_places(gaz, reg):

@@ -119,7 +119,10 @@ def test_migrations_are_numbered_from_one():
     from frontline.postgis_schema import latest_version, migrations
 
     versions = [m.version for m in migrations()]
-    assert versions == list(range(1, len(versions) + 1))
+    # numbered from 1, each once, in order (0003 may land before 0002: a store upgrades
+    # through whichever are shipped)
+    assert versions[0] == 1 and versions == sorted(set(versions))
+    assert set(versions) <= set(range(1, len(versions) + 2))
     assert latest_version() == versions[-1]
 
 
@@ -155,13 +158,13 @@ def test_open_history_chooses_the_backend(synthetic_data_dir, tmp_path, monkeypa
 # -- schema ----------------------------------------------------------------------------------------
 @pytest.mark.needs("postgis")
 def test_init_is_idempotent_and_creates_the_schema(pg_url):
-    from frontline.postgis_schema import latest_version, migrate
+    from frontline.postgis_schema import migrate, migrations
 
     assert migrate(pg_url) == []
     conn, schema = _raw(pg_url)
     with conn:
         versions = [r[0] for r in conn.execute(f'SELECT version FROM "{schema}".schema_version')]
-        assert versions == list(range(1, latest_version() + 1))
+        assert versions == [m.version for m in migrations()]
         tables = {
             r[0]
             for r in conn.execute(
@@ -916,3 +919,132 @@ def test_whole_history_functions_work_on_either_store(files, pg):
     a, b = validate_history(files), validate_history(pg)
     assert a.ok and b.ok and a.dates == b.dates
     assert history_frame(files).equals(history_frame(pg))
+
+
+# -- basis and support (schema version 3) ----------------------------------------------------------
+def _with_inferred(day: str) -> ControlSnapshot:
+    """A snapshot whose red area is partly inferred, with a support report."""
+    import geopandas as gpd
+
+    from frontline.control import Support
+
+    areas = gpd.GeoDataFrame(
+        {
+            "faction": ["red", "red", "black"],
+            "basis": ["observed", "inferred", "observed"],
+            "sources": [["Synthetic Times"], ["Synthetic Times"], ["Synthetic Post"]],
+            "confidence": [1.0, 0.9, 0.8],
+            "note": ["", "inferred: far from the place", ""],
+        },
+        geometry=[
+            shapely.box(38.2, 32.5, 38.5, 33.0),
+            shapely.box(38.5, 32.5, 38.9, 33.0),
+            shapely.box(39.5, 33.5, 40.5, 34.0),
+        ],
+        crs="EPSG:4326",
+    )
+    snap = ControlSnapshot.from_areas(day, areas, theatre=THEATRE)
+    return snap.replace(support=Support(15, 50, 90, 0.25, 0.5, 0.6))
+
+
+@pytest.mark.needs("postgis")
+def test_basis_and_support_round_trip(pg):
+    snap = _with_inferred("2020-01-15")
+    pg.add(snap)
+    back = pg.get("2020-01-15")
+    assert back.to_geojson() == snap.to_geojson()  # basis and support kept, byte for byte
+    assert back.support == snap.support
+    assert sorted(zip(back.areas.faction, back.areas.basis, strict=True)) == [
+        ("black", "observed"), ("red", "inferred"), ("red", "observed"),
+    ]  # fmt: skip
+    gained, lost = pg.diff_km2("2020-01-15", "2020-01-15")["red"]
+    assert gained == lost == 0  # a faction's two features are one area
+    # an edit in QGIS makes a revision without a support report (it no longer applies)
+    conn, schema = _raw(pg.url)
+    with conn:
+        conn.execute(
+            f'UPDATE "{schema}".control_areas SET note = %s WHERE faction = %s AND basis = %s',
+            ("edited", "black", "observed"),
+        )
+        rows = conn.execute(
+            f'SELECT revision, basis, is_current FROM "{schema}".area_history '
+            "WHERE faction = 'red' ORDER BY revision, basis"
+        ).fetchall()
+    assert pg.get("2020-01-15").support is None
+    assert pg.get("2020-01-15", revision=1).support == snap.support
+    assert rows == [(1, "inferred", False), (1, "observed", False),
+                    (2, "inferred", True), (2, "observed", True)]  # fmt: skip
+    # restoring the built revision brings its support report back
+    pg.restore("2020-01-15", 1)
+    assert pg.get("2020-01-15").to_geojson() == snap.to_geojson()
+
+
+@pytest.mark.needs("postgis")
+def test_a_populated_version_1_store_upgrades(pg_server, built_data_dir):
+    """0001 → latest on a store with data: old rows become observed, revisions keep working."""
+    import psycopg
+    from psycopg import sql
+
+    from frontline.postgis import PostGISHistory
+    from frontline.postgis_schema import (
+        latest_version,
+        migrate,
+        migrations,
+        postgis_extension_schema,
+        schema_version,
+        set_search_path,
+        split_url,
+    )
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    url = _with_schema(pg_server, schema)
+    v1 = migrations()[0]
+    assert v1.version == 1
+    conninfo, _ = split_url(url)
+    try:
+        with psycopg.connect(conninfo, autocommit=True) as conn:  # a store as frontline 1 made it
+            conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+            conn.execute(
+                sql.SQL(
+                    "CREATE TABLE {}.schema_version (version integer PRIMARY KEY, "
+                    "name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())"
+                ).format(sql.Identifier(schema))
+            )
+            set_search_path(conn, schema, postgis_extension_schema(conn))
+            with conn.transaction():
+                conn.execute(v1.sql)
+                conn.execute("INSERT INTO schema_version VALUES (1, %s)", (v1.name,))
+            for day, west in (("2020-01-01", 38.2), ("2020-01-01", 38.4), ("2020-02-01", 38.2)):
+                snap = _boxes(day, west=west)
+                with conn.transaction():  # one revision per write, as frontline 1 made them
+                    conn.execute(
+                        "DELETE FROM control_areas WHERE theatre = %s AND date = %s", (THEATRE, day)
+                    )
+                    for row in snap.areas.itertuples(index=False):
+                        conn.execute(
+                            "INSERT INTO control_areas (theatre, date, faction, sources, "
+                            "confidence, note, geom) "
+                            "VALUES (%s, %s, %s, %s, %s, %s, ST_GeomFromText(%s, 4326))",
+                            (THEATRE, day, row.faction, list(row.sources), row.confidence,
+                             row.note, row.geometry.wkt),
+                        )  # fmt: skip
+            assert schema_version(conn, schema) == 1
+        applied = migrate(url)
+        assert applied and applied[-1] == latest_version() and 3 in applied
+        with PostGISHistory.load(url, THEATRE, built_data_dir, author="tester") as pg:
+            assert [d.isoformat() for d in pg.dates()] == ["2020-01-01", "2020-02-01"]
+            old = pg.get("2020-01-01")
+            assert set(old.areas.basis) == {"observed"} and old.support is None
+            assert old.to_geojson() == _boxes("2020-01-01", west=38.4).to_geojson()
+            assert pg.get("2020-01-01", revision=1).to_geojson() == (
+                _boxes("2020-01-01").to_geojson()
+            )
+            # the upgraded store takes inferred ground and a support report
+            new = _with_inferred("2020-01-01")
+            pg.add(new, overwrite=True)
+            assert pg.get("2020-01-01").to_geojson() == new.to_geojson()
+            revs = [r.revision for r in pg.revisions("2020-01-01")]
+            pg.restore("2020-01-01", revs[-2])  # back to the pre-upgrade areas
+            assert pg.get("2020-01-01").to_geojson() == old.to_geojson()
+    finally:
+        _drop(pg_server, schema)

@@ -44,15 +44,23 @@ def snapshots():
         theatre=SYNTHETIC_THEATRE,
         sources=["Synthetic Times, 2020-01-01"],
     )
-    b = ControlSnapshot.from_areas(
-        "2020-02-01",
+    # on the second date part of red's and black's ground is inferred (drawn lighter)
+    areas_b = gpd.GeoDataFrame(
         {
-            "red": shapely.union(box(38.2, 33.0, 39.6, 34.4), box(39.6, 33.0, 40.6, 33.4)),
-            "black": box(39.6, 33.4, 40.6, 34.4),
-            "blue": box(40.6, 33.0, 41.3, 34.4),
+            "faction": ["red", "red", "black", "black", "blue"],
+            "basis": ["observed", "inferred", "observed", "inferred", "observed"],
         },
-        theatre=SYNTHETIC_THEATRE,
-        sources=["Synthetic Post, 2020-02-01"],
+        geometry=[
+            box(38.2, 33.0, 39.2, 34.4),
+            shapely.union(box(39.2, 33.0, 39.6, 34.4), box(39.6, 33.0, 40.6, 33.4)),
+            box(39.6, 33.9, 40.6, 34.4),
+            box(39.6, 33.4, 40.6, 33.9),
+            box(40.6, 33.0, 41.3, 34.4),
+        ],
+        crs="EPSG:4326",
+    )
+    b = ControlSnapshot.from_areas(
+        "2020-02-01", areas_b, theatre=SYNTHETIC_THEATRE, sources=["Synthetic Post, 2020-02-01"]
     )
     return a, b
 
@@ -187,6 +195,12 @@ def test_map_has_every_element(map_ax):
     assert labels.index("Black Banner") < labels.index("Front line")
     gids = {a.get_gid() for a in map_ax.get_children()}
     assert {"front-lines", "borders", "area-red", "area-black", "north-arrow"} <= gids
+    # inferred ground: a lighter tint of the faction's colour, explained in the legend
+    assert {"area-red-inferred", "area-black-inferred"} <= gids
+    assert any(lab.startswith("Lighter shade: inferred") for lab in labels)
+    red = next(c for c in map_ax.collections if c.get_gid() == "area-red")
+    light = next(c for c in map_ax.collections if c.get_gid() == "area-red-inferred")
+    assert min(light.get_facecolor()[0][:3]) > min(red.get_facecolor()[0][:3])  # lighter
 
 
 def test_place_labels_do_not_overlap(map_ax):

@@ -34,6 +34,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "render": ("frontline.cli.render:render", "Render a dated map or a change map (PNG/SVG)."),
     "animate": ("frontline.cli.render:animate", "Render a timelapse (GIF/MP4)."),
     "export": ("frontline.cli.export:export", "Export to GeoPackage, GeoJSON, FlatGeobuf or CSV."),
+    "web": (
+        "frontline.cli.web:web",
+        "Write the offline web map (a static site with a date slider).",
+    ),
     "store": (
         "frontline.cli.store:store",
         "Shared stores: init a PostGIS store, push and pull history.",

@@ -21,11 +21,12 @@ from frontline.cli.options import (
     store_opt,
     theatre_opt,
 )
-from frontline.control import read_areas
+from frontline.control import INFERRED, read_areas
 from frontline.files import atomic_write_text
+from frontline.fill import apply_fill
 from frontline.gazetteer import Gazetteer
 from frontline.store import ControlHistory, check_period, validate_history
-from frontline.theatre import Theatre
+from frontline.theatre import FILL_MODES, Theatre
 
 
 def _load(
@@ -82,19 +83,37 @@ def _extend_period(theatre: Theatre, outside: list[_dt.date]) -> str:
 
 
 def _area_rows(snapshot) -> list[dict]:
-    km2 = snapshot.area_km2()
-    rows = []
-    for row in snapshot.areas.sort_values("faction").itertuples(index=False):
-        rows.append(
+    """One row per faction: its whole area, the inferred part, confidence, sources, notes."""
+    by_basis = snapshot.area_by_basis()
+    rows: dict[str, dict] = {}
+    for row in snapshot.sorted_areas().itertuples(index=False):
+        km2 = by_basis.get((row.faction, row.basis), 0.0)
+        r = rows.setdefault(
+            row.faction,
             {
                 "faction": row.faction,
-                "area_km2": round(km2[row.faction], 1),
-                "confidence": round(float(row.confidence), 3),
-                "sources": list(row.sources),
-                "note": row.note or "",
-            }
+                "area_km2": 0.0,
+                "inferred_km2": 0.0,
+                "confidence": float(row.confidence),
+                "sources": [],
+                "note": "",
+            },
         )
-    return rows
+        r["area_km2"] += km2
+        if row.basis == INFERRED:
+            r["inferred_km2"] += km2
+        else:  # the observed feature's confidence and note speak for the faction
+            r["confidence"], r["note"] = float(row.confidence), row.note or ""
+        r["sources"] = sorted(set(r["sources"]) | set(row.sources))
+    for r in rows.values():
+        r["area_km2"] = round(r["area_km2"], 1)
+        r["inferred_km2"] = round(r["inferred_km2"], 1)
+        r["confidence"] = round(r["confidence"], 3)
+    return list(rows.values())
+
+
+def _support(snapshot) -> dict | None:
+    return snapshot.support.to_dict() if snapshot.support is not None else None
 
 
 @click.group()
@@ -111,14 +130,21 @@ def control() -> None:
 def list_(
     data_dir: Path | None, store_url: str | None, theatre_id: str | None, as_json: bool
 ) -> None:
-    """List the snapshots: dates, factions and area held per faction (km²)."""
+    """List the snapshots: area held per faction (km², inferred part in brackets) and support.
+
+    The last column is the share of held land whose supporting observation is far or old
+    (the theatre's ``fill.far_km`` and ``fill.stale_days``), when the snapshot was built.
+    """
     history = _load(data_dir, theatre_id, store_url=store_url)
     out = []
     for snap in history:
+        rows = _area_rows(snap)
         out.append(
             {
                 "date": snap.date.isoformat(),
-                "factions": {r["faction"]: r["area_km2"] for r in _area_rows(snap)},
+                "factions": {r["faction"]: r["area_km2"] for r in rows},
+                "inferred_km2": {r["faction"]: r["inferred_km2"] for r in rows},
+                "support": _support(snap),
             }
         )
     if as_json:
@@ -130,25 +156,38 @@ def list_(
         )
         return
     factions = sorted({f for s in out for f in s["factions"]})
-    head = ["date", *factions]
-    widths = [max(10, len(h)) for h in head]
-    click.echo(
-        "  ".join(
-            h.rjust(w) if i else h.ljust(w)
-            for i, (h, w) in enumerate(zip(head, widths, strict=True))
-        )
-    )
+    table = []
     for s in out:
-        cells = [s["date"]] + [
-            f"{s['factions'][f]:,.0f}" if f in s["factions"] else "-" for f in factions
-        ]
+        cells = [s["date"]]
+        for f in factions:
+            if f not in s["factions"]:
+                cells.append("-")
+                continue
+            inf = s["inferred_km2"].get(f, 0.0)
+            cells.append(f"{s['factions'][f]:,.0f}" + (f" ({inf:,.0f})" if inf >= 0.5 else ""))
+        sup = s["support"]
+        cells.append(f"{100 * sup['share']:.0f} %" if sup else "-")
+        table.append(cells)
+    head = ["date", *factions, "far/old"]
+    widths = [max(len(h), *(len(r[i]) for r in table)) for i, h in enumerate(head)]
+    for cells in [head, *table]:
         click.echo(
             "  ".join(
                 c.rjust(w) if i else c.ljust(w)
                 for i, (c, w) in enumerate(zip(cells, widths, strict=True))
-            )
+            ).rstrip()
         )
-    click.echo(f"{len(out)} snapshot(s) of {history.theatre_id}; areas in km²")
+    sups = [s["support"] for s in out if s["support"]]
+    far = (
+        f"; far/old: share of held land more than {sups[0]['far_km']:g} km from its "
+        f"observed place or resting on an observation more than {sups[0]['stale_days']} days old"
+        if sups
+        else ""
+    )
+    click.echo(
+        f"{len(out)} snapshot(s) of {history.theatre_id}; areas in km², inferred part in "
+        f"brackets{far}"
+    )
 
 
 @control.command()
@@ -181,15 +220,18 @@ def show(
                 "as_of": date.isoformat(),
                 "date": snap.date.isoformat(),
                 "areas": rows,
+                "support": _support(snap),
             }
         )
         return
     note = "" if snap.date == date else f" (as of {date})"
     click.echo(f"{history.theatre_id} {snap.date}{note}")
+    if snap.support is not None:
+        click.echo(f"  support: {snap.support.text()}")
     for r in rows:
         click.echo(
-            f"  {r['faction']:<22} {r['area_km2']:>12,.0f} km²  confidence "
-            f"{r['confidence']:.2f}  {len(r['sources'])} source(s)"
+            f"  {r['faction']:<22} {r['area_km2']:>12,.0f} km² ({r['inferred_km2']:,.0f} "
+            f"inferred)  confidence {r['confidence']:.2f}  {len(r['sources'])} source(s)"
         )
         for s in r["sources"]:
             click.echo(f"      - {s}")
@@ -236,9 +278,12 @@ def validate(
                 click.echo(
                     f"{s.date}: can be repaired; run again with --repair --overwrite to write it"
                 )
+    for w in check.warnings:
+        click.echo(f"warning: {w}", err=True)
     if not check.ok:
         raise DataError(check.summary())
-    click.echo(f"{len(check.dates)} snapshot(s) of {history.theatre_id} valid")
+    warned = f"; {len(check.warnings)} with far or old support" if check.warnings else ""
+    click.echo(f"{len(check.dates)} snapshot(s) of {history.theatre_id} valid{warned}")
 
 
 @control.command()
@@ -257,7 +302,17 @@ def validate(
     "radius",
     type=float,
     default=None,
-    help="Reach of every place's cell in km (overrides the per-kind table).",
+    help="Reach of every place's cell in km (overrides the per-kind table; implies --fill radius).",
+)
+@click.option(
+    "--fill",
+    "fill",
+    type=click.Choice(FILL_MODES),
+    default=None,
+    help=(
+        "How land between observed places is shared out (default: the theatre's fill; "
+        "radius when --radius is given)."
+    ),
 )
 @click.option("--no-overrides", is_flag=True, help="Ignore hand-drawn override areas.")
 @overwrite_opt
@@ -268,6 +323,7 @@ def build(
     theatre_id: str | None,
     dates: list,
     radius: float | None,
+    fill: str | None,
     no_overrides: bool,
     overwrite: bool,
 ) -> None:
@@ -282,10 +338,12 @@ def build(
         radius_km=radius,
         use_overrides=not no_overrides,
         history=target,
+        fill=fill,
     )
     for p in paths:
         click.echo(f"wrote {p}" if not isinstance(p, int) else f"wrote revision {p}")
-    click.echo(f"{len(paths)} snapshot(s) built for {theatre.id}")
+    mode = fill or ("radius" if radius is not None else theatre.fill.mode)
+    click.echo(f"{len(paths)} snapshot(s) built for {theatre.id} (fill: {mode})")
 
 
 @control.command("import")
@@ -302,6 +360,16 @@ def build(
 )
 @click.option("--layer", default=None, help="Layer of a multi-layer file (GeoPackage).")
 @click.option("--repair", is_flag=True, help="Repair invalid geometries instead of refusing them.")
+@click.option(
+    "--fill",
+    "fill",
+    type=click.Choice(["theatre", *FILL_MODES]),
+    default=None,
+    help=(
+        "Fill the land the file leaves blank (marked inferred): 'theatre' uses the theatre's "
+        "fill policy, or name a mode. Default: import the areas as drawn."
+    ),
+)
 @click.option(
     "--override",
     "as_override",
@@ -328,6 +396,7 @@ def import_(
     faction_field: str,
     layer: str | None,
     repair: bool,
+    fill: str | None,
     as_override: bool,
     extend_period: bool,
     data_dir: Path | None,
@@ -362,6 +431,11 @@ def import_(
         repair=repair,
         allow_unknown=as_override,
     )
+    if fill is not None:
+        if as_override:
+            raise click.UsageError("--fill and --override do not go together: overrides are drawn")
+        theatre = history.theatre
+        snaps = [apply_fill(s, theatre, None if fill == "theatre" else fill) for s in snaps]
     outside = check_period(history.theatre, [s.date for s in snaps], extend_period)
     results = history.add_many(snaps, overwrite=overwrite, repair=repair)
     for line in _written(history, snaps, results):

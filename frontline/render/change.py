@@ -19,6 +19,7 @@ from frontline.render.furniture import (
     LegendItem,
     border_item,
     front_line_item,
+    inferred_item,
     period_text,
     sources_of,
     wrap_text,
@@ -31,6 +32,7 @@ from frontline.render.maps import (
     draw_front_lines,
     finish_map,
     front_lines_of,
+    has_inferred,
     start_map,
 )
 from frontline.render.options import MapOptions, map_options
@@ -131,7 +133,8 @@ def draw_change(scene: ChangeScene, options: MapOptions, ax: Axes | None = None)
         ctx = start_map(after, options, ax, options.legend)
         a = ctx.frame.ax
         s = ctx.frame.scale
-        factions = draw_areas(a, display_snapshot(snap_b, ctx).areas, reg, alpha=0.42)
+        shown = display_snapshot(snap_b, ctx).areas
+        factions = draw_areas(a, shown, reg, alpha=0.42)
         changes = ch.changes
         if changes is not None and len(changes):
             changes = changes[changes["area_km2"] >= options.min_change_km2]
@@ -164,6 +167,8 @@ def draw_change(scene: ChangeScene, options: MapOptions, ax: Axes | None = None)
                 )
                 lost_any = True
         extra: list[LegendItem] = []
+        if has_inferred(shown):
+            extra.append(inferred_item(snap_b.support.observed_km if snap_b.support else None))
         if options.front_lines:
             lines = getattr(ch, "front_lines_b", None)
             if lines is None:
@@ -197,6 +202,8 @@ def draw_change(scene: ChangeScene, options: MapOptions, ax: Axes | None = None)
         for i, p in enumerate(pcs):
             g = p.get("geometry")
             if g is None or not (minx <= g.x <= maxx and miny <= g.y <= maxy):
+                continue
+            if p.get("inferred"):  # moved by the fill convention, not by a report
                 continue
             to = reg.get(p["to_faction"])
             a.plot(

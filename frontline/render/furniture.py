@@ -27,6 +27,7 @@ from frontline.render.style import (
     UNKNOWN_ALPHA,
     BBox,
     darker,
+    lighter,
     renderer_of,
 )
 
@@ -433,6 +434,28 @@ def front_line_item(scale: float) -> LegendItem:
     from matplotlib.lines import Line2D
 
     return LegendItem("Front line", Line2D([], [], color=FRONT_COLOUR, linewidth=2.0 * scale))
+
+
+def inferred_item(observed_km: float | None = None) -> LegendItem:
+    """Make the legend row that explains the lighter tint of inferred ground.
+
+    Parameters
+    ----------
+    observed_km : float, optional
+        The theatre's ``fill.observed_km`` (from the snapshot's support report), quoted in
+        the label.
+    """
+    from matplotlib.patches import Patch
+
+    far = f"more than {observed_km:g} km" if observed_km else "far"
+    return LegendItem(
+        wrap_text(
+            f"Lighter shade: inferred, {far} from a reported place; given to the holder of "
+            "the nearest one",
+            30,
+        ),
+        Patch(facecolor=lighter("#555555"), alpha=AREA_ALPHA, edgecolor="#777777", linewidth=0.5),
+    )
 
 
 def border_item() -> LegendItem:

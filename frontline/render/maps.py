@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import shapely
 
-from frontline.control import ControlSnapshot
+from frontline.control import INFERRED, OBSERVED, ControlSnapshot
 from frontline.factions import UNKNOWN
 from frontline.render.artists import add_lines, add_polygons
 from frontline.render.basemap import draw_basemap, draw_borders, draw_water_labels
@@ -40,6 +40,7 @@ from frontline.render.furniture import (
     draw_titles,
     format_date,
     front_line_item,
+    inferred_item,
     legend_items,
     sources_of,
 )
@@ -59,6 +60,7 @@ from frontline.render.style import (
     UNKNOWN_ALPHA,
     BBox,
     darker,
+    lighter,
     map_style,
     renderer_of,
 )
@@ -182,27 +184,55 @@ def default_title(theatre: Theatre | None) -> str:
 def draw_areas(
     ax: Axes, areas: gpd.GeoDataFrame, registry: FactionRegistry, alpha: float = AREA_ALPHA
 ) -> list[str]:
-    """Faction fills, semi-transparent, with a thin darker outline. Returns factions drawn."""
-    drawn = []
-    for faction, geom in zip(areas["faction"], areas.geometry, strict=True):
+    """Faction fills, semi-transparent, with a thin darker outline. Returns factions drawn.
+
+    Observed ground is filled in the faction's colour, inferred ground (``basis`` inferred)
+    in a lighter tint of it (:func:`~frontline.render.style.lighter`); the outline follows the
+    faction's whole area, not the line between its observed and inferred parts.
+    """
+    drawn: list[str] = []
+    basis = areas["basis"] if "basis" in areas.columns else [OBSERVED] * len(areas)
+    whole: dict[str, list[Any]] = {}
+    for faction, b, geom in zip(areas["faction"], basis, areas.geometry, strict=True):
         if geom is None or geom.is_empty:
             continue
         colour = registry.colour(faction)
         a = UNKNOWN_ALPHA if faction == UNKNOWN else alpha
+        inferred = b == INFERRED and faction != UNKNOWN
         add_polygons(
             ax,
             geom,
-            facecolor=colour,
+            facecolor=lighter(colour) if inferred else colour,
             alpha=a,
             edgecolor="none",
             linewidth=0,
             zorder=3,
-            gid=f"area-{faction}",
+            gid=f"area-{faction}" + ("-inferred" if inferred else ""),
         )
-        if faction != UNKNOWN:
-            add_lines(ax, geom, colors=[darker(colour)], linewidths=0.45, alpha=0.9, zorder=3.2)
-        drawn.append(faction)
+        whole.setdefault(faction, []).append(geom)
+        if faction not in drawn:
+            drawn.append(faction)
+    for faction, geoms in whole.items():
+        if faction == UNKNOWN:
+            continue
+        outline = geoms[0] if len(geoms) == 1 else shapely.union_all(geoms)
+        add_lines(
+            ax,
+            outline,
+            colors=[darker(registry.colour(faction))],
+            linewidths=0.45,
+            alpha=0.9,
+            zorder=3.2,
+        )
     return drawn
+
+
+def has_inferred(areas: gpd.GeoDataFrame) -> bool:
+    """Return True when some faction's ground on the map is inferred (the legend explains it)."""
+    if "basis" not in areas.columns or not len(areas):
+        return False
+    keep = (areas["basis"] == INFERRED) & (areas["faction"] != UNKNOWN)
+    return bool(keep.any() and not areas.geometry[keep].is_empty.all())
 
 
 def front_lines_of(snapshot: ControlSnapshot, registry: FactionRegistry) -> gpd.GeoDataFrame:
@@ -269,6 +299,8 @@ def draw_map(scene: MapScene, options: MapOptions, ax: Axes | None = None) -> Ax
         shown = display_snapshot(snap, ctx)
         factions = draw_areas(a, shown.areas, scene.registry)
         extra = []
+        if has_inferred(shown.areas):
+            extra.append(inferred_item(snap.support.observed_km if snap.support else None))
         if options.front_lines:
             lines = (
                 scene.front_lines

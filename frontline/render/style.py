@@ -30,6 +30,9 @@ FRONT_COLOUR = "#b00020"
 #: Fill opacity of faction areas over the basemap.
 AREA_ALPHA = 0.55
 UNKNOWN_ALPHA = 0.25
+#: How much of a faction's colour the fill of its *inferred* ground keeps (the rest is white):
+#: ground the fill convention decides is drawn in a lighter tint of the faction's colour.
+INFERRED_TINT = 0.5
 
 #: Colours of the vector basemap (light, so that faction fills read on top).
 STYLE = {
@@ -92,6 +95,18 @@ def rgb(colour: str) -> tuple[float, float, float]:
     from matplotlib.colors import to_rgb
 
     return to_rgb(colour)
+
+
+def lighter(colour: str, f: float = INFERRED_TINT) -> tuple[float, float, float]:
+    """*colour* mixed with white, keeping the share *f* of it (fills of inferred ground).
+
+    Examples
+    --------
+    >>> lighter("#000000", 0.25)
+    (0.75, 0.75, 0.75)
+    """
+    r, g, b = rgb(colour)
+    return (1 - f + r * f, 1 - f + g * f, 1 - f + b * f)
 
 
 def darker(colour: str, f: float = 0.7) -> tuple[float, float, float]:
