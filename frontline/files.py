@@ -224,7 +224,9 @@ class FolderLock:
 
     Re-entrant within a thread. The operating system releases it when the holder exits or
     dies, so a crashed writer never leaves a stale lock. Waiting longer than *timeout* seconds
-    raises :class:`~frontline.errors.LockTimeoutError` (exit code 3) naming the holder.
+    raises :class:`~frontline.errors.LockTimeoutError` (exit code 3) naming the holder. The
+    lock file names its holder and exists only while the lock is held (the holder removes it
+    before letting go; a waiter that locked a removed file tries again).
 
     Parameters
     ----------
@@ -232,6 +234,9 @@ class FolderLock:
         The folder (created when missing).
     timeout : float, optional
         Seconds to wait (default :func:`lock_timeout`).
+    gitignore : bool, default False
+        Write ``<folder>/.gitignore`` naming the lock and the journal (a history folder under
+        git), unless the folder has one.
 
     Examples
     --------
@@ -239,10 +244,13 @@ class FolderLock:
     ...     ...  # read, compare, write
     """
 
-    def __init__(self, folder: str | os.PathLike[str], timeout: float | None = None) -> None:
+    def __init__(
+        self, folder: str | os.PathLike[str], timeout: float | None = None, gitignore: bool = False
+    ) -> None:
         self.folder = Path(folder)
         self.path = self.folder / LOCK_NAME
         self.timeout = lock_timeout(timeout)
+        self.gitignore = gitignore
 
     def _key(self) -> str:
         return os.path.realpath(self.folder)
@@ -255,18 +263,20 @@ class FolderLock:
             return self
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, file_mode())
         except OSError as exc:
-            raise _write_failed(self.path, exc) from None
+            raise _write_failed(self.folder, exc) from None
         deadline = time.monotonic() + self.timeout
         delay = 0.02
         while True:
             try:
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT, file_mode())
+            except OSError as exc:
+                raise _write_failed(self.path, exc) from None
+            try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
             except BlockingIOError:
+                os.close(fd)
                 if time.monotonic() >= deadline:
-                    os.close(fd)
                     holder = _read_holder(self.path)
                     who = f" by {holder}" if holder else " by another process"
                     raise LockTimeoutError(
@@ -276,11 +286,16 @@ class FolderLock:
                     ) from None
                 time.sleep(delay)
                 delay = min(delay * 2, 0.25)
+                continue
+            if _same_file(fd, self.path):
+                break
+            os.close(fd)  # its holder removed it while we waited: lock the new one
         data = json.dumps(_me()).encode("utf-8")
         os.ftruncate(fd, 0)
         os.pwrite(fd, data, 0)
         held[key] = [fd, 1]
-        _ignore_in_git(self.folder)
+        if self.gitignore:
+            _ignore_in_git(self.folder)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -289,7 +304,10 @@ class FolderLock:
         entry[1] -= 1
         if entry[1] == 0:
             del held[self._key()]
-            os.ftruncate(entry[0], 0)  # nobody holds it: an empty file (unchanged by a write)
+            try:
+                self.path.unlink()  # still holding it: nobody else can have it now
+            except OSError:
+                pass
             fcntl.flock(entry[0], fcntl.LOCK_UN)
             os.close(entry[0])
 
@@ -297,6 +315,16 @@ class FolderLock:
     def held(self) -> bool:
         """Whether this thread holds the lock."""
         return self._key() in _held()
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    """Whether the open file *fd* is still the file at *path* (not removed or replaced)."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return False
+    mine = os.fstat(fd)
+    return (st.st_dev, st.st_ino) == (mine.st_dev, mine.st_ino)
 
 
 def _ignore_in_git(folder: Path) -> None:
@@ -483,7 +511,9 @@ def leftovers(folder: str | os.PathLike[str], *, all_files: bool = False) -> lis
     if not folder.is_dir():
         return []
     journal = _read_journal(folder) or {}
-    listed = {it.get(k) for it in journal.get("files", []) for k in ("staged", "backup")}
+    listed = {
+        Path(str(it.get(k))).name for it in journal.get("files", []) for k in ("staged", "backup")
+    }
     found = []
     for p in sorted(folder.iterdir()):
         if p.name == JOURNAL_NAME or (
@@ -538,20 +568,21 @@ def atomic_write_many(
     *,
     expected: Mapping[Path, str | None] | None = None,
     timeout: float | None = None,
+    gitignore: bool = False,
 ) -> list[Path]:
-    """Write several files of one folder: all of them or none, even if the process is killed.
+    """Write several files: all of them or none, even if the process is killed.
 
-    Under the folder's lock (:class:`FolderLock`): an earlier interrupted batch is finished
-    first; every file is written to a temporary file beside its target and synced; the batch
-    is recorded in ``.frontline-journal.json``; the files are renamed into place; the journal
-    is removed. If anything fails, files already renamed get their previous content back. If
+    Under the lock (:class:`FolderLock`) of the folder that holds them all (their common
+    parent, where the journal goes): an earlier interrupted batch is finished first; every
+    file is written to a temporary file beside its target and synced; the batch is recorded
+    in ``.frontline-journal.json``; the files are renamed into place; the journal is removed. If anything fails, files already renamed get their previous content back. If
     the process dies between the renames, the journal lets readers refuse the mixed folder
     and the next writer (or :func:`recover_folder`) finish the batch.
 
     Parameters
     ----------
     items : list of (Path, bytes)
-        Destinations (all in one folder, created when missing) and their content.
+        Destinations (folders are created when missing) and their content.
     overwrite : bool, default False
         Replace existing files. Without it a file that exists raises *exists_error* and
         nothing is changed.
@@ -562,6 +593,8 @@ def atomic_write_many(
         exist), checked under the lock. A file that changed raises :class:`ConflictError`.
     timeout : float, optional
         Seconds to wait for the lock (default :func:`lock_timeout`).
+    gitignore : bool, default False
+        Make git ignore the lock and the journal (see :class:`FolderLock`).
 
     Returns
     -------
@@ -570,15 +603,13 @@ def atomic_write_many(
     """
     if not items:
         return []
-    folders = {Path(p).parent for p, _ in items}
-    if len(folders) != 1:
-        raise InputError("atomic_write_many writes the files of one folder at a time")
-    folder = folders.pop()
+    folder = Path(os.path.commonpath([os.path.abspath(Path(p).parent) for p, _ in items]))
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        for parent in sorted({Path(p).parent for p, _ in items}):
+            parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise _write_failed(folder, exc) from None
-    with FolderLock(folder, timeout):
+    with FolderLock(folder, timeout, gitignore):
         _recover(folder)
         for path, want in (expected or {}).items():
             have = _file_hash(Path(path))
@@ -606,9 +637,9 @@ def _write_batch(
     renamed = 0
     try:
         for path, data in items:
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
             entry: dict[str, object] = {
-                "target": path.name, "staged": Path(tmp).name, "backup": None,
+                "target": _rel(path, folder), "staged": _rel(Path(tmp), folder), "backup": None,
                 "existed": path.exists(), "sha256": content_hash(data),
             }  # fmt: skip
             entries.append(entry)
@@ -620,9 +651,9 @@ def _write_batch(
             if entry["existed"]:
                 if not overwrite:
                     raise exists_error(
-                        f"{path} exists (it appeared while writing); nothing was changed"
+                        f"{path} exists; nothing was written (pass --overwrite to replace it)"
                     )
-                backup = f"{Path(tmp).name[: -len('.tmp')]}.bak"
+                backup = f"{str(entry['staged'])[: -len('.tmp')]}.bak"
                 os.link(path, folder / backup)  # the old file, for a roll back
                 entry["backup"] = backup
         record = {"frontline_journal": 1, "writer": _me(), "files": entries}
@@ -650,6 +681,11 @@ def _write_batch(
         raise
     _cleanup(folder, entries)
     return [path for path, _ in items]
+
+
+def _rel(path: Path, folder: Path) -> str:
+    """*path* relative to the journal's *folder* (the journal survives a moved folder)."""
+    return os.path.relpath(os.path.abspath(path), folder)
 
 
 def _cleanup(folder: Path, entries: Iterable[Mapping[str, object]]) -> None:
@@ -681,9 +717,7 @@ def commit_file(tmp: Path, dest: Path, overwrite: bool) -> None:
     try:
         os.link(tmp, dest)  # atomic, and fails if dest appeared meanwhile
     except FileExistsError:
-        raise OutputExistsError(
-            f"{dest} exists; pass --overwrite to replace it"
-        ) from None
+        raise OutputExistsError(f"{dest} exists; pass --overwrite to replace it") from None
     os.unlink(tmp)
 
 

@@ -453,7 +453,9 @@ class ControlHistory(HistoryBase):
 
     def lock(self, timeout: float | None = None) -> FolderLock:
         """Return the inter-process lock of the history's folder (``with history.lock(): …``)."""
-        return FolderLock(self.directory, self.lock_timeout if timeout is None else timeout)
+        return FolderLock(
+            self.directory, self.lock_timeout if timeout is None else timeout, gitignore=True
+        )
 
     def versions(self) -> dict[_dt.date, Version]:
         """Return the content hash of every stored date (finishing an interrupted batch first)."""
@@ -561,6 +563,7 @@ class ControlHistory(HistoryBase):
             exists_error=ConflictError,
             expected={self.path_for(d): v for d, v in want.items()},  # type: ignore[misc]
             timeout=self.lock_timeout,
+            gitignore=True,
         )
 
     def __repr__(self) -> str:

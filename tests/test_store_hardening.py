@@ -90,9 +90,11 @@ def test_lock_is_exclusive_between_processes_and_names_its_holder(tmp_path):
     finally:
         holder.send_signal(signal.SIGKILL)  # the OS releases a dead holder's lock
         holder.wait()
-    with FolderLock(folder, timeout=5):
+    with FolderLock(folder, timeout=5, gitignore=True):
         assert lock_holder(folder) is None  # (this thread's own lock is not "another holder")
+        assert (folder / LOCK_NAME).is_file()
     assert lock_holder(folder) is None
+    assert not (folder / LOCK_NAME).exists()  # the lock file exists only while it is held
     # git never sees the lock: the folder's .gitignore names it (and itself)
     assert LOCK_NAME in (folder / ".gitignore").read_text().split()
 
@@ -224,8 +226,7 @@ def test_a_writer_waits_for_the_lock_then_times_out_naming_the_holder(built_data
 
 def test_readers_never_write(built_data_dir):
     folder = _folder(built_data_dir)
-    (folder / LOCK_NAME).unlink()  # left by the build that made the fixture
-    (folder / ".gitignore").unlink()
+    (folder / ".gitignore").unlink()  # left by the build that made the fixture
     r = run_cli("control", "list", *_data_args(built_data_dir))
     assert r.returncode == 0, r.stderr
     assert not (folder / LOCK_NAME).exists() and not (folder / ".gitignore").exists()
