@@ -575,9 +575,10 @@ def atomic_write_many(
     Under the lock (:class:`FolderLock`) of the folder that holds them all (their common
     parent, where the journal goes): an earlier interrupted batch is finished first; every
     file is written to a temporary file beside its target and synced; the batch is recorded
-    in ``.frontline-journal.json``; the files are renamed into place; the journal is removed. If anything fails, files already renamed get their previous content back. If
-    the process dies between the renames, the journal lets readers refuse the mixed folder
-    and the next writer (or :func:`recover_folder`) finish the batch.
+    in ``.frontline-journal.json``; the files are renamed into place; the journal is removed.
+    If anything fails, files already renamed get their previous content back. If the process
+    dies between the renames, the journal lets readers refuse the mixed folder and the next
+    writer (or :func:`recover_folder`) finish the batch.
 
     Parameters
     ----------
