@@ -434,7 +434,7 @@ def write_site(
     folder = Path(out)
     if (folder / "index.html").exists() and not overwrite:
         raise OutputExistsError(
-            f"{folder / 'index.html'} exists; pass overwrite=True (--overwrite) to replace the site"
+            f"{folder / 'index.html'} exists; pass --overwrite to replace the site"
         )
     theatre = theatre or getattr(history, "theatre", None)
     registry = registry or getattr(history, "registry", None)
