@@ -267,12 +267,17 @@ def water_labels(bbox: BBox, path: str | os.PathLike[str] | None = None) -> list
     return [w for w in labels if minx <= w.lon <= maxx and miny <= w.lat <= maxy]
 
 
-def draw_water_labels(ax: Axes, bbox: BBox, scale: float, aspect: float) -> None:
-    """Name the rivers and lakes of the map (see :func:`water_labels`), in italics along them."""
+def draw_water_labels(ax: Axes, bbox: BBox, scale: float, aspect: float) -> list[Any]:
+    """Name the rivers and lakes of the map (see :func:`water_labels`), in italics along them.
+
+    Returns the Text artists (gid ``water-<name>``): the map drops those that would be cut by
+    its edge or cover a place name (:func:`frontline.render.labels.drop_crowded`).
+    """
     import matplotlib.patheffects as pe
 
+    drawn = []
     for w in water_labels(bbox):
-        ax.text(
+        t = ax.text(
             w.lon,
             w.lat,
             w.name,
@@ -287,6 +292,9 @@ def draw_water_labels(ax: Axes, bbox: BBox, scale: float, aspect: float) -> None
             clip_on=True,
             path_effects=[pe.withStroke(linewidth=1.8, foreground="white", alpha=0.7)],
         )
+        t.set_gid(f"water-{w.name.lower().replace(' ', '-')}")
+        drawn.append(t)
+    return drawn
 
 
 @dataclass

@@ -423,3 +423,45 @@ def draw_country_labels(
         done.add(name)
         drawn.append(t)
     return drawn
+
+
+def drop_crowded(
+    ax: Axes, texts: Sequence[Any], avoid: Sequence[Any] = (), slide_px: Sequence[float] = (0,)
+) -> list[Any]:
+    """Keep the texts clear of the axes' edge, of the boxes in *avoid* and of each other.
+
+    For names of lower rank than the place names (rivers, lakes): each text may slide along
+    its own direction (its rotation) by the offsets of *slide_px* (display pixels), so a
+    river's name moves along the river off a town's name; a text that fits nowhere is
+    removed. Returns the display boxes of the texts kept, in order.
+    """
+    import math
+
+    renderer = renderer_of(ax.figure)
+    axbox = ax.get_window_extent(renderer)
+    taken = list(avoid)
+    kept = []
+    for t in texts:
+        x, y = t.get_position()
+        px, py = ax.transData.transform((x, y))
+        angle = math.radians(t.get_rotation())
+        for d in slide_px:
+            t.set_position(
+                ax.transData.inverted().transform(
+                    (px + d * math.cos(angle), py + d * math.sin(angle))
+                )
+            )
+            box = t.get_window_extent(renderer)
+            inside = (
+                box.x0 >= axbox.x0
+                and box.x1 <= axbox.x1
+                and box.y0 >= axbox.y0
+                and box.y1 <= axbox.y1
+            )
+            if inside and not _overlaps(box, taken):
+                taken.append(box)
+                kept.append(box)
+                break
+        else:
+            t.remove()
+    return kept
