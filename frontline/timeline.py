@@ -235,7 +235,6 @@ def plot_timeline(
     if basis is None:
         basis = inferred is not None and bool((inferred >= 0.5).to_numpy().any())
     basis = bool(basis) and inferred is not None
-    own = ax is None
     below = None
     if ax is None:
         if basis:
@@ -245,7 +244,6 @@ def plot_timeline(
             )  # fmt: skip
         else:
             fig, ax = plt.subplots(figsize=(10, 5), layout="constrained")
-    fig = ax.figure
     order = list(held.columns)
     if registry is not None:
         rank = {f: i for i, f in enumerate(registry.ids)}
@@ -279,10 +277,8 @@ def plot_timeline(
         )
     if order:
         kw = dict(fontsize="small", frameon=False, alignment="left")
-        if own:
-            leg = fig.legend(loc="outside right upper", title="Faction", **kw)
-        else:
-            leg = ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), title="Faction", **kw)
+        # constrained layout (a new figure) makes room for a legend outside the axes
+        leg = ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), title="Faction", **kw)
         leg.set_gid("timeline-legend")
         if basis and below is None:
             ax.add_artist(leg)  # a second legend on the same axes would replace the first
