@@ -654,7 +654,9 @@ def draw_link_ups(
             from matplotlib.text import Text
 
             ann.update_positions(renderer)
-            box = Text.get_window_extent(ann, renderer).padded(6 * scale)
+            # the text, its rounded box (pad 0.35 em) and a margin, in pixels at any dpi
+            pad_px = (0.35 * 6.4 + 1.5) * scale * ax.figure.dpi / 72
+            box = Text.get_window_extent(ann, renderer).padded(pad_px)
             inside = (
                 box.x0 >= axbox.x0
                 and box.x1 <= axbox.x1

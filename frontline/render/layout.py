@@ -211,7 +211,10 @@ def fit_fontsize(
 
     Never below *floor* (points); 0 for no floor.
     """
-    widest = max(text_width(renderer, line, fontsize, weight) for line in text.split("\n"))
-    if widest <= width_px:
-        return fontsize
-    return max(floor, fontsize * width_px / widest * 0.98)
+    size = fontsize
+    for _ in range(8):  # glyph widths do not scale exactly with the size (hinting): measure again
+        widest = max(text_width(renderer, line, size, weight) for line in text.split("\n"))
+        if widest <= width_px or size <= floor:
+            break
+        size = max(floor, size * min(0.98, width_px / widest * 0.99))
+    return size
