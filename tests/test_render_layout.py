@@ -67,7 +67,9 @@ def layout_problems(ax) -> list[str]:
                 problems.append(f"overlap: {boxes[i][0]} / {boxes[j][0]}")
     for child in ax.child_axes:  # the locator map: no name under it
         cb = child.get_window_extent(renderer)
-        problems += [f"under the locator: {n}" for n, b, t in boxes if t in ax.texts and b.overlaps(cb)]
+        problems += [
+            f"under the locator: {n}" for n, b, t in boxes if t in ax.texts and b.overlaps(cb)
+        ]
     return problems
 
 
@@ -310,7 +312,9 @@ def test_a_tiny_change_on_a_theatre_map_is_circled(tiny_pair, kw):
 def test_a_large_change_is_not_circled(wide_pair, kw):
     from frontline.render import close, render_change
 
-    ax = render_change(wide_pair, *_dates(wide_pair), **kw, size="social", dpi=60, basemap="none", labels=False)
+    ax = render_change(
+        wide_pair, *_dates(wide_pair), **kw, size="social", dpi=60, basemap="none", labels=False
+    )
     assert not [ln for ln in ax.get_lines() if (ln.get_gid() or "").startswith("small-change")]
     close(ax)
 

@@ -63,9 +63,8 @@ from frontline.render.style import (
 from frontline.theatre import countries_in
 
 if TYPE_CHECKING:
-    from matplotlib.axes import Axes
-
     import geopandas as gpd
+    from matplotlib.axes import Axes
 
     from frontline.factions import FactionRegistry
     from frontline.theatre import Theatre
@@ -347,14 +346,15 @@ def draw_change(scene: ChangeScene, options: MapOptions, ax: Axes | None = None)
 
 
 def _holder(row: dict) -> str:
-    """The faction whose colour marks a change: the gainer, or the loser when nobody gained."""
+    """Name the faction whose colour marks a change: the gainer, else the loser."""
     return row["to_faction"] if row["to_faction"] != UNKNOWN else row["from_faction"]
 
 
 # -- zoom and locator -----------------------------------------------------------------------------
 def changed_bounds(changes: gpd.GeoDataFrame | None, changeset: Any = None) -> BBox | None:
-    """Bounds of what a change map marks: the changes drawn, places that changed hands
-    (observed ones) and link-ups; None when there is nothing.
+    """Give the bounds of what a change map marks (None when there is nothing).
+
+    That is the changes drawn, the places that changed hands (observed ones) and link-ups.
 
     Parameters
     ----------
@@ -378,7 +378,9 @@ def changed_bounds(changes: gpd.GeoDataFrame | None, changeset: Any = None) -> B
 
 
 def zoom_extent(changed: BBox | None, full: BBox) -> BBox | None:
-    """The extent a change map zooms to: *changed* padded, at least :data:`ZOOM_MIN_SPAN_DEG`.
+    """Give the extent a change map zooms to: *changed* padded, at least one degree tall.
+
+    The smallest span is :data:`ZOOM_MIN_SPAN_DEG` (degrees of latitude).
 
     None (show *full*, the theatre) when nothing changed, or when the zoom would still show
     :data:`ZOOM_MAX_SHARE` of the theatre's width or height.
@@ -444,7 +446,6 @@ def draw_locator(
 
     frame, ax = ctx.frame, ctx.frame.ax
     renderer = renderer_of(frame.fig)
-    axbox = ax.get_window_extent(renderer)
     lat0 = (full[1] + full[3]) / 2
     ratio = (full[2] - full[0]) * np.cos(np.radians(lat0)) / (full[3] - full[1])
     w_in = min(0.26 * frame.width_in, 0.4 * frame.height_in * ratio)

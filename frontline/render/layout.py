@@ -207,7 +207,7 @@ def fit_fontsize(
     weight: str = "normal",
     floor: float = 0.0,
 ) -> float:
-    """The largest font size up to *fontsize* at which one line of *text* fits *width_px*.
+    """Give the largest font size up to *fontsize* at which *text* fits *width_px* pixels.
 
     Never below *floor* (points); 0 for no floor.
     """
