@@ -426,31 +426,25 @@ def draw_country_labels(
 
 
 def drop_crowded(
-    ax: Axes, texts: Sequence[Any], avoid: Sequence[Any] = (), slide_px: Sequence[float] = (0,)
+    ax: Axes,
+    texts: Sequence[tuple[Any, Sequence[tuple[float, float, float]]]],
+    avoid: Sequence[Any] = (),
 ) -> list[Any]:
-    """Keep the texts clear of the axes' edge, of the boxes in *avoid* and of each other.
+    """Keep texts clear of the axes' edge, of the boxes in *avoid* and of each other.
 
-    For names of lower rank than the place names (rivers, lakes): each text may slide along
-    its own direction (its rotation) by the offsets of *slide_px* (display pixels), so a
-    river's name moves along the river off a town's name; a text that fits nowhere is
-    removed. Returns the display boxes of the texts kept, in order.
+    For names of lower rank than the place names (rivers, lakes): each text comes with its
+    candidate positions ``(x, y, rotation)``, best first (a river's name along its river);
+    it takes the first that fits, and is removed when none does. Returns the display boxes
+    of the texts kept, in order.
     """
-    import math
-
     renderer = renderer_of(ax.figure)
     axbox = ax.get_window_extent(renderer)
     taken = list(avoid)
     kept = []
-    for t in texts:
-        x, y = t.get_position()
-        px, py = ax.transData.transform((x, y))
-        angle = math.radians(t.get_rotation())
-        for d in slide_px:
-            t.set_position(
-                ax.transData.inverted().transform(
-                    (px + d * math.cos(angle), py + d * math.sin(angle))
-                )
-            )
+    for t, candidates in texts:
+        for x, y, angle in candidates:
+            t.set_position((x, y))
+            t.set_rotation(angle)
             box = t.get_window_extent(renderer)
             inside = (
                 box.x0 >= axbox.x0

@@ -133,7 +133,8 @@ def finish_map(
     draw_borders(ax, box, zorder=5, scale=s)
     ax.set_xlabel("")
     ax.set_ylabel("")
-    water = draw_water_labels(ax, box, s, ctx.aspect)
+    slide = [k * 14 * s * frame.fig.dpi / 72 for k in (0, 1, -1, 2, -2, 3, -3, 4, -4, 5, -5, 6, -6)]
+    water = draw_water_labels(ax, box, s, ctx.aspect, slide)
     draw_titles(frame, title, subtitle)
     leg = (
         draw_legend(frame, legend_items(factions, scene.registry, extra_legend)) if legend else None
@@ -170,8 +171,7 @@ def finish_map(
         for t in kept:
             px, py = ax.transData.transform(t.xy)
             avoid.append(Bbox.from_extents(px - r, py - r, px + r, py + r))
-    slide = [k * 18 * s * frame.fig.dpi / 72 for k in (0, 1, -1, 2, -2, 3, -3)]
-    avoid += drop_crowded(ax, water, avoid, slide)
+    avoid += drop_crowded(ax, water, avoid)
     draw_country_labels(ax, ctx.country_labels, s, avoid)
 
 
