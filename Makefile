@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench lint clean
+.PHONY: demo test bench lint baselines images clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 not found as '$(PYTHON)'; run: make PYTHON=/path/to/python3.11 ..." >&2; exit 2; }
@@ -31,6 +31,14 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check frontline tests benchmarks scripts
 	$(VENV)/bin/mypy
+
+## baselines: regenerate the map baselines (tests/baseline/*.png); look at them before committing
+baselines: $(STAMP)
+	FRONTLINE_UPDATE_BASELINES=1 $(PY) -m pytest -q -p no:cacheprovider tests/test_render.py -k baseline
+
+## images: regenerate the README's pictures (docs/img/) from the shipped data
+images: $(STAMP)
+	$(PY) scripts/readme_images.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache

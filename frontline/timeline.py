@@ -189,8 +189,12 @@ def plot_timeline(
     ax: Axes | None = None,
     registry: FactionRegistry | None = None,
     factions: Iterable[str] | None = None,
+    basis: bool | None = None,
 ) -> Axes:
     """Plot area held per faction over time (one line per faction, in registry colours).
+
+    The legend sits outside the axes, right of the plot, with the factions' full names; a
+    new figure makes room for it (constrained layout), so a saved image never cuts it.
 
     Parameters
     ----------
@@ -202,22 +206,44 @@ def plot_timeline(
         Colours and display names.
     factions : iterable of str, optional
         Only these factions.
+    basis : bool, optional
+        Show observed and inferred area apart. In a new figure a second panel under the
+        first plots each faction's observed area (near a reported place; the rest of its
+        area is inferred); in given axes a dashed line of the faction's colour does. Default:
+        when the table has an ``inferred_km2`` column with some inferred ground.
 
     Returns
     -------
     matplotlib.axes.Axes
+        The axes of the area held (the first panel).
     """
     import matplotlib.pyplot as plt
     import pandas as pd
+    from matplotlib.lines import Line2D
 
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(10, 5))
-        fig.subplots_adjust(left=0.1, right=0.6)  # room for the legend beside the plot
     data = df[df["faction"] != UNKNOWN]
     if factions is not None:
         data = data[data["faction"].isin(list(factions))]
     held = data.pivot_table(index="date", columns="faction", values="area_km2", aggfunc="sum")
+    inferred = None
+    if "inferred_km2" in data.columns and len(data):
+        inferred = data.pivot_table(
+            index="date", columns="faction", values="inferred_km2", aggfunc="sum"
+        ).reindex(index=held.index, columns=held.columns)
+        inferred = inferred.fillna(0.0)
     held.index = pd.to_datetime(held.index)
+    if basis is None:
+        basis = inferred is not None and bool((inferred >= 0.5).to_numpy().any())
+    basis = bool(basis) and inferred is not None
+    below = None
+    if ax is None:
+        if basis:
+            fig, (ax, below) = plt.subplots(
+                2, 1, figsize=(10, 7), sharex=True, layout="constrained",
+                gridspec_kw={"height_ratios": [2, 1.2]},
+            )  # fmt: skip
+        else:
+            fig, ax = plt.subplots(figsize=(10, 5), layout="constrained")
     order = list(held.columns)
     if registry is not None:
         rank = {f: i for i, f in enumerate(registry.ids)}
@@ -227,13 +253,44 @@ def plot_timeline(
         label = registry.get(f).name if registry is not None and f in registry else f
         # markers show the value at every snapshot, so a faction seen only on the last date
         # shows too
-        ax.plot(held.index, held[f].values, label=label, color=colour, lw=2, drawstyle="steps-post",
-                marker="o", markersize=3)  # fmt: skip
+        (line,) = ax.plot(held.index, held[f].values, label=label, color=colour, lw=2,
+                          drawstyle="steps-post", marker="o", markersize=3)  # fmt: skip
+        if basis and inferred is not None:
+            observed = held[f].values - inferred[f].values
+            on = below if below is not None else ax
+            style = "-" if below is not None else (0, (3, 2))
+            on.plot(held.index, observed, color=line.get_color(), lw=1.6 if below else 1.1,
+                    ls=style, drawstyle="steps-post")  # fmt: skip
+    for a in (ax, below):
+        if a is None:
+            continue
+        a.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+        a.grid(True, alpha=0.3)
     ax.set_ylabel("Area held (km²)")
-    ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:,.0f}"))
-    ax.grid(True, alpha=0.3)
-    if order:
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False)
     ax.set_title("Area held per faction")
-    ax.figure.autofmt_xdate()
+    if below is not None:
+        below.set_ylabel("Observed (km²)")
+        below.set_title(
+            "of which observed: near a reported place (the rest is inferred by the fill "
+            "convention)",
+            fontsize="medium",
+        )
+    if order:
+        kw = dict(fontsize="small", frameon=False, alignment="left")
+        # constrained layout (a new figure) makes room for a legend outside the axes
+        leg = ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), title="Faction", **kw)
+        leg.set_gid("timeline-legend")
+        if basis and below is None:
+            ax.add_artist(leg)  # a second legend on the same axes would replace the first
+            key = [
+                Line2D([], [], color="#333333", lw=2, marker="o", markersize=3),
+                Line2D([], [], color="#333333", lw=1.1, ls=(0, (3, 2))),
+            ]
+            words = ["Area held (observed + inferred)", "Observed: near a reported place"]
+            note = ax.legend(key, words, loc="lower left", bbox_to_anchor=(1.01, 0.0), **kw)
+            note.set_gid("timeline-basis-legend")
+    last = below if below is not None else ax
+    for label in last.get_xticklabels():
+        label.set_rotation(30)
+        label.set_horizontalalignment("right")
     return ax

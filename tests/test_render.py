@@ -253,6 +253,27 @@ def test_change_map_matches_baseline(fixed_change_ax, tmp_path):
     _compare(fixed_change_ax, "change_small", tmp_path)
 
 
+def test_zoomed_change_map_matches_baseline(snapshots, kw, tmp_path):
+    """A small change: the map zooms to it, with a locator map of the theatre."""
+    from frontline.render import render_change
+
+    a, _ = snapshots
+    grab = box(39.0, 33.6, 39.25, 33.8)  # red takes about 23 × 22 km from black
+    b = ControlSnapshot.from_areas(
+        "2020-02-01",
+        {
+            "red": shapely.union(box(38.2, 33.0, 39.0, 34.4), grab),
+            "black": shapely.difference(box(39.0, 33.0, 40.6, 34.4), grab),
+            "blue": box(40.6, 33.0, 41.3, 34.4),
+        },
+        theatre=SYNTHETIC_THEATRE,
+        sources=["Synthetic Post, 2020-02-01"],
+    )
+    ax = render_change((a, b), a.date, b.date, **kw, **SMALL)
+    assert [c.get_gid() for c in ax.child_axes] == ["locator"]
+    _compare(ax, "change_zoom", tmp_path)
+
+
 def test_png_size_presets(snapshots, kw, tmp_path):
     from PIL import Image
 

@@ -104,6 +104,12 @@ def _map_options(f):
 @date_opt("--from", "date_from", help="Change map: from this date …")
 @date_opt("--to", "date_to", help="… to this date.")
 @bbox_opt
+@click.option(
+    "--full",
+    is_flag=True,
+    default=False,
+    help="Change map: show the whole theatre instead of zooming to the ground that changed.",
+)
 @_map_options
 @click.option(
     "--out",
@@ -122,6 +128,7 @@ def render(
     date_from,
     date_to,
     bbox,
+    full,
     basemap,
     size,
     dpi,
@@ -133,10 +140,14 @@ def render(
 ) -> None:
     """Render a dated control map (--date D) or a change map (--from A --to B).
 
+    A change map zooms to the ground that changed, with a locator map of the theatre in a
+    corner, unless --bbox or --full is given.
+
     \b
     Examples:
       frontline render --date 2017-06-09 --out june.png
       frontline render --from 2017-05-29 --to 2017-06-09 --out change.svg
+      frontline render --from 2017-10-05 --to 2017-10-17 --full --out theatre.png
       frontline render --date 2017-11-19 --size a4 --basemap vector --out a4.pdf
     """  # noqa: D301 - click's \b keeps the examples' line breaks
     if out.suffix.lower() not in (".png", ".svg", ".pdf"):
@@ -156,6 +167,7 @@ def render(
         title=title,
         labels=not no_labels,
         arabic=arabic,
+        full=full,
     )
     with _one_line_warnings():
         ax = _render(history, change, date, date_from, date_to, options)

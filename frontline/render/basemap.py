@@ -29,6 +29,7 @@ import csv
 import functools
 import os
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -267,12 +268,22 @@ def water_labels(bbox: BBox, path: str | os.PathLike[str] | None = None) -> list
     return [w for w in labels if minx <= w.lon <= maxx and miny <= w.lat <= maxy]
 
 
-def draw_water_labels(ax: Axes, bbox: BBox, scale: float, aspect: float) -> None:
-    """Name the rivers and lakes of the map (see :func:`water_labels`), in italics along them."""
+def draw_water_labels(
+    ax: Axes, bbox: BBox, scale: float, aspect: float, slide_px: Sequence[float] = (0,)
+) -> list[tuple[Any, list[tuple[float, float, float]]]]:
+    """Name the rivers and lakes of the map (see :func:`water_labels`), in italics along them.
+
+    Returns each Text (gid ``water-<name>``) with its candidate positions ``(lon, lat,
+    angle)``, the file's first: a river's name may also move along its river by the
+    offsets of *slide_px* (display pixels, following the river's bends). The map keeps the
+    first candidate clear of place names and drops the names that fit nowhere
+    (:func:`frontline.render.labels.drop_crowded`).
+    """
     import matplotlib.patheffects as pe
 
+    drawn = []
     for w in water_labels(bbox):
-        ax.text(
+        t = ax.text(
             w.lon,
             w.lat,
             w.name,
@@ -287,6 +298,54 @@ def draw_water_labels(ax: Axes, bbox: BBox, scale: float, aspect: float) -> None
             clip_on=True,
             path_effects=[pe.withStroke(linewidth=1.8, foreground="white", alpha=0.7)],
         )
+        t.set_gid(f"water-{w.name.lower().replace(' ', '-')}")
+        candidates = [(w.lon, w.lat, w.angle)]
+        if w.kind == "river":
+            candidates += _along_river(ax, bbox, w, [d for d in slide_px if d])
+        drawn.append((t, candidates))
+    return drawn
+
+
+def _along_river(
+    ax: Axes, bbox: BBox, w: WaterLabel, offsets_px: Sequence[float]
+) -> list[tuple[float, float, float]]:
+    """Points along the river nearest to *w*, *offsets_px* from it, with the river's angle."""
+    import math
+
+    if not offsets_px:
+        return []
+    pt = shapely.Point(w.lon, w.lat)
+    near = rivers((w.lon - 1.5, w.lat - 1.5, w.lon + 1.5, w.lat + 1.5))
+    if not len(near):
+        return []
+    merged = shapely.line_merge(shapely.union_all(near.geometry.values))
+    parts = list(getattr(merged, "geoms", [merged]))
+    line = min(parts, key=lambda g: g.distance(pt))
+    if line.distance(pt) > 0.05:
+        return []
+    width_px = ax.get_window_extent().width or 1.0
+    deg_per_px = (bbox[2] - bbox[0]) / width_px
+    s0 = line.project(pt)
+    half = 12 * deg_per_px
+    out = []
+    for d in offsets_px:
+        s = s0 + d * deg_per_px
+        if not (half <= s <= line.length - half):
+            continue
+        p = line.interpolate(s)
+        (x0, y0), (x1, y1) = ax.transData.transform(
+            [
+                tuple(line.interpolate(s - half).coords[0]),
+                tuple(line.interpolate(s + half).coords[0]),
+            ]
+        )
+        angle = math.degrees(math.atan2(y1 - y0, x1 - x0))
+        if angle > 90:
+            angle -= 180
+        elif angle < -90:
+            angle += 180
+        out.append((p.x, p.y, angle))
+    return out
 
 
 @dataclass

@@ -19,7 +19,7 @@ import numpy as np
 from frontline.factions import UNKNOWN
 from frontline.gazetteer import GEONAMES_ATTRIBUTION
 from frontline.geo import GEOD
-from frontline.render.layout import Frame
+from frontline.render.layout import Frame, fit_fontsize, text_width, wrap_to_width
 from frontline.render.style import (
     AREA_ALPHA,
     FRONT_COLOUR,
@@ -84,7 +84,7 @@ def draw_scale_bar(ax: Axes, bbox: BBox, scale: float = 1.0, fraction: float = 0
     deg = length / kpd
     x0 = minx + (maxx - minx) * 0.03
     y0 = miny + (maxy - miny) * 0.06
-    h = (maxy - miny) * 0.012
+    h = min(maxy - miny, (maxx - minx) * math.cos(math.radians(lat0))) * 0.012
     nseg = 4 if length / 4 == int(length / 4) or length < 4 else 2
     bg = FancyBboxPatch(
         (x0 - deg * 0.06, y0 - h * 3.6),
@@ -162,7 +162,8 @@ def draw_north_arrow(ax: Axes, bbox: BBox, scale: float = 1.0) -> Any:
     minx, miny, maxx, maxy = bbox
     lat0 = (miny + maxy) / 2
     aspect = 1.0 / math.cos(math.radians(lat0))
-    h = (maxy - miny) * 0.07 * scale
+    # sized by the map's shorter side, so a portrait map does not get a giant arrow
+    h = min(maxy - miny, (maxx - minx) / aspect) * 0.07 * scale
     w = h * aspect * 0.45
     cx = minx + (maxx - minx) * 0.035
     top = maxy - (maxy - miny) * 0.05
@@ -226,32 +227,44 @@ def period_text(a: _dt.date, b: _dt.date) -> str:
 
 
 def draw_titles(frame: Frame, title: str, subtitle: str) -> tuple[Any, Any]:
-    """Title and subtitle: above the map (own figure) or at the top of the axes."""
+    """Title and subtitle: above the map (own figure) or at the top of the axes.
+
+    A title or subtitle too long for the width of the map is set smaller until it fits.
+    """
     ax, fig = frame.ax, frame.fig
     pos = ax.get_position()
     s = frame.scale
+    renderer = renderer_of(fig)
     if frame.owned:
         h = fig.get_size_inches()[1]
+        room = (1 - 2 * pos.x0) * fig.bbox.width
         t = fig.text(
             pos.x0,
             1 - 0.1 * s / h,
             title,
-            fontsize=13 * s,
+            fontsize=fit_fontsize(title, room, 13 * s, renderer, "bold"),
             fontweight="bold",
             ha="left",
             va="top",
             color="#111111",
         )
         st = fig.text(
-            pos.x0, 1 - 0.38 * s / h, subtitle, fontsize=9 * s, ha="left", va="top", color="#333333"
+            pos.x0,
+            1 - 0.38 * s / h,
+            subtitle,
+            fontsize=fit_fontsize(subtitle, room, 9 * s, renderer),
+            ha="left",
+            va="top",
+            color="#333333",
         )
     else:
+        room = ax.get_window_extent(renderer).width
         t = ax.text(
             0.0,
             1.06,
             title,
             transform=ax.transAxes,
-            fontsize=11 * s,
+            fontsize=fit_fontsize(title, room, 11 * s, renderer, "bold"),
             fontweight="bold",
             ha="left",
             va="bottom",
@@ -261,7 +274,7 @@ def draw_titles(frame: Frame, title: str, subtitle: str) -> tuple[Any, Any]:
             1.01,
             subtitle,
             transform=ax.transAxes,
-            fontsize=8 * s,
+            fontsize=fit_fontsize(subtitle, room, 8 * s, renderer),
             ha="left",
             va="bottom",
             color="#333333",
@@ -409,6 +422,7 @@ def draw_legend(frame: Frame, items: Sequence[LegendItem]) -> Any:
                 **kw,
             )
             room = h * frame.fig.bbox.height
+            room_w = (1 - x0) * frame.fig.bbox.width - 4
         else:
             kw["frameon"] = True
             leg = frame.ax.legend(
@@ -417,12 +431,14 @@ def draw_legend(frame: Frame, items: Sequence[LegendItem]) -> Any:
             leg.get_frame().set_alpha(0.85)
             leg.set_zorder(12)
             room = 0.9 * frame.ax.bbox.height
+            room_w = 0.9 * frame.ax.bbox.width
         for it, text in zip(items, leg.get_texts(), strict=True):
             if it.header:
                 text.set_fontweight("bold")
                 text.set_fontsize(6.0 * f)
                 text.set_color("#333333")
-        if leg.get_window_extent(renderer).height <= room:
+        box = leg.get_window_extent(renderer)
+        if box.height <= room and box.width <= room_w:
             break
     assert leg is not None  # the loop above runs at least once
     leg.set_gid("legend")
@@ -514,43 +530,53 @@ def attribution_lines(text: str, width_in: float, fontsize: float) -> list[str]:
 
 
 def draw_attribution(frame: Frame, text: str) -> Any:
-    """Draw the attribution under the map (own figure, shrunk to fit) or inside it."""
+    """Draw the attribution under the map (own figure, shrunk to fit) or inside it.
+
+    Lines are wrapped at the width the renderer measures, so no line leaves the figure; when
+    even the smallest font (70 %) needs more lines than the band under the map holds, the last
+    line ends in " …".
+    """
     s = frame.scale
     fs = 5.2 * s
+    renderer = renderer_of(frame.fig)
     if frame.owned:
         fig = frame.fig
         w, h = fig.get_size_inches()
         bottom = 0.04 * s
+        x0 = frame.ax.get_position().x0
+        width_px = (1 - 2 * x0) * fig.bbox.width  # the same margin on the right as on the left
         # the band under the map: the text shrinks (to 70 %) until it fits, never covering the map
         room_pt = (frame.ax.get_position().y0 * h - bottom - 0.02 * s) * 72
-        lines = attribution_lines(text, w, fs)
+        lines = wrap_to_width(text, width_px, fs, renderer)
         while len(lines) * fs * ATTRIBUTION_LINE_HEIGHT > room_pt and fs > 0.7 * 5.2 * s:
             fs *= 0.93
-            lines = attribution_lines(text, w, fs)
+            lines = wrap_to_width(text, width_px, fs, renderer)
         fit = max(1, int(room_pt // (fs * ATTRIBUTION_LINE_HEIGHT)))
         if len(lines) > fit:
             rest = " ".join(lines[fit - 1 :])
-            lines = lines[: fit - 1] + [
-                textwrap.shorten(rest, len(lines[fit - 1]), placeholder=" …")
-            ]
-        wrapped = "\n".join(lines)
+            last = textwrap.shorten(rest, len(lines[fit - 1]), placeholder=" …")
+            while len(last) > 3 and text_width(renderer, last, fs) > width_px:
+                last = textwrap.shorten(rest, len(last) - 3, placeholder=" …")
+            lines = lines[: fit - 1] + [last]
         t = fig.text(
-            frame.ax.get_position().x0,
+            x0,
             bottom / h,
-            wrapped,
+            "\n".join(lines),
             fontsize=fs,
             color="#555555",
             ha="left",
             va="bottom",
         )
     else:
-        width_in = frame.width_in
-        chars = int(width_in * 72 / (fs * 0.55))
-        wrapped = "\n".join(textwrap.wrap(text, chars)[:3])
+        axbox = frame.ax.get_window_extent(renderer)
+        lines = wrap_to_width(text, 0.99 * axbox.width - 4, fs, renderer)
+        if len(lines) > 3:
+            rest = " ".join(lines[2:])
+            lines = lines[:2] + [textwrap.shorten(rest, len(lines[2]), placeholder=" …")]
         t = frame.ax.text(
             0.005,
             0.005,
-            wrapped,
+            "\n".join(lines),
             transform=frame.ax.transAxes,
             fontsize=fs,
             color="#444444",

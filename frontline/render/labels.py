@@ -423,3 +423,39 @@ def draw_country_labels(
         done.add(name)
         drawn.append(t)
     return drawn
+
+
+def drop_crowded(
+    ax: Axes,
+    texts: Sequence[tuple[Any, Sequence[tuple[float, float, float]]]],
+    avoid: Sequence[Any] = (),
+) -> list[Any]:
+    """Keep texts clear of the axes' edge, of the boxes in *avoid* and of each other.
+
+    For names of lower rank than the place names (rivers, lakes): each text comes with its
+    candidate positions ``(x, y, rotation)``, best first (a river's name along its river);
+    it takes the first that fits, and is removed when none does. Returns the display boxes
+    of the texts kept, in order.
+    """
+    renderer = renderer_of(ax.figure)
+    axbox = ax.get_window_extent(renderer)
+    taken = list(avoid)
+    kept = []
+    for t, candidates in texts:
+        for x, y, angle in candidates:
+            t.set_position((x, y))
+            t.set_rotation(angle)
+            box = t.get_window_extent(renderer)
+            inside = (
+                box.x0 >= axbox.x0
+                and box.x1 <= axbox.x1
+                and box.y0 >= axbox.y0
+                and box.y1 <= axbox.y1
+            )
+            if inside and not _overlaps(box, taken):
+                taken.append(box)
+                kept.append(box)
+                break
+        else:
+            t.remove()
+    return kept

@@ -10,14 +10,16 @@ the axes at that aspect.
 from __future__ import annotations
 
 import math
+import textwrap
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from frontline.errors import InputError
-from frontline.render.style import DEFAULT_DPI, SIZES, BBox, figure_of
+from frontline.render.style import DEFAULT_DPI, RC, SIZES, BBox, figure_of
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.backend_bases import RendererBase
     from matplotlib.figure import Figure
 
     from frontline.control import ControlSnapshot
@@ -158,3 +160,61 @@ def map_extent(bbox: BBox | None, theatre: Theatre | None, snapshot: ControlSnap
         padx, pady = (maxx - minx) * 0.05, (maxy - miny) * 0.05
         return (minx - padx, miny - pady, maxx + padx, maxy + pady)
     raise InputError("nothing to map: give a bbox or a snapshot with areas")
+
+
+# -- text that fits -------------------------------------------------------------------------------
+def text_width(renderer: RendererBase, text: str, fontsize: float, weight: str = "normal") -> float:
+    """Width in pixels of one line of *text* as the renderer draws it (the map's font)."""
+    from matplotlib.font_manager import FontProperties
+
+    prop = FontProperties(family=str(RC["font.family"]), size=fontsize, weight=weight)
+    w, _h, _d = renderer.get_text_width_height_descent(text, prop, ismath=False)
+    return float(w)
+
+
+def wrap_to_width(
+    text: str, width_px: float, fontsize: float, renderer: RendererBase, weight: str = "normal"
+) -> list[str]:
+    """Wrap *text* into lines no wider than *width_px* pixels, measured with the renderer.
+
+    Words are never broken; a single word wider than the room stays on its own line (the
+    caller shrinks the font when that matters).
+
+    Examples
+    --------
+    >>> from matplotlib.backends.backend_agg import RendererAgg
+    >>> lines = wrap_to_width("a few words " * 20, 300, 7.0, RendererAgg(600, 400, 100))
+    >>> len(lines) > 1 and all(len(line) < 80 for line in lines)
+    True
+    """
+    dpi = float(getattr(renderer, "dpi", 72.0))
+    chars = max(8, int(width_px / (fontsize * dpi / 72 * 0.55)))
+    lines = textwrap.wrap(text, chars, break_long_words=False) or [text]
+    for _ in range(12):
+        widest = max(text_width(renderer, line, fontsize, weight) for line in lines)
+        if widest <= width_px or chars <= 8:
+            break
+        chars = max(8, min(chars - 1, int(chars * width_px / widest)))
+        lines = textwrap.wrap(text, chars, break_long_words=False) or [text]
+    return lines
+
+
+def fit_fontsize(
+    text: str,
+    width_px: float,
+    fontsize: float,
+    renderer: RendererBase,
+    weight: str = "normal",
+    floor: float = 0.0,
+) -> float:
+    """Give the largest font size up to *fontsize* at which *text* fits *width_px* pixels.
+
+    Never below *floor* (points); 0 for no floor.
+    """
+    size = fontsize
+    for _ in range(8):  # glyph widths do not scale exactly with the size (hinting): measure again
+        widest = max(text_width(renderer, line, size, weight) for line in text.split("\n"))
+        if widest <= width_px or size <= floor:
+            break
+        size = max(floor, size * min(0.98, width_px / widest * 0.99))
+    return size

@@ -48,6 +48,7 @@ from frontline.render.labels import (
     check_arabic_font,
     draw_country_labels,
     draw_place_markers,
+    drop_crowded,
     place_labels,
     place_requests,
 )
@@ -132,7 +133,8 @@ def finish_map(
     draw_borders(ax, box, zorder=5, scale=s)
     ax.set_xlabel("")
     ax.set_ylabel("")
-    draw_water_labels(ax, box, s, ctx.aspect)
+    slide = [k * 14 * s * frame.fig.dpi / 72 for k in (0, 1, -1, 2, -2, 3, -3, 4, -4, 5, -5, 6, -6)]
+    water = draw_water_labels(ax, box, s, ctx.aspect, slide)
     draw_titles(frame, title, subtitle)
     leg = (
         draw_legend(frame, legend_items(factions, scene.registry, extra_legend)) if legend else None
@@ -143,17 +145,18 @@ def finish_map(
     draw_attribution(frame, attribution_text(sources, ctx.attribution, has_places and labels))
     ax.set_xlim(box[0], box[2])
     ax.set_ylim(box[1], box[3])
-    if labels or extra_labels:
-        from matplotlib.transforms import Bbox
+    from matplotlib.transforms import Bbox
 
+    renderer = renderer_of(frame.fig)
+    reserved = [a.get_window_extent(renderer) for a in (sb, na)] + list(reserved_boxes)
+    for gid in ("scalebar-background", "north-arrow", "north-arrow-right"):
+        reserved += [p.get_window_extent(renderer) for p in ax.patches if p.get_gid() == gid]
+    if leg is not None and not frame.owned:
+        reserved.append(leg.get_window_extent(renderer))
+    avoid = list(reserved)
+    if labels or extra_labels:
         if arabic and labels:
             arabic = check_arabic_font()
-        renderer = renderer_of(frame.fig)
-        reserved = [a.get_window_extent(renderer) for a in (sb, na)] + list(reserved_boxes)
-        for gid in ("scalebar-background", "north-arrow", "north-arrow-right"):
-            reserved += [p.get_window_extent(renderer) for p in ax.patches if p.get_gid() == gid]
-        if leg is not None and not frame.owned:
-            reserved.append(leg.get_window_extent(renderer))
         reqs = place_requests(
             scene.places if labels else None, box, arabic, s, extra_labels, ctx.core
         )
@@ -162,15 +165,14 @@ def finish_map(
             ax, reqs, reserved, max_labels=max_labels, marker_px=2.2 * s * frame.fig.dpi / 72
         )
         draw_place_markers(ax, kept, reqs, s)
-        # country names last, off the place names and their dots
+        # river names and country names last, off the place names and their dots
         r = 2.2 * s * frame.fig.dpi / 72
-        avoid = list(reserved) + [t.get_window_extent(renderer) for t in kept]
+        avoid += [t.get_window_extent(renderer) for t in kept]
         for t in kept:
             px, py = ax.transData.transform(t.xy)
             avoid.append(Bbox.from_extents(px - r, py - r, px + r, py + r))
-        draw_country_labels(ax, ctx.country_labels, s, avoid)
-    else:
-        draw_country_labels(ax, ctx.country_labels, s, [])
+    avoid += drop_crowded(ax, water, avoid)
+    draw_country_labels(ax, ctx.country_labels, s, avoid)
 
 
 def default_title(theatre: Theatre | None) -> str:

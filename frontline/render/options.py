@@ -50,6 +50,9 @@ class MapOptions:
         maps only).
     min_change_km2 : float, default 2.0
         Change maps: changes smaller than this are not drawn (slivers of redrawn outlines).
+    full : bool, default False
+        Change maps: show the whole theatre (the default extent) instead of zooming to the
+        ground that changed (with a locator map of the theatre). A *bbox* also stops the zoom.
 
     Examples
     --------
@@ -70,6 +73,7 @@ class MapOptions:
     front_lines: bool = True
     date_stamp: bool = False
     min_change_km2: float = MIN_CHANGE_KM2
+    full: bool = False
 
     def replace(self, **changes: Any) -> MapOptions:
         """Copy with some options changed; an unknown name is a TypeError naming the valid ones."""
