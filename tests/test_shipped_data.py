@@ -235,9 +235,21 @@ def test_no_change_of_hands_reaches_the_maps_more_than_a_week_late(rows, shipped
 
 
 # -- bibliography and licence ----------------------------------------------------------------
-def test_sources_bibliography_exists() -> None:
+def test_sources_bibliography_lists_every_cited_report() -> None:
+    """geodata/SOURCES.md is what scripts/make_sources.py makes of the data (re-run it)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "make_sources", DATA.parent / "scripts" / "make_sources.py"
+    )
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
     text = (DATA / "SOURCES.md").read_text(encoding="utf-8")
     assert "GeoNames" in text and "Natural Earth" in text
+    assert text == mod.render(DATA, DATA.parent / "tests" / "data"), (
+        "geodata/SOURCES.md is stale: run scripts/make_sources.py"
+    )
 
 
 def test_geodata_declares_its_licence() -> None:
