@@ -391,7 +391,7 @@ def apply_fill(
     held = snap.faction_areas
     claimed_ll = list(held.values()) + ([blank] if blank is not None else [])
     claimed = (
-        project(to_multipolygon(shapely.union_all(claimed_ll)), layers.fwd)
+        _mended(project(to_multipolygon(shapely.union_all(claimed_ll)), layers.fwd))
         if claimed_ll
         else shapely.Polygon()
     )
