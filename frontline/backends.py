@@ -284,7 +284,7 @@ def reference_data(
     csv = root / "gazetteer" / "places.csv"
     places = {p.id: p for p in read_places_csv(csv)} if csv.is_file() else {}
     obs = None
-    if theatre.observations_path.is_file() and registry is not None:
+    if theatre.observations_path.exists() and registry is not None:
         path = theatre.observations_path
         try:
             curated = Gazetteer.load(root, theatre, bulk=False)

@@ -76,7 +76,8 @@ from frontline.observations import OPTIONAL_COLUMNS as OPTIONAL_COLUMNS  # re-ex
 from frontline.observations import REQUIRED_COLUMNS as REQUIRED_COLUMNS  # re-exported
 from frontline.observations import DerivedPlace as DerivedPlace  # re-exported
 from frontline.observations import PlaceLike as PlaceLike  # re-exported
-from frontline.observations import PlaceResolver, read_observations
+from frontline.observations import PlaceResolver, read_observations, snapshot_dates_for
+from frontline.observations import change_dates as change_dates  # re-exported
 from frontline.observations import resolve_place as resolve_place  # re-exported
 from frontline.store import ControlHistory, History
 from frontline.theatre import FillPolicy, Theatre
@@ -181,6 +182,7 @@ def build_snapshot(
     overrides: ControlSnapshot | gpd.GeoDataFrame | None = None,
     clip_to_country: bool = True,
     fill: FillPolicy | str | None = None,
+    simplify_m: float | None = None,
 ) -> ControlSnapshot:
     """Derive the control snapshot of one date from observations (see the module docstring).
 
@@ -207,6 +209,9 @@ def build_snapshot(
         Share each country's land among the places in that country only.
     fill : FillPolicy or str, optional
         The fill policy, or a mode of the theatre's (default: the theatre's ``fill``).
+    simplify_m : float, optional
+        Simplify the areas' shared edges to within this many metres (default: the theatre's
+        ``simplify_m``, else none; see :func:`simplify_on_grid`).
 
     Returns
     -------
@@ -288,6 +293,13 @@ def build_snapshot(
         )
     rows = pieces.dissolve(policy)
     out_geoms = to_lonlat(np.array([r[4] for r in rows], dtype=object), layers)
+    # on the storage grid already: neighbours then share their vertices exactly, so the
+    # overlap check finds touching areas without overlaying them, and the snapshot is
+    # what its file will hold
+    grid = [normalise_geometry(g) for g in out_geoms]
+    tolerance = simplify_m if simplify_m is not None else theatre.simplify_m
+    if tolerance:
+        grid = simplify_on_grid(grid, tolerance)
     gdf = gpd.GeoDataFrame(
         {
             "faction": [r[0] for r in rows],
@@ -296,15 +308,45 @@ def build_snapshot(
             "confidence": [r[3] for r in rows],
             "note": [r[5] for r in rows],
         },
-        # on the storage grid already: neighbours then share their vertices exactly, so the
-        # overlap check finds touching areas without overlaying them, and the snapshot is
-        # what its file will hold
-        geometry=[normalise_geometry(g) for g in out_geoms],
+        geometry=grid,
         crs="EPSG:4326",
     )
     snap = ControlSnapshot.from_areas(day, gdf, theatre=theatre.id, support=support)
     describe = getattr(gazetteer, "describe", None)
     return snap.validate(registry, theatre, describe=describe)
+
+
+#: Metres per degree of latitude, for :func:`simplify_on_grid`'s tolerance in degrees.
+M_PER_DEG = 111_320.0
+
+
+def simplify_on_grid(areas: Sequence[Any], tolerance_m: float) -> list[Any]:
+    """Simplify a snapshot's areas together: shared edges stay shared, the outline stays.
+
+    The areas (lon/lat, on the storage grid, so that neighbours share their vertices
+    exactly) are simplified as one coverage with :func:`shapely.coverage_simplify` at
+    *tolerance_m* metres (converted at one degree of latitude, so at most that far in
+    latitude and less in longitude), keeping the coverage's outer boundary, then snapped
+    back to the grid. No gap or overlap opens between neighbours.
+
+    Parameters
+    ----------
+    areas : sequence of (Multi)Polygon
+        One snapshot's areas, on the storage grid (:func:`frontline.geojson.normalise_geometry`).
+    tolerance_m : float
+        Largest displacement of an edge, metres.
+
+    Returns
+    -------
+    list of MultiPolygon
+        Aligned with *areas*, on the storage grid.
+    """
+    if not len(areas):
+        return []
+    out = shapely.coverage_simplify(
+        np.asarray(areas, dtype=object), tolerance_m / M_PER_DEG, simplify_boundary=False
+    )
+    return [normalise_geometry(g) for g in out]
 
 
 def _place_cells(
@@ -511,6 +553,38 @@ def override_at(
     return snap.validate(None, theatre)
 
 
+def snapshot_dates(
+    theatre: Theatre, observations: gpd.GeoDataFrame, max_lag_days: int | None = None
+) -> list[_dt.date]:
+    """Return the dates a build writes by default: the theatre's, or chosen from observations.
+
+    With ``snapshot_dates: auto`` in the theatre file (or *max_lag_days*), the dates come
+    from :func:`frontline.observations.snapshot_dates_for` over the theatre's period: every
+    change of hands is on a map at most that many days after its date, and the theatre's
+    listed dates are kept. Otherwise the theatre's ``snapshot_dates``, else every
+    observation date.
+
+    Parameters
+    ----------
+    theatre : Theatre
+    observations : GeoDataFrame
+        As :func:`read_observations` returns them.
+    max_lag_days : int, optional
+        Overrides the theatre's setting.
+
+    Returns
+    -------
+    list of datetime.date
+    """
+    lag = max_lag_days if max_lag_days is not None else theatre.snapshot_lag_days
+    if lag is not None:
+        start, end = theatre.period if theatre.period else (None, None)
+        return snapshot_dates_for(
+            observations, lag, start=start, end=end, include=theatre.snapshot_dates
+        )
+    return list(theatre.snapshot_dates) or sorted(set(observations["date"]))
+
+
 def build_history(
     theatre: Theatre | str | None = None,
     data_dir: str | os.PathLike[str] | None = None,
@@ -525,6 +599,7 @@ def build_history(
     use_overrides: bool = True,
     history: History | None = None,
     fill: FillPolicy | str | None = None,
+    max_lag_days: int | None = None,
 ) -> list[Any]:
     """Build and store the snapshots of a theatre, all or nothing.
 
@@ -539,9 +614,12 @@ def build_history(
     data_dir : path-like, optional
         Data directory when *theatre* is an id.
     registry, gazetteer, observations : optional
-        Default: loaded from the theatre's data directory (``observations/<theatre>.csv``).
+        Default: loaded from the theatre's data directory (``observations/<theatre>.csv``,
+        or the folder ``observations/<theatre>/``).
     dates : sequence of dates, optional
-        Default: the theatre's ``snapshot_dates``, else every observation date.
+        Default: the theatre's ``snapshot_dates`` (chosen from the observations when the
+        theatre says ``snapshot_dates: auto``, see :func:`snapshot_dates`), else every
+        observation date.
     overwrite : bool, default False
         Replace existing snapshots; without it, any existing date is an error.
     radius_km, clip_to_country, fill
@@ -551,6 +629,10 @@ def build_history(
     history : History, optional
         Where to store the snapshots (default: the theatre's file store,
         ``<data>/control/<theatre>/``); any store from :func:`frontline.backends.open_history`.
+    max_lag_days : int, optional
+        Choose the dates from the observations so that no change of hands reaches the maps
+        more than this many days after its date (instead of the theatre's setting; ignored
+        when *dates* are given).
 
     Returns
     -------
@@ -572,7 +654,7 @@ def build_history(
     if observations is None:
         observations = read_observations(th.observations_path, registry, gazetteer, th)
     if dates is None:
-        dates = th.snapshot_dates or sorted(set(observations["date"]))
+        dates = snapshot_dates(th, observations, max_lag_days)
     days = sorted({parse_date(d) for d in dates})
     if not days:
         raise InputError(

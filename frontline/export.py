@@ -378,7 +378,7 @@ def _observations(observations, theatre, registry, gazetteer, skipped) -> gpd.Ge
     path = Path(observations) if observations is not None else None
     explicit = path is not None
     if path is None:
-        if theatre is None or not Path(theatre.observations_path).is_file():
+        if theatre is None or not Path(theatre.observations_path).exists():
             skipped["observations"] = "no observations file"
             return None
         path = Path(theatre.observations_path)

@@ -70,8 +70,10 @@ __all__ = [
 ]
 
 #: Longest edge (m) of derived areas before they are projected back to lon/lat; keeps a
-#: projected straight edge within a fraction of a metre of its lon/lat image.
-DENSIFY_M = 5000.0
+#: projected straight edge within a fraction of a metre of its lon/lat image, also at the edge
+#: of a theatre the size of Syria and Iraq (5 km left slivers over a metre wide there where
+#: one neighbour has a vertex on the shared edge and the other has not).
+DENSIFY_M = 2500.0
 #: Spacing (km) of the boundary points that stand for an area in :func:`apply_fill`'s
 #: ``nearest`` mode: land goes to the area whose boundary is nearest, to within this.
 SAMPLE_KM = 2.0
@@ -121,13 +123,21 @@ def land_layers(theatre: Theatre) -> LandLayers:
     for iso, geom in zip(countries["iso_a2"], countries.geometry.values, strict=True):
         g = shapely.intersection(geom, land)  # may take the country's long edges: densify again
         if not g.is_empty and shapely.area(g) > 0:
-            per_country[str(iso)] = project(
-                shapely.segmentize(shapely.make_valid(g), EDGE_DEG), fwd
+            per_country[str(iso)] = _mended(
+                project(shapely.segmentize(shapely.make_valid(g), EDGE_DEG), fwd)
             )
     ext = shapely.segmentize(theatre.extent_geometry(), EDGE_DEG)
-    land_p = project(land, fwd)
+    land_p = _mended(project(land, fwd))
     shapely.prepare([land_p, *per_country.values()])
     return LandLayers(fwd, inv, land_p, project(ext, fwd), per_country)
+
+
+def _mended(geom: Any) -> Any:
+    """Return a projected area made valid where projecting pinched it (a vertex on an edge)."""
+    if shapely.is_valid(geom):
+        return geom
+    fixed = shapely.make_valid(geom, method="structure", keep_collapsed=False)
+    return to_multipolygon(fixed)
 
 
 def project(geom: Any, transformer: Any) -> Any:
@@ -381,7 +391,7 @@ def apply_fill(
     held = snap.faction_areas
     claimed_ll = list(held.values()) + ([blank] if blank is not None else [])
     claimed = (
-        project(to_multipolygon(shapely.union_all(claimed_ll)), layers.fwd)
+        _mended(project(to_multipolygon(shapely.union_all(claimed_ll)), layers.fwd))
         if claimed_ll
         else shapely.Polygon()
     )

@@ -50,6 +50,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import geopandas
 
 __all__ = [
+    "COUNTRY_BOX_PAD",
     "CURATED_COLUMNS",
     "GEONAMES_ATTRIBUTION",
     "MERGE_KM",
@@ -143,7 +144,8 @@ class Gazetteer:
             Data directory (see :func:`frontline.theatre.resolve_data_dir`); its
             ``gazetteer/places.csv`` is the curated layer (optional).
         theatre : str or Theatre, optional
-            Theatre id or object; its ``countries`` and ``extent`` limit the bulk layer.
+            Theatre id or object; its ``countries`` and ``extent`` (and ``country_extents``,
+            padded by :data:`COUNTRY_BOX_PAD`) limit the bulk layer.
             Default: the data directory's default theatre, if there is one.
         countries, extent : optional
             Override the bulk layer's filter (ISO2 codes; minlon, minlat, maxlon, maxlat).
@@ -183,6 +185,9 @@ class Gazetteer:
             rows = load_bulk_places(
                 countries, extent, dataset=dataset, cache=cache, cache_dir=cache_dir
             )
+            boxes = getattr(th, "country_extents", None) or {}
+            if boxes:  # a neighbour's border strip: its GeoNames places near the strip only
+                rows = [r for r in rows if _in_box(r[0], boxes.get(r[0].country))]
         return cls.from_layers(curated, rows)
 
     @classmethod
@@ -700,3 +705,15 @@ def _unique(items: Iterable[str]) -> list[str]:
         if it not in out:
             out.append(it)
     return out
+
+
+#: Degrees added around a theatre's ``country_extents`` box when the GeoNames layer is cut to it.
+COUNTRY_BOX_PAD = 0.1
+
+
+def _in_box(place: Place, box: Sequence[float] | None) -> bool:
+    """Tell whether a place lies in a country box (padded); True when there is no box."""
+    if box is None:
+        return True
+    pad = COUNTRY_BOX_PAD
+    return box[0] - pad <= place.lon <= box[2] + pad and box[1] - pad <= place.lat <= box[3] + pad

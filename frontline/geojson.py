@@ -56,8 +56,13 @@ def normalise_geometry(geom: BaseGeometry) -> shapely.MultiPolygon:
     Coordinates are rounded point-wise to :data:`GRID` (fast); only when that makes the
     geometry invalid (a vertex snapped across an edge, a sliver collapsing) does GEOS's
     topology-preserving snap rounding run. The result does not depend on the input's
-    vertex order, so writing is idempotent.
+    vertex order, so writing is idempotent. A geometry collection (an overlay's polygons with
+    stray lines or points) keeps its polygons, merged first, so that parts sharing an edge do
+    not make an invalid MultiPolygon.
     """
+    if shapely.get_type_id(geom) == 7:  # GeometryCollection
+        polygonal = [g for g in shapely.get_parts(geom) if shapely.get_type_id(g) in (3, 6)]
+        geom = shapely.union_all(polygonal) if polygonal else shapely.MultiPolygon()
     try:
         snapped = shapely.remove_repeated_points(
             shapely.set_precision(geom, GRID, mode="pointwise"), 0.0

@@ -6,13 +6,14 @@ A theatre is described by ``<data>/theatres/<id>.yaml``::
     name: "Syria–Iraq–Jordan border, 2017"
     countries: [SY, IQ, JO]
     extent: [35.5, 30.5, 45.0, 37.5]     # minlon, minlat, maxlon, maxlat
+    country_extents: {LB: [36.2, 34.05, 36.7, 34.7]}   # only a border strip of Lebanon
     period: [2017-04-01, 2017-11-30]
-    snapshot_dates: [2017-04-01, ...]
+    snapshot_dates: [2017-04-01, ...]     # or: auto, or {auto: 7, include: [2017-06-18]}
     default_radius_km: {city: 30, town: 20, village: 12}
     fill: {mode: nearest, observed_km: 15, far_km: 50, stale_days: 90, warn_share: 0.5}
 
 Data for a theatre lives beside it: ``<data>/control/<id>/`` and
-``<data>/observations/<id>.csv``.
+``<data>/observations/<id>.csv`` (or a folder of CSV files, ``<data>/observations/<id>/``).
 """
 
 from __future__ import annotations
@@ -267,11 +268,25 @@ class Theatre:
     period : tuple of date or None
         First and last date of interest.
     snapshot_dates : tuple of date
-        Dates that ``frontline control build`` writes.
+        Dates that ``frontline control build`` writes (with :attr:`snapshot_lag_days`: the
+        dates it writes besides the chosen ones).
+    snapshot_lag_days : int or None
+        ``snapshot_dates: auto`` (7 days) or ``{auto: DAYS, include: [...]}``: the build
+        chooses the snapshot dates from the observations so that no reported change of hands
+        reaches the maps more than this many days after its date
+        (:func:`frontline.observations.snapshot_dates_for`).
     default_radius_km : dict
         Maximum reach of a place's control cell, per place kind (``fill`` mode ``radius``).
     fill : FillPolicy
         How land between observed places is shared out, and what counts as observed.
+    country_extents : dict
+        ISO2 code -> ``(minlon, minlat, maxlon, maxlat)``: a listed country's land is further
+        cut to this box (a neighbour's border strip where factions held ground).
+    simplify_m : float or None
+        Built snapshots' shared edges are simplified to within this many metres, on the
+        storage grid and without opening gaps or overlaps (:func:`shapely.coverage_simplify`;
+        the land's outline is kept): fewer vertices in the files where the fill's arcs and
+        Voronoi edges are denser than the map needs. None (default): not simplified.
     settings : dict
         Everything else in the YAML (map defaults …).
     """
@@ -287,11 +302,21 @@ class Theatre:
     description: str = ""
     settings: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
     fill: FillPolicy = field(default_factory=FillPolicy, hash=False, compare=False)
+    snapshot_lag_days: int | None = None
+    country_extents: dict[str, tuple[float, float, float, float]] = field(
+        default_factory=dict, hash=False, compare=False
+    )
+    simplify_m: float | None = None
 
     def __repr__(self) -> str:
         return (
             f"Theatre(id={self.id!r}, name={self.name!r}, countries={list(self.countries)}, "
-            f"extent={list(self.extent)}, {len(self.snapshot_dates)} snapshot dates)"
+            f"extent={list(self.extent)}, "
+            + (
+                f"snapshot dates chosen within {self.snapshot_lag_days} days of each change)"
+                if self.snapshot_lag_days is not None
+                else f"{len(self.snapshot_dates)} snapshot dates)"
+            )
         )
 
     @classmethod
@@ -374,9 +399,7 @@ class Theatre:
             raise DataFileError(f"{where}: period must be [first date, last date]")
         if period and _date(period[0]) > _date(period[1]):
             raise DataFileError(f"{where}: period {period[0]} … {period[1]} ends before it starts")
-        dates = raw.get("snapshot_dates") or ()
-        if not isinstance(dates, list | tuple):
-            dates = [dates]  # a single date
+        dates, lag = _snapshot_setting(raw.get("snapshot_dates"), where)
         countries = raw.get("countries") or ()
         if isinstance(countries, str):
             countries = [countries]
@@ -398,6 +421,8 @@ class Theatre:
             "default_radius_km",
             "description",
             "fill",
+            "country_extents",
+            "simplify_m",
         }
         return cls(
             id=tid,
@@ -413,6 +438,9 @@ class Theatre:
             description=str(raw.get("description", "")),
             settings={k: v for k, v in raw.items() if k not in known},
             fill=FillPolicy.from_value(raw.get("fill"), where),
+            snapshot_lag_days=lag,
+            country_extents=_country_extents(raw.get("country_extents"), where),
+            simplify_m=_positive(raw.get("simplify_m"), "simplify_m", where),
         )
 
     # -- paths -------------------------------------------------------------------------
@@ -423,7 +451,15 @@ class Theatre:
 
     @property
     def observations_path(self) -> Path:
-        """CSV file of sourced observations."""
+        """The theatre's sourced observations: a folder of CSV files, or one CSV file.
+
+        ``<data>/observations/<id>/`` (one CSV per region, say) when that folder exists, else
+        ``<data>/observations/<id>.csv``; :func:`frontline.observations.read_observations`
+        reads either.
+        """
+        folder = self.data_dir / "observations" / self.id
+        if folder.is_dir():
+            return folder
         return self.data_dir / "observations" / f"{self.id}.csv"
 
     # -- geometry ------------------------------------------------------------------------
@@ -468,14 +504,88 @@ class Theatre:
     def land(self):
         """Return the theatre's land: its countries' land, clipped to the extent.
 
-        All land in the extent when the theatre lists no countries.
+        A country listed in :attr:`country_extents` is cut to its box as well. All land in the
+        extent when the theatre lists no countries.
         """
         import shapely
 
         gdf = self.check_countries()
         if self.countries:
             gdf = gdf[gdf["iso_a2"].isin(self.countries)]
-        return shapely.intersection(shapely.union_all(gdf.geometry.values), self.extent_geometry())
+        parts = [
+            shapely.intersection(g, shapely.box(*self.country_extents[c]))
+            if c in self.country_extents
+            else g
+            for c, g in zip(gdf["iso_a2"], gdf.geometry.values, strict=True)
+        ]
+        return shapely.intersection(shapely.union_all(parts), self.extent_geometry())
+
+
+#: Longest delay (days) between a change of hands and the map showing it, for
+#: ``snapshot_dates: auto``.
+DEFAULT_SNAPSHOT_LAG_DAYS = 7
+
+
+def _positive(value: Any, key: str, where: str) -> float | None:
+    """Return a positive number setting (None when absent)."""
+    if value is None:
+        return None
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        out = float("nan")
+    if not out > 0 or out == float("inf"):
+        raise DataFileError(f"{where}: {key} must be a positive number, not {value!r}")
+    return out
+
+
+def _country_extents(value: Any, where: str) -> dict[str, tuple[float, float, float, float]]:
+    """Read ``country_extents: {ISO2: [minlon, minlat, maxlon, maxlat]}``."""
+    if not value:
+        return {}
+    if not isinstance(value, dict):
+        raise DataFileError(
+            f"{where}: country_extents is a mapping such as {{LB: [36.2, 34.05, 36.7, 34.7]}}"
+        )
+    out: dict[str, tuple[float, float, float, float]] = {}
+    for code, box in value.items():
+        try:
+            b = tuple(float(v) for v in box)
+        except (TypeError, ValueError):
+            b = ()
+        if len(b) != 4 or not (b[0] < b[2] and b[1] < b[3]):
+            raise DataFileError(
+                f"{where}: country_extents {code}: [minlon, minlat, maxlon, maxlat] with "
+                f"min < max, not {box!r}"
+            )
+        out[str(code).upper()] = (b[0], b[1], b[2], b[3])
+    return out
+
+
+def _snapshot_setting(value: Any, where: str) -> tuple[list[Any], int | None]:
+    """Read ``snapshot_dates``: dates, or ``auto`` / ``{auto: DAYS, include: [dates]}``."""
+    if value is None:
+        return [], None
+    if isinstance(value, str) and value.strip().lower() == "auto":
+        return [], DEFAULT_SNAPSHOT_LAG_DAYS
+    if isinstance(value, dict):
+        extra = sorted(set(map(str, value)) - {"auto", "include"})
+        if extra or "auto" not in value:
+            raise DataFileError(
+                f"{where}: snapshot_dates as a mapping is {{auto: DAYS, include: [dates]}}"
+                + (f"; unknown key(s) {', '.join(extra)}" if extra else "; 'auto' is missing")
+            )
+        days = value["auto"]
+        if days is True:
+            days = DEFAULT_SNAPSHOT_LAG_DAYS
+        if isinstance(days, bool) or not isinstance(days, int) or days < 0:
+            raise DataFileError(
+                f"{where}: snapshot_dates auto is the longest delay in whole days between a "
+                f"change of hands and the map that shows it (e.g. 7), not {days!r}"
+            )
+        include = value.get("include") or []
+        return (list(include) if isinstance(include, list | tuple) else [include]), days
+    return (list(value) if isinstance(value, list | tuple) else [value]), None
 
 
 def list_theatres(data_dir: str | os.PathLike[str] | None = None) -> list[str]:

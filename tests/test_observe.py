@@ -102,8 +102,11 @@ def test_facility_words_name_the_facility_not_the_town(gaz, reg):
     assert claims(text, gaz, reg) == {("al-qaim-crossing", "isf", "captured")}
     text = "وسيطرت القوات العراقية أمس على منفذ القائم الحدودي."
     assert claims(text, gaz, reg) == {("al-qaim-crossing", "isf", "captured")}
-    # a dam the gazetteer lacks is no claim about the town
-    assert claims("The SDF captured the Tabqa dam on Thursday.", gaz, reg) == set()
+    # a dam the gazetteer has is the dam; one it lacks is no claim about the town
+    assert claims("The SDF captured the Tabqa dam on Thursday.", gaz, reg) == {
+        ("tabqa-dam", "sdf", "captured")
+    }
+    assert claims("Iraqi forces captured the Haditha dam on Thursday.", gaz, reg) == set()
 
 
 def test_a_facility_named_later_in_the_report(gaz, reg):
@@ -420,19 +423,30 @@ def test_cli_accept_writes_the_theatres_observations(cli_runner, tmp_path, gaz, 
 
     data = tmp_path / "data"
     shutil.copytree(resolve_data_dir(), data, ignore=shutil.ignore_patterns("control"))
-    obs_file = data / "observations" / "syria-iraq-2017.csv"
+    # the shipped theatre keeps a folder of observation files: --into names the one to append to
+    obs_file = data / "observations" / "syria-iraq-2017" / "iraq.csv"
     before = obs_file.read_text("utf-8")
     p = _proposals(
         gaz, reg, tmp_path, "Iraqi forces on Thursday took Hit from IS.", "Outlet X, 2017-09-22"
     )
     r = cli_runner.invoke(cli, ["observe", "--accept", str(p), "--data", str(data)])
+    assert r.exit_code == 2 and "--into" in r.output
+    r = cli_runner.invoke(
+        cli, ["observe", "--accept", str(p), "--data", str(data), "--into", "../x"]
+    )
+    assert r.exit_code == 2
+    r = cli_runner.invoke(
+        cli, ["observe", "--accept", str(p), "--data", str(data), "--into", "iraq.csv"]
+    )
     assert r.exit_code == 0, r.output
     after = obs_file.read_text("utf-8")
     assert len(after.splitlines()) == len(before.splitlines()) + 1 and "Outlet X" in after
     c = _proposals(
         gaz, reg, tmp_path, "IS on Thursday took Hit from Iraqi forces.", "Outlet Y", "c.csv"
     )
-    r = cli_runner.invoke(cli, ["observe", "--accept", str(c), "--data", str(data)])
+    r = cli_runner.invoke(
+        cli, ["observe", "--accept", str(c), "--data", str(data), "--into", "iraq"]
+    )
     assert r.exit_code == 3 and "conflict" in r.output
 
 

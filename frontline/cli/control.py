@@ -298,6 +298,17 @@ def validate(
     help="Build only this date (repeatable). Default: the theatre's snapshot_dates.",
 )
 @click.option(
+    "--max-lag",
+    "max_lag",
+    type=click.IntRange(min=0),
+    default=None,
+    metavar="DAYS",
+    help=(
+        "Choose the dates from the observations: every change of hands on a map at most DAYS "
+        "after its date (default: the theatre's snapshot_dates, which may say auto)."
+    ),
+)
+@click.option(
     "--radius",
     "radius",
     type=float,
@@ -322,12 +333,15 @@ def build(
     store_url: str | None,
     theatre_id: str | None,
     dates: list,
+    max_lag: int | None,
     radius: float | None,
     fill: str | None,
     no_overrides: bool,
     overwrite: bool,
 ) -> None:
-    """Build snapshots from <data>/observations/<theatre>.csv (all or nothing)."""
+    """Build snapshots from <data>/observations/<theatre>.csv or its folder (all or nothing)."""
+    if dates and max_lag is not None:
+        raise click.UsageError("give --date or --max-lag, not both")
     theatre = Theatre.load(theatre_id, data_dir)
     target = _load(data_dir, theatre.id, store_url=store_url)
     target.expect()  # compare-and-set: a date someone else writes meanwhile is a conflict
@@ -339,6 +353,7 @@ def build(
         use_overrides=not no_overrides,
         history=target,
         fill=fill,
+        max_lag_days=max_lag,
     )
     for p in paths:
         click.echo(f"wrote {p}" if not isinstance(p, int) else f"wrote revision {p}")

@@ -63,6 +63,24 @@ def _markdown(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def _accept_target(path: Path, into: str | None) -> Path:
+    """Return the file --accept writes to: the theatre's file, or one in its folder."""
+    if not path.is_dir():
+        if into is not None:
+            raise click.UsageError(f"--into needs a folder of observation files; {path} is a file")
+        return path
+    names = sorted(f.name for f in path.glob("*.csv"))
+    if into is None:
+        raise click.UsageError(
+            f"{path} is a folder of observation files ({', '.join(names) or 'none yet'}); "
+            "choose the one to append to with --into NAME"
+        )
+    name = into if into.endswith(".csv") else f"{into}.csv"
+    if Path(name).name != name:
+        raise click.UsageError(f"--into takes a file name in {path}, not a path: {into!r}")
+    return path / name
+
+
 @click.command("observe")
 @click.argument("files", nargs=-1, type=str)
 @date_opt("--date", help="The report's date, YYYY-MM-DD (default: HTML meta tags or a date line).")
@@ -97,13 +115,22 @@ def _markdown(rows: list[dict[str, Any]]) -> str:
     default=None,
     help="Append the reviewed rows of this proposals CSV to the theatre's observations file.",
 )
+@click.option(
+    "--into",
+    "into",
+    default=None,
+    help=(
+        "With --accept, when the theatre keeps a folder of observation files: the file (a name "
+        "in the folder, e.g. iraq.csv) to append to."
+    ),
+)
 @overwrite_opt
 @data_opt
 @theatre_opt
 @handle_errors
 def observe(
     files: tuple[str, ...], date: Any, source: str | None, url: str | None, fmt: str,
-    out: Path | None, show_text: bool, accept: Path | None, overwrite: bool,
+    out: Path | None, show_text: bool, accept: Path | None, into: str | None, overwrite: bool,
     data_dir: Path | None, theatre_id: str | None,
 ) -> None:  # fmt: skip
     """Propose observations (who holds which place since when) from news reports.
@@ -125,6 +152,7 @@ def observe(
       frontline observe report.html --out proposals.csv
       curl -s https://… | frontline observe - --date 2017-09-22 --format md
       frontline observe --accept proposals.csv
+      frontline observe --accept proposals.csv --into iraq.csv   # a folder of observation files
     """  # noqa: D301
     registry = FactionRegistry.load(data_dir)
     if accept is not None:
@@ -132,9 +160,10 @@ def observe(
             raise click.UsageError("give report FILES or --accept PROPOSALS, not both")
         theatre = Theatre.load(theatre_id, data_dir)
         g = Gazetteer.load(data_dir, theatre_id)
-        res = accept_proposals(accept, theatre.observations_path, registry, g)
+        target = _accept_target(theatre.observations_path, into)
+        res = accept_proposals(accept, target, registry, g)
         click.echo(
-            f"{theatre.observations_path}: {len(res.appended)} row(s) appended, "
+            f"{target}: {len(res.appended)} row(s) appended, "
             f"{len(res.merged)} merged as extra sources, {len(res.conflicts)} conflict(s), "
             f"{res.unreviewed} row(s) not reviewed"
         )

@@ -52,7 +52,6 @@ from frontline.web.fronts import FrontPiece, front_history
 from frontline.web.layers import (
     MAX_ZOOM,
     basemap_layers,
-    observation_urls,
     place_labels,
     source_tables,
 )
@@ -179,10 +178,10 @@ def _observations(
     theatre: Theatre | None, registry: FactionRegistry, gazetteer: Gazetteer | None
 ) -> tuple[gpd.GeoDataFrame | None, dict[int, str]]:
     """Read the theatre's observations and their urls (None without an observations file)."""
-    if theatre is None or gazetteer is None or not theatre.observations_path.is_file():
+    if theatre is None or gazetteer is None or not theatre.observations_path.exists():
         return None, {}
     frame = read_observations(theatre.observations_path, registry, gazetteer, theatre)
-    return frame, observation_urls(theatre.observations_path)
+    return frame, {}  # the frame has the rows' urls
 
 
 def _data_licence(theatre: Theatre | None, given: str | None) -> str:
