@@ -27,7 +27,7 @@ from frontline.web import write_site
 from frontline.web.encode import GLOBAL, data_script, decode_line, encode_line, encode_polygons
 from frontline.web.fragments import INFERRED, OBSERVED, fragment_history, snapshot_keys
 from frontline.web.fronts import front_history
-from frontline.web.layers import label_zooms, observation_urls, place_labels
+from frontline.web.layers import label_zooms, place_labels
 
 
 # -- fragments ------------------------------------------------------------------------------------
@@ -162,16 +162,17 @@ def test_place_labels_of_the_synthetic_gazetteer(synthetic_gazetteer, synthetic_
     assert all(6 <= row[6] <= 12 for row in labels)
 
 
-def test_observation_urls_match_the_reader_lines(tmp_path, synthetic_registry, synthetic_gazetteer):
+def test_observation_urls_come_with_the_reader_rows(
+    tmp_path, synthetic_registry, synthetic_gazetteer
+):
     from frontline.observations import read_observations
 
     data = web_data_dir(tmp_path / "data")
     path = data / "observations" / f"{SYNTHETIC_THEATRE}.csv"
-    urls = observation_urls(path)
     frame = read_observations(path, synthetic_registry, synthetic_gazetteer)
     by_place = {}
     for r in frame.itertuples():
-        by_place.setdefault(r.place_id, []).append(urls.get(r.line, ""))
+        by_place.setdefault(r.place_id, []).append(r.url)
     assert by_place["golf"] == ["https://example.org/golf"]  # after a two-line note
     assert by_place["foxtrot"] == [""]
     assert sorted(by_place["delta"]) == ["https://example.org/delta", "https://example.org/delta-2"]

@@ -13,11 +13,8 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -44,7 +41,6 @@ __all__ = [
     "MAX_ZOOM",
     "basemap_layers",
     "label_zooms",
-    "observation_urls",
     "place_labels",
     "source_tables",
 ]
@@ -270,34 +266,6 @@ def place_labels(
 
 
 # -- sources for the popups ----------------------------------------------------------------------
-def observation_urls(path: str | Path) -> dict[int, str]:
-    """Read the ``url`` cell of each line of an observations CSV, by line number (1 = header).
-
-    Line numbers are counted as :func:`frontline.observations.read_observations` counts
-    them (a quoted cell may span lines), so they match its ``line`` column. Empty when the
-    file has no ``url`` column.
-    """
-    text = Path(path).read_text(encoding="utf-8-sig")
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header: list[str] | None = None
-    out: dict[int, str] = {}
-    start = 1
-    for record in reader:
-        line, start = start, reader.line_num + 1
-        if not record or not any(c.strip() for c in record) or record[0].lstrip().startswith("#"):
-            continue
-        if header is None:
-            header = [c.strip().lower() for c in record]
-            if "url" not in header:
-                return {}
-            continue
-        if len(record) == len(header):
-            url = record[header.index("url")].strip()
-            if url:
-                out[line] = url
-    return out
-
-
 class _Strings:
     """A table of distinct strings; each is written once and referred to by its index."""
 
@@ -316,7 +284,6 @@ def source_tables(
     snapshots: Sequence[ControlSnapshot],
     keys: Sequence[tuple[str, str]],
     observations: gpd.GeoDataFrame | None = None,
-    urls: dict[int, str] | None = None,
 ) -> dict[str, Any]:
     """Collect what the popups cite: each snapshot's area sources, and the observations.
 
@@ -327,10 +294,8 @@ def source_tables(
     keys : sequence of (faction, basis)
         The keys the web map indexes areas by.
     observations : GeoDataFrame, optional
-        :func:`frontline.observations.read_observations` of the theatre (None: none).
-    urls : dict, optional
-        ``url`` by CSV line (:func:`observation_urls`), used when the frame has no ``url``
-        column.
+        :func:`frontline.observations.read_observations` of the theatre (None: none); its
+        ``url`` column links each row to its report.
 
     Returns
     -------
@@ -364,13 +329,12 @@ def source_tables(
     if observations is not None and len(observations):
         place_ids: dict[str, int] = {}
         frame = observations.sort_values(["place_id", "date", "line"])
-        has_url = "url" in frame
         for r in frame.itertuples(index=False):
             pid = str(r.place_id)
             if pid not in place_ids:
                 place_ids[pid] = len(obs["places"])
                 obs["places"].append([str(r.place), round(r.geometry.x, 5), round(r.geometry.y, 5)])
-            url = str(getattr(r, "url", "") or "") if has_url else (urls or {}).get(int(r.line), "")
+            url = str(getattr(r, "url", "") or "")
             obs["rows"].append(
                 [
                     r.date.isoformat(),

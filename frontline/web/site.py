@@ -176,12 +176,11 @@ def _dates_in(history: History, start: _dt.date | None, end: _dt.date | None) ->
 
 def _observations(
     theatre: Theatre | None, registry: FactionRegistry, gazetteer: Gazetteer | None
-) -> tuple[gpd.GeoDataFrame | None, dict[int, str]]:
-    """Read the theatre's observations and their urls (None without an observations file)."""
+) -> gpd.GeoDataFrame | None:
+    """Read the theatre's observations, with their urls (None without an observations file)."""
     if theatre is None or gazetteer is None or not theatre.observations_path.exists():
-        return None, {}
-    frame = read_observations(theatre.observations_path, registry, gazetteer, theatre)
-    return frame, {}  # the frame has the rows' urls
+        return None
+    return read_observations(theatre.observations_path, registry, gazetteer, theatre)
 
 
 def _data_licence(theatre: Theatre | None, given: str | None) -> str:
@@ -467,13 +466,12 @@ def write_site(
         gaz.to_geodataframe() if gaz is not None else None, extent, max(1, min_zoom - 2)
     )
 
-    urls: dict[int, str] = {}
     obs_frame: gpd.GeoDataFrame | None = None
     if observations is None:
-        obs_frame, urls = _observations(theatre, registry, gaz)
+        obs_frame = _observations(theatre, registry, gaz)
     elif observations is not False and observations is not True:
         obs_frame = observations
-    sources = source_tables(snapshots, keys, obs_frame, urls)
+    sources = source_tables(snapshots, keys, obs_frame)
 
     leaflet_dir, leaflet_version = _leaflet()
     licence = _data_licence(theatre, data_licence)
