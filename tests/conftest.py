@@ -499,6 +499,27 @@ def dedent(text: str) -> str:
     return textwrap.dedent(text).lstrip("\n")
 
 
+def places_frame(rows):
+    """A gazetteer-like GeoDataFrame of places for map tests.
+
+    *rows* are ``(id, name, alt_names, kind, importance, lon, lat)``.
+    """
+    import geopandas as gpd
+
+    return gpd.GeoDataFrame(
+        {
+            "id": [r[0] for r in rows],
+            "name": [r[1] for r in rows],
+            "alt_names": [r[2] for r in rows],
+            "kind": [r[3] for r in rows],
+            "importance": [r[4] for r in rows],
+            "population": 0.0,
+        },
+        geometry=gpd.points_from_xy([r[5] for r in rows], [r[6] for r in rows]),
+        crs="EPSG:4326",
+    )
+
+
 # -- a PostgreSQL + PostGIS server ----------------------------------------------------------------
 PG_SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "pg_test_server.sh"
 

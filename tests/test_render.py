@@ -18,6 +18,7 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
+from conftest import places_frame
 from shapely import box
 
 from frontline.control import ControlSnapshot
@@ -74,18 +75,7 @@ def places():
         ("echo", "Echo", "", "village", 1, 40.9, 33.6),
         ("foxtrot", "Foxtrot", "", "town", 2, 38.5, 34.1),
     ]
-    return gpd.GeoDataFrame(
-        {
-            "id": [r[0] for r in rows],
-            "name": [r[1] for r in rows],
-            "alt_names": [r[2] for r in rows],
-            "kind": [r[3] for r in rows],
-            "importance": [r[4] for r in rows],
-            "population": 0.0,
-        },
-        geometry=gpd.points_from_xy([r[5] for r in rows], [r[6] for r in rows]),
-        crs="EPSG:4326",
-    )
+    return places_frame(rows)
 
 
 @pytest.fixture(scope="module")

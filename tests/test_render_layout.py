@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import io
 
-import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
+from conftest import places_frame
 from shapely import box
 
 from frontline.control import ControlSnapshot
@@ -85,18 +85,7 @@ def places():
         ("golf", "Golf Crossing", "", "border_crossing", 2, 39.25, 33.35),
         ("hotel", "Hotel", "", "village", 1, 39.5, 33.45),
     ]
-    return gpd.GeoDataFrame(
-        {
-            "id": [r[0] for r in rows],
-            "name": [r[1] for r in rows],
-            "alt_names": [r[2] for r in rows],
-            "kind": [r[3] for r in rows],
-            "importance": [r[4] for r in rows],
-            "population": 0.0,
-        },
-        geometry=gpd.points_from_xy([r[5] for r in rows], [r[6] for r in rows]),
-        crs="EPSG:4326",
-    )
+    return places_frame(rows)
 
 
 @pytest.fixture(scope="module")
