@@ -499,6 +499,26 @@ def dedent(text: str) -> str:
     return textwrap.dedent(text).lstrip("\n")
 
 
+#: Image baselines (maps, web screenshots); FRONTLINE_UPDATE_BASELINES=1 rewrites them
+BASELINE_DIR = Path(__file__).parent / "baseline"
+
+
+def assert_matches_baseline(actual: Path, name: str, tolerance: float) -> None:
+    """Compare the PNG *actual* with ``baseline/<name>.png`` (matplotlib's RMS, 0-255 scale).
+
+    With ``FRONTLINE_UPDATE_BASELINES=1`` the baseline is first replaced by *actual*.
+    """
+    from matplotlib.testing.compare import compare_images
+
+    expected = BASELINE_DIR / f"{name}.png"
+    if os.environ.get("FRONTLINE_UPDATE_BASELINES", "") not in ("", "0"):
+        BASELINE_DIR.mkdir(exist_ok=True)
+        expected.write_bytes(actual.read_bytes())
+    assert expected.is_file(), f"missing baseline {expected}; run with FRONTLINE_UPDATE_BASELINES=1"
+    result = compare_images(str(expected), str(actual), tol=tolerance)
+    assert result is None, result
+
+
 def places_frame(rows):
     """A gazetteer-like GeoDataFrame of places for map tests.
 

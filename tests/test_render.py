@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import math
-import os
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -18,7 +17,7 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
-from conftest import places_frame
+from conftest import assert_matches_baseline, places_frame
 from shapely import box
 
 from frontline.control import ControlSnapshot
@@ -26,8 +25,6 @@ from frontline.errors import InputError, OutputExistsError
 
 SYNTHETIC_THEATRE = "testland"  # the theatre of conftest.py's synthetic data directory
 
-BASELINE_DIR = Path(__file__).parent / "baseline"
-UPDATE = os.environ.get("FRONTLINE_UPDATE_BASELINES", "") not in ("", "0")
 #: Small baseline images: 600 × 338 px.
 SMALL = dict(size="social", dpi=75, basemap="vector")
 TOLERANCE = 3.0
@@ -153,18 +150,9 @@ def _texts(ax):
 
 
 def _compare(ax, name: str, tmp_path: Path) -> None:
-    from matplotlib.testing.compare import compare_images
-
     from frontline.render import save_map
 
-    actual = save_map(ax, tmp_path / f"{name}.png")
-    expected = BASELINE_DIR / f"{name}.png"
-    if UPDATE:
-        BASELINE_DIR.mkdir(exist_ok=True)
-        expected.write_bytes(actual.read_bytes())
-    assert expected.is_file(), f"missing baseline {expected}; run with FRONTLINE_UPDATE_BASELINES=1"
-    result = compare_images(str(expected), str(actual), tol=TOLERANCE)
-    assert result is None, result
+    assert_matches_baseline(save_map(ax, tmp_path / f"{name}.png"), name, TOLERANCE)
 
 
 # -- content --------------------------------------------------------------------------------------

@@ -17,19 +17,16 @@ from __future__ import annotations
 import functools
 import http.server
 import json
-import os
 import shutil
 import threading
 from pathlib import Path
 
 import pytest
-from conftest import require_service
+from conftest import assert_matches_baseline, require_service
 from webmap_data import write_web_site
 
 pytestmark = pytest.mark.needs("chromium")
 
-BASELINE_DIR = Path(__file__).parent / "baseline"
-UPDATE = os.environ.get("FRONTLINE_UPDATE_BASELINES", "") not in ("", "0")
 #: RMS tolerance of the screenshot comparison (matplotlib's compare_images, 0-255 scale)
 TOLERANCE = 8.0
 WINDOW = (900, 640)
@@ -353,17 +350,9 @@ def test_credits_panel(driver, site):
 
 # -- screenshots ----------------------------------------------------------------------------------
 def _compare_screenshot(drv, name: str, tmp_path: Path) -> None:
-    from matplotlib.testing.compare import compare_images
-
     actual = tmp_path / f"{name}.png"
     drv.save_screenshot(str(actual))
-    expected = BASELINE_DIR / f"{name}.png"
-    if UPDATE:
-        BASELINE_DIR.mkdir(exist_ok=True)
-        expected.write_bytes(actual.read_bytes())
-    assert expected.is_file(), f"missing baseline {expected}; run with FRONTLINE_UPDATE_BASELINES=1"
-    result = compare_images(str(expected), str(actual), tol=TOLERANCE)
-    assert result is None, result
+    assert_matches_baseline(actual, name, TOLERANCE)
 
 
 @pytest.mark.parametrize(

@@ -338,21 +338,8 @@ def legend_items(
         if not members:
             continue
         side_name = registry.sides.get(side, side)
-        if len(members) == 1:  # a side with one faction on the map: no header needed
-            f = members[0]
-            items.append(
-                LegendItem(
-                    wrap_text(f.name, width),
-                    Patch(
-                        facecolor=f.colour,
-                        alpha=AREA_ALPHA,
-                        edgecolor=darker(f.colour),
-                        linewidth=0.5,
-                    ),
-                )
-            )
-            continue
-        items.append(LegendItem(wrap_text(side_name, width), header=True))
+        if len(members) > 1:  # a side with one faction on the map: no header needed
+            items.append(LegendItem(wrap_text(side_name, width), header=True))
         for f in members:
             items.append(
                 LegendItem(
