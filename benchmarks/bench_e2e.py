@@ -1,0 +1,234 @@
+"""End to end: ``frontline timeline`` and ``frontline diff --format csv`` as a user types them.
+
+On the real daily DeepState maps of occupied Ukraine (``../shared/data/deepstate-occupied-
+daily``, GPL-3.0: read from there, never copied into the repository), side by side in one run,
+each figure measured in its OWN fresh process (wall time of the whole process, interpreter
+start and imports included; peak memory from that child's own ``ru_maxrss`` via
+:func:`os.wait4`, so nothing is inherited from this parent):
+
+* naive timeline: a script that reads the raw files with geopandas/pyogrio and, for each
+  consecutive pair, computes ``shapely.difference`` both ways and their geodesic areas
+  (pyproj ``Geod``);
+* ``frontline timeline`` as typed (place counting on: the theatre's gazetteer), the first
+  run after the import and a repeat run; goal <= 0.3x the naive script for both;
+* naive diff of one pair (read two raw files, difference both ways, geodesic areas) and
+  ``frontline diff A B --format csv`` (the changes table); goal <= 1.0x.
+
+Setup (not timed as part of the figures): a temporary data folder with a one-country theatre
+(UA) and one faction (``occupied``), the days imported with the store API
+(``ControlHistory.add_many``, a constant faction), and ``FRONTLINE_CACHE`` pointed at a
+temporary folder whose gazetteer cache is warmed once (a user's is warm after first use).
+
+Usage::
+
+    .venv/bin/python benchmarks/bench_e2e.py              # all 769 days
+    .venv/bin/python benchmarks/bench_e2e.py --days 100   # quick mode
+    .venv/bin/python benchmarks/run.py e2e
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+DEEPSTATE = REPO.parent / "shared" / "data" / "deepstate-occupied-daily"
+THEATRE_ID = "ukraine-e2e"
+
+FACTIONS = """\
+# One faction for the end-to-end benchmark (benchmarks/bench_e2e.py).
+factions:
+  - {id: occupied, name: "Russian-occupied (DeepStateMap)", colour: "#D55E00"}
+"""
+
+THEATRE = f"""\
+id: {THEATRE_ID}
+name: "Ukraine (DeepStateMap occupied area, daily)"
+countries: [UA]
+extent: [22.0, 44.0, 40.5, 52.5]
+"""
+
+
+def raw_files(days: int | None) -> list[Path]:
+    """The DeepState files in date order (the first *days* of them)."""
+    files = sorted(DEEPSTATE.glob("deepstatemap_data_*.geojson"))
+    return files[:days] if days else files
+
+
+def day_of(path: Path) -> str:
+    stamp = path.stem.rsplit("_", 1)[-1]
+    return f"{stamp[:4]}-{stamp[4:6]}-{stamp[6:]}"
+
+
+# -- workers: each runs in its own process ---------------------------------------------------------
+def naive_union(path: Path):
+    import geopandas as gpd
+    import shapely
+
+    gdf = gpd.read_file(path, engine="pyogrio")
+    geom = shapely.union_all(shapely.make_valid(gdf.geometry.values))
+    return geom
+
+
+def naive_pair(a, b, geod) -> tuple[float, float]:
+    import shapely
+
+    gained = shapely.difference(b, a)
+    lost = shapely.difference(a, b)
+    return (
+        abs(geod.geometry_area_perimeter(gained)[0]) / 1e6,
+        abs(geod.geometry_area_perimeter(lost)[0]) / 1e6,
+    )
+
+
+def naive_timeline_worker(days: int | None) -> None:
+    """The naive end-to-end script: raw files, differences both ways, geodesic areas."""
+    import pyproj
+
+    geod = pyproj.Geod(ellps="WGS84")
+    prev = None
+    total = 0.0
+    for path in raw_files(days):
+        cur = naive_union(path)
+        if prev is not None:
+            g, lo = naive_pair(prev, cur, geod)
+            total += g + lo
+        prev = cur
+    print(f"changed {total:.1f} km²")
+
+
+def naive_diff_worker(a: str, b: str) -> None:
+    import pyproj
+
+    geod = pyproj.Geod(ellps="WGS84")
+    g, lo = naive_pair(naive_union(Path(a)), naive_union(Path(b)), geod)
+    print(f"gained {g:.3f} lost {lo:.3f}")
+
+
+def import_worker(root: str, days: int | None) -> None:
+    """Import the days with the store API (constant faction); warm the gazetteer cache."""
+    import shapely
+
+    from frontline.control import ControlSnapshot
+    from frontline.gazetteer import Gazetteer
+    from frontline.store import ControlHistory
+
+    history = ControlHistory.load(THEATRE_ID, root)
+    snaps = []
+    for path in raw_files(days):
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        geoms = [shapely.geometry.shape(f["geometry"]) for f in doc["features"]]
+        occ = shapely.union_all(shapely.make_valid(geoms))
+        snaps.append(ControlSnapshot.from_areas(day_of(path), {"occupied": occ}))
+    history.add_many(snaps, repair=True)
+    Gazetteer.load(root, THEATRE_ID)
+
+
+# -- the parent: one fresh process per figure -------------------------------------------------------
+def run_child(args: list[str], env: dict[str, str], out: Path | None = None) -> dict:
+    """Run *args* in a fresh process; return its wall time and its own peak RSS (MiB)."""
+    stdout = open(out, "wb") if out is not None else subprocess.DEVNULL  # noqa: SIM115
+    try:
+        t = time.perf_counter()
+        proc = subprocess.Popen(args, env=env, stdout=stdout, stderr=subprocess.PIPE, cwd=REPO)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - t
+        err = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
+        proc.stderr.close() if proc.stderr else None
+    finally:
+        if out is not None:
+            stdout.close()
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        raise RuntimeError(f"{' '.join(args[:4])} … exited {code}: {err[-2000:]}")
+    return {"seconds": seconds, "peak_mib": usage.ru_maxrss / 1024}
+
+
+def worker(*args: str) -> list[str]:
+    return [sys.executable, str(Path(__file__).resolve()), "--worker", *args]
+
+
+def cli(*args: str) -> list[str]:
+    """The ``frontline`` console script, run from this checkout."""
+    return [sys.executable, "-c", "from frontline.cli import main; main()", *args]
+
+
+def bench(days: int | None = None) -> dict:
+    """Measure every figure in its own process, side by side in one run; print and return them."""
+    if not DEEPSTATE.is_dir():
+        print(f"DeepState data not found at {DEEPSTATE}; skipped")
+        return {}
+    files = raw_files(days)
+    with tempfile.TemporaryDirectory(prefix="frontline-e2e-") as tmp:
+        root = Path(tmp) / "data"
+        (root / "theatres").mkdir(parents=True)
+        (root / "factions.yaml").write_text(FACTIONS, encoding="utf-8")
+        (root / "theatres" / f"{THEATRE_ID}.yaml").write_text(THEATRE, encoding="utf-8")
+        env = dict(os.environ)
+        env["FRONTLINE_CACHE"] = str(Path(tmp) / "cache")
+        env["PYTHONPATH"] = os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")]).rstrip(
+            os.pathsep
+        )
+        n = str(len(files))
+        imp = run_child(worker("import", str(root), n), env)
+        print(
+            f"end to end, {len(files)} daily DeepState maps ({day_of(files[0])} … "
+            f"{day_of(files[-1])}); import (store API, setup) {imp['seconds']:.1f} s"
+        )
+        res: dict[str, dict] = {}
+        res["naive_timeline"] = run_child(worker("naive-timeline", n), env)
+        common = ["--theatre", THEATRE_ID, "--data", str(root)]
+        res["timeline_first"] = run_child(cli("timeline", *common), env, Path(tmp) / "t1.csv")
+        res["timeline_repeat"] = run_child(cli("timeline", *common), env, Path(tmp) / "t2.csv")
+        same = (Path(tmp) / "t1.csv").read_bytes() == (Path(tmp) / "t2.csv").read_bytes()
+        a, b = files[-2], files[-1]
+        res["naive_diff"] = run_child(worker("naive-diff", str(a), str(b)), env)
+        res["diff_csv"] = run_child(
+            cli("diff", day_of(a), day_of(b), "--format", "csv", *common), env
+        )
+    base = res["naive_timeline"]["seconds"]
+    dbase = res["naive_diff"]["seconds"]
+    rows = [
+        ("naive timeline script (geopandas read + difference both ways)", "naive_timeline", base,
+         ""),
+        ("frontline timeline, first run after import", "timeline_first", base, "goal <= 0.30x"),
+        ("frontline timeline, repeat run", "timeline_repeat", base, "goal <= 0.30x"),
+        (f"naive diff of one pair ({day_of(a)} → {day_of(b)})", "naive_diff", dbase, ""),
+        ("frontline diff A B --format csv", "diff_csv", dbase, "goal <= 1.0x"),
+    ]  # fmt: skip
+    for label, key, ref, goal in rows:
+        r = res[key]
+        print(
+            f"  {label:<64} {r['seconds']:7.2f} s  {r['seconds'] / ref:5.2f}x  "
+            f"peak {r['peak_mib']:5.0f} MiB  {goal}"
+        )
+    print(f"  first and repeat timeline outputs identical: {same}")
+    return res
+
+
+def main(days: int | None = None) -> dict:
+    return bench(days)
+
+
+if __name__ == "__main__":
+    argv = sys.argv[1:]
+    if argv and argv[0] == "--worker":
+        kind, rest = argv[1], argv[2:]
+        if kind == "naive-timeline":
+            naive_timeline_worker(int(rest[0]))
+        elif kind == "naive-diff":
+            naive_diff_worker(rest[0], rest[1])
+        elif kind == "import":
+            import_worker(rest[0], int(rest[1]))
+        else:
+            raise SystemExit(f"unknown worker {kind}")
+    else:
+        quick = "--quick" in argv
+        n = int(argv[argv.index("--days") + 1]) if "--days" in argv else (100 if quick else None)
+        main(n)
