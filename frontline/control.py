@@ -556,11 +556,21 @@ class ControlSnapshot:
         :data:`~frontline.factions.UNKNOWN` where nobody does.
         """
         scalar = np.ndim(lon) == 0
-        pts: Any = shapely.points(np.atleast_1d(lon), np.atleast_1d(lat))  # an array
-        out: Any = np.full(len(pts), UNKNOWN, dtype=object)
-        if len(self.areas):
-            pidx, aidx = self.areas.sindex.query(pts, predicate="intersects")
-            out[pidx] = self.areas["faction"].values[aidx]
+        xs = np.atleast_1d(np.asarray(lon, dtype=float))
+        ys = np.atleast_1d(np.asarray(lat, dtype=float))
+        out: Any = np.full(len(xs), UNKNOWN, dtype=object)
+        areas = self.areas
+        # one prepared point-in-polygon test per area, on the points inside its bounds (an
+        # unprepared polygon costs a walk over all its vertices per point); where areas
+        # overlap (slivers within the tolerance) the later row wins
+        for faction, geom in zip(areas["faction"].values, areas.geometry.values, strict=True):
+            if geom is None or geom.is_empty:
+                continue
+            minx, miny, maxx, maxy = geom.bounds
+            near = np.flatnonzero((xs >= minx) & (xs <= maxx) & (ys >= miny) & (ys <= maxy))
+            if len(near):
+                shapely.prepare(geom)
+                out[near[shapely.intersects_xy(geom, xs[near], ys[near])]] = faction
         return str(out[0]) if scalar else out
 
     def area_km2(self) -> dict[str, float]:
