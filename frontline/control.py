@@ -350,11 +350,15 @@ class ControlSnapshot:
         source: str | os.PathLike[str],
         date: _dt.date | str | None = None,
         theatre: str | None = None,
+        *,
+        label: str | None = None,
     ) -> ControlSnapshot:
         """Read a snapshot from a GeoJSON file path (or GeoJSON text).
 
         The date comes from the FeatureCollection's ``date`` member, the features' ``date``
         property, or the file name (``YYYY-MM-DD.geojson``), in that order, unless given.
+        *label* names GeoJSON text in messages (and gives the file name for the date): the
+        path it was read from.
 
         Raises
         ------
@@ -368,7 +372,7 @@ class ControlSnapshot:
         InvalidDateError
             When the date is missing or not a real ``YYYY-MM-DD`` date.
         """
-        label, text = _read_text(source)
+        label, text = _read_text(source, label)
         try:
             doc = json.loads(text)
         except json.JSONDecodeError as exc:
@@ -407,12 +411,19 @@ class ControlSnapshot:
         if date is None:
             date = doc.get("date") or (dates.pop() if len(dates) == 1 else None) or Path(label).stem
         day = parse_date(date)
+        basis = check_basis(bases, label)
+        tid = theatre or doc.get("theatre")
+        fast = _canonical_rows(factions, basis, sources, confs, notes, geoms)
+        if fast is not None:  # one feature per faction and basis: nothing to dissolve
+            if fast[1].size:
+                check_lonlat(shapely.total_bounds(fast[1]), label)
+            return cls.from_parts(day, fast[0], fast[1], tid, support)
         import geopandas as gpd
 
         gdf = gpd.GeoDataFrame(
             {
                 "faction": factions,
-                "basis": check_basis(bases, label),
+                "basis": basis,
                 "sources": sources,
                 "confidence": confs,
                 "note": notes,
@@ -422,8 +433,47 @@ class ControlSnapshot:
         )
         if len(gdf):
             check_lonlat(gdf.total_bounds, label)
-        snap = cls.from_areas(day, gdf, theatre=theatre or doc.get("theatre"), support=support)
+        snap = cls.from_areas(day, gdf, theatre=tid, support=support)
         return snap
+
+    @classmethod
+    def from_parts(
+        cls,
+        date: _dt.date | str,
+        columns: Mapping[str, Any],
+        geometries: Any,
+        theatre: str | None = None,
+        support: Support | None = None,
+    ) -> ControlSnapshot:
+        """Build a snapshot from areas already in stored form, without dissolving or checking.
+
+        The inverse of :meth:`to_parts`: *columns* has ``faction``, ``basis``, ``sources``
+        (lists of str, sorted), ``confidence`` and ``note``, one value per row, rows sorted by
+        faction then basis with one row per pair; *geometries* are their MultiPolygons.
+        Use :meth:`from_areas` for anything looser.
+        """
+        import geopandas as gpd
+
+        if not len(columns["faction"]):
+            return cls(parse_date(date), _empty_areas(), theatre, support)
+        areas = gpd.GeoDataFrame(
+            {c: list(columns[c]) for c in COLUMNS if c != "geometry"},
+            geometry=list(geometries),
+            crs="EPSG:4326",
+        )
+        return cls(parse_date(date), areas, theatre, support)
+
+    def to_parts(self) -> tuple[dict[str, list], np.ndarray]:
+        """Return the areas as plain columns and a geometry array (see :meth:`from_parts`)."""
+        areas = self.areas
+        columns = {
+            "faction": [str(v) for v in areas["faction"]],
+            "basis": [str(v) for v in areas["basis"]],
+            "sources": [list(parse_sources(v)) for v in areas["sources"]],
+            "confidence": [float(v) for v in areas["confidence"]],
+            "note": [str(v) if v is not None else "" for v in areas["note"]],
+        }
+        return columns, np.asarray(areas.geometry.values, dtype=object)
 
     @classmethod
     def read_file(
@@ -734,9 +784,42 @@ def parse_sources(value: Any) -> list[str]:
     return [str(v) for v in value]
 
 
-def _read_text(source: str | os.PathLike[str]) -> tuple[str, str]:
+def _canonical_rows(
+    factions: list[str],
+    basis: list[str],
+    sources: list[list[str]],
+    confs: list[float],
+    notes: list[str],
+    geoms: list[Any],
+) -> tuple[dict[str, list], np.ndarray] | None:
+    """Return the rows :meth:`ControlSnapshot.from_areas` would give, when nothing dissolves.
+
+    None when two features share a faction and basis or a geometry is not polygonal (then
+    :meth:`~ControlSnapshot.from_areas` dissolves, or raises its error). Empty geometries are
+    dropped, rows sorted by faction then basis, as there.
+    """
+    keys = list(zip(factions, basis, strict=True))
+    if len(set(keys)) != len(keys):
+        return None
+    arr = np.asarray(geoms, dtype=object) if geoms else np.array([], dtype=object)
+    if arr.size and not np.isin(shapely.get_type_id(arr), (3, 6)).all():
+        return None
+    keep = [i for i in sorted(range(len(keys)), key=keys.__getitem__) if not arr[i].is_empty]
+    if not keep:
+        return None
+    columns = {
+        "faction": [factions[i] for i in keep],
+        "basis": [basis[i] for i in keep],
+        "sources": [sorted(set(sources[i])) for i in keep],
+        "confidence": [confs[i] for i in keep],
+        "note": [notes[i] for i in keep],
+    }
+    return columns, np.array([to_multipolygon(arr[i]) for i in keep], dtype=object)
+
+
+def _read_text(source: str | os.PathLike[str], label: str | None = None) -> tuple[str, str]:
     if isinstance(source, str) and source.lstrip().startswith("{"):
-        return "<geojson text>", source
+        return label or "<geojson text>", source
     path = Path(source)
     if not path.is_file():
         raise DataFileError(f"{path}: file not found")

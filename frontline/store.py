@@ -19,6 +19,7 @@ as one GeoDataFrame.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import json
 import os
@@ -28,7 +29,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from frontline.control import ControlSnapshot
+from frontline import snapcache
+from frontline.control import ControlSnapshot, Support
 from frontline.dates import parse_date
 from frontline.errors import (
     ConflictError,
@@ -435,14 +437,72 @@ class ControlHistory(HistoryBase):
         return self._read(self.path_for(earlier[-1]), earlier[-1])
 
     def _read(self, path: Path, day: _dt.date, validate: bool | None = None) -> ControlSnapshot:
-        snap = ControlSnapshot.from_geojson(path, date=None, theatre=self.theatre_id)
+        """Read one file, from the snapshot cache when possible.
+
+        The cache serves a file whose content was read (and validated) before in the same
+        context; otherwise the file is parsed, validated and remembered.
+        """
+        check = self.validate if validate is None else validate
+        if not snapcache.enabled():
+            return self._parse(path, None, day, check)
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise DataFileError(f"{path}: file not found") from None
+        key = snapcache.entry_key(data, self._cache_context(check))
+        entry = snapcache.read_entry(key)
+        if entry is not None:
+            snap = _from_entry(entry)
+            if snap.date == day:
+                return snap
+        snap = self._parse(path, data, day, check)
+        snapcache.write_entry(key, _to_entry(snap))
+        return snap
+
+    def _parse(
+        self, path: Path, data: bytes | None, day: _dt.date, validate: bool
+    ) -> ControlSnapshot:
+        if data is None:
+            snap = ControlSnapshot.from_geojson(path, date=None, theatre=self.theatre_id)
+        else:
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError:
+                raise DataFileError(f"{path}: not UTF-8 text") from None
+            snap = ControlSnapshot.from_geojson(text, theatre=self.theatre_id, label=str(path))
         if snap.date != day:
             raise DataFileError(
                 f"{path}: the file says {snap.date} but is named {day}; make them agree"
             )
-        if self.validate if validate is None else validate:
+        if validate:
             snap = snap.validate(self.registry, self.theatre)
         return snap
+
+    def _cache_context(self, validate: bool) -> str:
+        """Return what a cached read depends on beside the file (:mod:`frontline.snapcache`)."""
+        context: dict[str, Any] = {"code": snapcache.code_version(), "theatre": self.theatre_id}
+        if validate:
+            registry, theatre = self.registry, self.theatre
+            context["registry"] = repr(registry.factions) if registry is not None else None
+            context["extent"] = list(theatre.extent) if theatre is not None else None
+        return json.dumps(context, sort_keys=True)
+
+    def _remember(self, paths: Sequence[Path], texts: Sequence[str]) -> None:
+        """Fill the snapshot cache with the files just written, as a read would parse them.
+
+        The snapshots were validated before they were written; the stored text is their
+        canonical (grid-snapped, valid) form, so a later read needs no second validation.
+        """
+        if not snapcache.enabled():
+            return
+        context = self._cache_context(self.validate)
+        for path, text in zip(paths, texts, strict=True):
+            try:
+                snap = ControlSnapshot.from_geojson(text, theatre=self.theatre_id, label=str(path))
+            except InputError:
+                continue  # a read will report it
+            key = snapcache.entry_key(text.encode("utf-8"), context)
+            snapcache.write_entry(key, _to_entry(snap))
 
     def _empty_hint(self) -> str:
         return f"the history in {self.directory} is empty (build or import snapshots first)"
@@ -557,7 +617,7 @@ class ControlHistory(HistoryBase):
                 snap = snap.replace(theatre=self.theatre_id)  # keeps its support report
             texts.append((self.path_for(snap.date), snap.to_geojson()))
         want = self._expected_for(days, expected)
-        return atomic_write_many(
+        written = atomic_write_many(
             [(path, text.encode("utf-8")) for path, text in texts],
             overwrite=overwrite,
             exists_error=ConflictError,
@@ -565,9 +625,30 @@ class ControlHistory(HistoryBase):
             timeout=self.lock_timeout,
             gitignore=True,
         )
+        self._remember([p for p, _ in texts], [t for _, t in texts])
+        return written
 
     def __repr__(self) -> str:
         return f"ControlHistory({str(self.directory)!r}, theatre={self.theatre_id!r})"
+
+
+def _to_entry(snap: ControlSnapshot) -> snapcache.Entry:
+    columns, geoms = snap.to_parts()
+    header = {
+        "date": snap.date.isoformat(),
+        "theatre": snap.theatre,
+        "support": dataclasses.asdict(snap.support) if snap.support is not None else None,
+        "columns": columns,
+    }
+    return snapcache.Entry(header, geoms)
+
+
+def _from_entry(entry: snapcache.Entry) -> ControlSnapshot:
+    head = entry.header
+    support = Support(**head["support"]) if head.get("support") else None
+    return ControlSnapshot.from_parts(
+        head["date"], head["columns"], entry.geometries, head["theatre"], support
+    )
 
 
 # -- a whole history at once ---------------------------------------------------------------------
