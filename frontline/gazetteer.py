@@ -206,24 +206,18 @@ class Gazetteer:
         return g
 
     def _build_index(self) -> None:
+        """Index ids, coordinates and ranks now; the name tables when a name is first looked up.
+
+        Counting places in a timeline or describing locations never looks a name up, so the
+        name tables (most of the cost of loading a large gazetteer) are built on demand
+        (:meth:`__getattr__`).
+        """
         self._bulk_of: dict[str, str] = getattr(self, "_bulk_of", {})
         self._by_id: dict[str, int] = {}
-        self._exact: dict[str, list[int]] = {}
-        self._alias: dict[str, list[int]] = {}
-        self._key_name: dict[str, list[int]] = {}
-        self._key_alt: dict[str, list[int]] = {}
         for i, e in enumerate(self._entries):
-            p = e.place
-            if p.id in self._by_id:
-                raise DataFileError(f"duplicate place id {p.id!r}")
-            self._by_id[p.id] = i
-            self._exact.setdefault(casefold_name(p.name), []).append(i)
-            for a in p.alt_names:
-                self._alias.setdefault(casefold_name(a), []).append(i)
-            for k in e.name_keys:
-                self._key_name.setdefault(k, []).append(i)
-            for k in e.alt_keys:
-                self._key_alt.setdefault(k, []).append(i)
+            if e.place.id in self._by_id:
+                raise DataFileError(f"duplicate place id {e.place.id!r}")
+            self._by_id[e.place.id] = i
         n = len(self._entries)
         self._lon = np.array([e.place.lon for e in self._entries], dtype=float)
         self._lat = np.array([e.place.lat for e in self._entries], dtype=float)
@@ -242,6 +236,34 @@ class Gazetteer:
         )
         self._rank = np.empty(n, dtype=np.int64)
         self._rank[order] = np.arange(n)
+        self._batch_cache: dict[str, Match | None] | None = None
+
+    #: Attributes built on first use by :meth:`_build_names`.
+    _NAME_TABLES = frozenset(
+        ("_exact", "_alias", "_key_name", "_key_alt", "_fz_keys", "_fz_owner", "_fz_best", "_best")
+    )
+
+    def __getattr__(self, name: str) -> Any:
+        """Build the name tables the first time one is needed (see :meth:`_build_index`)."""
+        if name in Gazetteer._NAME_TABLES and "_entries" in self.__dict__:
+            self._build_names()
+            return self.__dict__[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def _build_names(self) -> None:
+        self._exact: dict[str, list[int]] = {}
+        self._alias: dict[str, list[int]] = {}
+        self._key_name: dict[str, list[int]] = {}
+        self._key_alt: dict[str, list[int]] = {}
+        for i, e in enumerate(self._entries):
+            p = e.place
+            self._exact.setdefault(casefold_name(p.name), []).append(i)
+            for a in p.alt_names:
+                self._alias.setdefault(casefold_name(a), []).append(i)
+            for k in e.name_keys:
+                self._key_name.setdefault(k, []).append(i)
+            for k in e.alt_keys:
+                self._key_alt.setdefault(k, []).append(i)
         # fuzzy matching: every distinct key once, with the places it belongs to
         fz: dict[str, list[int]] = {}
         for k, idx in self._key_name.items():
@@ -251,7 +273,6 @@ class Gazetteer:
         self._fz_keys = list(fz)
         self._fz_owner = [sorted(set(v)) for v in fz.values()]
         self._fz_best = [min(o, key=lambda i: self._rank[i]) for o in self._fz_owner]
-        self._batch_cache: dict[str, Match | None] | None = None
         # best-ranked place per dictionary key: one lookup per name in geocode_many
         rank = self._rank
 
