@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
+import functools
 import json
 import os
 from collections.abc import Mapping
@@ -81,6 +82,14 @@ OBSERVED = "observed"
 INFERRED = "inferred"
 #: The values of a feature's ``basis``, in the order features are written.
 BASES = (INFERRED, OBSERVED)
+
+
+@functools.cache
+def _wgs84() -> Any:
+    """Return the EPSG:4326 CRS object, made once (parsing the text costs a database lookup)."""
+    import pyproj
+
+    return pyproj.CRS.from_user_input("EPSG:4326")
 
 
 def _empty_areas() -> gpd.GeoDataFrame:
@@ -453,14 +462,15 @@ class ControlSnapshot:
         Use :meth:`from_areas` for anything looser.
         """
         import geopandas as gpd
+        import pandas as pd
+        from geopandas.array import GeometryArray
 
         if not len(columns["faction"]):
             return cls(parse_date(date), _empty_areas(), theatre, support)
-        areas = gpd.GeoDataFrame(
-            {c: list(columns[c]) for c in COLUMNS if c != "geometry"},
-            geometry=list(geometries),
-            crs="EPSG:4326",
-        )
+        # a GeometryArray with a ready CRS object: half the cost of GeoDataFrame(geometry=list)
+        data: dict[str, Any] = {c: list(columns[c]) for c in COLUMNS if c != "geometry"}
+        data["geometry"] = GeometryArray(np.array(list(geometries), dtype=object), crs=_wgs84())
+        areas = gpd.GeoDataFrame(pd.DataFrame(data), geometry="geometry")
         return cls(parse_date(date), areas, theatre, support)
 
     def to_parts(self) -> tuple[dict[str, list], np.ndarray]:
