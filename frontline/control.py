@@ -629,7 +629,8 @@ class ControlSnapshot:
             minx, miny, maxx, maxy = geom.bounds
             near = np.flatnonzero((xs >= minx) & (xs <= maxx) & (ys >= miny) & (ys <= maxy))
             if len(near):
-                shapely.prepare(geom)
+                if len(near) > _PREPARE_FROM:
+                    shapely.prepare(geom)
                 out[near[shapely.intersects_xy(geom, xs[near], ys[near])]] = faction
         return str(out[0]) if scalar else out
 
@@ -761,6 +762,11 @@ class ControlSnapshot:
         if areas is self.areas:
             return self
         return self.replace(areas=areas)
+
+
+#: Points tested against one area from which preparing it first pays (a prepared polygon
+#: answers each point in log time; preparing costs about one unprepared test per vertex).
+_PREPARE_FROM = 32
 
 
 def parse_sources(value: Any) -> list[str]:

@@ -71,12 +71,13 @@ def timeline(
     prev_area: dict[str, float] | None = None
     prev_geoms: dict[str, Any] | None = None
     places_xy = _place_points(gazetteer, history) if gazetteer is not None else None
+    places_tree = shapely.STRtree(shapely.points(*places_xy)) if places_xy is not None else None
     prev_places: np.ndarray | None = None
     for snap in history:  # a history streams: one snapshot read per step
         gb = faction_geometries(snap)
-        pb = (
-            np.asarray(snap.faction_at(*places_xy), dtype=object) if places_xy is not None else None
-        )
+        pb = None
+        if places_xy is not None and prev_geoms is None:
+            pb = np.asarray(snap.faction_at(*places_xy), dtype=object)
         inferred = _inferred_of(snap, crs)
         if prev_geoms is None:
             names = sorted(gb)
@@ -88,6 +89,8 @@ def timeline(
                 )
         else:
             ov = overlay(prev_geoms, gb, area_a=prev_area, crs=crs)
+            if places_xy is not None and places_tree is not None and prev_places is not None:
+                pb = _places_after(snap, ov.pieces, places_xy, places_tree, prev_places)
             summary = balance(ov)
             gained_p: dict[str, int] = {}
             lost_p: dict[str, int] = {}
@@ -118,6 +121,37 @@ def timeline(
     for c in ("places_changed", "places_gained", "places_lost"):
         df[c] = df[c].astype("int64")
     return df
+
+
+def _places_after(
+    snap: ControlSnapshot,
+    pieces: np.ndarray,
+    places_xy: tuple[np.ndarray, np.ndarray],
+    tree: shapely.STRtree,
+    before: np.ndarray,
+) -> np.ndarray:
+    """Holder of every place on *snap*'s date, testing only places near the changed pieces.
+
+    A place outside the closure of every piece that changed hands is held by the same
+    faction (or nobody) on both dates, so only the places inside the pieces' envelopes
+    (padded by :data:`_PAD_DEG`) are looked up in *snap* (:meth:`ControlSnapshot.faction_at`,
+    the same test as for the first date).
+    """
+    after = before.copy()
+    if not len(pieces):
+        return after
+    bounds = shapely.bounds(pieces) + np.array([-_PAD_DEG, -_PAD_DEG, _PAD_DEG, _PAD_DEG])
+    boxes = shapely.box(bounds[:, 0], bounds[:, 1], bounds[:, 2], bounds[:, 3])
+    idx = np.unique(tree.query(boxes)[1])
+    if len(idx):
+        xs, ys = places_xy
+        after[idx] = np.asarray(snap.faction_at(xs[idx], ys[idx]), dtype=object)
+    return after
+
+
+#: Margin around changed pieces within which places are looked up again, degrees (~11 m):
+#: far above the rounding of an overlay's edges, far below any distance between places.
+_PAD_DEG = 1e-4
 
 
 def _inferred_of(snap: ControlSnapshot, crs: Any) -> dict[str, float]:
