@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -42,6 +41,8 @@ REPO = HERE.parent
 DEEPSTATE = REPO.parent / "shared" / "data" / "deepstate-occupied-daily"
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
+
+from bench_e2e import peak_mib  # noqa: E402 - found through HERE on sys.path
 
 
 def best_of(fn, repeat: int = 3) -> tuple[float, object]:
@@ -149,7 +150,7 @@ def timeline_worker(folder: str) -> None:
     t = time.perf_counter()
     df = timeline(ControlHistory(folder, validate=False))
     dt = time.perf_counter() - t
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # MiB (Linux: KiB)
+    rss = peak_mib()  # this process's own peak (VmHWM), not ru_maxrss inherited at exec
     print(json.dumps({"seconds": dt, "rows": len(df), "peak_rss_mib": rss}))
 
 
@@ -274,7 +275,7 @@ def deepstate_worker(root: str) -> None:
     t = time.perf_counter()
     df = timeline(history)
     dt = time.perf_counter() - t
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss = peak_mib()
     occ = df[df.faction == "occupied"].copy()
     occ["month"] = [d.strftime("%Y-%m") for d in occ.date]
     monthly = occ.groupby("month").agg(

@@ -3,8 +3,9 @@
 On the real daily DeepState maps of occupied Ukraine (``../shared/data/deepstate-occupied-
 daily``, GPL-3.0: read from there, never copied into the repository), side by side in one run,
 each figure measured in its OWN fresh process (wall time of the whole process, interpreter
-start and imports included; peak memory from that child's own ``ru_maxrss`` via
-:func:`os.wait4`, so nothing is inherited from this parent):
+start and imports included; peak memory from that child's own ``VmHWM``, written at its exit:
+``ru_maxrss`` -- ``RUSAGE_SELF`` in a child, or ``wait4`` in the parent -- carries the
+parent's high-water mark over at exec, see :func:`peak_mib`):
 
 * naive timeline: a script that reads the raw files with geopandas/pyogrio and, for each
   consecutive pair, computes ``shapely.difference`` both ways and their geodesic areas
@@ -29,6 +30,7 @@ Usage::
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import shutil
@@ -132,33 +134,75 @@ def import_worker(root: str, days: int | None) -> None:
     Gazetteer.load(root, THEATRE_ID)
 
 
+# -- peak memory -----------------------------------------------------------------------------
+def peak_mib() -> float:
+    """Peak resident memory of THIS process since it was exec'd, MiB (``VmHWM``).
+
+    Not ``ru_maxrss``: Linux carries the parent's high-water mark over into a child's
+    ``ru_maxrss`` at exec (``RUSAGE_SELF`` in the child and ``wait4``/``RUSAGE_CHILDREN`` in
+    the parent alike), so a child of a large process reports the parent's peak. ``VmHWM``
+    belongs to the memory map the exec created. Falls back to ``ru_maxrss`` off Linux.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+#: Run in every measured child: at exit, write its own peak memory where the parent says.
+HWM_HOOK = (
+    f"import atexit, os, sys; sys.path.append({str(HERE)!r}); from bench_e2e import peak_mib; "
+    "atexit.register(lambda: open(os.environ['FRONTLINE_BENCH_HWM'], 'w')"
+    ".write(str(peak_mib())))"
+)
+
+
 # -- the parent: one fresh process per figure ---------------------------------------------
 def run_child(args: list[str], env: dict[str, str], out: Path | None = None) -> dict:
-    """Run *args* in a fresh process; return its wall time and its own peak RSS (MiB)."""
+    """Run *args* in a fresh process; return its wall time and its own peak memory (MiB).
+
+    The peak is the child's ``VmHWM`` written at its exit (:func:`peak_mib`); ``wait4``'s
+    ``ru_maxrss`` is kept beside it (``ru_maxrss_mib``), equal unless this parent is larger.
+    """
     stdout = open(out, "wb") if out is not None else subprocess.DEVNULL  # noqa: SIM115
-    try:
-        t = time.perf_counter()
-        proc = subprocess.Popen(args, env=env, stdout=stdout, stderr=subprocess.PIPE, cwd=REPO)
-        _, status, usage = os.wait4(proc.pid, 0)
-        seconds = time.perf_counter() - t
-        err = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
-        proc.stderr.close() if proc.stderr else None
-    finally:
-        if out is not None:
-            stdout.close()
-    code = os.waitstatus_to_exitcode(status)
-    if code != 0:
-        raise RuntimeError(f"{' '.join(args[:4])} … exited {code}: {err[-2000:]}")
-    return {"seconds": seconds, "peak_mib": usage.ru_maxrss / 1024}
+    with tempfile.TemporaryDirectory(prefix="frontline-hwm-") as tmp:
+        hwm = Path(tmp) / "hwm"
+        try:
+            t = time.perf_counter()
+            proc = subprocess.Popen(
+                args,
+                env={**env, "FRONTLINE_BENCH_HWM": str(hwm)},
+                stdout=stdout,
+                stderr=subprocess.PIPE,
+                cwd=REPO,
+            )
+            _, status, usage = os.wait4(proc.pid, 0)
+            seconds = time.perf_counter() - t
+            err = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
+            proc.stderr.close() if proc.stderr else None
+        finally:
+            if out is not None:
+                stdout.close()
+        code = os.waitstatus_to_exitcode(status)
+        if code != 0:
+            raise RuntimeError(f"{' '.join(args[:4])} … exited {code}: {err[-2000:]}")
+        peak = float(hwm.read_text()) if hwm.is_file() else float("nan")
+    return {"seconds": seconds, "peak_mib": peak, "ru_maxrss_mib": usage.ru_maxrss / 1024}
 
 
 def worker(*args: str) -> list[str]:
+    """A worker of this file in a fresh process (it writes its peak memory at exit)."""
     return [sys.executable, str(Path(__file__).resolve()), "--worker", *args]
 
 
 def cli(*args: str) -> list[str]:
-    """The ``frontline`` console script, run from this checkout."""
-    return [sys.executable, "-c", "from frontline.cli import main; main()", *args]
+    """The ``frontline`` console script, run from this checkout (peak memory hook first)."""
+    return [sys.executable, "-c", HWM_HOOK + "; from frontline.cli import main; main()", *args]
 
 
 def bench(days: int | None = None, rounds: int = 1) -> dict:
@@ -243,6 +287,10 @@ def main(days: int | None = None, rounds: int = 1) -> dict:
 if __name__ == "__main__":
     argv = sys.argv[1:]
     if argv and argv[0] == "--worker":
+        if "FRONTLINE_BENCH_HWM" in os.environ:
+            atexit.register(
+                lambda: Path(os.environ["FRONTLINE_BENCH_HWM"]).write_text(str(peak_mib()))
+            )
         kind, rest = argv[1], argv[2:]
         if kind == "naive-timeline":
             naive_timeline_worker(int(rest[0]))

@@ -4,6 +4,11 @@ Usage::
 
     make bench                          # all benchmarks
     .venv/bin/python benchmarks/run.py diff gazetteer   # a selection
+    .venv/bin/python benchmarks/run.py e2e --days 100   # quick: the first 100 real days
+
+``e2e`` (``bench_e2e.py``) times ``frontline timeline`` and ``frontline diff --format csv``
+end to end against the naive script, each figure in its own process; ``--days N`` is passed
+to benchmarks whose ``main`` takes ``days``.
 
 Each module exposes ``main()``, which prints its own measurements and the ratio against
 raw shapely / geopandas / rapidfuzz on the same data. Benchmarks may use real data from
@@ -13,6 +18,7 @@ raw shapely / geopandas / rapidfuzz on the same data. Benchmarks may use real da
 from __future__ import annotations
 
 import importlib.util
+import inspect
 import sys
 import time
 from pathlib import Path
@@ -21,6 +27,10 @@ HERE = Path(__file__).resolve().parent
 
 
 def main(argv: list[str]) -> int:
+    days = None
+    if "--days" in argv:
+        i = argv.index("--days")
+        days, argv = int(argv[i + 1]), argv[:i] + argv[i + 2 :]
     wanted = set(argv)
     failed = []
     for path in sorted(HERE.glob("bench_*.py")):
@@ -34,7 +44,8 @@ def main(argv: list[str]) -> int:
         t0 = time.perf_counter()
         try:
             spec.loader.exec_module(module)
-            module.main()
+            takes_days = "days" in inspect.signature(module.main).parameters
+            module.main(**({"days": days} if days and takes_days else {}))
         except Exception as exc:  # noqa: BLE001 - report and go on with the others
             print(f"!! {name} failed: {type(exc).__name__}: {exc}")
             failed.append(name)

@@ -476,7 +476,7 @@ class ControlSnapshot:
     def to_parts(self) -> tuple[dict[str, list], np.ndarray]:
         """Return the areas as plain columns and a geometry array (see :meth:`from_parts`)."""
         areas = self.areas
-        columns = {
+        columns: dict[str, list] = {
             "faction": [str(v) for v in areas["faction"]],
             "basis": [str(v) for v in areas["basis"]],
             "sources": [list(parse_sources(v)) for v in areas["sources"]],
@@ -823,7 +823,7 @@ def _canonical_rows(
     keep = [i for i in sorted(range(len(keys)), key=keys.__getitem__) if not arr[i].is_empty]
     if not keep:
         return None
-    columns = {
+    columns: dict[str, list] = {
         "faction": [factions[i] for i in keep],
         "basis": [basis[i] for i in keep],
         "sources": [sorted(set(sources[i])) for i in keep],

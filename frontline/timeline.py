@@ -71,7 +71,11 @@ def timeline(
     prev_area: dict[str, float] | None = None
     prev_geoms: dict[str, Any] | None = None
     places_xy = _place_points(gazetteer, history) if gazetteer is not None else None
-    places_tree = shapely.STRtree(shapely.points(*places_xy)) if places_xy is not None else None
+    places_tree = (
+        shapely.STRtree(np.asarray(shapely.points(*places_xy), dtype=object))
+        if places_xy is not None
+        else None
+    )
     prev_places: np.ndarray | None = None
     for snap in history:  # a history streams: one snapshot read per step
         gb = faction_geometries(snap)
