@@ -192,7 +192,12 @@ def run_child(args: list[str], env: dict[str, str], out: Path | None = None) -> 
         if code != 0:
             raise RuntimeError(f"{' '.join(args[:4])} … exited {code}: {err[-2000:]}")
         peak = float(hwm.read_text()) if hwm.is_file() else float("nan")
-    return {"seconds": seconds, "peak_mib": peak, "ru_maxrss_mib": usage.ru_maxrss / 1024}
+    return {
+        "seconds": seconds,
+        "cpu_s": usage.ru_utime + usage.ru_stime,
+        "peak_mib": peak,
+        "ru_maxrss_mib": usage.ru_maxrss / 1024,
+    }
 
 
 def worker(*args: str) -> list[str]:
@@ -260,8 +265,7 @@ def bench(days: int | None = None, rounds: int = 1) -> dict:
                 if key not in res or r["seconds"] < res[key]["seconds"]:
                     res[key] = r
         same = (Path(tmp) / "t1.csv").read_bytes() == (Path(tmp) / "t2.csv").read_bytes()
-    base = res["naive_timeline"]["seconds"]
-    dbase = res["naive_diff"]["seconds"]
+    base, dbase = res["naive_timeline"], res["naive_diff"]
     rows = [
         ("naive timeline script (geopandas read + difference both ways)", "naive_timeline", base,
          ""),
@@ -270,12 +274,18 @@ def bench(days: int | None = None, rounds: int = 1) -> dict:
         (f"naive diff of one pair ({day_of(a)} → {day_of(b)})", "naive_diff", dbase, ""),
         ("frontline diff A B --format csv", "diff_csv", dbase, "goal <= 1.0x"),
     ]  # fmt: skip
+    print(f"  {'':<66} {'wall':>9} {'ratio':>6}  {'CPU':>8} {'ratio':>6}  peak memory")
     for label, key, ref, goal in rows:
         r = res[key]
         print(
-            f"  {label:<66} {r['seconds']:7.2f} s  {r['seconds'] / ref:5.2f}x  "
-            f"peak {r['peak_mib']:5.0f} MiB  {goal}"
+            f"  {label:<66} {r['seconds']:7.2f} s {r['seconds'] / ref['seconds']:5.2f}x  "
+            f"{r['cpu_s']:6.2f} s {r['cpu_s'] / ref['cpu_s']:5.2f}x  "
+            f"{r['peak_mib']:5.0f} MiB  {goal}"
         )
+    print(
+        "  (wall: whole process, best of the rounds; CPU: user + system time of that run; "
+        "peak: the child's own VmHWM)"
+    )
     print(f"  first and repeat timeline outputs identical: {same}")
     return res
 

@@ -141,8 +141,16 @@ def diff(
     refuse_existing(out, overwrite)
     history = open_history(store_url, theatre_id, data_dir)
     gaz = _gazetteer(data_dir, history.theatre_id, not no_gazetteer)
+    # front lines, link-ups and pockets only when the output shows them
+    needs_topology = fmt != "csv" or table in ("frontlines", "linkups")
     cs = diff_dates(
-        history, date_a, date_b, gazetteer=gaz, min_area_km2=min_area, tolerance_km=tolerance
+        history,
+        date_a,
+        date_b,
+        gazetteer=gaz,
+        min_area_km2=min_area,
+        tolerance_km=tolerance,
+        topology=needs_topology,
     )
     if fmt == "md":
         text = cs.to_markdown()
