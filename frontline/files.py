@@ -371,7 +371,9 @@ def lock_holder(folder: str | os.PathLike[str]) -> LockHolder | None:
 
 
 # -- single files ---------------------------------------------------------------------------------
-def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, overwrite: bool = False) -> Path:
+def atomic_write_bytes(
+    path: str | os.PathLike[str], data: bytes, overwrite: bool = False, *, durable: bool = True
+) -> Path:
     """Write *data* to *path* atomically: all of it or nothing, never a half-written file.
 
     Parameters
@@ -383,6 +385,9 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, overwrite: boo
     overwrite : bool, default False
         Replace an existing file. Without it an existing file raises and is left untouched,
         even when another process creates it at the same moment.
+    durable : bool, default True
+        Flush the data to disk before the rename. Caches that check their entries pass
+        False: the write stays all or nothing for readers, and a power cut only loses entries.
 
     Raises
     ------
@@ -404,7 +409,8 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, overwrite: boo
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                os.fsync(fh.fileno())
         if overwrite:
             os.replace(tmp, dest)
         else:

@@ -15,7 +15,8 @@ Entries are small binary files: a JSON header (the snapshot's date, theatre, sup
 the columns of its areas, and a digest) followed by the areas' geometries as WKB, which reads
 back exactly (no rounding). They live in ``$FRONTLINE_CACHE/snapshots`` (default
 ``~/.cache/frontline/snapshots``, see :func:`frontline.files.user_cache_dir`), never in a data
-folder, and are written atomically; a cache folder that cannot be written only costs speed.
+folder, and are written atomically (without waiting for the disk: an entry a crash cuts
+short fails its digest and is rebuilt); a cache folder that cannot be written only costs speed.
 ``FRONTLINE_SNAPSHOT_CACHE=0`` turns the cache off.
 """
 
@@ -144,6 +145,6 @@ def write_entry(key: str, entry: Entry, folder: Path | None = None) -> None:
     head = json.dumps(header, ensure_ascii=False, sort_keys=True).encode("utf-8")
     data = _MAGIC + len(head).to_bytes(8, "little") + head + body
     try:
-        atomic_write_bytes(_path(key, folder), data, overwrite=True)
+        atomic_write_bytes(_path(key, folder), data, overwrite=True, durable=False)
     except (OSError, FrontlineError):
         pass  # a read-only or full cache folder only costs speed
