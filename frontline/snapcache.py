@@ -13,8 +13,9 @@ version, the theatre, and what the snapshot was validated against), so
 
 Entries are small binary files: a JSON header (the snapshot's date, theatre, support report,
 the columns of its areas, and a digest) followed by the areas' geometries as WKB, which reads
-back exactly (no rounding). They live in ``$FRONTLINE_CACHE/snapshots`` (default
-``~/.cache/frontline/snapshots``, see :func:`frontline.files.user_cache_dir`), never in a data
+back exactly (no rounding). They live in ``$FRONTLINE_CACHE/snapshots/<code version>``
+(default ``~/.cache/frontline/snapshots``, see :func:`frontline.files.user_cache_dir`; other
+versions' folders unused for :data:`STALE_DAYS` days are removed), never in a data
 folder, and are written atomically (without waiting for the disk: an entry a crash cuts
 short fails its digest and is rebuilt); a cache folder that cannot be written only costs speed.
 ``FRONTLINE_SNAPSHOT_CACHE=0`` turns the cache off.
@@ -104,8 +105,28 @@ class Entry:
     geometries: np.ndarray
 
 
+#: Entries of other code versions unused for this long are removed (the first write of a
+#: process looks), so upgrades do not pile up copies of every history.
+STALE_DAYS = 14
+
+
 def _path(key: str, folder: Path | None) -> Path:
-    return (folder or cache_dir()) / key[:2] / f"{key}.snap"
+    return (folder or cache_dir()) / code_version() / key[:2] / f"{key}.snap"
+
+
+@functools.cache
+def _prune(root: Path) -> None:
+    """Remove the folders of other code versions not written for :data:`STALE_DAYS` days."""
+    import shutil
+    import time
+
+    try:
+        versions = [p for p in root.iterdir() if p.is_dir() and p.name != code_version()]
+        for folder in versions:
+            if time.time() - folder.stat().st_mtime > STALE_DAYS * 86400:
+                shutil.rmtree(folder, ignore_errors=True)
+    except OSError:
+        pass
 
 
 def read_entry(key: str, folder: Path | None = None) -> Entry | None:
@@ -144,7 +165,10 @@ def write_entry(key: str, entry: Entry, folder: Path | None = None) -> None:
     header.update(key=key, digest=hashlib.sha256(body).hexdigest(), wkb_sizes=[len(w) for w in wkb])
     head = json.dumps(header, ensure_ascii=False, sort_keys=True).encode("utf-8")
     data = _MAGIC + len(head).to_bytes(8, "little") + head + body
+    path = _path(key, folder)
     try:
-        atomic_write_bytes(_path(key, folder), data, overwrite=True, durable=False)
+        atomic_write_bytes(path, data, overwrite=True, durable=False)
+        os.utime(path.parent.parent)  # this version's folder: in use
     except (OSError, FrontlineError):
         pass  # a read-only or full cache folder only costs speed
+    _prune(path.parent.parent.parent)

@@ -147,3 +147,20 @@ def test_reading_the_shipped_history_writes_nothing_into_the_repository(shipped_
     history.get(first)
     assert sorted(str(p) for p in shipped_data_dir.rglob("*")) == before
     assert _entries(cache), "the entries went to the user cache ($FRONTLINE_CACHE)"
+
+
+def test_old_code_versions_are_pruned(tmp_path, synthetic_theatre, synthetic_registry, cache):
+    import os
+    import time
+
+    old, recent = cache / "0123456789abcdef", cache / "fedcba9876543210"
+    for folder in (old, recent):
+        (folder / "ab").mkdir(parents=True)
+        (folder / "ab" / "x.snap").write_bytes(b"an entry of another version")
+    week_ago, month_ago = time.time() - 7 * 86400, time.time() - 30 * 86400
+    os.utime(old, (month_ago, month_ago))
+    os.utime(recent, (week_ago, week_ago))
+    h = ControlHistory(tmp_path / "control", synthetic_theatre, synthetic_registry)
+    h.add(_snap("2020-01-01"))
+    assert not old.exists() and recent.exists()
+    assert (cache / snapcache.code_version()).is_dir()
