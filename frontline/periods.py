@@ -119,7 +119,7 @@ def _latest_on_or_before(days: list[_dt.date], day: _dt.date) -> _dt.date | None
 
 
 def _boundary(days: list[_dt.date], wanted: _dt.date) -> tuple[_dt.date, str]:
-    """The snapshot date that stands for *wanted*, and a note when it is not that day."""
+    """Return the snapshot date standing for *wanted*, and a note when it is another day."""
     got = _latest_on_or_before(days, wanted)
     if got is None:
         return days[0], f"no map on or before {wanted}: the first, {days[0]}, stands in"
@@ -217,8 +217,12 @@ def period_changes(
             note = "; ".join(n for n in (note_a, note_b) if n)
             rows.append(
                 summary.drop(columns=["net_pct"]).assign(
-                    period=period_label(first, by), start=first, end=after,
-                    date_a=day_a, date_b=day_b, note=note,
+                    period=period_label(first, by),
+                    start=first,
+                    end=after,
+                    date_a=day_a,
+                    date_b=day_b,
+                    note=note,
                 )  # fmt: skip
             )
     if not rows:
@@ -296,6 +300,9 @@ def periods_table(df: pd.DataFrame, registry: FactionRegistry | None = None) -> 
     right = {3, 4, 5}
     out = []
     for r in rows:
-        cells = [c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths))]
+        cells = [
+            c.rjust(w) if i in right else c.ljust(w)
+            for i, (c, w) in enumerate(zip(r, widths, strict=True))
+        ]
         out.append("  ".join(cells).rstrip())
     return "\n".join(out) + "\n"
