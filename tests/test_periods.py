@@ -14,7 +14,6 @@ import csv
 import datetime as dt
 import io
 import json
-import re
 from pathlib import Path
 
 import pytest
@@ -231,7 +230,7 @@ def deepstate_history(tmp_path_factory) -> ControlHistory:
 
     snaps = []
     for path in sorted(DEEPSTATE.glob("deepstatemap_data_*.geojson")):
-        day = dt.datetime.strptime(re.search(r"(\d{8})", path.name)[1], "%Y%m%d").date()
+        day = dt.datetime.strptime(path.stem.rsplit("_", 1)[-1], "%Y%m%d").date()
         gdf = pyogrio.read_dataframe(path)
         snaps.append(snap(day.isoformat(), **{FACTION: shapely.union_all(gdf.geometry.values)}))
     h = ControlHistory(tmp_path_factory.mktemp("deepstate") / "control")
