@@ -93,6 +93,10 @@ class Lexicon:
     unopposed: re.Pattern[str] = re.compile(r"(?!x)x")
     #: words that say the place's new holder raised its flag ("entered X and raised the flag")
     flag: re.Pattern[str] = re.compile(r"(?!x)x")
+    #: words that put a "held" claim in the past ("كانت", "had held"): no claim on the state now
+    past: re.Pattern[str] = re.compile(r"(?!x)x")
+    #: country -> (factions holding ground there, {faction: who holds what it takes there})
+    holders: dict[str, tuple[tuple[str, ...], dict[str, str]]] = field(default_factory=dict)
 
 
 def _alt(patterns: list[str], arabic: bool) -> str:
@@ -170,6 +174,11 @@ def lexicon() -> Lexicon:
         region_after=re.compile(
             r"^\s*(?:" + _alt(region.get("after") or [], False) + r")(?![\w])", re.IGNORECASE
         ),
+        past=_compile(raw.get("past") or []),
+        holders={
+            str(c): (tuple(map(str, v.get("factions") or ())), dict(v.get("stand_in") or {}))
+            for c, v in (raw.get("holders") or {}).items()
+        },
         generic=generic,
         facilities={
             str(kind): (
@@ -314,10 +323,13 @@ def find_actors(
             fid = _lookup(names.by_text, word)
             if fid is not None:
                 spans.append((m.start(), m.end(), fid, {}))
+    named = [(s, e) for s, e, _fid, _t in spans]
     for country, rx, fid in names.generic:
         if not (has_ar if _AR_LETTER.search(rx.pattern) else has_latin):
             continue
         for m in rx.finditer(f):
+            if any(s < m.end() and m.start() < e for s, e in named):
+                continue  # "قوات الجيش السوري": the registry's "الجيش السوري", not "قوات الجيش"
             spans.append((m.start(), m.end(), None, {country: fid}))
     spans.sort(key=lambda s: (s[0], s[2] is None, -(s[1] - s[0])))
     out: list[ActorMention] = []

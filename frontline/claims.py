@@ -48,7 +48,7 @@ _POST_KINDS = frozenset({"passive", "held_by", "stronghold", "hold", "repel"})
 #: of X"); "near X", "west of X" only locate something else.
 _CLAIM_RELATIONS = frozenset({None, "offset", "distance", "outskirts"})
 _LOSER_BEFORE = re.compile(
-    r"(?:\bfrom|\bout\s+of|\bagainst|(?<![\w])(?:من|ضد)(?:\s+(?:قبضه|سيطره|يد|ايدي|عناصر|مسلحي|مقاتلي|براثن))?)\s*[«\"“(]?\s*"
+    r"(?:\bfrom|\bout\s+of|\bagainst|\bvictory\s+over|(?<![\w])(?:من|ضد)(?:\s+(?:قبضه|سيطره|يد|ايدي|عناصر|مسلحي|مقاتلي|براثن))?)\s*[«\"“(]?\s*"
     r"(?:(?:the|its|their|remaining|remnants\s+of|extremist|militant|jihadist|terrorist|(?:\S+\s+)?fighters\s+of)\s+){0,2}$",
     re.IGNORECASE,
 )
@@ -185,6 +185,7 @@ class Doc:
     agent: str | None = None
     countries: dict[str, int] = field(default_factory=dict)
     _unopposed: bool | None = None
+    _local: dict[str, tuple[set[str], dict[str, str]]] = field(default_factory=dict)
 
     @property
     def unopposed(self) -> bool:
@@ -192,6 +193,22 @@ class Doc:
         if self._unopposed is None:
             self._unopposed = bool(self.lx.unopposed.search(self.folded))
         return self._unopposed
+
+    def local(self, fid: str | None, country: str | None) -> str | None:
+        """Return who holds the ground faction *fid* takes in *country* (``holders`` in
+        observe.yaml): the faction itself, the ally it stands in for, or None."""
+        if fid is None or country is None or country not in self.lx.holders:
+            return fid
+        if country not in self._local:
+            names, stand = self.lx.holders[country]
+            ids = {self.registry.get(n).id for n in names if n in self.registry}
+            st = {
+                self.registry.get(a).id: self.registry.get(b).id
+                for a, b in stand.items() if a in self.registry and b in self.registry
+            }  # fmt: skip
+            self._local[country] = (ids, st)
+        ids, st = self._local[country]
+        return fid if fid in ids else st.get(fid)
 
 
 _GAP_SEP = r"[\s,،\"'«»“”…]*(?:(?:and|or|&|و)\s*)?(?:على\s+)?[\s\"'«»“”]*"
@@ -370,7 +387,7 @@ def read_claim(
         after[0] = replace(after[0], kind="passive")  # "declared Mosul liberated from IS"
     rel = (
         re.match(
-            r"\s*,?\s*(?:which|that|التي|الذي)\s+(?:[^\s,،]+\s+){0,5}?$",
+            r"\s*,?\s*(?:which|that|التي|الذي)\s+(?:[^\s,،]+\s+){0,8}?$",
             folded[m.end : after[0].start],
         )
         if after
@@ -421,7 +438,7 @@ def read_claim(
         for c in countries:
             fid = a.resolve(c)
             if fid:
-                return fid
+                return doc.local(fid, country)
         return None
 
     loser = _loser(m, trig, clause_actors, folded, res)
@@ -438,9 +455,10 @@ def read_claim(
         event = "captured"
         faction = _agent(m, trig, post, clause_actors, sent_actors, folded, res, loser)
         if faction is None:
-            faction = next((f for f in (doc.agent, doc.fallback) if f and f != loser), None)
+            near = (doc.local(f, country) for f in (doc.agent, doc.fallback))
+            faction = next((f for f in near if f and f != loser), None)
             if faction is None and loser is not None:
-                faction = _hostile_actor(doc, loser)
+                faction = _hostile_actor(doc, loser, country)
             conf -= 0.15
             notes.append("holder from the context")
         if faction is not None and faction == loser:
@@ -461,8 +479,16 @@ def read_claim(
         )
         faction = _receiver(trig, clause_actors, sent_actors, res, ceder, doc)
         loser = ceder
-        if faction is None or ceder is None:
+        if ceder is None:
             return None
+        if faction is None:  # "its latest loss, Tal Afar", "IS lost Anah": the other side
+            near = (doc.local(f, country) for f in (doc.agent, doc.fallback))
+            faction = next((f for f in near if f and f != ceder), None)
+            faction = faction or _hostile_actor(doc, ceder, country)
+            if faction is None:
+                return None
+            conf -= 0.1
+            notes.append("holder from the context")
         conf -= 0.1
     elif kind == "held_from":
         event = "held"
@@ -473,6 +499,8 @@ def read_claim(
         notes.append("the holder of a target")
     elif kind in ("hold", "held_by", "stronghold"):
         event = "held"
+        if doc.lx.past.search(folded, c0, max(trig.start, m.start)):
+            return None  # "وكانت البوكمال آخر مدينة تحت سيطرة التنظيم": the past, not now
         faction = _holder(m, trig, post, clause_actors, res)
         if faction is None:
             return None
@@ -635,7 +663,7 @@ def _agent(
         if (
             pre
             and re.fullmatch(r"[^,;،]{0,32}", gap)
-            and not re.search(r"\b(?:from|of|out|against)\b", gap)
+            and not re.search(r"\b(?:from|of|out|against|over)\b|\b(?:it|they)\s+$", gap)
         ):
             order.append(pre[-1])  # "Isis seizing the town", "Iraqi forces on Friday took"
         order += pre + between
@@ -647,11 +675,12 @@ def _agent(
     return None
 
 
-def _hostile_actor(doc: Doc, other: str) -> str | None:
-    """Return the faction named most in the report that is hostile to *other*."""
+def _hostile_actor(doc: Doc, other: str, country: str | None) -> str | None:
+    """Return the faction named most in the report that is hostile to *other* (and holds
+    ground in *country*)."""
     counts: dict[str, int] = {}
     for a in doc.actors:
-        fid = a.faction or next(iter(a.by_country.values()), None)
+        fid = doc.local(a.resolve(country) or next(iter(a.by_country.values()), None), country)
         if fid and fid != other and doc.registry.is_hostile(fid, other, on=doc.report.date):
             counts[fid] = counts.get(fid, 0) + 1
     return max(counts, key=lambda f: counts[f]) if counts else None
@@ -758,16 +787,29 @@ def _defender(
     return None
 
 
+#: relative clauses and "since …", "in response to …" phrases, up to the next comma
+_SUBORDINATE = re.compile(
+    r"(?:[,،]\s*(?:which|who|whom|that|where)|\b(?:since|following|in\s+response\s+to)|"
+    r"(?<![\w])(?:التي|الذي|الذين|منذ|ردا\s+على))(?![\w])[^,.;:،؛\n]*",
+    re.IGNORECASE,
+)
+
+
 def _when(
     trig: Trigger, doc: Doc, clause: tuple[int, int], sent: tuple[int, int], event: str
 ) -> tuple[_dt.date, str, bool] | None:
     anchor = trig.start
     assert doc.report.date is not None
-    for lo, hi in (clause, sent):
+    # a date inside a relative or "since" phrase dates only the verbs inside it ("…, which was
+    # liberated on 12 August", "since the fall of Saddam in 2003"); a verb inside one prefers it
+    subs = [(a, b) for a, b in spans(_SUBORDINATE, doc.folded[: sent[1]]) if a >= sent[0]]
+    own = next(((a, b) for a, b in subs if a <= anchor < b), None)
+    for lo, hi in ((own or clause), clause, sent):
         cands = [
             p for p in doc.times
             if lo <= p.start < hi
             and not re.search(r"(?:since|منذ)\s*$", doc.folded[max(0, p.start - 8) : p.start], re.I)
+            and all(not a <= p.start < b or (a, b) == own for a, b in subs)
         ]  # fmt: skip
         if cands:
             p = min(cands, key=lambda p: abs(p.start - anchor))

@@ -310,7 +310,8 @@ def _calendar() -> dict[str, Any]:
         re.IGNORECASE,
     )  # fmt: skip
     weekday = re.compile(
-        r"(?<!\w)(?:on\s+|last\s+|يوم\s+|ليل\s+)?(?:ال)?(?P<wd>" + wd_alt + r")(?!\w)",
+        r"(?<!\w)(?:on\s+|(?P<last>last\s+)|يوم\s+|ليل\s+)?(?:ال)?(?P<wd>" + wd_alt + r")(?!\w)"
+        r"(?P<past>\s+(?:الماضي|الفائت|المنصرم))?",
         re.IGNORECASE,
     )
     month_only = re.compile(
@@ -335,8 +336,9 @@ class TimePhrase:
         ``year`` ("in 2014").
     value : tuple
         What was read: (year or None, month, day) for ``full``; (weekday,) for
-        ``weekday``; (days before, precision) for ``relative``; (year or None, month) for
-        ``month``; (year,) for ``year``.
+        ``weekday`` ((weekday, True) for "last Sunday", "السبت الماضي"); (days before,
+        precision) for ``relative``; (year or None, month) for ``month``; (year,) for
+        ``year``.
     """
 
     start: int
@@ -389,9 +391,9 @@ def find_time_phrases(text: str) -> list[TimePhrase]:
             else:
                 found.append(TimePhrase(m.start(), m.end(), "relative", (days, precision)))
     for m in cal["weekday"].finditer(folded):
-        found.append(
-            TimePhrase(m.start(), m.end(), "weekday", (cal["weekdays"][_key(m.group("wd"))],))
-        )
+        wd = cal["weekdays"][_key(m.group("wd"))]
+        last = bool(m.group("last") or m.group("past"))  # "last Sunday": never the report's day
+        found.append(TimePhrase(m.start(), m.end(), "weekday", (wd, True) if last else (wd,)))
     found.sort(key=lambda p: (p.start, -(p.end - p.start)))
     out: list[TimePhrase] = []
     for p in found:
@@ -434,6 +436,8 @@ def resolve_time_phrase(phrase: TimePhrase, report_date: _dt.date) -> tuple[_dt.
     """
     if phrase.kind == "weekday":
         back = (report_date.weekday() - phrase.value[0]) % 7
+        if back == 0 and len(phrase.value) > 1:
+            back = 7  # "last Sunday" in a Sunday report
         return report_date - _dt.timedelta(days=back), "day"
     if phrase.kind == "year":
         year = max(phrase.value[0], 1)
