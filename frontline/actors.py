@@ -97,6 +97,8 @@ class Lexicon:
     past: re.Pattern[str] = re.compile(r"(?!x)x")
     #: country -> (factions holding ground there, {faction: who holds what it takes there})
     holders: dict[str, tuple[tuple[str, ...], dict[str, str]]] = field(default_factory=dict)
+    #: liberation verbs, and the factions never taken from the context as their subject
+    liberation: tuple[re.Pattern[str], tuple[str, ...]] = (re.compile(r"(?!x)x"), ())
 
 
 def _alt(patterns: list[str], arabic: bool) -> str:
@@ -175,6 +177,10 @@ def lexicon() -> Lexicon:
             r"^\s*(?:" + _alt(region.get("after") or [], False) + r")(?![\w])", re.IGNORECASE
         ),
         past=_compile(raw.get("past") or []),
+        liberation=(
+            _compile({k: v for k, v in (raw.get("liberation") or {}).items() if k in ("en", "ar")}),
+            tuple(map(str, (raw.get("liberation") or {}).get("not_by") or ())),
+        ),
         holders={
             str(c): (tuple(map(str, v.get("factions") or ())), dict(v.get("stand_in") or {}))
             for c, v in (raw.get("holders") or {}).items()

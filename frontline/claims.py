@@ -401,6 +401,7 @@ def read_claim(
         after[0] = replace(after[0], kind="capture")
         trig = after[0]  # "al-Mayadin, which government forces took earlier this month"
         before = []
+        c0 = s0 = m.end  # the relative clause is the clause: its own subject, not the sentence's
     nxt = next((t for t in after if t.kind in _POST_KINDS), None)
     if (
         nxt is not None
@@ -456,6 +457,12 @@ def read_claim(
         faction = _agent(m, trig, post, clause_actors, sent_actors, folded, res, loser)
         if faction is None:
             near = (doc.local(f, country) for f in (doc.agent, doc.fallback))
+            freed, not_by = doc.lx.liberation
+            if freed.search(folded, trig.start, trig.end):  # "the liberation of X": not by IS
+                never = {doc.registry.get(n).id for n in not_by if n in doc.registry}
+                near = (f for f in near if f not in never)
+                named = {a.resolve(country) for a in doc.actors}
+                loser = loser or next((f for f in sorted(never) if f in named), None)
             faction = next((f for f in near if f and f != loser), None)
             if faction is None and loser is not None:
                 faction = _hostile_actor(doc, loser, country)
@@ -472,8 +479,9 @@ def read_claim(
         inside = [
             a for a in clause_actors if trig.start <= a.start and (a.start < m.start or not arabic)
         ]
+        by = None if arabic else re.match(r"\s+by\s", folded[trig.end : trig.end + 5])
         ceder = (
-            (res(inside[0]) if arabic and inside else None)
+            (res(inside[0]) if (arabic or by) and inside else None)
             or _first_before(trig, clause_actors, res)
             or loser
         )
@@ -481,10 +489,12 @@ def read_claim(
         loser = ceder
         if ceder is None:
             return None
-        if faction is None:  # "its latest loss, Tal Afar", "IS lost Anah": the other side
-            near = (doc.local(f, country) for f in (doc.agent, doc.fallback))
-            faction = next((f for f in near if f and f != ceder), None)
-            faction = faction or _hostile_actor(doc, ceder, country)
+        if faction is None:  # "IS lost Anah to the advancing army": the other side in the sentence
+            faction = next(
+                (f for a in sent_actors if (f := res(a)) and f != ceder
+                 and doc.registry.is_hostile(f, ceder, on=doc.report.date)),
+                None,
+            )  # fmt: skip
             if faction is None:
                 return None
             conf -= 0.1

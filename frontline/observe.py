@@ -199,7 +199,9 @@ def propose_observations(
 _AR_DIACRITIC = re.compile("[\u064b-\u0652\u0670]")
 _AR_CONJ = re.compile(r"(?<![\w\u064b-\u0652])و(?=[\u0621-\u064a]{3,})")
 _ANAPHORA = re.compile(
-    r"\b(?:the|this)\s+(?:town|city|village)\b(?!\s+(?:of|council|centre|center|'s))|(?<![\w])(?:ال)(?:مدينه|بلده)(?=[\s،.]|$)(?!\s+ال)",
+    r"\b(?:the|this)\s+(?:(?:\w+ern|strategic|key|border|besieged|embattled|ancient|historic|"
+    r"oil-rich|predominantly\s+\w+|\w+-majority)\s+)?(?:town|city|village)\b(?!\s+(?:of|council|centre|center|'s))"
+    r"|(?<![\w])(?:ال)(?:مدينه|بلده|ناحيه|قريه)(?=[\s،.]|$)(?!\s+ال)",
     re.IGNORECASE,
 )
 
@@ -235,6 +237,8 @@ def _claim_mentions(
             re.sub(r"^(?:\s+(?:and|&|و)\s+\S+)+", "", folded[m.end : m.end + 40])
         ):
             continue  # "Deir Ezzor province", "al-Senaa and Shuqaq neighborhoods"
+        if m.relation is None and _AR_LOCATOR.search(folded[max(0, m.start - 24) : m.start]):
+            m = replace(m, relation="anchor")  # "شرق مدينة حماة": a landmark, not the place taken
         if re.match(r"['’]s\b", body[m.end : m.end + 3]):
             continue  # "Baghdad's army", "Mosul's Sinjar district"
         word = body[m.start : m.end]
@@ -249,6 +253,8 @@ def _claim_mentions(
             )
         ):
             continue  # short Arabic words that are village names too ("علم"), unless "قضاء دبس"
+        if _AR_LETTER.search(word) and _article_dropped(fold_arabic(word), m.place.names):
+            continue  # "قريتين" (two villages) is not "القريتين": Arabic names keep their article
         if (
             m.relation not in (None, "outskirts", "anchor")
             and out
@@ -285,6 +291,20 @@ def _claim_mentions(
             out.append(replace(ref, start=a0, end=a1, text=body[a0:a1], phrase_start=a0))
     out.sort(key=lambda m: m.start)
     return out
+
+
+#: an Arabic direction right before a name: "شرق مدينة حماة", "غربي الموصل"
+_AR_LOCATOR = re.compile(
+    r"(?<![\w])(?:[وب])?(?:شرق|غرب|شمال|جنوب)(?:ي|ى)?\s+(?:(?:مدينه|بلده|قريه|قضاء|ناحيه)\s+)?[\"«]?\s*$"
+)
+
+
+def _article_dropped(word: str, names: tuple[str, ...]) -> bool:
+    """Whether an Arabic *word* lacks the article every Arabic name of its place has."""
+    if re.match(r"(?:[وفبلك]|وب|ول|فب|فل|وال)?(?:ال|لل)", word):
+        return False
+    arabic = [fold_arabic(n) for n in names if _AR_LETTER.search(n)]
+    return bool(arabic) and all(n.startswith("ال") for n in arabic)
 
 
 #: "a border crossing", "an important air base": a facility named elsewhere in the report
@@ -333,7 +353,8 @@ def _facility(m: Mention, folded: str, gazetteer: Gazetteer, lx: Lexicon) -> Men
 _AR_LETTER = re.compile(r"[\u0600-\u06ff]")
 _ANAPHORA_KINDS = {
     "town": ("town", "city"), "city": ("city", "town"), "village": ("village", "town"),
-    "مدينه": ("city", "town"), "بلده": ("town", "village"),
+    "مدينه": ("city", "town"), "بلده": ("town", "village"), "ناحيه": ("town", "village", "city"),
+    "قريه": ("village", "town"),
 }  # fmt: skip
 
 
