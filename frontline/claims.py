@@ -128,6 +128,8 @@ class Observation:
     note: str = ""
     source: str = ""
     url: str = ""
+    #: whether the text gives the date (False: the report's date, taken by default)
+    dated: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-data form in :data:`PROPOSAL_COLUMNS` order (JSON-ready)."""
@@ -196,19 +198,22 @@ class Doc:
 
     def local(self, fid: str | None, country: str | None) -> str | None:
         """Return who holds the ground faction *fid* takes in *country* (``holders`` in
-        observe.yaml): the faction itself, the ally it stands in for, or None."""
+        observe.yaml): the faction itself, the ally it stands in for, or None. A faction the
+        table does not name anywhere is taken as it is."""
         if fid is None or country is None or country not in self.lx.holders:
             return fid
-        if country not in self._local:
-            names, stand = self.lx.holders[country]
-            ids = {self.registry.get(n).id for n in names if n in self.registry}
-            st = {
-                self.registry.get(a).id: self.registry.get(b).id
-                for a, b in stand.items() if a in self.registry and b in self.registry
-            }  # fmt: skip
-            self._local[country] = (ids, st)
+        if not self._local:
+            for c, (names, stand) in self.lx.holders.items():
+                ids = {self.registry.get(n).id for n in names if n in self.registry}
+                st = {
+                    self.registry.get(a).id: self.registry.get(b).id
+                    for a, b in stand.items() if a in self.registry and b in self.registry
+                }  # fmt: skip
+                self._local[c] = (ids, st)
+            listed = set().union(*(ids | set(st) for ids, st in self._local.values()))
+            self._local[""] = (listed, {})
         ids, st = self._local[country]
-        return fid if fid in ids else st.get(fid)
+        return fid if fid in ids or fid not in self._local[""][0] else st.get(fid)
 
 
 _GAP_SEP = r"[\s,،\"'«»“”…]*(?:(?:and|or|&|و)\s*)?(?:على\s+)?[\s\"'«»“”]*"
@@ -509,13 +514,15 @@ def read_claim(
         notes.append("the holder of a target")
     elif kind in ("hold", "held_by", "stronghold"):
         event = "held"
-        if doc.lx.past.search(folded, c0, max(trig.start, m.start)):
+        if _told_in_past(doc, c0, trig, m):
             return None  # "وكانت البوكمال آخر مدينة تحت سيطرة التنظيم": the past, not now
         faction = _holder(m, trig, post, clause_actors, res)
         if faction is None:
             return None
         loser, conf = None, 0.75
     elif kind == "contest":
+        if _told_in_past(doc, c0, trig, m):
+            return None  # "IS had controlled parts of Deir Ezzor since 2014"
         event, faction, loser, conf = "contested", "unknown", None, 0.65
     elif kind == "besiege":
         event = "held"
@@ -570,8 +577,14 @@ def read_claim(
         evidence_end=0, place_start=m.start, place_end=m.end, written=m.text,
         relation=m.relation, lon=m.lon, lat=m.lat, uncertainty_km=m.uncertainty_km,
         note="; ".join(" ".join(n.split()) for n in notes), source=doc.report.source,
-        url=doc.report.url,
+        url=doc.report.url, dated=explicit,
     )  # fmt: skip
+
+
+def _told_in_past(doc: Doc, c0: int, trig: Trigger, m: Mention) -> bool:
+    """Whether a past-tense word ("كانت", "had held") stands shortly before the claim's trigger."""
+    end = max(trig.start, m.start)
+    return doc.lx.past.search(doc.folded, max(c0, end - 60), end) is not None
 
 
 def _from_holder(
@@ -591,8 +604,11 @@ def _from_holder(
 
 
 def _where_clause(m: Mention, sent: tuple[int, int], doc: Doc) -> Trigger | None:
-    """Return the fighting a "where" clause tells of the place before ("Deir Ezzor, where …")."""
+    """Return the fighting a "where" clause tells of the place before ("Deir Ezzor, where …";
+    "in Ayadiya, a nearby village, fighting continued")."""
     w = re.match(r"(?:\s+(?:city|town))?\s*[,،]\s*(?:where|حيث)\s", doc.folded[m.end : m.end + 20])
+    if w is None and re.search(r"(?:^|[.;]\s*|\b(?:and|but)\s+)in\s+$", doc.folded[sent[0] : m.start]):
+        w = re.match(r"\s*,", doc.folded[m.end : m.end + 3])  # a fronted "In X, …"
     if w is None:
         return None
     start = m.end + w.end()

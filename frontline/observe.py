@@ -68,7 +68,7 @@ EVENTS = ("captured", "held", "lost", "contested")
 
 _CLAUSE_BREAK = re.compile(
     r";|؛|:\s|\s[-–—]\s|,\s+(?=(?:while|but|whereas|although|though|where|as|after|before|when|and\s+then)\b)"
-    r"|،\s*(?=(?:فيما|بينما|في\s+حين|بعد|حيث|وذلك|الذي|التي|وقال|واضاف|واكد|وكان|وتعد|ويعتبر))|(?<![\w])(?:فيما|بينما|في\s+حين)(?![\w])"
+    r"|،\s*(?=(?:فيما|بينما|في\s+حين|بعد|حيث|وذلك|الذي|التي|وقال|واضاف|واكد|وكان|وتعد|ويعتبر))|(?<![\w])(?:فيما|بينما|في\s+حين|و?لكن)(?![\w])"
     r"|\n",
     re.IGNORECASE,
 )
@@ -200,8 +200,9 @@ _AR_DIACRITIC = re.compile("[\u064b-\u0652\u0670]")
 _AR_CONJ = re.compile(r"(?<![\w\u064b-\u0652])و(?=[\u0621-\u064a]{3,})")
 _ANAPHORA = re.compile(
     r"\b(?:the|this)\s+(?:(?:\w+ern|strategic|key|border|besieged|embattled|ancient|historic|"
-    r"oil-rich|predominantly\s+\w+|\w+-majority)\s+)?(?:town|city|village)\b(?!\s+(?:of|council|centre|center|'s))"
-    r"|(?<![\w])(?:ال)(?:مدينه|بلده|ناحيه|قريه)(?=[\s،.]|$)(?!\s+ال)",
+    r"oil-rich|predominantly\s+\w+|\w+-majority)\s+)?(?:town|city|village)\b"
+    r"(?!\s+(?:council|centre|center|'s))(?!\s+of\s+(?:the\s+)?(?-i:[A-Z]))"
+    r"|(?<![\w])[وفب]?(?:ال)(?:مدينه|بلده|ناحيه|قريه)(?=[\s،.]|$)(?!\s+ال)",
     re.IGNORECASE,
 )
 
@@ -369,15 +370,20 @@ def _dedupe(found: list[Observation]) -> list[Observation]:
         cur = best.get(key)
         if cur is None or (o.confidence, o.date) > (cur.confidence, cur.date):
             best[key] = o
-    captured = {o.place: o for o in best.values() if o.event == "captured"}
+    captured: dict[str, Observation] = {}
+    for o in best.values():  # the latest capture of each place
+        if o.event == "captured" and (o.place not in captured or o.date > captured[o.place].date):
+            captured[o.place] = o
     out = []
     for o in best.values():
         c = captured.get(o.place)
         if c is not None and o is not c:
             if o.event == "held" and o.faction == c.faction:
                 continue
-            if o.event in ("held", "contested") and o.date >= c.date and o.faction != c.faction:
+            if o.event == "held" and o.date >= c.date and o.faction != c.faction:
                 continue
+            if o.event == "contested" and (o.date <= c.date or not o.dated):
+                continue  # "took X; fighting in X": taken; "fighting on Friday" after it: not
         out.append(o)
     out.sort(key=lambda o: (o.place_start, o.event))
     return out
