@@ -11,6 +11,7 @@ known (the army near Akashat is the Iraqi army). :func:`lexicon` compiles the ph
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 import weakref
@@ -329,12 +330,14 @@ def find_actors(
             fid = _lookup(names.by_text, word)
             if fid is not None:
                 spans.append((m.start(), m.end(), fid, {}))
-    named = [(s, e) for s, e, _fid, _t in spans]
+    named = sorted((s, e) for s, e, _fid, _t in spans)
+    starts = [s for s, _e in named]
     for country, rx, fid in names.generic:
         if not (has_ar if _AR_LETTER.search(rx.pattern) else has_latin):
             continue
         for m in rx.finditer(f):
-            if any(s < m.end() and m.start() < e for s, e in named):
+            k = bisect.bisect_left(starts, m.end())  # registry names starting before its end
+            if k and any(e > m.start() for _s, e in named[max(0, k - 3) : k]):
                 continue  # "قوات الجيش السوري": the registry's "الجيش السوري", not "قوات الجيش"
             spans.append((m.start(), m.end(), None, {country: fid}))
     spans.sort(key=lambda s: (s[0], s[2] is None, -(s[1] - s[0])))

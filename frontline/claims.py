@@ -828,7 +828,7 @@ def _when(
     assert doc.report.date is not None
     # a date inside a relative or "since" phrase dates only the verbs inside it ("…, which was
     # liberated on 12 August", "since the fall of Saddam in 2003"); a verb inside one prefers it
-    subs = [(a, b) for a, b in spans(_SUBORDINATE, doc.folded[: sent[1]]) if a >= sent[0]]
+    subs = [m.span() for m in _SUBORDINATE.finditer(doc.folded, sent[0], sent[1])]
     own = next(((a, b) for a, b in subs if a <= anchor < b), None)
     for lo, hi in ((own or clause), clause, sent):
         cands = [
