@@ -54,7 +54,8 @@ _LOSER_BEFORE = re.compile(
 )
 _MEMBER_OF = re.compile(
     r"\b(?:forces?|units?|troops|members|fighters|elements|soldiers|officers?|commanders?|sources?|"
-    r"spokesm[ae]n|officials?)\s+(?:from|of)\s+(?:the\s+)?$",
+    r"spokesm[ae]n|officials?)\s+(?:from|of)\s+(?:the\s+)?$"
+    r"|(?<![\w])(?:وحدات|قوات|قوه|عناصر|افراد|قطعات|فصائل|مقاتلين|مقاتلو)\s+من\s+$",
     re.IGNORECASE,
 )
 _OWNER_BEFORE = re.compile(
@@ -449,6 +450,14 @@ def read_claim(
 
     loser = _loser(m, trig, clause_actors, folded, res)
     kind = trig.kind
+    if (
+        kind == "held_from"
+        and nxt is not None
+        and nxt.kind in ("held_by", "hold")
+        and nxt.start > m.end
+        and _from_holder(m, (c0, c1), clause_actors, doc, res) is None
+    ):  # "لتحرير القائم وراوه من سيطرة «الدولة»، وهو كل ما تبقى تحت سيطرة التنظيم"
+        trig, post, kind = nxt, True, nxt.kind
     if kind == "enter":
         # "forces entered Sinjar" after the defenders withdrew: taken; in a battle: contested
         # (and raised the flag)
@@ -650,7 +659,9 @@ def _loser(
         if a.start < trig.start:
             continue
         head = folded[max(0, a.start - 40) : a.start]
-        if _LOSER_BEFORE.search(head) or (trig.kind == "expel" and trig.end <= a.start < m.start):
+        if (_LOSER_BEFORE.search(head) and not _MEMBER_OF.search(head)) or (
+            trig.kind == "expel" and trig.end <= a.start < m.start
+        ):
             fid = res(a)
             if fid:
                 return fid
@@ -666,8 +677,10 @@ def _agent(
         if fid is None or fid == loser:
             return None
         head = folded[max(0, a.start - 40) : a.start]
-        if _LOSER_BEFORE.search(head) or _OWNER_BEFORE.search(head):
-            return None
+        if (_LOSER_BEFORE.search(head) and not _MEMBER_OF.search(head)) or _OWNER_BEFORE.search(
+            head
+        ):
+            return None  # "from IS", "IS's stronghold"; not "وحدات من الجيش" (units of the army)
         return fid
 
     if post or trig.kind == "passive":
@@ -679,7 +692,7 @@ def _agent(
         if trig.kind == "expel":
             return None
     arabic = bool(_AR_LETTER.match(folded[trig.start : trig.start + 1]))
-    between = [a for a in clause if trig.start <= a.start < m.start]
+    between = [a for a in clause if trig.start <= a.start < m.start]  # also inside the trigger
     pre = [a for a in clause if a.end <= trig.start]
     if arabic:
         order = between + pre

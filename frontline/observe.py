@@ -202,7 +202,7 @@ _ANAPHORA = re.compile(
     r"\b(?:the|this)\s+(?:(?:\w+ern|strategic|key|border|besieged|embattled|ancient|historic|"
     r"oil-rich|predominantly\s+\w+|\w+-majority)\s+)?(?:town|city|village)\b"
     r"(?!\s+(?:council|centre|center|'s))(?!\s+of\s+(?:the\s+)?(?-i:[A-Z]))"
-    r"|(?<![\w])[وفب]?(?:ال)(?:مدينه|بلده|ناحيه|قريه)(?=[\s،.]|$)(?!\s+ال)",
+    r"|(?<![\w])[وفب]?(?:ال)(?:مدينه|بلده|ناحيه|قريه)(?=[\s،.]|$)(?!\s+ال(?!تي|ذي))",
     re.IGNORECASE,
 )
 
@@ -232,7 +232,12 @@ def _claim_mentions(
             continue  # "the Tabqa dam" when the gazetteer has no dam there
         if any(a <= m.start < b or a < m.end <= b for a, b in banned):
             continue
-        if m.relation is None and lx.region_before.search(folded[max(0, m.start - 30) : m.start]):
+        head = folded[max(0, m.start - 30) : m.start]
+        if (
+            m.relation is None
+            and lx.region_before.search(head)
+            and not _SEAT_OF.search(head)  # "مبنى محافظة كركوك": the building in the city
+        ):
             continue  # "western Anbar"; "west of Raqqa" is a relative phrase, read as one
         if lx.region_after.search(
             re.sub(r"^(?:\s+(?:and|&|و)\s+\S+)+", "", folded[m.end : m.end + 40])
@@ -256,6 +261,14 @@ def _claim_mentions(
             continue  # short Arabic words that are village names too ("علم"), unless "قضاء دبس"
         if _AR_LETTER.search(word) and _article_dropped(fold_arabic(word), m.place.names):
             continue  # "قريتين" (two villages) is not "القريتين": Arabic names keep their article
+        if (
+            out
+            and re.search(r"ريف|countryside", folded[m.phrase[0] : m.end])
+            and re.fullmatch(
+                r"[\s,،]*(?:(?:in|في)\s+(?:the\s+)?|ب)?", folded[out[-1].end : m.phrase[0]]
+            )
+        ):
+            continue  # "مدينة السخنة بريف حمص": where the town lies, not a second place
         if (
             m.relation not in (None, "outskirts", "anchor")
             and out
@@ -293,6 +306,9 @@ def _claim_mentions(
     out.sort(key=lambda m: m.start)
     return out
 
+
+#: the seat of a province: "مبنى محافظة", "مقر محافظة" (the building in the city)
+_SEAT_OF = re.compile(r"(?:مبنى|مقر|ديوان|مجلس)\s+محافظه\s*$")
 
 #: an Arabic direction right before a name: "شرق مدينة حماة", "غربي الموصل"
 _AR_LOCATOR = re.compile(
