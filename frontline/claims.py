@@ -219,7 +219,7 @@ class Doc:
 
 _GAP_SEP = r"[\s,،\"'«»“”…]*(?:(?:and|or|&|و)\s*)?(?:على\s+)?[\s\"'«»“”]*"
 _GAP_KIND = (
-    r"(?:(?:the\s+)?(?:towns?|cities|villages?)\s+of\s+)?"
+    r"(?:(?:the\s+)?(?:towns?|city|cities|villages?)\s+of\s+)?"
     r"(?:(?:قضاء|ناحيه|مدينه|بلده|قريه|منطقه|مناطق|حي|سد)\s+)?"
 )
 #: "in Diyala", "في ديالى": where the items before lie, inside a list
@@ -348,7 +348,12 @@ def read_claim(
     s0, s1 = sent
     country = m.place.country
     folded = doc.folded
-    before = [t for t in doc.triggers if c0 <= t.start and t.end <= m.start]
+    # an English passive tells of the place before it ("Y was retaken"), not of one after it
+    before = [
+        t for t in doc.triggers
+        if c0 <= t.start and t.end <= m.start
+        and (t.kind != "passive" or _AR_LETTER.match(doc.folded[t.start]))
+    ]  # fmt: skip
     after = [t for t in doc.triggers if m.end <= t.start < c1]
     if m.relation == "anchor":
         before = []  # "west of Mosul" names Mosul, but a verb before acts on the derived point
