@@ -713,6 +713,9 @@ def _agent(
         order += pre + between
     order += [a for a in sent if a.end <= trig.start and a not in order]
     for a in order:
+        if a.generic and re.search(r"\b(?:his|their|its)\s+$", folded[max(0, a.start - 7) : a.start]):
+            # "a leader of the paramilitary force says his troops captured": the force's troops
+            a = next((b for b in reversed(sent) if b.end <= a.start), a)
         fid = ok(a)
         if fid:
             return fid

@@ -291,6 +291,8 @@ def _claim_mentions(
         if prev and a0 - prev[-1].end < 400 and not any(a0 <= m.start < a1 + 3 for m in out):
             out.append(replace(prev[-1], start=a0, end=a1, text=body[a0:a1], phrase_start=a0))
     out.sort(key=lambda m: m.start)
+    out += _named_later(body, folded, out)
+    out.sort(key=lambda m: m.start)
     # "captured a border crossing … the al-Waleed crossing": the one crossing the report names
     for kind, (after, _before) in lx.facilities.items():
         named = {m.place.id: m for m in out if m.place.kind == kind and m.relation is None}
@@ -322,6 +324,37 @@ def _article_dropped(word: str, names: tuple[str, ...]) -> bool:
         return False
     arabic = [fold_arabic(n) for n in names if _AR_LETTER.search(n)]
     return bool(arabic) and all(n.startswith("ال") for n in arabic)
+
+
+#: "captured a key town west of Mosul": a town the next sentence names ("the center of
+#: strategic Baaj town")
+_UNNAMED = re.compile(
+    r"\b(?:an?|one)\s+(?:(?:key|strategic|important|main|major|small|large|nearby|border|"
+    r"\w+ern)\s+)?(?P<kind>town|village|city)\b(?!\s+(?:of|called|named)\b)",
+    re.IGNORECASE,
+)
+
+
+def _named_later(body: str, folded: str, out: list[Mention]) -> list[Mention]:
+    """Mentions for "a key town" that the next sentence names with the same word ("Baaj town",
+    "the town of Baaj"): the unnamed town stands for it."""
+    found: list[Mention] = []
+    for u in _UNNAMED.finditer(folded):
+        end = folded.find(".", u.end())
+        if end < 0:
+            continue
+        word = u.group("kind").lower()
+        kinds = _ANAPHORA_KINDS[word]
+        for m in out:
+            if not end < m.start < end + 300 or m.relation is not None or m.place.kind not in kinds:
+                continue
+            near = folded[max(0, m.start - 16) : m.end + 8].lower()
+            if re.search(rf"\b{word}\s+of\s+$|^\S+\s+{word}\b", near[: m.start - max(0, m.start - 16)]
+                         ) or re.match(rf"\s+{word}\b", folded[m.end : m.end + 8].lower()):
+                found.append(replace(m, start=u.start(), end=u.end(), text=body[u.start() : u.end()],
+                                     phrase_start=u.start()))  # fmt: skip
+            break  # only the first place named after the sentence
+    return found
 
 
 #: "a border crossing", "an important air base": a facility named elsewhere in the report
