@@ -20,7 +20,8 @@ from typing import Any
 from frontline.actors import ActorMention, Lexicon
 from frontline.extract import Mention
 from frontline.factions import FactionRegistry
-from frontline.reports import Report, resolve_time_phrase
+from frontline.proposals import PROPOSAL_COLUMNS, Observation
+from frontline.reports import Report, date_of
 
 __all__ = [
     "LIST_GAP",
@@ -33,14 +34,6 @@ __all__ = [
     "read_claim",
     "spans",
 ]
-
-#: Columns of a proposals table (CSV / GeoDataFrame), in order.
-PROPOSAL_COLUMNS = (
-    "date", "place", "faction", "event", "from_faction", "date_precision", "confidence",
-    "source", "url", "evidence", "evidence_start", "evidence_end", "place_start", "place_end",
-    "written", "relation", "uncertainty_km", "lon", "lat", "note", "reviewed",
-)  # fmt: skip
-
 
 _CAPTURE_KINDS = frozenset({"capture", "passive", "expel"})
 _POST_KINDS = frozenset({"passive", "held_by", "stronghold", "hold", "repel"})
@@ -66,87 +59,6 @@ _BY_BEFORE = re.compile(
     r"(?:\bby|\bto|\bof|(?<![\w])(?:ل|بيد|ايدي|سيطره|لسيطره))\s*[«\"“(]?\s*(?:the\s+)?$",
     re.IGNORECASE,
 )
-
-
-@dataclass(frozen=True)
-class Observation:
-    """A proposed observation: a claim a report makes about who holds a place.
-
-    Attributes
-    ----------
-    place : str
-        Gazetteer place id (``~…`` for a point derived from a relative phrase).
-    place_name : str
-        The place's name.
-    faction : str
-        Registry id of the holder *after* the event (``unknown`` when contested).
-    event : str
-        ``captured``, ``held``, ``lost`` or ``contested``.
-    from_faction : str
-        The previous holder, when the report says it ("" otherwise).
-    date : datetime.date
-        Effective date (never after the report's date).
-    date_precision : str
-        ``day``, ``week`` or ``month``.
-    confidence : float
-        0–1.
-    evidence : str
-        The sentence the claim comes from.
-    evidence_start, evidence_end : int
-        The sentence's offsets in the report's (stripped) text.
-    place_start, place_end : int
-        The place name's offsets.
-    written : str
-        The place name as written.
-    relation : str or None
-        The relative phrase the point was derived from (``offset``, ``outskirts`` …).
-    lon, lat, uncertainty_km : float
-        The point meant and its uncertainty radius.
-    note : str
-        Why: the trigger words and what lowered the confidence.
-    source, url : str
-        The report's source ("Outlet, date, title") and address.
-    """
-
-    place: str
-    place_name: str
-    faction: str
-    event: str
-    from_faction: str
-    date: _dt.date
-    date_precision: str
-    confidence: float
-    evidence: str
-    evidence_start: int
-    evidence_end: int
-    place_start: int
-    place_end: int
-    written: str
-    relation: str | None
-    lon: float
-    lat: float
-    uncertainty_km: float
-    note: str = ""
-    source: str = ""
-    url: str = ""
-    #: whether the text gives the date (False: the report's date, taken by default)
-    dated: bool = True
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain-data form in :data:`PROPOSAL_COLUMNS` order (JSON-ready)."""
-        d = {
-            "date": self.date.isoformat(), "place": self.place, "faction": self.faction,
-            "event": self.event, "from_faction": self.from_faction,
-            "date_precision": self.date_precision, "confidence": round(self.confidence, 2),
-            "source": self.source, "url": self.url, "evidence": self.evidence,
-            "evidence_start": self.evidence_start, "evidence_end": self.evidence_end,
-            "place_start": self.place_start, "place_end": self.place_end, "written": self.written,
-            "relation": self.relation or "", "uncertainty_km": round(self.uncertainty_km, 3),
-            "lon": round(self.lon, 6), "lat": round(self.lat, 6), "note": self.note,
-            "reviewed": False,
-        }  # fmt: skip
-        d["place_name"] = self.place_name
-        return d
 
 
 @dataclass(frozen=True)
@@ -198,9 +110,11 @@ class Doc:
         return self._unopposed
 
     def local(self, fid: str | None, country: str | None) -> str | None:
-        """Return who holds the ground faction *fid* takes in *country* (``holders`` in
-        observe.yaml): the faction itself, the ally it stands in for, or None. A faction the
-        table does not name anywhere is taken as it is."""
+        """Return who holds the ground faction *fid* takes in *country*.
+
+        That is the faction itself, the ally it stands in for, or None (``holders`` in
+        observe.yaml). A faction the table does not name anywhere is taken as it is.
+        """
         if fid is None or country is None or country not in self.lx.holders:
             return fid
         if not self._local:
@@ -468,6 +382,9 @@ def read_claim(
         # (and raised the flag)
         raised = doc.lx.flag.search(folded, s0, s1) is not None
         kind = "capture" if doc.unopposed or raised else "contest"
+    via = trig.kind
+    if trig.kind == "enter" and kind == "contest":  # who entered ("… and X is under their control")
+        via += ":" + (_agent(m, trig, post, clause_actors, sent_actors, folded, res, loser) or "")
     conf = 0.85
     notes = [doc.body[trig.start : trig.end]]
     faction: str | None
@@ -591,7 +508,7 @@ def read_claim(
         evidence_end=0, place_start=m.start, place_end=m.end, written=m.text,
         relation=m.relation, lon=m.lon, lat=m.lat, uncertainty_km=m.uncertainty_km,
         note="; ".join(" ".join(n.split()) for n in notes), source=doc.report.source,
-        url=doc.report.url, dated=explicit,
+        url=doc.report.url, dated=explicit, via=via,
     )  # fmt: skip
 
 
@@ -618,11 +535,15 @@ def _from_holder(
 
 
 def _where_clause(m: Mention, sent: tuple[int, int], doc: Doc) -> Trigger | None:
-    """Return the fighting a "where" clause tells of the place before ("Deir Ezzor, where …";
-    "in Ayadiya, a nearby village, fighting continued")."""
-    w = re.match(r"(?:\s+(?:city|town))?\s*[,،]\s*(?:where|حيث)\s", doc.folded[m.end : m.end + 20])
-    if w is None and re.search(r"(?:^|[.;]\s*|\b(?:and|but)\s+)in\s+$", doc.folded[sent[0] : m.start]):
-        w = re.match(r"\s*,", doc.folded[m.end : m.end + 3])  # a fronted "In X, …"
+    """Return the fighting a "where" clause tells of the place before it.
+
+    "Deir Ezzor, where … a small pocket"; a fronted "In Ayadiya, a nearby village, fighting
+    continued".
+    """
+    f = doc.folded
+    w = re.match(r"(?:\s+(?:city|town))?\s*[,،]\s*(?:where|حيث)\s", f[m.end : m.end + 20])
+    if w is None and re.search(r"(?:^|[.;]\s*|\b(?:and|but)\s+)in\s+$", f[sent[0] : m.start]):
+        w = re.match(r"\s*,", f[m.end : m.end + 3])
     if w is None:
         return None
     start = m.end + w.end()
@@ -713,7 +634,9 @@ def _agent(
         order += pre + between
     order += [a for a in sent if a.end <= trig.start and a not in order]
     for a in order:
-        if a.generic and re.search(r"\b(?:his|their|its)\s+$", folded[max(0, a.start - 7) : a.start]):
+        if a.generic and re.search(
+            r"\b(?:his|their|its)\s+$", folded[max(0, a.start - 7) : a.start]
+        ):
             # "a leader of the paramilitary force says his troops captured": the force's troops
             a = next((b for b in reversed(sent) if b.end <= a.start), a)
         fid = ok(a)
@@ -723,8 +646,10 @@ def _agent(
 
 
 def _hostile_actor(doc: Doc, other: str, country: str | None) -> str | None:
-    """Return the faction named most in the report that is hostile to *other* (and holds
-    ground in *country*)."""
+    """Return the faction named most in the report that is hostile to *other*.
+
+    Only factions holding ground in *country* count (``holders`` in observe.yaml).
+    """
     counts: dict[str, int] = {}
     for a in doc.actors:
         fid = doc.local(a.resolve(country) or next(iter(a.by_country.values()), None), country)
@@ -834,34 +759,8 @@ def _defender(
     return None
 
 
-#: relative clauses and "since …", "in response to …" phrases, up to the next comma
-_SUBORDINATE = re.compile(
-    r"(?:[,،]\s*(?:which|who|whom|that|where)|\b(?:since|following|in\s+response\s+to)|"
-    r"(?<![\w])(?:التي|الذي|الذين|منذ|ردا\s+على))(?![\w])[^,.;:،؛\n]*",
-    re.IGNORECASE,
-)
-
-
 def _when(
     trig: Trigger, doc: Doc, clause: tuple[int, int], sent: tuple[int, int], event: str
 ) -> tuple[_dt.date, str, bool] | None:
-    anchor = trig.start
     assert doc.report.date is not None
-    # a date inside a relative or "since" phrase dates only the verbs inside it ("…, which was
-    # liberated on 12 August", "since the fall of Saddam in 2003"); a verb inside one prefers it
-    subs = [m.span() for m in _SUBORDINATE.finditer(doc.folded, sent[0], sent[1])]
-    own = next(((a, b) for a, b in subs if a <= anchor < b), None)
-    for lo, hi in ((own or clause), clause, sent):
-        cands = [
-            p for p in doc.times
-            if lo <= p.start < hi
-            and not re.search(r"(?:since|منذ)\s*$", doc.folded[max(0, p.start - 8) : p.start], re.I)
-            and all(not a <= p.start < b or (a, b) == own for a, b in subs)
-        ]  # fmt: skip
-        if cands:
-            p = min(cands, key=lambda p: abs(p.start - anchor))
-            r = resolve_time_phrase(p, doc.report.date)
-            if r is None:
-                return None
-            return r[0], r[1], True
-    return doc.report.date, "day", False
+    return date_of(doc.times, doc.folded, trig.start, clause, sent, doc.report.date)

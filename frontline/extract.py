@@ -701,6 +701,7 @@ _RE_AR_NEAR = re.compile(r"(?:قرب|بالقرب\s+من|قريبا\s+من|في\
 
 def _arabic_relative(window: str, place: Place, imp: int, base_unc: float):
     """Relative phrase in Arabic script before a name, as (relation, lon, lat, unc, pos, az, km)."""
+
     def az_of(word: str) -> float | None:
         w = re.sub(r"\s+", "", re.sub(r"(?:^|(?<=\s))ال", "", word))
         w = re.sub(r"ي(?=$|شرق|غرب)", "", w)

@@ -336,24 +336,25 @@ _UNNAMED = re.compile(
 
 
 def _named_later(body: str, folded: str, out: list[Mention]) -> list[Mention]:
-    """Mentions for "a key town" that the next sentence names with the same word ("Baaj town",
-    "the town of Baaj"): the unnamed town stands for it."""
+    """Return mentions for "a key town" that the next sentence names with the same word.
+
+    "captured a key town west of Mosul. … the center of strategic Baaj town": the unnamed
+    town stands for the first place named after its sentence, if "town" ("the town of X",
+    "X town") names it there too.
+    """
     found: list[Mention] = []
     for u in _UNNAMED.finditer(folded):
         end = folded.find(".", u.end())
-        if end < 0:
-            continue
         word = u.group("kind").lower()
-        kinds = _ANAPHORA_KINDS[word]
-        for m in out:
-            if not end < m.start < end + 300 or m.relation is not None or m.place.kind not in kinds:
-                continue
-            near = folded[max(0, m.start - 16) : m.end + 8].lower()
-            if re.search(rf"\b{word}\s+of\s+$|^\S+\s+{word}\b", near[: m.start - max(0, m.start - 16)]
-                         ) or re.match(rf"\s+{word}\b", folded[m.end : m.end + 8].lower()):
-                found.append(replace(m, start=u.start(), end=u.end(), text=body[u.start() : u.end()],
-                                     phrase_start=u.start()))  # fmt: skip
-            break  # only the first place named after the sentence
+        later = [m for m in out if end >= 0 and end < m.start < end + 300 and m.relation is None]
+        if not later or later[0].place.kind not in _ANAPHORA_KINDS[word]:
+            continue
+        m = later[0]
+        before = folded[max(0, m.start - 16) : m.start].lower()
+        after = folded[m.end : m.end + 8].lower()
+        if re.search(rf"\b{word}\s+of\s+$", before) or re.match(rf"\s+{word}\b", after):
+            a0, a1 = u.span()
+            found.append(replace(m, start=a0, end=a1, text=body[a0:a1], phrase_start=a0))
     return found
 
 
@@ -419,6 +420,22 @@ def _dedupe(found: list[Observation]) -> list[Observation]:
         cur = best.get(key)
         if cur is None or (o.confidence, o.date) > (cur.confidence, cur.date):
             best[key] = o
+    for key, o in list(best.items()):
+        held = next(
+            (
+                h for h in best.values()
+                if h.place == o.place and h.event == "held" and h.date >= o.date
+                and o.via == "enter:" + h.faction
+            ),
+            None,
+        )  # fmt: skip
+        if o.event == "contested" and held is not None:
+            # "forces entered X" and "X is under the forces' control": they took it
+            del best[key]
+            best[(o.place, held.faction, "captured")] = replace(
+                o, faction=held.faction, event="captured", confidence=held.confidence,
+                note=f"{o.note}; {held.note}",
+            )  # fmt: skip
     captured: dict[str, Observation] = {}
     for o in best.values():  # the latest capture of each place
         if o.event == "captured" and (o.place not in captured or o.date > captured[o.place].date):

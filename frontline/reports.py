@@ -25,6 +25,7 @@ from frontline.names import DATA_DIR
 __all__ = [
     "Report",
     "TimePhrase",
+    "date_of",
     "find_date_line",
     "find_time_phrases",
     "fold_arabic",
@@ -470,6 +471,72 @@ def resolve_time_phrase(phrase: TimePhrase, report_date: _dt.date) -> tuple[_dt.
     if day > report_date:
         return None
     return day, "month"
+
+
+#: relative clauses and "since …", "in response to …" phrases, up to the next comma
+_SUBORDINATE = re.compile(
+    r"(?:[,،]\s*(?:which|who|whom|that|where)|\b(?:since|following|in\s+response\s+to)|"
+    r"(?<![\w])(?:التي|الذي|الذين|منذ|ردا\s+على))(?![\w])[^,.;:،؛\n]*",
+    re.IGNORECASE,
+)
+
+
+def date_of(
+    phrases: list[TimePhrase],
+    folded: str,
+    anchor: int,
+    clause: tuple[int, int],
+    sentence: tuple[int, int],
+    report_date: _dt.date,
+) -> tuple[_dt.date, str, bool] | None:
+    """Return the date of the event told at offset *anchor*.
+
+    The nearest time phrase of its clause, else of its sentence, resolved against the
+    report's date.
+
+    A time phrase inside a relative or "since" phrase dates only the verbs inside it ("…,
+    which was liberated on 12 August", "since the fall of Saddam in 2003"), and a verb inside
+    one prefers it. "since X" itself never dates an event.
+
+    Parameters
+    ----------
+    phrases : list of TimePhrase
+        The report's time phrases (:func:`find_time_phrases`).
+    folded : str
+        The report folded by :func:`fold_arabic`.
+    anchor : int
+        Offset of the words that tell the event.
+    clause, sentence : (int, int)
+        Offsets of the clause and the sentence around *anchor*.
+    report_date : datetime.date
+
+    Returns
+    -------
+    (datetime.date, str, bool) or None
+        The date, its precision and whether the text gives it (False: the report's date);
+        None when the nearest phrase names a date after the report.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> t = "Iraqi forces took Anah, which IS had seized in 2014, on Thursday."
+    >>> date_of(find_time_phrases(t), t, 13, (0, len(t)), (0, len(t)), dt.date(2017, 9, 22))
+    (datetime.date(2017, 9, 21), 'day', True)
+    """
+    subs = [m.span() for m in _SUBORDINATE.finditer(folded, sentence[0], sentence[1])]
+    own = next(((a, b) for a, b in subs if a <= anchor < b), None)
+    for lo, hi in (own or clause, clause, sentence):
+        cands = [
+            p for p in phrases
+            if lo <= p.start < hi
+            and not re.search(r"(?:since|منذ)\s*$", folded[max(0, p.start - 8) : p.start], re.I)
+            and all(not a <= p.start < b or (a, b) == own for a, b in subs)
+        ]  # fmt: skip
+        if cands:
+            p = min(cands, key=lambda p: abs(p.start - anchor))
+            r = resolve_time_phrase(p, report_date)
+            return None if r is None else (r[0], r[1], True)
+    return report_date, "day", False
 
 
 def find_date_line(text: str, head: int = 600) -> _dt.date | None:
