@@ -418,8 +418,11 @@ def _dedupe(found: list[Observation]) -> list[Observation]:
     for o in found:
         key = (o.place, o.faction, o.event)
         cur = best.get(key)
-        if cur is None or (o.confidence, o.date) > (cur.confidence, cur.date):
-            best[key] = o
+        rank = (o.date, o.confidence) if o.event == "contested" else (o.confidence, o.date)
+        if cur is None or rank > (
+            (cur.date, cur.confidence) if o.event == "contested" else (cur.confidence, cur.date)
+        ):
+            best[key] = o  # fighting: the latest report of it; else the surest claim
     for key, o in list(best.items()):
         held = next(
             (
