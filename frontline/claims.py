@@ -328,6 +328,8 @@ def read_claim(
         before = []
         c0 = s0 = m.end  # the relative clause is the clause: its own subject, not the sentence's
     nxt = next((t for t in after if t.kind in _POST_KINDS), None)
+    if nxt is not None and m.relation == "anchor" and nxt.start - m.end > 15:
+        nxt = None  # "west of Mosul, … their last stronghold": about the place west of it
     if (
         nxt is not None
         and trig is not after[0]
@@ -390,6 +392,8 @@ def read_claim(
     faction: str | None
     if kind in _CAPTURE_KINDS:
         event = "captured"
+        if re.search(r"(?<![\w])(?:since|منذ)\s", folded[trig.end : c1]):
+            return None  # "سيطر على الطبقة منذ العام 2014": a state since long ago, not news
         faction = _agent(m, trig, post, clause_actors, sent_actors, folded, res, loser)
         if faction is None:
             near = (doc.local(f, country) for f in (doc.agent, doc.fallback))

@@ -310,7 +310,7 @@ def _claim_mentions(
 
 
 #: the seat of a province: "مبنى محافظة", "مقر محافظة" (the building in the city)
-_SEAT_OF = re.compile(r"(?:مبنى|مقر|ديوان|مجلس)\s+محافظه\s*$")
+_SEAT_OF = re.compile(r"(?:مبن[يى]|مقر|ديوان|مجلس)\s+محافظه\s*$")
 
 #: an Arabic direction right before a name: "شرق مدينة حماة", "غربي الموصل"
 _AR_LOCATOR = re.compile(
