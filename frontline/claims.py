@@ -267,6 +267,7 @@ def read_claim(
         t for t in doc.triggers
         if c0 <= t.start and t.end <= m.start
         and (t.kind != "passive" or _AR_LETTER.match(doc.folded[t.start]))
+        and not _RESUMPTIVE.search(doc.folded, t.start, t.end)
     ]  # fmt: skip
     after = [t for t in doc.triggers if m.end <= t.start < c1]
     if m.relation == "anchor":
@@ -514,6 +515,10 @@ def read_claim(
         note="; ".join(" ".join(n.split()) for n in notes), source=doc.report.source,
         url=doc.report.url, dated=explicit, via=via,
     )  # fmt: skip
+
+
+#: "سيطروا عليها": the verb's object is the pronoun (the place before), not a place after it
+_RESUMPTIVE = re.compile(r"علي(?:ها|ه|هما|هم)$")
 
 
 def _told_in_past(doc: Doc, c0: int, trig: Trigger, m: Mention) -> bool:

@@ -245,8 +245,12 @@ def _claim_mentions(
             continue  # "Deir Ezzor province", "al-Senaa and Shuqaq neighborhoods"
         if m.relation is None and _AR_LOCATOR.search(folded[max(0, m.start - 24) : m.start]):
             m = replace(m, relation="anchor")  # "شرق مدينة حماة": a landmark, not the place taken
-        if re.match(r"['’]s\b", body[m.end : m.end + 3]):
-            continue  # "Baghdad's army", "Mosul's Sinjar district"
+        if re.search(r"ريف|countryside", folded[m.phrase[0] : m.end]):
+            continue  # "ريف دير الزور": a countryside is a region, not a place
+        if re.match(r"['’]s\b", body[m.end : m.end + 3]) or (
+            body[m.end - 1 : m.end] == "s" and body[m.end : m.end + 2] in ("' ", "’ ")
+        ):
+            continue  # "Baghdad's army", "Mosul's Sinjar district", "Damascus' outskirts"
         word = body[m.start : m.end]
         if (
             _AR_LETTER.search(word)
@@ -261,14 +265,6 @@ def _claim_mentions(
             continue  # short Arabic words that are village names too ("علم"), unless "قضاء دبس"
         if _AR_LETTER.search(word) and _article_dropped(fold_arabic(word), m.place.names):
             continue  # "قريتين" (two villages) is not "القريتين": Arabic names keep their article
-        if (
-            out
-            and re.search(r"ريف|countryside", folded[m.phrase[0] : m.end])
-            and re.fullmatch(
-                r"[\s,،]*(?:(?:in|في)\s+(?:the\s+)?|ب)?", folded[out[-1].end : m.phrase[0]]
-            )
-        ):
-            continue  # "مدينة السخنة بريف حمص": where the town lies, not a second place
         if (
             m.relation not in (None, "outskirts", "anchor")
             and out
