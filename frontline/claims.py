@@ -524,7 +524,8 @@ _RESUMPTIVE = re.compile(r"علي(?:ها|ه|هما|هم)$")
 def _told_in_past(doc: Doc, c0: int, trig: Trigger, m: Mention) -> bool:
     """Whether a past-tense word ("كانت", "had held") stands shortly before the claim's trigger."""
     end = max(trig.start, m.start)
-    return doc.lx.past.search(doc.folded, max(c0, end - 60), end) is not None
+    hit = doc.lx.past.search(doc.folded, max(c0, end - 60), end + 30)  # lookaheads see on
+    return hit is not None and hit.start() < end
 
 
 def _from_holder(
