@@ -159,12 +159,17 @@ LIST_GAP = re.compile(
 _AR_LETTER = re.compile(r"[\u0600-\u06ff]")
 
 
-def find_triggers(folded: str, lx: Lexicon) -> list[Trigger]:
-    """Return every trigger of the (Arabic-folded) text, in order, without overlaps."""
+def find_triggers(
+    folded: str, lx: Lexicon, targets: list[tuple[int, int]] | None = None
+) -> list[Trigger]:
+    """Return every trigger of the (Arabic-folded) text, in order, without overlaps.
+
+    *targets*: the spans of ``lx.targets`` in the text, when already found.
+    """
     success = spans(lx.success, folded)
     # "managed to liberate": a target phrase right after a success word is a done deed
     targets = [
-        (a, b) for a, b in spans(lx.targets, folded)
+        (a, b) for a, b in (spans(lx.targets, folded) if targets is None else targets)
         if not any(0 <= a - e < 30 and not re.search(r"[,.;،]", folded[e:a]) for _s, e in success)
     ]  # fmt: skip
     starts = [a for a, _b in targets]
@@ -188,15 +193,18 @@ def fallback_agent(doc: Doc) -> str | None:
     """Return the report's main actor: the faction named most, not counting the ones driven out."""
     losers: set[str] = set()
     counts: dict[str, int] = {}
+    cedes = [t for t in doc.triggers if t.kind == "cede"]
+    cede_at = [t.start for t in cedes]
     for a in doc.actors:
         fid = a.faction or next(iter(a.by_country.values()), None)
         if fid is None:
             continue
         head = doc.folded[max(0, a.start - 40) : a.start]
         tail = doc.folded[a.end : a.end + 30]
+        k = bisect.bisect_left(cede_at, a.start - 80)
         ceded = any(
-            t.kind == "cede" and (0 <= t.start - a.end < 12 or 0 <= a.start - t.end < 3)
-            for t in doc.triggers
+            0 <= t.start - a.end < 12 or 0 <= a.start - t.end < 3
+            for t in cedes[k : bisect.bisect_right(cede_at, a.end + 12)]
         )  # fmt: skip
         member = _MEMBER_OF.search(head)  # "a joint force from the Iraqi army" is no loser
         if (

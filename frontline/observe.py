@@ -28,6 +28,7 @@ How a claim is read (the phrase lists are data: ``frontline/data/observe.yaml``)
 
 from __future__ import annotations
 
+import bisect
 import datetime as _dt
 import re
 import weakref
@@ -165,11 +166,12 @@ def propose_observations(
     modal = spans(lx.modal, folded)
     if report.date is None:
         return Proposals(report, [], _unresolved_places(body, mentions, actors, gazetteer), [])
+    aims = spans(lx.targets, folded)
     doc = Doc(
-        body=body, folded=folded, triggers=find_triggers(folded, lx), actors=actors,
+        body=body, folded=folded, triggers=find_triggers(folded, lx, aims), actors=actors,
         times=find_time_phrases(body), report=report, registry=registry, lx=lx,
         marks=(spans(lx.attribution, folded), spans(lx.vague, folded), spans(lx.negation, folded)),
-        targets=spans(lx.targets, folded), mentions=mentions, modal=modal,
+        targets=aims, mentions=mentions, modal=modal,
     )  # fmt: skip
     doc.fallback = fallback_agent(doc)
     found: list[Observation] = []
@@ -226,11 +228,14 @@ def _claim_mentions(
             found + [replace(m, text=body[m.start : m.end]) for m in extra], key=lambda m: m.start
         )
     out: list[Mention] = []
+    banned.sort()
+    banned_at = [a for a, _b in banned]
     for m0 in found:
         m = _facility(m0, folded, gazetteer, lx)
         if m is None:
             continue  # "the Tabqa dam" when the gazetteer has no dam there
-        if any(a <= m.start < b or a < m.end <= b for a, b in banned):
+        k = bisect.bisect_right(banned_at, m.end)
+        if any(a <= m.start < b or a < m.end <= b for a, b in banned[max(0, k - 4) : k]):
             continue
         head = folded[max(0, m.start - 30) : m.start]
         if (
