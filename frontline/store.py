@@ -143,10 +143,12 @@ class History(Protocol):
         describe: Describe | None = None,
         *,
         expected: Mapping[_dt.date, Version] | None = None,
+        validated: bool = False,
     ) -> Sequence[object]:
         """Validate and store several snapshots: all of them or none.
 
-        *expected* maps dates to the version each must still have (compare-and-set).
+        *expected* maps dates to the version each must still have (compare-and-set);
+        *validated* says the caller validated them against this store's registry and theatre.
         """
         ...
 
@@ -501,6 +503,7 @@ class ControlHistory(HistoryBase):
         describe=None,
         *,
         expected: Mapping[_dt.date, Version] | None = None,
+        validated: bool = False,
     ) -> list[Path]:
         """Validate and store several snapshots: all of them or none.
 
@@ -525,6 +528,9 @@ class ControlHistory(HistoryBase):
         expected : mapping of date to str or None, optional
             Compare-and-set: the content hash each date must still have (None: no file),
             beside those pinned by :meth:`expect`.
+        validated : bool, default False
+            The caller validated the snapshots against this store's registry and theatre
+            (an importer that validates each snapshot once, as it reads it): not again.
 
         Returns
         -------
@@ -551,7 +557,7 @@ class ControlHistory(HistoryBase):
         self.check_writable(self._to_check(days, explicit), overwrite)
         texts = []
         for snap in snaps:
-            if self.validate:
+            if self.validate and not validated:
                 snap = snap.validate(self.registry, self.theatre, repair=repair, describe=describe)
             if self.theatre_id and snap.theatre != self.theatre_id:
                 snap = snap.replace(theatre=self.theatre_id)  # keeps its support report

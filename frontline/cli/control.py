@@ -452,7 +452,9 @@ def import_(
         theatre = history.theatre
         snaps = [apply_fill(s, theatre, None if fill == "theatre" else fill) for s in snaps]
     outside = check_period(history.theatre, [s.date for s in snaps], extend_period)
-    results = history.add_many(snaps, overwrite=overwrite, repair=repair)
+    # read_areas validated each snapshot against this store's registry and theatre; a fill
+    # adds areas, so a filled snapshot is validated (once) by the store
+    results = history.add_many(snaps, overwrite=overwrite, repair=repair, validated=fill is None)
     for line in _written(history, snaps, results):
         click.echo(line)
     if outside and history.theatre is not None:
