@@ -148,9 +148,11 @@ def _rings_json(coords: np.ndarray, ends: np.ndarray) -> list[str] | None:
     return ["[[" + text[s : e - 3] + "]]" for s, e in zip(bounds[:-1], bounds[1:], strict=True)]
 
 
-def _polygon_rings(geom: BaseGeometry) -> list[list[str]]:
+def _polygon_rings(geom: shapely.Polygon | shapely.MultiPolygon) -> list[list[str]]:
     """Ring texts of each polygon of a (Multi)Polygon, formatted in one vectorised pass."""
-    polys = list(geom.geoms) if isinstance(geom, shapely.MultiPolygon) else [geom]
+    polys: list[shapely.Polygon] = (
+        list(geom.geoms) if isinstance(geom, shapely.MultiPolygon) else [geom]
+    )
     rings = [r for p in polys for r in (p.exterior, *p.interiors)]
     counts = [len(p.interiors) + 1 for p in polys]
     texts: list[str] | None = None
