@@ -489,6 +489,9 @@ class ControlSnapshot:
         areas = self.areas
         if "basis" not in areas.columns:
             areas = areas.assign(basis=OBSERVED)
+        keys = list(zip(areas["faction"], areas["basis"], strict=True))
+        if all(a <= b for a, b in zip(keys, keys[1:], strict=False)):
+            return areas  # already in file order (as built): no pandas sort
         return areas.sort_values(["faction", "basis"], kind="stable")
 
     @property
@@ -678,7 +681,11 @@ class ControlSnapshot:
         if len(geoms) > 1:
             check_overlaps(areas, overlap_tolerance_km2, day, describe)
         if theatre is not None and len(geoms):
-            outside = shapely.difference(geoms, theatre.extent_geometry())
+            extent = theatre.extent_geometry()
+            inside = shapely.covered_by(geoms, extent)  # the usual case: no overlay needed
+            outside = np.asarray(geoms, dtype=object).copy()
+            outside[inside] = shapely.Polygon()
+            outside[~inside] = shapely.difference(outside[~inside], extent)
             km2 = geodesic_area_km2(outside)
             if (km2 > OUTSIDE_TOLERANCE_KM2).any():
                 i = int(np.argmax(km2))

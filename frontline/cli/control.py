@@ -54,6 +54,20 @@ def _describer(history):
         return None
 
 
+def _lazy_describer(history):
+    """Return a ``describe`` that loads the gazetteer only when a message needs it."""
+    loaded: list = []
+
+    def describe(lon: float, lat: float) -> str:
+        if not loaded:
+            loaded.append(_describer(history))
+        if loaded[0] is None:  # no gazetteer: the message gives the lon/lat alone
+            raise LookupError("no gazetteer")
+        return loaded[0](lon, lat)
+
+    return describe
+
+
 def _written(history, snapshots, results) -> list[str]:
     """One line per date written: the file, or the theatre, date and new PostGIS revision."""
     replaced = getattr(history, "replaced", {}) or {}
@@ -614,7 +628,7 @@ def _import_series(
         source,
         replace=overwrite,
         extend_period=extend_period,
-        describe=_describer(history),
+        describe=_lazy_describer(history),
         progress=progress,
         **options,
     )
