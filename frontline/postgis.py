@@ -443,8 +443,9 @@ class PostGISHistory(HistoryBase):
         Parameters are those of :meth:`add`; *expected_revisions* (or *expected*, the name
         every store takes) maps dates to the revision each edit is based on, beside the
         revisions pinned by :meth:`expect`; *validated* says the caller validated the
-        snapshots against this store's registry and theatre (they are not validated again). Every comparison happens inside the transaction,
-        under each date's lock. Returns the new revision numbers, in date order;
+        snapshots against this store's registry and theatre (they are not validated again).
+        Every comparison happens inside the transaction, under each date's lock. Returns the
+        new revision numbers, in date order;
         :attr:`replaced` then names the live revisions that were replaced.
 
         Raises
