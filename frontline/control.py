@@ -920,9 +920,29 @@ def read_areas(
     tid = theatre.id if theatre is not None else None
     out = []
     for day, part in groups:
-        snap = ControlSnapshot.from_areas(day, part, theatre=tid, faction_column=faction_field)
+        snap = ControlSnapshot.from_areas(
+            day, part, theatre=tid, faction_column=faction_field, support=support_in(part, label)
+        )
         out.append(snap.validate(None if allow_unknown else registry, theatre, repair=repair))
     return out
+
+
+def support_in(areas: gpd.GeoDataFrame, label: str = "support") -> Support | None:
+    """Return the support report a layer's ``support`` column carries (JSON text), if any.
+
+    ``frontline export`` writes the build's report on every row of a date; the first
+    non-empty value of *areas* is read.
+    """
+    col = next((c for c in areas.columns if str(c).lower() == "support"), None)
+    if col is None:
+        return None
+    for value in areas[col]:
+        if isinstance(value, str) and value.strip():
+            try:
+                return Support.from_dict(json.loads(value), label)
+            except json.JSONDecodeError:
+                raise DataFileError(f"{label}: 'support' is not JSON: {value[:60]!r}") from None
+    return None
 
 
 def _cell_date(value: Any, label: str, column: str) -> _dt.date:

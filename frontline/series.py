@@ -42,7 +42,7 @@ import numpy as np
 import shapely
 
 from frontline.areacheck import import_crs, looks_like_lonlat, reason_point
-from frontline.control import ControlSnapshot
+from frontline.control import ControlSnapshot, support_in
 from frontline.dates import parse_date
 from frontline.errors import (
     DataFileError,
@@ -76,7 +76,7 @@ DEFAULT_NAME_DATE = r"(?<!\d)(?P<Y>\d{4})[-_.]?(?P<m>\d{2})[-_.]?(?P<d>\d{2})(?!
 #: A mapping value that leaves the rows out (``--map 'Liberated=-'``).
 IGNORE = "-"
 #: Columns carried from a layer into the snapshot when present (as ``frontline export`` writes).
-CARRIED = ("basis", "sources", "confidence", "note")
+CARRIED = ("basis", "sources", "confidence", "note", "support")
 _STRFTIME = {"%Y": r"(?P<Y>\d{4})", "%m": r"(?P<m>\d{2})", "%d": r"(?P<d>\d{2})", "%%": "%"}
 _LONLAT = ("EPSG:4326", "OGC:CRS84")
 
@@ -288,9 +288,10 @@ class SeriesDay:
         if set(areas.columns) - {"faction", "geometry"}:  # carried columns: the general path
             return ControlSnapshot.from_areas(
                 self.date,
-                areas,
+                areas.drop(columns=["support"], errors="ignore"),
                 theatre=theatre,
                 sources=None if "sources" in areas.columns else default,
+                support=support_in(areas, self.source),
             )
         return _dissolved(self.date, areas, theatre, default)
 

@@ -290,7 +290,7 @@ def import_series(
         more = f" and {len(changed) - 5} more" if len(changed) > 5 else ""
         raise SnapshotExistsError(
             f"{len(changed)} date(s) are stored with other content than the series has: "
-            f"{shown}{more}; nothing was written. Pass --replace (replace=True) to overwrite "
+            f"{shown}{more}; nothing was written. Pass --overwrite (replace=True) to replace "
             "them (a file store's old versions stay in git)"
         )
     to_write = sorted(new + changed, key=lambda s: s.date)

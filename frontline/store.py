@@ -758,6 +758,7 @@ def validate_history(
 #: Columns of :func:`history_frame` (and of the GeoPackage ``control`` layer), before ``geometry``.
 HISTORY_COLUMNS = [
     "faction", "basis", "sources", "confidence", "note", "date", "valid_from", "valid_to",
+    "support",
 ]  # fmt: skip
 
 
@@ -775,7 +776,8 @@ def snapshot_frame(snapshot: ControlSnapshot, valid_to: _dt.date | None = None) 
     geopandas.GeoDataFrame
         Columns :data:`HISTORY_COLUMNS` and ``geometry`` (MultiPolygon, EPSG:4326), one row
         per faction and basis with a non-empty area, sorted by faction then basis;
-        ``sources`` as JSON list text.
+        ``sources`` as JSON list text; ``support`` the build's support report as JSON text
+        (empty when the snapshot has none), so that an export read back is the history.
     """
     areas = snapshot.sorted_areas()
     geoms = [to_multipolygon(g) for g in areas.geometry.values]
@@ -797,9 +799,16 @@ def snapshot_frame(snapshot: ControlSnapshot, valid_to: _dt.date | None = None) 
             "date": [snapshot.date] * count,
             "valid_from": [snapshot.date] * count,
             "valid_to": [valid_to] * count,
+            "support": [_support_text(snapshot)] * count,
         },
         [g for g, k in zip(geoms, keep, strict=True) if k],
     )
+
+
+def _support_text(snapshot: ControlSnapshot) -> str:
+    if snapshot.support is None:
+        return ""
+    return json.dumps(snapshot.support.to_dict(), sort_keys=True)
 
 
 def history_frame(history: History) -> gpd.GeoDataFrame:
