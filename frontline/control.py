@@ -456,17 +456,27 @@ class ControlSnapshot:
     def to_geojson(self) -> str:
         """Deterministic RFC 7946 GeoJSON text: sorted, rounded, one feature per line."""
         lines = []
-        for row in self.sorted_areas().itertuples(index=False):
-            geom = normalise_geometry(row.geometry)
+        areas = self.sorted_areas()
+        rows = zip(
+            areas["faction"].values,
+            areas["basis"].values,
+            areas["sources"].values,
+            areas["confidence"].values,
+            areas["note"].values,
+            np.asarray(areas.geometry.values, dtype=object),
+            strict=True,
+        )  # plain values: no namedtuple class per call as itertuples makes
+        for faction, basis, sources, confidence, note, geometry in rows:
+            geom = normalise_geometry(geometry)
             if geom.is_empty:
                 continue
             props = {
-                "basis": row.basis,
-                "confidence": round(float(row.confidence), 3),
+                "basis": basis,
+                "confidence": round(float(confidence), 3),
                 "date": self.date.isoformat(),
-                "faction": row.faction,
-                "note": row.note or "",
-                "sources": sorted(parse_sources(row.sources)),
+                "faction": faction,
+                "note": note or "",
+                "sources": sorted(parse_sources(sources)),
             }
             lines.append(
                 '{"type": "Feature", "properties": '
@@ -614,6 +624,8 @@ class ControlSnapshot:
         overlap_tolerance_km2: float = DEFAULT_OVERLAP_TOLERANCE_KM2,
         repair: bool = False,
         describe: Describe | None = None,
+        *,
+        geometry_valid: bool = False,
     ) -> ControlSnapshot:
         """Check the snapshot; return it (repaired when asked) or raise a specific error.
 
@@ -630,6 +642,9 @@ class ControlSnapshot:
         describe : callable, optional
             ``describe(lon, lat) -> str`` used to name locations in messages (e.g.
             :meth:`frontline.gazetteer.Gazetteer.describe`).
+        geometry_valid : bool, default False
+            The caller checked every geometry's validity (an importer that checks each
+            feature as it reads it, naming the file): not checked again.
 
         Raises
         ------
@@ -656,12 +671,15 @@ class ControlSnapshot:
                     return ControlSnapshot.from_areas(
                         self.date, areas, self.theatre, support=self.support
                     ).validate(registry, theatre, overlap_tolerance_km2, repair, describe)
-        for row in areas.itertuples(index=False):
-            conf = float(row.confidence)
-            if not 0.0 <= conf <= 1.0 or conf != conf:
-                raise DataFileError(f"{day}: {row.faction} confidence {conf} is not in [0, 1]")
-        geoms = areas.geometry.values
-        valid = shapely.is_valid(geoms)
+        confs = np.asarray(areas["confidence"], dtype=float)
+        bad_conf = ~((confs >= 0.0) & (confs <= 1.0))  # NaN too
+        if bad_conf.any():
+            i = int(np.flatnonzero(bad_conf)[0])
+            raise DataFileError(
+                f"{day}: {areas['faction'].values[i]} confidence {confs[i]} is not in [0, 1]"
+            )
+        geoms = np.asarray(areas.geometry.values, dtype=object)  # plain array: no pandas ufunc
+        valid = np.ones(len(geoms), dtype=bool) if geometry_valid else shapely.is_valid(geoms)
         if not valid.all():
             if repair:
                 fixed = [
@@ -669,7 +687,7 @@ class ControlSnapshot:
                     for g, ok in zip(geoms, valid, strict=True)
                 ]
                 areas = areas.set_geometry(fixed, crs="EPSG:4326")
-                geoms = areas.geometry.values
+                geoms = np.asarray(areas.geometry.values, dtype=object)
             else:
                 i = int(np.flatnonzero(~valid)[0])
                 reason = shapely.is_valid_reason(geoms[i])

@@ -269,12 +269,15 @@ class SeriesDay:
         The file (and layer) it was read from.
     key : str
         Content hash of the source file and the options that read it (for incremental imports).
+    checked : bool
+        Every geometry was checked valid as read (False when it was reprojected since).
     """
 
     date: _dt.date
     areas: gpd.GeoDataFrame
     source: str
     key: str
+    checked: bool = False
 
     def snapshot(
         self, theatre: str | None = None, sources: list[str] | None = None
@@ -379,9 +382,10 @@ class SeriesReader:
         frame = self._frame(geoms, keep, columns, meta.get("crs"), label)
         if not len(frame):
             return []
+        checked = frame.attrs.pop("lonlat", False)
         if name_day is not None:
-            return [SeriesDay(name_day, frame, label, key)]
-        return [SeriesDay(d, part, label, key) for d, part in self._by_date(frame, label)]
+            return [SeriesDay(name_day, frame, label, key, checked)]
+        return [SeriesDay(d, p, label, key, checked) for d, p in self._by_date(frame, label)]
 
     def _geometries(self, geoms: np.ndarray, label: str) -> np.ndarray:
         """Clean the geometries in place; return which features to keep."""
@@ -465,10 +469,14 @@ class SeriesReader:
             if col is not None:
                 data[f"__{c}"] = columns[col][keep]
         if crs is not None and crs in _LONLAT:
-            return gpd.GeoDataFrame(data, geometry=geoms[keep], crs="EPSG:4326")
+            frame = gpd.GeoDataFrame(data, geometry=geoms[keep], crs="EPSG:4326")
+            frame.attrs["lonlat"] = True  # the geometries checked are the ones kept
+            return frame
         frame = gpd.GeoDataFrame(data, geometry=geoms[keep], crs=crs)
         if crs is None and len(frame) and looks_like_lonlat(frame.total_bounds):
-            return frame.set_crs("EPSG:4326")
+            frame = frame.set_crs("EPSG:4326")
+            frame.attrs["lonlat"] = True
+            return frame
         self.drift.note("crs", label, len(frame), f"({crs})")
         return import_crs(frame, label)
 

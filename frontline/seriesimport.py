@@ -273,7 +273,14 @@ def import_series(
             if policy is not None or fill == "theatre":
                 assert theatre is not None
                 snap = apply_fill(snap, theatre, policy)
-            snap = snap.validate(history.registry, theatre, repair=repair, describe=describe)
+            snap = snap.validate(
+                history.registry,
+                theatre,
+                repair=repair,
+                describe=describe,
+                # checked feature by feature as read (naming the file); a fill adds new areas
+                geometry_valid=day.checked and policy is None and fill is None,
+            )
             keys[day.date] = key
             if day.date not in stored:
                 new.append(snap)
