@@ -853,7 +853,8 @@ def read_areas(
         else:
             raise DataFileError(
                 f"{label}: no column {faction_field!r} naming the faction; columns "
-                f"are {list(cols.values())} (choose one with --faction-field)"
+                f"are {list(cols.values())} (choose one with --faction-field, or give one "
+                "faction for every area with --faction ID)"
             )
     gdf = import_crs(gdf, label)
     geoms = gdf.geometry.values

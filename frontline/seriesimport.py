@@ -111,8 +111,9 @@ class ImportReport:
             f"replaced" + ("" if self.new or self.replaced else ": nothing to write")
         ]
         if self.dates:
+            span = f"{self.dates[0]}" + (f" … {self.dates[-1]}" if len(self.dates) > 1 else "")
             out.append(
-                f"series: {len(self.dates)} date(s), {self.dates[0]} … {self.dates[-1]}"
+                f"series: {len(self.dates)} date(s), {span}"
                 + (f", every {self.cadence_days} day(s)" if self.cadence_days else "")
             )
         if self.gaps:
