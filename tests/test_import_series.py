@@ -619,3 +619,24 @@ def test_deepstate_complement_covers_ukraine(cli_runner, ua_data, tmp_path):
     assert 590_000 < km2["russia"] + km2["ukraine"] < 610_000
     assert snap.area_by_basis().get(("ukraine", "observed")) is None
     assert isinstance(Drift(), Drift)
+
+
+def test_projected_files_and_a_date_column_per_file(cli_runner, data, tmp_path):
+    """Derived: the isis/sdf areas of two shipped dates, reprojected to EPSG:3857 and saved as
+    GeoPackages named without dates, each with a ``day`` column (stated changes)."""
+    (tmp_path / "proj").mkdir()
+    for i, (shipped, day) in enumerate(DAYS[:2]):
+        frame = _areas(shipped).to_crs("EPSG:3857")
+        frame["day"] = day
+        frame.to_file(tmp_path / "proj" / f"part{i}.gpkg", layer="areas", engine="pyogrio")
+    r = run(cli_runner, data, str(tmp_path / "proj"), "--date-field", "day", "--faction-field",
+            "group", "--map", MAP, "-q")  # fmt: skip
+    assert r.exit_code == 0, r.output
+    assert "2 new" in r.output
+    assert "drift: other CRS (reprojected to lon/lat): 4 feature(s) in 2 file(s)" in r.output
+    history = ControlHistory(data / "control" / THEATRE)
+    for shipped, day in DAYS[:2]:
+        want = ControlSnapshot.from_geojson(SHIPPED / "control" / THEATRE / f"{shipped}.geojson")
+        got = history.get(day).area_km2()
+        for f in GROUPS:
+            assert got[f] == pytest.approx(want.area_km2()[f], rel=1e-3)
