@@ -500,8 +500,11 @@ class ControlSnapshot:
         if "basis" not in areas.columns:
             areas = areas.assign(basis=OBSERVED)
         keys = list(zip(areas["faction"], areas["basis"], strict=True))
-        if all(a <= b for a, b in zip(keys, keys[1:], strict=False)):
-            return areas  # already in file order (as built): no pandas sort
+        try:
+            if all(a <= b for a, b in zip(keys, keys[1:], strict=False)):
+                return areas  # already in file order (as built): no pandas sort
+        except TypeError:  # values that do not compare (a missing basis): let pandas sort
+            pass
         return areas.sort_values(["faction", "basis"], kind="stable")
 
     @property
