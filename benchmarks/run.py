@@ -5,6 +5,7 @@ Usage::
     make bench                          # all benchmarks
     .venv/bin/python benchmarks/run.py diff gazetteer   # a selection
     .venv/bin/python benchmarks/run.py e2e --days 100   # quick: the first 100 real days
+    .venv/bin/python benchmarks/run.py import           # bench_import.py: the series import
 
 ``e2e`` (``bench_e2e.py``) times ``frontline timeline`` and ``frontline diff --format csv``
 end to end against the naive script, each figure in its own process; ``--days N`` is passed
