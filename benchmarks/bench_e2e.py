@@ -15,10 +15,11 @@ parent's high-water mark over at exec, see :func:`peak_mib`):
 * naive diff of one pair (read two raw files, difference both ways, geodesic areas) and
   ``frontline diff A B --format csv`` (the changes table); goal <= 1.0x.
 
-Setup (not timed as part of the figures): a temporary data folder with a one-country theatre
-(UA) and one faction (``occupied``), the days imported with the store API
-(``ControlHistory.add_many``, a constant faction), and ``FRONTLINE_CACHE`` pointed at a
-temporary folder whose gazetteer cache is warmed once (a user's is warm after first use).
+Setup (not one of the figures): a temporary data folder with a one-country theatre (UA) and
+one faction (``occupied``), the days imported with ``frontline control import FOLDER
+--faction occupied --repair`` (which also fills the snapshot cache, as a user's import does),
+and ``FRONTLINE_CACHE`` pointed at a temporary folder whose gazetteer cache is warmed once (a
+user's is warm after first use).
 
 Usage::
 
@@ -31,7 +32,6 @@ Usage::
 from __future__ import annotations
 
 import atexit
-import json
 import os
 import shutil
 import subprocess
@@ -115,22 +115,10 @@ def naive_diff_worker(a: str, b: str) -> None:
     print(f"gained {g:.3f} lost {lo:.3f}")
 
 
-def import_worker(root: str, days: int | None) -> None:
-    """Import the days with the store API (constant faction); warm the gazetteer cache."""
-    import shapely
-
-    from frontline.control import ControlSnapshot
+def warm_worker(root: str) -> None:
+    """Load the theatre's gazetteer once: its GeoNames cache is warm, as a user's is."""
     from frontline.gazetteer import Gazetteer
-    from frontline.store import ControlHistory
 
-    history = ControlHistory.load(THEATRE_ID, root)
-    snaps = []
-    for path in raw_files(days):
-        doc = json.loads(path.read_text(encoding="utf-8"))
-        geoms = [shapely.geometry.shape(f["geometry"]) for f in doc["features"]]
-        occ = shapely.union_all(shapely.make_valid(geoms))
-        snaps.append(ControlSnapshot.from_areas(day_of(path), {"occupied": occ}))
-    history.add_many(snaps, repair=True)
     Gazetteer.load(root, THEATRE_ID)
 
 
@@ -230,10 +218,20 @@ def bench(days: int | None = None, rounds: int = 1) -> dict:
             os.pathsep
         )
         n = str(len(files))
-        imp = run_child(worker("import", str(root), n), env)
+        series = Path(tmp) / "series"  # the first N days: links to the shared files, no copy
+        series.mkdir()
+        for path in files:
+            (series / path.name).symlink_to(path)
+        imp = run_child(
+            cli("control", "import", str(series), "--faction", "occupied", "--repair", "-q",
+                "--theatre", THEATRE_ID, "--data", str(root)),
+            env,
+        )  # fmt: skip
+        run_child(worker("warm", str(root)), env)
         print(
             f"end to end, {len(files)} daily DeepState maps ({day_of(files[0])} … "
-            f"{day_of(files[-1])}); import (store API, setup) {imp['seconds']:.1f} s"
+            f"{day_of(files[-1])}); setup: `frontline control import` of the series "
+            f"{imp['seconds']:.1f} s, peak {imp['peak_mib']:.0f} MiB"
         )
         cache = Path(env["FRONTLINE_CACHE"])
         after_import = Path(tmp) / "cache-after-import"
@@ -306,8 +304,8 @@ if __name__ == "__main__":
             naive_timeline_worker(int(rest[0]))
         elif kind == "naive-diff":
             naive_diff_worker(rest[0], rest[1])
-        elif kind == "import":
-            import_worker(rest[0], int(rest[1]))
+        elif kind == "warm":
+            warm_worker(rest[0])
         else:
             raise SystemExit(f"unknown worker {kind}")
     else:
