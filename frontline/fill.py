@@ -98,6 +98,8 @@ class LandLayers:
         The theatre's extent, projected (densified, so its edges follow the lon/lat box).
     countries : dict of str to geometry
         Each theatre country's land inside the extent, projected, by ISO alpha-2 code.
+    land_lonlat : shapely geometry
+        The theatre's land in lon/lat (densified like ``land``).
     """
 
     fwd: Any
@@ -105,6 +107,7 @@ class LandLayers:
     land: shapely.Geometry
     extent: shapely.Geometry
     countries: dict[str, shapely.Geometry]
+    land_lonlat: shapely.Geometry
 
 
 @functools.lru_cache(maxsize=8)
@@ -129,7 +132,7 @@ def land_layers(theatre: Theatre) -> LandLayers:
     ext = shapely.segmentize(theatre.extent_geometry(), EDGE_DEG)
     land_p = _mended(project(land, fwd))
     shapely.prepare([land_p, *per_country.values()])
-    return LandLayers(fwd, inv, land_p, project(ext, fwd), per_country)
+    return LandLayers(fwd, inv, land_p, project(ext, fwd), per_country, land)
 
 
 def _mended(geom: Any) -> Any:
@@ -390,38 +393,21 @@ def apply_fill(
     layers = land_layers(theatre)
     held = snap.faction_areas
     claimed_ll = list(held.values()) + ([blank] if blank is not None else [])
-    claimed = (
-        _mended(project(to_multipolygon(shapely.union_all(claimed_ll)), layers.fwd))
-        if claimed_ll
-        else shapely.Polygon()
-    )
-    free = shapely.difference(layers.land, claimed)
-    if shapely.is_empty(free) or shapely.area(free) <= 0:
-        return snap
-    given: dict[str, list[shapely.Geometry]] = {}
     if pol.mode == "complement":
+        # one faction takes all the rest: a difference in lon/lat, where the claimed areas'
+        # own vertices are, so the filled land meets them exactly (no projection slivers)
         assert pol.faction is not None  # FillPolicy checks it
-        given[pol.faction] = [free]
+        free_ll = shapely.difference(layers.land_lonlat, shapely.union_all(claimed_ll))
+        if shapely.is_empty(free_ll) or shapely.area(free_ll) <= 0:
+            return snap
+        names = [pol.faction]
+        geoms = np.array([free_ll], dtype=object)
     else:
-        for land in layers.countries.values():
-            rest = shapely.intersection(free, land)
-            if shapely.is_empty(rest) or shapely.area(rest) <= 0:
-                continue
-            pts, owner = _boundary_samples(held, land, layers)
-            if not len(pts):
-                continue  # no area in this country: its land stays unknown
-            cells = voronoi_cells(pts, rest)
-            for f in sorted(set(owner)):
-                part = shapely.union_all(cells[owner == f])
-                if not shapely.is_empty(part):
-                    given.setdefault(f, []).append(part)
+        names, geoms = _nearest_fill(held, claimed_ll, layers)
+        if not names:
+            return snap
     import geopandas as gpd
 
-    names = sorted(given)
-    geoms = to_lonlat(np.array([shapely.union_all(given[f]) for f in names], dtype=object), layers)
-    # projecting can pinch a claimed area (a vertex onto an edge) and mending it there may drop
-    # a sliver of it: cut what is claimed from the filled land in lon/lat too, so no overlap
-    geoms = shapely.difference(geoms, shapely.union_all(claimed_ll))
     note = (
         "land no source claims (fill: complement)"
         if pol.mode == "complement"
@@ -443,6 +429,40 @@ def apply_fill(
     both = pd.concat([snap.areas, added], ignore_index=True)
     out = ControlSnapshot.from_areas(snap.date, both, theatre=snap.theatre or theatre.id)
     return out.replace(support=snap.support)
+
+
+def _nearest_fill(
+    held: Mapping[str, Any], claimed_ll: list[Any], layers: LandLayers
+) -> tuple[list[str], np.ndarray]:
+    """Give each country's unclaimed land to the nearest area in it (`nearest`; lon/lat)."""
+    claimed = (
+        _mended(project(to_multipolygon(shapely.union_all(claimed_ll)), layers.fwd))
+        if claimed_ll
+        else shapely.Polygon()
+    )
+    free = shapely.difference(layers.land, claimed)
+    if shapely.is_empty(free) or shapely.area(free) <= 0:
+        return [], np.array([], dtype=object)
+    given: dict[str, list[shapely.Geometry]] = {}
+    for land in layers.countries.values():
+        rest = shapely.intersection(free, land)
+        if shapely.is_empty(rest) or shapely.area(rest) <= 0:
+            continue
+        pts, owner = _boundary_samples(held, land, layers)
+        if not len(pts):
+            continue  # no area in this country: its land stays unknown
+        cells = voronoi_cells(pts, rest)
+        for f in sorted(set(owner)):
+            part = shapely.union_all(cells[owner == f])
+            if not shapely.is_empty(part):
+                given.setdefault(f, []).append(part)
+    names = sorted(given)
+    geoms = to_lonlat(np.array([shapely.union_all(given[f]) for f in names], dtype=object), layers)
+    # projecting can pinch a claimed area (a vertex onto an edge) and mending it there may drop
+    # a sliver of it: cut what is claimed from the filled land in lon/lat too, so no overlap
+    if claimed_ll and len(geoms):
+        geoms = shapely.difference(geoms, shapely.union_all(claimed_ll))
+    return names, geoms
 
 
 def _boundary_samples(
