@@ -70,9 +70,7 @@ def theatre() -> None:
     default=None,
     help="minlon,minlat,maxlon,maxlat (default: the countries' land, Natural Earth 10 m).",
 )
-@click.option(
-    "--period", callback=parse_period_value, default=None, help="START:END, ISO dates."
-)
+@click.option("--period", callback=parse_period_value, default=None, help="START:END, ISO dates.")
 @click.option("--name", default=None, help="Display name (default: the id).")
 @click.option("--description", default=None, help="One paragraph about the theatre.")
 @click.option(
