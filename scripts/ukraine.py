@@ -114,6 +114,31 @@ def import_days(data: Path, files: list[tuple[dt.date, Path]], batch: int = 50) 
     return written
 
 
+def series_import_available() -> bool:
+    """Whether ``frontline control import`` takes a series (``--faction``, ``--complement``)."""
+    from frontline.cli.control import import_
+
+    return {"faction", "complement"} <= {p.name for p in import_.params}
+
+
+def import_series(data: Path, files: list[tuple[dt.date, Path]], source: Path) -> None:
+    """Import the files with the series import of ``frontline control import``.
+
+    The whole folder when every file is wanted, else a temporary folder of links to the
+    chosen files (``--days``).
+    """
+    args = ["--faction", OCCUPIED, "--complement", "ukraine",
+            "--date-from-name", "deepstatemap_data_%Y%m%d", "--repair", "--quiet",
+            "--data", str(data), "--theatre", THEATRE]  # fmt: skip
+    if len(files) == len(dated_files(source)):
+        frontline("control", "import", str(source), *args)
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        for _, path in files:
+            (Path(tmp) / path.name).symlink_to(path.resolve())
+        frontline("control", "import", tmp, *args)
+
+
 def sector_bbox(data: Path, name: str, km: float) -> str:
     """``minlon,minlat,maxlon,maxlat`` of a square of 2*km around a named place."""
     place = Gazetteer.load(data, THEATRE).resolve(name, country="UA")
@@ -171,7 +196,10 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     scratch_data(args.data)
     print(f"importing {len(files)} days from {args.source} into {args.data}", flush=True)
-    import_days(args.data, files)
+    if series_import_available():
+        import_series(args.data, files, args.source)
+    else:
+        import_days(args.data, files)
     print(f"  import: {time.perf_counter() - t0:.1f} s", flush=True)
 
     data = ["--data", str(args.data), "--theatre", THEATRE]
