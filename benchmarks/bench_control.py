@@ -7,8 +7,10 @@
 * write/read: ``ControlSnapshot.to_geojson`` / ``from_geojson`` of that snapshot against
   ``shapely.to_geojson`` / ``shapely.from_geojson`` of the same geometries;
 * build: ``build_snapshot`` over N synthetic observed places spread over the shipped theatre
-  (fictional points, no real claims), and the shipped theatre's full build when its
-  observations resolve.
+  (fictional points, no real claims) against the raw shapely steps of the same fill on the same
+  points (project, Voronoi per country clipped to its land, observed/inferred split at
+  ``observed_km``, union per faction and basis, back to lon/lat), and the shipped theatre's
+  full build when its observations resolve.
 
 Run: ``.venv/bin/python benchmarks/run.py control``.
 """
@@ -79,6 +81,47 @@ def bench_import(tmp: Path) -> None:
     print(f"validate: {t_val:.2f} s")
 
 
+def raw_fill(xs, ys, factions, iso, theatre):
+    """The build's fill done with shapely alone: the baseline for ``build_snapshot``."""
+    import numpy as np
+    import shapely
+
+    from frontline.fill import land_layers
+
+    layers = land_layers(theatre)  # cached for both sides: the theatre's land, projected
+    px, py = layers.fwd.transform(xs, ys)
+    pts = shapely.points(px, py)
+    km = theatre.fill.observed_km * 1000.0
+    pieces: dict[tuple[str, str], list] = {}
+    for code, land in layers.countries.items():
+        idx = np.flatnonzero(iso == code)
+        if not len(idx):
+            continue
+        vor = shapely.voronoi_polygons(shapely.multipoints(pts[idx]), extend_to=land)
+        cells = np.asarray(shapely.get_parts(vor), dtype=object)
+        # voronoi_polygons' parts are not in point order: match each cell to its point
+        which = shapely.STRtree(cells).query(pts[idx], predicate="intersects")
+        order = np.empty(len(idx), dtype=np.int64)
+        order[which[0]] = which[1]
+        cells = shapely.intersection(cells[order], land)
+        discs = shapely.buffer(pts[idx], km)
+        for basis, part in (
+            ("observed", shapely.intersection(cells, discs)),
+            ("inferred", shapely.difference(cells, discs)),
+        ):
+            for f in np.unique(factions[idx]):
+                pieces.setdefault((str(f), basis), []).append(
+                    shapely.union_all(part[factions[idx] == f])
+                )
+    out = {
+        k: shapely.transform(
+            shapely.union_all(v), lambda xy: np.column_stack(layers.inv.transform(*xy.T))
+        )
+        for k, v in pieces.items()
+    }
+    return out
+
+
 def bench_build() -> None:
     import numpy as np
     import shapely
@@ -124,7 +167,12 @@ def bench_build() -> None:
             lambda obs=obs: build_snapshot(obs, "2017-06-01", theatre, registry=reg), repeat=2
         )
         verts = int(shapely.get_num_coordinates(snap.areas.geometry.values).sum())
-        print(f"build_snapshot, {len(xs):,} places: {t:.2f} s ({verts:,} vertices out)")
+        fac = obs["faction"].to_numpy()
+        t_raw, _ = _best(lambda a=(xs, ys, fac, iso): raw_fill(*a, theatre), repeat=2)
+        print(
+            f"build_snapshot, {len(xs):,} places: {t:.2f} s ({verts:,} vertices out); "
+            f"raw shapely fill {t_raw:.2f} s -> {t / t_raw:.2f}x"
+        )
     try:
         from frontline.gazetteer import Gazetteer
 

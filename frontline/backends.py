@@ -27,7 +27,8 @@ from frontline.factions import FactionRegistry
 from frontline.gazetteer import Gazetteer
 from frontline.observations import read_observations
 from frontline.places import Place, read_places_csv
-from frontline.postgis import PostGISHistory, write_reference_data
+from frontline.postgis import PostGISHistory
+from frontline.postgis_reference import write_reference_data
 from frontline.postgis_schema import is_postgis_url
 from frontline.store import ControlHistory, History, Version
 from frontline.theatre import Theatre, resolve_data_dir

@@ -29,14 +29,10 @@ functions.
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-
-import numpy as np
-import shapely
+from typing import Any
 
 from frontline.control import ControlSnapshot, Support
 from frontline.dates import parse_date
@@ -52,18 +48,20 @@ from frontline.errors import (
 )
 from frontline.factions import FactionRegistry
 from frontline.files import lock_timeout as default_lock_timeout
-from frontline.geojson import normalise_geometry
 from frontline.postgis_schema import DEFAULT_SCHEMA as DEFAULT_SCHEMA
 from frontline.postgis_schema import Migration as Migration
 from frontline.postgis_schema import (
     connect,
     latest_version,
     lock_holders,
+    permission_denied,
     postgis_extension_schema,
     psycopg_module,
     redact,
+    rows_to_areas,
     schema_version,
     set_search_path,
+    snapshot_rows,
     split_url,
 )
 from frontline.postgis_schema import grant as grant
@@ -73,11 +71,6 @@ from frontline.postgis_schema import migrations as migrations
 from frontline.postgis_schema import store_status as store_status
 from frontline.store import HistoryBase, Version
 from frontline.theatre import Theatre
-
-if TYPE_CHECKING:
-    import pandas as pd
-
-    from frontline.places import Place
 
 _UPSERT = (
     "ON CONFLICT (theatre, date, faction, basis) DO UPDATE SET sources = EXCLUDED.sources, "
@@ -222,18 +215,13 @@ class PostGISHistory(HistoryBase):
         try:
             return self.conn.execute(query, params).fetchall()
         except psycopg.errors.InsufficientPrivilege as exc:
-            raise self._denied(exc, "read") from None
+            raise self.denied(exc, "read") from None
         except psycopg.Error as exc:
             raise StoreError(f"{redact(self.url)}: {str(exc).strip()}") from None
 
-    def _denied(self, exc: Exception, what: str) -> PermissionDeniedError:
-        user = self._conn.info.user if self._conn is not None else "this role"
-        first = str(exc).strip().splitlines()[0]
-        return PermissionDeniedError(
-            f"{redact(self.url)}: permission denied ({first}): role {user!r} may not {what} "
-            f"the store; nothing was written. Ask the store's owner to run `frontline store "
-            f"grant --store URL --role {user}`"
-        )
+    def denied(self, exc: Exception, what: str) -> PermissionDeniedError:
+        """Return the error for a refused read or write, naming the role and the fix."""
+        return permission_denied(self.url, self._conn, exc, what)
 
     # -- listing ---------------------------------------------------------------------------
     def dates(self) -> list[_dt.date]:
@@ -348,7 +336,7 @@ class PostGISHistory(HistoryBase):
         )
         snap = ControlSnapshot(
             day,
-            _areas(rows),
+            rows_to_areas(rows),
             self.theatre_id,
             Support.from_dict(support[0][0]) if support and support[0][0] else None,
         )
@@ -467,7 +455,7 @@ class PostGISHistory(HistoryBase):
         for snap in snaps:
             if self.validate:
                 snap = snap.validate(self.registry, self.theatre, repair=repair, describe=describe)
-            payloads.append((snap.date, _payload(snap)))
+            payloads.append((snap.date, snapshot_rows(snap)))
 
         def write(cur: Any, day: _dt.date, current: int, payload: tuple) -> None:
             live = current > 0 and self._live(cur, day)
@@ -719,7 +707,7 @@ class PostGISHistory(HistoryBase):
                 "nothing was written — reload and try again"
             ) from None
         except psycopg.errors.InsufficientPrivilege as exc:
-            raise self._denied(exc, "write") from None
+            raise self.denied(exc, "write") from None
         except psycopg.Error as exc:
             raise StoreError(
                 f"{redact(self.url)}: writing {self.theatre_id} {day} failed, so nothing was "
@@ -756,158 +744,3 @@ class PostGISHistory(HistoryBase):
 
     def __repr__(self) -> str:
         return f"PostGISHistory({redact(self.url)!r}, theatre={self.theatre_id!r})"
-
-
-def _as_list(value: Any) -> list[str]:
-    if value is None or (isinstance(value, float) and value != value):
-        return []
-    if isinstance(value, str):
-        return [value] if value else []
-    return [str(v) for v in value]
-
-
-def _payload(snapshot: ControlSnapshot) -> tuple[list, list, list, list, list, list, str | None]:
-    """Return column arrays of a snapshot's non-empty areas, and its support report.
-
-    The arrays are factions, sources (JSON), confidences, notes, WKB geometries and bases;
-    the support report is JSON text (None when the snapshot has none).
-    """
-    areas = snapshot.sorted_areas()
-    geoms = np.array([normalise_geometry(g) for g in areas.geometry.values], dtype=object)
-    keep = ~shapely.is_empty(geoms) if len(geoms) else np.zeros(0, dtype=bool)
-    return (
-        [str(f) for f in areas["faction"].values[keep]],
-        [json.dumps(sorted(str(s) for s in _as_list(v))) for v in areas["sources"].values[keep]],
-        [float(c) for c in areas["confidence"].values[keep]],
-        [str(n or "") for n in areas["note"].values[keep]],
-        list(shapely.to_wkb(geoms[keep])) if keep.any() else [],
-        [str(b) for b in areas["basis"].values[keep]],
-        json.dumps(snapshot.support.to_dict()) if snapshot.support is not None else None,
-    )
-
-
-def _areas(rows: list[tuple]) -> Any:
-    """Build a snapshot's areas from (faction, sources, confidence, note, wkb, basis) rows."""
-    import geopandas as gpd
-
-    geoms: Any = (
-        shapely.from_wkb(np.array([bytes(r[4]) for r in rows], dtype=object)) if rows else []
-    )
-    return gpd.GeoDataFrame(
-        {
-            "faction": [r[0] for r in rows],
-            "basis": [r[5] if len(r) > 5 else "observed" for r in rows],
-            "sources": [list(r[1] or []) for r in rows],
-            "confidence": [float(r[2]) for r in rows],
-            "note": [r[3] or "" for r in rows],
-        },
-        geometry=gpd.GeoSeries(geoms, crs="EPSG:4326"),
-        crs="EPSG:4326",
-    )
-
-
-def write_reference_data(
-    history: PostGISHistory,
-    places: Iterable[Place],
-    observations: pd.DataFrame | None = None,
-) -> dict[str, int]:
-    """Write places and observations into the store's ``places`` and ``observations`` tables.
-
-    Places are upserted by id; when *observations* are given they replace the theatre's
-    observations stored before. Both tables are for QGIS and SQL users; frontline itself
-    reads these files from the data directory. :func:`frontline.backends.push_reference_data`
-    reads a data directory's gazetteer and observations and calls this.
-
-    Parameters
-    ----------
-    history : PostGISHistory
-        The store and theatre written to.
-    places : iterable of Place
-        The places (:class:`frontline.places.Place`).
-    observations : GeoDataFrame, optional
-        Observations as :func:`frontline.observations.read_observations` returns them (columns
-        ``date``, ``place_id``, ``faction``, ``source``, ``confidence``, ``note``, Point
-        geometry).
-
-    Returns
-    -------
-    dict
-        ``{"places": n, "observations": m}`` rows written.
-
-    Raises
-    ------
-    StoreError
-        When the database refuses the rows (nothing is written).
-    """
-    obs = observations
-    plist = sorted(places, key=lambda p: p.id)
-    psycopg = psycopg_module()
-    conn = history.conn
-    try:
-        with conn.transaction(), conn.cursor() as cur:
-            cur.execute("SELECT set_config('frontline.author', %s, true)", (history.author or "",))
-            cur.execute(
-                "INSERT INTO places "
-                "(id, name, alt_names, kind, country, precision_m, source, "
-                "population, importance, geom) "
-                "SELECT u.id, u.name, ARRAY(SELECT jsonb_array_elements_text(u.alt::jsonb)), "
-                "u.kind, u.country, u.prec, u.source, u.pop, u.imp, "
-                "ST_SetSRID(ST_MakePoint(u.lon, u.lat), 4326) "
-                "FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[], "
-                "%s::float8[], %s::text[], %s::bigint[], %s::float8[], %s::float8[], %s::float8[]) "
-                "AS u(id, name, alt, kind, country, prec, source, pop, imp, lon, lat) "
-                "ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, "
-                "alt_names = EXCLUDED.alt_names, "
-                "kind = EXCLUDED.kind, country = EXCLUDED.country, "
-                "precision_m = EXCLUDED.precision_m, "
-                "source = EXCLUDED.source, population = EXCLUDED.population, "
-                "importance = EXCLUDED.importance, "
-                "geom = EXCLUDED.geom",
-                (
-                    [p.id for p in plist],
-                    [p.name for p in plist],
-                    [json.dumps(list(p.alt_names), ensure_ascii=False) for p in plist],
-                    [p.kind for p in plist],
-                    [p.country for p in plist],
-                    [float(p.precision_m) for p in plist],
-                    [p.source for p in plist],
-                    [p.population for p in plist],
-                    [float(p.importance) for p in plist],
-                    [float(p.lon) for p in plist],
-                    [float(p.lat) for p in plist],
-                ),
-            )
-            n_obs = 0
-            if obs is not None:
-                cur.execute("DELETE FROM observations WHERE theatre = %s", (history.theatre_id,))
-                n_obs = len(obs)
-                cur.execute(
-                    "INSERT INTO observations "
-                    "(theatre, date, place, faction, source, confidence, note, geom, "
-                    "display_name) "
-                    "SELECT %s, u.d, u.p, u.f, u.s, u.c, u.n, "
-                    "ST_SetSRID(ST_MakePoint(u.lon, u.lat), 4326), %s "
-                    "FROM unnest(%s::date[], %s::text[], %s::text[], %s::text[], %s::float8[], "
-                    "%s::text[], "
-                    "%s::float8[], %s::float8[]) AS u(d, p, f, s, c, n, lon, lat)",
-                    (
-                        history.theatre_id,
-                        history.author,
-                        list(obs["date"]),
-                        [str(v) for v in obs["place_id"]],
-                        [str(v) for v in obs["faction"]],
-                        [str(v) for v in obs["source"]],
-                        [float(v) for v in obs["confidence"]],
-                        [str(v) if isinstance(v, str) else "" for v in obs["note"]],
-                        [float(v) for v in obs.geometry.x],
-                        [float(v) for v in obs.geometry.y],
-                    ),
-                )
-    except psycopg.errors.InsufficientPrivilege as exc:
-        raise history._denied(exc, "write") from None
-    except psycopg.Error as exc:
-        raise StoreError(
-            f"{redact(history.url)}: copying places and observations failed, so nothing was "
-            f"written: {str(exc).strip()}"
-        ) from None
-    return {"places": len(plist), "observations": n_obs}

@@ -11,13 +11,21 @@ frontline[postgis]``).
 from __future__ import annotations
 
 import importlib.resources
+import json
 import os
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+import numpy as np
+import shapely
+
 from frontline.errors import InputError, PermissionDeniedError, StoreError
+from frontline.geojson import normalise_geometry
+
+if TYPE_CHECKING:
+    from frontline.control import ControlSnapshot
 
 __all__ = [
     "DEFAULT_SCHEMA",
@@ -172,6 +180,29 @@ def set_search_path(conn: Any, schema: str, postgis_schema: str | None) -> None:
     names = [schema] + ([postgis_schema] if postgis_schema and postgis_schema != schema else [])
     conn.execute(
         sql.SQL("SET search_path TO {}").format(sql.SQL(", ").join(map(sql.Identifier, names)))
+    )
+
+
+def permission_denied(url: str, conn: Any, exc: Exception, what: str) -> PermissionDeniedError:
+    """Return the error for a read or write the database refused, naming the role and the fix.
+
+    Parameters
+    ----------
+    url : str
+        The store's URL (shown redacted).
+    conn : psycopg connection or None
+        The connection whose role was refused.
+    exc : Exception
+        The driver's ``InsufficientPrivilege`` error.
+    what : str
+        What was refused (``"read"``, ``"write"``).
+    """
+    user = conn.info.user if conn is not None else "this role"
+    first = str(exc).strip().splitlines()[0]
+    return PermissionDeniedError(
+        f"{redact(url)}: permission denied ({first}): role {user!r} may not {what} "
+        f"the store; nothing was written. Ask the store's owner to run `frontline store "
+        f"grant --store URL --role {user}`"
     )
 
 
@@ -511,3 +542,55 @@ def lock_holders(conn: Any, schema: str, theatre: str | None = None) -> list[dic
             }
         )
     return out
+
+
+# -- snapshots as control_areas rows ------------------------------------------------------
+def _as_list(value: Any) -> list[str]:
+    """Return a sources cell (None, NaN, text or a sequence) as a list of strings."""
+    if value is None or (isinstance(value, float) and value != value):
+        return []
+    if isinstance(value, str):
+        return [value] if value else []
+    return [str(v) for v in value]
+
+
+def snapshot_rows(
+    snapshot: ControlSnapshot,
+) -> tuple[list, list, list, list, list, list, str | None]:
+    """Return a snapshot's non-empty areas as ``control_areas`` column arrays, and its support.
+
+    The arrays are factions, sources (JSON), confidences, notes, WKB geometries and bases;
+    the support report is JSON text (None when the snapshot has none).
+    """
+    areas = snapshot.sorted_areas()
+    geoms = np.array([normalise_geometry(g) for g in areas.geometry.values], dtype=object)
+    keep = ~shapely.is_empty(geoms) if len(geoms) else np.zeros(0, dtype=bool)
+    return (
+        [str(f) for f in areas["faction"].values[keep]],
+        [json.dumps(sorted(str(s) for s in _as_list(v))) for v in areas["sources"].values[keep]],
+        [float(c) for c in areas["confidence"].values[keep]],
+        [str(n or "") for n in areas["note"].values[keep]],
+        list(shapely.to_wkb(geoms[keep])) if keep.any() else [],
+        [str(b) for b in areas["basis"].values[keep]],
+        json.dumps(snapshot.support.to_dict()) if snapshot.support is not None else None,
+    )
+
+
+def rows_to_areas(rows: list[tuple]) -> Any:
+    """Build a snapshot's areas from (faction, sources, confidence, note, wkb, basis) rows."""
+    import geopandas as gpd
+
+    geoms: Any = (
+        shapely.from_wkb(np.array([bytes(r[4]) for r in rows], dtype=object)) if rows else []
+    )
+    return gpd.GeoDataFrame(
+        {
+            "faction": [r[0] for r in rows],
+            "basis": [r[5] if len(r) > 5 else "observed" for r in rows],
+            "sources": [list(r[1] or []) for r in rows],
+            "confidence": [float(r[2]) for r in rows],
+            "note": [r[3] or "" for r in rows],
+        },
+        geometry=gpd.GeoSeries(geoms, crs="EPSG:4326"),
+        crs="EPSG:4326",
+    )

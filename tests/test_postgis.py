@@ -545,23 +545,27 @@ def test_qgis_style_edits_become_revisions_and_are_validated(
         and result.output.count("\n") == 3
         and result.output.startswith("  r1")
     )
-    result = cli_runner.invoke(
-        cli,
-        [
-            "store",
-            "restore",
-            "--store",
-            pg_url,
-            "--theatre",
-            THEATRE,
-            "--data",
-            str(built_data_dir),
-            "--date",
-            day,
-            "--revision",
-            "2",
-        ],
-    )
+    restore = [
+        "store",
+        "restore",
+        "--store",
+        pg_url,
+        "--theatre",
+        THEATRE,
+        "--data",
+        str(built_data_dir),
+        "--date",
+        day,
+        "--revision",
+        "2",
+    ]
+    # a restore based on a revision that is no longer current is a conflict: exit 3, no write
+    result = cli_runner.invoke(cli, [*restore, "--expected-revision", f"{day}=2"])
+    assert result.exit_code == 3, result.output
+    assert pg.revision_of(day) == 3
+    result = cli_runner.invoke(cli, [*restore, "--expected-revision", "2020-02-15=1"])
+    assert result.exit_code == 2 and f"give --expected-revision {day}=N" in result.output
+    result = cli_runner.invoke(cli, [*restore, "--expected-revision", f"{day}=3"])
     assert result.exit_code == 0 and "restored as revision 4" in result.output
     assert set(pg.get(day).areas["note"]) == {"moved in QGIS"}
     # deleting every area of a date in QGIS removes the date; its revisions stay

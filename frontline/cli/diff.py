@@ -25,6 +25,7 @@ from frontline.diff import diff_dates
 from frontline.errors import InputError
 from frontline.files import atomic_write_text
 from frontline.gazetteer import Gazetteer
+from frontline.periods import PERIODS, period_changes, periods_markdown, periods_table
 from frontline.render.output import save_map
 from frontline.render.style import figure_of
 from frontline.timeline import plot_timeline, timeline_markdown
@@ -176,7 +177,11 @@ def _both_fronts(cs):
 @data_opt
 @store_opt
 @click.option(
-    "--format", "fmt", type=click.Choice(["csv", "json", "md"]), default="csv", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "json", "md", "table"]),
+    default=None,
+    help="Output format (default: csv; table for --by).",
 )
 @click.option(
     "--plot",
@@ -185,22 +190,60 @@ def _both_fronts(cs):
     help="Also draw area per faction over time to this PNG/SVG.",
 )
 @click.option("--no-gazetteer", is_flag=True, help="Do not count places changing hands (faster).")
+@click.option(
+    "--by",
+    type=click.Choice(PERIODS),
+    default=None,
+    help=(
+        "One row per period and faction instead of per date: ground gained, lost and net "
+        "from the map on the period's first day to the map on the next period's first day."
+    ),
+)
+@click.option("--faction", default=None, help="With --by: only this faction.")
+@click.option(
+    "--lag-days",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help=(
+        "With --by: take each boundary's map N days after the period's first day (a series "
+        "downloaded each morning shows the previous evening's map: 1)."
+    ),
+)
 @out_opt
 @overwrite_opt
 @handle_errors
-def timeline(theatre_id, data_dir, store_url, fmt, plot, no_gazetteer, out, overwrite) -> None:
+def timeline(
+    theatre_id, data_dir, store_url, fmt, plot, no_gazetteer, by, faction, lag_days, out,
+    overwrite,
+) -> None:  # fmt: skip
     """Area held, gained and lost per faction at every date of the history.
+
+    With --by week|month|quarter: per period, the ground gained, lost and net, the two maps
+    compared, and a note when a period's first day has no map of its own.
 
     \b
     Examples:
       frontline timeline --format md
       frontline timeline --out timeline.csv --plot timeline.png
+      frontline timeline --by month --faction isis
     """  # noqa: D301 - click's \b keeps the examples' line breaks
     refuse_existing(out, overwrite)
     refuse_existing(plot, overwrite)
     if plot is not None and plot.suffix.lower() not in (".png", ".svg", ".pdf"):
         raise click.BadParameter(f"{plot}: use a .png, .svg or .pdf file name", param_hint="--plot")
+    if by is None and (faction is not None or lag_days):
+        raise click.BadParameter("--faction and --lag-days go with --by", param_hint="--by")
+    if by is not None and plot is not None:
+        raise click.BadParameter("--plot draws the per-date timeline; not with --by")
     history = open_history(store_url, theatre_id, data_dir)
+    if by is not None:
+        periods = period_changes(history, by, faction, lag_days=lag_days)
+        _emit(_periods_text(periods, fmt or "table", history.registry), out, overwrite)
+        return
+    fmt = fmt or "csv"
+    if fmt == "table":
+        raise click.BadParameter("table goes with --by; use csv, json or md", param_hint="--format")
     gaz = _gazetteer(data_dir, history.theatre_id, not no_gazetteer)
     df = make_timeline(history, gaz)
     if fmt == "csv":
@@ -217,6 +260,25 @@ def timeline(theatre_id, data_dir, store_url, fmt, plot, no_gazetteer, out, over
     if plot is not None:
         _plot(df, history.registry, plot, overwrite)
     _emit(text, out, overwrite)
+
+
+def _periods_text(df, fmt: str, registry) -> str:
+    if fmt == "table":
+        return periods_table(df, registry)
+    if fmt == "md":
+        return periods_markdown(df, registry)
+    dated = df.assign(**{c: df[c].map(lambda d: d.isoformat()) for c in _PERIOD_DATES})
+    if fmt == "csv":
+        return dated.to_csv(index=False, float_format="%.3f", lineterminator="\n")
+    recs = dated.to_dict(orient="records")
+    for r in recs:
+        for k, v in r.items():
+            if isinstance(v, float):
+                r[k] = None if v != v else round(v, 3)
+    return json.dumps(recs, indent=2, ensure_ascii=False) + "\n"
+
+
+_PERIOD_DATES = ("start", "end", "date_a", "date_b")
 
 
 def _plot(df, registry, path: Path, overwrite: bool) -> None:

@@ -17,6 +17,7 @@ from frontline.cli.options import (
     store_opt,
     theatre_opt,
 )
+from frontline.errors import InputError
 from frontline.postgis import PostGISHistory
 from frontline.postgis_schema import grant as grant_role
 from frontline.postgis_schema import (
@@ -281,14 +282,30 @@ def log(
 @click.option(
     "--revision", type=click.IntRange(1), required=True, help="Revision to make current again."
 )
+@expected_revision_opt
 @handle_errors
 def restore(
-    store_url: str | None, theatre_id: str | None, data_dir: Path | None, day, revision: int
+    store_url: str | None,
+    theatre_id: str | None,
+    data_dir: Path | None,
+    day,
+    revision: int,
+    expected_revisions: dict,
 ) -> None:
-    """Make an old revision of a date current again (recorded as a new revision)."""
+    """Make an old revision of a date current again (recorded as a new revision).
+
+    With --expected-revision DATE=N the restore happens only if N is still the date's current
+    revision (someone else's newer save is a conflict: exit 3, nothing written).
+    """
     url = _require_url(store_url)
+    others = sorted(str(d) for d in expected_revisions if d != day)
+    if others:
+        raise InputError(
+            f"--expected-revision names {', '.join(others)}, but this restore is of {day}; "
+            f"give --expected-revision {day}=N"
+        )
     with PostGISHistory.load(url, theatre_id, data_dir, validate=False) as history:
-        new = history.restore(day, revision)
+        new = history.restore(day, revision, expected_revision=expected_revisions.get(day))
     click.echo(f"{day}: revision {revision} restored as revision {new}")
 
 
