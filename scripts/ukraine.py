@@ -73,7 +73,7 @@ def dated_files(source: Path) -> list[tuple[dt.date, Path]]:
 def scratch_data(data: Path) -> None:
     """A data folder with the shipped Ukraine theatre and factions (no control data)."""
     (data / "theatres").mkdir(parents=True, exist_ok=True)
-    src = shipped_data_dir()
+    src = ROOT / "geodata" if (ROOT / "geodata" / "theatres").is_dir() else shipped_data_dir()
     shutil.copy(src / "theatres" / f"{THEATRE}.yaml", data / "theatres" / f"{THEATRE}.yaml")
     shutil.copy(src / "factions.yaml", data / "factions.yaml")
 
