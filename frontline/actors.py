@@ -11,6 +11,7 @@ known (the army near Akashat is the Iraqi army). :func:`lexicon` compiles the ph
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 import weakref
@@ -93,6 +94,12 @@ class Lexicon:
     unopposed: re.Pattern[str] = re.compile(r"(?!x)x")
     #: words that say the place's new holder raised its flag ("entered X and raised the flag")
     flag: re.Pattern[str] = re.compile(r"(?!x)x")
+    #: words that put a "held" claim in the past ("كانت", "had held"): no claim on the state now
+    past: re.Pattern[str] = re.compile(r"(?!x)x")
+    #: country -> (factions holding ground there, {faction: who holds what it takes there})
+    holders: dict[str, tuple[tuple[str, ...], dict[str, str]]] = field(default_factory=dict)
+    #: liberation verbs, and the factions never taken from the context as their subject
+    liberation: tuple[re.Pattern[str], tuple[str, ...]] = (re.compile(r"(?!x)x"), ())
 
 
 def _alt(patterns: list[str], arabic: bool) -> str:
@@ -170,6 +177,15 @@ def lexicon() -> Lexicon:
         region_after=re.compile(
             r"^\s*(?:" + _alt(region.get("after") or [], False) + r")(?![\w])", re.IGNORECASE
         ),
+        past=_compile(raw.get("past") or []),
+        liberation=(
+            _compile({k: v for k, v in (raw.get("liberation") or {}).items() if k in ("en", "ar")}),
+            tuple(map(str, (raw.get("liberation") or {}).get("not_by") or ())),
+        ),
+        holders={
+            str(c): (tuple(map(str, v.get("factions") or ())), dict(v.get("stand_in") or {}))
+            for c, v in (raw.get("holders") or {}).items()
+        },
         generic=generic,
         facilities={
             str(kind): (
@@ -314,10 +330,15 @@ def find_actors(
             fid = _lookup(names.by_text, word)
             if fid is not None:
                 spans.append((m.start(), m.end(), fid, {}))
+    named = sorted((s, e) for s, e, _fid, _t in spans)
+    starts = [s for s, _e in named]
     for country, rx, fid in names.generic:
         if not (has_ar if _AR_LETTER.search(rx.pattern) else has_latin):
             continue
         for m in rx.finditer(f):
+            k = bisect.bisect_left(starts, m.end())  # registry names starting before its end
+            if k and any(e > m.start() for _s, e in named[max(0, k - 3) : k]):
+                continue  # "قوات الجيش السوري": the registry's "الجيش السوري", not "قوات الجيش"
             spans.append((m.start(), m.end(), None, {country: fid}))
     spans.sort(key=lambda s: (s[0], s[2] is None, -(s[1] - s[0])))
     out: list[ActorMention] = []

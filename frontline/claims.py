@@ -20,7 +20,8 @@ from typing import Any
 from frontline.actors import ActorMention, Lexicon
 from frontline.extract import Mention
 from frontline.factions import FactionRegistry
-from frontline.reports import Report, resolve_time_phrase
+from frontline.proposals import PROPOSAL_COLUMNS, Observation
+from frontline.reports import Report, date_of
 
 __all__ = [
     "LIST_GAP",
@@ -34,27 +35,20 @@ __all__ = [
     "spans",
 ]
 
-#: Columns of a proposals table (CSV / GeoDataFrame), in order.
-PROPOSAL_COLUMNS = (
-    "date", "place", "faction", "event", "from_faction", "date_precision", "confidence",
-    "source", "url", "evidence", "evidence_start", "evidence_end", "place_start", "place_end",
-    "written", "relation", "uncertainty_km", "lon", "lat", "note", "reviewed",
-)  # fmt: skip
-
-
 _CAPTURE_KINDS = frozenset({"capture", "passive", "expel"})
 _POST_KINDS = frozenset({"passive", "held_by", "stronghold", "hold", "repel"})
 #: relative phrases whose derived point is the place a claim is about ("a village 12 km north
 #: of X"); "near X", "west of X" only locate something else.
 _CLAIM_RELATIONS = frozenset({None, "offset", "distance", "outskirts"})
 _LOSER_BEFORE = re.compile(
-    r"(?:\bfrom|\bout\s+of|\bagainst|(?<![\w])(?:من|ضد)(?:\s+(?:قبضه|سيطره|يد|ايدي|عناصر|مسلحي|مقاتلي|براثن))?)\s*[«\"“(]?\s*"
+    r"(?:\bfrom|\bout\s+of|\bagainst|\bvictory\s+over|(?<![\w])(?:من|ضد)(?:\s+(?:قبضه|سيطره|يد|ايدي|عناصر|مسلحي|مقاتلي|براثن))?)\s*[«\"“(]?\s*"
     r"(?:(?:the|its|their|remaining|remnants\s+of|extremist|militant|jihadist|terrorist|(?:\S+\s+)?fighters\s+of)\s+){0,2}$",
     re.IGNORECASE,
 )
 _MEMBER_OF = re.compile(
     r"\b(?:forces?|units?|troops|members|fighters|elements|soldiers|officers?|commanders?|sources?|"
-    r"spokesm[ae]n|officials?)\s+(?:from|of)\s+(?:the\s+)?$",
+    r"spokesm[ae]n|officials?)\s+(?:from|of)\s+(?:the\s+)?$"
+    r"|(?<![\w])(?:وحدات|قوات|قوه|عناصر|افراد|قطعات|فصائل|مقاتلين|مقاتلو)\s+من\s+$",
     re.IGNORECASE,
 )
 _OWNER_BEFORE = re.compile(
@@ -65,85 +59,6 @@ _BY_BEFORE = re.compile(
     r"(?:\bby|\bto|\bof|(?<![\w])(?:ل|بيد|ايدي|سيطره|لسيطره))\s*[«\"“(]?\s*(?:the\s+)?$",
     re.IGNORECASE,
 )
-
-
-@dataclass(frozen=True)
-class Observation:
-    """A proposed observation: a claim a report makes about who holds a place.
-
-    Attributes
-    ----------
-    place : str
-        Gazetteer place id (``~…`` for a point derived from a relative phrase).
-    place_name : str
-        The place's name.
-    faction : str
-        Registry id of the holder *after* the event (``unknown`` when contested).
-    event : str
-        ``captured``, ``held``, ``lost`` or ``contested``.
-    from_faction : str
-        The previous holder, when the report says it ("" otherwise).
-    date : datetime.date
-        Effective date (never after the report's date).
-    date_precision : str
-        ``day``, ``week`` or ``month``.
-    confidence : float
-        0–1.
-    evidence : str
-        The sentence the claim comes from.
-    evidence_start, evidence_end : int
-        The sentence's offsets in the report's (stripped) text.
-    place_start, place_end : int
-        The place name's offsets.
-    written : str
-        The place name as written.
-    relation : str or None
-        The relative phrase the point was derived from (``offset``, ``outskirts`` …).
-    lon, lat, uncertainty_km : float
-        The point meant and its uncertainty radius.
-    note : str
-        Why: the trigger words and what lowered the confidence.
-    source, url : str
-        The report's source ("Outlet, date, title") and address.
-    """
-
-    place: str
-    place_name: str
-    faction: str
-    event: str
-    from_faction: str
-    date: _dt.date
-    date_precision: str
-    confidence: float
-    evidence: str
-    evidence_start: int
-    evidence_end: int
-    place_start: int
-    place_end: int
-    written: str
-    relation: str | None
-    lon: float
-    lat: float
-    uncertainty_km: float
-    note: str = ""
-    source: str = ""
-    url: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain-data form in :data:`PROPOSAL_COLUMNS` order (JSON-ready)."""
-        d = {
-            "date": self.date.isoformat(), "place": self.place, "faction": self.faction,
-            "event": self.event, "from_faction": self.from_faction,
-            "date_precision": self.date_precision, "confidence": round(self.confidence, 2),
-            "source": self.source, "url": self.url, "evidence": self.evidence,
-            "evidence_start": self.evidence_start, "evidence_end": self.evidence_end,
-            "place_start": self.place_start, "place_end": self.place_end, "written": self.written,
-            "relation": self.relation or "", "uncertainty_km": round(self.uncertainty_km, 3),
-            "lon": round(self.lon, 6), "lat": round(self.lat, 6), "note": self.note,
-            "reviewed": False,
-        }  # fmt: skip
-        d["place_name"] = self.place_name
-        return d
 
 
 @dataclass(frozen=True)
@@ -185,6 +100,7 @@ class Doc:
     agent: str | None = None
     countries: dict[str, int] = field(default_factory=dict)
     _unopposed: bool | None = None
+    _local: dict[str, tuple[set[str], dict[str, str]]] = field(default_factory=dict)
 
     @property
     def unopposed(self) -> bool:
@@ -193,10 +109,31 @@ class Doc:
             self._unopposed = bool(self.lx.unopposed.search(self.folded))
         return self._unopposed
 
+    def local(self, fid: str | None, country: str | None) -> str | None:
+        """Return who holds the ground faction *fid* takes in *country*.
+
+        That is the faction itself, the ally it stands in for, or None (``holders`` in
+        observe.yaml). A faction the table does not name anywhere is taken as it is.
+        """
+        if fid is None or country is None or country not in self.lx.holders:
+            return fid
+        if not self._local:
+            for c, (names, stand) in self.lx.holders.items():
+                ids = {self.registry.get(n).id for n in names if n in self.registry}
+                st = {
+                    self.registry.get(a).id: self.registry.get(b).id
+                    for a, b in stand.items() if a in self.registry and b in self.registry
+                }  # fmt: skip
+                self._local[c] = (ids, st)
+            listed = set().union(*(ids | set(st) for ids, st in self._local.values()))
+            self._local[""] = (listed, {})
+        ids, st = self._local[country]
+        return fid if fid in ids or fid not in self._local[""][0] else st.get(fid)
+
 
 _GAP_SEP = r"[\s,،\"'«»“”…]*(?:(?:and|or|&|و)\s*)?(?:على\s+)?[\s\"'«»“”]*"
 _GAP_KIND = (
-    r"(?:(?:the\s+)?(?:towns?|cities|villages?)\s+of\s+)?"
+    r"(?:(?:the\s+)?(?:towns?|city|cities|villages?)\s+of\s+)?"
     r"(?:(?:قضاء|ناحيه|مدينه|بلده|قريه|منطقه|مناطق|حي|سد)\s+)?"
 )
 #: "in Diyala", "في ديالى": where the items before lie, inside a list
@@ -222,12 +159,17 @@ LIST_GAP = re.compile(
 _AR_LETTER = re.compile(r"[\u0600-\u06ff]")
 
 
-def find_triggers(folded: str, lx: Lexicon) -> list[Trigger]:
-    """Return every trigger of the (Arabic-folded) text, in order, without overlaps."""
+def find_triggers(
+    folded: str, lx: Lexicon, targets: list[tuple[int, int]] | None = None
+) -> list[Trigger]:
+    """Return every trigger of the (Arabic-folded) text, in order, without overlaps.
+
+    *targets*: the spans of ``lx.targets`` in the text, when already found.
+    """
     success = spans(lx.success, folded)
     # "managed to liberate": a target phrase right after a success word is a done deed
     targets = [
-        (a, b) for a, b in spans(lx.targets, folded)
+        (a, b) for a, b in (spans(lx.targets, folded) if targets is None else targets)
         if not any(0 <= a - e < 30 and not re.search(r"[,.;،]", folded[e:a]) for _s, e in success)
     ]  # fmt: skip
     starts = [a for a, _b in targets]
@@ -251,15 +193,18 @@ def fallback_agent(doc: Doc) -> str | None:
     """Return the report's main actor: the faction named most, not counting the ones driven out."""
     losers: set[str] = set()
     counts: dict[str, int] = {}
+    cedes = [t for t in doc.triggers if t.kind == "cede"]
+    cede_at = [t.start for t in cedes]
     for a in doc.actors:
         fid = a.faction or next(iter(a.by_country.values()), None)
         if fid is None:
             continue
         head = doc.folded[max(0, a.start - 40) : a.start]
         tail = doc.folded[a.end : a.end + 30]
+        k = bisect.bisect_left(cede_at, a.start - 80)
         ceded = any(
-            t.kind == "cede" and (0 <= t.start - a.end < 12 or 0 <= a.start - t.end < 3)
-            for t in doc.triggers
+            0 <= t.start - a.end < 12 or 0 <= a.start - t.end < 3
+            for t in cedes[k : bisect.bisect_right(cede_at, a.end + 12)]
         )  # fmt: skip
         member = _MEMBER_OF.search(head)  # "a joint force from the Iraqi army" is no loser
         if (
@@ -325,7 +270,13 @@ def read_claim(
     s0, s1 = sent
     country = m.place.country
     folded = doc.folded
-    before = [t for t in doc.triggers if c0 <= t.start and t.end <= m.start]
+    # an English passive tells of the place before it ("Y was retaken"), not of one after it
+    before = [
+        t for t in doc.triggers
+        if c0 <= t.start and t.end <= m.start
+        and (t.kind != "passive" or _AR_LETTER.match(doc.folded[t.start]))
+        and not _RESUMPTIVE.search(doc.folded, t.start, t.end)
+    ]  # fmt: skip
     after = [t for t in doc.triggers if m.end <= t.start < c1]
     if m.relation == "anchor":
         before = []  # "west of Mosul" names Mosul, but a verb before acts on the derived point
@@ -370,7 +321,7 @@ def read_claim(
         after[0] = replace(after[0], kind="passive")  # "declared Mosul liberated from IS"
     rel = (
         re.match(
-            r"\s*,?\s*(?:which|that|التي|الذي)\s+(?:[^\s,،]+\s+){0,5}?$",
+            r"\s*,?\s*(?:which|that|التي|الذي)\s+(?:[^\s,،]+\s+){0,8}?$",
             folded[m.end : after[0].start],
         )
         if after
@@ -384,7 +335,10 @@ def read_claim(
         after[0] = replace(after[0], kind="capture")
         trig = after[0]  # "al-Mayadin, which government forces took earlier this month"
         before = []
+        c0 = s0 = m.end  # the relative clause is the clause: its own subject, not the sentence's
     nxt = next((t for t in after if t.kind in _POST_KINDS), None)
+    if nxt is not None and m.relation == "anchor" and nxt.start - m.end > 15:
+        nxt = None  # "west of Mosul, … their last stronghold": about the place west of it
     if (
         nxt is not None
         and trig is not after[0]
@@ -421,26 +375,46 @@ def read_claim(
         for c in countries:
             fid = a.resolve(c)
             if fid:
-                return fid
+                return doc.local(fid, country)
         return None
 
     loser = _loser(m, trig, clause_actors, folded, res)
     kind = trig.kind
+    if (
+        kind == "held_from"
+        and nxt is not None
+        and nxt.kind in ("held_by", "hold")
+        and nxt.start > m.end
+        and _from_holder(m, (c0, c1), clause_actors, doc, res) is None
+    ):  # "لتحرير القائم وراوه من سيطرة «الدولة»، وهو كل ما تبقى تحت سيطرة التنظيم"
+        trig, post, kind = nxt, True, nxt.kind
     if kind == "enter":
         # "forces entered Sinjar" after the defenders withdrew: taken; in a battle: contested
         # (and raised the flag)
         raised = doc.lx.flag.search(folded, s0, s1) is not None
         kind = "capture" if doc.unopposed or raised else "contest"
+    via = trig.kind
+    if trig.kind == "enter" and kind == "contest":  # who entered ("… and X is under their control")
+        via += ":" + (_agent(m, trig, post, clause_actors, sent_actors, folded, res, loser) or "")
     conf = 0.85
     notes = [doc.body[trig.start : trig.end]]
     faction: str | None
     if kind in _CAPTURE_KINDS:
         event = "captured"
+        if re.search(r"(?<![\w])(?:since|منذ)\s", folded[trig.end : c1]):
+            return None  # "سيطر على الطبقة منذ العام 2014": a state since long ago, not news
         faction = _agent(m, trig, post, clause_actors, sent_actors, folded, res, loser)
         if faction is None:
-            faction = next((f for f in (doc.agent, doc.fallback) if f and f != loser), None)
+            near = (doc.local(f, country) for f in (doc.agent, doc.fallback))
+            freed, not_by = doc.lx.liberation
+            if freed.search(folded, trig.start, trig.end):  # "the liberation of X": not by IS
+                never = {doc.registry.get(n).id for n in not_by if n in doc.registry}
+                near = (f for f in near if f not in never)
+                named = {a.resolve(country) for a in doc.actors}
+                loser = loser or next((f for f in sorted(never) if f in named), None)
+            faction = next((f for f in near if f and f != loser), None)
             if faction is None and loser is not None:
-                faction = _hostile_actor(doc, loser)
+                faction = _hostile_actor(doc, loser, country)
             conf -= 0.15
             notes.append("holder from the context")
         if faction is not None and faction == loser:
@@ -454,15 +428,26 @@ def read_claim(
         inside = [
             a for a in clause_actors if trig.start <= a.start and (a.start < m.start or not arabic)
         ]
+        by = None if arabic else re.match(r"\s+by\s", folded[trig.end : trig.end + 5])
         ceder = (
-            (res(inside[0]) if arabic and inside else None)
+            (res(inside[0]) if (arabic or by) and inside else None)
             or _first_before(trig, clause_actors, res)
             or loser
         )
         faction = _receiver(trig, clause_actors, sent_actors, res, ceder, doc)
         loser = ceder
-        if faction is None or ceder is None:
+        if ceder is None:
             return None
+        if faction is None:  # "IS lost Anah to the advancing army": the other side in the sentence
+            faction = next(
+                (f for a in sent_actors if (f := res(a)) and f != ceder
+                 and doc.registry.is_hostile(f, ceder, on=doc.report.date)),
+                None,
+            )  # fmt: skip
+            if faction is None:
+                return None
+            conf -= 0.1
+            notes.append("holder from the context")
         conf -= 0.1
     elif kind == "held_from":
         event = "held"
@@ -473,11 +458,15 @@ def read_claim(
         notes.append("the holder of a target")
     elif kind in ("hold", "held_by", "stronghold"):
         event = "held"
+        if _told_in_past(doc, c0, trig, m):
+            return None  # "وكانت البوكمال آخر مدينة تحت سيطرة التنظيم": the past, not now
         faction = _holder(m, trig, post, clause_actors, res)
         if faction is None:
             return None
         loser, conf = None, 0.75
     elif kind == "contest":
+        if _told_in_past(doc, c0, trig, m):
+            return None  # "IS had controlled parts of Deir Ezzor since 2014"
         event, faction, loser, conf = "contested", "unknown", None, 0.65
     elif kind == "besiege":
         event = "held"
@@ -532,8 +521,19 @@ def read_claim(
         evidence_end=0, place_start=m.start, place_end=m.end, written=m.text,
         relation=m.relation, lon=m.lon, lat=m.lat, uncertainty_km=m.uncertainty_km,
         note="; ".join(" ".join(n.split()) for n in notes), source=doc.report.source,
-        url=doc.report.url,
+        url=doc.report.url, dated=explicit, via=via,
     )  # fmt: skip
+
+
+#: "سيطروا عليها": the verb's object is the pronoun (the place before), not a place after it
+_RESUMPTIVE = re.compile(r"علي(?:ها|ه|هما|هم)$")
+
+
+def _told_in_past(doc: Doc, c0: int, trig: Trigger, m: Mention) -> bool:
+    """Whether a past-tense word ("كانت", "had held") stands shortly before the claim's trigger."""
+    end = max(trig.start, m.start)
+    hit = doc.lx.past.search(doc.folded, max(c0, end - 60), end + 30)  # lookaheads see on
+    return hit is not None and hit.start() < end
 
 
 def _from_holder(
@@ -553,8 +553,15 @@ def _from_holder(
 
 
 def _where_clause(m: Mention, sent: tuple[int, int], doc: Doc) -> Trigger | None:
-    """Return the fighting a "where" clause tells of the place before ("Deir Ezzor, where …")."""
-    w = re.match(r"(?:\s+(?:city|town))?\s*[,،]\s*(?:where|حيث)\s", doc.folded[m.end : m.end + 20])
+    """Return the fighting a "where" clause tells of the place before it.
+
+    "Deir Ezzor, where … a small pocket"; a fronted "In Ayadiya, a nearby village, fighting
+    continued".
+    """
+    f = doc.folded
+    w = re.match(r"(?:\s+(?:city|town))?\s*[,،]\s*(?:where|حيث)\s", f[m.end : m.end + 20])
+    if w is None and re.search(r"(?:^|[.;]\s*|\b(?:and|but)\s+)in\s+$", f[sent[0] : m.start]):
+        w = re.match(r"\s*,", f[m.end : m.end + 3])
     if w is None:
         return None
     start = m.end + w.end()
@@ -596,7 +603,9 @@ def _loser(
         if a.start < trig.start:
             continue
         head = folded[max(0, a.start - 40) : a.start]
-        if _LOSER_BEFORE.search(head) or (trig.kind == "expel" and trig.end <= a.start < m.start):
+        if (_LOSER_BEFORE.search(head) and not _MEMBER_OF.search(head)) or (
+            trig.kind == "expel" and trig.end <= a.start < m.start
+        ):
             fid = res(a)
             if fid:
                 return fid
@@ -612,8 +621,10 @@ def _agent(
         if fid is None or fid == loser:
             return None
         head = folded[max(0, a.start - 40) : a.start]
-        if _LOSER_BEFORE.search(head) or _OWNER_BEFORE.search(head):
-            return None
+        if (_LOSER_BEFORE.search(head) and not _MEMBER_OF.search(head)) or _OWNER_BEFORE.search(
+            head
+        ):
+            return None  # "from IS", "IS's stronghold"; not "وحدات من الجيش" (units of the army)
         return fid
 
     if post or trig.kind == "passive":
@@ -625,7 +636,7 @@ def _agent(
         if trig.kind == "expel":
             return None
     arabic = bool(_AR_LETTER.match(folded[trig.start : trig.start + 1]))
-    between = [a for a in clause if trig.start <= a.start < m.start]
+    between = [a for a in clause if trig.start <= a.start < m.start]  # also inside the trigger
     pre = [a for a in clause if a.end <= trig.start]
     if arabic:
         order = between + pre
@@ -635,23 +646,31 @@ def _agent(
         if (
             pre
             and re.fullmatch(r"[^,;،]{0,32}", gap)
-            and not re.search(r"\b(?:from|of|out|against)\b", gap)
+            and not re.search(r"\b(?:from|of|out|against|over)\b|\b(?:it|they)\s+$", gap)
         ):
             order.append(pre[-1])  # "Isis seizing the town", "Iraqi forces on Friday took"
         order += pre + between
     order += [a for a in sent if a.end <= trig.start and a not in order]
     for a in order:
+        if a.generic and re.search(
+            r"\b(?:his|their|its)\s+$", folded[max(0, a.start - 7) : a.start]
+        ):
+            # "a leader of the paramilitary force says his troops captured": the force's troops
+            a = next((b for b in reversed(sent) if b.end <= a.start), a)
         fid = ok(a)
         if fid:
             return fid
     return None
 
 
-def _hostile_actor(doc: Doc, other: str) -> str | None:
-    """Return the faction named most in the report that is hostile to *other*."""
+def _hostile_actor(doc: Doc, other: str, country: str | None) -> str | None:
+    """Return the faction named most in the report that is hostile to *other*.
+
+    Only factions holding ground in *country* count (``holders`` in observe.yaml).
+    """
     counts: dict[str, int] = {}
     for a in doc.actors:
-        fid = a.faction or next(iter(a.by_country.values()), None)
+        fid = doc.local(a.resolve(country) or next(iter(a.by_country.values()), None), country)
         if fid and fid != other and doc.registry.is_hostile(fid, other, on=doc.report.date):
             counts[fid] = counts.get(fid, 0) + 1
     return max(counts, key=lambda f: counts[f]) if counts else None
@@ -761,18 +780,5 @@ def _defender(
 def _when(
     trig: Trigger, doc: Doc, clause: tuple[int, int], sent: tuple[int, int], event: str
 ) -> tuple[_dt.date, str, bool] | None:
-    anchor = trig.start
     assert doc.report.date is not None
-    for lo, hi in (clause, sent):
-        cands = [
-            p for p in doc.times
-            if lo <= p.start < hi
-            and not re.search(r"(?:since|منذ)\s*$", doc.folded[max(0, p.start - 8) : p.start], re.I)
-        ]  # fmt: skip
-        if cands:
-            p = min(cands, key=lambda p: abs(p.start - anchor))
-            r = resolve_time_phrase(p, doc.report.date)
-            if r is None:
-                return None
-            return r[0], r[1], True
-    return doc.report.date, "day", False
+    return date_of(doc.times, doc.folded, trig.start, clause, sent, doc.report.date)

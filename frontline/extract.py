@@ -267,6 +267,9 @@ class _Index:
     rank: np.ndarray
     lon: np.ndarray
     lat: np.ndarray
+    #: short keys kept only for names written with an article ("Al Bāb" -> "bab"): a text
+    #: must write the article too ("al-Bab"), a bare "Bab" is no match
+    with_article: frozenset[str] = frozenset()
 
 
 #: The name index of each gazetteer seen, kept while the gazetteer lives.
@@ -281,6 +284,8 @@ def _index_for(gazetteer: Gazetteer) -> _Index:
     generic = {" ".join(tokens(g)) for g in w["generic"]}
     places = gazetteer.places
     by_key: dict[str, list[int]] = {}
+    short: set[str] = set()
+    normal: set[str] = set()
     max_n = 1
     for i, p in enumerate(places):
         for nm in p.names:
@@ -289,10 +294,14 @@ def _index_for(gazetteer: Gazetteer) -> _Index:
                 continue
             key = " ".join(toks)
             letters = len(key.replace(" ", ""))
-            if key.isdigit() or key in generic:
+            if key.isdigit():
                 continue
-            if letters < (3 if p.curated else 4) and not is_arabic(key):
-                continue
+            if key in generic or (letters < (3 if p.curated else 4) and not is_arabic(key)):
+                if letters < 3 or is_arabic(key) or not any(map(is_article, nm.split())):
+                    continue
+                short.add(key)  # "Al Bāb" -> "bab": only "al-Bab" in a text
+            else:
+                normal.add(key)
             if is_arabic(key) and letters < 3:
                 continue
             lst = by_key.setdefault(key, [])
@@ -306,6 +315,7 @@ def _index_for(gazetteer: Gazetteer) -> _Index:
         rank=np.asarray(gazetteer.ranks),
         lon=np.array([p.lon for p in places], dtype=float),
         lat=np.array([p.lat for p in places], dtype=float),
+        with_article=frozenset(short - normal),
     )
     _INDEXES[gazetteer] = idx
     return idx
@@ -391,7 +401,7 @@ def extract_places(
             parts.append(keys[j])
             count += 1
             hit = idx.by_key.get(" ".join(parts))
-            if hit:
+            if hit and not (j == i and keys[i] in idx.with_article and not (i and article[i - 1])):
                 best = (j, hit)
             j += 1
         if best is None:
@@ -459,8 +469,17 @@ def _admissible(
             return []  # "Amman Stock Exchange", "Homs Cement"
         if common and raw[nxt].lower() not in words["time_words"]:
             return []  # "Ana Club", "Hit Songs": part of another proper name
+    truncated = (
+        nxt + 1 < len(raw)
+        and is_article(raw[nxt])
+        and raw[nxt + 1][:1].isupper()
+        and text[spans[last][1] : spans[nxt][0]] == " "
+        and text[spans[nxt][1] : spans[nxt + 1][0]] == "-"
+    )  # "Rasm ad-Dahl": the name goes on; a GeoNames "Rasm" is not it
     for c in cands:
         p = idx.places[c]
+        if truncated and not p.curated:
+            continue
         if kset is not None and p.kind not in kset:
             continue
         if min_importance is not None and p.importance < min_importance:
@@ -682,6 +701,7 @@ _RE_AR_NEAR = re.compile(r"(?:قرب|بالقرب\s+من|قريبا\s+من|في\
 
 def _arabic_relative(window: str, place: Place, imp: int, base_unc: float):
     """Relative phrase in Arabic script before a name, as (relation, lon, lat, unc, pos, az, km)."""
+
     def az_of(word: str) -> float | None:
         w = re.sub(r"\s+", "", re.sub(r"(?:^|(?<=\s))ال", "", word))
         w = re.sub(r"ي(?=$|شرق|غرب)", "", w)

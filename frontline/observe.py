@@ -28,6 +28,7 @@ How a claim is read (the phrase lists are data: ``frontline/data/observe.yaml``)
 
 from __future__ import annotations
 
+import bisect
 import datetime as _dt
 import re
 import weakref
@@ -68,7 +69,7 @@ EVENTS = ("captured", "held", "lost", "contested")
 
 _CLAUSE_BREAK = re.compile(
     r";|؛|:\s|\s[-–—]\s|,\s+(?=(?:while|but|whereas|although|though|where|as|after|before|when|and\s+then)\b)"
-    r"|،\s*(?=(?:فيما|بينما|في\s+حين|بعد|حيث|وذلك|الذي|التي|وقال|واضاف|واكد|وكان|وتعد|ويعتبر))|(?<![\w])(?:فيما|بينما|في\s+حين)(?![\w])"
+    r"|،\s*(?=(?:فيما|بينما|في\s+حين|بعد|حيث|وذلك|الذي|التي|وقال|واضاف|واكد|وكان|وتعد|ويعتبر))|(?<![\w])(?:فيما|بينما|في\s+حين|و?لكن)(?![\w])"
     r"|\n",
     re.IGNORECASE,
 )
@@ -165,11 +166,12 @@ def propose_observations(
     modal = spans(lx.modal, folded)
     if report.date is None:
         return Proposals(report, [], _unresolved_places(body, mentions, actors, gazetteer), [])
+    aims = spans(lx.targets, folded)
     doc = Doc(
-        body=body, folded=folded, triggers=find_triggers(folded, lx), actors=actors,
+        body=body, folded=folded, triggers=find_triggers(folded, lx, aims), actors=actors,
         times=find_time_phrases(body), report=report, registry=registry, lx=lx,
         marks=(spans(lx.attribution, folded), spans(lx.vague, folded), spans(lx.negation, folded)),
-        targets=spans(lx.targets, folded), mentions=mentions, modal=modal,
+        targets=aims, mentions=mentions, modal=modal,
     )  # fmt: skip
     doc.fallback = fallback_agent(doc)
     found: list[Observation] = []
@@ -199,7 +201,10 @@ def propose_observations(
 _AR_DIACRITIC = re.compile("[\u064b-\u0652\u0670]")
 _AR_CONJ = re.compile(r"(?<![\w\u064b-\u0652])و(?=[\u0621-\u064a]{3,})")
 _ANAPHORA = re.compile(
-    r"\b(?:the|this)\s+(?:town|city|village)\b(?!\s+(?:of|council|centre|center|'s))|(?<![\w])(?:ال)(?:مدينه|بلده)(?=[\s،.]|$)(?!\s+ال)",
+    r"\b(?:the|this)\s+(?:(?:\w+ern|strategic|key|border|besieged|embattled|ancient|historic|"
+    r"oil-rich|predominantly\s+\w+|\w+-majority)\s+)?(?:town|city|village)\b"
+    r"(?!\s+(?:council|centre|center|'s))(?!\s+of\s+(?:the\s+)?(?-i:[A-Z]))"
+    r"|(?<![\w])[وفب]?(?:ال)(?:مدينه|بلده|ناحيه|قريه)(?=[\s،.]|$)(?!\s+ال(?!تي|ذي))",
     re.IGNORECASE,
 )
 
@@ -223,20 +228,34 @@ def _claim_mentions(
             found + [replace(m, text=body[m.start : m.end]) for m in extra], key=lambda m: m.start
         )
     out: list[Mention] = []
+    banned.sort()
+    banned_at = [a for a, _b in banned]
     for m0 in found:
         m = _facility(m0, folded, gazetteer, lx)
         if m is None:
             continue  # "the Tabqa dam" when the gazetteer has no dam there
-        if any(a <= m.start < b or a < m.end <= b for a, b in banned):
+        k = bisect.bisect_right(banned_at, m.end)
+        if any(a <= m.start < b or a < m.end <= b for a, b in banned[max(0, k - 4) : k]):
             continue
-        if m.relation is None and lx.region_before.search(folded[max(0, m.start - 30) : m.start]):
+        head = folded[max(0, m.start - 30) : m.start]
+        if (
+            m.relation is None
+            and lx.region_before.search(head)
+            and not _SEAT_OF.search(head)  # "مبنى محافظة كركوك": the building in the city
+        ):
             continue  # "western Anbar"; "west of Raqqa" is a relative phrase, read as one
         if lx.region_after.search(
             re.sub(r"^(?:\s+(?:and|&|و)\s+\S+)+", "", folded[m.end : m.end + 40])
         ):
             continue  # "Deir Ezzor province", "al-Senaa and Shuqaq neighborhoods"
-        if re.match(r"['’]s\b", body[m.end : m.end + 3]):
-            continue  # "Baghdad's army", "Mosul's Sinjar district"
+        if m.relation is None and _AR_LOCATOR.search(folded[max(0, m.start - 24) : m.start]):
+            m = replace(m, relation="anchor")  # "شرق مدينة حماة": a landmark, not the place taken
+        if re.search(r"ريف|countryside", folded[m.phrase[0] : m.end]):
+            continue  # "ريف دير الزور": a countryside is a region, not a place
+        if re.match(r"['’]s\b", body[m.end : m.end + 3]) or (
+            body[m.end - 1 : m.end] == "s" and body[m.end : m.end + 2] in ("' ", "’ ")
+        ):
+            continue  # "Baghdad's army", "Mosul's Sinjar district", "Damascus' outskirts"
         word = body[m.start : m.end]
         if (
             _AR_LETTER.search(word)
@@ -249,6 +268,8 @@ def _claim_mentions(
             )
         ):
             continue  # short Arabic words that are village names too ("علم"), unless "قضاء دبس"
+        if _AR_LETTER.search(word) and _article_dropped(fold_arabic(word), m.place.names):
+            continue  # "قريتين" (two villages) is not "القريتين": Arabic names keep their article
         if (
             m.relation not in (None, "outskirts", "anchor")
             and out
@@ -271,6 +292,8 @@ def _claim_mentions(
         if prev and a0 - prev[-1].end < 400 and not any(a0 <= m.start < a1 + 3 for m in out):
             out.append(replace(prev[-1], start=a0, end=a1, text=body[a0:a1], phrase_start=a0))
     out.sort(key=lambda m: m.start)
+    out += _named_later(body, folded, out)
+    out.sort(key=lambda m: m.start)
     # "captured a border crossing … the al-Waleed crossing": the one crossing the report names
     for kind, (after, _before) in lx.facilities.items():
         named = {m.place.id: m for m in out if m.place.kind == kind and m.relation is None}
@@ -285,6 +308,55 @@ def _claim_mentions(
             out.append(replace(ref, start=a0, end=a1, text=body[a0:a1], phrase_start=a0))
     out.sort(key=lambda m: m.start)
     return out
+
+
+#: the seat of a province: "مبنى محافظة", "مقر محافظة" (the building in the city)
+_SEAT_OF = re.compile(r"(?:مبن[يى]|مقر|ديوان|مجلس)\s+محافظه\s*$")
+
+#: an Arabic direction right before a name: "شرق مدينة حماة", "غربي الموصل"
+_AR_LOCATOR = re.compile(
+    r"(?<![\w])(?:[وب])?(?:شرق|غرب|شمال|جنوب)(?:ي|ى)?\s+(?:(?:مدينه|بلده|قريه|قضاء|ناحيه)\s+)?[\"«]?\s*$"
+)
+
+
+def _article_dropped(word: str, names: tuple[str, ...]) -> bool:
+    """Whether an Arabic *word* lacks the article every Arabic name of its place has."""
+    if re.match(r"(?:[وفبلك]|وب|ول|فب|فل|وال)?(?:ال|لل)", word):
+        return False
+    arabic = [fold_arabic(n) for n in names if _AR_LETTER.search(n)]
+    return bool(arabic) and all(n.startswith("ال") for n in arabic)
+
+
+#: "captured a key town west of Mosul": a town the next sentence names ("the center of
+#: strategic Baaj town")
+_UNNAMED = re.compile(
+    r"\b(?:an?|one)\s+(?:(?:key|strategic|important|main|major|small|large|nearby|border|"
+    r"\w+ern)\s+)?(?P<kind>town|village|city)\b(?!\s+(?:of|called|named)\b)",
+    re.IGNORECASE,
+)
+
+
+def _named_later(body: str, folded: str, out: list[Mention]) -> list[Mention]:
+    """Return mentions for "a key town" that the next sentence names with the same word.
+
+    "captured a key town west of Mosul. … the center of strategic Baaj town": the unnamed
+    town stands for the first place named after its sentence, if "town" ("the town of X",
+    "X town") names it there too.
+    """
+    found: list[Mention] = []
+    for u in _UNNAMED.finditer(folded):
+        end = folded.find(".", u.end())
+        word = u.group("kind").lower()
+        later = [m for m in out if end >= 0 and end < m.start < end + 300 and m.relation is None]
+        if not later or later[0].place.kind not in _ANAPHORA_KINDS[word]:
+            continue
+        m = later[0]
+        before = folded[max(0, m.start - 16) : m.start].lower()
+        after = folded[m.end : m.end + 8].lower()
+        if re.search(rf"\b{word}\s+of\s+$", before) or re.match(rf"\s+{word}\b", after):
+            a0, a1 = u.span()
+            found.append(replace(m, start=a0, end=a1, text=body[a0:a1], phrase_start=a0))
+    return found
 
 
 #: "a border crossing", "an important air base": a facility named elsewhere in the report
@@ -333,7 +405,8 @@ def _facility(m: Mention, folded: str, gazetteer: Gazetteer, lx: Lexicon) -> Men
 _AR_LETTER = re.compile(r"[\u0600-\u06ff]")
 _ANAPHORA_KINDS = {
     "town": ("town", "city"), "city": ("city", "town"), "village": ("village", "town"),
-    "مدينه": ("city", "town"), "بلده": ("town", "village"),
+    "مدينه": ("city", "town"), "بلده": ("town", "village"), "ناحيه": ("town", "village", "city"),
+    "قريه": ("village", "town"),
 }  # fmt: skip
 
 
@@ -346,17 +419,41 @@ def _dedupe(found: list[Observation]) -> list[Observation]:
     for o in found:
         key = (o.place, o.faction, o.event)
         cur = best.get(key)
-        if cur is None or (o.confidence, o.date) > (cur.confidence, cur.date):
-            best[key] = o
-    captured = {o.place: o for o in best.values() if o.event == "captured"}
+        rank = (o.date, o.confidence) if o.event == "contested" else (o.confidence, o.date)
+        if cur is None or rank > (
+            (cur.date, cur.confidence) if o.event == "contested" else (cur.confidence, cur.date)
+        ):
+            best[key] = o  # fighting: the latest report of it; else the surest claim
+    for key, o in list(best.items()):
+        held = next(
+            (
+                h for h in best.values()
+                if h.place == o.place and h.event == "held" and h.date >= o.date
+                and o.via == "enter:" + h.faction
+            ),
+            None,
+        )  # fmt: skip
+        if o.event == "contested" and held is not None:
+            # "forces entered X" and "X is under the forces' control": they took it
+            del best[key]
+            best[(o.place, held.faction, "captured")] = replace(
+                o, faction=held.faction, event="captured", confidence=held.confidence,
+                note=f"{o.note}; {held.note}",
+            )  # fmt: skip
+    captured: dict[str, Observation] = {}
+    for o in best.values():  # the latest capture of each place
+        if o.event == "captured" and (o.place not in captured or o.date > captured[o.place].date):
+            captured[o.place] = o
     out = []
     for o in best.values():
         c = captured.get(o.place)
         if c is not None and o is not c:
             if o.event == "held" and o.faction == c.faction:
                 continue
-            if o.event in ("held", "contested") and o.date >= c.date and o.faction != c.faction:
+            if o.event == "held" and o.date >= c.date and o.faction != c.faction:
                 continue
+            if o.event == "contested" and (o.date <= c.date or not o.dated):
+                continue  # "took X; fighting in X": taken; "fighting on Friday" after it: not
         out.append(o)
     out.sort(key=lambda o: (o.place_start, o.event))
     return out

@@ -25,6 +25,7 @@ from frontline.names import DATA_DIR
 __all__ = [
     "Report",
     "TimePhrase",
+    "date_of",
     "find_date_line",
     "find_time_phrases",
     "fold_arabic",
@@ -310,7 +311,8 @@ def _calendar() -> dict[str, Any]:
         re.IGNORECASE,
     )  # fmt: skip
     weekday = re.compile(
-        r"(?<!\w)(?:on\s+|last\s+|يوم\s+|ليل\s+)?(?:ال)?(?P<wd>" + wd_alt + r")(?!\w)",
+        r"(?<!\w)(?:on\s+|(?P<last>last\s+)|يوم\s+|ليل\s+)?(?:ال)?(?P<wd>" + wd_alt + r")(?!\w)"
+        r"(?P<past>\s+(?:الماضي|الفائت|المنصرم))?",
         re.IGNORECASE,
     )
     month_only = re.compile(
@@ -335,8 +337,9 @@ class TimePhrase:
         ``year`` ("in 2014").
     value : tuple
         What was read: (year or None, month, day) for ``full``; (weekday,) for
-        ``weekday``; (days before, precision) for ``relative``; (year or None, month) for
-        ``month``; (year,) for ``year``.
+        ``weekday`` ((weekday, True) for "last Sunday", "السبت الماضي"); (days before,
+        precision) for ``relative``; (year or None, month) for ``month``; (year,) for
+        ``year``.
     """
 
     start: int
@@ -389,9 +392,9 @@ def find_time_phrases(text: str) -> list[TimePhrase]:
             else:
                 found.append(TimePhrase(m.start(), m.end(), "relative", (days, precision)))
     for m in cal["weekday"].finditer(folded):
-        found.append(
-            TimePhrase(m.start(), m.end(), "weekday", (cal["weekdays"][_key(m.group("wd"))],))
-        )
+        wd = cal["weekdays"][_key(m.group("wd"))]
+        last = bool(m.group("last") or m.group("past"))  # "last Sunday": never the report's day
+        found.append(TimePhrase(m.start(), m.end(), "weekday", (wd, True) if last else (wd,)))
     found.sort(key=lambda p: (p.start, -(p.end - p.start)))
     out: list[TimePhrase] = []
     for p in found:
@@ -434,6 +437,8 @@ def resolve_time_phrase(phrase: TimePhrase, report_date: _dt.date) -> tuple[_dt.
     """
     if phrase.kind == "weekday":
         back = (report_date.weekday() - phrase.value[0]) % 7
+        if back == 0 and len(phrase.value) > 1:
+            back = 7  # "last Sunday" in a Sunday report
         return report_date - _dt.timedelta(days=back), "day"
     if phrase.kind == "year":
         year = max(phrase.value[0], 1)
@@ -466,6 +471,72 @@ def resolve_time_phrase(phrase: TimePhrase, report_date: _dt.date) -> tuple[_dt.
     if day > report_date:
         return None
     return day, "month"
+
+
+#: relative clauses and "since …", "in response to …" phrases, up to the next comma
+_SUBORDINATE = re.compile(
+    r"(?:[,،]\s*(?:which|who|whom|that|where)|\b(?:since|following|in\s+response\s+to)|"
+    r"(?<![\w])(?:التي|الذي|الذين|منذ|ردا\s+على))(?![\w])[^,.;:،؛\n]*",
+    re.IGNORECASE,
+)
+
+
+def date_of(
+    phrases: list[TimePhrase],
+    folded: str,
+    anchor: int,
+    clause: tuple[int, int],
+    sentence: tuple[int, int],
+    report_date: _dt.date,
+) -> tuple[_dt.date, str, bool] | None:
+    """Return the date of the event told at offset *anchor*.
+
+    The nearest time phrase of its clause, else of its sentence, resolved against the
+    report's date.
+
+    A time phrase inside a relative or "since" phrase dates only the verbs inside it ("…,
+    which was liberated on 12 August", "since the fall of Saddam in 2003"), and a verb inside
+    one prefers it. "since X" itself never dates an event.
+
+    Parameters
+    ----------
+    phrases : list of TimePhrase
+        The report's time phrases (:func:`find_time_phrases`).
+    folded : str
+        The report folded by :func:`fold_arabic`.
+    anchor : int
+        Offset of the words that tell the event.
+    clause, sentence : (int, int)
+        Offsets of the clause and the sentence around *anchor*.
+    report_date : datetime.date
+
+    Returns
+    -------
+    (datetime.date, str, bool) or None
+        The date, its precision and whether the text gives it (False: the report's date);
+        None when the nearest phrase names a date after the report.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> t = "Iraqi forces took Anah, which IS had seized in 2014, on Thursday."
+    >>> date_of(find_time_phrases(t), t, 13, (0, len(t)), (0, len(t)), dt.date(2017, 9, 22))
+    (datetime.date(2017, 9, 21), 'day', True)
+    """
+    subs = [m.span() for m in _SUBORDINATE.finditer(folded, sentence[0], sentence[1])]
+    own = next(((a, b) for a, b in subs if a <= anchor < b), None)
+    for lo, hi in (own or clause, clause, sentence):
+        cands = [
+            p for p in phrases
+            if lo <= p.start < hi
+            and not re.search(r"(?:since|منذ)\s*$", folded[max(0, p.start - 8) : p.start], re.I)
+            and all(not a <= p.start < b or (a, b) == own for a, b in subs)
+        ]  # fmt: skip
+        if cands:
+            p = min(cands, key=lambda p: abs(p.start - anchor))
+            r = resolve_time_phrase(p, report_date)
+            return None if r is None else (r[0], r[1], True)
+    return report_date, "day", False
 
 
 def find_date_line(text: str, head: int = 600) -> _dt.date | None:
