@@ -4,6 +4,7 @@ Usage::
 
     make bench                          # all benchmarks
     .venv/bin/python benchmarks/run.py diff gazetteer   # a selection
+    .venv/bin/python benchmarks/run.py import           # bench_import.py: the series import
 
 Each module exposes ``main()``, which prints its own measurements and the ratio against
 raw shapely / geopandas / rapidfuzz on the same data. Benchmarks may use real data from

@@ -40,6 +40,8 @@ _API: dict[str, tuple[str, str]] = {
     "history_frame": ("frontline.store", "history_frame"),
     "build_history": ("frontline.build", "build_history"),
     "apply_fill": ("frontline.fill", "apply_fill"),
+    "read_series": ("frontline.series", "read_series"),
+    "import_series": ("frontline.seriesimport", "import_series"),
     "FillPolicy": ("frontline.theatre", "FillPolicy"),
     # the world: theatres, factions, places, reports
     "Theatre": ("frontline.theatre", "Theatre"),
@@ -85,8 +87,10 @@ __all__ = [
     "extract_places",
     "front_lines",
     "history_frame",
+    "import_series",
     "link_ups",
     "load_history",
+    "read_series",
     "render_change",
     "render_map",
     "save_map",
@@ -107,6 +111,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from frontline.fill import apply_fill
     from frontline.gazetteer import Gazetteer, Place
     from frontline.render import render_change, render_map, save_map
+    from frontline.series import read_series
+    from frontline.seriesimport import import_series
     from frontline.store import ControlHistory, History, history_frame, validate_history
     from frontline.theatre import FillPolicy, Theatre
     from frontline.timeline import timeline

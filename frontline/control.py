@@ -456,17 +456,27 @@ class ControlSnapshot:
     def to_geojson(self) -> str:
         """Deterministic RFC 7946 GeoJSON text: sorted, rounded, one feature per line."""
         lines = []
-        for row in self.sorted_areas().itertuples(index=False):
-            geom = normalise_geometry(row.geometry)
+        areas = self.sorted_areas()
+        rows = zip(
+            areas["faction"].values,
+            areas["basis"].values,
+            areas["sources"].values,
+            areas["confidence"].values,
+            areas["note"].values,
+            np.asarray(areas.geometry.values, dtype=object),
+            strict=True,
+        )  # plain values: no namedtuple class per call as itertuples makes
+        for faction, basis, sources, confidence, note, geometry in rows:
+            geom = normalise_geometry(geometry)
             if geom.is_empty:
                 continue
             props = {
-                "basis": row.basis,
-                "confidence": round(float(row.confidence), 3),
+                "basis": basis,
+                "confidence": round(float(confidence), 3),
                 "date": self.date.isoformat(),
-                "faction": row.faction,
-                "note": row.note or "",
-                "sources": sorted(parse_sources(row.sources)),
+                "faction": faction,
+                "note": note or "",
+                "sources": sorted(parse_sources(sources)),
             }
             lines.append(
                 '{"type": "Feature", "properties": '
@@ -489,6 +499,12 @@ class ControlSnapshot:
         areas = self.areas
         if "basis" not in areas.columns:
             areas = areas.assign(basis=OBSERVED)
+        keys = list(zip(areas["faction"], areas["basis"], strict=True))
+        try:
+            if all(a <= b for a, b in zip(keys, keys[1:], strict=False)):
+                return areas  # already in file order (as built): no pandas sort
+        except TypeError:  # values that do not compare (a missing basis): let pandas sort
+            pass
         return areas.sort_values(["faction", "basis"], kind="stable")
 
     @property
@@ -611,6 +627,8 @@ class ControlSnapshot:
         overlap_tolerance_km2: float = DEFAULT_OVERLAP_TOLERANCE_KM2,
         repair: bool = False,
         describe: Describe | None = None,
+        *,
+        geometry_valid: bool = False,
     ) -> ControlSnapshot:
         """Check the snapshot; return it (repaired when asked) or raise a specific error.
 
@@ -627,6 +645,9 @@ class ControlSnapshot:
         describe : callable, optional
             ``describe(lon, lat) -> str`` used to name locations in messages (e.g.
             :meth:`frontline.gazetteer.Gazetteer.describe`).
+        geometry_valid : bool, default False
+            The caller checked every geometry's validity (an importer that checks each
+            feature as it reads it, naming the file): not checked again.
 
         Raises
         ------
@@ -653,12 +674,15 @@ class ControlSnapshot:
                     return ControlSnapshot.from_areas(
                         self.date, areas, self.theatre, support=self.support
                     ).validate(registry, theatre, overlap_tolerance_km2, repair, describe)
-        for row in areas.itertuples(index=False):
-            conf = float(row.confidence)
-            if not 0.0 <= conf <= 1.0 or conf != conf:
-                raise DataFileError(f"{day}: {row.faction} confidence {conf} is not in [0, 1]")
-        geoms = areas.geometry.values
-        valid = shapely.is_valid(geoms)
+        confs = np.asarray(areas["confidence"], dtype=float)
+        bad_conf = ~((confs >= 0.0) & (confs <= 1.0))  # NaN too
+        if bad_conf.any():
+            i = int(np.flatnonzero(bad_conf)[0])
+            raise DataFileError(
+                f"{day}: {areas['faction'].values[i]} confidence {confs[i]} is not in [0, 1]"
+            )
+        geoms = np.asarray(areas.geometry.values, dtype=object)  # plain array: no pandas ufunc
+        valid = np.ones(len(geoms), dtype=bool) if geometry_valid else shapely.is_valid(geoms)
         if not valid.all():
             if repair:
                 fixed = [
@@ -666,7 +690,7 @@ class ControlSnapshot:
                     for g, ok in zip(geoms, valid, strict=True)
                 ]
                 areas = areas.set_geometry(fixed, crs="EPSG:4326")
-                geoms = areas.geometry.values
+                geoms = np.asarray(areas.geometry.values, dtype=object)
             else:
                 i = int(np.flatnonzero(~valid)[0])
                 reason = shapely.is_valid_reason(geoms[i])
@@ -678,7 +702,11 @@ class ControlSnapshot:
         if len(geoms) > 1:
             check_overlaps(areas, overlap_tolerance_km2, day, describe)
         if theatre is not None and len(geoms):
-            outside = shapely.difference(geoms, theatre.extent_geometry())
+            extent = theatre.extent_geometry()
+            inside = shapely.covered_by(geoms, extent)  # the usual case: no overlay needed
+            outside = np.asarray(geoms, dtype=object).copy()
+            outside[inside] = shapely.Polygon()
+            outside[~inside] = shapely.difference(outside[~inside], extent)
             km2 = geodesic_area_km2(outside)
             if (km2 > OUTSIDE_TOLERANCE_KM2).any():
                 i = int(np.argmax(km2))
@@ -828,7 +856,8 @@ def read_areas(
         else:
             raise DataFileError(
                 f"{label}: no column {faction_field!r} naming the faction; columns "
-                f"are {list(cols.values())} (choose one with --faction-field)"
+                f"are {list(cols.values())} (choose one with --faction-field, or give one "
+                "faction for every area with --faction ID)"
             )
     gdf = import_crs(gdf, label)
     geoms = gdf.geometry.values
@@ -913,9 +942,29 @@ def read_areas(
     tid = theatre.id if theatre is not None else None
     out = []
     for day, part in groups:
-        snap = ControlSnapshot.from_areas(day, part, theatre=tid, faction_column=faction_field)
+        snap = ControlSnapshot.from_areas(
+            day, part, theatre=tid, faction_column=faction_field, support=support_in(part, label)
+        )
         out.append(snap.validate(None if allow_unknown else registry, theatre, repair=repair))
     return out
+
+
+def support_in(areas: gpd.GeoDataFrame, label: str = "support") -> Support | None:
+    """Return the support report a layer's ``support`` column carries (JSON text), if any.
+
+    ``frontline export`` writes the build's report on every row of a date; the first
+    non-empty value of *areas* is read.
+    """
+    col = next((c for c in areas.columns if str(c).lower() == "support"), None)
+    if col is None:
+        return None
+    for value in areas[col]:
+        if isinstance(value, str) and value.strip():
+            try:
+                return Support.from_dict(json.loads(value), label)
+            except json.JSONDecodeError:
+                raise DataFileError(f"{label}: 'support' is not JSON: {value[:60]!r}") from None
+    return None
 
 
 def _cell_date(value: Any, label: str, column: str) -> _dt.date:

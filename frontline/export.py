@@ -6,7 +6,8 @@ The layers (all EPSG:4326):
     One feature per snapshot and faction: ``faction``, ``sources`` (JSON text list),
     ``confidence``, ``note``, ``date`` (= ``valid_from``), ``valid_from`` and ``valid_to``
     (typed *Date* fields; ``valid_to`` is the date of the next snapshot, exclusive, and null
-    for the latest). QGIS reads typed dates, so its Temporal Controller animates the history.
+    for the latest), ``support`` (the build's support report as JSON text, or empty). QGIS
+    reads typed dates, so its Temporal Controller animates the history.
 ``front_lines``  (MultiLineString)
     Boundaries between hostile factions on each date: ``faction_a``, ``faction_b``,
     ``length_km``, ``date``, ``valid_from``, ``valid_to``.

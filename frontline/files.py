@@ -84,8 +84,8 @@ LOCK_NAME = ".frontline.lock"
 JOURNAL_NAME = ".frontline-journal.json"
 #: Written beside the lock so git never sees the lock, the journal or itself.
 _GITIGNORE = (
-    "# frontline's lock and write journal (see README: Guarantees); never commit them\n"
-    f"{LOCK_NAME}\n{JOURNAL_NAME}\n.*.tmp\n.*.bak\n.gitignore\n"
+    "# frontline's lock, write journal and caches (see README: Guarantees); never commit them\n"
+    f"{LOCK_NAME}\n{JOURNAL_NAME}\n.frontline-*.json\n.*.tmp\n.*.bak\n.gitignore\n"
 )
 _DEFAULT_TIMEOUT = 30.0
 _NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9_-]|\.(?!\.)){0,99}$")
@@ -328,7 +328,7 @@ def _same_file(fd: int, path: Path) -> bool:
 
 
 def _ignore_in_git(folder: Path) -> None:
-    """Write ``<folder>/.gitignore`` naming the lock and journal, unless one exists."""
+    """Write ``<folder>/.gitignore`` naming the lock, journal and caches, unless one exists."""
     target = folder / ".gitignore"
     if target.exists():
         return

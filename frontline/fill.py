@@ -419,6 +419,9 @@ def apply_fill(
 
     names = sorted(given)
     geoms = to_lonlat(np.array([shapely.union_all(given[f]) for f in names], dtype=object), layers)
+    # projecting can pinch a claimed area (a vertex onto an edge) and mending it there may drop
+    # a sliver of it: cut what is claimed from the filled land in lon/lat too, so no overlap
+    geoms = shapely.difference(geoms, shapely.union_all(claimed_ll))
     note = (
         "land no source claims (fill: complement)"
         if pol.mode == "complement"

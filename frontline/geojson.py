@@ -93,6 +93,83 @@ def _ring(coords: np.ndarray) -> str:
     return _coords_json(coords)
 
 
+#: Most digits before the point the vectorised writer handles (beyond: :func:`_coords_json`).
+_MAX_INT_DIGITS = 9
+_SCALE = 10**COORD_DECIMALS
+
+
+def _rings_json(coords: np.ndarray, ends: np.ndarray) -> list[str] | None:
+    """JSON text of each ring of an (n, 2) array cut at *ends*, all at once (numpy, no floats).
+
+    The text is what :func:`_coords_json` gives ring by ring: a value rounded to
+    ``k / 10**5`` prints as Python's shortest float text, which for 5 decimals is the decimal
+    ``k / 10**5`` without trailing zeros (``38`` for 38.0, ``0`` for -0.0). Returns None when
+    a value needs the general path: not finite, ``0 < |x| < 10**-4`` (Python writes
+    ``1e-05``) or ``|x| >= 10**9``.
+    """
+    arr = np.asarray(coords, dtype=float)[:, :2]
+    if not len(arr) or not np.isfinite(arr).all():
+        return None
+    k = np.rint(arr * _SCALE).ravel()  # np.round(arr, COORD_DECIMALS) is k / 10**5
+    mag = np.abs(k).astype(np.int64)
+    top = int(mag.max())
+    if ((mag > 0) & (mag < 10)).any() or top >= 10 ** (_MAX_INT_DIGITS + COORD_DECIMALS):
+        return None
+    ipart = max(1, len(str(top // _SCALE)))
+    width = ipart + COORD_DECIMALS
+    pow10 = 10 ** np.arange(width - 1, -1, -1, dtype=np.int64)
+    digits = ((mag[:, None] // pow10[None, :]) % 10).astype(np.uint8)  # most significant first
+    m = len(mag)
+    # one row per value: sign, integer digits, ".", fraction digits, then "," after x and
+    # "],[" after y (each ring's outer brackets are added around its run of vertices)
+    chars = np.empty((m, width + 5), dtype=np.uint8)
+    keep = np.zeros((m, width + 5), dtype=bool)
+    chars[:, 0] = ord("-")
+    keep[:, 0] = k < 0
+    chars[:, 1 : ipart + 1] = digits[:, :ipart] + ord("0")
+    nonzero = digits[:, :ipart] != 0  # integer part: no leading zeros, but at least one digit
+    first = np.where(nonzero.any(axis=1), nonzero.argmax(axis=1), ipart - 1)
+    keep[:, 1 : ipart + 1] = np.arange(ipart)[None, :] >= first[:, None]
+    frac = digits[:, ipart:]
+    fnz = frac != 0  # fraction: no trailing zeros, no point when nothing is left
+    last = np.where(fnz.any(axis=1), COORD_DECIMALS - 1 - fnz[:, ::-1].argmax(axis=1), -1)
+    chars[:, ipart + 1] = ord(".")
+    keep[:, ipart + 1] = last >= 0
+    chars[:, ipart + 2 : width + 2] = frac + ord("0")
+    keep[:, ipart + 2 : width + 2] = np.arange(COORD_DECIMALS)[None, :] <= last[:, None]
+    chars[0::2, width + 2] = ord(",")
+    keep[0::2, width + 2] = True
+    chars[1::2, width + 2 :] = np.frombuffer(b"],[", dtype=np.uint8)
+    keep[1::2, width + 2 :] = True
+    text = chars[keep].tobytes().decode("ascii")
+    per_vertex = keep.sum(axis=1).reshape(-1, 2).sum(axis=1)
+    off = np.concatenate([[0], np.cumsum(per_vertex)])
+    bounds = off[np.concatenate([[0], np.asarray(ends, dtype=np.int64)])]
+    return ["[[" + text[s : e - 3] + "]]" for s, e in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
+def _polygon_rings(geom: shapely.Polygon | shapely.MultiPolygon) -> list[list[str]]:
+    """Ring texts of each polygon of a (Multi)Polygon, formatted in one vectorised pass."""
+    polys: list[shapely.Polygon] = (
+        list(geom.geoms) if isinstance(geom, shapely.MultiPolygon) else [geom]
+    )
+    rings = [r for p in polys for r in (p.exterior, *p.interiors)]
+    counts = [len(p.interiors) + 1 for p in polys]
+    texts: list[str] | None = None
+    if rings:
+        coords, index = shapely.get_coordinates(rings, return_index=True)
+        ends = np.cumsum(np.bincount(index, minlength=len(rings)))
+        if (np.diff(np.concatenate([[0], ends])) > 0).all():
+            texts = _rings_json(coords, ends)
+    if texts is None:
+        texts = [_ring(np.asarray(r.coords)) for r in rings]
+    out, i = [], 0
+    for c in counts:
+        out.append(texts[i : i + c])
+        i += c
+    return out
+
+
 def geometry_from_mapping(geometry: Mapping[str, Any]) -> BaseGeometry:
     """Return a shapely geometry from a parsed GeoJSON geometry object.
 
@@ -119,13 +196,10 @@ def geometry_from_mapping(geometry: Mapping[str, Any]) -> BaseGeometry:
 def geometry_json(geom: BaseGeometry) -> str:
     """Compact GeoJSON text for a (Multi)Polygon/(Multi)LineString/Point, coordinates rounded."""
     if isinstance(geom, shapely.MultiPolygon):
-        polys = [
-            "[" + ",".join(_ring(np.asarray(r.coords)) for r in (p.exterior, *p.interiors)) + "]"
-            for p in geom.geoms
-        ]
+        polys = ["[" + ",".join(rings) + "]" for rings in _polygon_rings(geom)]
         return '{"type": "MultiPolygon", "coordinates": [' + ",".join(polys) + "]}"
     if isinstance(geom, shapely.Polygon):
-        rings = ",".join(_ring(np.asarray(r.coords)) for r in (geom.exterior, *geom.interiors))
+        rings = ",".join(_polygon_rings(geom)[0])
         return '{"type": "Polygon", "coordinates": [' + rings + "]}"
     if isinstance(geom, shapely.LineString):
         return '{"type": "LineString", "coordinates": ' + _ring(np.asarray(geom.coords)) + "}"

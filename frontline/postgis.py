@@ -424,13 +424,16 @@ class PostGISHistory(HistoryBase):
         message: str = "",
         *,
         expected: Mapping[_dt.date, Version] | None = None,
+        validated: bool = False,
     ) -> list[int]:
         """Validate and store several snapshots in one transaction: all of them or none.
 
         Parameters are those of :meth:`add`; *expected_revisions* (or *expected*, the name
         every store takes) maps dates to the revision each edit is based on, beside the
-        revisions pinned by :meth:`expect`. Every comparison happens inside the transaction,
-        under each date's lock. Returns the new revision numbers, in date order;
+        revisions pinned by :meth:`expect`; *validated* says the caller validated the
+        snapshots against this store's registry and theatre (they are not validated again).
+        Every comparison happens inside the transaction, under each date's lock. Returns the
+        new revision numbers, in date order;
         :attr:`replaced` then names the live revisions that were replaced.
 
         Raises
@@ -453,7 +456,7 @@ class PostGISHistory(HistoryBase):
         self.check_writable(self._to_check(days, explicit), overwrite)
         payloads = []
         for snap in snaps:
-            if self.validate:
+            if self.validate and not validated:
                 snap = snap.validate(self.registry, self.theatre, repair=repair, describe=describe)
             payloads.append((snap.date, snapshot_rows(snap)))
 

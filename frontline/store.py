@@ -143,10 +143,12 @@ class History(Protocol):
         describe: Describe | None = None,
         *,
         expected: Mapping[_dt.date, Version] | None = None,
+        validated: bool = False,
     ) -> Sequence[object]:
         """Validate and store several snapshots: all of them or none.
 
-        *expected* maps dates to the version each must still have (compare-and-set).
+        *expected* maps dates to the version each must still have (compare-and-set);
+        *validated* says the caller validated them against this store's registry and theatre.
         """
         ...
 
@@ -501,6 +503,7 @@ class ControlHistory(HistoryBase):
         describe=None,
         *,
         expected: Mapping[_dt.date, Version] | None = None,
+        validated: bool = False,
     ) -> list[Path]:
         """Validate and store several snapshots: all of them or none.
 
@@ -525,6 +528,9 @@ class ControlHistory(HistoryBase):
         expected : mapping of date to str or None, optional
             Compare-and-set: the content hash each date must still have (None: no file),
             beside those pinned by :meth:`expect`.
+        validated : bool, default False
+            The caller validated the snapshots against this store's registry and theatre
+            (an importer that validates each snapshot once, as it reads it): not again.
 
         Returns
         -------
@@ -551,7 +557,7 @@ class ControlHistory(HistoryBase):
         self.check_writable(self._to_check(days, explicit), overwrite)
         texts = []
         for snap in snaps:
-            if self.validate:
+            if self.validate and not validated:
                 snap = snap.validate(self.registry, self.theatre, repair=repair, describe=describe)
             if self.theatre_id and snap.theatre != self.theatre_id:
                 snap = snap.replace(theatre=self.theatre_id)  # keeps its support report
@@ -752,6 +758,7 @@ def validate_history(
 #: Columns of :func:`history_frame` (and of the GeoPackage ``control`` layer), before ``geometry``.
 HISTORY_COLUMNS = [
     "faction", "basis", "sources", "confidence", "note", "date", "valid_from", "valid_to",
+    "support",
 ]  # fmt: skip
 
 
@@ -769,7 +776,8 @@ def snapshot_frame(snapshot: ControlSnapshot, valid_to: _dt.date | None = None) 
     geopandas.GeoDataFrame
         Columns :data:`HISTORY_COLUMNS` and ``geometry`` (MultiPolygon, EPSG:4326), one row
         per faction and basis with a non-empty area, sorted by faction then basis;
-        ``sources`` as JSON list text.
+        ``sources`` as JSON list text; ``support`` the build's support report as JSON text
+        (empty when the snapshot has none), so that an export read back is the history.
     """
     areas = snapshot.sorted_areas()
     geoms = [to_multipolygon(g) for g in areas.geometry.values]
@@ -791,9 +799,16 @@ def snapshot_frame(snapshot: ControlSnapshot, valid_to: _dt.date | None = None) 
             "date": [snapshot.date] * count,
             "valid_from": [snapshot.date] * count,
             "valid_to": [valid_to] * count,
+            "support": [_support_text(snapshot)] * count,
         },
         [g for g, k in zip(geoms, keep, strict=True) if k],
     )
+
+
+def _support_text(snapshot: ControlSnapshot) -> str:
+    if snapshot.support is None:
+        return ""
+    return json.dumps(snapshot.support.to_dict(), sort_keys=True)
 
 
 def history_frame(history: History) -> gpd.GeoDataFrame:

@@ -207,6 +207,7 @@ def test_gpkg_with_ogrinfo(exports):
         "date": "Date",
         "valid_from": "Date",
         "valid_to": "Date",
+        "support": "String",
     }
     assert layers["gazetteer"]["fields"]["importance"] == "Integer64"
     assert layers["layer_styles"]["geometry"] == "None"

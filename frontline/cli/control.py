@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import sys
 from pathlib import Path
 
 import click
@@ -25,6 +26,7 @@ from frontline.control import INFERRED, read_areas
 from frontline.files import atomic_write_text
 from frontline.fill import apply_fill
 from frontline.gazetteer import Gazetteer
+from frontline.seriesimport import import_series
 from frontline.store import ControlHistory, check_period, validate_history
 from frontline.theatre import FILL_MODES, Theatre
 
@@ -50,6 +52,20 @@ def _describer(history):
         return Gazetteer.load(history.theatre.data_dir, history.theatre).describe
     except Exception:  # noqa: BLE001 - naming places in messages is a nicety
         return None
+
+
+def _lazy_describer(history):
+    """Return a ``describe`` that loads the gazetteer only when a message needs it."""
+    loaded: list = []
+
+    def describe(lon: float, lat: float) -> str:
+        if not loaded:
+            loaded.append(_describer(history))
+        if loaded[0] is None:  # no gazetteer: the message gives the lon/lat alone
+            raise LookupError("no gazetteer")
+        return loaded[0](lon, lat)
+
+    return describe
 
 
 def _written(history, snapshots, results) -> list[str]:
@@ -362,17 +378,82 @@ def build(
 
 
 @control.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("source", metavar="SOURCE")
 @date_opt(
     "--date",
     help="Snapshot date, YYYY-MM-DD (required unless the file has a date/valid_from column).",
 )
 @click.option(
     "--faction-field",
-    default="faction",
-    show_default=True,
-    help="Column naming each area's faction.",
+    default=None,
+    help=(
+        "Column naming each area's faction [default: faction]; for a series, several "
+        "candidates for a renamed key: 'name,Name,status' (the first present is used)."
+    ),
 )
+@click.option(
+    "--faction",
+    "faction",
+    default=None,
+    metavar="ID",
+    help="Series: one faction for every area (a one-sided series, e.g. occupied ground).",
+)
+@click.option(
+    "--map",
+    "mapping",
+    default=None,
+    metavar="VALUE=ID,...|FILE",
+    help=(
+        "Series: the faction column's values to faction ids ('Russia=russia,Liberated=-'; "
+        "'-' leaves those rows out), or a .yaml / .csv (value,faction) file."
+    ),
+)
+@click.option(
+    "--date-from-name",
+    default=None,
+    metavar="PATTERN",
+    help=(
+        "Series: the date in the file names, strftime-like ('deepstatemap_data_%Y%m%d') or a "
+        "regex with groups Y, m, d [default: YYYYMMDD or YYYY-MM-DD anywhere in the name]."
+    ),
+)
+@click.option(
+    "--date-field",
+    default=None,
+    metavar="NAME[,NAME]",
+    help="Series: the column holding each row's date (e.g. valid_from), instead of file names.",
+)
+@click.option(
+    "--valid-to-field",
+    default=None,
+    metavar="NAME",
+    help="Series: the column ending each row's validity (exclusive), with --date-field.",
+)
+@click.option(
+    "--skip-bad",
+    is_flag=True,
+    help=(
+        "Series: skip rows and files without a date or faction (reported) instead of "
+        "refusing the import."
+    ),
+)
+@click.option(
+    "--complement",
+    default=None,
+    metavar="FACTION",
+    help=(
+        "Give the land of the theatre's countries that no area claims to FACTION (marked "
+        "inferred): for a series that maps one side's ground."
+    ),
+)
+@click.option(
+    "--cite",
+    "cite",
+    multiple=True,
+    metavar="TEXT",
+    help="Series: source of areas whose rows name none (repeatable) [default: the file name].",
+)
+@click.option("--quiet", "-q", is_flag=True, help="Series: no progress on stderr.")
 @click.option("--layer", default=None, help="Layer of a multi-layer file (GeoPackage).")
 @click.option("--repair", is_flag=True, help="Repair invalid geometries instead of refusing them.")
 @click.option(
@@ -406,9 +487,18 @@ def build(
 @expected_revision_opt
 @handle_errors
 def import_(
-    file: Path,
+    source: str,
     date: _dt.date | None,
-    faction_field: str,
+    faction_field: str | None,
+    faction: str | None,
+    mapping: str | None,
+    date_from_name: str | None,
+    date_field: str | None,
+    valid_to_field: str | None,
+    skip_bad: bool,
+    complement: str | None,
+    cite: tuple[str, ...],
+    quiet: bool,
     layer: str | None,
     repair: bool,
     fill: str | None,
@@ -420,12 +510,57 @@ def import_(
     overwrite: bool,
     expected_revisions: dict,
 ) -> None:
-    """Import areas drawn in QGIS (GeoJSON, GeoPackage, Shapefile; any CRS) as snapshot(s).
+    """Import areas drawn in QGIS, or a published series of dated maps, as snapshots.
+
+    SOURCE is one file (GeoJSON, GeoPackage, Shapefile; any CRS), or a series: a folder or
+    glob of dated files (the date from the file name, --date-from-name, or a column,
+    --date-field), or one layer with a date column (--date-field valid_from
+    [--valid-to-field valid_to]). A series is imported all or nothing and incrementally:
+    dates stored with the same content are unchanged and not written, dates stored with
+    other content are refused unless --overwrite; the summary names the gaps of the series
+    and the schema drift met (3D coordinates, geometry collections, renamed keys, …).
 
     The write compares and sets: a date someone else writes while this command runs is a
     conflict (exit 3, nothing written). On a PostGIS store, --expected-revision DATE=N
     writes DATE only if N is still its current revision; the revisions written are printed.
     """
+    series_opts = (
+        faction, mapping, date_from_name, date_field, valid_to_field, complement,
+        skip_bad or None, cite or None, quiet or None,
+    )  # fmt: skip
+    path = Path(source)
+    if not path.is_file() or any(v is not None for v in series_opts):
+        if date is not None or as_override or expected_revisions:
+            raise click.UsageError(
+                "--date, --override and --expected-revision import one file; a series takes "
+                "its dates from file names or --date-field"
+            )
+        if faction is not None and (faction_field or mapping):
+            raise click.UsageError("give --faction (one for all) or --faction-field/--map")
+        _import_series(
+            source,
+            data_dir=data_dir,
+            store_url=store_url,
+            theatre_id=theatre_id,
+            faction=faction,
+            faction_field=faction_field,
+            mapping=mapping,
+            date_from_name=date_from_name,
+            date_field=date_field,
+            valid_to_field=valid_to_field,
+            layer=layer,
+            sources=list(cite) or None,
+            repair=repair,
+            skip_bad=skip_bad,
+            complement=complement,
+            fill=fill,
+            overwrite=overwrite,
+            extend_period=extend_period,
+            quiet=quiet,
+        )
+        return
+    file = path
+    faction_field = faction_field or "faction"
     history = _load(data_dir, theatre_id, store_url=store_url)
     if expected_revisions and isinstance(history, ControlHistory):
         raise click.UsageError(
@@ -452,8 +587,56 @@ def import_(
         theatre = history.theatre
         snaps = [apply_fill(s, theatre, None if fill == "theatre" else fill) for s in snaps]
     outside = check_period(history.theatre, [s.date for s in snaps], extend_period)
-    results = history.add_many(snaps, overwrite=overwrite, repair=repair)
+    # read_areas validated each snapshot against this store's registry and theatre; a fill
+    # adds areas, so a filled snapshot is validated (once) by the store
+    results = history.add_many(snaps, overwrite=overwrite, repair=repair, validated=fill is None)
     for line in _written(history, snaps, results):
         click.echo(line)
     if outside and history.theatre is not None:
         click.echo(_extend_period(history.theatre, outside))
+
+
+def _import_series(
+    source: str,
+    *,
+    data_dir: Path | None,
+    store_url: str | None,
+    theatre_id: str | None,
+    quiet: bool,
+    overwrite: bool,
+    extend_period: bool,
+    **options,
+) -> None:
+    """Import a series (see ``control import``): progress on stderr, the report on stdout."""
+    history = _load(data_dir, theatre_id, store_url=store_url)
+    history.expect()  # before reading: what the write is based on
+
+    live = sys.stderr.isatty()
+
+    def progress(done: int, total: int, name: str) -> None:
+        """Print a counted line on stderr: redrawn on a terminal, else every tenth of the files."""
+        if quiet:
+            return
+        line = f"read {done}/{total} file(s) ({name})"
+        if live:
+            click.echo(f"\r{line}\033[K", nl=done == total, err=True)
+        elif done == total or done % max(1, total // 10) == 0:
+            click.echo(line, err=True)
+
+    report = import_series(
+        history,
+        source,
+        replace=overwrite,
+        extend_period=extend_period,
+        describe=_lazy_describer(history),
+        progress=progress,
+        **options,
+    )
+    days = sorted(report.new + report.replaced)
+    if days:
+        shown = f"{days[0]}" if len(days) == 1 else f"{days[0]} … {days[-1]}"
+        click.echo(f"wrote {len(days)} snapshot(s) ({shown}) to {_where(history)}")
+    for line in report.lines():
+        click.echo(line)
+    if report.outside_period and history.theatre is not None:
+        click.echo(_extend_period(history.theatre, list(report.outside_period)))
