@@ -11,21 +11,24 @@ Steps (each printed as the frontline command it runs)::
 
     1. a scratch data folder with the shipped theatre (geodata/theatres/ukraine.yaml, fill:
        complement ukraine) and factions (russia = occupied, ukraine = the rest)
-    2. import the files: each day's occupied area as faction russia; the rest of Ukraine's land
-       goes to ukraine, marked inferred (the theatre's complement fill)
+    2. frontline control import <folder> --faction russia --complement ukraine
+           --date-from-name deepstatemap_data_%Y%m%d --repair --data <scratch> --theatre ukraine
+       each day's occupied area as faction russia; the rest of Ukraine's land goes to ukraine,
+       marked inferred (all or nothing; a second run imports only the new days)
     3. out/ukraine/ukraine-<last>.png        the country on the last day
        out/ukraine/<sector>-<last>.png       zoomed on a sector (--sector Pokrovsk, --sector-km)
        out/ukraine/change-<a>_<b>.png        the last whole month's change map
        out/ukraine/fronts-<last>.geojson     front lines on the last day (and .csv lengths)
        out/ukraine/changes-<a>_<b>.csv/.md   what changed that month, located in words
                                              ("3 km SE of Pokrovsk")
+       out/ukraine/months.csv                ground occupied and lost per month (timeline
+                                             --by month; a file dated D shows D - 1's map)
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import re
 import shutil
 import sys
@@ -34,18 +37,13 @@ import time
 from pathlib import Path
 
 import matplotlib
-import shapely
 
 matplotlib.use("Agg")
 
 from frontline.cli import cli  # noqa: E402
-from frontline.control import read_areas  # noqa: E402
-from frontline.factions import FactionRegistry  # noqa: E402
-from frontline.fill import EDGE_DEG, apply_fill  # noqa: E402
 from frontline.gazetteer import Gazetteer  # noqa: E402
 from frontline.geo import destination  # noqa: E402
-from frontline.store import ControlHistory  # noqa: E402
-from frontline.theatre import Theatre, shipped_data_dir  # noqa: E402
+from frontline.theatre import shipped_data_dir  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SOURCE = ROOT.parent / "shared" / "data" / "deepstate-occupied-daily"
@@ -78,54 +76,14 @@ def scratch_data(data: Path) -> None:
     shutil.copy(src / "factions.yaml", data / "factions.yaml")
 
 
-def import_days(data: Path, files: list[tuple[dt.date, Path]], batch: int = 50) -> int:
-    """Import each day's file as faction russia, filled with ukraine; return the days written.
-
-    The series import of ``frontline control import`` (a folder of dated files with
-    ``--faction`` and ``--complement``) is being built in parallel (issue 17); until it is
-    on main this loop does, per file, what ``frontline control import FILE --date D --fill
-    theatre`` does, with the constant faction written into a temporary copy of the file, and
-    stores the snapshots in batches (each all or nothing). Days already imported are skipped.
-    """
-    theatre = Theatre.load(THEATRE, data)
-    registry = FactionRegistry.load(data)
-    history = ControlHistory(theatre.control_dir, theatre, registry)
-    have = set(history.dates())
-    todo = [(d, p) for d, p in files if d not in have]
-    written = 0
-    with tempfile.TemporaryDirectory() as tmp:
-        for start in range(0, len(todo), batch):
-            snaps = []
-            for day, path in todo[start : start + batch]:
-                raw = json.loads(path.read_text(encoding="utf-8"))
-                for feature in raw.get("features", []):
-                    feature["properties"] = {"faction": OCCUPIED}
-                one = Path(tmp) / path.name
-                one.write_text(json.dumps(raw), encoding="utf-8")
-                for snap in read_areas(one, day, "faction", None, registry, theatre, repair=True):
-                    # the occupied area densified as blank: the fill works in an equal-area
-                    # plane, where a long straight lon/lat edge bends (else slivers overlap)
-                    held = shapely.union_all(list(snap.faction_areas.values()))
-                    blank = shapely.segmentize(held, EDGE_DEG)
-                    snaps.append(apply_fill(snap, theatre, None, blank=blank))
-            history.add_many(snaps, overwrite=False, repair=True)
-            written += len(snaps)
-            print(f"  imported {written}/{len(todo)} days", flush=True)
-    return written
-
-
-def series_import_available() -> bool:
-    """Whether ``frontline control import`` takes a series (``--faction``, ``--complement``)."""
-    from frontline.cli.control import import_
-
-    return {"faction", "complement"} <= {p.name for p in import_.params}
-
-
 def import_series(data: Path, files: list[tuple[dt.date, Path]], source: Path) -> None:
     """Import the files with the series import of ``frontline control import``.
 
-    The whole folder when every file is wanted, else a temporary folder of links to the
-    chosen files (``--days``).
+    Every area is faction russia (``--faction``); the rest of the theatre's land goes to
+    ukraine, marked inferred (``--complement``). The import is all or nothing and
+    incremental: a second run over the same folder writes only new days. The whole folder
+    when every file is wanted, else a temporary folder of links to the chosen files
+    (``--days``).
     """
     args = ["--faction", OCCUPIED, "--complement", "ukraine",
             "--date-from-name", "deepstatemap_data_%Y%m%d", "--repair", "--quiet",
@@ -196,10 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     scratch_data(args.data)
     print(f"importing {len(files)} days from {args.source} into {args.data}", flush=True)
-    if series_import_available():
-        import_series(args.data, files, args.source)
-    else:
-        import_days(args.data, files)
+    import_series(args.data, files, args.source)
     print(f"  import: {time.perf_counter() - t0:.1f} s", flush=True)
 
     data = ["--data", str(args.data), "--theatre", THEATRE]
@@ -225,6 +180,8 @@ def main(argv: list[str] | None = None) -> int:
               "--out", str(out / f"changes-{a}_{b}.csv"), "--overwrite")  # fmt: skip
     frontline("diff", a, b, *data, "--min-area", "0.5",
               "--out", str(out / f"changes-{a}_{b}.md"), "--overwrite")  # fmt: skip
+    frontline("timeline", *data, "--by", "month", "--faction", OCCUPIED, "--lag-days", "1",
+              "--format", "csv", "--out", str(out / "months.csv"), "--overwrite")  # fmt: skip
     print(f"done in {time.perf_counter() - t0:.1f} s; outputs in {out}")
     return 0
 
