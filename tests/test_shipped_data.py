@@ -21,6 +21,8 @@ from frontline.observations import EVENTS, read_observations
 
 DATA = Path(__file__).resolve().parent.parent / "geodata"
 THEATRE_ID = "syria-iraq-2017"
+#: factions of the Ukraine theatre (geodata/theatres/ukraine.yaml), scaffolded by `factions add`
+UKRAINE_FACTIONS = {"ukraine", "russia"}
 OBS_DIR = DATA / "observations" / THEATRE_ID
 REGIONS = {
     "iraq.csv": {"IQ"},
@@ -78,6 +80,9 @@ def test_factions_registry_has_the_theatre_factions(registry: FactionRegistry) -
     assert len(colours) == len(set(colours)), "faction colours must be distinct"
     for f in registry:
         assert f.short_name and f.name and f.side in registry.sides
+        if f.id in UKRAINE_FACTIONS:  # the Ukraine theatre's factions: Cyrillic aliases
+            assert any(re.search(r"[\u0400-\u04ff]", a) for a in f.aliases), f.id
+            continue
         assert any(re.search(r"[\u0600-\u06ff]", a) for a in f.aliases), f"{f.id}: Arabic alias"
 
 

@@ -38,6 +38,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "frontline.cli.web:web",
         "Write the offline web map (a static site with a date slider).",
     ),
+    "theatre": (
+        "frontline.cli.theatre:theatre",
+        "Write a new theatre file (countries, extent, period, fill).",
+    ),
+    "factions": (
+        "frontline.cli.factions:factions",
+        "Add a faction (side, colour, relations) to factions.yaml.",
+    ),
     "store": (
         "frontline.cli.store:store",
         "Shared stores: init a PostGIS store, push and pull history.",
