@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from frontline.gazetteer import Gazetteer
+    from frontline.placepoints import PlacePoints
     from frontline.store import History
     from frontline.theatre import Theatre
 
@@ -423,12 +424,13 @@ def diff(
     a: ControlSnapshot | History,
     b: ControlSnapshot | _dt.date | str,
     registry: FactionRegistry | _dt.date | str | None = None,
-    gazetteer: Gazetteer | None = None,
+    gazetteer: Gazetteer | PlacePoints | None = None,
     theatre: Theatre | None = None,
     *,
     tolerance_km: float | None = None,
     min_area_km2: float = 0.0,
     topology: bool = True,
+    places: bool = True,
 ) -> ChangeSet:
     """Compare two control snapshots: what changed hands, where, and how much.
 
@@ -441,9 +443,11 @@ def diff(
     registry : FactionRegistry, optional
         Names factions in words and decides front lines (hostile pairs) and link-ups
         (allied pairs). Without it, front lines and link-ups are empty.
-    gazetteer : Gazetteer, optional
+    gazetteer : Gazetteer or PlacePoints, optional
         Names locations ("12 km N of At Tanf") and finds the places that changed hands.
         Without it, locations are given as coordinates and ``places_changed`` is empty.
+        :class:`frontline.placepoints.PlacePoints` (the gazetteer's points, quicker to
+        load) gives the same words.
     theatre : Theatre, optional
         Its equal-area projection measures the front-line tolerance.
     tolerance_km : float, optional
@@ -453,6 +457,8 @@ def diff(
         changes partition exactly the ground whose controller differs.
     topology : bool, default True
         Compute front lines, link-ups and encirclements (the costlier part on large maps).
+    places : bool, default True
+        Find the gazetteer places that changed hands (False: ``places_changed`` is empty).
 
     Returns
     -------
@@ -477,6 +483,7 @@ def diff(
         return diff_dates(
             a, b, registry, gazetteer,  # type: ignore[arg-type]  # a History, two dates
             tolerance_km=tolerance_km, min_area_km2=min_area_km2, topology=topology,
+            places=places,
         )  # fmt: skip
     if not isinstance(a, ControlSnapshot) or not isinstance(b, ControlSnapshot):
         raise TypeError("diff(a, b) takes two ControlSnapshots, or a history and two dates")
@@ -508,8 +515,10 @@ def diff(
         crs="EPSG:4326",
     )
     summary = _with_inferred(_summary_from(ov, keep), changes)
-    places = (
-        places_changed(a, b, gazetteer) if gazetteer is not None else empty_frame(PLACE_COLUMNS)
+    moved = (
+        places_changed(a, b, gazetteer)
+        if gazetteer is not None and places
+        else empty_frame(PLACE_COLUMNS)
     )
     if registry is not None and topology:
         # boundaries prepared once per snapshot (and kept for the next diff of either map);
@@ -542,7 +551,7 @@ def diff(
         date_b=b.date,
         changes=changes,
         summary=summary,
-        places_changed=places,
+        places_changed=moved,
         front_lines_a=fl_a,
         front_lines_b=fl_b,
         link_ups=links,
@@ -623,7 +632,7 @@ def _new_pockets(before: gpd.GeoDataFrame, after: gpd.GeoDataFrame) -> gpd.GeoDa
 
 
 def places_changed(
-    a: ControlSnapshot, b: ControlSnapshot, gazetteer: Gazetteer
+    a: ControlSnapshot, b: ControlSnapshot, gazetteer: Gazetteer | PlacePoints
 ) -> gpd.GeoDataFrame:
     """Gazetteer places whose controller differs between two snapshots, most important first."""
     import geopandas as gpd
@@ -675,7 +684,7 @@ def diff_dates(
     history: History,
     date_a: _dt.date | str,
     date_b: _dt.date | str,
-    gazetteer: Gazetteer | None = None,
+    gazetteer: Gazetteer | PlacePoints | None = None,
     **kwargs: Any,
 ) -> ChangeSet:
     """:func:`diff` of a history between two dates, each taken *as of* that date.

@@ -27,6 +27,7 @@ import os
 from collections.abc import Iterable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -55,10 +56,12 @@ __all__ = [
     "GEONAMES_ATTRIBUTION",
     "MERGE_KM",
     "Gazetteer",
+    "LayerSources",
     "Match",
     "Place",
     "Reverse",
     "importance_for",
+    "layer_sources",
     "load_bulk_places",
     "read_places_csv",
 ]
@@ -158,36 +161,16 @@ class Gazetteer:
         cache_dir : path-like, optional
             Folder of that cache (default ``$FRONTLINE_CACHE`` or ``~/.cache/frontline``).
         """
-        root = resolve_data_dir(data_dir)
-        th = None
-        if isinstance(theatre, str):
-            th = Theatre.load(theatre, root)
-        elif theatre is not None:
-            th = theatre
-        elif countries is None:
-            try:
-                th = Theatre.load(None, root)
-            except InputError:
-                th = None
-        csv_path = root / "gazetteer" / "places.csv"
-        curated = read_places_csv(csv_path) if csv_path.is_file() else []
-        if countries is None:
-            countries = th.countries if th is not None and th.countries else None
-        if countries is None:
-            countries = sorted({p.country for p in curated}) or None
-        if extent is None and th is not None:
-            pad = 0.5
-            e = th.extent
-            extent = (e[0] - pad, e[1] - pad, e[2] + pad, e[3] + pad)
+        src = layer_sources(data_dir, theatre, countries=countries, extent=extent)
         rows: list[tuple[Place, list[str], list[str]]] = []
-        if bulk and countries:
+        if bulk and src.countries:
             dataset = bulk if isinstance(bulk, str) else "cities500"
             rows = load_bulk_places(
-                countries, extent, dataset=dataset, cache=cache, cache_dir=cache_dir
+                src.countries, src.extent, dataset=dataset, cache=cache, cache_dir=cache_dir
             )
-            boxes = getattr(th, "country_extents", None) or {}
-            if boxes:  # a neighbour's border strip: its GeoNames places near the strip only
-                rows = [r for r in rows if _in_box(r[0], boxes.get(r[0].country))]
+            if src.boxes:  # a neighbour's border strip: its GeoNames places near the strip only
+                rows = [r for r in rows if _in_box(r[0], src.boxes.get(r[0].country))]
+        curated = src.curated
         return cls.from_layers(curated, rows)
 
     @classmethod
@@ -738,3 +721,61 @@ def _in_box(place: Place, box: Sequence[float] | None) -> bool:
         return True
     pad = COUNTRY_BOX_PAD
     return box[0] - pad <= place.lon <= box[2] + pad and box[1] - pad <= place.lat <= box[3] + pad
+
+
+@dataclass(frozen=True)
+class LayerSources:
+    """What a gazetteer of a data directory and theatre is built from (see :func:`layer_sources`).
+
+    Attributes
+    ----------
+    curated_path : Path
+        ``<data_dir>/gazetteer/places.csv`` (it may not exist).
+    curated : list of Place
+        Its rows (empty without the file).
+    countries : list of str or None
+        ISO2 codes of the bulk layer (the theatre's, else those of the curated rows).
+    extent : tuple of float or None
+        The bulk layer's box: the theatre's extent padded by 0.5°.
+    boxes : dict
+        The theatre's ``country_extents``: a neighbour's places only near its border strip.
+    """
+
+    curated_path: Path
+    curated: list[Place]
+    countries: Sequence[str] | None
+    extent: Sequence[float] | None
+    boxes: dict[str, tuple[float, float, float, float]]
+
+
+def layer_sources(
+    data_dir: str | os.PathLike[str] | None = None,
+    theatre: Any = None,
+    *,
+    countries: Sequence[str] | None = None,
+    extent: Sequence[float] | None = None,
+) -> LayerSources:
+    """Resolve the layers :meth:`Gazetteer.load` combines (same parameters)."""
+    root = resolve_data_dir(data_dir)
+    th = None
+    if isinstance(theatre, str):
+        th = Theatre.load(theatre, root)
+    elif theatre is not None:
+        th = theatre
+    elif countries is None:
+        try:
+            th = Theatre.load(None, root)
+        except InputError:
+            th = None
+    csv_path = root / "gazetteer" / "places.csv"
+    curated = read_places_csv(csv_path) if csv_path.is_file() else []
+    if countries is None:
+        countries = th.countries if th is not None and th.countries else None
+    if countries is None:
+        countries = sorted({p.country for p in curated}) or None
+    if extent is None and th is not None:
+        pad = 0.5
+        e = th.extent
+        extent = (e[0] - pad, e[1] - pad, e[2] + pad, e[3] + pad)
+    boxes = dict(getattr(th, "country_extents", None) or {})
+    return LayerSources(csv_path, curated, countries, extent, boxes)

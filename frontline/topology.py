@@ -64,6 +64,7 @@ if TYPE_CHECKING:
     from frontline.control import ControlSnapshot
     from frontline.factions import FactionRegistry
     from frontline.gazetteer import Gazetteer
+    from frontline.placepoints import PlacePoints
     from frontline.theatre import Theatre
 
 #: Areas closer than this (km) still face each other (front) or touch (link-up).
@@ -254,7 +255,7 @@ def lonlat_text(lon: float, lat: float) -> str:
     return f"{abs(lat):.3f}°{'N' if lat >= 0 else 'S'} {abs(lon):.3f}°{'E' if lon >= 0 else 'W'}"
 
 
-def locator(gazetteer: Gazetteer | None) -> Callable[[float, float], str]:
+def locator(gazetteer: Gazetteer | PlacePoints | None) -> Callable[[float, float], str]:
     """Make a function ``(lon, lat) -> words`` for locations in reports.
 
     With a gazetteer, the point is described from the nearest *notable* place: the nearest
@@ -396,7 +397,7 @@ def link_ups(
     a: ControlSnapshot,
     b: ControlSnapshot,
     registry: FactionRegistry,
-    gazetteer: Gazetteer | None = None,
+    gazetteer: Gazetteer | PlacePoints | None = None,
     tolerance_km: float = DEFAULT_TOLERANCE_KM,
     theatre: Theatre | None = None,
     caches: tuple[SnapshotTopology, SnapshotTopology] | None = None,
@@ -536,7 +537,7 @@ def _mover(
 def encirclements(
     snapshot: ControlSnapshot,
     registry: FactionRegistry,
-    gazetteer: Gazetteer | None = None,
+    gazetteer: Gazetteer | PlacePoints | None = None,
     tolerance_km: float = DEFAULT_TOLERANCE_KM,
     min_enclosed: float = DEFAULT_MIN_ENCLOSED,
     min_area_km2: float = 1.0,

@@ -26,9 +26,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "List, show, validate, build and import control snapshots.",
     ),
     "diff": ("frontline.cli.diff:diff", "What changed between two dates."),
-    "timeline": ("frontline.cli.diff:timeline", "Area per faction over the whole history."),
+    "timeline": ("frontline.cli.timeline:timeline", "Area per faction over the whole history."),
     "frontlines": (
-        "frontline.cli.diff:frontlines",
+        "frontline.cli.timeline:frontlines",
         "Front lines between hostile factions on a date.",
     ),
     "render": ("frontline.cli.render:render", "Render a dated map or a change map (PNG/SVG)."),
