@@ -24,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -71,7 +71,7 @@ class PlacePoints:
     7 km N of Al-Qa'im
     """
 
-    def __init__(self, columns: dict[str, Sequence[Any]]):
+    def __init__(self, columns: Mapping[str, Sequence[Any]]):
         self._cols = {c: list(columns[c]) for c in COLUMNS}
         n = len(self._cols["id"])
         if any(len(v) != n for v in self._cols.values()):
