@@ -4,8 +4,9 @@ Every command that reads or writes control history calls :func:`open_history`, s
 unchanged on the file store (the default, versioned by git) and on a shared PostGIS store
 (``--store postgresql://…`` or ``$FRONTLINE_STORE``). Both stores have the same interface,
 :class:`frontline.store.History`: ``dates()``, ``get(date)``, ``at(date)``, iteration,
-``pairs()``, ``add(snapshot, overwrite=False)``. :func:`push_reference_data` copies a data
-directory's places and observations into a PostGIS store beside its history.
+``pairs()``, ``add(snapshot, overwrite=False)``. (Copying a data directory's places and
+observations into a PostGIS store beside its history is
+:func:`frontline.postgis_reference.push_reference_data`.)
 """
 
 from __future__ import annotations
@@ -14,27 +15,13 @@ import datetime as _dt
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from frontline.errors import (
-    ConflictError,
-    DataFileError,
-    InputError,
-    SnapshotExistsError,
-    UnknownPlaceError,
-)
+from frontline.errors import ConflictError, InputError, SnapshotExistsError
 from frontline.factions import FactionRegistry
-from frontline.gazetteer import Gazetteer
-from frontline.observations import read_observations
-from frontline.places import Place, read_places_csv
 from frontline.postgis import PostGISHistory
-from frontline.postgis_reference import write_reference_data
 from frontline.postgis_schema import is_postgis_url
 from frontline.store import ControlHistory, History, Version
-from frontline.theatre import Theatre, resolve_data_dir
-
-if TYPE_CHECKING:
-    import geopandas as gpd
+from frontline.theatre import Theatre
 
 __all__ = [
     "CopyReport",
@@ -42,8 +29,6 @@ __all__ = [
     "copy_history",
     "history_folder",
     "open_history",
-    "push_reference_data",
-    "reference_data",
 ]
 
 
@@ -251,82 +236,3 @@ def copy_history(
     report.revisions = {d: revisions[d] for d in sorted(sent) if d in revisions}
     report.replaced = dict(getattr(dest, "replaced", {}) or {}) if written else {}
     return report
-
-
-def reference_data(
-    theatre: Theatre,
-    registry: FactionRegistry | None,
-    data_dir: str | os.PathLike[str] | None = None,
-) -> tuple[list[Place], gpd.GeoDataFrame | None]:
-    """Read the curated places and the observations of a theatre, as a shared store keeps them.
-
-    Parameters
-    ----------
-    theatre : Theatre
-    registry : FactionRegistry, optional
-        Needed to read the observations (without it there are none).
-    data_dir : path-like, optional
-        Data directory (default: the theatre's).
-
-    Returns
-    -------
-    (list of Place, GeoDataFrame or None)
-        The curated places of ``<data>/gazetteer/places.csv`` plus every GeoNames place an
-        observation names, sorted by id; and the observations as
-        :func:`frontline.observations.read_observations` reads them (None when the theatre has no
-        observations file).
-
-    Raises
-    ------
-    DataFileError
-        When the observations file has problems.
-    """
-    root = resolve_data_dir(data_dir if data_dir is not None else theatre.data_dir)
-    csv = root / "gazetteer" / "places.csv"
-    places = {p.id: p for p in read_places_csv(csv)} if csv.is_file() else {}
-    obs = None
-    if theatre.observations_path.exists() and registry is not None:
-        path = theatre.observations_path
-        try:
-            curated = Gazetteer.load(root, theatre, bulk=False)
-            obs = read_observations(path, registry, curated, theatre)
-        except DataFileError:  # places from the GeoNames layer
-            gaz = Gazetteer.load(root, theatre)
-            obs = read_observations(path, registry, gaz, theatre)
-            for pid in sorted(set(obs["place_id"])):
-                try:
-                    places.setdefault(pid, gaz.get(pid))
-                except UnknownPlaceError:  # a derived point (relative phrase): kept in observations
-                    continue
-    return sorted(places.values(), key=lambda p: p.id), obs
-
-
-def push_reference_data(
-    history: PostGISHistory, data_dir: str | os.PathLike[str] | None = None
-) -> dict[str, int]:
-    """Copy the curated places and the theatre's observations into a PostGIS store.
-
-    Places are upserted by id (curated rows of ``<data>/gazetteer/places.csv`` plus every place
-    an observation names); the theatre's observations replace those stored before. Both
-    tables are for QGIS and SQL users; frontline itself reads these files from the data
-    directory. (Moved here from ``frontline.postgis``, which now only writes:
-    :func:`frontline.postgis.write_reference_data`.)
-
-    Returns
-    -------
-    dict
-        ``{"places": n, "observations": m}`` rows written.
-
-    Raises
-    ------
-    DataFileError
-        When the observations file has problems (as
-        :func:`frontline.observations.read_observations`).
-    """
-    if history.theatre is None:
-        root = resolve_data_dir(data_dir)
-        csv = root / "gazetteer" / "places.csv"
-        places = read_places_csv(csv) if csv.is_file() else []
-        return write_reference_data(history, places, None)
-    places, obs = reference_data(history.theatre, history.registry, data_dir)
-    return write_reference_data(history, places, obs)

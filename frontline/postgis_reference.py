@@ -2,23 +2,28 @@
 
 frontline itself reads places and observations from the data directory; these tables are copies
 kept beside ``control_areas`` so a QGIS project or a SQL query sees them too.
-:func:`frontline.backends.push_reference_data` reads a data directory and calls
-:func:`write_reference_data`.
+:func:`push_reference_data` reads a data directory and calls :func:`write_reference_data`.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from frontline.errors import StoreError
+from frontline.errors import DataFileError, StoreError, UnknownPlaceError
+from frontline.factions import FactionRegistry
+from frontline.gazetteer import Gazetteer
+from frontline.observations import read_observations
+from frontline.places import Place, read_places_csv
 from frontline.postgis_schema import psycopg_module, redact
+from frontline.theatre import Theatre, resolve_data_dir
 
 if TYPE_CHECKING:
+    import geopandas as gpd
     import pandas as pd
 
-    from frontline.places import Place
     from frontline.postgis import PostGISHistory
 
 
@@ -31,8 +36,8 @@ def write_reference_data(
 
     Places are upserted by id; when *observations* are given they replace the theatre's
     observations stored before. Both tables are for QGIS and SQL users; frontline itself
-    reads these files from the data directory. :func:`frontline.backends.push_reference_data`
-    reads a data directory's gazetteer and observations and calls this.
+    reads these files from the data directory. :func:`push_reference_data` reads a data
+    directory's gazetteer and observations and calls this.
 
     Parameters
     ----------
@@ -127,3 +132,82 @@ def write_reference_data(
             f"written: {str(exc).strip()}"
         ) from None
     return {"places": len(plist), "observations": n_obs}
+
+
+def reference_data(
+    theatre: Theatre,
+    registry: FactionRegistry | None,
+    data_dir: str | os.PathLike[str] | None = None,
+) -> tuple[list[Place], gpd.GeoDataFrame | None]:
+    """Read the curated places and the observations of a theatre, as a shared store keeps them.
+
+    Parameters
+    ----------
+    theatre : Theatre
+    registry : FactionRegistry, optional
+        Needed to read the observations (without it there are none).
+    data_dir : path-like, optional
+        Data directory (default: the theatre's).
+
+    Returns
+    -------
+    (list of Place, GeoDataFrame or None)
+        The curated places of ``<data>/gazetteer/places.csv`` plus every GeoNames place an
+        observation names, sorted by id; and the observations as
+        :func:`frontline.observations.read_observations` reads them (None when the theatre has no
+        observations file).
+
+    Raises
+    ------
+    DataFileError
+        When the observations file has problems.
+    """
+    root = resolve_data_dir(data_dir if data_dir is not None else theatre.data_dir)
+    csv = root / "gazetteer" / "places.csv"
+    places = {p.id: p for p in read_places_csv(csv)} if csv.is_file() else {}
+    obs = None
+    if theatre.observations_path.exists() and registry is not None:
+        path = theatre.observations_path
+        try:
+            curated = Gazetteer.load(root, theatre, bulk=False)
+            obs = read_observations(path, registry, curated, theatre)
+        except DataFileError:  # places from the GeoNames layer
+            gaz = Gazetteer.load(root, theatre)
+            obs = read_observations(path, registry, gaz, theatre)
+            for pid in sorted(set(obs["place_id"])):
+                try:
+                    places.setdefault(pid, gaz.get(pid))
+                except UnknownPlaceError:  # a derived point (relative phrase): kept in observations
+                    continue
+    return sorted(places.values(), key=lambda p: p.id), obs
+
+
+def push_reference_data(
+    history: PostGISHistory, data_dir: str | os.PathLike[str] | None = None
+) -> dict[str, int]:
+    """Copy the curated places and the theatre's observations into a PostGIS store.
+
+    Places are upserted by id (curated rows of ``<data>/gazetteer/places.csv`` plus every place
+    an observation names); the theatre's observations replace those stored before. Both
+    tables are for QGIS and SQL users; frontline itself reads these files from the data
+    directory. (Moved here from ``frontline.backends``, which opens stores only, so that
+    opening a history does not import the observations reader.)
+
+    Returns
+    -------
+    dict
+        ``{"places": n, "observations": m}`` rows written.
+
+    Raises
+    ------
+    DataFileError
+        When the observations file has problems (as
+        :func:`frontline.observations.read_observations`).
+    """
+    if history.theatre is None:
+        root = resolve_data_dir(data_dir)
+        csv = root / "gazetteer" / "places.csv"
+        places = read_places_csv(csv) if csv.is_file() else []
+        return write_reference_data(history, places, None)
+    places, obs = reference_data(history.theatre, history.registry, data_dir)
+    return write_reference_data(history, places, obs)

@@ -863,7 +863,8 @@ def test_push_of_the_shipped_theatre_keeps_relative_places(pg_url, cli_runner):
         ],
     )
     assert result.exit_code == 0, result.output
-    from frontline.backends import open_history, push_reference_data
+    from frontline.backends import open_history
+    from frontline.postgis_reference import push_reference_data
 
     history = open_history(pg_url, theatre, data)
     counts = push_reference_data(history, data)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from frontline.backends import copy_history, push_reference_data
+from frontline.backends import copy_history
 from frontline.cli.options import (
     data_opt,
     date_opt,
@@ -19,6 +19,7 @@ from frontline.cli.options import (
 )
 from frontline.errors import InputError
 from frontline.postgis import PostGISHistory
+from frontline.postgis_reference import push_reference_data
 from frontline.postgis_schema import grant as grant_role
 from frontline.postgis_schema import (
     is_postgis_url,
