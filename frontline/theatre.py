@@ -97,14 +97,25 @@ def resolve_data_dir(path: str | os.PathLike[str] | None = None) -> Path:
     return shipped_data_dir()
 
 
+@functools.lru_cache(maxsize=1)
+def yaml_loader() -> Any:
+    """Return PyYAML's safe loader: the C one (libyaml) when PyYAML has it, else the Python one."""
+    import yaml
+
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def load_yaml(path: Path) -> Any:
-    """Read a YAML file, raising :class:`DataFileError` with the path on any problem."""
+    """Read a YAML file, raising :class:`DataFileError` with the path on any problem.
+
+    Parsed with :func:`yaml_loader` (the safe loader; libyaml's when available).
+    """
     import yaml
 
     if not path.is_file():
         raise DataFileError(f"{path}: file not found")
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=yaml_loader())  # noqa: S506
     except UnicodeDecodeError:
         raise DataFileError(f"{path}: not UTF-8 text") from None
     except yaml.YAMLError as exc:
