@@ -18,11 +18,12 @@ parent's high-water mark over at exec, see :func:`peak_mib`):
 Setup (not one of the figures): a temporary data folder with a one-country theatre (UA) and
 one faction (``occupied``), the days imported with ``frontline control import FOLDER
 --faction occupied --repair`` (which also fills the snapshot cache, as a user's import does),
-and ``FRONTLINE_CACHE`` pointed at a temporary folder whose gazetteer cache is warmed once (a
-user's is warm after first use). Compiled bytecode likewise: the children write and read
-``.pyc`` files under a temporary ``PYTHONPYCACHEPREFIX`` (``PYTHONDONTWRITEBYTECODE`` is
-dropped for them), warmed by one unmeasured run of each script, as an installed package
-(compiled by pip) or a checkout run once before has them. Without this, a shell that sets
+and ``FRONTLINE_CACHE`` pointed at a temporary folder whose gazetteer caches (the GeoNames
+layer and the places' points) are warmed once (a user's are warm after first use).
+Compiled bytecode likewise: the children write and read ``.pyc`` files under a temporary
+``PYTHONPYCACHEPREFIX`` (``PYTHONDONTWRITEBYTECODE`` is dropped for them), warmed by one
+unmeasured run of each script, as an installed package (compiled by pip) or a checkout run
+once before has them. Without this, a shell that sets
 ``PYTHONDONTWRITEBYTECODE`` made frontline compile its ~50 modules from source in every
 measured process (about 0.2-0.3 s of CPU) while the naive script's libraries came from
 site-packages' own ``__pycache__``.
@@ -122,10 +123,16 @@ def naive_diff_worker(a: str, b: str) -> None:
 
 
 def warm_worker(root: str) -> None:
-    """Load the theatre's gazetteer once: its GeoNames cache is warm, as a user's is."""
+    """Load the theatre's gazetteer and its points once: their caches are warm, as a user's are.
+
+    (The GeoNames layer's cache, and :mod:`frontline.placepoints`' compact one, which
+    ``diff --format csv`` reads to describe locations.)
+    """
     from frontline.gazetteer import Gazetteer
+    from frontline.placepoints import PlacePoints
 
     Gazetteer.load(root, THEATRE_ID)
+    PlacePoints.load(root, THEATRE_ID)
 
 
 # -- peak memory -----------------------------------------------------------------------------
