@@ -99,7 +99,7 @@ def diff(
     gaz: Gazetteer | PlacePoints | None = None
     if not no_gazetteer:
         loader = Gazetteer.load if needs_places else PlacePoints.load
-        gaz = loader(data_dir, history.theatre_id)
+        gaz = loader(data_dir, history.theatre or history.theatre_id)
     cs = diff_dates(
         history,
         date_a,
@@ -118,13 +118,13 @@ def diff(
         text = cs.to_geojson()
     else:
         frames = {
-            "changes": cs.changes,
-            "summary": cs.summary,
-            "places": cs.places_changed,
-            "frontlines": _both_fronts(cs),
-            "linkups": cs.link_ups,
+            "changes": lambda: cs.changes,
+            "summary": lambda: cs.summary,
+            "places": lambda: cs.places_changed,
+            "frontlines": lambda: _both_fronts(cs),
+            "linkups": lambda: cs.link_ups,
         }
-        text = csv_text(frames[table])
+        text = csv_text(frames[table]())  # only the table written
     emit(text, out, overwrite)
 
 
