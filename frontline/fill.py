@@ -84,6 +84,12 @@ QUAD_SEGS = 16
 
 
 # -- the theatre's land in the equal-area projection ---------------------------------------------
+#: The ``note`` of the inferred areas :func:`apply_fill` adds in ``complement`` mode.
+COMPLEMENT_NOTE = "land no source claims (fill: complement)"
+#: The ``note`` of the inferred areas :func:`apply_fill` adds in ``nearest`` mode.
+NEAREST_NOTE = "nearest area in the same country (fill: nearest)"
+
+
 @dataclass(frozen=True, eq=False)
 class LandLayers:
     """A theatre's land in its equal-area projection, and the projectors to and from it.
@@ -408,11 +414,7 @@ def apply_fill(
             return snap
     import geopandas as gpd
 
-    note = (
-        "land no source claims (fill: complement)"
-        if pol.mode == "complement"
-        else "nearest area in the same country (fill: nearest)"
-    )
+    note = COMPLEMENT_NOTE if pol.mode == "complement" else NEAREST_NOTE
     added = gpd.GeoDataFrame(
         {
             "faction": names,

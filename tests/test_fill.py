@@ -20,6 +20,7 @@ from frontline.control import INFERRED, OBSERVED, ControlSnapshot, Support
 from frontline.errors import DataFileError, OverlapError
 from frontline.fill import apply_fill, land_layers, observed_fraction, project
 from frontline.geo import geodesic_area_km2
+from frontline.render.furniture import inferred_item
 from frontline.theatre import FillPolicy, Theatre
 
 
@@ -260,6 +261,9 @@ def test_apply_fill_on_areas(synthetic_theatre, synthetic_registry):
     kept = near.areas.set_index(["faction", "basis"])
     assert kept.loc[("red", OBSERVED)].geometry.equals(snap.geometry_of("red"))
     assert apply_fill(snap, synthetic_theatre, "radius") is snap
+    # the legend says how the inferred ground was given
+    assert "nobody else's" in inferred_item(comp).label.replace("\n", " ")
+    assert "nearest one" in inferred_item(near).label.replace("\n", " ")
     blank = apply_fill(
         snap, synthetic_theatre, "nearest", blank=shapely.box(38.0, 34.2, 38.4, 34.6)
     )
