@@ -47,7 +47,7 @@ from frontline.errors import (
     StoreError,
 )
 from frontline.factions import FactionRegistry
-from frontline.files import lock_timeout as default_lock_timeout
+from frontline.folderwrite import lock_timeout as default_lock_timeout
 from frontline.postgis_schema import DEFAULT_SCHEMA as DEFAULT_SCHEMA
 from frontline.postgis_schema import Migration as Migration
 from frontline.postgis_schema import (

@@ -4,7 +4,7 @@ The file store keeps one deterministic GeoJSON file per date in
 ``<data>/control/<theatre>/<YYYY-MM-DD>.geojson`` (see :mod:`frontline.control`), so the
 history is versioned by git and reviewed with ``git diff``. Writes are atomic (a temporary
 file in the same folder, then a rename) and never replace an existing date unless asked. One
-process writes a history folder at a time (an inter-process lock, :class:`frontline.files.
+process writes a history folder at a time (an inter-process lock, :class:`frontline.folderwrite.
 FolderLock`); a batch of dates is journaled so that a writer killed half-way leaves a folder
 that readers refuse and the next writer (or ``control validate --repair``) finishes.
 Writers can compare-and-set: :meth:`HistoryBase.expect` pins the versions read at the start
@@ -41,18 +41,17 @@ from frontline.errors import (
     SnapshotNotFoundError,
 )
 from frontline.factions import FactionRegistry
-from frontline.files import (
+from frontline.files import atomic_write_bytes as atomic_write_bytes  # moved to frontline.files
+from frontline.files import atomic_write_text as atomic_write_text  # kept importable from here
+from frontline.files import check_inside, content_hash
+from frontline.folderwrite import (
     JOURNAL_NAME,
     FolderLock,
     atomic_write_many,
-    check_inside,
     check_no_unfinished_batch,
-    content_hash,
     leftovers,
     recover_folder,
 )
-from frontline.files import atomic_write_bytes as atomic_write_bytes  # moved to frontline.files
-from frontline.files import atomic_write_text as atomic_write_text  # kept importable from here
 from frontline.geojson import to_multipolygon
 from frontline.theatre import Theatre
 
@@ -570,7 +569,7 @@ class ControlHistory(HistoryBase):
         Every snapshot is validated and serialised first; then, holding the folder's lock,
         the dates are compared with the versions expected (see :meth:`expect`), the files are
         written to temporary files beside the targets, the batch is journaled and the files
-        are renamed into place (:func:`frontline.files.atomic_write_many`). If anything
+        are renamed into place (:func:`frontline.folderwrite.atomic_write_many`). If anything
         fails, files already renamed are restored to their previous content (or removed) and
         no temporary file is left behind; if the process is killed, the journal lets the next
         writer finish the batch.
