@@ -48,6 +48,7 @@ __all__ = [
 
 _NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9_-]|\.(?!\.)){0,99}$")
 
+
 def file_mode() -> int:
     """Permissions of a newly created file under the current umask (mkstemp makes 0600)."""
     mask = os.umask(0)
@@ -71,7 +72,6 @@ def user_cache_dir() -> Path:
 def content_hash(data: bytes) -> str:
     """SHA-256 of *data* (hex): the version of a file that compare-and-set checks."""
     return hashlib.sha256(data).hexdigest()
-
 
 
 def write_failed(dest: Path, exc: OSError) -> OutputWriteError:
@@ -118,7 +118,6 @@ def check_inside(root: str | os.PathLike[str], path: str | os.PathLike[str], wha
     if target != base and base not in target.parents:
         raise InputError(f"{what} {path} lies outside {root}; frontline writes only inside it")
     return Path(path)
-
 
 
 # -- single files ---------------------------------------------------------------------------------
@@ -182,7 +181,6 @@ def atomic_write_bytes(
 def atomic_write_text(path: str | os.PathLike[str], text: str, overwrite: bool = False) -> Path:
     r"""Write UTF-8 *text* (``\n`` line ends) atomically; see :func:`atomic_write_bytes`."""
     return atomic_write_bytes(path, text.encode("utf-8"), overwrite)
-
 
 
 # -- outputs written by others (GDAL) into a staging folder, then moved into place -------------

@@ -76,7 +76,6 @@ def _file_hash(path: Path) -> str | None:
         return None
 
 
-
 # -- the inter-process lock of a folder ----------------------------------------------------------
 def lock_timeout(value: float | None = None) -> float:
     """Seconds a writer waits for a lock: *value*, else ``$FRONTLINE_LOCK_TIMEOUT``, else 30."""
@@ -280,7 +279,6 @@ def lock_holder(folder: str | os.PathLike[str]) -> LockHolder | None:
     finally:
         os.close(fd)  # closing releases a shared lock we got
     return None
-
 
 
 # -- a batch of files, journaled -----------------------------------------------------------------
