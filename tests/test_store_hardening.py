@@ -141,7 +141,7 @@ def test_concurrent_overwriting_imports_one_wins_the_others_conflict(built_data_
         + _data_args(built_data_dir)
         for f in files
     ]
-    results = race_cli(commands, "frontline.store:HistoryBase.expect", tmp_path / "sync")
+    results = race_cli(commands, "frontline.history:HistoryBase.expect", tmp_path / "sync")
     codes = sorted(r.returncode for r in results)
     assert codes == [0] + [3] * (n - 1), [(r.returncode, r.stderr[-400:]) for r in results]
     for r in results:
@@ -173,7 +173,7 @@ def test_build_overwrite_against_an_import_conflicts_and_writes_nothing(built_da
         stderr=subprocess.PIPE,
         text=True,
         cwd=ROOT,
-        env=cli_env(FL_SYNC=str(sync), FL_SYNC_AT="frontline.store:HistoryBase.expect"),
+        env=cli_env(FL_SYNC=str(sync), FL_SYNC_AT="frontline.history:HistoryBase.expect"),
     )
     deadline = time.monotonic() + 120
     while not list(sync.glob("ready-*")) and build.poll() is None and time.monotonic() < deadline:

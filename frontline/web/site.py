@@ -60,7 +60,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
     from frontline.control import ControlSnapshot
-    from frontline.store import History
+    from frontline.history import History
 
 __all__ = ["DATA_FILES", "SiteResult", "write_site"]
 
