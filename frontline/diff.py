@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from frontline.gazetteer import Gazetteer
-    from frontline.store import History
+    from frontline.history import History
     from frontline.theatre import Theatre
 
 __all__ = [
