@@ -13,8 +13,10 @@
 2. Timeline scaling: daily histories of 250, 500 and 1,000 snapshots written to a temporary
    file store, each timeline run in a fresh process (time, time per step, peak RSS).
 3. Real data, when ``../shared/data/deepstate-occupied-daily/`` exists: the 769 daily DeepState
-   polygons imported as a two-faction theatre (occupied vs. the rest of Ukraine within its
-   Natural Earth borders), the full timeline, and the monthly km² series.
+   polygons imported into the shipped Ukraine theatre as a user would (``control import
+   --faction russia --complement ukraine``, :mod:`deepstate`), the full timeline, and the
+   months as ``timeline --by month --lag-days 1`` gives them beside DeepState's published
+   monthly figures (``tests/data/deepstate_monthly.csv``).
 
 Usage::
 
@@ -33,16 +35,15 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 import shapely
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-DEEPSTATE = REPO.parent / "shared" / "data" / "deepstate-occupied-daily"
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
 from bench_e2e import peak_mib  # noqa: E402 - found through HERE on sys.path
+from deepstate import DEEPSTATE, THEATRE_ID, daily_files, import_deepstate  # noqa: E402
 
 
 def best_of(fn, repeat: int = 3) -> tuple[float, object]:
@@ -192,103 +193,29 @@ def bench_timeline(sizes=(250, 500, 1000), vertices: int = 10_000) -> list[dict]
 
 
 # -- DeepState real data --------------------------------------------------------------------------
-DEEPSTATE_FACTIONS = """\
-# Two-faction registry for the DeepState benchmark (see benchmarks/bench_diff.py).
-default_relation: neutral
-sides:
-  russia: {name: "Russian forces"}
-  ukraine: {name: "Ukrainian forces"}
-factions:
-  - {id: occupied, name: "Russian-occupied", short_name: "Russian forces",
-     colour: "#D55E00", side: russia}
-  - {id: ukraine, name: "Ukrainian-held (rest of Ukraine)", short_name: "Ukrainian forces",
-     colour: "#0072B2", side: ukraine}
-relations:
-  - {sides: [russia, ukraine], relation: hostile}
-"""
-
-DEEPSTATE_THEATRE = """\
-id: ukraine-deepstate
-name: "Ukraine (DeepStateMap occupied area, daily)"
-countries: [UA]
-extent: [22.0, 44.0, 40.5, 52.5]
-"""
-
-
-def import_deepstate(root: Path) -> tuple[Path, float]:
-    """Import the DeepState files into a data folder: occupied + (Ukraine − occupied)."""
-    from frontline.control import ControlSnapshot
-    from frontline.store import ControlHistory
-    from frontline.theatre import Theatre
-
-    (root / "theatres").mkdir(parents=True)
-    (root / "factions.yaml").write_text(DEEPSTATE_FACTIONS, encoding="utf-8")
-    (root / "theatres" / "ukraine-deepstate.yaml").write_text(DEEPSTATE_THEATRE, encoding="utf-8")
-    theatre = Theatre.load("ukraine-deepstate", root)
-    land = theatre.land()
-    shapely.prepare(land)
-    history = ControlHistory.load("ukraine-deepstate", root)
-    t = time.perf_counter()
-    for path in sorted(DEEPSTATE.glob("deepstatemap_data_*.geojson")):
-        stamp = path.stem.rsplit("_", 1)[-1]
-        day = f"{stamp[:4]}-{stamp[4:6]}-{stamp[6:]}"
-        doc = json.loads(path.read_text(encoding="utf-8"))
-        occ = shapely.union_all([shapely.geometry.shape(f["geometry"]) for f in doc["features"]])
-        occ = shapely.make_valid(occ) if not occ.is_valid else occ
-        ukr = _drop_slivers(shapely.difference(land, occ), meter_crs=theatre.area_crs)
-        history.add(ControlSnapshot.from_areas(day, {"occupied": occ, "ukraine": ukr}), repair=True)
-    return root, time.perf_counter() - t
-
-
-def _drop_slivers(geom, meter_crs, min_width_km: float = 1.0):
-    """Drop parts thinner than *min_width_km* (mean width 2·area/perimeter, in the equal-area CRS).
-
-    Natural Earth's border and DeepState's occupied-area edge are digitised independently, so
-    ``Ukraine − occupied`` leaves slivers along the Russian border that would read as front.
-    """
-    import pyproj
-
-    tr = pyproj.Transformer.from_crs("EPSG:4326", meter_crs, always_xy=True)
-    parts = shapely.get_parts(geom)
-    proj = shapely.transform(parts, lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1])))
-    width_km = 2 * shapely.area(proj) / np.maximum(shapely.length(proj), 1e-9) / 1000.0
-    return shapely.MultiPolygon(list(parts[width_km >= min_width_km]))
-
-
-#: Monthly areas Russia took, as published by DeepState (km²), for comparison.
-PUBLISHED = {
-    "2024-08": (363, "DeepState via n-pravda.in.ua, 2025-02-01"),
-    "2024-10": (490, 'DeepState via news.liga.net, 2024-11 ("approximately 490")'),
-    "2024-11": (730, "DeepState via n-pravda.in.ua, 2025-02-01"),
-    "2025-01": (325, "DeepState via n-pravda.in.ua, 2025-02-01"),
-    "2025-09": (259, "DeepState report of 2025-10-01 via newshorizondaily.com"),
-}
-
-
 def deepstate_worker(root: str) -> None:
-    """Fresh process: full timeline of the imported DeepState theatre; JSON with series."""
+    """Fresh process: full timeline and the months of the imported DeepState theatre; JSON."""
+    from frontline.diff import diff_dates
+    from frontline.gazetteer import Gazetteer
+    from frontline.periods import period_changes
     from frontline.store import ControlHistory
     from frontline.timeline import timeline
     from frontline.topology import front_lines
 
-    history = ControlHistory.load("ukraine-deepstate", root)
+    history = ControlHistory.load(THEATRE_ID, root)
     t = time.perf_counter()
-    df = timeline(history)
+    timeline(history)
     dt = time.perf_counter() - t
     rss = peak_mib()
-    occ = df[df.faction == "occupied"].copy()
-    occ["month"] = [d.strftime("%Y-%m") for d in occ.date]
-    monthly = occ.groupby("month").agg(
-        first=("date", "min"), last=("date", "max"), area_end=("area_km2", "last"),
-        gained=("gained_km2", "sum"), lost=("lost_km2", "sum"), days=("date", "count"),
-    )  # fmt: skip
+    # DeepState's monthly figure: the net change between its maps of the 1st (the file dated
+    # the 2nd holds the map of the 1st: lag 1 day), see tests/data/deepstate_monthly.md
+    t_months = time.perf_counter()
+    months = period_changes(history, by="month", faction="russia", lag_days=1)
+    t_months = time.perf_counter() - t_months
     # one month as a report would word it (places from GeoNames for Ukraine, via the gazetteer)
-    from frontline.diff import diff_dates
-    from frontline.gazetteer import Gazetteer
-
-    gaz = Gazetteer.load(root, "ukraine-deepstate")
+    gaz = Gazetteer.load(root, THEATRE_ID)
     t_month = time.perf_counter()
-    cs = diff_dates(history, "2024-10-31", "2024-11-30", gazetteer=gaz, min_area_km2=0.5)
+    cs = diff_dates(history, "2024-11-02", "2024-12-02", gazetteer=gaz, min_area_km2=0.5)
     t_month = time.perf_counter() - t_month
     sample = {
         "seconds": t_month,
@@ -302,73 +229,75 @@ def deepstate_worker(root: str) -> None:
         ],
         "n_places": len(cs.places_changed),
     }
-    fronts = {}
-    for month, row in monthly.iterrows():
-        fl = front_lines(history.at(row["last"]), history.registry, theatre=history.theatre)
-        fronts[month] = float(fl.length_km.sum())
+    rows = []
+    for r in months.itertuples(index=False):
+        fl = front_lines(history.at(r.date_b), history.registry, theatre=history.theatre)
+        rows.append(
+            {
+                "month": r.period,
+                "maps": f"{r.date_a} -> {r.date_b}",
+                "gained_km2": r.gained_km2,
+                "lost_km2": r.lost_km2,
+                "net_km2": r.net_km2,
+                "front_km": float(fl.length_km.sum()),
+            }
+        )
     print(
         json.dumps(
             {
                 "seconds": dt,
                 "snapshots": len(history),
                 "peak_rss_mib": rss,
+                "months_seconds": t_months,
                 "november_2024": sample,
-                "monthly": [
-                    {
-                        "month": m,
-                        "last": r["last"].isoformat(),
-                        "occupied_km2": r["area_end"],
-                        "gained_km2": r["gained"],
-                        "lost_km2": r["lost"],
-                        "net_km2": r["gained"] - r["lost"],
-                        "days": int(r["days"]),
-                        "front_km": fronts[m],
-                    }
-                    for m, r in monthly.iterrows()
-                ],
+                "monthly": rows,
             }
         )
     )
 
 
+def published_months() -> dict[str, tuple[float, str]]:
+    """DeepState's published monthly net figures (tests/data/deepstate_monthly.csv)."""
+    import csv
+
+    path = REPO / "tests" / "data" / "deepstate_monthly.csv"
+    with path.open(encoding="utf-8") as f:
+        return {r["month"]: (float(r["published_km2"]), r["outlet"]) for r in csv.DictReader(f)}
+
+
 def bench_deepstate() -> dict | None:
-    if not DEEPSTATE.is_dir():
+    if not daily_files():
         print(f"DeepState data not found at {DEEPSTATE}; skipped")
         return None
     with tempfile.TemporaryDirectory(prefix="frontline-deepstate-") as tmp:
         root, t_import = import_deepstate(Path(tmp) / "data")
         print(
             "DeepState: imported "
-            f"{len(list((root / 'control' / 'ukraine-deepstate').glob('*.geojson')))} "
-            f"snapshots in {t_import:.1f} s"
+            f"{len(list((root / 'control' / THEATRE_ID).glob('*.geojson')))} "
+            f"snapshots (--faction russia --complement ukraine) in {t_import:.1f} s"
         )
         r = run_worker("--deepstate-worker", str(root))
     print(
         f"  full timeline: {r['snapshots']} snapshots in {r['seconds']:.1f} "
         f"s ({1000 * r['seconds'] / r['snapshots']:.0f} ms/snapshot incl. "
-        f"reading + validation), peak RSS {r['peak_rss_mib']:.0f} MiB"
+        f"reading), peak {r['peak_rss_mib']:.0f} MiB (this process's own)"
     )
-    print(
-        "  month    last day    occupied km²   gained   "
-        "lost    net   front km   published (DeepState)"
-    )
+    print(f"  months (timeline --by month --lag-days 1): {r['months_seconds']:.1f} s")
+    print("  month    maps compared              gained    lost     net  front km   published")
+    published = published_months()
     for m in r["monthly"]:
-        pub = PUBLISHED.get(m["month"])
+        pub = published.get(m["month"])
         print(
-            f"  {m['month']}  {m['last']}  {m['occupied_km2']:12,.0f} {m['gained_km2']:8,.0f} "
-            f"{m['lost_km2']:6,.0f} {m['net_km2']:+7,.0f} {m['front_km']:8,.0f}   "
-            + (f"{pub[0]:,} km²  ({pub[1]})" if pub else "")
+            f"  {m['month']}  {m['maps']}  {m['gained_km2']:8,.1f} {m['lost_km2']:6,.1f} "
+            f"{m['net_km2']:+8,.1f} {m['front_km']:8,.0f}   "
+            + (f"{pub[0]:,.0f} km² net ({pub[1]})" if pub else "")
         )
     nov = r["november_2024"]
-    print(f"  diff 2024-10-31 -> 2024-11-30 with the gazetteer ({nov['seconds']:.1f} s):")
+    print(f"  diff 2024-11-02 -> 2024-12-02 with the gazetteer ({nov['seconds']:.1f} s):")
     for line in nov["headline"]:
         print(f"    {line}")
     print("    largest pieces: " + "; ".join(nov["largest"]))
     print(f"    {nov['n_places']} places changed hands, e.g. " + ", ".join(nov["places"]))
-    print(
-        "  (gained: ground that became occupied that month, summed "
-        "over daily steps; the first month starts 2024-07-08)"
-    )
     return r
 
 

@@ -3,7 +3,7 @@
 1. The shipped theatre (10 snapshots): time to write the site, data size against the
    snapshots' GeoJSON files.
 2. Real data, when ``../shared/data/deepstate-occupied-daily/`` exists: the 769 daily DeepState
-   maps imported as a two-faction theatre (as in bench_diff.py), the site written, its data
+   maps imported into the shipped Ukraine theatre (``deepstate.py``), the site written, its data
    size against the raw files (goal: at most a fifth), then the page opened from ``file://``
    in Debian's Chromium (selenium + chromedriver) and timed: load until the map is ready
    (goal: under 2 s) and one date step until the next frame is painted (goal: under 100 ms),
@@ -27,10 +27,10 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-DEEPSTATE = REPO.parent / "shared" / "data" / "deepstate-occupied-daily"
-DEEPSTATE_LICENCE = "GPL-3.0 (DeepStateMap data, via github.com/cyterat/deepstate-map-data)"
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
+
+from deepstate import DEEPSTATE, DEEPSTATE_LICENCE, THEATRE_ID, import_deepstate  # noqa: E402
 
 FLAGS = (
     "--headless=new",
@@ -195,13 +195,11 @@ def main(argv: list[str] | None = None) -> None:
             print(f"(no {DEEPSTATE}: the DeepState part is skipped)")
             return
         if args.data is None:
-            import bench_diff
-
-            root, t_import = bench_diff.import_deepstate(work / "deepstate")
+            root, t_import = import_deepstate(work / "deepstate")
             print(f"DeepState imported in {t_import:.0f} s")
         else:
             root = args.data
-        history = ControlHistory.load("ukraine-deepstate", root)
+        history = ControlHistory.load(THEATRE_ID, root)
         history.validate = False  # validated when imported
         raw = sum(p.stat().st_size for p in DEEPSTATE.glob("deepstatemap_data_*.geojson"))
         site, seconds = write(history, out / "site-deepstate", data_licence=DEEPSTATE_LICENCE)

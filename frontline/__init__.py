@@ -33,11 +33,11 @@ _API: dict[str, tuple[str, str]] = {
     # history: open, read, validate
     "load_history": ("frontline.backends", "open_history"),
     "at": ("frontline.api", "at"),
-    "History": ("frontline.store", "History"),
+    "History": ("frontline.history", "History"),
     "ControlHistory": ("frontline.store", "ControlHistory"),
     "ControlSnapshot": ("frontline.control", "ControlSnapshot"),
-    "validate_history": ("frontline.store", "validate_history"),
-    "history_frame": ("frontline.store", "history_frame"),
+    "validate_history": ("frontline.historycheck", "validate_history"),
+    "history_frame": ("frontline.historyframe", "history_frame"),
     "build_history": ("frontline.build", "build_history"),
     "apply_fill": ("frontline.fill", "apply_fill"),
     "read_series": ("frontline.series", "read_series"),
@@ -110,10 +110,13 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from frontline.factions import Faction, FactionRegistry
     from frontline.fill import apply_fill
     from frontline.gazetteer import Gazetteer, Place
+    from frontline.history import History
+    from frontline.historycheck import validate_history
+    from frontline.historyframe import history_frame
     from frontline.render import render_change, render_map, save_map
     from frontline.series import read_series
     from frontline.seriesimport import import_series
-    from frontline.store import ControlHistory, History, history_frame, validate_history
+    from frontline.store import ControlHistory
     from frontline.theatre import FillPolicy, Theatre
     from frontline.timeline import timeline
     from frontline.topology import front_lines, link_ups

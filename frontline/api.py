@@ -13,7 +13,7 @@ import os
 
 from frontline.backends import open_history
 from frontline.control import ControlSnapshot
-from frontline.store import History
+from frontline.history import History
 
 __all__ = ["at"]
 

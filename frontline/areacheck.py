@@ -1,7 +1,8 @@
 """Checks of faction areas whose messages say where: validity, overlaps, lon/lat and CRS.
 
-Used by :class:`frontline.control.ControlSnapshot` (validation) and by the import of
-areas drawn in a GIS (:func:`frontline.control.read_areas`), which reads a file's CRS,
+Used by :class:`frontline.control.ControlSnapshot` (validation: :func:`check_frame`,
+:func:`check_areas`) and by the import of areas drawn in a GIS
+(:func:`frontline.gisimport.read_dated_areas`), which reads a file's CRS,
 reprojects to EPSG:4326 and refuses coordinates that cannot be lon/lat degrees.
 """
 
@@ -13,15 +14,27 @@ from typing import TYPE_CHECKING
 import numpy as np
 import shapely
 
-from frontline.errors import CRSError, InvalidGeometryError, OverlapError
+from frontline.errors import (
+    CRSError,
+    DataFileError,
+    InvalidGeometryError,
+    OutsideTheatreError,
+    OverlapError,
+)
 from frontline.geo import geodesic_area_km2, looks_like_lonlat
 from frontline.geojson import to_multipolygon
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
+    from frontline.theatre import Theatre
+
 __all__ = [
+    "DEFAULT_OVERLAP_TOLERANCE_KM2",
+    "OUTSIDE_TOLERANCE_KM2",
     "Describe",
+    "check_areas",
+    "check_frame",
     "check_lonlat",
     "check_overlaps",
     "import_crs",
@@ -173,3 +186,92 @@ def import_crs(gdf: gpd.GeoDataFrame, label: str) -> gpd.GeoDataFrame:
             "set the layer's real CRS (QGIS: Layer > Set CRS of Layer) and save it again"
         )
     return gdf
+
+
+#: Overlap between two factions' areas tolerated before it is an error, km².
+DEFAULT_OVERLAP_TOLERANCE_KM2 = 0.5
+#: Area a snapshot may reach outside its theatre's extent before it is an error, km².
+OUTSIDE_TOLERANCE_KM2 = 1.0
+
+
+def check_frame(areas: gpd.GeoDataFrame, day: str) -> None:
+    """Refuse snapshot areas that are not in EPSG:4326 or whose coordinates are not lon/lat.
+
+    Raises
+    ------
+    CRSError
+        The message names *day* (the snapshot's date, or a file).
+    """
+    if areas.crs is None or not areas.crs.equals("EPSG:4326"):
+        raise CRSError(f"{day}: snapshot areas must be in EPSG:4326, not {areas.crs}")
+    if len(areas):
+        check_lonlat(areas.total_bounds, day)
+
+
+def check_areas(
+    areas: gpd.GeoDataFrame,
+    day: str,
+    theatre: Theatre | None = None,
+    overlap_tolerance_km2: float = DEFAULT_OVERLAP_TOLERANCE_KM2,
+    repair: bool = False,
+    describe: Describe | None = None,
+    geometry_valid: bool = False,
+) -> gpd.GeoDataFrame:
+    """Check a snapshot's areas: confidence, validity, overlaps, inside the theatre's extent.
+
+    What :meth:`frontline.control.ControlSnapshot.validate` checks once faction ids are
+    resolved; the parameters are its own.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        *areas* itself, or a copy with invalid geometries repaired (*repair*).
+
+    Raises
+    ------
+    DataFileError, InvalidGeometryError, OverlapError, OutsideTheatreError
+        Each message names *day*, the faction(s) and the location.
+    """
+    confs = np.asarray(areas["confidence"], dtype=float)
+    bad_conf = ~((confs >= 0.0) & (confs <= 1.0))  # NaN too
+    if bad_conf.any():
+        i = int(np.flatnonzero(bad_conf)[0])
+        raise DataFileError(
+            f"{day}: {areas['faction'].values[i]} confidence {confs[i]} is not in [0, 1]"
+        )
+    geoms = np.asarray(areas.geometry.values, dtype=object)  # plain array: no pandas ufunc
+    valid = np.ones(len(geoms), dtype=bool) if geometry_valid else shapely.is_valid(geoms)
+    if not valid.all():
+        if repair:
+            fixed = [
+                to_multipolygon(shapely.make_valid(g)) if not ok else g
+                for g, ok in zip(geoms, valid, strict=True)
+            ]
+            areas = areas.set_geometry(fixed, crs="EPSG:4326")
+            geoms = np.asarray(areas.geometry.values, dtype=object)
+        else:
+            i = int(np.flatnonzero(~valid)[0])
+            reason = shapely.is_valid_reason(geoms[i])
+            pt = reason_point(reason) or shapely.point_on_surface(geoms[i])
+            raise InvalidGeometryError(
+                f"{day}: the area of {areas['faction'].values[i]} is invalid ({reason}) "
+                f"{where(pt, describe)}; fix it in QGIS, or repair with --repair / repair=True"
+            )
+    if len(geoms) > 1:
+        check_overlaps(areas, overlap_tolerance_km2, day, describe)
+    if theatre is not None and len(geoms):
+        extent = theatre.extent_geometry()
+        inside = shapely.covered_by(geoms, extent)  # the usual case: no overlay needed
+        outside = np.asarray(geoms, dtype=object).copy()
+        outside[inside] = shapely.Polygon()
+        outside[~inside] = shapely.difference(outside[~inside], extent)
+        km2 = geodesic_area_km2(outside)
+        if (km2 > OUTSIDE_TOLERANCE_KM2).any():
+            i = int(np.argmax(km2))
+            raise OutsideTheatreError(
+                f"{day}: {km2[i]:.1f} km² of {areas['faction'].values[i]}'s area "
+                f"lies outside theatre {theatre.id!r} extent {list(theatre.extent)} "
+                f"{where(shapely.point_on_surface(outside[i]), None)}; clip it, or "
+                "widen the theatre's extent"
+            )
+    return areas

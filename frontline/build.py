@@ -69,6 +69,7 @@ from frontline.fill import (
 )
 from frontline.gazetteer import Gazetteer
 from frontline.geojson import normalise_geometry, to_multipolygon
+from frontline.history import History
 from frontline.observations import DEFAULT_CONFIDENCE as DEFAULT_CONFIDENCE  # re-exported
 from frontline.observations import DERIVED_KIND as DERIVED_KIND  # re-exported
 from frontline.observations import MAX_LISTED_PROBLEMS as MAX_LISTED_PROBLEMS  # re-exported
@@ -79,7 +80,7 @@ from frontline.observations import PlaceLike as PlaceLike  # re-exported
 from frontline.observations import PlaceResolver, read_observations, snapshot_dates_for
 from frontline.observations import change_dates as change_dates  # re-exported
 from frontline.observations import resolve_place as resolve_place  # re-exported
-from frontline.store import ControlHistory, History
+from frontline.store import ControlHistory
 from frontline.theatre import FillPolicy, Theatre
 
 if TYPE_CHECKING:

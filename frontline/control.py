@@ -7,18 +7,10 @@ the theatre's ``fill.observed_km`` of an observation that supports it, or drawn 
 the union of its features. A snapshot built from observations also carries its
 :class:`Support`: the share of its held land whose supporting observation is far or old.
 
-On disk it is an RFC 7946 GeoJSON FeatureCollection written deterministically so that
-``git diff`` of two versions shows only what changed:
-
-* one feature per faction and basis, sorted by faction id then basis, one feature per line;
-* property keys sorted; properties ``faction``, ``basis``, ``date``, ``sources`` (list),
-  ``confidence``, ``note`` (a file without ``basis`` reads as ``observed``);
-* the support report, when there is one, as the collection's ``support`` member;
-* coordinates snapped to a grid of 10⁻⁵ degrees (about 1.1 m; :data:`COORD_DECIMALS`) with
-  :func:`shapely.set_precision`, so the geometry stays valid, and exterior rings
-  counter-clockwise.
-
-Reading a file and writing it back gives the same bytes.
+On disk it is a deterministic GeoJSON FeatureCollection (:mod:`frontline.snapshotfile`);
+the basis, sources and support report are defined in :mod:`frontline.provenance`; areas
+drawn in a GIS are read by :mod:`frontline.gisimport` (:func:`read_areas` here); the checks
+of :meth:`ControlSnapshot.validate` live in :mod:`frontline.areacheck`.
 """
 
 from __future__ import annotations
@@ -26,43 +18,42 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import functools
-import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
 
 from frontline.areacheck import (
+    DEFAULT_OVERLAP_TOLERANCE_KM2,
     Describe,
+    check_areas,
+    check_frame,
     check_lonlat,
-    check_overlaps,
-    import_crs,
-    reason_point,
     to_lonlat,
-    where,
 )
+from frontline.areacheck import OUTSIDE_TOLERANCE_KM2 as OUTSIDE_TOLERANCE_KM2  # re-exported
 from frontline.dates import parse_date
-from frontline.errors import (
-    CRSError,
-    DataFileError,
-    InvalidDateError,
-    InvalidGeometryError,
-    OutsideTheatreError,
-)
+from frontline.errors import DataFileError, InvalidGeometryError
 from frontline.factions import UNKNOWN
 from frontline.geo import geodesic_area_km2
 from frontline.geojson import COORD_DECIMALS as COORD_DECIMALS  # re-exported
 from frontline.geojson import GRID as GRID  # re-exported
-from frontline.geojson import (
-    geometry_from_mapping,
-    geometry_json,
-    normalise_geometry,
-    to_multipolygon,
-)
+from frontline.geojson import geometry_json as geometry_json  # re-exported
+from frontline.geojson import normalise_geometry as normalise_geometry  # re-exported
+from frontline.geojson import to_multipolygon
+from frontline.gisimport import DATE_FIELDS as DATE_FIELDS  # re-exported
+from frontline.gisimport import read_dated_areas
+from frontline.gisimport import support_in as support_in  # re-exported
+from frontline.provenance import BASES as BASES  # re-exported
+from frontline.provenance import INFERRED as INFERRED  # re-exported
+from frontline.provenance import OBSERVED as OBSERVED  # re-exported
+from frontline.provenance import Support as Support  # re-exported
+from frontline.provenance import check_basis as check_basis  # re-exported
+from frontline.provenance import parse_sources as parse_sources  # re-exported
+from frontline.snapshotfile import read_snapshot_file, snapshot_text
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -71,17 +62,10 @@ if TYPE_CHECKING:
     from frontline.factions import FactionRegistry
     from frontline.theatre import Theatre
 
-#: Overlap between two factions' areas tolerated before it is an error, km².
-DEFAULT_OVERLAP_TOLERANCE_KM2 = 0.5
-#: Area a snapshot may reach outside its theatre's extent before it is an error, km².
-OUTSIDE_TOLERANCE_KM2 = 1.0
 COLUMNS = ["faction", "basis", "sources", "confidence", "note", "geometry"]
-#: Ground within the theatre's ``fill.observed_km`` of a supporting observation (or drawn).
-OBSERVED = "observed"
-#: Ground the fill convention gives to the holder of the nearest observed place.
-INFERRED = "inferred"
-#: The values of a feature's ``basis``, in the order features are written.
-BASES = (INFERRED, OBSERVED)
+#: Points tested against one area from which preparing it first pays (a prepared polygon
+#: answers each point in log time; preparing costs about one unprepared test per vertex).
+_PREPARE_FROM = 32
 
 
 @functools.cache
@@ -100,110 +84,6 @@ def _empty_areas() -> gpd.GeoDataFrame:
         geometry=gpd.GeoSeries([], crs="EPSG:4326"),
         crs="EPSG:4326",
     )
-
-
-def check_basis(values: Any, label: str) -> list[str]:
-    """Return the basis values as str, ``observed`` for missing ones; refuse anything else.
-
-    Raises
-    ------
-    DataFileError
-        When a value is not ``observed`` or ``inferred`` (the message names *label*).
-
-    Examples
-    --------
-    >>> check_basis(["inferred", None, ""], "test")
-    ['inferred', 'observed', 'observed']
-    """
-    out = []
-    for v in values:
-        b = OBSERVED if v is None or v != v or str(v).strip() == "" else str(v).strip().lower()
-        if b not in BASES:
-            raise DataFileError(
-                f"{label}: basis {v!r} is neither {OBSERVED!r} nor {INFERRED!r} "
-                "(observed: near a supporting observation or drawn; inferred: filled by convention)"
-            )
-        out.append(b)
-    return out
-
-
-@dataclass(frozen=True)
-class Support:
-    """How well a snapshot's held land is supported by its observations (from the build).
-
-    Shares are of the land the snapshot gives to factions (``unknown`` excluded), measured in
-    the theatre's equal-area projection.
-
-    Attributes
-    ----------
-    observed_km : float
-        Ground within this distance of its supporting observed place is ``observed``.
-    far_km : float
-        Support farther than this is *far*.
-    stale_days : int
-        Support older than this many days (before the snapshot date) is *old*.
-    far_share : float
-        Share of held land more than *far_km* from its supporting observed place.
-    stale_share : float
-        Share of held land whose supporting observation is older than *stale_days*.
-    share : float
-        Share of held land whose support is far or old (or both).
-    """
-
-    observed_km: float
-    far_km: float
-    stale_days: int
-    far_share: float
-    stale_share: float
-    share: float
-
-    def to_dict(self) -> dict[str, float | int]:
-        """Return the plain, rounded values written to files (keys sorted by json.dumps)."""
-        return {
-            "far_km": _num(self.far_km),
-            "far_share": round(float(self.far_share), 4),
-            "observed_km": _num(self.observed_km),
-            "share": round(float(self.share), 4),
-            "stale_days": int(self.stale_days),
-            "stale_share": round(float(self.stale_share), 4),
-        }
-
-    @classmethod
-    def from_dict(cls, value: Any, label: str = "support") -> Support:
-        """Read what :meth:`to_dict` wrote (DataFileError when a value is missing or wrong)."""
-        try:
-            return cls(
-                observed_km=float(value["observed_km"]),
-                far_km=float(value["far_km"]),
-                stale_days=int(value["stale_days"]),
-                far_share=float(value["far_share"]),
-                stale_share=float(value["stale_share"]),
-                share=float(value["share"]),
-            )
-        except (KeyError, TypeError, ValueError) as exc:
-            raise DataFileError(
-                f"{label}: the support member needs observed_km, far_km, stale_days, far_share, "
-                f"stale_share and share ({exc})"
-            ) from None
-
-    def text(self) -> str:
-        """One line for people: "32 % of held land rests on support > 50 km away or > 90 days old".
-
-        Examples
-        --------
-        >>> Support(15, 50, 90, 0.2, 0.15, 0.3).text()
-        '30 % of held land rests on observations > 50 km away or > 90 days old (far 20 %, old 15 %)'
-        """
-        return (
-            f"{100 * self.share:.0f} % of held land rests on observations > {_num(self.far_km)} km "
-            f"away or > {self.stale_days} days old (far {100 * self.far_share:.0f} %, "
-            f"old {100 * self.stale_share:.0f} %)"
-        )
-
-
-def _num(v: float) -> float | int:
-    f = float(v)
-    return int(f) if f == int(f) else round(f, 3)
 
 
 @dataclass(frozen=True, eq=False)
@@ -381,68 +261,18 @@ class ControlSnapshot:
         InvalidDateError
             When the date is missing or not a real ``YYYY-MM-DD`` date.
         """
-        label, text = _read_text(source, label)
-        try:
-            doc = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise DataFileError(f"{label}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
-        if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
-            raise DataFileError(f"{label}: expected a GeoJSON FeatureCollection")
-        crs_name = ((doc.get("crs") or {}).get("properties") or {}).get("name")
-        if crs_name and not any(k in str(crs_name) for k in ("CRS84", "4326")):
-            raise CRSError(
-                f"{label}: coordinates are in {crs_name}; control snapshots are lon/lat WGS84 "
-                "(RFC 7946). Import the file with `frontline control import`, which reprojects."
-            )
-        features = doc.get("features") or []
-        support = Support.from_dict(doc["support"], label) if doc.get("support") else None
-        factions, geoms, sources, confs, notes, dates = [], [], [], [], [], set()
-        bases: list[Any] = []
-        for i, feat in enumerate(features):
-            props = feat.get("properties") or {}
-            if "faction" not in props:
-                raise DataFileError(f"{label}: feature {i + 1} has no 'faction' property")
-            try:
-                geom = geometry_from_mapping(feat["geometry"])
-            except Exception as exc:  # noqa: BLE001 - shapely raises several types
-                raise InvalidGeometryError(
-                    f"{label}: feature {i + 1} ({props.get('faction')}) "
-                    f"has a malformed geometry: {exc}"
-                ) from None
-            factions.append(str(props["faction"]))
-            bases.append(props.get("basis"))
-            geoms.append(geom)
-            sources.append(parse_sources(props.get("sources", [])))
-            confs.append(float(props.get("confidence", 1.0)))
-            notes.append(str(props.get("note") or ""))
-            if props.get("date"):
-                dates.add(str(props["date"]))
-        if date is None:
-            date = doc.get("date") or (dates.pop() if len(dates) == 1 else None) or Path(label).stem
-        day = parse_date(date)
-        basis = check_basis(bases, label)
-        tid = theatre or doc.get("theatre")
-        fast = _canonical_rows(factions, basis, sources, confs, notes, geoms)
-        if fast is not None:  # one feature per faction and basis: nothing to dissolve
-            if fast[1].size:
-                check_lonlat(shapely.total_bounds(fast[1]), label)
-            return cls.from_parts(day, fast[0], fast[1], tid, support)
+        f = read_snapshot_file(source, date, theatre, label=label)
+        if f.canonical is not None:  # one feature per faction and basis: nothing to dissolve
+            columns, geoms = f.canonical
+            if geoms.size:
+                check_lonlat(shapely.total_bounds(geoms), f.label)
+            return cls.from_parts(f.date, columns, geoms, f.theatre, f.support)
         import geopandas as gpd
 
-        gdf = gpd.GeoDataFrame(
-            {
-                "faction": factions,
-                "basis": basis,
-                "sources": sources,
-                "confidence": confs,
-                "note": notes,
-            },
-            geometry=geoms,
-            crs="EPSG:4326",
-        )
+        gdf = gpd.GeoDataFrame(f.columns, geometry=f.geometries, crs="EPSG:4326")
         if len(gdf):
-            check_lonlat(gdf.total_bounds, label)
-        snap = cls.from_areas(day, gdf, theatre=tid, support=support)
+            check_lonlat(gdf.total_bounds, f.label)
+        snap = cls.from_areas(f.date, gdf, theatre=f.theatre, support=f.support)
         return snap
 
     @classmethod
@@ -515,7 +345,6 @@ class ControlSnapshot:
     # -- output ----------------------------------------------------------------------------
     def to_geojson(self) -> str:
         """Deterministic RFC 7946 GeoJSON text: sorted, rounded, one feature per line."""
-        lines = []
         areas = self.sorted_areas()
         rows = zip(
             areas["faction"].values,
@@ -526,32 +355,7 @@ class ControlSnapshot:
             np.asarray(areas.geometry.values, dtype=object),
             strict=True,
         )  # plain values: no namedtuple class per call as itertuples makes
-        for faction, basis, sources, confidence, note, geometry in rows:
-            geom = normalise_geometry(geometry)
-            if geom.is_empty:
-                continue
-            props = {
-                "basis": basis,
-                "confidence": round(float(confidence), 3),
-                "date": self.date.isoformat(),
-                "faction": faction,
-                "note": note or "",
-                "sources": sorted(parse_sources(sources)),
-            }
-            lines.append(
-                '{"type": "Feature", "properties": '
-                + json.dumps(props, sort_keys=True, ensure_ascii=False)
-                + ', "geometry": '
-                + geometry_json(geom)
-                + "}"
-            )
-        head: dict[str, Any] = {"type": "FeatureCollection", "date": self.date.isoformat()}
-        if self.support is not None:
-            head["support"] = self.support.to_dict()
-        if self.theatre:
-            head["theatre"] = self.theatre
-        header = json.dumps(head, ensure_ascii=False)[:-1]
-        return header + ', "features": [\n' + ",\n".join(lines) + "\n]}\n"
+        return snapshot_text(self.date, rows, self.support, self.theatre)
 
     # -- queries ---------------------------------------------------------------------------
     def sorted_areas(self) -> gpd.GeoDataFrame:
@@ -724,13 +528,13 @@ class ControlSnapshot:
         ------
         UnknownFactionError, InvalidGeometryError, OverlapError, OutsideTheatreError, CRSError
             Each message names the date, the faction(s) and the location.
+
+        The checks of the areas themselves are :func:`frontline.areacheck.check_frame` and
+        :func:`frontline.areacheck.check_areas`; faction ids are resolved here.
         """
         day = self.date.isoformat()
         areas = self.areas
-        if areas.crs is None or not areas.crs.equals("EPSG:4326"):
-            raise CRSError(f"{day}: snapshot areas must be in EPSG:4326, not {areas.crs}")
-        if len(areas):
-            check_lonlat(areas.total_bounds, day)
+        check_frame(areas, day)
         if registry is not None:
             resolved = [registry.get(f).id for f in areas["faction"]]
             if UNKNOWN in resolved:
@@ -745,140 +549,15 @@ class ControlSnapshot:
                     return ControlSnapshot.from_areas(
                         self.date, areas, self.theatre, support=self.support
                     ).validate(registry, theatre, overlap_tolerance_km2, repair, describe)
-        confs = np.asarray(areas["confidence"], dtype=float)
-        bad_conf = ~((confs >= 0.0) & (confs <= 1.0))  # NaN too
-        if bad_conf.any():
-            i = int(np.flatnonzero(bad_conf)[0])
-            raise DataFileError(
-                f"{day}: {areas['faction'].values[i]} confidence {confs[i]} is not in [0, 1]"
-            )
-        geoms = np.asarray(areas.geometry.values, dtype=object)  # plain array: no pandas ufunc
-        valid = np.ones(len(geoms), dtype=bool) if geometry_valid else shapely.is_valid(geoms)
-        if not valid.all():
-            if repair:
-                fixed = [
-                    to_multipolygon(shapely.make_valid(g)) if not ok else g
-                    for g, ok in zip(geoms, valid, strict=True)
-                ]
-                areas = areas.set_geometry(fixed, crs="EPSG:4326")
-                geoms = np.asarray(areas.geometry.values, dtype=object)
-            else:
-                i = int(np.flatnonzero(~valid)[0])
-                reason = shapely.is_valid_reason(geoms[i])
-                pt = reason_point(reason) or shapely.point_on_surface(geoms[i])
-                raise InvalidGeometryError(
-                    f"{day}: the area of {areas['faction'].values[i]} is invalid ({reason}) "
-                    f"{where(pt, describe)}; fix it in QGIS, or repair with --repair / repair=True"
-                )
-        if len(geoms) > 1:
-            check_overlaps(areas, overlap_tolerance_km2, day, describe)
-        if theatre is not None and len(geoms):
-            extent = theatre.extent_geometry()
-            inside = shapely.covered_by(geoms, extent)  # the usual case: no overlay needed
-            outside = np.asarray(geoms, dtype=object).copy()
-            outside[inside] = shapely.Polygon()
-            outside[~inside] = shapely.difference(outside[~inside], extent)
-            km2 = geodesic_area_km2(outside)
-            if (km2 > OUTSIDE_TOLERANCE_KM2).any():
-                i = int(np.argmax(km2))
-                raise OutsideTheatreError(
-                    f"{day}: {km2[i]:.1f} km² of {areas['faction'].values[i]}'s area "
-                    f"lies outside theatre {theatre.id!r} extent {list(theatre.extent)} "
-                    f"{where(shapely.point_on_surface(outside[i]), None)}; clip it, or "
-                    "widen the theatre's extent"
-                )
+        areas = check_areas(
+            areas, day, theatre, overlap_tolerance_km2, repair, describe, geometry_valid
+        )
         if areas is self.areas:
             return self
         return self.replace(areas=areas)
 
 
-#: Points tested against one area from which preparing it first pays (a prepared polygon
-#: answers each point in log time; preparing costs about one unprepared test per vertex).
-_PREPARE_FROM = 32
-
-
-def parse_sources(value: Any) -> list[str]:
-    """Read the list of sources in a ``sources`` value as files and layers hold it.
-
-    Parameters
-    ----------
-    value : list, str or None
-        A list (of anything, turned into str), JSON list text (``'["a", "b"]'``),
-        ``|``-separated text (``"a | b"``), or None / NaN / empty text (no sources).
-
-    Returns
-    -------
-    list of str
-
-    Examples
-    --------
-    >>> parse_sources('["ISW", "Liveuamap"]'), parse_sources("ISW | BBC"), parse_sources(None)
-    (['ISW', 'Liveuamap'], ['ISW', 'BBC'], [])
-    """
-    if value is None or (isinstance(value, float) and value != value):
-        return []
-    if isinstance(value, str):
-        text = value.strip()
-        if text.startswith("["):
-            try:
-                return [str(v) for v in json.loads(text)]
-            except json.JSONDecodeError:
-                pass
-        return [s.strip() for s in text.split("|") if s.strip()] if text else []
-    return [str(v) for v in value]
-
-
-def _canonical_rows(
-    factions: list[str],
-    basis: list[str],
-    sources: list[list[str]],
-    confs: list[float],
-    notes: list[str],
-    geoms: list[Any],
-) -> tuple[dict[str, list], np.ndarray] | None:
-    """Return the rows :meth:`ControlSnapshot.from_areas` would give, when nothing dissolves.
-
-    None when two features share a faction and basis or a geometry is not polygonal (then
-    :meth:`~ControlSnapshot.from_areas` dissolves, or raises its error). Empty geometries are
-    dropped, rows sorted by faction then basis, as there.
-    """
-    keys = list(zip(factions, basis, strict=True))
-    if len(set(keys)) != len(keys):
-        return None
-    arr = np.asarray(geoms, dtype=object) if geoms else np.array([], dtype=object)
-    if arr.size and not np.isin(shapely.get_type_id(arr), (3, 6)).all():
-        return None
-    keep = [i for i in sorted(range(len(keys)), key=keys.__getitem__) if not arr[i].is_empty]
-    if not keep:
-        return None
-    columns: dict[str, list] = {
-        "faction": [factions[i] for i in keep],
-        "basis": [basis[i] for i in keep],
-        "sources": [sorted(set(sources[i])) for i in keep],
-        "confidence": [confs[i] for i in keep],
-        "note": [notes[i] for i in keep],
-    }
-    return columns, np.array([to_multipolygon(arr[i]) for i in keep], dtype=object)
-
-
-def _read_text(source: str | os.PathLike[str], label: str | None = None) -> tuple[str, str]:
-    if isinstance(source, str) and source.lstrip().startswith("{"):
-        return label or "<geojson text>", source
-    path = Path(source)
-    if not path.is_file():
-        raise DataFileError(f"{path}: file not found")
-    try:
-        return str(path), path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise DataFileError(f"{path}: not UTF-8 text") from None
-
-
 # -- import of areas drawn or edited in a GIS ---------------------------------------------------
-#: Columns that give a feature's date in imported files, in order of preference
-#: (``valid_from`` is what ``frontline export`` writes).
-DATE_FIELDS = ("date", "valid_from")
-
-
 def read_areas(
     path: str | os.PathLike[str],
     date: _dt.date | str | None = None,
@@ -895,7 +574,8 @@ def read_areas(
     The file may be in any CRS; it is reprojected to EPSG:4326. Rows are mapped to faction
     ids through the registry's aliases, dissolved per faction and validated. A file with a
     date column (``date`` or ``valid_from``, as ``frontline export`` writes) gives one
-    snapshot per date.
+    snapshot per date. The file is read and checked feature by feature by
+    :func:`frontline.gisimport.read_dated_areas`; each date's rows become a snapshot here.
 
     Parameters
     ----------
@@ -936,152 +616,17 @@ def read_areas(
     UnknownFactionError, OverlapError, OutsideTheatreError, InvalidDateError
         From validation.
     """
-    import geopandas as gpd
-    import pyogrio
-
-    p = Path(path)
-    if not p.exists():
-        raise DataFileError(f"{p}: file not found")
-    try:
-        layers = pyogrio.list_layers(p)
-    except Exception as exc:  # noqa: BLE001 - GDAL errors come in several types
-        raise DataFileError(f"{p}: not a vector file GDAL can read ({exc})") from None
-    if layer is None and len(layers) > 1:
-        names = [str(n) for n in layers[:, 0]]
-        if "control" not in names:
-            raise DataFileError(f"{p}: has layers {names}; choose one with --layer")
-        layer = "control"
-    try:
-        gdf = gpd.read_file(p, layer=layer, engine="pyogrio")
-    except Exception as exc:  # noqa: BLE001
-        raise DataFileError(f"{p}: cannot read layer {layer!r} ({exc})") from None
-    label = f"{p}" + (f" layer {layer}" if layer is not None else "")
-    if not len(gdf):
-        raise DataFileError(f"{label}: no features")
-    cols = {c.lower(): c for c in gdf.columns if c != gdf.geometry.name}
-    if faction_field not in gdf.columns:
-        if faction_field.lower() in cols:
-            faction_field = cols[faction_field.lower()]
-        else:
-            raise DataFileError(
-                f"{label}: no column {faction_field!r} naming the faction; columns "
-                f"are {list(cols.values())} (choose one with --faction-field, or give one "
-                "faction for every area with --faction ID)"
-            )
-    gdf = import_crs(gdf, label)
-    geoms = gdf.geometry.values
-    missing = gdf.geometry.isna().to_numpy() | shapely.is_empty(np.asarray(geoms, dtype=object))
-    if missing.any():
-        i = int(np.flatnonzero(missing)[0])
-        raise InvalidGeometryError(
-            f"{label}: feature {i + 1} ({gdf[faction_field].iloc[i]}) "
-            "has no geometry; draw it or delete the row"
-        )
-    types = np.asarray(gdf.geom_type)
-    bad_type = ~np.isin(types, ["Polygon", "MultiPolygon"])
-    if bad_type.any():
-        i = int(np.flatnonzero(bad_type)[0])
-        raise InvalidGeometryError(
-            f"{label}: feature {i + 1} ({gdf[faction_field].iloc[i]}) "
-            f"is a {types[i]}; control areas must be polygons"
-        )
-    valid = shapely.is_valid(np.asarray(geoms, dtype=object))
-    if not valid.all():
-        bad = np.flatnonzero(~valid)
-        if not repair:
-            i = int(bad[0])
-            reason = shapely.is_valid_reason(geoms[i])
-            pt = reason_point(reason) or shapely.point_on_surface(geoms[i])
-            raise InvalidGeometryError(
-                f"{label}: feature {i + 1} ({gdf[faction_field].iloc[i]}) is invalid ({reason}) "
-                f"near lon/lat ({pt.x:.4f}, {pt.y:.4f}); {len(bad)} invalid feature(s) in all. Fix "
-                "them in QGIS (Vector > Geometry Tools > Check Validity) or import with --repair"
-            )
-        fixed = np.asarray(geoms, dtype=object).copy()
-        fixed[bad] = [to_multipolygon(g) for g in shapely.make_valid(fixed[bad])]
-        gdf = gdf.set_geometry(gpd.GeoSeries(fixed, index=gdf.index, crs="EPSG:4326"))
-    # factions: resolve each distinct name once
-    names = gdf[faction_field].astype(str).str.strip()
-    if registry is not None:
-        mapping = {n: registry.get(n).id for n in sorted(set(names))}
-        names = names.map(mapping)
-    gdf = gdf.assign(**{faction_field: names})
-    if allow_unknown:
-        pass
-    elif (names == UNKNOWN).any():
-        raise InvalidGeometryError(
-            f"{label}: {int((names == UNKNOWN).sum())} feature(s) are marked {UNKNOWN!r}; "
-            "unknown ground is whatever no faction holds, so delete those features"
-        )
-    # dates
-    dcol = date_field or next((cols[f] for f in DATE_FIELDS if f in cols), None)
-    if date_field is not None and date_field not in gdf.columns:
-        raise DataFileError(
-            f"{label}: no date column {date_field!r}; columns are {list(cols.values())}"
-        )
-    want = parse_date(date) if date is not None else None
-    if dcol is None:
-        if want is None:
-            raise DataFileError(
-                f"{label}: the file has no date column ({', '.join(DATE_FIELDS)}); give --date"
-            )
-        groups = [(want, gdf)]
-    else:
-        raw = gdf[dcol]
-        uniq = {v: _cell_date(v, label, dcol) for v in raw.dropna().unique()}
-        if raw.isna().any():
-            if want is None:
-                raise DataFileError(
-                    f"{label}: {int(raw.isna().sum())} feature(s) "
-                    f"have no {dcol}; fill it or give --date"
-                )
-            days = raw.map(lambda v: want if v is None or v != v else uniq[v])
-        else:
-            days = raw.map(uniq)
-        if want is not None:
-            sel = gdf[(days == want).to_numpy()]
-            if not len(sel):
-                avail = ", ".join(sorted({d.isoformat() for d in uniq.values()}))
-                raise DataFileError(
-                    f"{label}: no features dated {want} in {dcol!r}; the file has {avail}"
-                )
-            groups = [(want, sel)]
-        else:
-            groups = [(d, gdf[(days == d).to_numpy()]) for d in sorted(set(days))]
     tid = theatre.id if theatre is not None else None
     out = []
-    for day, part in groups:
+    for group in read_dated_areas(
+        path, date, faction_field, layer, registry, repair, date_field, allow_unknown
+    ):
         snap = ControlSnapshot.from_areas(
-            day, part, theatre=tid, faction_column=faction_field, support=support_in(part, label)
+            group.date,
+            group.areas,
+            theatre=tid,
+            faction_column=group.faction_column,
+            support=support_in(group.areas, group.label),
         )
         out.append(snap.validate(None if allow_unknown else registry, theatre, repair=repair))
     return out
-
-
-def support_in(areas: gpd.GeoDataFrame, label: str = "support") -> Support | None:
-    """Return the support report a layer's ``support`` column carries (JSON text), if any.
-
-    ``frontline export`` writes the build's report on every row of a date; the first
-    non-empty value of *areas* is read.
-    """
-    col = next((c for c in areas.columns if str(c).lower() == "support"), None)
-    if col is None:
-        return None
-    for value in areas[col]:
-        if isinstance(value, str) and value.strip():
-            try:
-                return Support.from_dict(json.loads(value), label)
-            except json.JSONDecodeError:
-                raise DataFileError(f"{label}: 'support' is not JSON: {value[:60]!r}") from None
-    return None
-
-
-def _cell_date(value: Any, label: str, column: str) -> _dt.date:
-    if isinstance(value, np.datetime64):
-        import pandas as pd
-
-        value = pd.Timestamp(value)
-    try:
-        return parse_date(value)
-    except InvalidDateError as exc:
-        raise InvalidDateError(f"{label}: column {column!r}: {exc}") from None

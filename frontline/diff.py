@@ -51,8 +51,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from frontline.gazetteer import Gazetteer
+    from frontline.history import History
     from frontline.placepoints import PlacePoints
-    from frontline.store import History
     from frontline.theatre import Theatre
 
 __all__ = [

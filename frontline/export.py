@@ -62,6 +62,8 @@ from frontline.factions import FactionRegistry
 from frontline.files import StagingDir, check_free, commit_file, commit_folder
 from frontline.gazetteer import Gazetteer
 from frontline.geo import geodesic_area_km2
+from frontline.history import History
+from frontline.historyframe import HISTORY_COLUMNS, snapshot_frame
 from frontline.layerio import DATE_FIELDS as DATE_FIELDS  # re-exported
 from frontline.layerio import GPKG_GEOMETRY_COLUMN as GPKG_GEOMETRY_COLUMN  # re-exported
 from frontline.layerio import (
@@ -75,7 +77,6 @@ from frontline.layerio import read_control_export as read_control_export  # re-e
 from frontline.layerio import read_layer_styles as read_layer_styles  # re-exported
 from frontline.observations import read_observations
 from frontline.qml import style_for
-from frontline.store import HISTORY_COLUMNS, History, snapshot_frame
 from frontline.timeline import timeline
 from frontline.topology import front_lines, link_ups
 

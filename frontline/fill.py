@@ -84,6 +84,20 @@ QUAD_SEGS = 16
 
 
 # -- the theatre's land in the equal-area projection ---------------------------------------------
+#: In ``complement`` mode, a piece of unclaimed land apart from the main one stays unknown when
+#: it is thinner than this (km, mean width) or lies mostly along the claimed areas: a one-sided
+#: series' edge and the country's border or coast are digitised independently, and the strips
+#: between them would otherwise read as ground held by the other side, with a front around them.
+SLIVER_KM = 2.0
+#: How close (m) a piece's edge must run to a claimed area to count as lying along it.
+ALONG_M = 250.0
+
+#: The ``note`` of the inferred areas :func:`apply_fill` adds in ``complement`` mode.
+COMPLEMENT_NOTE = "land no source claims (fill: complement)"
+#: The ``note`` of the inferred areas :func:`apply_fill` adds in ``nearest`` mode.
+NEAREST_NOTE = "nearest area in the same country (fill: nearest)"
+
+
 @dataclass(frozen=True, eq=False)
 class LandLayers:
     """A theatre's land in its equal-area projection, and the projectors to and from it.
@@ -397,7 +411,10 @@ def apply_fill(
         # one faction takes all the rest: a difference in lon/lat, where the claimed areas'
         # own vertices are, so the filled land meets them exactly (no projection slivers)
         assert pol.faction is not None  # FillPolicy checks it
-        free_ll = shapely.difference(layers.land_lonlat, shapely.union_all(claimed_ll))
+        claimed_all = shapely.union_all(claimed_ll)
+        free_ll = _without_slivers(
+            shapely.difference(layers.land_lonlat, claimed_all), claimed_all, layers
+        )
         if shapely.is_empty(free_ll) or shapely.area(free_ll) <= 0:
             return snap
         names = [pol.faction]
@@ -408,11 +425,7 @@ def apply_fill(
             return snap
     import geopandas as gpd
 
-    note = (
-        "land no source claims (fill: complement)"
-        if pol.mode == "complement"
-        else "nearest area in the same country (fill: nearest)"
-    )
+    note = COMPLEMENT_NOTE if pol.mode == "complement" else NEAREST_NOTE
     added = gpd.GeoDataFrame(
         {
             "faction": names,
@@ -429,6 +442,29 @@ def apply_fill(
     both = pd.concat([snap.areas, added], ignore_index=True)
     out = ControlSnapshot.from_areas(snap.date, both, theatre=snap.theatre or theatre.id)
     return out.replace(support=snap.support)
+
+
+def _without_slivers(geom: Any, claimed: Any, layers: LandLayers) -> Any:
+    """Return unclaimed land (lon/lat) without the strips beside the claimed areas.
+
+    The largest piece is kept; another piece is dropped when its mean width (2 × area /
+    perimeter) is under :data:`SLIVER_KM` or when more than half of its edge runs within
+    :data:`ALONG_M` of *claimed*.
+    """
+    parts = np.asarray(shapely.get_parts(geom), dtype=object)
+    if len(parts) < 2:
+        return geom
+    proj = project(parts, layers.fwd)
+    area, perimeter = shapely.area(proj), np.maximum(shapely.length(proj), 1e-9)
+    keep = 2.0 * area / perimeter >= SLIVER_KM * 1000.0
+    keep[int(np.argmax(area))] = True
+    check = np.flatnonzero(keep)
+    check = check[check != int(np.argmax(area))]
+    if len(check) and not shapely.is_empty(claimed):
+        near = shapely.buffer(shapely.boundary(project(claimed, layers.fwd)), ALONG_M)
+        along = shapely.length(shapely.intersection(shapely.boundary(proj[check]), near))
+        keep[check[along > 0.5 * perimeter[check]]] = False
+    return shapely.MultiPolygon(list(parts[keep]))
 
 
 def _nearest_fill(

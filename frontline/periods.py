@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
     from frontline.control import ControlSnapshot
     from frontline.factions import FactionRegistry
-    from frontline.store import History
+    from frontline.history import History
 
 __all__ = [
     "PERIODS", "PERIOD_COLUMNS", "period_changes", "period_label", "period_starts",

@@ -47,7 +47,8 @@ from frontline.errors import (
     StoreError,
 )
 from frontline.factions import FactionRegistry
-from frontline.files import lock_timeout as default_lock_timeout
+from frontline.folderwrite import lock_timeout as default_lock_timeout
+from frontline.history import HistoryBase, Version
 from frontline.postgis_schema import DEFAULT_SCHEMA as DEFAULT_SCHEMA
 from frontline.postgis_schema import Migration as Migration
 from frontline.postgis_schema import (
@@ -69,7 +70,6 @@ from frontline.postgis_schema import is_postgis_url as is_postgis_url
 from frontline.postgis_schema import migrate as migrate
 from frontline.postgis_schema import migrations as migrations
 from frontline.postgis_schema import store_status as store_status
-from frontline.store import HistoryBase, Version
 from frontline.theatre import Theatre
 
 _UPSERT = (

@@ -31,8 +31,8 @@ from frontline.dates import parse_date
 from frontline.errors import DataFileError, SnapshotExistsError
 from frontline.files import atomic_write_text, content_hash
 from frontline.fill import apply_fill
+from frontline.history import History, check_period
 from frontline.series import Drift, Progress, discover, make_reader
-from frontline.store import History, check_period
 from frontline.theatre import FillPolicy
 
 __all__ = ["MANIFEST_NAME", "ImportReport", "find_gaps", "import_series"]
@@ -194,7 +194,7 @@ def import_series(
     replace : bool, default False
         Replace stored dates whose content differs.
     extend_period : bool, default False
-        Accept dates outside the theatre's period (see :func:`frontline.store.check_period`).
+        Accept dates outside the theatre's period (see :func:`frontline.history.check_period`).
     describe : callable, optional
         ``describe(lon, lat)`` naming locations in validation messages.
     progress : callable, optional

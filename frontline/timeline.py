@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from frontline.control import ControlSnapshot
     from frontline.factions import FactionRegistry
     from frontline.gazetteer import Gazetteer
-    from frontline.store import History
+    from frontline.history import History
 
 TIMELINE_COLUMNS = [
     "date", "faction", "area_km2", "gained_km2", "lost_km2", "net_km2",

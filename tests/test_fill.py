@@ -20,6 +20,7 @@ from frontline.control import INFERRED, OBSERVED, ControlSnapshot, Support
 from frontline.errors import DataFileError, OverlapError
 from frontline.fill import apply_fill, land_layers, observed_fraction, project
 from frontline.geo import geodesic_area_km2
+from frontline.render.furniture import inferred_item
 from frontline.theatre import FillPolicy, Theatre
 
 
@@ -260,6 +261,18 @@ def test_apply_fill_on_areas(synthetic_theatre, synthetic_registry):
     kept = near.areas.set_index(["faction", "basis"])
     assert kept.loc[("red", OBSERVED)].geometry.equals(snap.geometry_of("red"))
     assert apply_fill(snap, synthetic_theatre, "radius") is snap
+    # a claimed area that stops short of the theatre's edge (an independently digitised
+    # border) leaves a strip: it stays unknown instead of becoming the complement's, with a
+    # front around it
+    edge = areas.copy()
+    edge.loc[1, "geometry"] = shapely.box(41.0, 32.3, 41.495, 34.6)  # 500 m short of 41.5
+    strip = apply_fill(edge, synthetic_theatre, FillPolicy(mode="complement", faction="grey"),
+                       date="2020-01-01")  # fmt: skip
+    strip.validate(synthetic_registry, synthetic_theatre)
+    assert strip.faction_at(41.4975, 33.5) == "unknown" and strip.faction_at(39.5, 33.2) == "grey"
+    # the legend says how the inferred ground was given
+    assert "nobody else's" in inferred_item(comp).label.replace("\n", " ")
+    assert "nearest one" in inferred_item(near).label.replace("\n", " ")
     blank = apply_fill(
         snap, synthetic_theatre, "nearest", blank=shapely.box(38.0, 34.2, 38.4, 34.6)
     )

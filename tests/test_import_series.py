@@ -509,33 +509,15 @@ def test_discover_refuses_an_empty_source(tmp_path):
 
 
 # -- DeepState (real data from ../shared, GPL-3.0: derived in tmp_path, never copied) --------------
-UA_THEATRE = """\
-id: ukraine
-name: "Ukraine (test)"
-countries: [UA]
-extent: [22.0, 44.0, 40.5, 52.5]
-period: [2022-01-01, 2026-12-31]
-fill: {mode: complement, faction: ukraine}
-"""
-UA_FACTIONS = """\
-default_relation: neutral
-sides:
-  ru: {name: "Russia"}
-  ua: {name: "Ukraine"}
-factions:
-  - {id: russia, name: "Russia", short_name: "Russia", colour: "#D55E00", side: ru}
-  - {id: ukraine, name: "Ukraine", short_name: "Ukraine", colour: "#0072B2", side: ua}
-relations:
-  - {sides: [ru, ua], relation: hostile}
-"""
 
 
 @pytest.fixture
 def ua_data(tmp_path) -> Path:
+    """A data folder with the shipped Ukraine theatre and factions, and no history."""
     out = tmp_path / "ua"
     (out / "theatres").mkdir(parents=True)
-    (out / "theatres" / "ukraine.yaml").write_text(UA_THEATRE, encoding="utf-8")
-    (out / "factions.yaml").write_text(UA_FACTIONS, encoding="utf-8")
+    shutil.copy(SHIPPED / "factions.yaml", out / "factions.yaml")
+    shutil.copy(SHIPPED / "theatres" / "ukraine.yaml", out / "theatres")
     return out
 
 

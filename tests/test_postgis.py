@@ -921,7 +921,8 @@ def test_every_history_command_gives_the_same_answer_on_either_store(
 
 @pytest.mark.needs("postgis")
 def test_whole_history_functions_work_on_either_store(files, pg):
-    from frontline.store import History, history_frame, validate_history
+    from frontline.historycheck import validate_history
+    from frontline.store import History, history_frame
 
     pg.add_many(list(files))
     assert isinstance(pg, History) and isinstance(files, History)

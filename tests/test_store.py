@@ -185,7 +185,7 @@ def test_both_stores_satisfy_the_history_protocol(history):
 def test_validate_history_lists_every_problem_and_repairs(history):
     import json
 
-    from frontline.store import Problem, validate_history
+    from frontline.historycheck import Problem, validate_history
 
     check = validate_history(history)
     assert check.ok and len(check.dates) == 3 and check.problems == () and check.repaired == ()

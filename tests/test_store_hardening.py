@@ -22,13 +22,12 @@ import shapely
 from conftest import CLI_CHILD, ROOT, SYNTHETIC_THEATRE, cli_env, race_cli, run_cli
 
 from frontline.errors import ConflictError, InputError, LockTimeoutError, UnfinishedWriteError
-from frontline.files import (
+from frontline.files import check_name, content_hash
+from frontline.folderwrite import (
     JOURNAL_NAME,
     LOCK_NAME,
     FolderLock,
     atomic_write_many,
-    check_name,
-    content_hash,
     lock_holder,
     recover_folder,
 )
@@ -72,7 +71,7 @@ def _data_args(data: Path) -> list[str]:
 def test_lock_is_exclusive_between_processes_and_names_its_holder(tmp_path):
     folder = tmp_path / "history"
     code = (
-        "import sys, time\nfrom frontline.files import FolderLock\n"
+        "import sys, time\nfrom frontline.folderwrite import FolderLock\n"
         f"with FolderLock({str(folder)!r}):\n    print('locked', flush=True)\n    time.sleep(60)\n"
     )
     holder = subprocess.Popen(
@@ -142,7 +141,7 @@ def test_concurrent_overwriting_imports_one_wins_the_others_conflict(built_data_
         + _data_args(built_data_dir)
         for f in files
     ]
-    results = race_cli(commands, "frontline.store:HistoryBase.expect", tmp_path / "sync")
+    results = race_cli(commands, "frontline.history:HistoryBase.expect", tmp_path / "sync")
     codes = sorted(r.returncode for r in results)
     assert codes == [0] + [3] * (n - 1), [(r.returncode, r.stderr[-400:]) for r in results]
     for r in results:
@@ -174,7 +173,7 @@ def test_build_overwrite_against_an_import_conflicts_and_writes_nothing(built_da
         stderr=subprocess.PIPE,
         text=True,
         cwd=ROOT,
-        env=cli_env(FL_SYNC=str(sync), FL_SYNC_AT="frontline.store:HistoryBase.expect"),
+        env=cli_env(FL_SYNC=str(sync), FL_SYNC_AT="frontline.history:HistoryBase.expect"),
     )
     deadline = time.monotonic() + 120
     while not list(sync.glob("ready-*")) and build.poll() is None and time.monotonic() < deadline:
@@ -197,7 +196,7 @@ def test_build_overwrite_against_an_import_conflicts_and_writes_nothing(built_da
 def test_a_writer_waits_for_the_lock_then_times_out_naming_the_holder(built_data_dir, tmp_path):
     folder = _folder(built_data_dir)
     code = (
-        "import time\nfrom frontline.files import FolderLock\n"
+        "import time\nfrom frontline.folderwrite import FolderLock\n"
         f"with FolderLock({str(folder)!r}):\n    print('locked', flush=True)\n    time.sleep(60)\n"
     )
     holder = subprocess.Popen(
@@ -306,7 +305,8 @@ def test_recover_rolls_back_a_batch_that_cannot_be_finished(tmp_path):
     folder = tmp_path / "h"
     atomic_write_many([(folder / "a.geojson", b"old a"), (folder / "b.geojson", b"old b")])
     code = (
-        "import os, sys\nfrom pathlib import Path\nfrom frontline.files import atomic_write_many\n"
+        "import os, sys\nfrom pathlib import Path\n"
+        "from frontline.folderwrite import atomic_write_many\n"
         "real = os.replace\nn = [0]\n"
         "def rep(s, d):\n    if n[0] == 1: os._exit(9)\n    n[0] += 1\n    real(s, d)\n"
         "os.replace = rep\n"

@@ -26,8 +26,10 @@ from frontline.control import INFERRED, read_areas
 from frontline.files import atomic_write_text
 from frontline.fill import apply_fill
 from frontline.gazetteer import Gazetteer
+from frontline.history import check_period
+from frontline.historycheck import validate_history
 from frontline.seriesimport import import_series
-from frontline.store import ControlHistory, check_period, validate_history
+from frontline.store import ControlHistory
 from frontline.theatre import FILL_MODES, Theatre
 
 

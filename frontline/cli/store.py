@@ -18,6 +18,7 @@ from frontline.cli.options import (
     theatre_opt,
 )
 from frontline.errors import InputError
+from frontline.historycheck import validate_history
 from frontline.postgis import PostGISHistory
 from frontline.postgis_reference import push_reference_data
 from frontline.postgis_schema import grant as grant_role
@@ -28,7 +29,7 @@ from frontline.postgis_schema import (
     redact,
     store_status,
 )
-from frontline.store import ControlHistory, validate_history
+from frontline.store import ControlHistory
 
 
 def _require_url(store_url: str | None) -> str:

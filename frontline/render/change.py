@@ -215,7 +215,7 @@ def draw_change(scene: ChangeScene, options: MapOptions, ax: Axes | None = None)
                 lost_any = True
         extra: list[LegendItem] = []
         if has_inferred(shown):
-            extra.append(inferred_item(snap_b.support.observed_km if snap_b.support else None))
+            extra.append(inferred_item(snap_b))
         if options.front_lines:
             lines = getattr(ch, "front_lines_b", None)
             if lines is None:

@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from frontline.control import INFERRED
 from frontline.factions import UNKNOWN
+from frontline.fill import COMPLEMENT_NOTE
 from frontline.gazetteer import GEONAMES_ATTRIBUTION
 from frontline.geo import GEOD
 from frontline.render.layout import Frame, fit_fontsize, text_width, wrap_to_width
@@ -439,24 +441,35 @@ def front_line_item(scale: float) -> LegendItem:
     return LegendItem("Front line", Line2D([], [], color=FRONT_COLOUR, linewidth=2.0 * scale))
 
 
-def inferred_item(observed_km: float | None = None) -> LegendItem:
+def inferred_item(snapshot: ControlSnapshot) -> LegendItem:
     """Make the legend row that explains the lighter tint of inferred ground.
+
+    The wording follows how the snapshot's inferred ground was given: to the land no source
+    claims (``fill: complement``, a one-sided series), or to the holder of the nearest
+    reported place, more than the theatre's ``fill.observed_km`` from it (quoted from the
+    snapshot's support report).
 
     Parameters
     ----------
-    observed_km : float, optional
-        The theatre's ``fill.observed_km`` (from the snapshot's support report), quoted in
-        the label.
+    snapshot : ControlSnapshot
+        The snapshot drawn.
     """
     from matplotlib.patches import Patch
 
-    far = f"more than {observed_km:g} km" if observed_km else "far"
-    return LegendItem(
-        wrap_text(
+    areas = snapshot.areas
+    inferred = areas["basis"].to_numpy() == INFERRED if "basis" in areas.columns else []
+    notes = set(areas["note"].to_numpy()[inferred]) if len(inferred) else set()
+    if notes and notes <= {COMPLEMENT_NOTE}:
+        label = "Lighter shade: inferred, land the source marks as nobody else's"
+    else:
+        observed_km = snapshot.support.observed_km if snapshot.support else None
+        far = f"more than {observed_km:g} km" if observed_km else "far"
+        label = (
             f"Lighter shade: inferred, {far} from a reported place; given to the holder of "
-            "the nearest one",
-            30,
-        ),
+            "the nearest one"
+        )
+    return LegendItem(
+        wrap_text(label, 30),
         Patch(facecolor=lighter("#555555"), alpha=AREA_ALPHA, edgecolor="#777777", linewidth=0.5),
     )
 

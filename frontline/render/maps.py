@@ -302,7 +302,7 @@ def draw_map(scene: MapScene, options: MapOptions, ax: Axes | None = None) -> Ax
         factions = draw_areas(a, shown.areas, scene.registry)
         extra = []
         if has_inferred(shown.areas):
-            extra.append(inferred_item(snap.support.observed_km if snap.support else None))
+            extra.append(inferred_item(snap))
         if options.front_lines:
             lines = (
                 scene.front_lines

@@ -39,7 +39,7 @@ from frontline import __version__
 from frontline.dates import parse_date
 from frontline.errors import DataFileError, InputError, OutputExistsError
 from frontline.factions import UNKNOWN, UNKNOWN_COLOUR, FactionRegistry
-from frontline.files import atomic_write_many
+from frontline.folderwrite import atomic_write_many
 from frontline.gazetteer import Gazetteer
 from frontline.geo import geodesic_area_km2
 from frontline.observations import read_observations
@@ -60,7 +60,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
     from frontline.control import ControlSnapshot
-    from frontline.store import History
+    from frontline.history import History
 
 __all__ = ["DATA_FILES", "SiteResult", "write_site"]
 

@@ -1,0 +1,322 @@
+"""Who a claim names: the new holder, the one driven out, the defender, the besieged.
+
+Each reader looks at the actors (faction mentions) around a claim's :class:`~frontline.
+triggers.Trigger` and the place mention, in English or Arabic word order, and returns a
+faction id (or None). *res* resolves an actor mention to a faction id in the claim's
+countries (see :func:`frontline.claims.read_claim`). :func:`fallback_agent` is the report's
+main actor, used when a clause names nobody.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from typing import TYPE_CHECKING, Any
+
+from frontline.triggers import ARABIC_LETTER, CAPTURE_KINDS, Doc, Trigger, between_ok
+
+if TYPE_CHECKING:
+    from frontline.actors import ActorMention
+    from frontline.extract import Mention
+
+__all__ = [
+    "fallback_agent",
+    "find_agent",
+    "find_besieged",
+    "find_defender",
+    "find_holder",
+    "find_hostile_actor",
+    "find_loser",
+    "find_receiver",
+    "find_target_holder",
+    "first_actor_before",
+]
+
+_LOSER_BEFORE = re.compile(
+    r"(?:\bfrom|\bout\s+of|\bagainst|\bvictory\s+over|(?<![\w])(?:من|ضد)(?:\s+(?:قبضه|سيطره|يد|ايدي|عناصر|مسلحي|مقاتلي|براثن))?)\s*[«\"“(]?\s*"
+    r"(?:(?:the|its|their|remaining|remnants\s+of|extremist|militant|jihadist|terrorist|(?:\S+\s+)?fighters\s+of)\s+){0,2}$",
+    re.IGNORECASE,
+)
+_MEMBER_OF = re.compile(
+    r"\b(?:forces?|units?|troops|members|fighters|elements|soldiers|officers?|commanders?|sources?|"
+    r"spokesm[ae]n|officials?)\s+(?:from|of)\s+(?:the\s+)?$"
+    r"|(?<![\w])(?:وحدات|قوات|قوه|عناصر|افراد|قطعات|فصائل|مقاتلين|مقاتلو)\s+من\s+$",
+    re.IGNORECASE,
+)
+_OWNER_BEFORE = re.compile(
+    r"(?:معقل|معاقل|stronghold|bastion|capital)\S*\s*(?:of\s+)?[«\"“(]?\s*(?:the\s+)?$",
+    re.IGNORECASE,
+)
+_BY_BEFORE = re.compile(
+    r"(?:\bby|\bto|\bof|(?<![\w])(?:ل|بيد|ايدي|سيطره|لسيطره))\s*[«\"“(]?\s*(?:the\s+)?$",
+    re.IGNORECASE,
+)
+
+
+def fallback_agent(doc: Doc) -> str | None:
+    """Return the report's main actor: the faction named most, not counting the ones driven out."""
+    losers: set[str] = set()
+    counts: dict[str, int] = {}
+    cedes = [t for t in doc.triggers if t.kind == "cede"]
+    cede_at = [t.start for t in cedes]
+    for a in doc.actors:
+        fid = a.faction or next(iter(a.by_country.values()), None)
+        if fid is None:
+            continue
+        head = doc.folded[max(0, a.start - 40) : a.start]
+        tail = doc.folded[a.end : a.end + 30]
+        k = bisect.bisect_left(cede_at, a.start - 80)
+        ceded = any(
+            0 <= t.start - a.end < 12 or 0 <= a.start - t.end < 3
+            for t in cedes[k : bisect.bisect_right(cede_at, a.end + 12)]
+        )  # fmt: skip
+        member = _MEMBER_OF.search(head)  # "a joint force from the Iraqi army" is no loser
+        if (
+            ceded
+            or (_LOSER_BEFORE.search(head) and not member)
+            or re.search(r"معقل|معاقل|stronghold|bastion", head[-20:] + tail[:24], re.I)
+        ):
+            losers.add(fid)
+        counts[fid] = counts.get(fid, 0) + 1
+    for t in doc.triggers:
+        if t.kind not in CAPTURE_KINDS:
+            continue
+        for a in doc.actors:  # the subject of a capture verb counts more
+            if 0 <= t.start - a.end < 25 or 0 <= a.start - t.end < 3 or t.start <= a.start < t.end:
+                fid = a.faction or next(iter(a.by_country.values()), None)
+                if fid:
+                    counts[fid] = counts.get(fid, 0) + 2
+    best = sorted(
+        ((n, fid) for fid, n in counts.items() if fid not in losers),
+        key=lambda x: x[0],
+        reverse=True,
+    )
+    return best[0][1] if best else None
+
+
+def find_target_holder(
+    m: Mention, clause: tuple[int, int], actors: list[ActorMention], doc: Doc, res: Any
+) -> str | None:
+    """Return who holds a target: "to retake Y from ISIS", "لتحرير Y من داعش"."""
+    for a in actors:
+        if a.start < m.end or a.start - m.end > 45 or a.start >= clause[1]:
+            continue
+        if not between_ok(doc, m.end, a.start, post=True):
+            return None
+        gap = doc.folded[m.end : a.start]
+        if re.search(r"[.;؛]", gap) or not _LOSER_BEFORE.search(gap):
+            return None
+        return res(a)
+    return None
+
+
+def find_loser(
+    m: Mention, trig: Trigger, actors: list[ActorMention], folded: str, res: Any
+) -> str | None:
+    """Return the faction the place was taken from ("from X", "من X", the one driven out)."""
+    arabic = bool(ARABIC_LETTER.match(folded[trig.start : trig.start + 1]))
+    if trig.kind == "expel" and arabic:
+        after = [a for a in actors if trig.end <= a.start < m.start]
+        for a in after[1:]:  # "طردت قوات سوريا الديمقراطية مقاتلي داعش من": agent, then loser
+            fid = res(a)
+            if fid:
+                return fid
+    if trig.kind == "expel" and re.search(
+        r"(?:was|were|been|being|is|are)\s+$", folded[max(0, trig.start - 12) : trig.start]
+    ):
+        for a in reversed([a for a in actors if a.end <= trig.start]):
+            fid = res(a)
+            if fid:
+                return fid  # "IS was driven out of Sinjar"
+    for a in actors:
+        if a.start < trig.start:
+            continue
+        head = folded[max(0, a.start - 40) : a.start]
+        if (_LOSER_BEFORE.search(head) and not _MEMBER_OF.search(head)) or (
+            trig.kind == "expel" and trig.end <= a.start < m.start
+        ):
+            fid = res(a)
+            if fid:
+                return fid
+    return None
+
+
+def find_agent(
+    m: Mention, trig: Trigger, post: bool, clause: list[ActorMention], sent: list[ActorMention],
+    folded: str, res: Any, loser: str | None,
+) -> str | None:  # fmt: skip
+    """Return who took the place: the subject of a capture (or the "by X" of a passive).
+
+    The actor before the trigger (English) or after it (Arabic), in the clause, else in the
+    sentence; never *loser*, nor an actor named as the one driven out ("from IS") or as an
+    owner ("IS's stronghold").
+    """
+
+    def ok(a: ActorMention) -> str | None:
+        fid = res(a)
+        if fid is None or fid == loser:
+            return None
+        head = folded[max(0, a.start - 40) : a.start]
+        if (_LOSER_BEFORE.search(head) and not _MEMBER_OF.search(head)) or _OWNER_BEFORE.search(
+            head
+        ):
+            return None  # "from IS", "IS's stronghold"; not "وحدات من الجيش" (units of the army)
+        return fid
+
+    if post or trig.kind == "passive":
+        for a in clause:
+            if a.start >= trig.end and _BY_BEFORE.search(folded[max(0, a.start - 12) : a.start]):
+                fid = res(a)
+                if fid:
+                    return fid
+        if trig.kind == "expel":
+            return None
+    arabic = bool(ARABIC_LETTER.match(folded[trig.start : trig.start + 1]))
+    between = [a for a in clause if trig.start <= a.start < m.start]  # also inside the trigger
+    pre = [a for a in clause if a.end <= trig.start]
+    if arabic:
+        order = between + pre
+    else:
+        order = []
+        gap = folded[pre[-1].end : trig.start] if pre else ""
+        if (
+            pre
+            and re.fullmatch(r"[^,;،]{0,32}", gap)
+            and not re.search(r"\b(?:from|of|out|against|over)\b|\b(?:it|they)\s+$", gap)
+        ):
+            order.append(pre[-1])  # "Isis seizing the town", "Iraqi forces on Friday took"
+        order += pre + between
+    order += [a for a in sent if a.end <= trig.start and a not in order]
+    for a in order:
+        if a.generic and re.search(
+            r"\b(?:his|their|its)\s+$", folded[max(0, a.start - 7) : a.start]
+        ):
+            # "a leader of the paramilitary force says his troops captured": the force's troops
+            a = next((b for b in reversed(sent) if b.end <= a.start), a)
+        fid = ok(a)
+        if fid:
+            return fid
+    return None
+
+
+def find_hostile_actor(doc: Doc, other: str, country: str | None) -> str | None:
+    """Return the faction named most in the report that is hostile to *other*.
+
+    Only factions holding ground in *country* count (``holders`` in observe.yaml).
+    """
+    counts: dict[str, int] = {}
+    for a in doc.actors:
+        fid = doc.local(a.resolve(country) or next(iter(a.by_country.values()), None), country)
+        if fid and fid != other and doc.registry.is_hostile(fid, other, on=doc.report.date):
+            counts[fid] = counts.get(fid, 0) + 1
+    return max(counts, key=lambda f: counts[f]) if counts else None
+
+
+def first_actor_before(trig: Trigger, actors: list[ActorMention], res: Any) -> str | None:
+    """Return the faction of the first actor that ends before the trigger (None when none)."""
+    for a in actors:
+        if a.end <= trig.start:
+            fid = res(a)
+            if fid:
+                return fid
+    return None
+
+
+def find_receiver(
+    trig: Trigger,
+    clause: list[ActorMention],
+    sent: list[ActorMention],
+    res: Any,
+    ceder: str | None,
+    doc: Doc,
+) -> str | None:
+    """Return who received a place given up ("IS lost Anah to the army"): an actor after it."""
+    for a in [a for a in clause if a.start >= trig.end]:
+        fid = res(a)
+        if fid and fid != ceder:
+            return fid
+    return None
+
+
+def find_holder(
+    m: Mention, trig: Trigger, post: bool, actors: list[ActorMention], res: Any
+) -> str | None:
+    """Return who holds the place a ``hold``, ``held_by`` or ``stronghold`` trigger tells of."""
+    if trig.kind == "stronghold":
+        # "X's stronghold of Y" / "Y, the X stronghold" / "Y, a stronghold of X" / "معقل X"
+        near = sorted(actors, key=lambda a: min(abs(a.start - trig.end), abs(trig.start - a.end)))
+        for a in near:
+            if abs(a.start - trig.end) < 60 or abs(trig.start - a.end) < 60:
+                fid = res(a)
+                if fid:
+                    return fid
+        return None
+    if trig.kind == "held_by":
+        for a in actors:
+            if a.start >= trig.start and a.start - trig.end < 60:
+                fid = res(a)
+                if fid:
+                    return fid
+        return None
+    for a in [a for a in actors if trig.start <= a.start < trig.end] + list(
+        reversed([a for a in actors if a.end <= trig.start])
+    ):
+        fid = res(a)
+        if fid:
+            return fid
+    for a in actors:
+        if trig.end <= a.start < m.start or (post and a.start >= trig.end):
+            fid = res(a)
+            if fid:
+                return fid
+    return None
+
+
+def find_besieged(
+    m: Mention, trig: Trigger, actors: list[ActorMention], res: Any, doc: Doc
+) -> str | None:
+    """Return who holds a besieged place.
+
+    The actor named between the trigger and the place, else the faction hostile to the
+    besieger.
+    """
+    for a in actors:
+        if trig.end <= a.start < m.start:
+            fid = res(a)
+            if fid:
+                return fid
+    besieger = first_actor_before(trig, actors, res) or doc.agent or doc.fallback
+    if besieger is None:
+        return None
+    for a in doc.actors:
+        fid = res(a)
+        if fid and fid != besieger and doc.registry.is_hostile(fid, besieger, on=doc.report.date):
+            return fid
+    return None
+
+
+def find_defender(
+    m: Mention, trig: Trigger, actors: list[ActorMention], folded: str, res: Any
+) -> str | None:
+    """Return who holds a place where an attack was repelled: the defender."""
+    # "the army repelled the attack near X" / "an attack on army positions near X was repelled"
+    for a in actors:
+        if a.end <= m.start and re.search(
+            r"(?:attack\w*|assault)\s+on\s+(?:\S+\s+){0,2}$",
+            folded[max(0, a.start - 30) : a.start],
+            re.I,
+        ):
+            fid = res(a)
+            if fid:
+                return fid
+    for a in reversed([a for a in actors if a.end <= trig.start]):
+        if re.search(
+            r"(?:attack\w*|assault)\s+(?:by|of)\s+(?:the\s+)?$|\b\w+ed\s+$",
+            folded[max(0, a.start - 20) : a.start],
+            re.I,
+        ):
+            continue
+        fid = res(a)
+        if fid:
+            return fid
+    return None
