@@ -29,6 +29,7 @@ import shapely
 from frontline.control import ControlSnapshot, geometry_json, normalise_geometry
 from frontline.dates import parse_date
 from frontline.factions import UNKNOWN, FactionRegistry
+from frontline.fill import inferred_meaning
 from frontline.geo import DENSIFY_DEG, AreaMeter, bounds_of
 from frontline.overlay import SUMMARY_COLUMNS, Overlay, balance, dirty_rectangles, overlay
 from frontline.timeline import timeline
@@ -107,6 +108,8 @@ class ChangeSet:
     encirclements : geopandas.GeoDataFrame
         Pockets on *b* (see :func:`frontline.topology.encirclements`), with ``new`` True
         for pockets that did not exist on *a*.
+    inferred : str
+        What inferred ground is on these maps, in words (:func:`frontline.fill.inferred_meaning`).
     """
 
     date_a: _dt.date
@@ -121,6 +124,7 @@ class ChangeSet:
     snapshot_a: _dt.date | None = None
     snapshot_b: _dt.date | None = None
     theatre: str | None = None
+    inferred: str = "ground the fill convention gives to the holder of the nearest observed place"
     names: dict[str, str] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)
 
@@ -401,8 +405,7 @@ def _markdown(cs: ChangeSet, max_changes: int, max_places: int) -> str:
         out.append("")
     out.append(
         "_Areas are geodesic (WGS84). Unknown: ground no faction is recorded as holding. "
-        "Inferred: ground the fill convention gives to the holder of the nearest observed place, "
-        "observed on neither date._"
+        f"Inferred: {cs.inferred}, observed on neither date._"
     )
     return "\n".join(out) + "\n"
 
@@ -559,6 +562,7 @@ def diff(
         snapshot_a=a.date,
         snapshot_b=b.date,
         theatre=b.theatre or a.theatre or (theatre.id if theatre is not None else None),
+        inferred=inferred_meaning(a, b),
         names=names,
         labels=labels,
     )

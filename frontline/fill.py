@@ -444,6 +444,32 @@ def apply_fill(
     return out.replace(support=snap.support)
 
 
+def inferred_meaning(*snapshots: ControlSnapshot) -> str:
+    """Say in words how the inferred ground of *snapshots* was given (for legends and notes).
+
+    Ground filled with ``complement`` is land the source marks as nobody else's; any other
+    inferred ground went to the holder of the nearest observed place (``nearest``) or lies
+    beyond an observed place's radius.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> snap = ControlSnapshot.from_areas("2020-01-01", {"red": shapely.box(0, 0, 1, 1)})
+    >>> inferred_meaning(snap)
+    'ground the fill convention gives to the holder of the nearest observed place'
+    """
+    notes: set[str] = set()
+    for snap in snapshots:
+        areas = snap.areas
+        if "basis" in areas.columns and len(areas):
+            notes |= {
+                str(n) for n in areas["note"].to_numpy()[areas["basis"].to_numpy() == INFERRED]
+            }
+    if notes and notes <= {COMPLEMENT_NOTE}:
+        return "land the source marks as nobody else's (fill: complement)"
+    return "ground the fill convention gives to the holder of the nearest observed place"
+
+
 def _without_slivers(geom: Any, claimed: Any, layers: LandLayers) -> Any:
     """Return unclaimed land (lon/lat) without the strips beside the claimed areas.
 

@@ -17,6 +17,7 @@ from conftest import SYNTHETIC_THEATRE, dedent
 
 from frontline.build import build_snapshot, place_cells, read_observations
 from frontline.control import INFERRED, OBSERVED, ControlSnapshot, Support
+from frontline.diff import diff
 from frontline.errors import DataFileError, OverlapError
 from frontline.fill import apply_fill, land_layers, observed_fraction, project
 from frontline.geo import geodesic_area_km2
@@ -273,6 +274,9 @@ def test_apply_fill_on_areas(synthetic_theatre, synthetic_registry):
     # the legend says how the inferred ground was given
     assert "nobody else's" in inferred_item(comp).label.replace("\n", " ")
     assert "nearest one" in inferred_item(near).label.replace("\n", " ")
+    # and so do the notes of a change report
+    assert "nobody else's" in diff(snap, comp).to_markdown()
+    assert "nearest observed place" in diff(snap, near).to_markdown()
     blank = apply_fill(
         snap, synthetic_theatre, "nearest", blank=shapely.box(38.0, 34.2, 38.4, 34.6)
     )

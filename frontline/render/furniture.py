@@ -16,9 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from frontline.control import INFERRED
 from frontline.factions import UNKNOWN
-from frontline.fill import COMPLEMENT_NOTE
+from frontline.fill import inferred_meaning
 from frontline.gazetteer import GEONAMES_ATTRIBUTION
 from frontline.geo import GEOD
 from frontline.render.layout import Frame, fit_fontsize, text_width, wrap_to_width
@@ -456,10 +455,8 @@ def inferred_item(snapshot: ControlSnapshot) -> LegendItem:
     """
     from matplotlib.patches import Patch
 
-    areas = snapshot.areas
-    inferred = areas["basis"].to_numpy() == INFERRED if "basis" in areas.columns else []
-    notes = set(areas["note"].to_numpy()[inferred]) if len(inferred) else set()
-    if notes and notes <= {COMPLEMENT_NOTE}:
+    meaning = inferred_meaning(snapshot)
+    if "complement" in meaning:
         label = "Lighter shade: inferred, land the source marks as nobody else's"
     else:
         observed_km = snapshot.support.observed_km if snapshot.support else None
