@@ -33,9 +33,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from frontline.errors import AmbiguousPlaceError, DataFileError, InputError, UnknownPlaceError
-from frontline.geo import azimuth_deg, describe_offset, distance_km
+from frontline.geo import distance_km
 from frontline.geonames import GEONAMES_ATTRIBUTION, MERGE_KM, load_bulk_places, merge_layers
 from frontline.names import casefold_name, keys, normalise, skeleton
+from frontline.nearest import describe_point, nearest_place
 from frontline.places import (
     CURATED_COLUMNS,
     Match,
@@ -648,43 +649,24 @@ class Gazetteer:
         Reverse or None
             ``text`` reads "8 km NE of At Tanf" ("at At Tanf" within 1 km).
         """
-        mask = np.ones(len(self._entries), dtype=bool)
-        if kinds:
-            kset = {kinds} if isinstance(kinds, str) else set(kinds)
-            mask &= np.isin(self._kinds, list(kset))
-        if min_importance is not None:
-            mask &= self._importance >= min_importance
-        if curated_only:
-            mask &= self._curated
-        idx = np.flatnonzero(mask)
-        if idx.size == 0:
-            return None
-        d = np.atleast_1d(
-            distance_km(
-                np.full(idx.size, float(lon)),
-                np.full(idx.size, float(lat)),
-                self._lon[idx],
-                self._lat[idx],
-            )
+        cols = (self._lon, self._lat, self._kinds, self._importance, self._curated)
+        return nearest_place(
+            lon,
+            lat,
+            cols,
+            lambda i: self._entries[i].place,
+            max_km,
+            kinds,
+            min_importance,
+            curated_only,
         )
-        j = int(np.argmin(d))
-        km = float(d[j])
-        if max_km is not None and km > max_km:
-            return None
-        place = self._entries[int(idx[j])].place
-        az = float(azimuth_deg(place.lon, place.lat, float(lon), float(lat))) if km > 0 else 0.0
-        return Reverse(place, km, az, describe_offset(km, az, place.name))
 
     def describe(self, lon: float, lat: float, **kw: Any) -> str:
         """Words for a point: "8 km NE of At Tanf" (see :meth:`reverse` for keywords).
 
         Falls back to the coordinates when no place qualifies.
         """
-        r = self.reverse(lon, lat, **kw)
-        if r is None:
-            ns, ew = ("N" if lat >= 0 else "S"), ("E" if lon >= 0 else "W")
-            return f"{abs(lat):.3f}°{ns} {abs(lon):.3f}°{ew}"
-        return r.text
+        return describe_point(self.reverse(lon, lat, **kw), lon, lat)
 
     # -- export -----------------------------------------------------------------------------
     def to_geodataframe(self) -> geopandas.GeoDataFrame:

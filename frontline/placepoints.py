@@ -32,8 +32,8 @@ import numpy as np
 
 from frontline.files import atomic_write_text, user_cache_dir
 from frontline.gazetteer import COUNTRY_BOX_PAD, Gazetteer, layer_sources
-from frontline.geo import azimuth_deg, describe_offset, distance_km
 from frontline.geonames import MERGE_KM, bulk_ident
+from frontline.nearest import describe_point, nearest_place
 from frontline.places import Place, Reverse, places_frame
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -186,40 +186,14 @@ class PlacePoints:
         curated_only: bool = False,
     ) -> Reverse | None:
         """Find the nearest place to a point (as :meth:`Gazetteer.reverse`, same answers)."""
-        mask = np.ones(len(self), dtype=bool)
-        if kinds:
-            kset = {kinds} if isinstance(kinds, str) else set(kinds)
-            mask &= np.isin(self._kinds, list(kset))
-        if min_importance is not None:
-            mask &= self._importance >= min_importance
-        if curated_only:
-            mask &= self._curated
-        idx = np.flatnonzero(mask)
-        if idx.size == 0:
-            return None
-        d = np.atleast_1d(
-            distance_km(
-                np.full(idx.size, float(lon)),
-                np.full(idx.size, float(lat)),
-                self._lon[idx],
-                self._lat[idx],
-            )
+        cols = (self._lon, self._lat, self._kinds, self._importance, self._curated)
+        return nearest_place(
+            lon, lat, cols, self.place, max_km, kinds, min_importance, curated_only
         )
-        j = int(np.argmin(d))
-        km = float(d[j])
-        if max_km is not None and km > max_km:
-            return None
-        place = self.place(int(idx[j]))
-        az = float(azimuth_deg(place.lon, place.lat, float(lon), float(lat))) if km > 0 else 0.0
-        return Reverse(place, km, az, describe_offset(km, az, place.name))
 
     def describe(self, lon: float, lat: float, **kw: Any) -> str:
         """Words for a point (as :meth:`Gazetteer.describe`)."""
-        r = self.reverse(lon, lat, **kw)
-        if r is None:
-            ns, ew = ("N" if lat >= 0 else "S"), ("E" if lon >= 0 else "W")
-            return f"{abs(lat):.3f}°{ns} {abs(lon):.3f}°{ew}"
-        return r.text
+        return describe_point(self.reverse(lon, lat, **kw), lon, lat)
 
     # -- export -----------------------------------------------------------------------------
     def to_geodataframe(self) -> geopandas.GeoDataFrame:
