@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import bisect
 import datetime as _dt
+from collections.abc import Sequence
 
 from frontline.errors import InvalidDateError
 
@@ -46,3 +48,16 @@ def parse_date(value: str | _dt.date | _dt.datetime) -> _dt.date:
         raise InvalidDateError(
             f"{value!r} is not a date; write it as YYYY-MM-DD, e.g. 2017-06-09"
         ) from None
+
+
+def latest_on_or_before(dates: Sequence[_dt.date], day: _dt.date) -> _dt.date | None:
+    """Return the latest of *dates* (sorted ascending) on or before *day*, or None.
+
+    The map "as of" a day is the latest snapshot on or before it.
+
+    >>> d = [_dt.date(2017, 1, 1), _dt.date(2017, 2, 1)]
+    >>> latest_on_or_before(d, _dt.date(2017, 1, 20)), latest_on_or_before(d, _dt.date(2016, 12, 1))
+    (datetime.date(2017, 1, 1), None)
+    """
+    k = bisect.bisect_right(dates, day)
+    return dates[k - 1] if k else None

@@ -20,7 +20,7 @@ import difflib
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from frontline.dates import parse_date
+from frontline.dates import latest_on_or_before, parse_date
 from frontline.diff import INFERRED_COLUMNS, diff
 from frontline.errors import InputError, UnknownFactionError
 from frontline.factions import UNKNOWN
@@ -113,14 +113,9 @@ def period_label(first: _dt.date, by: str = "month") -> str:
     return f"{first.year}-Q{(first.month - 1) // 3 + 1}"
 
 
-def _latest_on_or_before(days: list[_dt.date], day: _dt.date) -> _dt.date | None:
-    earlier = [d for d in days if d <= day]
-    return earlier[-1] if earlier else None
-
-
 def _boundary(days: list[_dt.date], wanted: _dt.date) -> tuple[_dt.date, str]:
     """Return the snapshot date standing for *wanted*, and a note when it is another day."""
-    got = _latest_on_or_before(days, wanted)
+    got = latest_on_or_before(days, wanted)
     if got is None:
         return days[0], f"no map on or before {wanted}: the first, {days[0]}, stands in"
     if got == wanted:

@@ -29,7 +29,7 @@ from typing import Any
 
 from frontline import snapcache
 from frontline.control import ControlSnapshot, Support
-from frontline.dates import parse_date
+from frontline.dates import latest_on_or_before, parse_date
 from frontline.errors import ConflictError, DataFileError, InputError, SnapshotNotFoundError
 from frontline.factions import FactionRegistry
 from frontline.files import atomic_write_bytes as atomic_write_bytes  # moved to frontline.files
@@ -187,10 +187,10 @@ class ControlHistory(HistoryBase):
         The returned snapshot keeps the date of the file it comes from.
         """
         day = parse_date(date)
-        earlier = [d for d in self.dates() if d <= day]
-        if not earlier:
+        found = latest_on_or_before(self.dates(), day)
+        if found is None:
             raise SnapshotNotFoundError(f"no snapshot on or before {day}; {self._dates_hint(day)}")
-        return self._read(self.path_for(earlier[-1]), earlier[-1])
+        return self._read(self.path_for(found), found)
 
     def _read(self, path: Path, day: _dt.date, validate: bool | None = None) -> ControlSnapshot:
         """Read one file, from the snapshot cache when possible.

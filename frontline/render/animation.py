@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from frontline.dates import parse_date
+from frontline.dates import latest_on_or_before, parse_date
 from frontline.errors import InputError, OutputExistsError
 from frontline.files import atomic_write_bytes
 from frontline.render.maps import draw_map
@@ -92,8 +92,8 @@ def animate(
     last = parse_date(date_b) if date_b is not None else all_dates[-1]
     if last < first:
         raise InputError(f"the last date ({last}) is before the first ({first})")
-    start = [d for d in all_dates if d <= first]
-    dates = ([start[-1]] if start else []) + [d for d in all_dates if first < d <= last]
+    start = latest_on_or_before(all_dates, first)
+    dates = ([start] if start is not None else []) + [d for d in all_dates if first < d <= last]
     if not dates:
         raise InputError(f"no snapshot between {first} and {last}")
     # the places frame is loaded once, not per frame
