@@ -86,6 +86,53 @@ def _empty_areas() -> gpd.GeoDataFrame:
     )
 
 
+@dataclass(frozen=True)
+class _StoredParts:
+    """Areas in stored form (see :meth:`ControlSnapshot.from_parts`), not yet a frame."""
+
+    columns: Mapping[str, Any]
+    geometries: np.ndarray
+
+
+class _AreasField:
+    """The ``areas`` field of :class:`ControlSnapshot`: a GeoDataFrame, built on first use.
+
+    A snapshot read from the store is given its areas in stored form (plain columns and a
+    geometry array); the GeoDataFrame is made from them the first time ``areas`` is read, so
+    that what needs only faction ids and geometries (overlays, areas, place lookups) costs
+    no pandas. Assigning a frame (or stored parts) replaces both.
+    """
+
+    def __get__(self, obj: ControlSnapshot | None, owner: type | None = None) -> gpd.GeoDataFrame:
+        if obj is None:  # class access: the dataclass field has no default
+            raise AttributeError("areas")
+        state = obj.__dict__
+        if "_areas" not in state:
+            parts = state["_parts"]
+            state["_areas"] = _frame(parts.columns, parts.geometries)
+        return state["_areas"]
+
+    def __set__(self, obj: ControlSnapshot, value: gpd.GeoDataFrame | _StoredParts) -> None:
+        state = obj.__dict__
+        state.pop("_areas", None)
+        state.pop("_parts", None)
+        state["_parts" if isinstance(value, _StoredParts) else "_areas"] = value
+
+
+def _frame(columns: Mapping[str, Any], geometries: np.ndarray) -> gpd.GeoDataFrame:
+    """Return the GeoDataFrame of areas in stored form (rows as given)."""
+    import geopandas as gpd
+    import pandas as pd
+    from geopandas.array import GeometryArray
+
+    if not len(columns["faction"]):
+        return _empty_areas()
+    # a GeometryArray with a ready CRS object: half the cost of GeoDataFrame(geometry=list)
+    data: dict[str, Any] = {c: list(columns[c]) for c in COLUMNS if c != "geometry"}
+    data["geometry"] = GeometryArray(np.array(list(geometries), dtype=object), crs=_wgs84())
+    return gpd.GeoDataFrame(pd.DataFrame(data), geometry="geometry")
+
+
 @dataclass(frozen=True, eq=False)
 class ControlSnapshot:
     """Who controls which ground on one date.
@@ -106,12 +153,14 @@ class ControlSnapshot:
     """
 
     date: _dt.date
-    areas: gpd.GeoDataFrame
+    areas: _AreasField = _AreasField()
     theatre: str | None = None
     support: Support | None = None
 
     def __post_init__(self) -> None:
         """Give areas without a ``basis`` column one (``observed``: what older files meant)."""
+        if "_parts" in self.__dict__:  # stored form always has one
+            return
         if self.areas is not None and "basis" not in self.areas.columns:
             areas = self.areas.copy()
             areas.insert(1 if "faction" in areas.columns else 0, "basis", OBSERVED)
@@ -291,20 +340,15 @@ class ControlSnapshot:
         faction then basis with one row per pair; *geometries* are their MultiPolygons.
         Use :meth:`from_areas` for anything looser.
         """
-        import geopandas as gpd
-        import pandas as pd
-        from geopandas.array import GeometryArray
-
-        if not len(columns["faction"]):
-            return cls(parse_date(date), _empty_areas(), theatre, support)
-        # a GeometryArray with a ready CRS object: half the cost of GeoDataFrame(geometry=list)
-        data: dict[str, Any] = {c: list(columns[c]) for c in COLUMNS if c != "geometry"}
-        data["geometry"] = GeometryArray(np.array(list(geometries), dtype=object), crs=_wgs84())
-        areas = gpd.GeoDataFrame(pd.DataFrame(data), geometry="geometry")
-        return cls(parse_date(date), areas, theatre, support)
+        geoms = np.array(list(geometries), dtype=object)
+        parts = _StoredParts({c: list(columns[c]) for c in COLUMNS if c != "geometry"}, geoms)
+        return cls(parse_date(date), parts, theatre, support)
 
     def to_parts(self) -> tuple[dict[str, list], np.ndarray]:
         """Return the areas as plain columns and a geometry array (see :meth:`from_parts`)."""
+        parts = self.__dict__.get("_parts")
+        if parts is not None:
+            return {c: list(v) for c, v in parts.columns.items()}, parts.geometries
         areas = self.areas
         columns: dict[str, list] = {
             "faction": [str(v) for v in areas["faction"]],
@@ -314,6 +358,19 @@ class ControlSnapshot:
             "note": [str(v) if v is not None else "" for v in areas["note"]],
         }
         return columns, np.asarray(areas.geometry.values, dtype=object)
+
+    def _rows(self) -> tuple[list[str], list[str], np.ndarray]:
+        """Faction, basis and geometry of each row, in row order (no frame is built)."""
+        parts = self.__dict__.get("_parts")
+        if parts is not None:
+            return parts.columns["faction"], parts.columns["basis"], parts.geometries
+        areas = self.areas
+        basis = areas["basis"] if "basis" in areas.columns else [OBSERVED] * len(areas)
+        return (
+            [str(f) for f in areas["faction"]],
+            [str(b) for b in basis],
+            np.asarray(areas.geometry.values, dtype=object),
+        )
 
     @classmethod
     def read_file(
@@ -345,6 +402,14 @@ class ControlSnapshot:
     # -- output ----------------------------------------------------------------------------
     def to_geojson(self) -> str:
         """Deterministic RFC 7946 GeoJSON text: sorted, rounded, one feature per line."""
+        parts = self.__dict__.get("_parts")
+        if parts is not None:  # stored form: already in file order
+            c = parts.columns
+            rows = zip(
+                c["faction"], c["basis"], c["sources"], c["confidence"], c["note"],
+                parts.geometries, strict=True,
+            )  # fmt: skip
+            return snapshot_text(self.date, rows, self.support, self.theatre)
         areas = self.sorted_areas()
         rows = zip(
             areas["faction"].values,
@@ -374,7 +439,7 @@ class ControlSnapshot:
     @property
     def factions(self) -> list[str]:
         """Faction ids present, sorted."""
-        return sorted(set(self.areas["faction"].astype(str)))
+        return sorted(set(self._rows()[0]))
 
     @property
     def faction_areas(self) -> dict[str, BaseGeometry]:
@@ -383,13 +448,13 @@ class ControlSnapshot:
         Computed once per snapshot object (again if its areas are replaced); a faction with
         one feature keeps its geometry object. Empty areas are left out.
         """
-        areas = self.areas
-        key = (tuple(areas["faction"].astype(str)), tuple(id(g) for g in areas.geometry.values))
+        factions, _, geoms = self._rows()
+        key = (tuple(factions), tuple(id(g) for g in geoms))
         cached = self.__dict__.get("_faction_areas")
         if cached is not None and cached[0] == key:
             return cached[1]
         parts: dict[str, list[BaseGeometry]] = {}
-        for f, g in zip(key[0], areas.geometry.values, strict=True):
+        for f, g in zip(key[0], geoms, strict=True):
             if g is not None and not g.is_empty:
                 parts.setdefault(f, []).append(g)
         out = {
@@ -402,8 +467,7 @@ class ControlSnapshot:
     @property
     def observed_area(self) -> BaseGeometry:
         """Return the ground of every faction that is ``observed`` (one geometry, cached)."""
-        areas = self.areas
-        key = tuple(id(g) for g in areas.geometry.values)
+        key = tuple(id(g) for g in self._rows()[2])
         cached = self.__dict__.get("_observed_area")
         if cached is not None and cached[0] == key:
             return cached[1]
@@ -412,9 +476,12 @@ class ControlSnapshot:
         return out
 
     def _observed_union(self) -> BaseGeometry:
-        areas = self.areas
-        keep = (areas["basis"] == OBSERVED).to_numpy() & (areas["faction"] != UNKNOWN).to_numpy()
-        geoms = [g for g in areas.geometry.values[keep] if g is not None and not g.is_empty]
+        factions, basis, rows = self._rows()
+        geoms = [
+            g
+            for f, b, g in zip(factions, basis, rows, strict=True)
+            if b == OBSERVED and f != UNKNOWN and g is not None and not g.is_empty
+        ]
         if not geoms:
             return shapely.MultiPolygon()
         return geoms[0] if len(geoms) == 1 else shapely.union_all(geoms)
@@ -426,9 +493,10 @@ class ControlSnapshot:
         """
         if basis is None:
             return to_multipolygon(self.faction_areas.get(faction))
-        areas = self.sorted_areas()
-        sel = areas[(areas["faction"] == faction) & (areas["basis"] == basis)]
-        return to_multipolygon(sel.geometry.values[0]) if len(sel) else shapely.MultiPolygon()
+        for f, b, g in zip(*self._rows(), strict=True):
+            if f == faction and b == basis:
+                return to_multipolygon(g)
+        return shapely.MultiPolygon()
 
     def faction_at(self, lon: float | np.ndarray, lat: float | np.ndarray) -> str | np.ndarray:
         """Return the faction controlling the given point(s).
@@ -439,11 +507,11 @@ class ControlSnapshot:
         xs = np.atleast_1d(np.asarray(lon, dtype=float))
         ys = np.atleast_1d(np.asarray(lat, dtype=float))
         out: Any = np.full(len(xs), UNKNOWN, dtype=object)
-        areas = self.areas
+        factions, _, geoms = self._rows()
         # one prepared point-in-polygon test per area, on the points inside its bounds (an
         # unprepared polygon costs a walk over all its vertices per point); where areas
         # overlap (slivers within the tolerance) the later row wins
-        for faction, geom in zip(areas["faction"].values, areas.geometry.values, strict=True):
+        for faction, geom in zip(factions, geoms, strict=True):
             if geom is None or geom.is_empty:
                 continue
             minx, miny, maxx, maxy = geom.bounds
@@ -463,15 +531,9 @@ class ControlSnapshot:
 
     def area_by_basis(self) -> dict[tuple[str, str], float]:
         """Geodesic area per faction and basis, km²: ``{(faction, basis): km2}``, sorted."""
-        areas = self.sorted_areas()
-        km2 = geodesic_area_km2(areas.geometry.values).tolist() if len(areas) else []
-        return dict(
-            zip(
-                zip(areas["faction"].astype(str), areas["basis"].astype(str), strict=True),
-                km2,
-                strict=True,
-            )
-        )
+        factions, basis, geoms = self._rows()
+        km2 = geodesic_area_km2(geoms).tolist() if len(geoms) else []
+        return dict(sorted(zip(zip(factions, basis, strict=True), km2, strict=True)))
 
     def inferred_km2(self) -> dict[str, float]:
         """Geodesic area per faction that is ``inferred``, km² (0 for factions with none)."""

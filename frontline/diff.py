@@ -59,7 +59,8 @@ if TYPE_CHECKING:
 __all__ = [
     # defined here
     "CHANGE_COLUMNS", "INFERRED_COLUMNS", "MAX_DESCRIBED", "PLACE_COLUMNS",
-    "ChangeSet", "diff", "diff_dates", "inferred_km2", "places_changed",
+    "ChangeSet", "changed_pieces", "changes_between", "diff", "diff_dates", "inferred_km2",
+    "places_changed",
     # kept importable from here: they live in frontline.overlay, frontline.geo, frontline.timeline
     "DENSIFY_DEG", "SUMMARY_COLUMNS", "AreaMeter", "Overlay", "balance", "dirty_rectangles",
     "overlay", "timeline",
@@ -493,31 +494,17 @@ def diff(
     if registry is not None and not isinstance(registry, FactionRegistry):
         raise TypeError("registry must be a FactionRegistry (dates go with a history)")
     tol = DEFAULT_TOLERANCE_KM if tolerance_km is None else float(tolerance_km)
-    ov = overlay(a, b, crs=theatre.area_crs if theatre is not None else None)
-    where = locator(gazetteer)
-    keep = (
-        ov.area_km2 >= min_area_km2 if min_area_km2 > 0 else np.ones(len(ov.area_km2), dtype=bool)
-    )
-    pieces, km2 = ov.pieces[keep], ov.area_km2[keep]
-    inferred = inferred_km2(pieces, km2, a, b, theatre.area_crs if theatre is not None else None)
-    pts = shapely.point_on_surface(pieces) if len(pieces) else np.empty(0, dtype=object)
-    locations = [
-        where(p.x, p.y) if k < MAX_DESCRIBED else lonlat_text(p.x, p.y) for k, p in enumerate(pts)
-    ]
+    crs = theatre.area_crs if theatre is not None else None
+    ov = overlay(a, b, crs=crs).at_least(min_area_km2)
+    pieces = changed_pieces(ov, a, b, gazetteer, crs)
     import geopandas as gpd
 
     changes = gpd.GeoDataFrame(
-        {
-            "from_faction": ov.from_faction[keep].astype(str),
-            "to_faction": ov.to_faction[keep].astype(str),
-            "area_km2": km2.astype(float),
-            "inferred_km2": inferred,
-            "location": np.asarray(locations, dtype=object),
-        },
-        geometry=gpd.GeoSeries(pieces, crs="EPSG:4326"),
+        {c: pieces[c] for c in CHANGE_COLUMNS if c != "geometry"},
+        geometry=gpd.GeoSeries(pieces["geometry"], crs="EPSG:4326"),
         crs="EPSG:4326",
     )
-    summary = _with_inferred(_summary_from(ov, keep), changes)
+    summary = _with_inferred(balance(ov), changes)
     moved = (
         places_changed(a, b, gazetteer)
         if gazetteer is not None and places
@@ -568,20 +555,75 @@ def diff(
     )
 
 
-def _summary_from(ov: Overlay, keep: np.ndarray) -> pd.DataFrame:
-    if keep.all():
-        return balance(ov)
-    return balance(
-        Overlay(
-            ov.factions,
-            ov.area_a,
-            ov.area_b,
-            ov.from_faction[keep],
-            ov.to_faction[keep],
-            ov.pieces[keep],
-            ov.area_km2[keep],
-        )
-    )
+def changed_pieces(
+    ov: Overlay,
+    a: ControlSnapshot,
+    b: ControlSnapshot,
+    gazetteer: Gazetteer | PlacePoints | None = None,
+    crs: Any = None,
+) -> dict[str, np.ndarray]:
+    """Return the pieces of ground that changed hands, as plain columns (``changes``).
+
+    Parameters
+    ----------
+    ov : Overlay
+        ``overlay(a, b)`` (optionally :meth:`~frontline.overlay.Overlay.at_least` some area).
+    a, b : ControlSnapshot
+        The two maps (their observed ground decides ``inferred_km2``).
+    gazetteer : Gazetteer or PlacePoints, optional
+        Names each piece's location in words; without it, coordinates.
+    crs : optional
+        Equal-area CRS measuring the inferred part (default: one fitted to the pieces).
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        :data:`CHANGE_COLUMNS`, one value per piece in the overlay's order; ``geometry``
+        holds the pieces (lon/lat). :func:`diff` makes its ``changes`` GeoDataFrame of it;
+        alone it needs no pandas (a quick CSV, see :func:`changes_between`).
+    """
+    pieces, km2 = ov.pieces, ov.area_km2
+    inferred = inferred_km2(pieces, km2, a, b, crs)
+    where = locator(gazetteer)
+    pts = shapely.point_on_surface(pieces) if len(pieces) else np.empty(0, dtype=object)
+    locations = [
+        where(p.x, p.y) if k < MAX_DESCRIBED else lonlat_text(p.x, p.y) for k, p in enumerate(pts)
+    ]
+    return {
+        "from_faction": ov.from_faction.astype(str),
+        "to_faction": ov.to_faction.astype(str),
+        "area_km2": km2.astype(float),
+        "inferred_km2": inferred,
+        "location": np.asarray(locations, dtype=object),
+        "geometry": np.asarray(pieces, dtype=object),
+    }
+
+
+def changes_between(
+    history: History,
+    date_a: _dt.date | str,
+    date_b: _dt.date | str,
+    gazetteer: Gazetteer | PlacePoints | None = None,
+    *,
+    min_area_km2: float = 0.0,
+) -> dict[str, np.ndarray]:
+    """Return the ``changes`` table of :func:`diff_dates` alone, as plain columns.
+
+    For a script or a command that wants only the pieces that changed hands between two
+    dates (each taken as of that date): no summary, places or topology is computed and no
+    GeoDataFrame is built. The rows and values are those of ``diff_dates(...).changes``.
+
+    Raises
+    ------
+    InvalidDateError
+        When a date is not ``YYYY-MM-DD``.
+    SnapshotNotFoundError
+        When the history has no snapshot on or before a date.
+    """
+    a, b = history.at(parse_date(date_a)), history.at(parse_date(date_b))
+    crs = history.theatre.area_crs if history.theatre is not None else None
+    ov = overlay(a, b, crs=crs).at_least(min_area_km2)
+    return changed_pieces(ov, a, b, gazetteer, crs)
 
 
 def inferred_km2(

@@ -86,6 +86,23 @@ class Overlay:
     pieces: np.ndarray
     area_km2: np.ndarray
 
+    def at_least(self, min_km2: float) -> Overlay:
+        """Return this overlay without the changed pieces smaller than *min_km2* (slivers)."""
+        if min_km2 <= 0:
+            return self
+        keep = self.area_km2 >= min_km2
+        if keep.all():
+            return self
+        return Overlay(
+            self.factions,
+            self.area_a,
+            self.area_b,
+            self.from_faction[keep],
+            self.to_faction[keep],
+            self.pieces[keep],
+            self.area_km2[keep],
+        )
+
 
 def faction_geometries(
     snapshot: ControlSnapshot, include_unknown: bool = False

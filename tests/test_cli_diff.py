@@ -243,3 +243,59 @@ def test_timeline_plot_needs_an_image_suffix(tmp_path):
     )
     assert res.exit_code == 2 and ".png" in res.output
     assert not (tmp_path / "t.txt").exists()
+
+
+def test_changes_csv_is_the_changeset_table(cli_runner, hand_data_dir):
+    """``--format csv`` (changes) skips the ChangeSet; its rows are the ChangeSet's own."""
+    from frontline.cli.output import csv_text
+    from frontline.diff import changes_between, diff_dates
+    from frontline.store import ControlHistory
+
+    history = ControlHistory.load("testland", hand_data_dir)
+    full = diff_dates(history, "2020-01-01", "2020-02-01", min_area_km2=1.0)
+    plain = changes_between(history, "2020-01-01", "2020-02-01", min_area_km2=1.0)
+    assert list(plain) == list(full.changes.columns)
+    assert csv_text(plain) == csv_text(full.changes)
+    r = run(
+        cli_runner, "diff", "2020-01-01", "2020-02-01", "--data", hand_data_dir,
+        "--format", "csv", "--no-gazetteer", "--min-area", "1",
+    )  # fmt: skip
+    assert r.exit_code == 0, r.output
+    assert r.output == csv_text(full.changes)
+
+
+def test_csv_text_of_plain_columns():
+    from frontline.cli.output import csv_text
+
+    text = csv_text(
+        {
+            "km2": [1.23456, float("nan")],
+            "sources": [["a", "b"], ["c", "d"]],  # one list per row, not a 2-D column
+            "note": [None, "x, y"],
+            "geometry": [box(0, 0, 2, 2), box(10, 10, 12, 12)],
+        }
+    )
+    assert text == 'km2,sources,note,lon,lat\n1.235,"[\'a\', \'b\']",,1.000,1.000\n,"[\'c\', \'d\']","x, y",11.000,11.000\n'
+
+
+def test_changes_csv_reads_no_pandas(hand_data_dir, tmp_path):
+    """Reading two stored maps and writing their changes needs no pandas (start-up cost)."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from frontline.cli import main\n"
+        "try:\n    main()\n"
+        "except SystemExit as e:\n    assert not e.code, e.code\n"
+        "print(sorted(m for m in ('pandas', 'geopandas') if m in sys.modules), file=sys.stderr)\n"
+    )
+    args = [sys.executable, "-c", code, "diff", "2020-01-01", "2020-02-01", "--data",
+            str(hand_data_dir), "--format", "csv"]  # fmt: skip
+    env = {**os.environ, "FRONTLINE_CACHE": str(tmp_path / "cache")}
+    first = subprocess.run(args, env=env, capture_output=True, text=True, check=True)
+    again = subprocess.run(args, env=env, capture_output=True, text=True, check=True)
+    assert again.stdout == first.stdout and again.stdout.startswith("from_faction,")
+    # the first read validates each map (with geopandas) and caches it; later reads do not
+    assert again.stderr.strip().splitlines()[-1] == "[]", again.stderr

@@ -19,7 +19,7 @@ from frontline.cli.options import (
     theatre_opt,
 )
 from frontline.cli.output import csv_text, emit, out_opt
-from frontline.diff import diff_dates
+from frontline.diff import changes_between, diff_dates
 from frontline.gazetteer import Gazetteer
 from frontline.placepoints import PlacePoints
 
@@ -100,6 +100,10 @@ def diff(
     if not no_gazetteer:
         loader = Gazetteer.load if needs_places else PlacePoints.load
         gaz = loader(data_dir, history.theatre or history.theatre_id)
+    if fmt == "csv" and table == "changes":  # the changes alone: no ChangeSet, no pandas
+        rows = changes_between(history, date_a, date_b, gaz, min_area_km2=min_area)
+        emit(csv_text(rows), out, overwrite)
+        return
     cs = diff_dates(
         history,
         date_a,

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+import numpy as np
+import shapely
 
 from frontline.files import atomic_write_text
 
@@ -35,18 +39,47 @@ def emit(text: str, out: Path | None, overwrite: bool) -> None:
     click.echo(f"wrote {out}", err=True)
 
 
-def csv_text(df: Any) -> str:
-    """Write a (Geo)DataFrame as CSV text; polygons and points as a representative lon/lat."""
-    if "geometry" in df.columns:
-        import shapely
+def csv_text(table: Any) -> str:
+    """Write a table as CSV text; polygons and points as a representative lon/lat.
 
-        geoms = df.geometry.values
-        df = df.drop(columns="geometry").copy()
-        if len(geoms) and all(
+    *table* is a (Geo)DataFrame or plain columns (a mapping of column name to values, as
+    :func:`frontline.diff.changes_between` returns: no pandas needed). Floating-point
+    columns get three decimals, missing values are empty, a ``geometry`` column becomes
+    ``lon`` and ``lat`` when every value is a polygon or a point.
+    """
+    columns = {str(c): _column(table[c]) for c in table.keys()}  # noqa: SIM118 - frames too
+    geoms = columns.pop("geometry", None)
+    if (
+        geoms is not None
+        and len(geoms)
+        and all(
             g is not None and g.geom_type.endswith("Polygon") or g.geom_type == "Point"
             for g in geoms
-        ):
-            pts = shapely.point_on_surface(geoms)
-            df["lon"] = shapely.get_x(pts).round(5)
-            df["lat"] = shapely.get_y(pts).round(5)
-    return df.to_csv(index=False, float_format="%.3f", lineterminator="\n")
+        )
+    ):
+        pts = shapely.point_on_surface(geoms.astype(object))
+        columns["lon"] = shapely.get_x(pts).round(5)
+        columns["lat"] = shapely.get_y(pts).round(5)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(columns)
+    cells = [_cells(v) for v in columns.values()]
+    writer.writerows(zip(*cells, strict=True))
+    return buf.getvalue()
+
+
+def _column(values: Any) -> np.ndarray:
+    """One column as a one-dimensional array (a list of lists stays one value per row)."""
+    arr = values.to_numpy() if hasattr(values, "to_numpy") else np.asarray(values)
+    if arr.ndim != 1:
+        arr = np.empty(len(values), dtype=object)
+        for i, v in enumerate(values):
+            arr[i] = v
+    return arr
+
+
+def _cells(values: np.ndarray) -> list[str]:
+    """CSV cells of one column: floats with three decimals, missing values empty."""
+    if values.dtype.kind == "f":
+        return ["" if v != v else f"{v:.3f}" for v in values.tolist()]
+    return ["" if v is None or (isinstance(v, float) and v != v) else str(v) for v in values]
