@@ -216,9 +216,7 @@ def violations(package_dir: Path, layers: dict[str, int]) -> list[str]:
             problems.append(f"{where}: imports {link.target}, which is not in the layer table")
         elif src_layer == top:
             continue
-        elif link.source.startswith(link.target + ".") or link.target.startswith(
-            link.source + "."
-        ):
+        elif link.source.startswith(link.target + ".") or link.target.startswith(link.source + "."):
             continue  # a package and its own submodules (render/__init__ re-exports)
         elif tgt_layer >= src_layer:
             problems.append(

@@ -275,7 +275,11 @@ def test_csv_text_of_plain_columns():
             "geometry": [box(0, 0, 2, 2), box(10, 10, 12, 12)],
         }
     )
-    assert text == 'km2,sources,note,lon,lat\n1.235,"[\'a\', \'b\']",,1.000,1.000\n,"[\'c\', \'d\']","x, y",11.000,11.000\n'
+    assert text.splitlines() == [
+        "km2,sources,note,lon,lat",
+        "1.235,\"['a', 'b']\",,1.000,1.000",
+        ",\"['c', 'd']\",\"x, y\",11.000,11.000",
+    ]
 
 
 def test_changes_csv_reads_no_pandas(hand_data_dir, tmp_path):
