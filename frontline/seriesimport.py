@@ -10,7 +10,8 @@ add_many`). The report (:class:`ImportReport`) counts them, names the gaps of th
 
 A file store keeps a cache of what each stored date was imported from
 (``.frontline-import.json`` in the history folder: the source file's content hash with the
-import options, and the stored file's hash), so a re-run reads only new or changed files.
+import options, the theatre's ground settings and the factions, and the stored file's hash),
+so a re-run reads only new or changed files.
 It is never the source of truth: a date whose stored file no longer has the recorded hash is
 read and compared again, and deleting the cache only makes the next run slower.
 """
@@ -236,9 +237,18 @@ def import_series(
         faction, faction_field if faction is None else None, mapping, history.registry,
         date_from_name, date_field, valid_to_field, layer, repair, skip_bad, drift,
     )  # fmt: skip
-    # a re-run skips files whose content (and options) made exactly the stored snapshots
+    # a re-run skips files whose content (and options, theatre and factions) made exactly
+    # the stored snapshots
+    registry = history.registry
     fingerprint = json.dumps(
-        [reader.fingerprint, sources, complement, fill, theatre.id if theatre else None]
+        [
+            reader.fingerprint,
+            sources,
+            complement,
+            fill,
+            theatre.ground_key if theatre else None,
+            repr(registry.factions) if registry is not None else None,
+        ]
     )
     by_key: dict[str, list[str]] = {}
     for iso, rec in manifest.items():

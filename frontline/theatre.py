@@ -330,6 +330,24 @@ class Theatre:
             )
         )
 
+    @property
+    def ground_key(self) -> str:
+        """Return what decides the ground of a map made in this theatre, as one string.
+
+        The countries, extents, period and fill policy: a cache of maps derived in the
+        theatre (an import's record of the files it read) must be redone when this changes.
+        """
+        return repr(
+            (
+                self.id,
+                tuple(self.countries),
+                tuple(self.extent),
+                sorted((k, tuple(v)) for k, v in self.country_extents.items()),
+                self.period,
+                self.fill,
+            )
+        )
+
     @classmethod
     def load(
         cls, theatre_id: str | None = None, data_dir: str | os.PathLike[str] | None = None

@@ -162,6 +162,18 @@ def test_import_series_then_incremental_then_refuse_changed(series, data):
         mapping=MAP,
     )
     assert again.new == () and len(again.unchanged) == 3 and again.files_read == 3
+    # an edited theatre (its fill, countries or extent) makes the files be read again
+    theatre_file = data / "theatres" / f"{THEATRE}.yaml"
+    text = theatre_file.read_text(encoding="utf-8")
+    assert "observed_km: 15," in text
+    theatre_file.write_text(text.replace("observed_km: 15,", "observed_km: 20,"), "utf-8")
+    again = import_series(
+        ControlHistory.for_theatre(Theatre.load(THEATRE, data)),
+        series,
+        faction_field="group",
+        mapping=MAP,
+    )
+    assert again.files_read == 3 and len(again.unchanged) == 3
 
 
 # -- the command line ------------------------------------------------------------------------------
