@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import bisect
 import datetime as _dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
 
 from frontline.errors import InvalidDateError
 
@@ -48,6 +51,57 @@ def parse_date(value: str | _dt.date | _dt.datetime) -> _dt.date:
         raise InvalidDateError(
             f"{value!r} is not a date; write it as YYYY-MM-DD, e.g. 2017-06-09"
         ) from None
+
+
+def column_dates(values: Iterable[Any], where: str) -> list[_dt.date | None]:
+    """Return the dates in a table column's cells (a GIS file's date field), None where empty.
+
+    A cell may be an ISO date, an ISO date-time (its date is taken: GIS files often store
+    ``2017-06-09T00:00:00``), a date or datetime, or a numpy ``datetime64``. Empty cells
+    (None, NaN, NaT) give None. Each distinct value is parsed once.
+
+    Parameters
+    ----------
+    values : iterable
+        The cells.
+    where : str
+        Names the column in messages (e.g. ``"a.gpkg: column 'date'"``).
+
+    Raises
+    ------
+    InvalidDateError
+        When a cell holds something else (the message names *where* and the value).
+
+    Examples
+    --------
+    >>> column_dates(["2017-06-09", None, "2017-06-10T05:00:00"], "f.csv: column 'date'")
+    [datetime.date(2017, 6, 9), None, datetime.date(2017, 6, 10)]
+    """
+    out: list[_dt.date | None] = []
+    seen: dict[Any, _dt.date] = {}
+    for v in values:
+        if isinstance(v, np.datetime64):
+            v = None if np.isnat(v) else str(np.datetime_as_string(v, unit="D"))
+        if v is None or (isinstance(v, float) and v != v) or str(v) == "NaT":
+            out.append(None)
+            continue
+        if v not in seen:
+            try:
+                seen[v] = _cell_date(v)
+            except InvalidDateError as exc:
+                raise InvalidDateError(f"{where}: {exc}") from None
+        out.append(seen[v])
+    return out
+
+
+def _cell_date(value: Any) -> _dt.date:
+    """One cell's date: an ISO date, or an ISO date-time's date."""
+    if isinstance(value, str) and len(value.strip()) > 10:
+        try:
+            return _dt.datetime.fromisoformat(value.strip()).date()
+        except ValueError:
+            pass  # parse_date says what is wrong
+    return parse_date(value)
 
 
 def latest_on_or_before(dates: Sequence[_dt.date], day: _dt.date) -> _dt.date | None:

@@ -16,14 +16,14 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import shapely
 
 from frontline.areacheck import import_crs, reason_point
-from frontline.dates import parse_date
-from frontline.errors import DataFileError, InvalidDateError, InvalidGeometryError
+from frontline.dates import column_dates, parse_date
+from frontline.errors import DataFileError, InvalidGeometryError
 from frontline.factions import UNKNOWN
 from frontline.geojson import to_multipolygon
 from frontline.provenance import Support
@@ -185,7 +185,8 @@ def read_dated_areas(
         groups = [(want, gdf)]
     else:
         raw = gdf[dcol]
-        uniq = {v: _cell_date(v, label, dcol) for v in raw.dropna().unique()}
+        cells = raw.dropna().unique()
+        uniq = dict(zip(cells, column_dates(cells, f"{label}: column {dcol!r}"), strict=True))
         if raw.isna().any():
             if want is None:
                 raise DataFileError(
@@ -224,14 +225,3 @@ def support_in(areas: gpd.GeoDataFrame, label: str = "support") -> Support | Non
             except json.JSONDecodeError:
                 raise DataFileError(f"{label}: 'support' is not JSON: {value[:60]!r}") from None
     return None
-
-
-def _cell_date(value: Any, label: str, column: str) -> _dt.date:
-    if isinstance(value, np.datetime64):
-        import pandas as pd
-
-        value = pd.Timestamp(value)
-    try:
-        return parse_date(value)
-    except InvalidDateError as exc:
-        raise InvalidDateError(f"{label}: column {column!r}: {exc}") from None

@@ -43,10 +43,9 @@ import shapely
 
 from frontline.areacheck import import_crs, looks_like_lonlat, reason_point
 from frontline.control import ControlSnapshot, support_in
-from frontline.dates import parse_date
+from frontline.dates import column_dates, parse_date
 from frontline.errors import (
     DataFileError,
-    InputError,
     InvalidDateError,
     InvalidGeometryError,
     UnknownFactionError,
@@ -536,7 +535,7 @@ class SeriesReader:
                 f"{label}: no date column {' or '.join(map(repr, self.date_fields))}; columns "
                 f"are {[c for c in frame.columns if not c.startswith('__')]}"
             )
-        starts = _dates(frame[col].to_numpy(), label, col[2:])
+        starts = column_dates(frame[col].to_numpy(), f"{label}: column {col[2:]!r}")
         bad = np.array([d is None for d in starts])
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
@@ -548,7 +547,7 @@ class SeriesReader:
             self.drift.note("no_date", label, int(bad.sum()), f"feature {i + 1}")
         vt = f"__{self.valid_to_field}" if self.valid_to_field else None
         ends = (
-            _dates(frame[vt].to_numpy(), label, vt[2:])
+            column_dates(frame[vt].to_numpy(), f"{label}: column {vt[2:]!r}")
             if vt is not None and vt in frame.columns
             else [None] * len(frame)
         )
@@ -564,30 +563,6 @@ class SeriesReader:
                     [s <= day < e for s, e in zip(start_arr, end_arr, strict=True)], dtype=bool
                 )
             yield day, plain[mask]
-
-
-def _dates(values: np.ndarray, label: str, column: str) -> list[_dt.date | None]:
-    out: list[_dt.date | None] = []
-    cache: dict[Any, _dt.date] = {}
-    for v in values:
-        if (
-            v is None
-            or (isinstance(v, float) and v != v)
-            or (isinstance(v, np.datetime64) and np.isnat(v))
-        ):
-            out.append(None)
-            continue
-        if isinstance(v, np.datetime64):
-            v = str(np.datetime_as_string(v, unit="D"))
-        elif isinstance(v, _dt.datetime):
-            v = v.date()
-        if v not in cache:
-            try:
-                cache[v] = parse_date(str(v)[:10] if isinstance(v, str) else v)
-            except InputError as exc:
-                raise InvalidDateError(f"{label}: column {column!r}: {exc}") from None
-        out.append(cache[v])
-    return out
 
 
 def make_reader(
