@@ -460,11 +460,10 @@ def inferred_meaning(*snapshots: ControlSnapshot) -> str:
     """
     notes: set[str] = set()
     for snap in snapshots:
-        areas = snap.areas
-        if "basis" in areas.columns and len(areas):
-            notes |= {
-                str(n) for n in areas["note"].to_numpy()[areas["basis"].to_numpy() == INFERRED]
-            }
+        columns, _ = snap.to_parts()
+        notes |= {
+            str(n) for n, b in zip(columns["note"], columns["basis"], strict=True) if b == INFERRED
+        }
     if notes and notes <= {COMPLEMENT_NOTE}:
         return "land the source marks as nobody else's (fill: complement)"
     return "ground the fill convention gives to the holder of the nearest observed place"

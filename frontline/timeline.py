@@ -160,13 +160,14 @@ _PAD_DEG = 1e-4
 
 def _inferred_of(snap: ControlSnapshot, crs: Any) -> dict[str, float]:
     """Inferred area per faction of one snapshot, km² (factions without inferred ground: 0)."""
-    areas = snap.areas
-    keep = (areas["basis"] == INFERRED).to_numpy()
+    columns, geoms = snap.to_parts()  # plain columns: no frame is built for this
+    keep = np.array([b == INFERRED for b in columns["basis"]], dtype=bool)
     if not keep.any():
         return {}
-    km2 = geodesic_area_km2(np.asarray(areas.geometry.values[keep], dtype=object), crs=crs)
+    km2 = geodesic_area_km2(np.asarray(geoms, dtype=object)[keep], crs=crs)
     out: dict[str, float] = {}
-    for f, v in zip(areas["faction"].values[keep], km2.tolist(), strict=True):
+    factions = np.asarray(columns["faction"], dtype=object)[keep]
+    for f, v in zip(factions, km2.tolist(), strict=True):
         out[str(f)] = out.get(str(f), 0.0) + v
     return out
 
