@@ -13,7 +13,11 @@ parent's high-water mark over at exec, see :func:`peak_mib`):
 * ``frontline timeline`` as typed (place counting on: the theatre's gazetteer), the first
   run after the import and a repeat run; goal <= 0.3x the naive script for both;
 * naive diff of one pair (read two raw files, difference both ways, geodesic areas) and
-  ``frontline diff A B --format csv`` (the changes table); goal <= 1.0x.
+  ``frontline diff A B --format csv`` (the changes table); goal <= 1.0x;
+* the import of the series as typed (``frontline control import FOLDER --faction occupied
+  --repair``, the snapshot cache it writes included) against a raw read + ``is_valid`` +
+  GeoJSON write of every file (``bench_import.RAW``); goal <= 1.5x. Measured once (an import
+  needs a fresh folder); ``bench_import.py`` adds the re-run and the one-new-day run.
 
 Setup (not one of the figures): a temporary data folder with a one-country theatre (UA) and
 one faction (``occupied``), the days imported with ``frontline control import FOLDER
@@ -49,6 +53,11 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
+if str(HERE) not in sys.path:
+    sys.path.insert(0, str(HERE))
+
+from bench_import import RAW  # noqa: E402  (the raw read-check-write script)
+
 DEEPSTATE = REPO.parent / "shared" / "data" / "deepstate-occupied-daily"
 THEATRE_ID = "ukraine-e2e"
 
@@ -238,6 +247,12 @@ def bench(days: int | None = None, rounds: int = 1) -> dict:
         series.mkdir()
         for path in files:
             (series / path.name).symlink_to(path)
+        raw_script = Path(tmp) / "raw_import.py"
+        raw_script.write_text(HWM_HOOK + "\n" + RAW, encoding="utf-8")  # its own peak too
+        (Path(tmp) / "raw-out").mkdir()
+        raw_imp = run_child(
+            [sys.executable, str(raw_script), str(Path(tmp) / "raw-out"), *map(str, files)], env
+        )
         imp = run_child(
             cli("control", "import", str(series), "--faction", "occupied", "--repair", "-q",
                 "--theatre", THEATRE_ID, "--data", str(root)),
@@ -283,7 +298,8 @@ def bench(days: int | None = None, rounds: int = 1) -> dict:
                 if key not in res or r["seconds"] < res[key]["seconds"]:
                     res[key] = r
         same = (Path(tmp) / "t1.csv").read_bytes() == (Path(tmp) / "t2.csv").read_bytes()
-    base, dbase = res["naive_timeline"], res["naive_diff"]
+    res["raw_import"], res["import"] = raw_imp, imp
+    base, dbase, ibase = res["naive_timeline"], res["naive_diff"], raw_imp
     rows = [
         ("naive timeline script (geopandas read + difference both ways)", "naive_timeline", base,
          ""),
@@ -291,6 +307,10 @@ def bench(days: int | None = None, rounds: int = 1) -> dict:
         ("frontline timeline, repeat run", "timeline_repeat", base, "goal <= 0.30x"),
         (f"naive diff of one pair ({day_of(a)} → {day_of(b)})", "naive_diff", dbase, ""),
         ("frontline diff A B --format csv", "diff_csv", dbase, "goal <= 1.0x"),
+        ("naive import of the series (read + is_valid + write GeoJSON)", "raw_import", ibase,
+         ""),
+        ("frontline control import of the series (as typed, cache included)", "import", ibase,
+         "goal <= 1.5x"),
     ]  # fmt: skip
     print(f"  {'':<66} {'wall':>9} {'ratio':>6}  {'CPU':>8} {'ratio':>6}  peak memory")
     for label, key, ref, goal in rows:
