@@ -12,6 +12,7 @@ write of a date that someone else changed meanwhile raises
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
@@ -132,6 +133,10 @@ class History(Protocol):
         """Compare-and-set from now on: later writes of a date changed meanwhile conflict."""
         ...
 
+    def pinned(self) -> contextlib.AbstractContextManager[dict[_dt.date, Version]]:
+        """Compare-and-set for one block (the caller's own pin, if any, is kept)."""
+        ...
+
 
 class HistoryBase:
     """What every history store shares: streaming, pairs, overwrite checks, helpful misses.
@@ -174,6 +179,24 @@ class HistoryBase:
         self.expected_versions = pinned
         self.expected_given = set(given)
         return dict(pinned)
+
+    @contextlib.contextmanager
+    def pinned(self) -> Iterator[dict[_dt.date, Version]]:
+        """Pin the stored versions for one read-modify-write block; yield them.
+
+        When the caller already pinned them (:meth:`expect`, as a command does before it
+        reads), that pin is used and kept. Otherwise they are pinned here and released on
+        leaving the block, so that a later call on the same history reads afresh instead of
+        comparing against versions from before its own earlier writes.
+        """
+        if self.expected_versions is not None:
+            yield dict(self.expected_versions)
+            return
+        try:
+            yield self.expect()
+        finally:
+            self.expected_versions = None
+            self.expected_given = set()
 
     #: Dates whose version the caller gave (:meth:`expect`): writing them implies overwrite.
     expected_given: set[_dt.date] = set()

@@ -224,114 +224,114 @@ def import_series(
         policy = dataclasses.replace(theatre.fill, mode="complement", faction=who)
     elif fill is not None:
         policy = None if fill == "theatre" else fill
-    pinned = getattr(history, "expected_versions", None)
-    # compare-and-set against what the import is based on (the CLI pins before reading)
-    stored = dict(pinned if pinned is not None else history.expect())
-    manifest_path = _manifest_path(history)
-    manifest = _read_manifest(manifest_path)
-    drift = Drift()
-    if faction is None and faction_field is None:
-        faction_field = "faction"
-    files = discover(source)
-    reader = make_reader(
-        faction, faction_field if faction is None else None, mapping, history.registry,
-        date_from_name, date_field, valid_to_field, layer, repair, skip_bad, drift,
-    )  # fmt: skip
-    # a re-run skips files whose content (and options, theatre and factions) made exactly
-    # the stored snapshots
-    registry = history.registry
-    fingerprint = json.dumps(
-        [
-            reader.fingerprint,
-            sources,
-            complement,
-            fill,
-            theatre.ground_key if theatre else None,
-            repr(registry.factions) if registry is not None else None,
-        ]
-    )
-    by_key: dict[str, list[str]] = {}
-    for iso, rec in manifest.items():
-        by_key.setdefault(rec.get("key", ""), []).append(iso)
-    unchanged: list[_dt.date] = []
-    to_read = []
-    for path in files:
-        key = _file_keys(path, fingerprint)
-        known = by_key.get(key, [])
-        if known and all(
-            manifest[d].get("snapshot") is not None
-            and stored.get(parse_date(d)) == manifest[d]["snapshot"]
-            for d in known
-        ):
-            unchanged.extend(parse_date(d) for d in known)
-        else:
-            to_read.append((path, key))
-    tid = history.theatre_id
-    new: list[ControlSnapshot] = []
-    changed: list[ControlSnapshot] = []
-    keys: dict[_dt.date, str] = {}
-    seen: dict[_dt.date, str] = {}
-    done = 0
-    for path, key in to_read:
-        for day in reader.read(path):
-            if day.date in seen:
-                raise DataFileError(
-                    f"{day.source} and {seen[day.date]} both hold {day.date}; a series has one "
-                    "map per date (move one of them out of the folder)"
-                )
-            seen[day.date] = day.source
-            snap = day.snapshot(tid, sources)
-            if policy is not None or fill == "theatre":
-                assert theatre is not None
-                snap = apply_fill(snap, theatre, policy)
-            snap = snap.validate(
-                history.registry,
-                theatre,
-                repair=repair,
-                describe=describe,
-                # checked feature by feature as read (naming the file); a fill adds new areas
-                geometry_valid=day.checked and policy is None and fill is None,
-            )
-            keys[day.date] = key
-            if day.date not in stored:
-                new.append(snap)
-                continue
-            if _same(history, snap, stored[day.date]):
-                unchanged.append(day.date)
-            else:
-                changed.append(snap)
-        done += 1
-        if progress is not None:
-            progress(done, len(to_read), path.name)
-    if changed and not replace:
-        shown = ", ".join(s.date.isoformat() for s in changed[:5])
-        more = f" and {len(changed) - 5} more" if len(changed) > 5 else ""
-        raise SnapshotExistsError(
-            f"{len(changed)} date(s) are stored with other content than the series has: "
-            f"{shown}{more}; nothing was written. Pass --overwrite (replace=True) to replace "
-            "them (a file store's old versions stay in git)"
+    # compare-and-set against what the import is based on (the CLI pins before reading;
+    # a library call pins for itself, until it returns)
+    with history.pinned() as stored:
+        manifest_path = _manifest_path(history)
+        manifest = _read_manifest(manifest_path)
+        drift = Drift()
+        if faction is None and faction_field is None:
+            faction_field = "faction"
+        files = discover(source)
+        reader = make_reader(
+            faction, faction_field if faction is None else None, mapping, history.registry,
+            date_from_name, date_field, valid_to_field, layer, repair, skip_bad, drift,
+        )  # fmt: skip
+        # a re-run skips files whose content (and options, theatre and factions) made exactly
+        # the stored snapshots
+        registry = history.registry
+        fingerprint = json.dumps(
+            [
+                reader.fingerprint,
+                sources,
+                complement,
+                fill,
+                theatre.ground_key if theatre else None,
+                repr(registry.factions) if registry is not None else None,
+            ]
         )
-    to_write = sorted(new + changed, key=lambda s: s.date)
-    outside = check_period(theatre, [s.date for s in to_write], extend_period)
-    written: Sequence[object] = ()
-    if to_write:
-        written = history.add_many(to_write, overwrite=replace, repair=repair, validated=True)
-    all_dates = sorted(set(unchanged) | {s.date for s in to_write})
-    if manifest_path is not None and (to_write or to_read):
-        _write_manifest(history, manifest_path, manifest, to_write, keys)
-    cadence, gaps = find_gaps(all_dates)
-    return ImportReport(
-        new=tuple(s.date for s in sorted(new, key=lambda s: s.date)),
-        unchanged=tuple(sorted(unchanged)),
-        replaced=tuple(s.date for s in sorted(changed, key=lambda s: s.date)),
-        written=tuple(written),
-        dates=tuple(all_dates),
-        cadence_days=cadence,
-        gaps=tuple(gaps),
-        drift=drift,
-        outside_period=tuple(outside),
-        files_read=len(to_read),
-    )
+        by_key: dict[str, list[str]] = {}
+        for iso, rec in manifest.items():
+            by_key.setdefault(rec.get("key", ""), []).append(iso)
+        unchanged: list[_dt.date] = []
+        to_read = []
+        for path in files:
+            key = _file_keys(path, fingerprint)
+            known = by_key.get(key, [])
+            if known and all(
+                manifest[d].get("snapshot") is not None
+                and stored.get(parse_date(d)) == manifest[d]["snapshot"]
+                for d in known
+            ):
+                unchanged.extend(parse_date(d) for d in known)
+            else:
+                to_read.append((path, key))
+        tid = history.theatre_id
+        new: list[ControlSnapshot] = []
+        changed: list[ControlSnapshot] = []
+        keys: dict[_dt.date, str] = {}
+        seen: dict[_dt.date, str] = {}
+        done = 0
+        for path, key in to_read:
+            for day in reader.read(path):
+                if day.date in seen:
+                    raise DataFileError(
+                        f"{day.source} and {seen[day.date]} both hold {day.date}; a series has one "
+                        "map per date (move one of them out of the folder)"
+                    )
+                seen[day.date] = day.source
+                snap = day.snapshot(tid, sources)
+                if policy is not None or fill == "theatre":
+                    assert theatre is not None
+                    snap = apply_fill(snap, theatre, policy)
+                snap = snap.validate(
+                    history.registry,
+                    theatre,
+                    repair=repair,
+                    describe=describe,
+                    # checked feature by feature as read (naming the file); a fill adds new areas
+                    geometry_valid=day.checked and policy is None and fill is None,
+                )
+                keys[day.date] = key
+                if day.date not in stored:
+                    new.append(snap)
+                    continue
+                if _same(history, snap, stored[day.date]):
+                    unchanged.append(day.date)
+                else:
+                    changed.append(snap)
+            done += 1
+            if progress is not None:
+                progress(done, len(to_read), path.name)
+        if changed and not replace:
+            shown = ", ".join(s.date.isoformat() for s in changed[:5])
+            more = f" and {len(changed) - 5} more" if len(changed) > 5 else ""
+            raise SnapshotExistsError(
+                f"{len(changed)} date(s) are stored with other content than the series has: "
+                f"{shown}{more}; nothing was written. Pass --overwrite (replace=True) to replace "
+                "them (a file store's old versions stay in git)"
+            )
+        to_write = sorted(new + changed, key=lambda s: s.date)
+        outside = check_period(theatre, [s.date for s in to_write], extend_period)
+        written: Sequence[object] = ()
+        if to_write:
+            written = history.add_many(to_write, overwrite=replace, repair=repair, validated=True)
+        all_dates = sorted(set(unchanged) | {s.date for s in to_write})
+        if manifest_path is not None and (to_write or to_read):
+            _write_manifest(history, manifest_path, manifest, to_write, keys)
+        cadence, gaps = find_gaps(all_dates)
+        return ImportReport(
+            new=tuple(s.date for s in sorted(new, key=lambda s: s.date)),
+            unchanged=tuple(sorted(unchanged)),
+            replaced=tuple(s.date for s in sorted(changed, key=lambda s: s.date)),
+            written=tuple(written),
+            dates=tuple(all_dates),
+            cadence_days=cadence,
+            gaps=tuple(gaps),
+            drift=drift,
+            outside_period=tuple(outside),
+            files_read=len(to_read),
+        )
 
 
 def _same(history: History, snap: ControlSnapshot, version: object) -> bool:

@@ -143,6 +143,9 @@ def test_import_series_then_incremental_then_refuse_changed(series, data):
     assert snap.areas["sources"].iloc[0] == ["syria_20170102.geojson"]
     original = ControlSnapshot.from_geojson(SHIPPED / "control" / THEATRE / "2017-01-05.geojson")
     assert snap.area_km2()["isis"] == pytest.approx(original.area_km2()["isis"], rel=1e-6)
+    # the same history object again (a notebook): its own earlier write is no conflict
+    same = import_series(history, series, faction_field="group", mapping=MAP)
+    assert same.new == () and len(same.unchanged) == 3 and history.expected_versions is None
     # unchanged: nothing read again, nothing written
     before = stored(data)
     again = import_series(

@@ -29,6 +29,7 @@ from frontline.control import ControlSnapshot
 from frontline.errors import (
     ConflictError,
     InputError,
+    InvalidGeometryError,
     OverlapError,
     SnapshotExistsError,
     SnapshotNotFoundError,
@@ -1058,3 +1059,37 @@ def test_a_populated_version_1_store_upgrades(pg_server, built_data_dir):
             assert pg.get("2020-01-01").to_geojson() == old.to_geojson()
     finally:
         _drop(pg_server, schema)
+
+
+def test_series_import_into_a_store_is_all_or_nothing_and_incremental(pg, tmp_path):
+    """``import_series`` writes a folder of dated files into PostGIS like into files."""
+    import json
+
+    from frontline.seriesimport import import_series
+
+    folder = tmp_path / "series"
+    folder.mkdir()
+    for day, west in (("2020-03-01", 38.2), ("2020-03-02", 38.4)):
+        snap = _boxes(day, west=west)
+        (folder / f"testland_{day.replace('-', '')}.geojson").write_text(
+            snap.to_geojson(), encoding="utf-8"
+        )
+    before = set(pg.dates())
+    report = import_series(pg, folder)
+    assert [d.isoformat() for d in report.new] == ["2020-03-01", "2020-03-02"]
+    assert set(pg.dates()) - before == {_boxes("2020-03-01").date, _boxes("2020-03-02").date}
+    assert pg.get("2020-03-02") == _boxes("2020-03-02", west=38.4)
+    # nothing new: nothing written (a store has no import record: the files are compared)
+    again = import_series(pg, folder)
+    assert again.new == () and len(again.unchanged) == 2
+    # one bad file among new ones: refused, naming it, and nothing of the batch is written
+    good = _boxes("2020-03-03", west=38.5)
+    (folder / "testland_20200303.geojson").write_text(good.to_geojson(), encoding="utf-8")
+    bowtie = {"type": "Polygon", "coordinates": [[[38.2, 32.5], [38.9, 33.0], [38.9, 32.5],
+                                                  [38.2, 33.0], [38.2, 32.5]]]}  # fmt: skip
+    bad = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"faction": "red"}, "geometry": bowtie}]}  # fmt: skip
+    (folder / "testland_20200304.geojson").write_text(json.dumps(bad), encoding="utf-8")
+    with pytest.raises(InvalidGeometryError, match="testland_20200304"):
+        import_series(pg, folder)
+    assert _boxes("2020-03-03").date not in set(pg.dates())
