@@ -255,12 +255,22 @@ def lonlat_text(lon: float, lat: float) -> str:
     return f"{abs(lat):.3f}°{'N' if lat >= 0 else 'S'} {abs(lon):.3f}°{'E' if lon >= 0 else 'W'}"
 
 
+#: A notable place farther than this (km) from a location is joined by the village nearest to
+#: it, when one lies within :data:`VILLAGE_KM`: "3 km SE of Novoselivka (41 km NE of Hulyaipole)".
+FAR_NOTABLE_KM = 15.0
+#: How near a village must be to anchor a location far from any notable place (km).
+VILLAGE_KM = 8.0
+
+
 def locator(gazetteer: Gazetteer | PlacePoints | None) -> Callable[[float, float], str]:
     """Make a function ``(lon, lat) -> words`` for locations in reports.
 
     With a gazetteer, the point is described from the nearest *notable* place: the nearest
     curated place or town/city (``importance >= 2``), whichever is closer, so that reports
-    say "12 km N of At Tanf" rather than naming an obscure hamlet; without one, the
+    say "12 km N of At Tanf" rather than naming an obscure hamlet. Where the nearest notable
+    place is more than :data:`FAR_NOTABLE_KM` away (open steppe, desert) and a village lies
+    within :data:`VILLAGE_KM`, the village anchors the point and the notable place follows
+    in brackets: "3 km SE of Novoselivka (41 km NE of Hulyaipole)". Without a gazetteer the
     coordinates are given. Results are memoised on a ~100 m grid.
     """
     if gazetteer is None:
@@ -281,9 +291,16 @@ def locator(gazetteer: Gazetteer | PlacePoints | None) -> Callable[[float, float
             if not cands:
                 r = gazetteer.reverse(lon, lat)
                 cands = [r] if r is not None else []
-            cache[key] = (
-                min(cands, key=lambda r: r.distance_km).text if cands else lonlat_text(lon, lat)
-            )
+            if not cands:
+                cache[key] = lonlat_text(lon, lat)
+                return cache[key]
+            best = min(cands, key=lambda r: r.distance_km)
+            text = best.text
+            if best.distance_km > FAR_NOTABLE_KM:
+                near = gazetteer.reverse(lon, lat, max_km=VILLAGE_KM)
+                if near is not None and near.place.id != best.place.id:
+                    text = f"{near.text} ({best.text})"
+            cache[key] = text
         return cache[key]
 
     return describe

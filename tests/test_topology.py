@@ -301,3 +301,22 @@ def test_moved_names_stay_importable_from_topology():
 
     for name in ("Edges", "EdgeLengths", "Projector", "CHUNK"):
         assert getattr(frontline.topology, name) is getattr(frontline.edges, name)
+
+
+def test_locator_names_a_near_village_where_towns_are_far():
+    """Open ground far from any town is anchored on the nearest village, the town in brackets."""
+    from frontline.gazetteer import Gazetteer
+    from frontline.places import Place
+    from frontline.topology import FAR_NOTABLE_KM, locator
+
+    town = Place("town", "Bigtown", (), "town", "UA", 47.66, 36.26, 1000, "example", 20000, 2)
+    village = Place("gn-1", "Smallvil", (), "village", "UA", 47.95, 36.75, 1000, "GeoNames", 600, 1)
+    where = locator(Gazetteer([town, village]))
+    # 3 km east of the village, ~45 km from the town
+    far = where(36.79, 47.95)
+    assert far.startswith("3 km E of Smallvil (") and "of Bigtown)" in far
+    assert float(far.split("(")[1].split(" km")[0]) > FAR_NOTABLE_KM
+    # near the town: the town alone, as before
+    assert where(36.30, 47.70) == "5 km NE of Bigtown"
+    # far from both: the town alone (no village within reach)
+    assert where(37.5, 48.4).endswith("of Bigtown") and "(" not in where(37.5, 48.4)
