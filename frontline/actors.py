@@ -23,7 +23,7 @@ from frontline.factions import FactionRegistry
 from frontline.names import DATA_DIR
 from frontline.reports import fold_arabic
 
-__all__ = ["ActorMention", "Lexicon", "find_actors", "lexicon"]
+__all__ = ["ActorMention", "Lexicon", "find_actors", "lexicon", "script_of"]
 
 _AR_LETTER = re.compile(r"[\u0600-\u06ff]")
 #: optional Arabic prefixes before a name ("وقوات", "بالجيش", "لقوات", "للجيش")
@@ -111,14 +111,22 @@ def _alt(patterns: list[str], arabic: bool) -> str:
     return "|".join(patterns)
 
 
-def _compile(raw: Any) -> re.Pattern[str]:
-    """One regex from a list or an ``{en: [...], ar: [...]}`` mapping of patterns."""
+def _compile(raw: Any, script: str = "both") -> re.Pattern[str]:
+    """One regex from a list or an ``{en: [...], ar: [...]}`` mapping of patterns.
+
+    *script* ``"en"`` or ``"ar"`` keeps only the patterns of that script (a text without
+    Arabic letters cannot match an Arabic pattern, and the other way round).
+    """
     if isinstance(raw, dict):
         en = raw.get("en") or []
         ar = raw.get("ar") or []
     else:
         en = [p for p in raw if not _AR_LETTER.search(p)]
         ar = [p for p in raw if _AR_LETTER.search(p)]
+    if script == "en":
+        ar = []
+    elif script == "ar":
+        en = []
     parts = []
     en = sorted(en, key=len, reverse=True)  # the longest phrase first ("seized control of")
     ar = sorted(ar, key=len, reverse=True)
@@ -142,44 +150,61 @@ def _edge(words: list[str], after: bool) -> re.Pattern[str]:
     )
 
 
-@functools.lru_cache(maxsize=1)
-def lexicon() -> Lexicon:
-    """Return the phrase lists of ``frontline/data/observe.yaml``, compiled (once).
+def script_of(text: str) -> str:
+    """``"ar"`` for a text without Latin letters, ``"en"`` for one without Arabic, else ``"both"``.
+
+    The script to pass to :func:`lexicon`: patterns of a script the text lacks are not run.
+    """
+    if _AR_LETTER.search(text) is None:
+        return "en"
+    return "both" if re.search(r"[A-Za-z]", text) else "ar"
+
+
+@functools.lru_cache(maxsize=4)
+def lexicon(script: str = "both") -> Lexicon:
+    """Return the phrase lists of ``frontline/data/observe.yaml``, compiled (once per script).
+
+    Parameters
+    ----------
+    script : {"both", "en", "ar"}
+        Keep only the English or the Arabic patterns (for a text in one script, see
+        :func:`script_of`); ``"both"`` keeps all.
 
     Examples
     --------
     >>> bool(lexicon().triggers["capture"].search("Iraqi forces retook Anah"))
     True
     """
-    import yaml
-
-    raw = yaml.safe_load((DATA_DIR / "observe.yaml").read_text("utf-8"))
+    raw = _observe_yaml()
     generic: list[tuple[str, str, str, re.Pattern[str]]] = []
     for country, langs in (raw.get("generic_actors") or {}).items():
         for lang, table in (langs or {}).items():
             for _fid, (alias, spec) in table.items():
-                rx = _compile({lang: spec["words"]})
+                rx = _compile({lang: spec["words"]})  # all scripts: find_actors picks
                 generic.append((str(country), str(lang), str(alias), rx))
     region = raw.get("region_words") or {}
     before = region.get("before") or []
     return Lexicon(
-        triggers={k: _compile(v) for k, v in raw["triggers"].items()},
-        targets=_compile(raw["targets"]),
-        negation=_compile(raw["negation"]),
-        modal=_compile(raw.get("modal") or []),
-        success=_compile(raw.get("success") or []),
-        attribution=_compile(raw["attribution"]),
-        vague=_compile(raw["vague"]),
-        not_places=_compile(raw.get("not_places") or []),
+        triggers={k: _compile(v, script) for k, v in raw["triggers"].items()},
+        targets=_compile(raw["targets"], script),
+        negation=_compile(raw["negation"], script),
+        modal=_compile(raw.get("modal") or [], script),
+        success=_compile(raw.get("success") or [], script),
+        attribution=_compile(raw["attribution"], script),
+        vague=_compile(raw["vague"], script),
+        not_places=_compile(raw.get("not_places") or [], script),
         region_before=re.compile(
             r"(?:" + _alt(before, True) + r")\s*(?:ال)?(?:\s*(?:of|the)\s+)*$", re.IGNORECASE
         ),
         region_after=re.compile(
             r"^\s*(?:" + _alt(region.get("after") or [], False) + r")(?![\w])", re.IGNORECASE
         ),
-        past=_compile(raw.get("past") or []),
+        past=_compile(raw.get("past") or [], script),
         liberation=(
-            _compile({k: v for k, v in (raw.get("liberation") or {}).items() if k in ("en", "ar")}),
+            _compile(
+                {k: v for k, v in (raw.get("liberation") or {}).items() if k in ("en", "ar")},
+                script,
+            ),
             tuple(map(str, (raw.get("liberation") or {}).get("not_by") or ())),
         ),
         holders={
@@ -195,9 +220,17 @@ def lexicon() -> Lexicon:
             for kind, w in ((raw.get("facilities") or {}).get("kinds") or {}).items()
         },
         facility_km=float((raw.get("facilities") or {}).get("km", 15.0)),
-        unopposed=_compile(raw.get("unopposed") or []),
-        flag=_compile(raw.get("flag") or []),
+        unopposed=_compile(raw.get("unopposed") or [], script),
+        flag=_compile(raw.get("flag") or [], script),
     )
+
+
+@functools.lru_cache(maxsize=1)
+def _observe_yaml() -> dict[str, Any]:
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when built with it
+    return yaml.load((DATA_DIR / "observe.yaml").read_text("utf-8"), Loader=loader)  # noqa: S506
 
 
 @dataclass
@@ -231,7 +264,7 @@ def _names_for(registry: FactionRegistry) -> _Names:
         return cached
     sensitive: list[tuple[int, str]] = []
     insensitive: list[tuple[int, str]] = []
-    arabic: list[tuple[int, str]] = []
+    arabic_names: list[str] = []
     by_text: dict[str, str] = {}
     for f in registry:
         for name in dict.fromkeys((f.name, f.short_name, *f.aliases)):
@@ -247,7 +280,7 @@ def _names_for(registry: FactionRegistry) -> _Names:
                 if len(name) >= 4 and name.isalpha():  # "Isis", "Isil" (not "Is")
                     sensitive.append((len(name), _name_pattern(name.capitalize())))
             elif _AR_LETTER.search(name):
-                arabic.append((len(name), pat))
+                arabic_names.append(fold_arabic(name))
             else:
                 insensitive.append((len(name), pat))
     generic: list[tuple[str, re.Pattern[str], str]] = []
@@ -260,10 +293,51 @@ def _names_for(registry: FactionRegistry) -> _Names:
 
     names = _Names(
         _one_regex(sensitive, 0, True), _one_regex(insensitive, re.IGNORECASE, True),
-        _one_regex(arabic, 0, False), by_text, generic,
+        _arabic_regex(arabic_names), by_text, generic,
     )  # fmt: skip
     _NAMES[registry] = names
     return names
+
+
+def _arabic_regex(names: list[str]) -> re.Pattern[str] | None:
+    """One regex for many Arabic names, as a letter trie (one scan, few branches per letter).
+
+    Diacritics may stand between letters, a prefix (و ف ب ل …) before a name, and "لل" for
+    "ل" + a name's article ("للجيش"). The longest name wins.
+    """
+    if not names:
+        return None
+    whole: dict[str, Any] = {}
+    rest: dict[str, Any] = {}  # names after their article "ال", for "لل…"
+    for name in names:
+        atoms = list(re.sub(r"\s+", " ", name.strip()))
+        _trie_add(whole, atoms)
+        if name.startswith("ال"):
+            _trie_add(rest, atoms[2:])
+    body = _trie_regex(whole, top=True)
+    tail = _trie_regex(rest, top=True)
+    return re.compile(r"(?<![\w])(?:" + _AR_PREFIX + body + r"|لل" + tail + r")(?![\w])")
+
+
+def _trie_add(node: dict[str, Any], atoms: list[str]) -> None:
+    for a in atoms:
+        node = node.setdefault(a, {})
+    node[""] = {}  # a name ends here
+
+
+def _trie_regex(node: dict[str, Any], top: bool = False) -> str:
+    """Return the regex of a trie node: its children, then the end where a name ends."""
+    alts = []
+    for atom, child in sorted(node.items()):
+        if atom == "":
+            continue
+        sub = _trie_regex(child)
+        alts.append((r"\s+" if atom == " " else re.escape(atom)) + sub)
+    if not alts:
+        return ""
+    inner = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+    inner = inner if top else _DIACRITICS + inner
+    return "(?:" + inner + ")?" if "" in node else ("(?:" + inner + ")" if not top else inner)
 
 
 def _one_regex(items: list[tuple[int, str]], flags: int, latin: bool) -> re.Pattern[str] | None:

@@ -270,6 +270,9 @@ class _Index:
     #: short keys kept only for names written with an article ("Al Bāb" -> "bab"): a text
     #: must write the article too ("al-Bab"), a bare "Bab" is no match
     with_article: frozenset[str] = frozenset()
+    #: the word-level beginnings of the longer keys ("deir", "deir ez"): a run of words that
+    #: begins no key ends the lookup there instead of trying up to ``max_n`` words
+    prefixes: frozenset[str] = frozenset()
 
 
 #: The name index of each gazetteer seen, kept while the gazetteer lives.
@@ -286,6 +289,7 @@ def _index_for(gazetteer: Gazetteer) -> _Index:
     by_key: dict[str, list[int]] = {}
     short: set[str] = set()
     normal: set[str] = set()
+    prefixes: set[str] = set()
     max_n = 1
     for i, p in enumerate(places):
         for nm in p.names:
@@ -308,6 +312,8 @@ def _index_for(gazetteer: Gazetteer) -> _Index:
             if i not in lst:
                 lst.append(i)
             max_n = max(max_n, len(toks))
+            for k in range(1, len(toks)):
+                prefixes.add(" ".join(toks[:k]))
     idx = _Index(
         by_key=by_key,
         max_n=min(max_n, 8),
@@ -316,6 +322,7 @@ def _index_for(gazetteer: Gazetteer) -> _Index:
         lon=np.array([p.lon for p in places], dtype=float),
         lat=np.array([p.lat for p in places], dtype=float),
         with_article=frozenset(short - normal),
+        prefixes=frozenset(prefixes),
     )
     _INDEXES[gazetteer] = idx
     return idx
@@ -400,9 +407,12 @@ def extract_places(
                 continue
             parts.append(keys[j])
             count += 1
-            hit = idx.by_key.get(" ".join(parts))
+            key = " ".join(parts)
+            hit = idx.by_key.get(key)
             if hit and not (j == i and keys[i] in idx.with_article and not (i and article[i - 1])):
                 best = (j, hit)
+            if key not in idx.prefixes:
+                break  # no longer name begins with these words
             j += 1
         if best is None:
             i += 1

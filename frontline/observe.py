@@ -35,7 +35,7 @@ import weakref
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from frontline.actors import ActorMention, Lexicon, find_actors, lexicon
+from frontline.actors import ActorMention, Lexicon, find_actors, lexicon, script_of
 from frontline.claims import (
     LIST_GAP,
     PROPOSAL_COLUMNS,
@@ -160,7 +160,7 @@ def propose_observations(
     report = read_report(text, date=date, source=source, url=url)
     body = report.text
     folded = fold_arabic(body)
-    lx = lexicon()
+    lx = lexicon(script_of(body))
     actors = find_actors(body, registry, folded)
     mentions = _claim_mentions(body, folded, gazetteer, lx, actors)
     modal = spans(lx.modal, folded)
