@@ -417,6 +417,8 @@ def find_actors(
     spans.sort(key=lambda s: (s[0], s[2] is None, -(s[1] - s[0])))
     out: list[ActorMention] = []
     for s, e, fid, table in spans:
+        if _OPPONENT_OF.search(f, max(0, s - 9), s):
+            continue  # "anti-terrorist units", "counter-ISIS forces": their opponents, not them
         if out and s < out[-1].end:
             prev = out[-1]
             if fid is None and prev.faction is None and (s, e) == (prev.start, prev.end):
@@ -424,6 +426,10 @@ def find_actors(
             continue
         out.append(ActorMention(s, e, text[s:e], fid, dict(table)))
     return out
+
+
+#: "anti-", "counter-" right before a name: the compound names the opponents of that faction
+_OPPONENT_OF = re.compile(r"(?<![\w])(?:anti|counter)[-\s]?$", re.IGNORECASE)
 
 
 def _lookup(by_text: dict[str, str], word: str) -> str | None:

@@ -163,6 +163,8 @@ def read_claim(
             or (nxt.kind == "passive" and nxt.start - m.end < 15 and m.start - trig.end > 40)
         ):
             trig, post = nxt, True  # "Y, held by X"; "declared Mosul liberated"
+    if trig is not None and not post and trig.kind == "contest" and not _governs(trig, m, doc):
+        return None  # "معركة استمرت ليلة حسبما خططت له بغداد": the battle is not in Baghdad
     if trig is None:
         trig = _where_clause(m, sent, doc)  # "Deir Ezzor city, where … a small pocket"
     if trig is None:
@@ -348,6 +350,50 @@ def _told_in_past(doc: Doc, c0: int, trig: Trigger, m: Mention) -> bool:
     end = max(trig.start, m.start)
     hit = doc.lx.past.search(doc.folded, max(c0, end - 60), end + 30)  # lookaheads see on
     return hit is not None and hit.start() < end
+
+
+#: a trigger that ends in a preposition: "fighting in", "parts of", "اجزاء من"
+_ENDS_IN_PREP = re.compile(
+    r"(?:\b(?:in|of|inside|for|over|on|at|into|around)|(?<![\w])(?:في|داخل|من|على|حول))\s*$",
+    re.IGNORECASE,
+)
+#: what may stand between such a trigger and its place: an article, "the town of", "مدينة"
+_PREP_GAP = re.compile(
+    r"\s*(?:(?:the|a|its|their|his|her)\s+)?(?:[\w-]+['’]s?\s+)?(?:(?:old|eastern|western|northern|southern|central|"
+    r"besieged|strategic|key|main|\w+ern)\s+)?(?:(?:town|city|village|district|area|region|"
+    r"neighbou?rhood|quarter|parts?)\s+of\s+(?:the\s+)?)?"
+    r"(?:(?:ال)?(?:مدينه|بلده|قريه|ناحيه|قضاء|منطقه|حي|مركز|احياء|اطراف)\s+)*[\"«“']?\s*",
+    re.IGNORECASE,
+)
+#: a bare noun or verb ("clashes", "معركة", "divided") reaches its place through a preposition
+#: of place right before it, with no relative clause or verb of saying in between
+_LOC_BEFORE = re.compile(
+    r"(?:\b(?:in|inside|at|for|of|around|near|across)|(?<![\w])(?:في|داخل|ب|حول|على|ل))\s+"
+    r"(?:the\s+)?(?:(?:town|city|village|district|area)\s+of\s+)?"
+    r"(?:(?:ال)?(?:مدينه|بلده|قريه|ناحيه|قضاء|منطقه|حي|مركز|احياء|اطراف)\s+)*[\"«“']?\s*$"
+    r"|(?<![\w])(?:في|ب|ل|داخل)(?=\S+$)\S*$",
+    re.IGNORECASE,
+)
+_CLAUSE_WORD = re.compile(
+    r"(?<![\w])(?:which|that|who|where|when|as|said|says|according|التي|الذي|الذين|حيث|حسب|حسبما|"
+    r"بحسب|وفق|وقال|قال|اعلن|استمرت|انتهت)(?![\w])",
+    re.IGNORECASE,
+)
+
+
+def _governs(trig: Trigger, m: Mention, doc: Doc) -> bool:
+    """Whether a fighting trigger before a place is about that place.
+
+    "fighting in X", "parts of the town of X", "اجزاء من مدينة X": only an article or a kind of
+    place between; "clashes between the army and IS in X", "معارك عنيفة في X": a preposition of
+    place right before X and no relative clause or verb of saying between. The first place after
+    the trigger stands for a list it starts ("fighting in X, Y and Z").
+    """
+    first = next((x for x in doc.mentions if trig.end <= x.start <= m.start), m)
+    gap = doc.folded[trig.end : first.phrase[0]]
+    if _ENDS_IN_PREP.search(doc.folded, trig.start, trig.end):
+        return _PREP_GAP.fullmatch(gap) is not None
+    return len(gap) <= 80 and not _CLAUSE_WORD.search(gap) and _LOC_BEFORE.search(gap) is not None
 
 
 def _where_clause(m: Mention, sent: tuple[int, int], doc: Doc) -> Trigger | None:

@@ -167,8 +167,13 @@ def propose_observations(
     if report.date is None:
         return Proposals(report, [], _unresolved_places(body, mentions, actors, gazetteer), [])
     aims = spans(lx.targets, folded)
+    named = [(a.start, a.end) for a in actors if a.faction is not None]
+    triggers = [
+        t for t in find_triggers(folded, lx, aims)
+        if not any(a <= t.start and t.end <= b for a, b in named)
+    ]  # fmt: skip  # "هيئة تحرير الشام", "Levant Liberation Committee": a name, not a deed
     doc = Doc(
-        body=body, folded=folded, triggers=find_triggers(folded, lx, aims), actors=actors,
+        body=body, folded=folded, triggers=triggers, actors=actors,
         times=find_time_phrases(body), report=report, registry=registry, lx=lx,
         marks=(spans(lx.attribution, folded), spans(lx.vague, folded), spans(lx.negation, folded)),
         targets=aims, mentions=mentions, modal=modal,
