@@ -360,7 +360,8 @@ _ENDS_IN_PREP = re.compile(
 #: what may stand between such a trigger and its place: an article, "the town of", "مدينة"
 _PREP_GAP = re.compile(
     r"\s*(?:(?:the|a|its|their|his|her)\s+)?(?:[\w-]+['’]s?\s+)?(?:(?:old|eastern|western|northern|southern|central|"
-    r"besieged|strategic|key|main|\w+ern)\s+)?(?:(?:town|city|village|district|area|region|"
+    r"besieged|strategic|key|main|last|final|remaining|de\s+facto|\w+ern)\s+)*(?:of\s+)?"
+    r"(?:(?:town|city|village|district|area|region|"
     r"neighbou?rhood|quarter|parts?)\s+of\s+(?:the\s+)?)?"
     r"(?:(?:ال)?(?:مدينه|بلده|قريه|ناحيه|قضاء|منطقه|حي|مركز|احياء|اطراف)\s+)*[\"«“']?\s*",
     re.IGNORECASE,
@@ -390,7 +391,15 @@ def _governs(trig: Trigger, m: Mention, doc: Doc) -> bool:
     the trigger stands for a list it starts ("fighting in X, Y and Z").
     """
     first = next((x for x in doc.mentions if trig.end <= x.start <= m.start), m)
-    gap = doc.folded[trig.end : first.phrase[0]]
+    g0, g1 = trig.end, first.phrase[0]
+    # the owner of the place may stand between: "in the last Islamic State stronghold of X"
+    cut = [(a.start, a.end) for a in doc.actors if g0 <= a.start and a.end <= g1] + [
+        (x.start, x.end) for x in doc.triggers if x.kind == "stronghold" and g0 <= x.start < g1
+    ]
+    gap = doc.folded[g0:g1]
+    for a, b in sorted(cut, reverse=True):
+        gap = gap[: a - g0] + " " + gap[b - g0 :]
+    gap = re.sub(r"\s+", " ", gap) if cut else gap
     if _ENDS_IN_PREP.search(doc.folded, trig.start, trig.end):
         return _PREP_GAP.fullmatch(gap) is not None
     return len(gap) <= 80 and not _CLAUSE_WORD.search(gap) and _LOC_BEFORE.search(gap) is not None
