@@ -31,6 +31,7 @@ from frontline.holders import (
     find_receiver,
     find_target_holder,
     first_actor_before,
+    siege_reaches,
 )
 from frontline.proposals import PROPOSAL_COLUMNS, Observation
 from frontline.reports import date_of
@@ -165,6 +166,8 @@ def read_claim(
             trig, post = nxt, True  # "Y, held by X"; "declared Mosul liberated"
     if trig is not None and not post and trig.kind == "contest" and not _governs(trig, m, doc):
         return None  # "معركة استمرت ليلة حسبما خططت له بغداد": the battle is not in Baghdad
+    if trig is not None and not post and trig.kind == "besiege" and not siege_reaches(m, trig, doc):
+        return None  # "Besieged insurgents … agree to leave X": the siege is not said of X
     if trig is None:
         trig = _where_clause(m, sent, doc)  # "Deir Ezzor city, where … a small pocket"
     if trig is None:

@@ -30,6 +30,7 @@ __all__ = [
     "find_receiver",
     "find_target_holder",
     "first_actor_before",
+    "siege_reaches",
 ]
 
 _LOSER_BEFORE = re.compile(
@@ -272,26 +273,87 @@ def find_holder(
     return None
 
 
+#: "besieged in", "encircled … in the town of", "حاصر … في مدينة": the besieged, then the place
+_SIEGE_GAP = re.compile(
+    r"\s*(?:(?:the|a|an|its|their)\s+)?(?:(?:fighters|militants|troops|forces|soldiers|units|"
+    r"remnants|pocket|garrison|defenders|members|elements|of|and|families|besieged|encircled)\s+)*"
+    r"(?:(?:\bin|\binside|\bat|\bwithin|\bof|\bto|(?<![\w])(?:في|داخل))\s+)?(?:the\s+)?"
+    r"(?:(?:besieged|encircled|(?:\w+ern)|strategic|key)\s+)*"
+    r"(?:(?:town|city|village|area|enclave|district|pocket|neighbou?rhood)s?\s+(?:of\s+)?)?"
+    r"(?:(?:ال)?(?:مدينه|بلده|قريه|ناحيه|قضاء|منطقه|حي|مركز)\s+)*[\"«“']?\s*",
+    re.IGNORECASE,
+)
+#: "are besieged", "were encircled", "remain surrounded": the subject is the besieged side
+_SIEGE_PASSIVE = re.compile(
+    r"\b(?:are|were|is|was|been|being|remains?|remained|stay(?:ed)?)\s+(?:now\s+|still\s+|"
+    r"fully\s+|completely\s+)*$",
+    re.IGNORECASE,
+)
+
+
+def siege_reaches(m: Mention, trig: Trigger, doc: Doc) -> bool:
+    """Whether a siege trigger before a place is about that place.
+
+    "besieged in the village of X", "encircled IS fighters in X", "siege of X", "حاصرت … في X":
+    between the trigger and the place only the besieged side (factions, "fighters") and a
+    preposition of place; "Besieged insurgents … agree to leave X" is about the insurgents.
+    """
+    g0, g1 = trig.end, m.phrase[0]
+    gap = doc.folded[g0:g1]
+    inside = [a for a in doc.actors if g0 <= a.start and a.end <= g1]
+    for a in sorted(inside, key=lambda a: -a.start):
+        gap = gap[: a.start - g0] + " " + gap[a.end - g0 :]
+    return len(gap) <= 80 and _SIEGE_GAP.fullmatch(re.sub(r"\s+", " ", gap)) is not None
+
+
 def find_besieged(
     m: Mention, trig: Trigger, actors: list[ActorMention], res: Any, doc: Doc
 ) -> str | None:
-    """Return who holds a besieged place.
+    """Return who holds a besieged place: the besieged side, never the besieger.
 
-    The actor named between the trigger and the place, else the faction hostile to the
-    besieger.
+    The besieged side is the object of the siege ("encircled IS fighters in X"; Arabic
+    verb-first: the second faction after the verb, "حاصرت القوات داعش في X"), or the subject
+    of a passive ("IS fighters are besieged in X"); else the one faction of the report hostile
+    to the besieger (the siege's subject, its "by X", or the report's main actor). When the
+    report names several such factions, nobody: the holder is not stated.
     """
-    for a in actors:
-        if trig.end <= a.start < m.start:
-            fid = res(a)
-            if fid:
-                return fid
-    besieger = first_actor_before(trig, actors, res) or doc.agent or doc.fallback
+    arabic = bool(ARABIC_LETTER.match(doc.folded[trig.start : trig.start + 1]))
+    between = [f for a in actors if trig.end <= a.start < m.start and (f := res(a))]
+    before = [a for a in actors if a.end <= trig.start]
+    besieger: str | None = None
+    if arabic:
+        if len(between) >= 2:
+            return between[1]
+        besieger = between[0] if between else None
+    elif between:
+        by = [
+            f for a in actors if trig.end <= a.start < m.start
+            and re.search(r"\bby\s+(?:the\s+)?$", doc.folded[max(0, a.start - 8) : a.start])
+            and (f := res(a))
+        ]  # fmt: skip
+        if not by:
+            return between[0]
+        besieger = by[0]
+    if before and _SIEGE_PASSIVE.search(doc.folded, max(0, trig.start - 30), trig.start):
+        fid = res(before[-1])
+        if fid:
+            return fid  # "IS fighters are now besieged in X"
+    if besieger is None and before and not arabic:
+        besieger = res(before[-1])
+    besieger = besieger or doc.agent or doc.fallback
     if besieger is None:
         return None
-    for a in doc.actors:
-        fid = res(a)
-        if fid and fid != besieger and doc.registry.is_hostile(fid, besieger, on=doc.report.date):
-            return fid
+    country = m.place.country
+    # the nearest named enemy of the besieger: around the place first, then the whole report
+    for reach in (150, 400, len(doc.folded)):
+        hostile = {
+            f for a in doc.actors
+            if abs(a.start - m.start) <= reach
+            and (f := doc.local(res(a), country)) and f != besieger
+            and doc.registry.is_hostile(f, besieger, on=doc.report.date)
+        }  # fmt: skip
+        if hostile:
+            return next(iter(hostile)) if len(hostile) == 1 else None
     return None
 
 
