@@ -31,6 +31,7 @@ from frontline.holders import (
     find_receiver,
     find_target_holder,
     first_actor_before,
+    named_as_loser,
     siege_reaches,
 )
 from frontline.proposals import PROPOSAL_COLUMNS, Observation
@@ -125,6 +126,10 @@ def read_claim(
             # "captured ISIL's de facto capital Raqqa", "street fighting in its last stronghold
             # X": the verb decides; "expects to capture IS's capital Raqqa": the stronghold
             continue
+        if _PREMODIFIER.search(folded, t.start, t.end) and not _PREMOD_GAP.fullmatch(
+            folded, t.end, m.phrase[0]
+        ):
+            continue  # "the government-run news agency said … X": it modifies the agency
         trig = t
         break
     aimed = trig is not None and any(trig.end <= a and b <= m.start for a, b in doc.targets)
@@ -231,7 +236,10 @@ def read_claim(
                 near = (f for f in near if f not in never)
                 named = {a.resolve(country) for a in doc.actors}
                 loser = loser or next((f for f in sorted(never) if f in named), None)
-            faction = next((f for f in near if f and f != loser), None)
+            # a faction the sentence names as the holder before is not the taker ("its forces
+            # had retaken X, once controlled by IS")
+            losers = named_as_loser(sent_actors, folded, res)
+            faction = next((f for f in near if f and f != loser and f not in losers), None)
             if faction is None and loser is not None:
                 faction = find_hostile_actor(doc, loser, country)
             conf -= 0.15
@@ -355,6 +363,15 @@ def _told_in_past(doc: Doc, c0: int, trig: Trigger, m: Mention) -> bool:
     return hit is not None and hit.start() < end
 
 
+#: a holder as a pre-modifier: "IS-held", "rebel-controlled", "government-run"
+_PREMODIFIER = re.compile(r"-(?:held|controlled|occupied|run|dominated)$", re.IGNORECASE)
+#: ... modifies only the noun phrase right after it: "IS-held Anah", "the rebel-held enclave
+#: of Beit Jinn", "rebel-held northwestern Idlib province"
+_PREMOD_GAP = re.compile(
+    r"\s*(?:(?!(?:said|says|that|which|who|and|but|reported|announced)\b)[\w'’-]+\s+){0,3}?"
+    r"(?:(?:of|in)\s+(?:the\s+)?)?[\"“']?\s*",
+    re.IGNORECASE,
+)
 #: a trigger that ends in a preposition: "fighting in", "parts of", "اجزاء من"
 _ENDS_IN_PREP = re.compile(
     r"(?:\b(?:in|of|inside|for|over|on|at|into|around)|(?<![\w])(?:في|داخل|من|على|حول))\s*$",

@@ -30,6 +30,7 @@ __all__ = [
     "find_receiver",
     "find_target_holder",
     "first_actor_before",
+    "named_as_loser",
     "siege_reaches",
 ]
 
@@ -93,6 +94,33 @@ def fallback_agent(doc: Doc) -> str | None:
         reverse=True,
     )
     return best[0][1] if best else None
+
+
+#: "controlled by", "held by", "معقل", "سيطرة": the holder before a change of hands
+_HOLDER_BEFORE = re.compile(
+    r"(?:controlled|held|occupied|ruled|run)\s+(?:\S+\s+){0,2}?by\s+(?:the\s+)?$"
+    r"|(?<![\w])(?:معقل|معاقل)\S*\s+$",
+    re.IGNORECASE,
+)
+
+
+def named_as_loser(actors: list[ActorMention], folded: str, res: Any) -> set[str]:
+    """Return the factions *actors* name as the one driven out or the holder before.
+
+    "from IS", "IS's stronghold", "once controlled by IS", "آخر معاقل داعش".
+    """
+    out: set[str] = set()
+    for a in actors:
+        head = folded[max(0, a.start - 40) : a.start]
+        if (
+            (_LOSER_BEFORE.search(head) and not _MEMBER_OF.search(head))
+            or _OWNER_BEFORE.search(head)
+            or _HOLDER_BEFORE.search(head)
+        ):
+            fid = res(a)
+            if fid:
+                out.add(fid)
+    return out
 
 
 def find_target_holder(
