@@ -169,6 +169,13 @@ def read_claim(
             or (nxt.kind == "passive" and nxt.start - m.end < 15 and m.start - trig.end > 40)
         ):
             trig, post = nxt, True  # "Y, held by X"; "declared Mosul liberated"
+    if (
+        trig is not None
+        and not post
+        and trig.kind in CAPTURE_KINDS | {"cede", "enter"}
+        and _only_locates(trig, m, doc)
+    ):
+        return None  # "سيطرته على منطقة وادي الخيل التي … في جرود عرسال": X only locates it
     if trig is not None and not post and trig.kind == "contest" and not _governs(trig, m, doc):
         return None  # "معركة استمرت ليلة حسبما خططت له بغداد": the battle is not in Baghdad
     if trig is not None and not post and trig.kind == "besiege" and not siege_reaches(m, trig, doc):
@@ -400,6 +407,48 @@ _CLAUSE_WORD = re.compile(
     r"بحسب|وفق|وقال|قال|اعلن|استمرت|انتهت)(?![\w])",
     re.IGNORECASE,
 )
+
+
+#: words that may stand between a verb of capture and its place: "took full control of the
+#: town of", "استعادت السيطرة الكاملة على مدينة"
+_OBJECT_FILLER = re.compile(
+    r"(?<![\w])(?:the|a|an|of|its|their|his|her|full|complete|total|effective|control|over|back|"
+    r"out|from|most|key|strategic|remaining|last|town|city|village|area|district|region|"
+    r"cent(?:re|er)|nearby|neighbouring|besieged|and|or|on|\w+day|today|yesterday|"
+    r"على|علي|من|السيطره|الكامله|كامل|بالكامل|مدينه|بلده|قريه|ناحيه|قضاء|منطقه|مركز|و)(?![\w])",
+    re.IGNORECASE,
+)
+#: a preposition of place right before the place: "in", "at", "في", "داخل"
+_LOCATIVE_END = re.compile(
+    r"(?:\b(?:in|inside|at|near|within)|(?<![\w])(?:في|داخل|قرب|ب))\s+"
+    r"(?:the\s+)?(?:(?:town|city|village|district|area|region)\s+of\s+)?"
+    r"(?:(?:ال)?(?:مدينه|بلده|قريه|ناحيه|قضاء|منطقه|محافظه)\s+)?[\"«“']?\s*$",
+    re.IGNORECASE,
+)
+_RELATIVE = re.compile(r"(?<![\w])(?:which|that|who|where|التي|الذي|الذين|حيث)(?![\w])", re.I)
+
+
+def _only_locates(trig: Trigger, m: Mention, doc: Doc) -> bool:
+    """Whether a place after a verb of capture only locates the thing taken.
+
+    "captured three villages in Hawija", "regained control over Makhoul Mountains in X",
+    "سيطرته على منطقة وادي الخيل التي … في جرود عرسال": something else (a name the gazetteer
+    lacks) is the object; X follows a preposition of place, or a relative clause, after it.
+    """
+    first = next((x for x in doc.mentions if trig.end <= x.start <= m.start), m)
+    g0, g1 = trig.end, first.phrase[0]
+    gap = doc.folded[g0:g1]
+    for a in sorted(
+        (a for a in doc.actors if g0 <= a.start and a.end <= g1), key=lambda a: -a.start
+    ):
+        gap = gap[: a.start - g0] + " " + gap[a.end - g0 :]
+    if _RELATIVE.search(gap):
+        return True
+    loc = _LOCATIVE_END.search(gap)
+    if loc is None:
+        return False
+    rest = _OBJECT_FILLER.sub(" ", gap[: loc.start()])
+    return re.search(r"[^\W\d_]{2,}", rest) is not None
 
 
 def _governs(trig: Trigger, m: Mention, doc: Doc) -> bool:
