@@ -184,7 +184,7 @@ def propose_observations(
         sentence = body[s0:s1].strip()
         lead = len(body[s0:s1]) - len(body[s0:s1].lstrip())
         for c0, c1 in _clauses(folded, s0, s1):
-            for m in (m for m in mentions if c0 <= m.start < c1):
+            for m in (m for m in mentions if c0 <= m.start < c1 and m.relation != "region"):
                 obs = read_claim(m, (c0, c1), (s0, s1), doc)
                 if obs is not None:
                     found.append(
@@ -251,8 +251,11 @@ def _claim_mentions(
             continue  # "western Anbar"; "west of Raqqa" is a relative phrase, read as one
         if lx.region_after.search(
             re.sub(r"^(?:\s+(?:and|&|و)\s+\S+)+", "", folded[m.end : m.end + 40])
-        ):
-            continue  # "Deir Ezzor province", "al-Senaa and Shuqaq neighborhoods"
+        ) or _PROVINCE_APPOSITIVE.match(folded, m.end):
+            # "Deir Ezzor province", "al-Senaa and Shuqaq neighborhoods", "Idlib, the only
+            # province …": no claim on it, but a name a claim after it does not reach over
+            out.append(replace(m, relation="region"))
+            continue
         if m.relation is None and _AR_LOCATOR.search(folded[max(0, m.start - 24) : m.start]):
             m = replace(m, relation="anchor")  # "شرق مدينة حماة": a landmark, not the place taken
         if re.search(r"ريف|countryside", folded[m.phrase[0] : m.end]):
@@ -314,6 +317,13 @@ def _claim_mentions(
     out.sort(key=lambda m: m.start)
     return out
 
+
+#: an appositive that calls the name a province: "Idlib, the only province fully controlled by"
+_PROVINCE_APPOSITIVE = re.compile(
+    r"\s*,\s*(?:the|a|an|its)\s+(?:(?!of\b)[\w-]+\s+){0,2}(?:province|governorate)\b"
+    r"|\s*،\s*(?:وهي\s+|وهي\s+)?(?:ال)?محافظه\b",
+    re.IGNORECASE,
+)
 
 #: the seat of a province: "مبنى محافظة", "مقر محافظة" (the building in the city)
 _SEAT_OF = re.compile(r"(?:مبن[يى]|مقر|ديوان|مجلس)\s+محافظه\s*$")
@@ -457,6 +467,8 @@ def _dedupe(found: list[Observation]) -> list[Observation]:
                 continue
             if o.event == "held" and o.date >= c.date and o.faction != c.faction:
                 continue
+            if o.via == "held_from" and o.faction != c.faction:
+                continue  # "an operation to liberate X from IS" and X taken: the target was reached
             if o.event == "contested" and (o.date <= c.date or not o.dated):
                 continue  # "took X; fighting in X": taken; "fighting on Friday" after it: not
         out.append(o)
