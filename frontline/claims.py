@@ -157,11 +157,15 @@ def read_claim(
     nxt = next((t for t in after if t.kind in _POST_KINDS), None)
     if nxt is not None and m.relation == "anchor" and nxt.start - m.end > 15:
         nxt = None  # "west of Mosul, … their last stronghold": about the place west of it
+    # "Anah, located 90 km from the border with Syria, is … still under the control of IS": the
+    # predicate after an appositive is about the place before it
+    app = _APPOSITIVE.match(folded, m.end)
+    tail = app.end() if app is not None and nxt is not None and nxt.start >= app.end() else m.end
     if (
         nxt is not None
         and trig is not after[0]
-        and nxt.start - m.end < 110
-        and between_ok(doc, m.end, nxt.start, post=True)
+        and nxt.start - tail < 110
+        and between_ok(doc, tail, nxt.start, post=True)
     ):
         if (
             trig is None
@@ -370,6 +374,13 @@ def _told_in_past(doc: Doc, c0: int, trig: Trigger, m: Mention) -> bool:
     return hit is not None and hit.start() < end
 
 
+#: an appositive right after a place: ", located 90 km from the border with Syria,", ", a town
+#: of 20,000 people,", "، الواقعة على بعد 230 كلم شمال بغداد،"
+_APPOSITIVE = re.compile(
+    r"\s*[,،]\s*(?:(?:located|situated|lying|which\s+lies|some|about|around|just|only|a|an|"
+    r"(?:ال)?واقع(?:ه)?|وهي|وهو)\s)[^,،.;:؛()]{0,90}(?:\([^)]{0,30}\)[^,،.;:؛()]{0,60})?[,،]",
+    re.IGNORECASE,
+)
 #: a holder as a pre-modifier: "IS-held", "rebel-controlled", "government-run"
 _PREMODIFIER = re.compile(r"-(?:held|controlled|occupied|run|dominated)$", re.IGNORECASE)
 #: ... modifies only the noun phrase right after it: "IS-held Anah", "the rebel-held enclave
