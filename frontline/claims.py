@@ -431,7 +431,7 @@ _OBJECT_FILLER = re.compile(
 )
 #: a preposition of place right before the place: "in", "at", "في", "داخل"
 _LOCATIVE_END = re.compile(
-    r"(?:\b(?:in|inside|at|near|within)|(?<![\w])(?:في|داخل|قرب|ب))\s+"
+    r"(?:\b(?:in|inside|at|near|within|on)|(?<![\w])(?:في|داخل|قرب|ب))\s+"
     r"(?:the\s+)?(?:(?:town|city|village|district|area|region)\s+of\s+)?"
     r"(?:(?:ال)?(?:مدينه|بلده|قريه|ناحيه|قضاء|منطقه|محافظه)\s+)?[\"«“']?\s*$",
     re.IGNORECASE,

@@ -33,6 +33,8 @@ How precision is kept (ordinary words must not become places):
   "the town of Hit", "Rawa and Hit" but not "Kamal and Walid"), never when a capitalised
   word follows ("Ana Club"); GeoNames places never match on such words, nor on names shorter
   than 4 letters; generic toponym words ("Tal", "Abu", "Al") never match alone;
+* a lower-case common English word continues a name only where the gazetteer writes it so
+  too ("al-Omar oil field"; "Al-Bab have been" is not "Bab al-Hawa");
 * a name written with its article right after a capitalised word that is neither English
   nor locative is part of a longer name ("Ahrar al-Sham", "Maghawir al-Thawra", "Haider
   al-Abadi"), not a mention;
@@ -409,6 +411,8 @@ def extract_places(
             count += 1
             key = " ".join(parts)
             hit = idx.by_key.get(key)
+            if hit and j > i:
+                hit = _written_alike(hit, raw, article, i, j, words["english"], idx)
             if hit and not (j == i and keys[i] in idx.with_article and not (i and article[i - 1])):
                 best = (j, hit)
             if key not in idx.prefixes:
@@ -429,6 +433,27 @@ def extract_places(
             i += 1
     out = _resolve(text, spans, raw, article, found, idx)
     return _with_anchors(out) if anchors else out
+
+
+def _written_alike(
+    hit: list[int], raw: list[str], article: list[bool], i: int, j: int,
+    english: frozenset[str], idx: _Index,
+) -> list[int]:  # fmt: skip
+    """Keep the places whose names write the lower-case English words of the text too.
+
+    "Al-Bab have been" is not "Bab al-Hawa" ("have" folds like "Hawa"); "al-Omar oil field"
+    is the gazetteer's "al-Omar oil field".
+    """
+    low = [
+        raw[k] for k in range(i + 1, j + 1)
+        if raw[k][:1].islower() and not article[k] and not article[k - 1] and raw[k] in english
+    ]  # fmt: skip
+    if not low:
+        return hit
+    return [
+        c for c in hit
+        if all(any(re.search(rf"\b{re.escape(w)}\b", n) for n in idx.places[c].names) for w in low)
+    ]  # fmt: skip
 
 
 def _with_anchors(mentions: list[Mention]) -> list[Mention]:
