@@ -75,8 +75,8 @@ _APPROX = (
 )
 _TAIL = (
     r"\s+(?:the\s+)?(?:(?:town|city|village|crossing|border\s+crossing|base|garrison|area"
-    r"|district|outpost|camp)\s+of\s+)?$"
-)
+    r"|district|outpost|camp)\s+of\s+|(?:(?:Syrian|Iraqi|provincial|regional)\s+)?capital\s+)?$"
+)  # "west of the town of X", "south of the capital Damascus"
 
 
 def _distance_res() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
@@ -137,8 +137,10 @@ _RE_NEAR = re.compile(
 _WINDOW = 90
 #: last word before a name that can end a relative phrase (else the regexes are skipped)
 _HAS_DIR = re.compile(r"north|south|east|west|\b[NSEW]{1,3}\b", re.IGNORECASE)
+#: last words of a phrase that ends in "of" ("west of the town of", "south of the capital")
+_OF_TAILS = frozenset({"of", "capital"})
 _TRIGGERS = frozenset(
-    {"of", "near", "to", "around", "outside", "nearby", "approaching", "from", "the"}
+    {"of", "near", "to", "around", "outside", "nearby", "approaching", "from", "the", "capital"}
 )
 
 _NEAR_KM = {3: 15.0, 2: 10.0, 1: 5.0}
@@ -207,7 +209,7 @@ def read_relative(text: str, start: int, place: Place) -> Relative | None:
             return mention(
                 place.lon, place.lat, km + base_unc, "distance", w0 + m.start(), None, km
             )
-    m = _RE_OUTSKIRTS_DIR.search(window) if has_dir and tail == "of" else None
+    m = _RE_OUTSKIRTS_DIR.search(window) if has_dir and tail in _OF_TAILS else None
     if m:
         az = _azimuth(m.group("dir"))
         what = m.group("what").lower()
@@ -216,7 +218,7 @@ def read_relative(text: str, start: int, place: Place) -> Relative | None:
         if az is not None:
             lon, lat = destination(place.lon, place.lat, az, km)
             return mention(lon, lat, km + base_unc, "outskirts", w0 + m.start(), az, km)
-    m = _RE_DIRECTION.search(window) if has_dir and tail == "of" else None
+    m = _RE_DIRECTION.search(window) if has_dir and tail in _OF_TAILS else None
     if m:
         az = _azimuth(m.group("dir"))
         mod = (m.group("mod") or "").strip().lower()
@@ -230,7 +232,7 @@ def read_relative(text: str, start: int, place: Place) -> Relative | None:
         if az is not None:
             lon, lat = destination(place.lon, place.lat, az, km)
             return mention(lon, lat, km + base_unc, "direction", w0 + m.start(), az, km)
-    m = _RE_OUTSKIRTS.search(window) if tail == "of" else None
+    m = _RE_OUTSKIRTS.search(window) if tail in _OF_TAILS else None
     if m:
         what = m.group("what").lower()
         km = (_COUNTRYSIDE_KM if what == "countryside" else _OUTSKIRTS_KM)[imp]
