@@ -102,13 +102,51 @@ class Lexicon:
     liberation: tuple[re.Pattern[str], tuple[str, ...]] = (re.compile(r"(?!x)x"), ())
 
 
-def _alt(patterns: list[str], arabic: bool) -> str:
+def _alt(patterns: list[str], arabic: bool, marks: bool = False) -> str:
     if arabic:
         folded = [fold_arabic(p) for p in patterns]
         # "للتنظيم": ل + التنظيم with the article's alif dropped
         folded += ["لل" + p[2:] for p in folded if p.startswith("ال") and len(p) > 4]
-        return "|".join(sorted(folded, key=len, reverse=True))
+        folded = sorted(folded, key=len, reverse=True)
+        return "|".join(_with_marks(p) for p in folded) if marks else "|".join(folded)
     return "|".join(patterns)
+
+
+_MARKS = "[\u064b-\u0652\u0670]*"
+
+
+def _with_marks(pattern: str) -> str:
+    """Let Arabic diacritics stand after every Arabic letter of *pattern* ("يُسيطر").
+
+    The marks go after the letter's quantifier, if any; letters inside a character class are
+    left alone.
+    """
+    out: list[str] = []
+    k, n, in_class = 0, len(pattern), False
+    while k < n:
+        c = pattern[k]
+        out.append(c)
+        k += 1
+        if c == "\\" and k < n:
+            out.append(pattern[k])
+            k += 1
+            continue
+        if in_class:
+            in_class = c != "]"
+            continue
+        if c == "[":
+            in_class = True
+            continue
+        if _AR_LETTER.match(c):
+            if k < n and pattern[k] in "?*+":
+                out.append(pattern[k])
+                k += 1
+            elif k < n and pattern[k] == "{":
+                close = pattern.find("}", k)
+                out.append(pattern[k : close + 1])
+                k = close + 1
+            out.append(_MARKS)
+    return "".join(out)
 
 
 def _compile(raw: Any, script: str = "both") -> re.Pattern[str]:
@@ -123,6 +161,8 @@ def _compile(raw: Any, script: str = "both") -> re.Pattern[str]:
     else:
         en = [p for p in raw if not _AR_LETTER.search(p)]
         ar = [p for p in raw if _AR_LETTER.search(p)]
+    marks = script.endswith("+marks")
+    script = script.removesuffix("+marks")
     if script == "en":
         ar = []
     elif script == "ar":
@@ -133,7 +173,7 @@ def _compile(raw: Any, script: str = "both") -> re.Pattern[str]:
     if en:
         parts.append(r"(?<![\w])(?:" + _alt(en, False) + r")(?![\w])")
     if ar:
-        parts.append(r"(?<![\w])" + _AR_PREFIX + r"(?:" + _alt(ar, True) + r")(?![\w])")
+        parts.append(r"(?<![\w])" + _AR_PREFIX + r"(?:" + _alt(ar, True, marks) + r")(?![\w])")
     if not parts:
         return re.compile(r"(?!x)x")
     return re.compile("|".join(parts), re.IGNORECASE)
@@ -154,21 +194,24 @@ def script_of(text: str) -> str:
     """``"ar"`` for a text without Latin letters, ``"en"`` for one without Arabic, else ``"both"``.
 
     The script to pass to :func:`lexicon`: patterns of a script the text lacks are not run.
+    ``"+marks"`` is added when the Arabic has diacritics ("يُسيطر"): the Arabic patterns then
+    allow them after every letter.
     """
     if _AR_LETTER.search(text) is None:
         return "en"
-    return "both" if re.search(r"[A-Za-z]", text) else "ar"
+    script = "both" if re.search(r"[A-Za-z]", text) else "ar"
+    return script + "+marks" if re.search("[\u064b-\u0652\u0670]", text) else script
 
 
-@functools.lru_cache(maxsize=4)
+@functools.lru_cache(maxsize=8)
 def lexicon(script: str = "both") -> Lexicon:
     """Return the phrase lists of ``frontline/data/observe.yaml``, compiled (once per script).
 
     Parameters
     ----------
-    script : {"both", "en", "ar"}
+    script : {"both", "en", "ar"}, optional ``"+marks"``
         Keep only the English or the Arabic patterns (for a text in one script, see
-        :func:`script_of`); ``"both"`` keeps all.
+        :func:`script_of`); ``"both"`` keeps all; ``"+marks"``: Arabic diacritics allowed.
 
     Examples
     --------

@@ -298,7 +298,8 @@ def read_claim(
         event = "held"
         if _told_in_past(doc, c0, trig, m):
             return None  # "وكانت البوكمال آخر مدينة تحت سيطرة التنظيم": the past, not now
-        faction = find_holder(m, trig, post, clause_actors, res)
+        arabic = bool(ARABIC_LETTER.match(folded[trig.start : trig.start + 1]))
+        faction = find_holder(m, trig, post, clause_actors, res, arabic)
         if faction is None:
             return None
         loser, conf = None, 0.75

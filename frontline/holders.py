@@ -268,9 +268,13 @@ def find_receiver(
 
 
 def find_holder(
-    m: Mention, trig: Trigger, post: bool, actors: list[ActorMention], res: Any
-) -> str | None:
-    """Return who holds the place a ``hold``, ``held_by`` or ``stronghold`` trigger tells of."""
+    m: Mention, trig: Trigger, post: bool, actors: list[ActorMention], res: Any,
+    arabic: bool = False,
+) -> str | None:  # fmt: skip
+    """Return who holds the place a ``hold``, ``held_by`` or ``stronghold`` trigger tells of.
+
+    *arabic*: the trigger is Arabic (a verb after its place has its subject after it).
+    """
     if trig.kind == "stronghold":
         # "X's stronghold of Y" / "Y, the X stronghold" / "Y, a stronghold of X" / "معقل X"
         near = sorted(actors, key=lambda a: min(abs(a.start - trig.end), abs(trig.start - a.end)))
@@ -287,6 +291,13 @@ def find_holder(
                 if fid:
                     return fid
         return None
+    if post and arabic:
+        # "راوة آخر منطقة يسيطر عليها تنظيم داعش": verb first, its subject after it
+        for a in actors:
+            if trig.end <= a.start < trig.end + 40:
+                fid = res(a)
+                if fid:
+                    return fid
     for a in [a for a in actors if trig.start <= a.start < trig.end] + list(
         reversed([a for a in actors if a.end <= trig.start])
     ):
