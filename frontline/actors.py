@@ -100,6 +100,9 @@ class Lexicon:
     holders: dict[str, tuple[tuple[str, ...], dict[str, str]]] = field(default_factory=dict)
     #: liberation verbs, and the factions never taken from the context as their subject
     liberation: tuple[re.Pattern[str], tuple[str, ...]] = (re.compile(r"(?!x)x"), ())
+    #: words for the hills around a town ("outskirts of X") and the gazetteer's prefix for
+    #: them ("Juroud X")
+    highlands: tuple[re.Pattern[str], tuple[str, ...]] = (re.compile(r"(?!x)x"), ())
 
 
 def _alt(patterns: list[str], arabic: bool, marks: bool = False) -> str:
@@ -263,6 +266,15 @@ def lexicon(script: str = "both") -> Lexicon:
             for kind, w in ((raw.get("facilities") or {}).get("kinds") or {}).items()
         },
         facility_km=float((raw.get("facilities") or {}).get("km", 15.0)),
+        highlands=(
+            re.compile(
+                r"(?<![\w])(?:"
+                + "|".join((raw.get("highlands") or {}).get("words") or ["(?!x)x"])
+                + r")\s+of\s+(?:the\s+)?(?:(?:town|city|village)\s+of\s+)?$",
+                re.IGNORECASE,
+            ),
+            tuple(map(str, (raw.get("highlands") or {}).get("prefixes") or ())),
+        ),
         unopposed=_compile(raw.get("unopposed") or [], script),
         flag=_compile(raw.get("flag") or [], script),
     )

@@ -92,7 +92,11 @@ def read_claim(
     before = [
         t for t in doc.triggers
         if c0 <= t.start and t.end <= m.start
-        and (t.kind != "passive" or ARABIC_LETTER.match(doc.folded[t.start]))
+        and (
+            t.kind != "passive"
+            or ARABIC_LETTER.match(doc.folded[t.start])
+            or _NOUN_PASSIVE.match(doc.folded, t.start)  # "areas seized from IS in X"
+        )
         and not _RESUMPTIVE.search(doc.folded, t.start, t.end)
     ]  # fmt: skip
     after = [t for t in doc.triggers if m.end <= t.start < c1]
@@ -364,6 +368,10 @@ def read_claim(
     )  # fmt: skip
 
 
+#: a passive participle after its noun ("areas seized from IS in X") tells of a place after it
+_NOUN_PASSIVE = re.compile(
+    r"(?:positions|areas|towns|villages|cities|territor(?:y|ies)|places|sites)\s", re.IGNORECASE
+)
 #: "سيطروا عليها": the verb's object is the pronoun (the place before), not a place after it
 _RESUMPTIVE = re.compile(r"علي(?:ها|ه|هما|هم)$")
 

@@ -239,6 +239,7 @@ def _claim_mentions(
         m = _facility(m0, folded, gazetteer, lx)
         if m is None:
             continue  # "the Tabqa dam" when the gazetteer has no dam there
+        m = _highlands(m, body, gazetteer, lx)
         k = bisect.bisect_right(banned_at, m.end)
         if any(a <= m.start < b or a < m.end <= b for a, b in banned[max(0, k - 4) : k]):
             continue
@@ -332,6 +333,32 @@ _SEAT_OF = re.compile(r"(?:مبن[يى]|مقر|ديوان|مجلس)\s+محافظ
 _AR_LOCATOR = re.compile(
     r"(?<![\w])(?:[وب])?(?:شرق|غرب|شمال|جنوب)(?:ي|ى)?\s+(?:(?:مدينه|بلده|قريه|قضاء|ناحيه)\s+)?[\"«]?\s*$"
 )
+
+
+def _highlands(m: Mention, body: str, gazetteer: Gazetteer, lx: Lexicon) -> Mention:
+    """Read "the outskirts/mountains of X", "X's outskirts" as the gazetteer's "Juroud X".
+
+    Returns *m* itself unless such words stand by it and the gazetteer has the place.
+    """
+    if m.relation not in (None, "outskirts", "anchor"):
+        return m
+    words, prefixes = lx.highlands
+    lo = max(0, m.start - 60)
+    head = words.search(body, lo, m.start)
+    poss = re.match(r"['’]s?\s+(?:outskirts|mountains|hills|barrens)\b", body[m.end : m.end + 16])
+    if not prefixes or (head is None and poss is None):
+        return m
+    for prefix in prefixes:
+        hit = gazetteer.geocode(f"{prefix} {m.place.name}", kinds="area", fuzzy=False, limit=1)
+        if hit:
+            p = hit[0].place
+            start = head.start() if head is not None else m.start
+            end = m.end + poss.end() if poss is not None else m.end
+            return replace(
+                m, start=start, end=end, text=body[start:end], place=p, lon=p.lon, lat=p.lat,
+                uncertainty_km=p.precision_m / 1000.0, relation=None, phrase_start=start,
+            )  # fmt: skip
+    return m
 
 
 def _article_dropped(word: str, names: tuple[str, ...]) -> bool:
