@@ -167,11 +167,13 @@ def propose_observations(
     if report.date is None:
         return Proposals(report, [], _unresolved_places(body, mentions, actors, gazetteer), [])
     aims = spans(lx.targets, folded)
-    named = [(a.start, a.end) for a in actors if a.faction is not None]
+    # "هيئة تحرير الشام", "Levant Liberation Committee": a trigger inside a name is no deed
+    named = [(a.start, a.end) for a in actors if a.faction is not None]  # in text order
+    named_at = [a for a, _b in named]
     triggers = [
         t for t in find_triggers(folded, lx, aims)
-        if not any(a <= t.start and t.end <= b for a, b in named)
-    ]  # fmt: skip  # "هيئة تحرير الشام", "Levant Liberation Committee": a name, not a deed
+        if not (k := bisect.bisect_right(named_at, t.start)) or named[k - 1][1] < t.end
+    ]  # fmt: skip
     doc = Doc(
         body=body, folded=folded, triggers=triggers, actors=actors,
         times=find_time_phrases(body), report=report, registry=registry, lx=lx,
