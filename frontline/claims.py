@@ -161,6 +161,8 @@ def read_claim(
     nxt = next((t for t in after if t.kind in _POST_KINDS), None)
     if nxt is not None and m.relation == "anchor" and nxt.start - m.end > 15:
         nxt = None  # "west of Mosul, … their last stronghold": about the place west of it
+    if nxt is not None and m.relation == "outskirts" and nxt.kind in ("stronghold", "held_by"):
+        nxt = None  # "the outskirts of Mayadin, an IS stronghold": about Mayadin (the anchor)
     # "Anah, located 90 km from the border with Syria, is … still under the control of IS": the
     # predicate after an appositive is about the place before it
     app = _APPOSITIVE.match(folded, m.end)
@@ -489,8 +491,10 @@ def _governs(trig: Trigger, m: Mention, doc: Doc) -> bool:
     for a, b in sorted(cut, reverse=True):
         gap = gap[: a - g0] + " " + gap[b - g0 :]
     gap = re.sub(r"\s+", " ", gap) if cut else gap
+    if _PREP_GAP.fullmatch(gap):
+        return True  # "fighting in X", "أحياء مدينة X": the place right after
     if _ENDS_IN_PREP.search(doc.folded, trig.start, trig.end):
-        return _PREP_GAP.fullmatch(gap) is not None
+        return False
     return len(gap) <= 80 and not _CLAUSE_WORD.search(gap) and _LOC_BEFORE.search(gap) is not None
 
 

@@ -35,7 +35,7 @@ __all__ = [
 ]
 
 _LOSER_BEFORE = re.compile(
-    r"(?:\bfrom|\bout\s+of|\bagainst|\bvictory\s+over|(?<![\w])(?:من|ضد)(?:\s+(?:قبضه|سيطره|يد|ايدي|عناصر|مسلحي|مقاتلي|براثن))?)\s*[«\"“(]?\s*"
+    r"(?:\bfrom|\bout\s+of|\b(?:free|freed|clear|cleared|rid)\s+of|\bagainst|\bvictory\s+over|(?<![\w])(?:من|ضد)(?:\s+(?:قبضه|سيطره|يد|ايدي|عناصر|مسلحي|مقاتلي|براثن))?)\s*[«\"“(]?\s*"
     r"(?:(?:the|its|their|remaining|remnants\s+of|extremist|militant|jihadist|terrorist|(?:\S+\s+)?fighters\s+of)\s+){0,2}$",
     re.IGNORECASE,
 )

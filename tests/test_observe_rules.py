@@ -200,3 +200,28 @@ def test_a_lower_case_english_word_does_not_go_on_a_name(gaz, reg):
     text = "all neighbourhoods in Al-Bab have been cleared"
     got = {m.place.id for m in extract_places(text, gaz)}
     assert "bab-al-hawa-crossing" not in got
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("Rawa remains in IS hands.", ("rawa", "isis", "held")),
+        ("Sinjar remained in Kurdish hands after the offensive.", ("sinjar", "peshmerga", "held")),
+        ("Kurdish-held Sinjar was shelled on Monday.", ("sinjar", "peshmerga", "held")),
+        (
+            "Iraqi forces declared Anah free of Islamic State militants.",
+            ("anah", "isf", "captured"),
+        ),
+        (
+            "اشتباكات بين الجيش السوري وداعش في أحياء مدينة دير الزور.",
+            ("deir-ez-zor", "unknown", "contested"),
+        ),
+    ],
+)
+def test_more_wordings_of_the_same_kinds(gaz, reg, text, want):
+    assert want in claims(text, gaz, reg)
+
+
+def test_a_stronghold_after_outskirts_is_said_of_the_town(gaz, reg):
+    text = "Government forces reached the outskirts of Mayadin, an IS stronghold."
+    assert claims(text, gaz, reg) == {("al-mayadin", "isis", "held")}
