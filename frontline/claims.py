@@ -20,8 +20,8 @@ import re
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from frontline.holders import fallback_agent as fallback_agent  # re-exported
 from frontline.holders import (
+    besieger_after,
     find_agent,
     find_besieged,
     find_defender,
@@ -34,6 +34,7 @@ from frontline.holders import (
     named_as_loser,
     siege_reaches,
 )
+from frontline.holders import fallback_agent as fallback_agent  # re-exported
 from frontline.proposals import PROPOSAL_COLUMNS, Observation
 from frontline.reports import date_of
 from frontline.triggers import ARABIC_LETTER, CAPTURE_KINDS, Doc, Trigger, between_ok
@@ -57,7 +58,7 @@ __all__ = [
     "spans",
 ]
 
-_POST_KINDS = frozenset({"passive", "held_by", "stronghold", "hold", "repel"})
+_POST_KINDS = frozenset({"passive", "held_by", "stronghold", "hold", "repel", "besiege"})
 #: relative phrases whose derived point is the place a claim is about ("a village 12 km north
 #: of X"); "near X", "west of X" only locate something else.
 _CLAIM_RELATIONS = frozenset({None, "offset", "distance", "outskirts"})
@@ -163,6 +164,15 @@ def read_claim(
         nxt = None  # "west of Mosul, … their last stronghold": about the place west of it
     if nxt is not None and m.relation == "outskirts" and nxt.kind in ("stronghold", "held_by"):
         nxt = None  # "the outskirts of Mayadin, an IS stronghold": about Mayadin (the anchor)
+    if nxt is not None and nxt.kind == "besiege":
+        # only "X, besieged by IS", "دير الزور المحاصرة من قبل داعش": right after the place and
+        # with its besieger; else the next word about the place ("المحاصرة التي يسيطر عليها")
+        ok = _SIEGE_AFTER.fullmatch(folded, m.end, nxt.start) and besieger_after(
+            nxt, [a for a in doc.actors if c0 <= a.start < c1], folded,
+            lambda a: a.resolve(m.place.country),
+        )  # fmt: skip
+        if not ok:
+            nxt = next((t for t in after if t.kind in _POST_KINDS - {"besiege"}), None)
     # "Anah, located 90 km from the border with Syria, is … still under the control of IS": the
     # predicate after an appositive is about the place before it
     app = _APPOSITIVE.match(folded, m.end)
@@ -315,7 +325,7 @@ def read_claim(
         event, faction, loser, conf = "contested", "unknown", None, 0.65
     elif kind == "besiege":
         event = "held"
-        faction = find_besieged(m, trig, clause_actors, res, doc)
+        faction = find_besieged(m, trig, clause_actors, res, doc, post)
         if faction is None:
             return None
         loser, conf = None, 0.65
@@ -370,6 +380,11 @@ def read_claim(
     )  # fmt: skip
 
 
+#: what may stand between a place and a siege word after it: "X, besieged by", "X المحاصرة"
+_SIEGE_AFTER = re.compile(
+    r"\s*(?:[,،]\s*)?(?:(?:which|that|التي|الذي)\s+)?"
+    r"(?:(?:is|are|was|were|has\s+been|had\s+been|remains?|still|now|تبقى|لا\s+تزال)\s+)*"
+)
 #: a passive participle after its noun ("areas seized from IS in X") tells of a place after it
 _NOUN_PASSIVE = re.compile(
     r"(?:positions|areas|towns|villages|cities|territor(?:y|ies)|places|sites)\s", re.IGNORECASE

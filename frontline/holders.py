@@ -28,6 +28,7 @@ __all__ = [
     "find_hostile_actor",
     "find_loser",
     "find_receiver",
+    "besieger_after",
     "find_target_holder",
     "first_actor_before",
     "named_as_loser",
@@ -345,8 +346,21 @@ def siege_reaches(m: Mention, trig: Trigger, doc: Doc) -> bool:
     return len(gap) <= 80 and _SIEGE_GAP.fullmatch(re.sub(r"\s+", " ", gap)) is not None
 
 
+_BY_BESIEGER = re.compile(r"(?:\bby|من\s+قبل|من)\s+(?:the\s+)?[«\"]?$", re.IGNORECASE)
+
+
+def besieger_after(trig: Trigger, actors: list[ActorMention], folded: str, res: Any) -> str | None:
+    """Return the besieger named right after a siege word ("besieged by IS", "المحاصرة من قبل")."""
+    for a in actors:
+        if trig.end <= a.start < trig.end + 30 and _BY_BESIEGER.search(folded, trig.end, a.start):
+            fid = res(a)
+            if fid:
+                return fid
+    return None
+
+
 def find_besieged(
-    m: Mention, trig: Trigger, actors: list[ActorMention], res: Any, doc: Doc
+    m: Mention, trig: Trigger, actors: list[ActorMention], res: Any, doc: Doc, post: bool = False
 ) -> str | None:
     """Return who holds a besieged place: the besieged side, never the besieger.
 
@@ -357,6 +371,9 @@ def find_besieged(
     report names several such factions, nobody: the holder is not stated.
     """
     arabic = bool(ARABIC_LETTER.match(doc.folded[trig.start : trig.start + 1]))
+    if post:  # "X, besieged by IS", "دير الزور المحاصرة من قبل داعش": the besieger after it
+        by = besieger_after(trig, actors, doc.folded, res)
+        return None if by is None else _enemy_of(by, m, res, doc)
     between = [f for a in actors if trig.end <= a.start < m.start and (f := res(a))]
     before = [a for a in actors if a.end <= trig.start]
     besieger: str | None = None
@@ -380,8 +397,11 @@ def find_besieged(
     if besieger is None and before and not arabic:
         besieger = res(before[-1])
     besieger = besieger or doc.agent or doc.fallback
-    if besieger is None:
-        return None
+    return None if besieger is None else _enemy_of(besieger, m, res, doc)
+
+
+def _enemy_of(besieger: str, m: Mention, res: Any, doc: Doc) -> str | None:
+    """Return the one enemy of *besieger* named nearest the place (several: None)."""
     country = m.place.country
     # the nearest named enemy of the besieger: around the place first, then the whole report
     for reach in (150, 400, len(doc.folded)):

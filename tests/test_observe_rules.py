@@ -225,3 +225,20 @@ def test_more_wordings_of_the_same_kinds(gaz, reg, text, want):
 def test_a_stronghold_after_outskirts_is_said_of_the_town(gaz, reg):
     text = "Government forces reached the outskirts of Mayadin, an IS stronghold."
     assert claims(text, gaz, reg) == {("al-mayadin", "isis", "held")}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The army broke through to Deir Ezzor, besieged by Islamic State for three years.",
+        "Syrian troops reached Deir Ezzor, which had been besieged by IS since 2014.",
+        "وصلت قوات الجيش السوري الى مدينة دير الزور المحاصرة من قبل داعش.",
+    ],
+)
+def test_a_place_besieged_by_a_faction_is_held_by_its_enemy(gaz, reg, text):
+    assert claims(text, gaz, reg) == {("deir-ez-zor", "syrian-government", "held")}
+
+
+def test_a_siege_word_without_its_besieger_gives_way_to_the_next_word(gaz, reg):
+    text = "تقدمت القوات نحو مدينة تلعفر المحاصرة التي يسيطر عليها داعش."
+    assert claims(text, gaz, reg) == {("tal-afar", "isis", "held")}
