@@ -372,8 +372,8 @@ def find_besieged(
     """
     arabic = bool(ARABIC_LETTER.match(doc.folded[trig.start : trig.start + 1]))
     if post:  # "X, besieged by IS", "دير الزور المحاصرة من قبل داعش": the besieger after it
-        by = besieger_after(trig, actors, doc.folded, res)
-        return None if by is None else _enemy_of(by, m, res, doc)
+        after = besieger_after(trig, actors, doc.folded, res)
+        return None if after is None else _enemy_of(after, m, res, doc)
     between = [f for a in actors if trig.end <= a.start < m.start and (f := res(a))]
     before = [a for a in actors if a.end <= trig.start]
     besieger: str | None = None
