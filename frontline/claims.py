@@ -188,7 +188,7 @@ def read_claim(
             or (trig.kind in ("stronghold", "held_by") and nxt.start - m.end < m.start - trig.end)
             or (nxt.kind == "passive" and nxt.start - m.end < 15 and m.start - trig.end > 40)
         ):
-            trig, post = nxt, True  # "Y, held by X"; "declared Mosul liberated"
+            trig, post, aimed = nxt, True, False  # "Y, held by X"; "declared Mosul liberated"
     if (
         trig is not None
         and not post

@@ -242,3 +242,11 @@ def test_a_place_besieged_by_a_faction_is_held_by_its_enemy(gaz, reg, text):
 def test_a_siege_word_without_its_besieger_gives_way_to_the_next_word(gaz, reg):
     text = "تقدمت القوات نحو مدينة تلعفر المحاصرة التي يسيطر عليها داعش."
     assert claims(text, gaz, reg) == {("tal-afar", "isis", "held")}
+
+
+def test_a_target_with_its_holder_in_an_appositive(gaz, reg):
+    text = (
+        "Taking al-Bab, an Islamic State stronghold near the border, would allow the forces "
+        "to press on towards Raqqa, Islamic State's de facto capital in Syria."
+    )
+    assert ("raqqa", "isis", "held") in claims(text, gaz, reg)
