@@ -300,25 +300,12 @@ class _Names:
 _NAMES: weakref.WeakKeyDictionary[FactionRegistry, _Names] = weakref.WeakKeyDictionary()
 
 
-def _name_pattern(name: str) -> str:
-    folded = fold_arabic(name)
-    if _AR_LETTER.search(folded):
-        letters = [re.escape(c) if not c.isspace() else r"\s+" for c in folded]
-        body = _DIACRITICS.join(letters)
-        if folded.startswith("ال"):  # "للجيش": ل + الجيش with its alif dropped
-            rest = _DIACRITICS.join(letters[2:])
-            return r"(?<![\w])(?:" + _AR_PREFIX + body + r"|لل" + rest + r")(?![\w])"
-        return r"(?<![\w])" + _AR_PREFIX + body + r"(?![\w])"
-    body = r"[\s\-]+".join(re.escape(w) for w in re.split(r"[\s\-]+", name))
-    return re.sub(r"['’`]", lambda _m: "['’`]?", body)  # Latin: bounds added by _one_regex
-
-
 def _names_for(registry: FactionRegistry) -> _Names:
     cached = _NAMES.get(registry)
     if cached is not None:
         return cached
-    sensitive: list[tuple[int, str]] = []
-    insensitive: list[tuple[int, str]] = []
+    sensitive: list[str] = []
+    insensitive: list[str] = []
     arabic_names: list[str] = []
     by_text: dict[str, str] = {}
     for f in registry:
@@ -329,15 +316,14 @@ def _names_for(registry: FactionRegistry) -> _Names:
             if key in by_text:
                 continue
             by_text[key] = f.id
-            pat = _name_pattern(name)
             if name.isupper() and len(name) <= 5:
-                sensitive.append((len(name), pat))
+                sensitive.append(name)
                 if len(name) >= 4 and name.isalpha():  # "Isis", "Isil" (not "Is")
-                    sensitive.append((len(name), _name_pattern(name.capitalize())))
+                    sensitive.append(name.capitalize())
             elif _AR_LETTER.search(name):
                 arabic_names.append(fold_arabic(name))
             else:
-                insensitive.append((len(name), pat))
+                insensitive.append(name)
     generic: list[tuple[str, re.Pattern[str], str]] = []
     for country, _lang, alias, rx in lexicon().generic:
         try:
@@ -347,7 +333,7 @@ def _names_for(registry: FactionRegistry) -> _Names:
         generic.append((country, rx, fid))
 
     names = _Names(
-        _one_regex(sensitive, 0, True), _one_regex(insensitive, re.IGNORECASE, True),
+        _latin_regex(sensitive, False), _latin_regex(insensitive, True),
         _arabic_regex(arabic_names), by_text, generic,
     )  # fmt: skip
     _NAMES[registry] = names
@@ -380,34 +366,53 @@ def _trie_add(node: dict[str, Any], atoms: list[str]) -> None:
     node[""] = {}  # a name ends here
 
 
-def _trie_regex(node: dict[str, Any], top: bool = False) -> str:
-    """Return the regex of a trie node: its children, then the end where a name ends."""
+def _trie_regex(
+    node: dict[str, Any], top: bool = False, between: str = _DIACRITICS, latin: bool = False
+) -> str:
+    """Return the regex of a trie node: its children, then the end where a name ends.
+
+    *between*: what may stand between two letters (Arabic diacritics); *latin*: a space is
+    a run of spaces or hyphens and an apostrophe is optional ("Sha'abi", "Shaabi").
+    """
     alts = []
     for atom, child in sorted(node.items()):
         if atom == "":
             continue
-        sub = _trie_regex(child)
-        alts.append((r"\s+" if atom == " " else re.escape(atom)) + sub)
+        sub = _trie_regex(child, False, between, latin)
+        if atom == " ":
+            rx = r"[\s\-]+" if latin else r"\s+"
+        elif latin and atom == "'":
+            rx = "['’`]?"
+        else:
+            rx = re.escape(atom)
+        alts.append(rx + sub)
     if not alts:
         return ""
     inner = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
-    inner = inner if top else _DIACRITICS + inner
+    inner = inner if top else between + inner
     return "(?:" + inner + ")?" if "" in node else ("(?:" + inner + ")" if not top else inner)
 
 
-def _one_regex(items: list[tuple[int, str]], flags: int, latin: bool) -> re.Pattern[str] | None:
-    """One regex for many names, the longest first; Latin names only at a word start."""
-    if not items:
+def _latin_regex(names: list[str], insensitive: bool) -> re.Pattern[str] | None:
+    """One regex for many Latin-script names, as a letter trie; only at a word start.
+
+    Words may be joined by spaces or hyphens, apostrophes may be left out, and an English
+    plural or possessive may follow ("SDF's"). The longest name wins.
+    """
+    if not names:
         return None
-    items.sort(key=lambda t: -t[0])
-    alts = "|".join(p for _n, p in items)
-    if not latin:
-        return re.compile(alts, flags)
-    first = {p.lstrip("\\")[0] for _n, p in items}
-    if flags & re.IGNORECASE:
-        first = {c for ch in first for c in (ch.lower(), ch.upper())}
+    trie: dict[str, Any] = {}
+    first: set[str] = set()
+    for name in names:
+        words = [w for w in re.split(r"[\s\-]+", name.strip()) if w]
+        text = " ".join(words)
+        atoms = ["'" if c in "'’`" else (c.lower() if insensitive else c) for c in text]
+        _trie_add(trie, atoms)
+        first.update((atoms[0].lower(), atoms[0].upper()) if insensitive else (atoms[0],))
+    body = _trie_regex(trie, top=True, between="", latin=True)
     cls = "".join(re.escape(c) for c in sorted(first))
-    return re.compile(r"(?<![\w])(?=[" + cls + r"])(?:" + alts + r")(?:['’]s|s)?(?![\w])", flags)
+    flags = re.IGNORECASE if insensitive else 0
+    return re.compile(r"(?<![\w])(?=[" + cls + r"])(?:" + body + r")(?:['’]s|s)?(?![\w])", flags)
 
 
 def _fold_key(name: str) -> str:
