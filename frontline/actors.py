@@ -90,6 +90,8 @@ class Lexicon:
     #: gazetteer kind -> (words right after a name, words right before it): "X border post"
     facilities: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = field(default_factory=dict)
     facility_km: float = 15.0
+    #: facility kind -> the gazetteer kinds that it covers ("airbase": also "military_base")
+    facility_kinds: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: words that say a place was given up without a fight ("after the Peshmerga withdrew")
     unopposed: re.Pattern[str] = re.compile(r"(?!x)x")
     #: words that say the place's new holder raised its flag ("entered X and raised the flag")
@@ -100,6 +102,8 @@ class Lexicon:
     holders: dict[str, tuple[tuple[str, ...], dict[str, str]]] = field(default_factory=dict)
     #: liberation verbs, and the factions never taken from the context as their subject
     liberation: tuple[re.Pattern[str], tuple[str, ...]] = (re.compile(r"(?!x)x"), ())
+    #: words that deny a claim ("denied", "نفى"): an attributed claim beside one is dropped
+    denial: re.Pattern[str] = re.compile(r"(?!x)x")
     #: words for the hills around a town ("outskirts of X") and the gazetteer's prefix for
     #: them ("Juroud X")
     highlands: tuple[re.Pattern[str], tuple[str, ...]] = (re.compile(r"(?!x)x"), ())
@@ -266,6 +270,10 @@ def lexicon(script: str = "both") -> Lexicon:
             for kind, w in ((raw.get("facilities") or {}).get("kinds") or {}).items()
         },
         facility_km=float((raw.get("facilities") or {}).get("km", 15.0)),
+        facility_kinds={
+            str(kind): (str(kind), *map(str, w.get("also") or ()))
+            for kind, w in ((raw.get("facilities") or {}).get("kinds") or {}).items()
+        },
         highlands=(
             re.compile(
                 r"(?<![\w])(?:"
@@ -275,6 +283,7 @@ def lexicon(script: str = "both") -> Lexicon:
             ),
             tuple(map(str, (raw.get("highlands") or {}).get("prefixes") or ())),
         ),
+        denial=_compile(raw.get("denial") or [], script),
         unopposed=_compile(raw.get("unopposed") or [], script),
         flag=_compile(raw.get("flag") or [], script),
     )

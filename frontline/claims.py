@@ -356,6 +356,8 @@ def read_claim(
     if precision == "month":
         conf -= 0.1
     if any(s0 <= a < s1 for a, _b in attributions):
+        if doc.lx.denial.search(folded, s0, s1):
+            return None  # "IS claimed it had taken Anah, but the army denied it"
         conf *= 0.8
         notes.append("attributed")
     if any(c0 <= a < c1 for a, _b in vagues):

@@ -419,7 +419,8 @@ def _facility(m: Mention, folded: str, gazetteer: Gazetteer, lx: Lexicon) -> Men
     if m.relation not in (None, "anchor"):
         return m
     for kind, (after, before) in lx.facilities.items():
-        if m.place.kind == kind:
+        kinds = lx.facility_kinds.get(kind, (kind,))
+        if m.place.kind in kinds:
             continue
         tail = after.match(folded, m.end, min(len(folded), m.end + 40))
         head = None if tail else before.search(folded[max(0, m.phrase[0] - 30) : m.phrase[0]])
@@ -430,11 +431,13 @@ def _facility(m: Mention, folded: str, gazetteer: Gazetteer, lx: Lexicon) -> Men
         else:
             continue
         # the facility by its own name ("سد الموصل"), else the nearest of its kind
-        named = gazetteer.geocode(phrase, kinds=kind, fuzzy=False, limit=1)
+        named = gazetteer.geocode(phrase, kinds=kinds, fuzzy=False, limit=1) or gazetteer.geocode(
+            _FACILITY_ADJ.sub("", phrase), kinds=kinds, fuzzy=False, limit=1
+        )  # "Abu Duhur military airport" is the gazetteer's "Abu Duhur airport"
         if named:
             p = named[0].place
         else:
-            near = gazetteer.reverse(m.place.lon, m.place.lat, max_km=lx.facility_km, kinds=kind)
+            near = gazetteer.reverse(m.place.lon, m.place.lat, max_km=lx.facility_km, kinds=kinds)
             if near is None:
                 return None
             p = near.place
@@ -446,6 +449,10 @@ def _facility(m: Mention, folded: str, gazetteer: Gazetteer, lx: Lexicon) -> Men
     return m
 
 
+#: words that qualify a facility without naming it ("military airport", "main border crossing")
+_FACILITY_ADJ = re.compile(
+    r"\b(?:military|main|old|new|international|civil(?:ian)?|strategic|vital|key)\s+", re.I
+)
 _AR_LETTER = re.compile(r"[\u0600-\u06ff]")
 _ANAPHORA_KINDS = {
     "town": ("town", "city"), "city": ("city", "town"), "village": ("village", "town"),

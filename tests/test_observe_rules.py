@@ -250,3 +250,17 @@ def test_a_target_with_its_holder_in_an_appositive(gaz, reg):
         "to press on towards Raqqa, Islamic State's de facto capital in Syria."
     )
     assert ("raqqa", "isis", "held") in claims(text, gaz, reg)
+
+
+def test_a_denied_claim_is_no_claim(gaz, reg):
+    text = "IS claimed it had captured Anah, but the army denied the claim."
+    assert claims(text, gaz, reg) == set()
+    text = "زعم تنظيم داعش أنه سيطر على عانة، لكن الجيش العراقي نفى ذلك."
+    assert claims(text, gaz, reg) == set()
+
+
+def test_a_military_airport_is_a_facility_not_an_actor(gaz, reg):
+    text = "The Syrian army on Sunday captured the Abu Duhur military airport."
+    assert ("abu-al-duhur-airbase", "syrian-government", "captured") in claims(
+        text, gaz, reg, date=dt.date(2018, 1, 21)
+    )
