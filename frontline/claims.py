@@ -39,6 +39,7 @@ from frontline.proposals import PROPOSAL_COLUMNS, Observation
 from frontline.reports import date_of
 from frontline.triggers import ARABIC_LETTER, CAPTURE_KINDS, Doc, Trigger, between_ok
 from frontline.triggers import LIST_GAP as LIST_GAP  # re-exported
+from frontline.triggers import OWN_PARTS as OWN_PARTS  # re-exported
 from frontline.triggers import find_triggers as find_triggers  # re-exported
 from frontline.triggers import spans as spans  # re-exported
 
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "LIST_GAP",
+    "OWN_PARTS",
     "PROPOSAL_COLUMNS",
     "Doc",
     "Observation",
@@ -229,6 +231,8 @@ def read_claim(
 
     loser = find_loser(m, trig, clause_actors, folded, res)
     kind = trig.kind
+    if kind in CAPTURE_KINDS | {"enter"} and not post and OWN_PARTS.match(doc.body, m.end):
+        kind = "contest"  # "took Mosul's eastern neighbourhoods": part of it, fighting
     if (
         kind == "held_from"
         and nxt is not None

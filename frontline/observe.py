@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING
 from frontline.actors import ActorMention, Lexicon, find_actors, lexicon, script_of
 from frontline.claims import (
     LIST_GAP,
+    OWN_PARTS,
     PROPOSAL_COLUMNS,
     Doc,
     Observation,
@@ -263,9 +264,10 @@ def _claim_mentions(
             m = replace(m, relation="anchor")  # "شرق مدينة حماة": a landmark, not the place taken
         if re.search(r"ريف|countryside", folded[m.phrase[0] : m.end]):
             continue  # "ريف دير الزور": a countryside is a region, not a place
-        if re.match(r"['’]s\b", body[m.end : m.end + 3]) or (
-            body[m.end - 1 : m.end] == "s" and body[m.end : m.end + 2] in ("' ", "’ ")
-        ):
+        if (
+            re.match(r"['’]s\b", body[m.end : m.end + 3])
+            or (body[m.end - 1 : m.end] == "s" and body[m.end : m.end + 2] in ("' ", "’ "))
+        ) and not OWN_PARTS.match(body, m.end):
             continue  # "Baghdad's army", "Mosul's Sinjar district", "Damascus' outskirts"
         word = body[m.start : m.end]
         if (

@@ -25,6 +25,7 @@ __all__ = [
     "ARABIC_LETTER",
     "CAPTURE_KINDS",
     "LIST_GAP",
+    "OWN_PARTS",
     "Doc",
     "Trigger",
     "between_ok",
@@ -34,6 +35,12 @@ __all__ = [
 
 #: Trigger kinds that tell of a capture (the subject takes the place).
 CAPTURE_KINDS = frozenset({"capture", "passive", "expel"})
+#: "Deir Ezzor's eastern neighbourhoods", "Mosul's old city": parts of the place named before
+OWN_PARTS = re.compile(
+    r"['’]s?\s+(?:(?:\w+ern|central|old|remaining|last|main)\s+)*(?:neighbou?rhoods?|districts|"
+    r"quarters?|cent(?:re|er)|old\s+city|streets|parts)\b",
+    re.IGNORECASE,
+)
 #: A letter of the Arabic script: a trigger in Arabic reads its actors in Arabic word order.
 ARABIC_LETTER = re.compile(r"[\u0600-\u06ff]")
 

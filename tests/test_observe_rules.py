@@ -264,3 +264,27 @@ def test_a_military_airport_is_a_facility_not_an_actor(gaz, reg):
     assert ("abu-al-duhur-airbase", "syrian-government", "captured") in claims(
         text, gaz, reg, date=dt.date(2018, 1, 21)
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        (
+            "Fighting continued in Deir Ezzor's eastern neighbourhoods.",
+            ("deir-ez-zor", "unknown", "contested"),
+        ),
+        (
+            "Iraqi forces took Mosul's eastern neighbourhoods on Friday.",
+            ("mosul", "unknown", "contested"),
+        ),
+        ("The Peshmerga handed over Sinjar to the PMU on Tuesday.", ("sinjar", "pmu", "captured")),
+        ("باتت مدينة تلعفر تحت سيطرة القوات العراقية بالكامل.", ("tal-afar", "isf", "captured")),
+        ("سيطر مقاتلو المعارضة على بلدة خان شيخون.", (None, "syrian-opposition", "captured")),
+    ],
+)
+def test_parts_handovers_and_arabic_passives(gaz, reg, text, want):
+    got = claims(text, gaz, reg)
+    if want[0] is None:
+        assert any(c[1:] == want[1:] for c in got), got
+    else:
+        assert want in got
