@@ -156,6 +156,8 @@ def read_claim(
         if after
         else None
     )
+    if rel and _main_after(after, folded):
+        rel = None  # "Mosul, which IS seized in 2014, was retaken in July": the main verb decides
     if rel and after[0].kind in CAPTURE_KINDS and (trig is None or trig.kind not in CAPTURE_KINDS):
         after[0] = replace(after[0], kind="capture")
         trig = after[0]  # "al-Mayadin, which government forces took earlier this month"
@@ -409,17 +411,34 @@ def _told_in_past(doc: Doc, c0: int, trig: Trigger, m: Mention) -> bool:
 #: an appositive right after a place: ", located 90 km from the border with Syria,", ", a town
 #: of 20,000 people,", "، الواقعة على بعد 230 كلم شمال بغداد،"
 _APPOSITIVE = re.compile(
-    r"\s*[,،]\s*(?:(?:located|situated|lying|which\s+lies|some|about|around|just|only|a|an|"
+    r"\s*[,،]\s*(?:(?:located|situated|lying|which|who|that|some|about|around|just|only|a|an|"
     r"(?:ال)?واقع(?:ه)?|وهي|وهو)\s)[^,،.;:؛()]{0,90}(?:\([^)]{0,30}\)[^,،.;:؛()]{0,60})?[,،]",
     re.IGNORECASE,
 )
+
+
+def _main_after(after: list[Trigger], folded: str) -> bool:
+    """Whether a main verb follows the relative clause that *after[0]* stands in.
+
+    "Mosul, which IS seized in 2014, was retaken by Iraqi forces": after the comma that
+    closes the relative clause, a verb about the place.
+    """
+    close = re.compile(r"[^,،.;؛]{0,80}[,،]").match(folded, after[0].end)
+    return close is not None and any(
+        0 <= t.start - close.end() < 40 and t.kind in _POST_KINDS for t in after[1:]
+    )
+
+
 #: a holder as a pre-modifier: "IS-held", "rebel-controlled", "government-run"
 _PREMODIFIER = re.compile(r"-(?:held|controlled|occupied|run|dominated)$", re.IGNORECASE)
 #: ... modifies only the noun phrase right after it: "IS-held Anah", "the rebel-held enclave
-#: of Beit Jinn", "rebel-held northwestern Idlib province"
+#: of Beit Jinn", "rebel-held northwestern Idlib", never a later place ("IS-held areas arrived
+#: in Kirkuk", "the Kurdish-run administration in Qamishli")
 _PREMOD_GAP = re.compile(
-    r"\s*(?:(?!(?:said|says|that|which|who|and|but|reported|announced)\b)[\w'’-]+\s+){0,3}?"
-    r"(?:(?:of|in)\s+(?:the\s+)?)?[\"“']?\s*",
+    r"\s*(?:(?:\w+ern|besieged|strategic|key|last|remaining|main|small|large|rural|central|"
+    r"nearby|border|desert|oil|frontline)\s+){0,3}"
+    r"(?:(?:town|city|village|enclave|district|pocket|stronghold|area|region|territory|"
+    r"neighbou?rhood|suburb|base|outpost|province)\s+(?:of|in)\s+(?:the\s+)?)?[\"“']?\s*",
     re.IGNORECASE,
 )
 #: a trigger that ends in a preposition: "fighting in", "parts of", "اجزاء من"

@@ -416,14 +416,24 @@ def _enemy_of(besieger: str, m: Mention, res: Any, doc: Doc) -> str | None:
     return None
 
 
+#: an actor followed by a verb of attack is the attacker ("IS fighters attacked", "IS launched")
+_ATTACKER = re.compile(
+    r"\s+(?:\S+\s+){0,2}?(?:attack(?:ed|s)|assault(?:ed|s)|raid(?:ed|s)|launch(?:ed|es)|"
+    r"stormed|tried|attempted)\b",
+    re.IGNORECASE,
+)
+
+
 def find_defender(
     m: Mention, trig: Trigger, actors: list[ActorMention], folded: str, res: Any
 ) -> str | None:
     """Return who holds a place where an attack was repelled: the defender."""
     # "the army repelled the attack near X" / "an attack on army positions near X was repelled"
+    # / "IS attacked army positions in X but was repelled": the one attacked
     for a in actors:
         if a.end <= m.start and re.search(
-            r"(?:attack\w*|assault)\s+on\s+(?:\S+\s+){0,2}$",
+            r"(?:(?:attack\w*|assault\w*)\s+on|(?:attack|assault|raid|target|hit|storm)(?:ed|s)?)"
+            r"\s+(?:\S+\s+){0,2}$",
             folded[max(0, a.start - 30) : a.start],
             re.I,
         ):
@@ -435,8 +445,8 @@ def find_defender(
             r"(?:attack\w*|assault)\s+(?:by|of)\s+(?:the\s+)?$|\b\w+ed\s+$",
             folded[max(0, a.start - 20) : a.start],
             re.I,
-        ):
-            continue
+        ) or _ATTACKER.match(folded, a.end):
+            continue  # "an attack by IS", "IS fighters attacked …": the attacker
         fid = res(a)
         if fid:
             return fid

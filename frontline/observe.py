@@ -171,9 +171,12 @@ def propose_observations(
     # "هيئة تحرير الشام", "Levant Liberation Committee": a trigger inside a name is no deed
     named = [(a.start, a.end) for a in actors if a.faction is not None]  # in text order
     named_at = [a for a, _b in named]
+    # ... and one that starts with a faction's name is that name: "IS captured" is no passive
+    # "is captured"
     triggers = [
         t for t in find_triggers(folded, lx, aims)
-        if not (k := bisect.bisect_right(named_at, t.start)) or named[k - 1][1] < t.end
+        if not (k := bisect.bisect_right(named_at, t.start))
+        or (named[k - 1][1] < t.end and (named[k - 1][0] != t.start or t.kind != "passive"))
     ]  # fmt: skip
     doc = Doc(
         body=body, folded=folded, triggers=triggers, actors=actors,

@@ -288,3 +288,22 @@ def test_parts_handovers_and_arabic_passives(gaz, reg, text, want):
         assert any(c[1:] == want[1:] for c in got), got
     else:
         assert want in got
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("Civilians fleeing IS-held areas arrived in Kirkuk on Monday.", set()),
+        ("The Kurdish-run administration in Qamishli held elections.", set()),
+        (
+            "IS fighters attacked army positions in Haditha but were repelled.",
+            {("haditha", "isf", "held")},
+        ),
+        (
+            "Mosul, which IS captured in 2014, was retaken by Iraqi forces in July.",
+            {("mosul", "isf", "captured")},
+        ),
+    ],
+)
+def test_modifiers_attackers_and_relative_clauses(gaz, reg, text, want):
+    assert claims(text, gaz, reg) == want
