@@ -301,7 +301,7 @@ def read_claim(
         if faction is None:  # "IS lost Anah to the advancing army": the other side in the sentence
             faction = next(
                 (f for a in sent_actors if (f := res(a)) and f != ceder
-                 and doc.registry.is_hostile(f, ceder, on=doc.report.date)),
+                 and doc.hostile(f, ceder)),
                 None,
             )  # fmt: skip
             if faction is None:

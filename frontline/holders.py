@@ -237,7 +237,7 @@ def find_hostile_actor(doc: Doc, other: str, country: str | None) -> str | None:
     counts: dict[str, int] = {}
     for a in doc.actors:
         fid = doc.local(a.resolve(country) or next(iter(a.by_country.values()), None), country)
-        if fid and fid != other and doc.registry.is_hostile(fid, other, on=doc.report.date):
+        if fid and fid != other and doc.hostile(fid, other):
             counts[fid] = counts.get(fid, 0) + 1
     return max(counts, key=lambda f: counts[f]) if counts else None
 
@@ -409,7 +409,7 @@ def _enemy_of(besieger: str, m: Mention, res: Any, doc: Doc) -> str | None:
             f for a in doc.actors
             if abs(a.start - m.start) <= reach
             and (f := doc.local(res(a), country)) and f != besieger
-            and doc.registry.is_hostile(f, besieger, on=doc.report.date)
+            and doc.hostile(f, besieger)
         }  # fmt: skip
         if hostile:
             return next(iter(hostile)) if len(hostile) == 1 else None

@@ -85,6 +85,14 @@ class Doc:
     countries: dict[str, int] = field(default_factory=dict)
     _unopposed: bool | None = None
     _local: dict[str, tuple[set[str], dict[str, str]]] = field(default_factory=dict)
+    _hostile: dict[tuple[str, str], bool] = field(default_factory=dict)
+
+    def hostile(self, a: str, b: str) -> bool:
+        """Whether factions *a* and *b* are hostile on the report's date (asked once per pair)."""
+        key = (a, b)
+        if key not in self._hostile:
+            self._hostile[key] = self.registry.is_hostile(a, b, on=self.report.date)
+        return self._hostile[key]
 
     @property
     def unopposed(self) -> bool:
