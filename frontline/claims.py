@@ -264,6 +264,7 @@ def read_claim(
         if faction is None:
             near = (doc.local(f, country) for f in (doc.agent, doc.fallback))
             freed, not_by = doc.lx.liberation
+            never: set[str] = set()
             if freed.search(folded, trig.start, trig.end):  # "the liberation of X": not by IS
                 never = {doc.registry.get(n).id for n in not_by if n in doc.registry}
                 near = (f for f in near if f not in never)
@@ -275,6 +276,7 @@ def read_claim(
             faction = next((f for f in near if f and f != loser and f not in losers), None)
             if faction is None and loser is not None:
                 faction = find_hostile_actor(doc, loser, country)
+                faction = None if faction in never else faction
             conf -= 0.15
             notes.append("holder from the context")
         if faction is not None and faction == loser:

@@ -43,6 +43,9 @@ _LOSER_BEFORE = re.compile(
 _MEMBER_OF = re.compile(
     r"\b(?:forces?|units?|troops|members|fighters|elements|soldiers|officers?|commanders?|sources?|"
     r"spokesm[ae]n|officials?)\s+(?:from|of)\s+(?:the\s+)?$"
+    # the speaker, not the one driven out: "a statement from the Joint Operations Command"
+    r"|\b(?:statement|announcement|communiqu[eé]|report|message|video|footage|briefing)\s+"
+    r"(?:\S+\s+){0,2}?(?:from|of|by)\s+(?:the\s+)?$"
     r"|(?<![\w])(?:وحدات|قوات|قوه|عناصر|افراد|قطعات|فصائل|مقاتلين|مقاتلو)\s+من\s+$",
     re.IGNORECASE,
 )
@@ -195,7 +198,11 @@ def find_agent(
 
     if post or trig.kind == "passive":
         for a in clause:
-            if a.start >= trig.end and _BY_BEFORE.search(folded[max(0, a.start - 12) : a.start]):
+            if (
+                a.start >= trig.end
+                and _BY_BEFORE.search(folded[max(0, a.start - 12) : a.start])
+                and not _LOSER_BEFORE.search(folded[max(0, a.start - 40) : a.start])
+            ):  # "captured by X", not "cleared of X"
                 fid = res(a)
                 if fid:
                     return fid

@@ -307,3 +307,33 @@ def test_parts_handovers_and_arabic_passives(gaz, reg, text, want):
 )
 def test_modifiers_attackers_and_relative_clauses(gaz, reg, text, want):
     assert claims(text, gaz, reg) == want
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        (
+            "The SDF announced on Friday the full liberation of Raqqa from Islamic State.",
+            {("raqqa", "sdf", "captured")},
+        ),
+        ("Hawija has been cleared of IS militants, the army said on Thursday.", None),
+        (
+            "أعلنت قيادة العمليات المشتركة تحرير قضاء راوة بالكامل.",
+            {("rawa", "isf", "captured")},
+        ),
+        (
+            "سيطرت الفصائل المدعومة من تركيا على مدينة عفرين يوم الأحد.",
+            {("gn-174186", "euphrates-shield", "captured")},
+        ),
+        (
+            "Iraqi forces liberated Rawa, a statement from the Joint Operations Command said.",
+            {("rawa", "isf", "captured")},
+        ),
+    ],
+)
+def test_more_captors_and_losers(gaz, reg, text, want):
+    got = claims(text, gaz, reg)
+    if want is None:  # the one driven out is never the captor
+        assert not {c for c in got if c[1] == "isis"}
+    else:
+        assert got == want
