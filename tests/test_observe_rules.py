@@ -337,3 +337,26 @@ def test_more_captors_and_losers(gaz, reg, text, want):
         assert not {c for c in got if c[1] == "isis"}
     else:
         assert got == want
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        (
+            "وتخوض القوات العراقية معارك عنيفة مع عناصر داعش داخل مدينة راوة.",
+            {("rawa", "unknown", "contested")},
+        ),
+        (
+            "وباتت قوات سوريا الديمقراطية تسيطر على نحو 90 في المئة من مدينة الرقة.",
+            {("raqqa", "unknown", "contested")},
+        ),
+        (
+            "شن تنظيم داعش هجوما على مواقع للجيش السوري في محيط مدينة دير الزور "
+            "وتمكن الجيش من صده.",
+            {("deir-ez-zor", "syrian-government", "held")},
+        ),
+    ],
+)
+def test_arabic_battles_shares_and_attached_pronouns(gaz, reg, text, want):
+    # "نحو 90 في المئة": نحو before a number is "about", not "towards"; "صده": repelled it
+    assert claims(text, gaz, reg) == want
