@@ -212,7 +212,10 @@ def read_claim(
     negated = trig.kind != "repel" and any(c0 <= a < max(m.end, trig.end) for a, _b in negations)
     # a target ("an offensive to retake Y", "took X and are approaching Y"), a failed attempt or
     # a plan ("after retaking the town, forces are expected to …") is no change of hands
-    undone = aimed or trig.target or negated or not _done(trig, doc, s0, s1)
+    # "repelled an attack on X": the attack's target is the place defended
+    undone = (
+        (aimed and trig.kind != "repel") or trig.target or negated or not _done(trig, doc, s0, s1)
+    )
     if undone and not (trig.kind == "besiege" and not negated and not aimed):
         if trig.kind not in CAPTURE_KINDS:
             return None

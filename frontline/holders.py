@@ -438,11 +438,14 @@ def find_defender(
     # "the army repelled the attack near X" / "an attack on army positions near X was repelled"
     # / "IS attacked army positions in X but was repelled": the one attacked
     for a in actors:
-        if a.end <= m.start and re.search(
-            r"(?:(?:attack\w*|assault\w*)\s+on|(?:attack|assault|raid|target|hit|storm)(?:ed|s)?)"
-            r"\s+(?:\S+\s+){0,2}$",
-            folded[max(0, a.start - 30) : a.start],
-            re.I,
+        if (
+            a.end <= m.start
+            and re.search(
+                r"(?:(?:attack\w*|assault\w*)\s+on|(?:attack|assault|raid|target|hit|storm)(?:ed|s)?)"
+                r"\s+(?!(?:by|of|from)\b)(?:\S+\s+){0,2}$",  # not "an attack by X": the attacker
+                folded[max(0, a.start - 30) : a.start],
+                re.I,
+            )
         ):
             fid = res(a)
             if fid:

@@ -360,3 +360,12 @@ def test_more_captors_and_losers(gaz, reg, text, want):
 def test_arabic_battles_shares_and_attached_pronouns(gaz, reg, text, want):
     # "نحو 90 في المئة": نحو before a number is "about", not "towards"; "صده": repelled it
     assert claims(text, gaz, reg) == want
+
+
+def test_a_repelled_attack_on_a_place_names_its_defender(gaz, reg):
+    text = (
+        "The Kurdish YPG militia said it had repelled an attack by Turkish-backed rebels on "
+        "the village of Tal Rifaat."
+    )
+    got = claims(text, gaz, reg)
+    assert {c[1] for c in got} == {"sdf"} and {c[2] for c in got} == {"held"}
