@@ -410,7 +410,17 @@ def _told_in_past(doc: Doc, c0: int, trig: Trigger, m: Mention) -> bool:
     """Whether a past-tense word ("كانت", "had held") stands shortly before the claim's trigger."""
     end = max(trig.start, m.start)
     hit = doc.lx.past.search(doc.folded, max(c0, end - 60), end + 30)  # lookaheads see on
-    return hit is not None and hit.start() < end
+    # "the militants, who once controlled a third of Iraq, now hold Rawa": a past word inside a
+    # relative clause that closes before the claim does not put the claim in the past
+    closed = (
+        hit is not None
+        and re.search(
+            r"(?<![\w])(?:who|which|that|الذي|التي)\s",
+            doc.folded[max(c0, hit.start() - 30) : hit.start()],
+        )
+        and re.search(r"[,،]", doc.folded[hit.end() : end])
+    )
+    return hit is not None and hit.start() < end and not closed
 
 
 #: an appositive right after a place: ", located 90 km from the border with Syria,", ", a town

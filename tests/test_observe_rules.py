@@ -369,3 +369,17 @@ def test_a_repelled_attack_on_a_place_names_its_defender(gaz, reg):
     )
     got = claims(text, gaz, reg)
     assert {c[1] for c in got} == {"sdf"} and {c[2] for c in got} == {"held"}
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("IS suffered a major defeat in Mosul, its biggest stronghold, earlier this year.", set()),
+        (
+            "The militants, who once controlled a third of Iraq, now hold only Rawa and al-Qaim.",
+            {("rawa", "isis", "held"), ("al-qaim", "isis", "held")},
+        ),
+    ],
+)
+def test_defeats_and_a_past_inside_a_relative_clause(gaz, reg, text, want):
+    assert claims(text, gaz, reg) == want
