@@ -43,6 +43,8 @@ _LOSER_BEFORE = re.compile(
 _MEMBER_OF = re.compile(
     r"\b(?:forces?|units?|troops|members|fighters|elements|soldiers|officers?|commanders?|sources?|"
     r"spokesm[ae]n|officials?)\s+(?:from|of)\s+(?:the\s+)?$"
+    # a backer: "المدعومة من روسيا" (backed by Russia)
+    r"|(?<![\w])(?:ال)?مدعوم\S*\s+من\s+$"
     # the speaker, not the one driven out: "a statement from the Joint Operations Command"
     r"|\b(?:statement|announcement|communiqu[eé]|report|message|video|footage|briefing)\s+"
     r"(?:\S+\s+){0,2}?(?:from|of|by)\s+(?:the\s+)?$"

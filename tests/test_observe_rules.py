@@ -383,3 +383,16 @@ def test_a_repelled_attack_on_a_place_names_its_defender(gaz, reg):
 )
 def test_defeats_and_a_past_inside_a_relative_clause(gaz, reg, text, want):
     assert claims(text, gaz, reg) == want
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "سيطرت قوات النظام المدعومة من روسيا على مدينة الميادين.",
+        "وسيطرت الميليشيات الإيرانية على مدينة الميادين.",
+        "Russian-backed Syrian forces recaptured Mayadin from Islamic State on Saturday.",
+    ],
+)
+def test_a_long_arabic_subject_and_its_backer(gaz, reg, text):
+    # the verb's subject may run to several words; "المدعومة من روسيا" names a backer, no loser
+    assert claims(text, gaz, reg) == {("al-mayadin", "syrian-government", "captured")}
