@@ -23,7 +23,7 @@ from frontline.factions import FactionRegistry
 from frontline.names import DATA_DIR
 from frontline.reports import fold_arabic
 
-__all__ = ["ActorMention", "Lexicon", "find_actors", "lexicon"]
+__all__ = ["ActorMention", "Lexicon", "find_actors", "lexicon", "script_of"]
 
 _AR_LETTER = re.compile(r"[\u0600-\u06ff]")
 #: optional Arabic prefixes before a name ("وقوات", "بالجيش", "لقوات", "للجيش")
@@ -90,6 +90,8 @@ class Lexicon:
     #: gazetteer kind -> (words right after a name, words right before it): "X border post"
     facilities: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = field(default_factory=dict)
     facility_km: float = 15.0
+    #: facility kind -> the gazetteer kinds that it covers ("airbase": also "military_base")
+    facility_kinds: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: words that say a place was given up without a fight ("after the Peshmerga withdrew")
     unopposed: re.Pattern[str] = re.compile(r"(?!x)x")
     #: words that say the place's new holder raised its flag ("entered X and raised the flag")
@@ -100,32 +102,85 @@ class Lexicon:
     holders: dict[str, tuple[tuple[str, ...], dict[str, str]]] = field(default_factory=dict)
     #: liberation verbs, and the factions never taken from the context as their subject
     liberation: tuple[re.Pattern[str], tuple[str, ...]] = (re.compile(r"(?!x)x"), ())
+    #: words that deny a claim ("denied", "نفى"): an attributed claim beside one is dropped
+    denial: re.Pattern[str] = re.compile(r"(?!x)x")
+    #: words for the hills around a town ("outskirts of X") and the gazetteer's prefix for
+    #: them ("Juroud X")
+    highlands: tuple[re.Pattern[str], tuple[str, ...]] = (re.compile(r"(?!x)x"), ())
 
 
-def _alt(patterns: list[str], arabic: bool) -> str:
+def _alt(patterns: list[str], arabic: bool, marks: bool = False) -> str:
     if arabic:
         folded = [fold_arabic(p) for p in patterns]
         # "للتنظيم": ل + التنظيم with the article's alif dropped
         folded += ["لل" + p[2:] for p in folded if p.startswith("ال") and len(p) > 4]
-        return "|".join(sorted(folded, key=len, reverse=True))
+        folded = sorted(folded, key=len, reverse=True)
+        return "|".join(_with_marks(p) for p in folded) if marks else "|".join(folded)
     return "|".join(patterns)
 
 
-def _compile(raw: Any) -> re.Pattern[str]:
-    """One regex from a list or an ``{en: [...], ar: [...]}`` mapping of patterns."""
+_MARKS = "[\u064b-\u0652\u0670]*"
+
+
+def _with_marks(pattern: str) -> str:
+    """Let Arabic diacritics stand after every Arabic letter of *pattern* ("يُسيطر").
+
+    The marks go after the letter's quantifier, if any; letters inside a character class are
+    left alone.
+    """
+    out: list[str] = []
+    k, n, in_class = 0, len(pattern), False
+    while k < n:
+        c = pattern[k]
+        out.append(c)
+        k += 1
+        if c == "\\" and k < n:
+            out.append(pattern[k])
+            k += 1
+            continue
+        if in_class:
+            in_class = c != "]"
+            continue
+        if c == "[":
+            in_class = True
+            continue
+        if _AR_LETTER.match(c):
+            if k < n and pattern[k] in "?*+":
+                out.append(pattern[k])
+                k += 1
+            elif k < n and pattern[k] == "{":
+                close = pattern.find("}", k)
+                out.append(pattern[k : close + 1])
+                k = close + 1
+            out.append(_MARKS)
+    return "".join(out)
+
+
+def _compile(raw: Any, script: str = "both") -> re.Pattern[str]:
+    """One regex from a list or an ``{en: [...], ar: [...]}`` mapping of patterns.
+
+    *script* ``"en"`` or ``"ar"`` keeps only the patterns of that script (a text without
+    Arabic letters cannot match an Arabic pattern, and the other way round).
+    """
     if isinstance(raw, dict):
         en = raw.get("en") or []
         ar = raw.get("ar") or []
     else:
         en = [p for p in raw if not _AR_LETTER.search(p)]
         ar = [p for p in raw if _AR_LETTER.search(p)]
+    marks = script.endswith("+marks")
+    script = script.removesuffix("+marks")
+    if script == "en":
+        ar = []
+    elif script == "ar":
+        en = []
     parts = []
     en = sorted(en, key=len, reverse=True)  # the longest phrase first ("seized control of")
     ar = sorted(ar, key=len, reverse=True)
     if en:
         parts.append(r"(?<![\w])(?:" + _alt(en, False) + r")(?![\w])")
     if ar:
-        parts.append(r"(?<![\w])" + _AR_PREFIX + r"(?:" + _alt(ar, True) + r")(?![\w])")
+        parts.append(r"(?<![\w])" + _AR_PREFIX + r"(?:" + _alt(ar, True, marks) + r")(?![\w])")
     if not parts:
         return re.compile(r"(?!x)x")
     return re.compile("|".join(parts), re.IGNORECASE)
@@ -142,44 +197,64 @@ def _edge(words: list[str], after: bool) -> re.Pattern[str]:
     )
 
 
-@functools.lru_cache(maxsize=1)
-def lexicon() -> Lexicon:
-    """Return the phrase lists of ``frontline/data/observe.yaml``, compiled (once).
+def script_of(text: str) -> str:
+    """``"ar"`` for a text without Latin letters, ``"en"`` for one without Arabic, else ``"both"``.
+
+    The script to pass to :func:`lexicon`: patterns of a script the text lacks are not run.
+    ``"+marks"`` is added when the Arabic has diacritics ("يُسيطر"): the Arabic patterns then
+    allow them after every letter.
+    """
+    if _AR_LETTER.search(text) is None:
+        return "en"
+    script = "both" if re.search(r"[A-Za-z]", text) else "ar"
+    return script + "+marks" if re.search("[\u064b-\u0652\u0670]", text) else script
+
+
+@functools.lru_cache(maxsize=8)
+def lexicon(script: str = "both") -> Lexicon:
+    """Return the phrase lists of ``frontline/data/observe.yaml``, compiled (once per script).
+
+    Parameters
+    ----------
+    script : {"both", "en", "ar"}, optional ``"+marks"``
+        Keep only the English or the Arabic patterns (for a text in one script, see
+        :func:`script_of`); ``"both"`` keeps all; ``"+marks"``: Arabic diacritics allowed.
 
     Examples
     --------
     >>> bool(lexicon().triggers["capture"].search("Iraqi forces retook Anah"))
     True
     """
-    import yaml
-
-    raw = yaml.safe_load((DATA_DIR / "observe.yaml").read_text("utf-8"))
+    raw = _observe_yaml()
     generic: list[tuple[str, str, str, re.Pattern[str]]] = []
     for country, langs in (raw.get("generic_actors") or {}).items():
         for lang, table in (langs or {}).items():
             for _fid, (alias, spec) in table.items():
-                rx = _compile({lang: spec["words"]})
+                rx = _compile({lang: spec["words"]})  # all scripts: find_actors picks
                 generic.append((str(country), str(lang), str(alias), rx))
     region = raw.get("region_words") or {}
     before = region.get("before") or []
     return Lexicon(
-        triggers={k: _compile(v) for k, v in raw["triggers"].items()},
-        targets=_compile(raw["targets"]),
-        negation=_compile(raw["negation"]),
-        modal=_compile(raw.get("modal") or []),
-        success=_compile(raw.get("success") or []),
-        attribution=_compile(raw["attribution"]),
-        vague=_compile(raw["vague"]),
-        not_places=_compile(raw.get("not_places") or []),
+        triggers={k: _compile(v, script) for k, v in raw["triggers"].items()},
+        targets=_compile(raw["targets"], script),
+        negation=_compile(raw["negation"], script),
+        modal=_compile(raw.get("modal") or [], script),
+        success=_compile(raw.get("success") or [], script),
+        attribution=_compile(raw["attribution"], script),
+        vague=_compile(raw["vague"], script),
+        not_places=_compile(raw.get("not_places") or [], script),
         region_before=re.compile(
             r"(?:" + _alt(before, True) + r")\s*(?:ال)?(?:\s*(?:of|the)\s+)*$", re.IGNORECASE
         ),
         region_after=re.compile(
             r"^\s*(?:" + _alt(region.get("after") or [], False) + r")(?![\w])", re.IGNORECASE
         ),
-        past=_compile(raw.get("past") or []),
+        past=_compile(raw.get("past") or [], script),
         liberation=(
-            _compile({k: v for k, v in (raw.get("liberation") or {}).items() if k in ("en", "ar")}),
+            _compile(
+                {k: v for k, v in (raw.get("liberation") or {}).items() if k in ("en", "ar")},
+                script,
+            ),
             tuple(map(str, (raw.get("liberation") or {}).get("not_by") or ())),
         ),
         holders={
@@ -195,9 +270,31 @@ def lexicon() -> Lexicon:
             for kind, w in ((raw.get("facilities") or {}).get("kinds") or {}).items()
         },
         facility_km=float((raw.get("facilities") or {}).get("km", 15.0)),
-        unopposed=_compile(raw.get("unopposed") or []),
-        flag=_compile(raw.get("flag") or []),
+        facility_kinds={
+            str(kind): (str(kind), *map(str, w.get("also") or ()))
+            for kind, w in ((raw.get("facilities") or {}).get("kinds") or {}).items()
+        },
+        highlands=(
+            re.compile(
+                r"(?<![\w])(?:"
+                + "|".join((raw.get("highlands") or {}).get("words") or ["(?!x)x"])
+                + r")\s+of\s+(?:the\s+)?(?:(?:town|city|village)\s+of\s+)?$",
+                re.IGNORECASE,
+            ),
+            tuple(map(str, (raw.get("highlands") or {}).get("prefixes") or ())),
+        ),
+        denial=_compile(raw.get("denial") or [], script),
+        unopposed=_compile(raw.get("unopposed") or [], script),
+        flag=_compile(raw.get("flag") or [], script),
     )
+
+
+@functools.lru_cache(maxsize=1)
+def _observe_yaml() -> dict[str, Any]:
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when built with it
+    return yaml.load((DATA_DIR / "observe.yaml").read_text("utf-8"), Loader=loader)  # noqa: S506
 
 
 @dataclass
@@ -212,26 +309,13 @@ class _Names:
 _NAMES: weakref.WeakKeyDictionary[FactionRegistry, _Names] = weakref.WeakKeyDictionary()
 
 
-def _name_pattern(name: str) -> str:
-    folded = fold_arabic(name)
-    if _AR_LETTER.search(folded):
-        letters = [re.escape(c) if not c.isspace() else r"\s+" for c in folded]
-        body = _DIACRITICS.join(letters)
-        if folded.startswith("ال"):  # "للجيش": ل + الجيش with its alif dropped
-            rest = _DIACRITICS.join(letters[2:])
-            return r"(?<![\w])(?:" + _AR_PREFIX + body + r"|لل" + rest + r")(?![\w])"
-        return r"(?<![\w])" + _AR_PREFIX + body + r"(?![\w])"
-    body = r"[\s\-]+".join(re.escape(w) for w in re.split(r"[\s\-]+", name))
-    return re.sub(r"['’`]", lambda _m: "['’`]?", body)  # Latin: bounds added by _one_regex
-
-
 def _names_for(registry: FactionRegistry) -> _Names:
     cached = _NAMES.get(registry)
     if cached is not None:
         return cached
-    sensitive: list[tuple[int, str]] = []
-    insensitive: list[tuple[int, str]] = []
-    arabic: list[tuple[int, str]] = []
+    sensitive: list[str] = []
+    insensitive: list[str] = []
+    arabic_names: list[str] = []
     by_text: dict[str, str] = {}
     for f in registry:
         for name in dict.fromkeys((f.name, f.short_name, *f.aliases)):
@@ -241,15 +325,14 @@ def _names_for(registry: FactionRegistry) -> _Names:
             if key in by_text:
                 continue
             by_text[key] = f.id
-            pat = _name_pattern(name)
             if name.isupper() and len(name) <= 5:
-                sensitive.append((len(name), pat))
+                sensitive.append(name)
                 if len(name) >= 4 and name.isalpha():  # "Isis", "Isil" (not "Is")
-                    sensitive.append((len(name), _name_pattern(name.capitalize())))
+                    sensitive.append(name.capitalize())
             elif _AR_LETTER.search(name):
-                arabic.append((len(name), pat))
+                arabic_names.append(fold_arabic(name))
             else:
-                insensitive.append((len(name), pat))
+                insensitive.append(name)
     generic: list[tuple[str, re.Pattern[str], str]] = []
     for country, _lang, alias, rx in lexicon().generic:
         try:
@@ -259,26 +342,86 @@ def _names_for(registry: FactionRegistry) -> _Names:
         generic.append((country, rx, fid))
 
     names = _Names(
-        _one_regex(sensitive, 0, True), _one_regex(insensitive, re.IGNORECASE, True),
-        _one_regex(arabic, 0, False), by_text, generic,
+        _latin_regex(sensitive, False), _latin_regex(insensitive, True),
+        _arabic_regex(arabic_names), by_text, generic,
     )  # fmt: skip
     _NAMES[registry] = names
     return names
 
 
-def _one_regex(items: list[tuple[int, str]], flags: int, latin: bool) -> re.Pattern[str] | None:
-    """One regex for many names, the longest first; Latin names only at a word start."""
-    if not items:
+def _arabic_regex(names: list[str]) -> re.Pattern[str] | None:
+    """One regex for many Arabic names, as a letter trie (one scan, few branches per letter).
+
+    Diacritics may stand between letters, a prefix (و ف ب ل …) before a name, and "لل" for
+    "ل" + a name's article ("للجيش"). The longest name wins.
+    """
+    if not names:
         return None
-    items.sort(key=lambda t: -t[0])
-    alts = "|".join(p for _n, p in items)
-    if not latin:
-        return re.compile(alts, flags)
-    first = {p.lstrip("\\")[0] for _n, p in items}
-    if flags & re.IGNORECASE:
-        first = {c for ch in first for c in (ch.lower(), ch.upper())}
+    whole: dict[str, Any] = {}
+    rest: dict[str, Any] = {}  # names after their article "ال", for "لل…"
+    for name in names:
+        atoms = list(re.sub(r"\s+", " ", name.strip()))
+        _trie_add(whole, atoms)
+        if name.startswith("ال"):
+            _trie_add(rest, atoms[2:])
+    body = _trie_regex(whole, top=True)
+    tail = _trie_regex(rest, top=True)
+    return re.compile(r"(?<![\w])(?:" + _AR_PREFIX + body + r"|لل" + tail + r")(?![\w])")
+
+
+def _trie_add(node: dict[str, Any], atoms: list[str]) -> None:
+    for a in atoms:
+        node = node.setdefault(a, {})
+    node[""] = {}  # a name ends here
+
+
+def _trie_regex(
+    node: dict[str, Any], top: bool = False, between: str = _DIACRITICS, latin: bool = False
+) -> str:
+    """Return the regex of a trie node: its children, then the end where a name ends.
+
+    *between*: what may stand between two letters (Arabic diacritics); *latin*: a space is
+    a run of spaces or hyphens and an apostrophe is optional ("Sha'abi", "Shaabi").
+    """
+    alts = []
+    for atom, child in sorted(node.items()):
+        if atom == "":
+            continue
+        sub = _trie_regex(child, False, between, latin)
+        if atom == " ":
+            rx = r"[\s\-]+" if latin else r"\s+"
+        elif latin and atom == "'":
+            rx = "['’`]?"
+        else:
+            rx = re.escape(atom)
+        alts.append(rx + sub)
+    if not alts:
+        return ""
+    inner = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+    inner = inner if top else between + inner
+    return "(?:" + inner + ")?" if "" in node else ("(?:" + inner + ")" if not top else inner)
+
+
+def _latin_regex(names: list[str], insensitive: bool) -> re.Pattern[str] | None:
+    """One regex for many Latin-script names, as a letter trie; only at a word start.
+
+    Words may be joined by spaces or hyphens, apostrophes may be left out, and an English
+    plural or possessive may follow ("SDF's"). The longest name wins.
+    """
+    if not names:
+        return None
+    trie: dict[str, Any] = {}
+    first: set[str] = set()
+    for name in names:
+        words = [w for w in re.split(r"[\s\-]+", name.strip()) if w]
+        text = " ".join(words)
+        atoms = ["'" if c in "'’`" else (c.lower() if insensitive else c) for c in text]
+        _trie_add(trie, atoms)
+        first.update((atoms[0].lower(), atoms[0].upper()) if insensitive else (atoms[0],))
+    body = _trie_regex(trie, top=True, between="", latin=True)
     cls = "".join(re.escape(c) for c in sorted(first))
-    return re.compile(r"(?<![\w])(?=[" + cls + r"])(?:" + alts + r")(?:['’]s|s)?(?![\w])", flags)
+    flags = re.IGNORECASE if insensitive else 0
+    return re.compile(r"(?<![\w])(?=[" + cls + r"])(?:" + body + r")(?:['’]s|s)?(?![\w])", flags)
 
 
 def _fold_key(name: str) -> str:
@@ -343,6 +486,8 @@ def find_actors(
     spans.sort(key=lambda s: (s[0], s[2] is None, -(s[1] - s[0])))
     out: list[ActorMention] = []
     for s, e, fid, table in spans:
+        if _OPPONENT_OF.search(f, max(0, s - 9), s):
+            continue  # "anti-terrorist units", "counter-ISIS forces": their opponents, not them
         if out and s < out[-1].end:
             prev = out[-1]
             if fid is None and prev.faction is None and (s, e) == (prev.start, prev.end):
@@ -350,6 +495,10 @@ def find_actors(
             continue
         out.append(ActorMention(s, e, text[s:e], fid, dict(table)))
     return out
+
+
+#: "anti-", "counter-" right before a name: the compound names the opponents of that faction
+_OPPONENT_OF = re.compile(r"(?<![\w])(?:anti|counter)[-\s]?$", re.IGNORECASE)
 
 
 def _lookup(by_text: dict[str, str], word: str) -> str | None:

@@ -20,8 +20,8 @@ import re
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from frontline.holders import fallback_agent as fallback_agent  # re-exported
 from frontline.holders import (
+    besieger_after,
     find_agent,
     find_besieged,
     find_defender,
@@ -31,11 +31,15 @@ from frontline.holders import (
     find_receiver,
     find_target_holder,
     first_actor_before,
+    named_as_loser,
+    siege_reaches,
 )
+from frontline.holders import fallback_agent as fallback_agent  # re-exported
 from frontline.proposals import PROPOSAL_COLUMNS, Observation
 from frontline.reports import date_of
 from frontline.triggers import ARABIC_LETTER, CAPTURE_KINDS, Doc, Trigger, between_ok
 from frontline.triggers import LIST_GAP as LIST_GAP  # re-exported
+from frontline.triggers import OWN_PARTS as OWN_PARTS  # re-exported
 from frontline.triggers import find_triggers as find_triggers  # re-exported
 from frontline.triggers import spans as spans  # re-exported
 
@@ -45,6 +49,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "LIST_GAP",
+    "OWN_PARTS",
     "PROPOSAL_COLUMNS",
     "Doc",
     "Observation",
@@ -55,7 +60,7 @@ __all__ = [
     "spans",
 ]
 
-_POST_KINDS = frozenset({"passive", "held_by", "stronghold", "hold", "repel"})
+_POST_KINDS = frozenset({"passive", "held_by", "stronghold", "hold", "repel", "besiege"})
 #: relative phrases whose derived point is the place a claim is about ("a village 12 km north
 #: of X"); "near X", "west of X" only locate something else.
 _CLAIM_RELATIONS = frozenset({None, "offset", "distance", "outskirts"})
@@ -90,7 +95,11 @@ def read_claim(
     before = [
         t for t in doc.triggers
         if c0 <= t.start and t.end <= m.start
-        and (t.kind != "passive" or ARABIC_LETTER.match(doc.folded[t.start]))
+        and (
+            t.kind != "passive"
+            or ARABIC_LETTER.match(doc.folded[t.start])
+            or _NOUN_PASSIVE.match(doc.folded, t.start)  # "areas seized from IS in X"
+        )
         and not _RESUMPTIVE.search(doc.folded, t.start, t.end)
     ]  # fmt: skip
     after = [t for t in doc.triggers if m.end <= t.start < c1]
@@ -124,6 +133,10 @@ def read_claim(
             # "captured ISIL's de facto capital Raqqa", "street fighting in its last stronghold
             # X": the verb decides; "expects to capture IS's capital Raqqa": the stronghold
             continue
+        if _PREMODIFIER.search(folded, t.start, t.end) and not _PREMOD_GAP.fullmatch(
+            folded, t.end, m.phrase[0]
+        ):
+            continue  # "the government-run news agency said … X": it modifies the agency
         trig = t
         break
     aimed = trig is not None and any(trig.end <= a and b <= m.start for a, b in doc.targets)
@@ -143,6 +156,8 @@ def read_claim(
         if after
         else None
     )
+    if rel and _main_after(after, folded):
+        rel = None  # "Mosul, which IS seized in 2014, was retaken in July": the main verb decides
     if rel and after[0].kind in CAPTURE_KINDS and (trig is None or trig.kind not in CAPTURE_KINDS):
         after[0] = replace(after[0], kind="capture")
         trig = after[0]  # "al-Mayadin, which government forces took earlier this month"
@@ -151,18 +166,44 @@ def read_claim(
     nxt = next((t for t in after if t.kind in _POST_KINDS), None)
     if nxt is not None and m.relation == "anchor" and nxt.start - m.end > 15:
         nxt = None  # "west of Mosul, … their last stronghold": about the place west of it
+    if nxt is not None and m.relation == "outskirts" and nxt.kind in ("stronghold", "held_by"):
+        nxt = None  # "the outskirts of Mayadin, an IS stronghold": about Mayadin (the anchor)
+    if nxt is not None and nxt.kind == "besiege":
+        # only "X, besieged by IS", "دير الزور المحاصرة من قبل داعش": right after the place and
+        # with its besieger; else the next word about the place ("المحاصرة التي يسيطر عليها")
+        ok = _SIEGE_AFTER.fullmatch(folded, m.end, nxt.start) and besieger_after(
+            nxt, [a for a in doc.actors if c0 <= a.start < c1], folded,
+            lambda a: a.resolve(m.place.country),
+        )  # fmt: skip
+        if not ok:
+            nxt = next((t for t in after if t.kind in _POST_KINDS - {"besiege"}), None)
+    # "Anah, located 90 km from the border with Syria, is … still under the control of IS": the
+    # predicate after an appositive is about the place before it
+    app = _APPOSITIVE.match(folded, m.end)
+    tail = app.end() if app is not None and nxt is not None and nxt.start >= app.end() else m.end
     if (
         nxt is not None
         and trig is not after[0]
-        and nxt.start - m.end < 110
-        and between_ok(doc, m.end, nxt.start, post=True)
+        and nxt.start - tail < 110
+        and between_ok(doc, tail, nxt.start, post=True)
     ):
         if (
             trig is None
             or (trig.kind in ("stronghold", "held_by") and nxt.start - m.end < m.start - trig.end)
             or (nxt.kind == "passive" and nxt.start - m.end < 15 and m.start - trig.end > 40)
         ):
-            trig, post = nxt, True  # "Y, held by X"; "declared Mosul liberated"
+            trig, post, aimed = nxt, True, False  # "Y, held by X"; "declared Mosul liberated"
+    if (
+        trig is not None
+        and not post
+        and trig.kind in CAPTURE_KINDS | {"cede", "enter"}
+        and _only_locates(trig, m, doc)
+    ):
+        return None  # "سيطرته على منطقة وادي الخيل التي … في جرود عرسال": X only locates it
+    if trig is not None and not post and trig.kind == "contest" and not _governs(trig, m, doc):
+        return None  # "معركة استمرت ليلة حسبما خططت له بغداد": the battle is not in Baghdad
+    if trig is not None and not post and trig.kind == "besiege" and not siege_reaches(m, trig, doc):
+        return None  # "Besieged insurgents … agree to leave X": the siege is not said of X
     if trig is None:
         trig = _where_clause(m, sent, doc)  # "Deir Ezzor city, where … a small pocket"
     if trig is None:
@@ -171,7 +212,10 @@ def read_claim(
     negated = trig.kind != "repel" and any(c0 <= a < max(m.end, trig.end) for a, _b in negations)
     # a target ("an offensive to retake Y", "took X and are approaching Y"), a failed attempt or
     # a plan ("after retaking the town, forces are expected to …") is no change of hands
-    undone = aimed or trig.target or negated or not _done(trig, doc, s0, s1)
+    # "repelled an attack on X": the attack's target is the place defended
+    undone = (
+        (aimed and trig.kind != "repel") or trig.target or negated or not _done(trig, doc, s0, s1)
+    )
     if undone and not (trig.kind == "besiege" and not negated and not aimed):
         if trig.kind not in CAPTURE_KINDS:
             return None
@@ -192,6 +236,8 @@ def read_claim(
 
     loser = find_loser(m, trig, clause_actors, folded, res)
     kind = trig.kind
+    if kind in CAPTURE_KINDS | {"enter"} and not post and OWN_PARTS.match(doc.body, m.end):
+        kind = "contest"  # "took Mosul's eastern neighbourhoods": part of it, fighting
     if (
         kind == "held_from"
         and nxt is not None
@@ -221,14 +267,19 @@ def read_claim(
         if faction is None:
             near = (doc.local(f, country) for f in (doc.agent, doc.fallback))
             freed, not_by = doc.lx.liberation
+            never: set[str] = set()
             if freed.search(folded, trig.start, trig.end):  # "the liberation of X": not by IS
                 never = {doc.registry.get(n).id for n in not_by if n in doc.registry}
                 near = (f for f in near if f not in never)
                 named = {a.resolve(country) for a in doc.actors}
                 loser = loser or next((f for f in sorted(never) if f in named), None)
-            faction = next((f for f in near if f and f != loser), None)
+            # a faction the sentence names as the holder before is not the taker ("its forces
+            # had retaken X, once controlled by IS")
+            losers = named_as_loser(sent_actors, folded, res)
+            faction = next((f for f in near if f and f != loser and f not in losers), None)
             if faction is None and loser is not None:
                 faction = find_hostile_actor(doc, loser, country)
+                faction = None if faction in never else faction
             conf -= 0.15
             notes.append("holder from the context")
         if faction is not None and faction == loser:
@@ -255,7 +306,7 @@ def read_claim(
         if faction is None:  # "IS lost Anah to the advancing army": the other side in the sentence
             faction = next(
                 (f for a in sent_actors if (f := res(a)) and f != ceder
-                 and doc.registry.is_hostile(f, ceder, on=doc.report.date)),
+                 and doc.hostile(f, ceder)),
                 None,
             )  # fmt: skip
             if faction is None:
@@ -274,7 +325,8 @@ def read_claim(
         event = "held"
         if _told_in_past(doc, c0, trig, m):
             return None  # "وكانت البوكمال آخر مدينة تحت سيطرة التنظيم": the past, not now
-        faction = find_holder(m, trig, post, clause_actors, res)
+        arabic = bool(ARABIC_LETTER.match(folded[trig.start : trig.start + 1]))
+        faction = find_holder(m, trig, post, clause_actors, res, arabic)
         if faction is None:
             return None
         loser, conf = None, 0.75
@@ -284,7 +336,7 @@ def read_claim(
         event, faction, loser, conf = "contested", "unknown", None, 0.65
     elif kind == "besiege":
         event = "held"
-        faction = find_besieged(m, trig, clause_actors, res, doc)
+        faction = find_besieged(m, trig, clause_actors, res, doc, post)
         if faction is None:
             return None
         loser, conf = None, 0.65
@@ -315,6 +367,8 @@ def read_claim(
     if precision == "month":
         conf -= 0.1
     if any(s0 <= a < s1 for a, _b in attributions):
+        if doc.lx.denial.search(folded, s0, s1):
+            return None  # "IS claimed it had taken Anah, but the army denied it"
         conf *= 0.8
         notes.append("attributed")
     if any(c0 <= a < c1 for a, _b in vagues):
@@ -339,6 +393,15 @@ def read_claim(
     )  # fmt: skip
 
 
+#: what may stand between a place and a siege word after it: "X, besieged by", "X المحاصرة"
+_SIEGE_AFTER = re.compile(
+    r"\s*(?:[,،]\s*)?(?:(?:which|that|التي|الذي)\s+)?"
+    r"(?:(?:is|are|was|were|has\s+been|had\s+been|remains?|still|now|تبقى|لا\s+تزال)\s+)*"
+)
+#: a passive participle after its noun ("areas seized from IS in X") tells of a place after it
+_NOUN_PASSIVE = re.compile(
+    r"(?:positions|areas|towns|villages|cities|territor(?:y|ies)|places|sites)\s", re.IGNORECASE
+)
 #: "سيطروا عليها": the verb's object is the pronoun (the place before), not a place after it
 _RESUMPTIVE = re.compile(r"علي(?:ها|ه|هما|هم)$")
 
@@ -347,7 +410,147 @@ def _told_in_past(doc: Doc, c0: int, trig: Trigger, m: Mention) -> bool:
     """Whether a past-tense word ("كانت", "had held") stands shortly before the claim's trigger."""
     end = max(trig.start, m.start)
     hit = doc.lx.past.search(doc.folded, max(c0, end - 60), end + 30)  # lookaheads see on
-    return hit is not None and hit.start() < end
+    # "the militants, who once controlled a third of Iraq, now hold Rawa": a past word inside a
+    # relative clause that closes before the claim does not put the claim in the past
+    closed = (
+        hit is not None
+        and re.search(
+            r"(?<![\w])(?:who|which|that|الذي|التي)\s",
+            doc.folded[max(c0, hit.start() - 30) : hit.start()],
+        )
+        and re.search(r"[,،]", doc.folded[hit.end() : end])
+    )
+    return hit is not None and hit.start() < end and not closed
+
+
+#: an appositive right after a place: ", located 90 km from the border with Syria,", ", a town
+#: of 20,000 people,", "، الواقعة على بعد 230 كلم شمال بغداد،"
+_APPOSITIVE = re.compile(
+    r"\s*[,،]\s*(?:(?:located|situated|lying|which|who|that|some|about|around|just|only|a|an|"
+    r"(?:ال)?واقع(?:ه)?|وهي|وهو)\s)[^,،.;:؛()]{0,90}(?:\([^)]{0,30}\)[^,،.;:؛()]{0,60})?[,،]",
+    re.IGNORECASE,
+)
+
+
+def _main_after(after: list[Trigger], folded: str) -> bool:
+    """Whether a main verb follows the relative clause that *after[0]* stands in.
+
+    "Mosul, which IS seized in 2014, was retaken by Iraqi forces": after the comma that
+    closes the relative clause, a verb about the place.
+    """
+    close = re.compile(r"[^,،.;؛]{0,80}[,،]").match(folded, after[0].end)
+    return close is not None and any(
+        0 <= t.start - close.end() < 40 and t.kind in _POST_KINDS for t in after[1:]
+    )
+
+
+#: a holder as a pre-modifier: "IS-held", "rebel-controlled", "government-run"
+_PREMODIFIER = re.compile(r"-(?:held|controlled|occupied|run|dominated)$", re.IGNORECASE)
+#: ... modifies only the noun phrase right after it: "IS-held Anah", "the rebel-held enclave
+#: of Beit Jinn", "rebel-held northwestern Idlib", never a later place ("IS-held areas arrived
+#: in Kirkuk", "the Kurdish-run administration in Qamishli")
+_PREMOD_GAP = re.compile(
+    r"\s*(?:(?:\w+ern|besieged|strategic|key|last|remaining|main|small|large|rural|central|"
+    r"nearby|border|desert|oil|frontline)\s+){0,3}"
+    r"(?:(?:town|city|village|enclave|district|pocket|stronghold|area|region|territory|"
+    r"neighbou?rhood|suburb|base|outpost|province)\s+(?:of|in)\s+(?:the\s+)?)?[\"“']?\s*",
+    re.IGNORECASE,
+)
+#: a trigger that ends in a preposition: "fighting in", "parts of", "اجزاء من"
+_ENDS_IN_PREP = re.compile(
+    r"(?:\b(?:in|of|inside|for|over|on|at|into|around)|(?<![\w])(?:في|داخل|من|على|حول))\s*$",
+    re.IGNORECASE,
+)
+#: what may stand between such a trigger and its place: an article, "the town of", "مدينة"
+_PREP_GAP = re.compile(
+    r"\s*(?:(?:the|a|its|their|his|her)\s+)?(?:[\w-]+['’]s?\s+)?(?:(?:old|eastern|western|northern|southern|central|"
+    r"besieged|strategic|key|main|last|final|remaining|de\s+facto|\w+ern)\s+)*(?:of\s+)?"
+    r"(?:(?:town|city|village|district|area|region|"
+    r"neighbou?rhood|quarter|parts?)\s+of\s+(?:the\s+)?)?"
+    r"(?:(?:ال)?(?:مدينه|بلده|قريه|ناحيه|قضاء|منطقه|حي|مركز|احياء|اطراف)\s+)*[\"«“']?\s*",
+    re.IGNORECASE,
+)
+#: a bare noun or verb ("clashes", "معركة", "divided") reaches its place through a preposition
+#: of place right before it, with no relative clause or verb of saying in between
+_LOC_BEFORE = re.compile(
+    r"(?:\b(?:in|inside|at|for|of|around|near|across)|(?<![\w])(?:في|داخل|ب|حول|على|ل))\s+"
+    r"(?:the\s+)?(?:(?:town|city|village|district|area)\s+of\s+)?"
+    r"(?:(?:ال)?(?:مدينه|بلده|قريه|ناحيه|قضاء|منطقه|حي|مركز|احياء|اطراف)\s+)*[\"«“']?\s*$"
+    r"|(?<![\w])(?:في|ب|ل|داخل)(?=\S+$)\S*$",
+    re.IGNORECASE,
+)
+_CLAUSE_WORD = re.compile(
+    r"(?<![\w])(?:which|that|who|where|when|as|said|says|according|التي|الذي|الذين|حيث|حسب|حسبما|"
+    r"بحسب|وفق|وقال|قال|اعلن|استمرت|انتهت)(?![\w])",
+    re.IGNORECASE,
+)
+
+
+#: words that may stand between a verb of capture and its place: "took full control of the
+#: town of", "استعادت السيطرة الكاملة على مدينة"
+_OBJECT_FILLER = re.compile(
+    r"(?<![\w])(?:the|a|an|of|its|their|his|her|full|complete|total|effective|control|over|back|"
+    r"out|from|most|key|strategic|remaining|last|town|city|village|area|district|region|"
+    r"cent(?:re|er)|nearby|neighbouring|besieged|and|or|on|\w+day|today|yesterday|"
+    r"على|علي|من|السيطره|الكامله|كامل|بالكامل|مدينه|بلده|قريه|ناحيه|قضاء|منطقه|مركز|و)(?![\w])",
+    re.IGNORECASE,
+)
+#: a preposition of place right before the place: "in", "at", "في", "داخل"
+_LOCATIVE_END = re.compile(
+    r"(?:\b(?:in|inside|at|near|within|on)|(?<![\w])(?:في|داخل|قرب|ب))\s+"
+    r"(?:the\s+)?(?:(?:town|city|village|district|area|region)\s+of\s+)?"
+    r"(?:(?:ال)?(?:مدينه|بلده|قريه|ناحيه|قضاء|منطقه|محافظه)\s+)?[\"«“']?\s*$",
+    re.IGNORECASE,
+)
+_RELATIVE = re.compile(r"(?<![\w])(?:which|that|who|where|التي|الذي|الذين|حيث)(?![\w])", re.I)
+
+
+def _only_locates(trig: Trigger, m: Mention, doc: Doc) -> bool:
+    """Whether a place after a verb of capture only locates the thing taken.
+
+    "captured three villages in Hawija", "regained control over Makhoul Mountains in X",
+    "سيطرته على منطقة وادي الخيل التي … في جرود عرسال": something else (a name the gazetteer
+    lacks) is the object; X follows a preposition of place, or a relative clause, after it.
+    """
+    first = next((x for x in doc.mentions if trig.end <= x.start <= m.start), m)
+    g0, g1 = trig.end, first.phrase[0]
+    gap = doc.folded[g0:g1]
+    for a in sorted(
+        (a for a in doc.actors if g0 <= a.start and a.end <= g1), key=lambda a: -a.start
+    ):
+        gap = gap[: a.start - g0] + " " + gap[a.end - g0 :]
+    if _RELATIVE.search(gap):
+        return True
+    loc = _LOCATIVE_END.search(gap)
+    if loc is None:
+        return False
+    rest = _OBJECT_FILLER.sub(" ", gap[: loc.start()])
+    return re.search(r"[^\W\d_]{2,}", rest) is not None
+
+
+def _governs(trig: Trigger, m: Mention, doc: Doc) -> bool:
+    """Whether a fighting trigger before a place is about that place.
+
+    "fighting in X", "parts of the town of X", "اجزاء من مدينة X": only an article or a kind of
+    place between; "clashes between the army and IS in X", "معارك عنيفة في X": a preposition of
+    place right before X and no relative clause or verb of saying between. The first place after
+    the trigger stands for a list it starts ("fighting in X, Y and Z").
+    """
+    first = next((x for x in doc.mentions if trig.end <= x.start <= m.start), m)
+    g0, g1 = trig.end, first.phrase[0]
+    # the owner of the place may stand between: "in the last Islamic State stronghold of X"
+    cut = [(a.start, a.end) for a in doc.actors if g0 <= a.start and a.end <= g1] + [
+        (x.start, x.end) for x in doc.triggers if x.kind == "stronghold" and g0 <= x.start < g1
+    ]
+    gap = doc.folded[g0:g1]
+    for a, b in sorted(cut, reverse=True):
+        gap = gap[: a - g0] + " " + gap[b - g0 :]
+    gap = re.sub(r"\s+", " ", gap) if cut else gap
+    if _PREP_GAP.fullmatch(gap):
+        return True  # "fighting in X", "أحياء مدينة X": the place right after
+    if _ENDS_IN_PREP.search(doc.folded, trig.start, trig.end):
+        return False
+    return len(gap) <= 80 and not _CLAUSE_WORD.search(gap) and _LOC_BEFORE.search(gap) is not None
 
 
 def _where_clause(m: Mention, sent: tuple[int, int], doc: Doc) -> Trigger | None:

@@ -28,18 +28,26 @@ __all__ = [
     "find_hostile_actor",
     "find_loser",
     "find_receiver",
+    "besieger_after",
     "find_target_holder",
     "first_actor_before",
+    "named_as_loser",
+    "siege_reaches",
 ]
 
 _LOSER_BEFORE = re.compile(
-    r"(?:\bfrom|\bout\s+of|\bagainst|\bvictory\s+over|(?<![\w])(?:من|ضد)(?:\s+(?:قبضه|سيطره|يد|ايدي|عناصر|مسلحي|مقاتلي|براثن))?)\s*[«\"“(]?\s*"
+    r"(?:\bfrom|\bout\s+of|\b(?:free|freed|clear|cleared|rid)\s+of|\bagainst|\bvictory\s+over|(?<![\w])(?:من|ضد)(?:\s+(?:قبضه|سيطره|يد|ايدي|عناصر|مسلحي|مقاتلي|براثن))?)\s*[«\"“(]?\s*"
     r"(?:(?:the|its|their|remaining|remnants\s+of|extremist|militant|jihadist|terrorist|(?:\S+\s+)?fighters\s+of)\s+){0,2}$",
     re.IGNORECASE,
 )
 _MEMBER_OF = re.compile(
     r"\b(?:forces?|units?|troops|members|fighters|elements|soldiers|officers?|commanders?|sources?|"
     r"spokesm[ae]n|officials?)\s+(?:from|of)\s+(?:the\s+)?$"
+    # a backer: "المدعومة من روسيا" (backed by Russia)
+    r"|(?<![\w])(?:ال)?مدعوم\S*\s+من\s+$"
+    # the speaker, not the one driven out: "a statement from the Joint Operations Command"
+    r"|\b(?:statement|announcement|communiqu[eé]|report|message|video|footage|briefing)\s+"
+    r"(?:\S+\s+){0,2}?(?:from|of|by)\s+(?:the\s+)?$"
     r"|(?<![\w])(?:وحدات|قوات|قوه|عناصر|افراد|قطعات|فصائل|مقاتلين|مقاتلو)\s+من\s+$",
     re.IGNORECASE,
 )
@@ -92,6 +100,33 @@ def fallback_agent(doc: Doc) -> str | None:
         reverse=True,
     )
     return best[0][1] if best else None
+
+
+#: "controlled by", "held by", "معقل", "سيطرة": the holder before a change of hands
+_HOLDER_BEFORE = re.compile(
+    r"(?:controlled|held|occupied|ruled|run)\s+(?:\S+\s+){0,2}?by\s+(?:the\s+)?$"
+    r"|(?<![\w])(?:معقل|معاقل)\S*\s+$",
+    re.IGNORECASE,
+)
+
+
+def named_as_loser(actors: list[ActorMention], folded: str, res: Any) -> set[str]:
+    """Return the factions *actors* name as the one driven out or the holder before.
+
+    "from IS", "IS's stronghold", "once controlled by IS", "آخر معاقل داعش".
+    """
+    out: set[str] = set()
+    for a in actors:
+        head = folded[max(0, a.start - 40) : a.start]
+        if (
+            (_LOSER_BEFORE.search(head) and not _MEMBER_OF.search(head))
+            or _OWNER_BEFORE.search(head)
+            or _HOLDER_BEFORE.search(head)
+        ):
+            fid = res(a)
+            if fid:
+                out.add(fid)
+    return out
 
 
 def find_target_holder(
@@ -165,7 +200,11 @@ def find_agent(
 
     if post or trig.kind == "passive":
         for a in clause:
-            if a.start >= trig.end and _BY_BEFORE.search(folded[max(0, a.start - 12) : a.start]):
+            if (
+                a.start >= trig.end
+                and _BY_BEFORE.search(folded[max(0, a.start - 12) : a.start])
+                and not _LOSER_BEFORE.search(folded[max(0, a.start - 40) : a.start])
+            ):  # "captured by X", not "cleared of X"
                 fid = res(a)
                 if fid:
                     return fid
@@ -207,7 +246,7 @@ def find_hostile_actor(doc: Doc, other: str, country: str | None) -> str | None:
     counts: dict[str, int] = {}
     for a in doc.actors:
         fid = doc.local(a.resolve(country) or next(iter(a.by_country.values()), None), country)
-        if fid and fid != other and doc.registry.is_hostile(fid, other, on=doc.report.date):
+        if fid and fid != other and doc.hostile(fid, other):
             counts[fid] = counts.get(fid, 0) + 1
     return max(counts, key=lambda f: counts[f]) if counts else None
 
@@ -239,9 +278,13 @@ def find_receiver(
 
 
 def find_holder(
-    m: Mention, trig: Trigger, post: bool, actors: list[ActorMention], res: Any
-) -> str | None:
-    """Return who holds the place a ``hold``, ``held_by`` or ``stronghold`` trigger tells of."""
+    m: Mention, trig: Trigger, post: bool, actors: list[ActorMention], res: Any,
+    arabic: bool = False,
+) -> str | None:  # fmt: skip
+    """Return who holds the place a ``hold``, ``held_by`` or ``stronghold`` trigger tells of.
+
+    *arabic*: the trigger is Arabic (a verb after its place has its subject after it).
+    """
     if trig.kind == "stronghold":
         # "X's stronghold of Y" / "Y, the X stronghold" / "Y, a stronghold of X" / "معقل X"
         near = sorted(actors, key=lambda a: min(abs(a.start - trig.end), abs(trig.start - a.end)))
@@ -258,6 +301,13 @@ def find_holder(
                 if fid:
                     return fid
         return None
+    if post and arabic:
+        # "راوة آخر منطقة يسيطر عليها تنظيم داعش": verb first, its subject after it
+        for a in actors:
+            if trig.end <= a.start < trig.end + 40:
+                fid = res(a)
+                if fid:
+                    return fid
     for a in [a for a in actors if trig.start <= a.start < trig.end] + list(
         reversed([a for a in actors if a.end <= trig.start])
     ):
@@ -272,27 +322,115 @@ def find_holder(
     return None
 
 
-def find_besieged(
-    m: Mention, trig: Trigger, actors: list[ActorMention], res: Any, doc: Doc
-) -> str | None:
-    """Return who holds a besieged place.
+#: "besieged in", "encircled … in the town of", "حاصر … في مدينة": the besieged, then the place
+_SIEGE_GAP = re.compile(
+    r"\s*(?:(?:the|a|an|its|their)\s+)?(?:(?:fighters|militants|troops|forces|soldiers|units|"
+    r"remnants|pocket|garrison|defenders|members|elements|of|and|families|besieged|encircled)\s+)*"
+    r"(?:(?:\bin|\binside|\bat|\bwithin|\bof|\bto|(?<![\w])(?:في|داخل))\s+)?(?:the\s+)?"
+    r"(?:(?:besieged|encircled|(?:\w+ern)|strategic|key)\s+)*"
+    r"(?:(?:town|city|village|area|enclave|district|pocket|neighbou?rhood)s?\s+(?:of\s+)?)?"
+    r"(?:(?:ال)?(?:مدينه|بلده|قريه|ناحيه|قضاء|منطقه|حي|مركز)\s+)*[\"«“']?\s*",
+    re.IGNORECASE,
+)
+#: "are besieged", "were encircled", "remain surrounded": the subject is the besieged side
+_SIEGE_PASSIVE = re.compile(
+    r"\b(?:are|were|is|was|been|being|remains?|remained|stay(?:ed)?)\s+(?:now\s+|still\s+|"
+    r"fully\s+|completely\s+)*$",
+    re.IGNORECASE,
+)
 
-    The actor named between the trigger and the place, else the faction hostile to the
-    besieger.
+
+def siege_reaches(m: Mention, trig: Trigger, doc: Doc) -> bool:
+    """Whether a siege trigger before a place is about that place.
+
+    "besieged in the village of X", "encircled IS fighters in X", "siege of X", "حاصرت … في X":
+    between the trigger and the place only the besieged side (factions, "fighters") and a
+    preposition of place; "Besieged insurgents … agree to leave X" is about the insurgents.
     """
+    g0, g1 = trig.end, m.phrase[0]
+    gap = doc.folded[g0:g1]
+    inside = [a for a in doc.actors if g0 <= a.start and a.end <= g1]
+    for a in sorted(inside, key=lambda a: -a.start):
+        gap = gap[: a.start - g0] + " " + gap[a.end - g0 :]
+    return len(gap) <= 80 and _SIEGE_GAP.fullmatch(re.sub(r"\s+", " ", gap)) is not None
+
+
+_BY_BESIEGER = re.compile(r"(?:\bby|من\s+قبل|من)\s+(?:the\s+)?[«\"]?$", re.IGNORECASE)
+
+
+def besieger_after(trig: Trigger, actors: list[ActorMention], folded: str, res: Any) -> str | None:
+    """Return the besieger named right after a siege word ("besieged by IS", "المحاصرة من قبل")."""
     for a in actors:
-        if trig.end <= a.start < m.start:
+        if trig.end <= a.start < trig.end + 30 and _BY_BESIEGER.search(folded, trig.end, a.start):
             fid = res(a)
             if fid:
                 return fid
-    besieger = first_actor_before(trig, actors, res) or doc.agent or doc.fallback
-    if besieger is None:
-        return None
-    for a in doc.actors:
-        fid = res(a)
-        if fid and fid != besieger and doc.registry.is_hostile(fid, besieger, on=doc.report.date):
-            return fid
     return None
+
+
+def find_besieged(
+    m: Mention, trig: Trigger, actors: list[ActorMention], res: Any, doc: Doc, post: bool = False
+) -> str | None:
+    """Return who holds a besieged place: the besieged side, never the besieger.
+
+    The besieged side is the object of the siege ("encircled IS fighters in X"; Arabic
+    verb-first: the second faction after the verb, "حاصرت القوات داعش في X"), or the subject
+    of a passive ("IS fighters are besieged in X"); else the one faction of the report hostile
+    to the besieger (the siege's subject, its "by X", or the report's main actor). When the
+    report names several such factions, nobody: the holder is not stated.
+    """
+    arabic = bool(ARABIC_LETTER.match(doc.folded[trig.start : trig.start + 1]))
+    if post:  # "X, besieged by IS", "دير الزور المحاصرة من قبل داعش": the besieger after it
+        after = besieger_after(trig, actors, doc.folded, res)
+        return None if after is None else _enemy_of(after, m, res, doc)
+    between = [f for a in actors if trig.end <= a.start < m.start and (f := res(a))]
+    before = [a for a in actors if a.end <= trig.start]
+    besieger: str | None = None
+    if arabic:
+        if len(between) >= 2:
+            return between[1]
+        besieger = between[0] if between else None
+    elif between:
+        by = [
+            f for a in actors if trig.end <= a.start < m.start
+            and re.search(r"\bby\s+(?:the\s+)?$", doc.folded[max(0, a.start - 8) : a.start])
+            and (f := res(a))
+        ]  # fmt: skip
+        if not by:
+            return between[0]
+        besieger = by[0]
+    if before and _SIEGE_PASSIVE.search(doc.folded, max(0, trig.start - 30), trig.start):
+        fid = res(before[-1])
+        if fid:
+            return fid  # "IS fighters are now besieged in X"
+    if besieger is None and before and not arabic:
+        besieger = res(before[-1])
+    besieger = besieger or doc.agent or doc.fallback
+    return None if besieger is None else _enemy_of(besieger, m, res, doc)
+
+
+def _enemy_of(besieger: str, m: Mention, res: Any, doc: Doc) -> str | None:
+    """Return the one enemy of *besieger* named nearest the place (several: None)."""
+    country = m.place.country
+    # the nearest named enemy of the besieger: around the place first, then the whole report
+    for reach in (150, 400, len(doc.folded)):
+        hostile = {
+            f for a in doc.actors
+            if abs(a.start - m.start) <= reach
+            and (f := doc.local(res(a), country)) and f != besieger
+            and doc.hostile(f, besieger)
+        }  # fmt: skip
+        if hostile:
+            return next(iter(hostile)) if len(hostile) == 1 else None
+    return None
+
+
+#: an actor followed by a verb of attack is the attacker ("IS fighters attacked", "IS launched")
+_ATTACKER = re.compile(
+    r"\s+(?:\S+\s+){0,2}?(?:attack(?:ed|s)|assault(?:ed|s)|raid(?:ed|s)|launch(?:ed|es)|"
+    r"stormed|tried|attempted)\b",
+    re.IGNORECASE,
+)
 
 
 def find_defender(
@@ -300,11 +438,16 @@ def find_defender(
 ) -> str | None:
     """Return who holds a place where an attack was repelled: the defender."""
     # "the army repelled the attack near X" / "an attack on army positions near X was repelled"
+    # / "IS attacked army positions in X but was repelled": the one attacked
     for a in actors:
-        if a.end <= m.start and re.search(
-            r"(?:attack\w*|assault)\s+on\s+(?:\S+\s+){0,2}$",
-            folded[max(0, a.start - 30) : a.start],
-            re.I,
+        if (
+            a.end <= m.start
+            and re.search(
+                r"(?:(?:attack\w*|assault\w*)\s+on|(?:attack|assault|raid|target|hit|storm)(?:ed|s)?)"
+                r"\s+(?!(?:by|of|from)\b)(?:\S+\s+){0,2}$",  # not "an attack by X": the attacker
+                folded[max(0, a.start - 30) : a.start],
+                re.I,
+            )
         ):
             fid = res(a)
             if fid:
@@ -314,8 +457,8 @@ def find_defender(
             r"(?:attack\w*|assault)\s+(?:by|of)\s+(?:the\s+)?$|\b\w+ed\s+$",
             folded[max(0, a.start - 20) : a.start],
             re.I,
-        ):
-            continue
+        ) or _ATTACKER.match(folded, a.end):
+            continue  # "an attack by IS", "IS fighters attacked …": the attacker
         fid = res(a)
         if fid:
             return fid

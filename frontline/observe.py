@@ -35,9 +35,10 @@ import weakref
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from frontline.actors import ActorMention, Lexicon, find_actors, lexicon
+from frontline.actors import ActorMention, Lexicon, find_actors, lexicon, script_of
 from frontline.claims import (
     LIST_GAP,
+    OWN_PARTS,
     PROPOSAL_COLUMNS,
     Doc,
     Observation,
@@ -160,15 +161,25 @@ def propose_observations(
     report = read_report(text, date=date, source=source, url=url)
     body = report.text
     folded = fold_arabic(body)
-    lx = lexicon()
+    lx = lexicon(script_of(body))
     actors = find_actors(body, registry, folded)
     mentions = _claim_mentions(body, folded, gazetteer, lx, actors)
     modal = spans(lx.modal, folded)
     if report.date is None:
         return Proposals(report, [], _unresolved_places(body, mentions, actors, gazetteer), [])
     aims = spans(lx.targets, folded)
+    # "هيئة تحرير الشام", "Levant Liberation Committee": a trigger inside a name is no deed
+    named = [(a.start, a.end) for a in actors if a.faction is not None]  # in text order
+    named_at = [a for a, _b in named]
+    # ... and one that starts with a faction's name is that name: "IS captured" is no passive
+    # "is captured"
+    triggers = [
+        t for t in find_triggers(folded, lx, aims)
+        if not (k := bisect.bisect_right(named_at, t.start))
+        or (named[k - 1][1] < t.end and (named[k - 1][0] != t.start or t.kind != "passive"))
+    ]  # fmt: skip
     doc = Doc(
-        body=body, folded=folded, triggers=find_triggers(folded, lx, aims), actors=actors,
+        body=body, folded=folded, triggers=triggers, actors=actors,
         times=find_time_phrases(body), report=report, registry=registry, lx=lx,
         marks=(spans(lx.attribution, folded), spans(lx.vague, folded), spans(lx.negation, folded)),
         targets=aims, mentions=mentions, modal=modal,
@@ -179,7 +190,7 @@ def propose_observations(
         sentence = body[s0:s1].strip()
         lead = len(body[s0:s1]) - len(body[s0:s1].lstrip())
         for c0, c1 in _clauses(folded, s0, s1):
-            for m in (m for m in mentions if c0 <= m.start < c1):
+            for m in (m for m in mentions if c0 <= m.start < c1 and m.relation != "region"):
                 obs = read_claim(m, (c0, c1), (s0, s1), doc)
                 if obs is not None:
                     found.append(
@@ -234,6 +245,7 @@ def _claim_mentions(
         m = _facility(m0, folded, gazetteer, lx)
         if m is None:
             continue  # "the Tabqa dam" when the gazetteer has no dam there
+        m = _highlands(m, body, gazetteer, lx)
         k = bisect.bisect_right(banned_at, m.end)
         if any(a <= m.start < b or a < m.end <= b for a, b in banned[max(0, k - 4) : k]):
             continue
@@ -246,15 +258,19 @@ def _claim_mentions(
             continue  # "western Anbar"; "west of Raqqa" is a relative phrase, read as one
         if lx.region_after.search(
             re.sub(r"^(?:\s+(?:and|&|و)\s+\S+)+", "", folded[m.end : m.end + 40])
-        ):
-            continue  # "Deir Ezzor province", "al-Senaa and Shuqaq neighborhoods"
+        ) or _PROVINCE_APPOSITIVE.match(folded, m.end):
+            # "Deir Ezzor province", "al-Senaa and Shuqaq neighborhoods", "Idlib, the only
+            # province …": no claim on it, but a name a claim after it does not reach over
+            out.append(replace(m, relation="region"))
+            continue
         if m.relation is None and _AR_LOCATOR.search(folded[max(0, m.start - 24) : m.start]):
             m = replace(m, relation="anchor")  # "شرق مدينة حماة": a landmark, not the place taken
         if re.search(r"ريف|countryside", folded[m.phrase[0] : m.end]):
             continue  # "ريف دير الزور": a countryside is a region, not a place
-        if re.match(r"['’]s\b", body[m.end : m.end + 3]) or (
-            body[m.end - 1 : m.end] == "s" and body[m.end : m.end + 2] in ("' ", "’ ")
-        ):
+        if (
+            re.match(r"['’]s\b", body[m.end : m.end + 3])
+            or (body[m.end - 1 : m.end] == "s" and body[m.end : m.end + 2] in ("' ", "’ "))
+        ) and not OWN_PARTS.match(body, m.end):
             continue  # "Baghdad's army", "Mosul's Sinjar district", "Damascus' outskirts"
         word = body[m.start : m.end]
         if (
@@ -310,6 +326,13 @@ def _claim_mentions(
     return out
 
 
+#: an appositive that calls the name a province: "Idlib, the only province fully controlled by"
+_PROVINCE_APPOSITIVE = re.compile(
+    r"\s*,\s*(?:the|a|an|its)\s+(?:(?!of\b)[\w-]+\s+){0,2}(?:province|governorate)\b"
+    r"|\s*،\s*(?:وهي\s+|وهي\s+)?(?:ال)?محافظه\b",
+    re.IGNORECASE,
+)
+
 #: the seat of a province: "مبنى محافظة", "مقر محافظة" (the building in the city)
 _SEAT_OF = re.compile(r"(?:مبن[يى]|مقر|ديوان|مجلس)\s+محافظه\s*$")
 
@@ -317,6 +340,32 @@ _SEAT_OF = re.compile(r"(?:مبن[يى]|مقر|ديوان|مجلس)\s+محافظ
 _AR_LOCATOR = re.compile(
     r"(?<![\w])(?:[وب])?(?:شرق|غرب|شمال|جنوب)(?:ي|ى)?\s+(?:(?:مدينه|بلده|قريه|قضاء|ناحيه)\s+)?[\"«]?\s*$"
 )
+
+
+def _highlands(m: Mention, body: str, gazetteer: Gazetteer, lx: Lexicon) -> Mention:
+    """Read "the outskirts/mountains of X", "X's outskirts" as the gazetteer's "Juroud X".
+
+    Returns *m* itself unless such words stand by it and the gazetteer has the place.
+    """
+    if m.relation not in (None, "outskirts", "anchor"):
+        return m
+    words, prefixes = lx.highlands
+    lo = max(0, m.start - 60)
+    head = words.search(body, lo, m.start)
+    poss = re.match(r"['’]s?\s+(?:outskirts|mountains|hills|barrens)\b", body[m.end : m.end + 16])
+    if not prefixes or (head is None and poss is None):
+        return m
+    for prefix in prefixes:
+        hit = gazetteer.geocode(f"{prefix} {m.place.name}", kinds="area", fuzzy=False, limit=1)
+        if hit:
+            p = hit[0].place
+            start = head.start() if head is not None else m.start
+            end = m.end + poss.end() if poss is not None else m.end
+            return replace(
+                m, start=start, end=end, text=body[start:end], place=p, lon=p.lon, lat=p.lat,
+                uncertainty_km=p.precision_m / 1000.0, relation=None, phrase_start=start,
+            )  # fmt: skip
+    return m
 
 
 def _article_dropped(word: str, names: tuple[str, ...]) -> bool:
@@ -375,7 +424,8 @@ def _facility(m: Mention, folded: str, gazetteer: Gazetteer, lx: Lexicon) -> Men
     if m.relation not in (None, "anchor"):
         return m
     for kind, (after, before) in lx.facilities.items():
-        if m.place.kind == kind:
+        kinds = lx.facility_kinds.get(kind, (kind,))
+        if m.place.kind in kinds:
             continue
         tail = after.match(folded, m.end, min(len(folded), m.end + 40))
         head = None if tail else before.search(folded[max(0, m.phrase[0] - 30) : m.phrase[0]])
@@ -386,11 +436,13 @@ def _facility(m: Mention, folded: str, gazetteer: Gazetteer, lx: Lexicon) -> Men
         else:
             continue
         # the facility by its own name ("سد الموصل"), else the nearest of its kind
-        named = gazetteer.geocode(phrase, kinds=kind, fuzzy=False, limit=1)
+        named = gazetteer.geocode(phrase, kinds=kinds, fuzzy=False, limit=1) or gazetteer.geocode(
+            _FACILITY_ADJ.sub("", phrase), kinds=kinds, fuzzy=False, limit=1
+        )  # "Abu Duhur military airport" is the gazetteer's "Abu Duhur airport"
         if named:
             p = named[0].place
         else:
-            near = gazetteer.reverse(m.place.lon, m.place.lat, max_km=lx.facility_km, kinds=kind)
+            near = gazetteer.reverse(m.place.lon, m.place.lat, max_km=lx.facility_km, kinds=kinds)
             if near is None:
                 return None
             p = near.place
@@ -402,6 +454,10 @@ def _facility(m: Mention, folded: str, gazetteer: Gazetteer, lx: Lexicon) -> Men
     return m
 
 
+#: words that qualify a facility without naming it ("military airport", "main border crossing")
+_FACILITY_ADJ = re.compile(
+    r"\b(?:military|main|old|new|international|civil(?:ian)?|strategic|vital|key)\s+", re.I
+)
 _AR_LETTER = re.compile(r"[\u0600-\u06ff]")
 _ANAPHORA_KINDS = {
     "town": ("town", "city"), "city": ("city", "town"), "village": ("village", "town"),
@@ -452,6 +508,8 @@ def _dedupe(found: list[Observation]) -> list[Observation]:
                 continue
             if o.event == "held" and o.date >= c.date and o.faction != c.faction:
                 continue
+            if o.via == "held_from" and o.faction != c.faction:
+                continue  # "an operation to liberate X from IS" and X taken: the target was reached
             if o.event == "contested" and (o.date <= c.date or not o.dated):
                 continue  # "took X; fighting in X": taken; "fighting on Friday" after it: not
         out.append(o)

@@ -476,6 +476,9 @@ def resolve_time_phrase(phrase: TimePhrase, report_date: _dt.date) -> tuple[_dt.
 #: relative clauses and "since …", "in response to …" phrases, up to the next comma
 _SUBORDINATE = re.compile(
     r"(?:[,،]\s*(?:which|who|whom|that|where)|\b(?:since|following|in\s+response\s+to)|"
+    # a reduced relative clause: "Beit Jinn, captured by Israel during the 1967 war"
+    r"[,،]\s*(?:(?:re)?captured|(?:re)?taken|seized|held|controlled|occupied|liberated|overrun|"
+    r"lost|located|situated|built|founded|annexed)(?=\s+(?:by|from|in|on|during|after|at|since)\b)|"
     r"(?<![\w])(?:التي|الذي|الذين|منذ|ردا\s+على))(?![\w])[^,.;:،؛\n]*",
     re.IGNORECASE,
 )
@@ -495,8 +498,9 @@ def date_of(
     report's date.
 
     A time phrase inside a relative or "since" phrase dates only the verbs inside it ("…,
-    which was liberated on 12 August", "since the fall of Saddam in 2003"), and a verb inside
-    one prefers it. "since X" itself never dates an event.
+    which was liberated on 12 August", "since the fall of Saddam in 2003", "…, captured by
+    Israel during the 1967 war"), and a verb inside one prefers it. "since X" itself never
+    dates an event.
 
     Parameters
     ----------

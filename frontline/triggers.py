@@ -25,6 +25,7 @@ __all__ = [
     "ARABIC_LETTER",
     "CAPTURE_KINDS",
     "LIST_GAP",
+    "OWN_PARTS",
     "Doc",
     "Trigger",
     "between_ok",
@@ -34,6 +35,12 @@ __all__ = [
 
 #: Trigger kinds that tell of a capture (the subject takes the place).
 CAPTURE_KINDS = frozenset({"capture", "passive", "expel"})
+#: "Deir Ezzor's eastern neighbourhoods", "Mosul's old city": parts of the place named before
+OWN_PARTS = re.compile(
+    r"['’]s?\s+(?:(?:\w+ern|central|old|remaining|last|main)\s+)*(?:neighbou?rhoods?|districts|"
+    r"quarters?|cent(?:re|er)|old\s+city|streets|parts)\b",
+    re.IGNORECASE,
+)
 #: A letter of the Arabic script: a trigger in Arabic reads its actors in Arabic word order.
 ARABIC_LETTER = re.compile(r"[\u0600-\u06ff]")
 
@@ -78,6 +85,14 @@ class Doc:
     countries: dict[str, int] = field(default_factory=dict)
     _unopposed: bool | None = None
     _local: dict[str, tuple[set[str], dict[str, str]]] = field(default_factory=dict)
+    _hostile: dict[tuple[str, str], bool] = field(default_factory=dict)
+
+    def hostile(self, a: str, b: str) -> bool:
+        """Whether factions *a* and *b* are hostile on the report's date (asked once per pair)."""
+        key = (a, b)
+        if key not in self._hostile:
+            self._hostile[key] = self.registry.is_hostile(a, b, on=self.report.date)
+        return self._hostile[key]
 
     @property
     def unopposed(self) -> bool:

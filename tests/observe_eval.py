@@ -116,14 +116,43 @@ def _as_date(v: Any) -> dt.date:
     return v if isinstance(v, dt.date) else dt.date.fromisoformat(str(v))
 
 
-def evaluate(split: str, gazetteer: Any, registry: Any) -> dict[str, Score]:
-    """Scores per language (``en``, ``ar``) and overall (``all``) on one split."""
+#: The comment lines of dev.yaml that start each round's part, and the part's name.
+_ROUND_MARKS = (
+    ("# The first held-out set", "round-1 held-out"),
+    ("# The second held-out set", "round-2 held-out"),
+    ("# Round 3: new development", "round-3 development"),
+    ("# round-3 held-out set (moved in round 4)", "round-3 held-out"),
+)
+
+
+def dev_parts() -> dict[str, str]:
+    """Report id -> the part of dev.yaml it came from ("round-1 development" … "round-3 held-out").
+
+    Read from the comment lines that open each part, so that a fix for one round's kinds can
+    be checked on the older rounds alone.
+    """
+    part, out = "round-1 development", {}
+    for line in (REPORTS / "dev.yaml").read_text("utf-8").splitlines():
+        part = next((name for mark, name in _ROUND_MARKS if line.startswith(mark)), part)
+        if line.startswith("- id:"):
+            out[line.split(":", 1)[1].strip()] = part
+    return out
+
+
+def evaluate(split: str, gazetteer: Any, registry: Any, parts: bool = False) -> dict[str, Score]:
+    """Scores per language (``en``, ``ar``) and overall (``all``) on one split.
+
+    With *parts* (dev only), also per part and language: ``"round-3 held-out/en"`` ….
+    """
     from frontline.observe import propose_observations
 
     out = {"en": Score(), "ar": Score(), "all": Score()}
+    where = dev_parts() if parts and split == "dev" else {}
     for r in load_reports(split):
         props = propose_observations(r["text"], gazetteer, registry, date=_as_date(r["date"]))
         s = score_report(r, props.observations, gazetteer)
         out[r["lang"]].add(s)
         out["all"].add(s)
+        if r["id"] in where:
+            out.setdefault(f"{where[r['id']]}/{r['lang']}", Score()).add(s)
     return out
