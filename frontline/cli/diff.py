@@ -22,6 +22,7 @@ from frontline.cli.output import csv_text, emit, out_opt
 from frontline.diff import changes_between, diff_dates
 from frontline.gazetteer import Gazetteer
 from frontline.placepoints import PlacePoints
+from frontline.topology import DEFAULT_TOLERANCE_KM
 
 _TABLES = ("changes", "summary", "places", "frontlines", "linkups")
 
@@ -55,7 +56,7 @@ _TABLES = ("changes", "summary", "places", "frontlines", "linkups")
 @click.option(
     "--tolerance",
     type=click.FloatRange(min=0),
-    default=0.5,
+    default=DEFAULT_TOLERANCE_KM,
     show_default=True,
     help="Front-line/contact tolerance (km).",
 )

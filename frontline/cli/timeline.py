@@ -27,7 +27,7 @@ from frontline.render.output import save_map
 from frontline.render.style import figure_of
 from frontline.timeline import plot_timeline, timeline_markdown
 from frontline.timeline import timeline as make_timeline
-from frontline.topology import front_lines
+from frontline.topology import DEFAULT_MIN_LENGTH_KM, DEFAULT_TOLERANCE_KM, front_lines
 
 
 def _gazetteer(data_dir: Path | None, theatre_id: str | None, use: bool) -> Any:
@@ -179,14 +179,14 @@ def _plot(df, registry, path: Path, overwrite: bool) -> None:
 @click.option(
     "--tolerance",
     type=click.FloatRange(min=0),
-    default=0.5,
+    default=DEFAULT_TOLERANCE_KM,
     show_default=True,
     help="Areas closer than this (km) face each other.",
 )
 @click.option(
     "--min-length",
     type=click.FloatRange(min=0),
-    default=1.0,
+    default=DEFAULT_MIN_LENGTH_KM,
     show_default=True,
     help="Drop front pieces shorter than this (km).",
 )
