@@ -13,6 +13,8 @@ Syria–Iraq–Jordan borders so that Natural Earth clipping is exercised) is wr
 ``synthetic_gazetteer``     Gazetteer of those places only (no GeoNames layer).
 ``synthetic_observations``  GeoDataFrame from build.read_observations.
 ``built_data_dir``          function-scoped data dir whose history has been built (3 dates).
+``hand_data_dir``           function-scoped data dir with two hand-drawn snapshots (the Reds
+                            advance against the Black Banner, 2020-01-01 → 2020-02-01).
 ``cli_runner``              click.testing.CliRunner.
 ``shipped_data_dir``        session-scoped Path of the repository's geodata/.
 ``pg_server``               session-scoped URL of a PostGIS database: $FRONTLINE_TEST_PG, else a
@@ -434,6 +436,39 @@ def synthetic_registry(synthetic_data_dir_ro):
     from frontline.factions import FactionRegistry
 
     return FactionRegistry.load(synthetic_data_dir_ro)
+
+
+@pytest.fixture
+def hand_data_dir(synthetic_data_dir):
+    """Return the synthetic data folder with two hand-drawn snapshots.
+
+    The Reds advance against the Black Banner.
+    """
+    import shapely
+
+    from frontline.control import ControlSnapshot
+    from frontline.store import ControlHistory
+
+    h = ControlHistory.load("testland", synthetic_data_dir)
+    h.add(
+        ControlSnapshot.from_areas(
+            "2020-01-01",
+            {
+                "red": shapely.box(38.2, 33.0, 38.5, 34.0),
+                "black": shapely.box(38.5, 33.0, 39.5, 34.0),
+            },
+        )
+    )
+    h.add(
+        ControlSnapshot.from_areas(
+            "2020-02-01",
+            {
+                "red": shapely.box(38.2, 33.0, 38.8, 34.0),
+                "black": shapely.box(38.8, 33.0, 39.5, 34.0),
+            },
+        )
+    )
+    return synthetic_data_dir
 
 
 @pytest.fixture(scope="session")

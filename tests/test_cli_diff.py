@@ -10,33 +10,10 @@ import pytest
 from shapely import box
 
 from frontline.cli import cli
-from frontline.control import ControlSnapshot
 
 
 def run(runner, *args):
     return runner.invoke(cli, [str(a) for a in args], catch_exceptions=False)
-
-
-@pytest.fixture
-def hand_data_dir(synthetic_data_dir):
-    """Return the synthetic data folder with two hand-drawn snapshots.
-
-    The Reds advance against the Black Banner.
-    """
-    from frontline.store import ControlHistory
-
-    h = ControlHistory.load("testland", synthetic_data_dir)
-    h.add(
-        ControlSnapshot.from_areas(
-            "2020-01-01", {"red": box(38.2, 33.0, 38.5, 34.0), "black": box(38.5, 33.0, 39.5, 34.0)}
-        )
-    )
-    h.add(
-        ControlSnapshot.from_areas(
-            "2020-02-01", {"red": box(38.2, 33.0, 38.8, 34.0), "black": box(38.8, 33.0, 39.5, 34.0)}
-        )
-    )
-    return synthetic_data_dir
 
 
 def test_diff_markdown(cli_runner, built_data_dir):

@@ -9,13 +9,10 @@ import shutil
 
 import numpy as np
 import pytest
-from shapely import box
 
 from frontline.cli import cli
-from frontline.control import ControlSnapshot
 from frontline.gazetteer import Gazetteer
 from frontline.placepoints import PlacePoints
-from frontline.store import ControlHistory
 from frontline.theatre import Theatre, shipped_data_dir
 from frontline.topology import locator
 
@@ -94,20 +91,8 @@ def test_an_edited_places_csv_gives_new_points(tmp_path):
     assert after.places == Gazetteer.load(data, cache_dir=cache).places
 
 
-def test_diff_csv_locations_match_the_full_gazetteer(cli_runner, synthetic_data_dir):
-    h = ControlHistory.load("testland", synthetic_data_dir)
-    h.add(
-        ControlSnapshot.from_areas(
-            "2020-01-01", {"red": box(38.2, 33.0, 38.5, 34.0), "black": box(38.5, 33.0, 39.5, 34.0)}
-        )
-    )
-    h.add(
-        ControlSnapshot.from_areas(
-            "2020-02-01",
-            {"red": box(38.2, 33.0, 38.8, 34.0), "black": box(38.8, 33.0, 39.5, 34.0)},
-        )
-    )
-    args = ["diff", "2020-01-01", "2020-02-01", "--data", str(synthetic_data_dir)]
+def test_diff_csv_locations_match_the_full_gazetteer(cli_runner, hand_data_dir):
+    args = ["diff", "2020-01-01", "2020-02-01", "--data", str(hand_data_dir)]
     as_csv = cli_runner.invoke(cli, [*args, "--format", "csv"], catch_exceptions=False)
     as_json = cli_runner.invoke(cli, [*args, "--format", "json"], catch_exceptions=False)
     assert as_csv.exit_code == 0 and as_json.exit_code == 0, as_csv.output + as_json.output
