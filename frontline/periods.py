@@ -24,6 +24,7 @@ from frontline.dates import latest_on_or_before, parse_date
 from frontline.diff import INFERRED_COLUMNS, diff
 from frontline.errors import InputError, UnknownFactionError
 from frontline.factions import UNKNOWN
+from frontline.sitrep import md_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -277,12 +278,8 @@ def periods_markdown(df: pd.DataFrame, registry: FactionRegistry | None = None) 
     """
     if not len(df):
         return "_No periods: the history is empty._\n"
-
-    def md(text: str) -> str:
-        return text.replace("|", "\\|")
-
     lines = ["| " + " | ".join(_HEAD) + " |", "|---|---|---|---:|---:|---:|---|"]
-    lines += ["| " + " | ".join(md(c) for c in row) + " |" for row in _rows(df, registry)]
+    lines += ["| " + " | ".join(md_text(c) for c in row) + " |" for row in _rows(df, registry)]
     return "\n".join(lines) + "\n"
 
 

@@ -14,7 +14,7 @@ from frontline.factions import UNKNOWN
 if TYPE_CHECKING:
     from frontline.diff import ChangeSet
 
-__all__ = ["situation_report"]
+__all__ = ["md_text", "situation_report"]
 
 
 def _km2(v: float) -> str:
@@ -33,10 +33,12 @@ def _signed(v: float) -> str:
     return ("+" if v > 0 else "−" if v < 0 else "±") + _km2(abs(v))
 
 
-def _md(text: object) -> str:
+def md_text(text: object) -> str:
     r"""Escape data text for Markdown: ``<``/``>`` (no HTML from a name) and ``|`` (tables).
 
-    >>> _md("<b>Red</b> | Blue")
+    Used for every name, place and location written into a Markdown report or table.
+
+    >>> md_text("<b>Red</b> | Blue")
     '\\<b\\>Red\\</b\\> \\| Blue'
     """
     return (
@@ -70,7 +72,7 @@ def situation_report(cs: ChangeSet, max_changes: int = 15, max_places: int = 30)
     """
     sa, sb = cs.snapshot_a or cs.date_a, cs.snapshot_b or cs.date_b
     title = f"# Control changes, {cs.date_a.isoformat()} → {cs.date_b.isoformat()}"
-    out = [title + (f" ({_md(cs.theatre)})" if cs.theatre else ""), ""]
+    out = [title + (f" ({md_text(cs.theatre)})" if cs.theatre else ""), ""]
     if (sa, sb) != (cs.date_a, cs.date_b):
         out += [f"_As of those dates: maps of {sa.isoformat()} and {sb.isoformat()}._", ""]
     if cs.is_empty:
@@ -107,26 +109,26 @@ def situation_report(cs: ChangeSet, max_changes: int = 15, max_places: int = 30)
             pct = f", {_pct(r.net_pct)} %" if r.net_pct == r.net_pct else ""
             joint = ", and " if any("of it" in b for b in bits) else " and "
             out.append(
-                f"- **{_md(cs.label(r.faction))}** {joint.join(bits)} "
+                f"- **{md_text(cs.label(r.faction))}** {joint.join(bits)} "
                 f"(net {_signed(r.net_km2)} km²{pct})."
             )
         out.append("")
     if len(cs.link_ups):
         out += ["## Link-ups and cuts", ""]
-        out += [f"- {_md(t)}." for t in cs.link_ups["text"]]
+        out += [f"- {md_text(t)}." for t in cs.link_ups["text"]]
         out.append("")
     if cs.encirclements is not None and len(cs.encirclements):
         new = cs.encirclements[cs.encirclements["new"]]
         if len(new):
             out += ["## New pockets", ""]
-            out += [f"- {_md(t)}." for t in new["text"]]
+            out += [f"- {md_text(t)}." for t in new["text"]]
             out.append("")
     if len(cs.places_changed):
         out += ["## Places that changed hands", ""]
         for r in cs.places_changed.head(max_places).itertuples(index=False):
             out.append(
-                f"- {_md(r.name)} ({_md(r.kind.replace('_', ' '))}): "
-                f"{_md(cs.label(r.from_faction))} → {_md(cs.label(r.to_faction))}"
+                f"- {md_text(r.name)} ({md_text(r.kind.replace('_', ' '))}): "
+                f"{md_text(cs.label(r.from_faction))} → {md_text(cs.label(r.to_faction))}"
                 + (" (inferred: no observation near it)" if getattr(r, "inferred", False) else "")
             )
         if len(cs.places_changed) > max_places:
@@ -145,7 +147,7 @@ def situation_report(cs: ChangeSet, max_changes: int = 15, max_places: int = 30)
         gi = getattr(r, "gained_inferred_km2", 0.0)
         li = getattr(r, "lost_inferred_km2", 0.0)
         out.append(
-            f"| {_md(cs.name(r.faction))} | {held[0]} | {held[1]} "
+            f"| {md_text(cs.name(r.faction))} | {held[0]} | {held[1]} "
             f"| {_km2(r.gained_km2)} ({_km2(gi)}) | {_km2(r.lost_km2)} ({_km2(li)}) "
             f"| {_signed(r.net_km2)} | {pct} |"
         )
@@ -161,9 +163,9 @@ def situation_report(cs: ChangeSet, max_changes: int = 15, max_places: int = 30)
         listed = cs.changes[cs.changes.area_km2 >= 0.1].head(max_changes)
         for r in listed.itertuples(index=False):
             out.append(
-                f"| {_md(cs.name(r.from_faction))} | {_md(cs.name(r.to_faction))} "
+                f"| {md_text(cs.name(r.from_faction))} | {md_text(cs.name(r.to_faction))} "
                 f"| {_km2(r.area_km2)} | {_km2(getattr(r, 'inferred_km2', 0.0))} "
-                f"| {_md(r.location)} |"
+                f"| {md_text(r.location)} |"
             )
         if len(cs.changes) > len(listed):
             rest = cs.changes.drop(index=listed.index)
@@ -191,7 +193,8 @@ def situation_report(cs: ChangeSet, max_changes: int = 15, max_places: int = 30)
         for pair in sorted(set(ka) | set(kb)):
             la = f"{ka[pair]:,.0f}" if pair in ka else "–"
             lb = f"{kb[pair]:,.0f}" if pair in kb else "–"
-            out.append(f"| {_md(cs.name(pair[0]))} – {_md(cs.name(pair[1]))} | {la} | {lb} |")
+            a, b = md_text(cs.name(pair[0])), md_text(cs.name(pair[1]))
+            out.append(f"| {a} – {b} | {la} | {lb} |")
         out.append("")
     out.append(
         "_Areas are geodesic (WGS84). Unknown: ground no faction is recorded as holding. "

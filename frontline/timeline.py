@@ -19,6 +19,7 @@ from frontline.control import INFERRED
 from frontline.factions import UNKNOWN
 from frontline.geo import geodesic_area_km2
 from frontline.overlay import balance, faction_geometries, overlay
+from frontline.sitrep import md_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -208,7 +209,9 @@ def timeline_markdown(df: pd.DataFrame, registry: FactionRegistry | None = None)
     any_inferred = inferred is not None and bool((inferred.fillna(0.0) >= 0.5).to_numpy().any())
     unit = " (km², inferred)" if any_inferred else " (km²)"
     head = (
-        "| Date | " + " | ".join(names[f] + unit for f in held.columns) + " | Changed hands (km²) |"
+        "| Date | "
+        + " | ".join(md_text(names[f]) + unit for f in held.columns)
+        + " | Changed hands (km²) |"
     )
     out = [head, "|---|" + "---:|" * (len(held.columns) + 1)]
     for day, row in held.iterrows():
