@@ -256,7 +256,7 @@ def lonlat_text(lon: float, lat: float) -> str:
 
 
 #: A notable place farther than this (km) from a location is joined by the village nearest to
-#: it, when one lies within :data:`VILLAGE_KM`: "3 km SE of Novoselivka (41 km NE of Hulyaipole)".
+#: it, when one lies within :data:`VILLAGE_KM`: "3 km NE of Ocheretyne (16 km NW of Avdiyivka)".
 FAR_NOTABLE_KM = 15.0
 #: How near a village must be to anchor a location far from any notable place (km).
 VILLAGE_KM = 8.0
@@ -270,7 +270,7 @@ def locator(gazetteer: Gazetteer | PlacePoints | None) -> Callable[[float, float
     say "12 km N of At Tanf" rather than naming an obscure hamlet. Where the nearest notable
     place is more than :data:`FAR_NOTABLE_KM` away (open steppe, desert) and a village lies
     within :data:`VILLAGE_KM`, the village anchors the point and the notable place follows
-    in brackets: "3 km SE of Novoselivka (41 km NE of Hulyaipole)". Without a gazetteer the
+    in brackets: "3 km NE of Ocheretyne (16 km NW of Avdiyivka)". Without a gazetteer the
     coordinates are given. Results are memoised on a ~100 m grid.
     """
     if gazetteer is None:

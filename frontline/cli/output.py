@@ -57,7 +57,7 @@ def csv_text(table: Any) -> str:
             for g in geoms
         )
     ):
-        pts = shapely.point_on_surface(geoms.astype(object))
+        pts = shapely.point_on_surface(geoms)
         columns["lon"] = shapely.get_x(pts).round(5)
         columns["lat"] = shapely.get_y(pts).round(5)
     buf = io.StringIO()
