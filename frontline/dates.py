@@ -82,7 +82,7 @@ def column_dates(values: Iterable[Any], where: str) -> list[_dt.date | None]:
     for v in values:
         if isinstance(v, np.datetime64):
             v = None if np.isnat(v) else str(np.datetime_as_string(v, unit="D"))
-        if v is None or (isinstance(v, float) and v != v) or str(v) == "NaT":
+        if v is None or v != v:  # NaN and pandas' NaT are not equal to themselves
             out.append(None)
             continue
         if v not in seen:
