@@ -17,6 +17,8 @@ Syria–Iraq–Jordan borders so that Natural Earth clipping is exercised) is wr
                             advance against the Black Banner, 2020-01-01 → 2020-02-01).
 ``cli_runner``              click.testing.CliRunner.
 ``shipped_data_dir``        session-scoped Path of the repository's geodata/.
+``gaz``, ``reg``            session-scoped Gazetteer and FactionRegistry of the shipped data
+                            (a module may define its own ``gaz``).
 ``pg_server``               session-scoped URL of a PostGIS database: $FRONTLINE_TEST_PG, else a
                             throwaway cluster (scripts/pg_test_server.sh); needs("postgis").
 ``pg_url``                  an initialised, empty store in a schema of its own (dropped after).
@@ -436,6 +438,22 @@ def synthetic_registry(synthetic_data_dir_ro):
     from frontline.factions import FactionRegistry
 
     return FactionRegistry.load(synthetic_data_dir_ro)
+
+
+@pytest.fixture(scope="session")
+def gaz():
+    """The shipped data's gazetteer (curated + GeoNames; modules may define their own ``gaz``)."""
+    from frontline.gazetteer import Gazetteer
+
+    return Gazetteer.load()
+
+
+@pytest.fixture(scope="session")
+def reg():
+    """The shipped data's faction registry."""
+    from frontline.factions import FactionRegistry
+
+    return FactionRegistry.load()
 
 
 @pytest.fixture

@@ -156,3 +156,13 @@ def evaluate(split: str, gazetteer: Any, registry: Any, parts: bool = False) -> 
         if r["id"] in where:
             out.setdefault(f"{where[r['id']]}/{r['lang']}", Score()).add(s)
     return out
+
+
+def claim_set(text: str, gazetteer: Any, registry: Any, date: dt.date) -> set[tuple[str, str, str]]:
+    """The ``(place, faction, event)`` of every observation proposed for *text* (rule tests)."""
+    from frontline.observe import propose_observations
+
+    return {
+        (o.place, o.faction, o.event)
+        for o in propose_observations(text, gazetteer, registry, date=date).observations
+    }

@@ -8,13 +8,12 @@ import io
 import json
 
 import pytest
-from observe_eval import evaluate
+from observe_eval import claim_set, evaluate
 
 from frontline.actors import find_actors
 from frontline.errors import InputError
 from frontline.extract import extract_places
 from frontline.factions import FactionRegistry
-from frontline.gazetteer import Gazetteer
 from frontline.observe import PROPOSAL_COLUMNS, extract_observations, propose_observations
 from frontline.reports import (
     find_date_line,
@@ -33,21 +32,8 @@ ISSUE_EXAMPLE = (
 FRIDAY = dt.date(2017, 9, 22)
 
 
-@pytest.fixture(scope="module")
-def gaz() -> Gazetteer:
-    return Gazetteer.load()
-
-
-@pytest.fixture(scope="module")
-def reg() -> FactionRegistry:
-    return FactionRegistry.load()
-
-
 def claims(text, gaz, reg, date=FRIDAY):
-    return {
-        (o.place, o.faction, o.event)
-        for o in propose_observations(text, gaz, reg, date=date).observations
-    }
+    return claim_set(text, gaz, reg, date)
 
 
 def test_issue_example(gaz, reg):

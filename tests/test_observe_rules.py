@@ -10,29 +10,15 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from observe_eval import claim_set
 
-from frontline.factions import FactionRegistry
-from frontline.gazetteer import Gazetteer
 from frontline.observe import propose_observations
 
 DAY = dt.date(2017, 10, 20)
 
 
-@pytest.fixture(scope="module")
-def gaz() -> Gazetteer:
-    return Gazetteer.load()
-
-
-@pytest.fixture(scope="module")
-def reg() -> FactionRegistry:
-    return FactionRegistry.load()
-
-
 def claims(text, gaz, reg, date=DAY):
-    return {
-        (o.place, o.faction, o.event)
-        for o in propose_observations(text, gaz, reg, date=date).observations
-    }
+    return claim_set(text, gaz, reg, date)
 
 
 # ---- a siege: the besieged side holds the place, never the besieger ---------------------------
