@@ -26,7 +26,12 @@ offset), "قرب التنف" (near); Arabic-Indic digits count as digits.
 How precision is kept (ordinary words must not become places):
 
 * lookup is by exact normalised name (never fuzzy) over the gazetteer's names and
-  alternate names, for n-grams of words up to the longest name;
+  alternate names, for n-grams of words up to the longest name; a capitalised name of one to
+  three words that no key matches is tried by its consonant skeleton
+  (:func:`frontline.names.key_skeleton`: "Uqairabat" for "‘Uqayribāt", "Qomhana" for
+  "Qamhana"): it counts only when the skeleton has at least four consonants, belongs to one
+  place alone, and no word of the run is a common English word or a personal name
+  (``reason="skeleton"``);
 * in Latin script, the first word of a name (after an article) must be capitalised;
 * a one-word name that is a common English word ("Hit", "May") or a personal name
   ("Walid") counts only for a curated place and only after a locative word ("in Hit",
@@ -57,7 +62,15 @@ import numpy as np
 
 from frontline.gazetteer import Gazetteer
 from frontline.geo import azimuth_deg, destination, distance_km
-from frontline.names import DATA_DIR, is_arabic, is_article, split_words, token_key, tokens
+from frontline.names import (
+    DATA_DIR,
+    is_arabic,
+    is_article,
+    key_skeleton,
+    split_words,
+    token_key,
+    tokens,
+)
 from frontline.places import Place
 from frontline.relative import base_uncertainty, read_relative
 
@@ -79,7 +92,9 @@ class Mention:
     place : Place
         The place it resolves to.
     reason : str
-        ``exact``, ``alias`` or ``normalised`` (how the name matched; never fuzzy).
+        ``exact``, ``alias``, ``normalised`` or ``skeleton`` (how the name matched: a
+        ``skeleton`` match is a spelling whose consonant skeleton only one place's name has;
+        never fuzzy).
     lon, lat : float
         The point meant: the place itself, or the point a relative phrase derives.
     uncertainty_km : float
@@ -186,6 +201,9 @@ class _Index:
     #: the word-level beginnings of the longer keys ("deir", "deir ez"): a run of words that
     #: begins no key ends the lookup there instead of trying up to ``max_n`` words
     prefixes: frozenset[str] = frozenset()
+    #: consonant skeleton of each key -> the places whose names have it, for spellings that
+    #: no key matches ("Uqairabat" for "‘Uqayribāt")
+    by_skeleton: dict[str, list[int]] = field(default_factory=dict)
 
 
 #: The name index of each gazetteer seen, kept while the gazetteer lives.
@@ -203,6 +221,7 @@ def _index_for(gazetteer: Gazetteer) -> _Index:
     short: set[str] = set()
     normal: set[str] = set()
     prefixes: set[str] = set()
+    by_skeleton: dict[str, list[int]] = {}
     max_n = 1
     for i, p in enumerate(places):
         for nm in p.names:
@@ -219,6 +238,11 @@ def _index_for(gazetteer: Gazetteer) -> _Index:
                 short.add(key)  # "Al Bāb" -> "bab": only "al-Bab" in a text
             else:
                 normal.add(key)
+                sk = key_skeleton(key) if p.curated or nm == p.name else ""
+                if sk:  # GeoNames alternates are too many and too loose to spell-match
+                    skl = by_skeleton.setdefault(sk, [])
+                    if i not in skl:
+                        skl.append(i)
             if is_arabic(key) and letters < 3:
                 continue
             lst = by_key.setdefault(key, [])
@@ -236,6 +260,7 @@ def _index_for(gazetteer: Gazetteer) -> _Index:
         lat=np.array([p.lat for p in places], dtype=float),
         with_article=frozenset(short - normal),
         prefixes=frozenset(prefixes),
+        by_skeleton=by_skeleton,
     )
     _INDEXES[gazetteer] = idx
     return idx
@@ -299,6 +324,7 @@ def extract_places(
         return _JOIN_RE.fullmatch(text, spans[a][1], spans[b][0]) is not None
 
     found: list[tuple[int, int, list[int]]] = []  # (first word, last word, place indexes)
+    approx: set[int] = set()  # first words of the names found by their skeleton
     i = 0
     while i < n:
         if article[i] or not keys[i]:
@@ -330,6 +356,10 @@ def extract_places(
                 break  # no longer name begins with these words
             j += 1
         if best is None:
+            best = _by_skeleton(i, n, raw, keys, article, joined, words, idx)
+            if best is not None:
+                approx.add(i)
+        if best is None:
             i += 1
             continue
         last, cands = best
@@ -342,8 +372,48 @@ def extract_places(
             i = last + 1
         else:
             i += 1
-    out = _resolve(text, spans, raw, article, found, idx)
+    out = _resolve(text, spans, raw, article, found, idx, approx)
     return _with_anchors(out) if anchors else out
+
+
+def _by_skeleton(
+    i: int, n: int, raw: list[str], keys: list[str], article: list[bool],
+    joined: Any, words: dict[str, frozenset[str]], idx: _Index,
+) -> tuple[int, list[int]] | None:  # fmt: skip
+    """The longest run of one to three capitalised words from word *i* whose consonant
+    skeleton belongs to one place alone, as ``(last word, [place index])``, or None."""
+    if is_arabic(raw[i]):
+        return None
+    common = words["english"] | words["given_names"]
+    p = i - 1 if i and article[i - 1] else i
+    if p and joined(p - 1, p) and raw[p - 1][:1].isupper() and raw[p - 1].lower() not in common:
+        return None  # "Abu Rashid", "Abdul Ameer Rasheed": a word of a longer name
+    best = None
+    parts: list[str] = []
+    j = i
+    while j < n and len(parts) < 3:
+        if j > i and not joined(j - 1, j):
+            break
+        if article[j] and j > i:
+            j += 1
+            continue
+        if not raw[j][:1].isupper() or raw[j].lower() in common or not keys[j]:
+            break
+        parts.append(keys[j])
+        hit = idx.by_skeleton.get(key_skeleton(" ".join(parts)), [])
+        curated = [c for c in hit if idx.places[c].curated]
+        hit = curated or hit
+        if len(hit) == 1:
+            best = (j, hit)
+        j += 1
+    if best is None or best[0] + 1 >= n:
+        return best
+    after = raw[best[0] + 1]
+    if after.lower() in words["not_after_place"] or (
+        joined(best[0], best[0] + 1) and after[:1].isupper() and after.lower() not in common
+    ):
+        return None  # "al-Karbouli said", "Salahudin province", "Rasheed Yarallah"
+    return best
 
 
 def _written_alike(
@@ -440,7 +510,7 @@ def _admissible(
     return out
 
 
-def _resolve(text, spans, raw, article, found, idx: _Index) -> list[Mention]:
+def _resolve(text, spans, raw, article, found, idx: _Index, approx: set[int]) -> list[Mention]:
     # unambiguous mentions give the context for ambiguous ones
     def ordered(cands: list[int]) -> list[int]:
         return sorted(cands, key=lambda c: (not idx.places[c].curated, idx.rank[c]))
@@ -474,7 +544,9 @@ def _resolve(text, spans, raw, article, found, idx: _Index) -> list[Mention]:
             start = spans[i - 1][0]
         end = spans[last][1]
         written = text[start:end]
-        out.append(_relative(text, start, end, written, place, tuple(idx.places[c].id for c in oc)))
+        ids = tuple(idx.places[c].id for c in oc)
+        reason = "skeleton" if i in approx else _reason(written, place)
+        out.append(_relative(text, start, end, written, place, ids, reason))
     return _between(text, out)
 
 
@@ -530,9 +602,9 @@ def _reason(written: str, place: Place) -> str:
 
 
 def _relative(
-    text: str, start: int, end: int, written: str, place: Place, cands: tuple[str, ...]
-) -> Mention:
-    reason = _reason(written, place)
+    text: str, start: int, end: int, written: str, place: Place, cands: tuple[str, ...],
+    reason: str,
+) -> Mention:  # fmt: skip
     r = read_relative(text, start, place)
     if r is None:
         return Mention(

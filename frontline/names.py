@@ -46,6 +46,7 @@ __all__ = [
     "normalise",
     "normalize",
     "rules_version",
+    "key_skeleton",
     "skeleton",
     "split_words",
     "token_key",
@@ -369,8 +370,23 @@ def skeleton(name: str) -> str:
     >>> skeleton("Ana")
     ''
     """
+    return key_skeleton(normalise(name))
+
+
+@functools.lru_cache(maxsize=131072)
+def key_skeleton(key: str) -> str:
+    """Return the consonant skeleton of an already normalised key (see :func:`skeleton`).
+
+    For callers that hold keys rather than names (a name index): ``skeleton(name) ==
+    key_skeleton(normalise(name))``.
+
+    Examples
+    --------
+    >>> key_skeleton("kumhana") == key_skeleton("kamhana")
+    True
+    """
     r = _rules()
-    key = normalise(name).replace(" ", "")
+    key = key.replace(" ", "")
     if is_arabic(key):
         return ""
     sk = _vowel_runs(r.skeleton_drop).sub(".", key)

@@ -422,3 +422,36 @@ def test_arabic_relative_phrases(gaz, text, pid, relation, az, km):
 )
 def test_article_after_a_capitalised_word(gaz, text, expected):
     assert ids(extract_places(text, gaz)) == expected
+
+
+# -- spellings matched by their consonant skeleton -------------------------------------------
+#: (text, written name, place id): spellings no gazetteer name normalises to (asserted), of
+#: places whose names share the written name's consonant skeleton
+SKELETON_SPELLINGS = [
+    ("Troops entered Uqeirabat at dawn.", "Uqeirabat", "gn-162803"),
+    ("The army holds Shirqaat now.", "Shirqaat", "gn-91057"),
+    ("Rebels shelled Kumhaana on Monday.", "Kumhaana", "qamhana"),
+]
+
+
+@pytest.mark.parametrize("text,written,pid", SKELETON_SPELLINGS)
+def test_spelling_found_by_its_skeleton(gaz, text, written, pid):
+    from frontline.names import normalise
+
+    assert normalise(written) not in {normalise(n) for n in gaz.get(pid).names}
+    (m,) = extract_places(text, gaz)
+    assert (m.text, m.place.id, m.reason) == (written, pid, "skeleton")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The SDF freed the villages of Abu Rashid and Hamra.",  # a word of a longer name
+        "General Abdul Ameer Rasheed Yarallah spoke.",  # a person's name
+        "The attack was repelled, al-Karbouli said.",  # a person speaks
+        "Fighting went on in Salahudin province.",  # a province
+        "The Ministry thanked Brett McGurk.",  # English word / unknown name
+    ],
+)
+def test_skeleton_needs_a_whole_name(gaz, text):
+    assert [m for m in extract_places(text, gaz) if m.reason == "skeleton"] == []
