@@ -237,9 +237,9 @@ class AreaReader:
         keep &= np.array([f is not None and f != IGNORE for f in factions], dtype=bool)
         data: dict[str, Any] = {"faction": factions[keep]}
         for c in CARRIED:
-            col = next((k for k in columns if k.lower() == c), None)
-            if col is not None:
-                data[c] = columns[col][keep]
+            carried = next((k for k in columns if k.lower() == c), None)
+            if carried is not None:
+                data[c] = columns[carried][keep]
         groups = self._by_date(columns, keep, day, label)
         if not groups:
             return []
@@ -290,7 +290,7 @@ class AreaReader:
         """Return the geometries in EPSG:4326 (reprojected if needed; lon/lat checked)."""
         present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
         if crs is None or crs in _LONLAT:
-            if present.any() and looks_like_lonlat(shapely.total_bounds(geoms[present])):
+            if present.any() and looks_like_lonlat(shapely.total_bounds(geoms[present]).tolist()):
                 return geoms
             if not present.any() and self.drift is not None:
                 return geoms  # nothing to place: every feature is dropped as without geometry
@@ -354,7 +354,7 @@ class AreaReader:
         """Each kept row's faction id (None: skipped; :data:`IGNORE`: left out)."""
         out = np.empty(len(values), dtype=object)
         unmapped: dict[str, int] = {}
-        for i in np.flatnonzero(keep):
+        for i in np.flatnonzero(keep).tolist():
             v = values[i]
             if v is None or (isinstance(v, float) and v != v) or str(v).strip() == "":
                 if self.drift is None or not self.skip_bad:
