@@ -23,9 +23,7 @@ DAY = dt.date(2020, 1, 1)
 
 def _write(tmp_path, name, factions, geoms, crs="EPSG:4326"):
     path = tmp_path / name
-    gpd.GeoDataFrame({"faction": factions}, geometry=geoms, crs=crs).to_file(
-        path, engine="pyogrio"
-    )
+    gpd.GeoDataFrame({"faction": factions}, geometry=geoms, crs=crs).to_file(path, engine="pyogrio")
     return path
 
 
