@@ -289,11 +289,11 @@ class AreaReader:
     def _lonlat(self, geoms: np.ndarray, crs: str | None, label: str) -> np.ndarray:
         """Return the geometries in EPSG:4326 (reprojected if needed; lon/lat checked)."""
         present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-        if crs is None or crs in _LONLAT:
-            if present.any() and looks_like_lonlat(shapely.total_bounds(geoms[present]).tolist()):
+        if not present.any() and self.drift is not None:
+            return geoms  # nothing to place: every feature is dropped as without geometry
+        if (crs is None or crs in _LONLAT) and present.any():
+            if looks_like_lonlat(shapely.total_bounds(geoms[present]).tolist()):
                 return geoms
-            if not present.any() and self.drift is not None:
-                return geoms  # nothing to place: every feature is dropped as without geometry
         import geopandas as gpd
 
         frame = gpd.GeoDataFrame(geometry=geoms, crs=crs)
