@@ -687,7 +687,6 @@ def read_areas(
             group.date,
             group.areas,
             theatre=tid,
-            faction_column=group.faction_column,
             support=support_in(group.areas, group.label),
         )
         out.append(snap.validate(None if allow_unknown else registry, theatre, repair=repair))

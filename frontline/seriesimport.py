@@ -32,8 +32,9 @@ from frontline.dates import parse_date
 from frontline.errors import DataFileError, SnapshotExistsError
 from frontline.files import atomic_write_text, content_hash
 from frontline.fill import apply_fill
+from frontline.gisimport import Drift
 from frontline.history import History, check_period
-from frontline.series import Drift, Progress, discover, make_reader
+from frontline.series import Progress, day_snapshot, discover, make_reader
 from frontline.theatre import FillPolicy
 
 __all__ = ["MANIFEST_NAME", "ImportReport", "find_gaps", "import_series"]
@@ -276,11 +277,11 @@ def import_series(
             for day in reader.read(path):
                 if day.date in seen:
                     raise DataFileError(
-                        f"{day.source} and {seen[day.date]} both hold {day.date}; a series has one "
+                        f"{day.label} and {seen[day.date]} both hold {day.date}; a series has one "
                         "map per date (move one of them out of the folder)"
                     )
-                seen[day.date] = day.source
-                snap = day.snapshot(tid, sources)
+                seen[day.date] = day.label
+                snap = day_snapshot(day, tid, sources)
                 if policy is not None or fill == "theatre":
                     assert theatre is not None
                     snap = apply_fill(snap, theatre, policy)
@@ -289,8 +290,9 @@ def import_series(
                     theatre,
                     repair=repair,
                     describe=describe,
-                    # checked feature by feature as read (naming the file); a fill adds new areas
-                    geometry_valid=day.checked and policy is None and fill is None,
+                    # checked feature by feature in lon/lat as read (naming the file); a fill
+                    # adds new areas
+                    geometry_valid=policy is None and fill is None,
                 )
                 keys[day.date] = key
                 if day.date not in stored:
