@@ -66,6 +66,18 @@ class ActorMention:
             return self.by_country[country]
         return self.by_country.get("*")
 
+    def named(self) -> str | None:
+        """Return the faction the words name wherever they stand, or None.
+
+        That is the name's own faction, or for a generic word that one country's table alone
+        lists ("Iraqi forces", "militants" in the table for every country) its faction. Words
+        several countries' tables share ("troops", "the army") name no faction until a country
+        is known (:meth:`resolve`).
+        """
+        if self.faction is not None:
+            return self.faction
+        return next(iter(self.by_country.values())) if len(self.by_country) == 1 else None
+
 
 @dataclass(frozen=True)
 class Lexicon:

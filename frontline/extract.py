@@ -380,8 +380,11 @@ def _by_skeleton(
     i: int, n: int, raw: list[str], keys: list[str], article: list[bool],
     joined: Any, words: dict[str, frozenset[str]], idx: _Index,
 ) -> tuple[int, list[int]] | None:  # fmt: skip
-    """The longest run of one to three capitalised words from word *i* whose consonant
-    skeleton belongs to one place alone, as ``(last word, [place index])``, or None."""
+    """Return the longest name from word *i* that its consonant skeleton finds, or None.
+
+    The name is one to three capitalised words whose skeleton belongs to one place alone;
+    the result is ``(last word, [place index])``.
+    """
     if is_arabic(raw[i]):
         return None
     common = words["english"] | words["given_names"]

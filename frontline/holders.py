@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from frontline.triggers import ARABIC_LETTER, CAPTURE_KINDS, Doc, Trigger, between_ok
@@ -67,8 +68,9 @@ def fallback_agent(doc: Doc) -> str | None:
     counts: dict[str, int] = {}
     cedes = [t for t in doc.triggers if t.kind == "cede"]
     cede_at = [t.start for t in cedes]
+    main = _main_country(doc)
     for a in doc.actors:
-        fid = a.faction or next(iter(a.by_country.values()), None)
+        fid = a.resolve(main) or a.named()
         if fid is None:
             continue
         head = doc.folded[max(0, a.start - 40) : a.start]
@@ -91,7 +93,7 @@ def fallback_agent(doc: Doc) -> str | None:
             continue
         for a in doc.actors:  # the subject of a capture verb counts more
             if 0 <= t.start - a.end < 25 or 0 <= a.start - t.end < 3 or t.start <= a.start < t.end:
-                fid = a.faction or next(iter(a.by_country.values()), None)
+                fid = a.resolve(main) or a.named()
                 if fid:
                     counts[fid] = counts.get(fid, 0) + 2
     best = sorted(
@@ -100,6 +102,12 @@ def fallback_agent(doc: Doc) -> str | None:
         reverse=True,
     )
     return best[0][1] if best else None
+
+
+def _main_country(doc: Doc) -> str | None:
+    """Return the country most of the report's place mentions lie in (None without any)."""
+    counts = Counter(m.place.country for m in doc.mentions if m.place.country)
+    return counts.most_common(1)[0][0] if counts else None
 
 
 #: "controlled by", "held by", "معقل", "سيطرة": the holder before a change of hands
@@ -245,7 +253,7 @@ def find_hostile_actor(doc: Doc, other: str, country: str | None) -> str | None:
     """
     counts: dict[str, int] = {}
     for a in doc.actors:
-        fid = doc.local(a.resolve(country) or next(iter(a.by_country.values()), None), country)
+        fid = doc.local(a.resolve(country) or a.named(), country)
         if fid and fid != other and doc.hostile(fid, other):
             counts[fid] = counts.get(fid, 0) + 1
     return max(counts, key=lambda f: counts[f]) if counts else None

@@ -1,0 +1,66 @@
+"""`frontline observe` on a theatre it was not developed on: Ukraine (issue 13).
+
+The actors of a theatre are data: the registry's aliases (``geodata/factions.yaml``) and the
+per-country table of generic words (``generic_actors`` and ``holders`` in
+``frontline/data/observe.yaml``). These tests hold that a report about Ukraine gets Ukraine's
+factions, never a faction of another country's table ("troops" is the Iraqi army only in Iraq),
+on wordings of our own (not taken from the labelled reports).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from observe_eval import claim_set
+
+from frontline.gazetteer import Gazetteer
+
+DAY = dt.date(2024, 3, 2)
+
+
+@pytest.fixture(scope="module")
+def ua_gaz():
+    return Gazetteer.load(None, "ukraine")
+
+
+def ua_claims(text, ua_gaz, reg):
+    return claim_set(text, ua_gaz, reg, DAY)
+
+
+def _id(ua_gaz, name):
+    return ua_gaz.resolve(name, country="UA").id
+
+
+@pytest.mark.parametrize(
+    "text,faction",
+    [
+        ("Russian troops captured the town of Marinka on Friday.", "russia"),
+        ("Moscow's forces seized Marinka on Friday, the ministry said.", "russia"),
+        ("Ukrainian forces retook Marinka on Friday.", "ukraine"),
+        ("Kyiv's troops recaptured Marinka on Friday.", "ukraine"),
+    ],
+)
+def test_the_captor_is_named_by_its_nationality(ua_gaz, reg, text, faction):
+    assert ua_claims(text, ua_gaz, reg) == {(_id(ua_gaz, "Marinka"), faction, "captured")}
+
+
+def test_a_word_of_other_countries_tables_names_no_faction_here(ua_gaz, reg):
+    # "troops" and "the army" are the Iraqi or Syrian army in Iraq or Syria; in Ukraine the
+    # words say nothing of who they are
+    got = ua_claims("Troops captured Marinka on Friday after weeks of fighting.", ua_gaz, reg)
+    assert not {c for c in got if c[1] not in ("russia", "ukraine", "unknown")}
+
+
+def test_the_surrounding_villages_are_not_a_siege(ua_gaz, reg):
+    got = ua_claims(
+        "Ukrainian troops took control of the surrounding villages of Yampil on Friday.",
+        ua_gaz,
+        reg,
+    )
+    assert not {c for c in got if c[2] == "held"}
+
+
+def test_an_oblast_is_not_its_city(ua_gaz, reg):
+    got = ua_claims("Russian forces captured Marinka in Donetsk Oblast on Friday.", ua_gaz, reg)
+    assert _id(ua_gaz, "Donetsk") not in {c[0] for c in got}
