@@ -98,6 +98,8 @@ class Lexicon:
     not_places: re.Pattern[str]
     region_before: re.Pattern[str]
     region_after: re.Pattern[str]
+    #: words after a city's name (or "the X") that name the region called after it
+    region_after_city: re.Pattern[str]
     generic: list[tuple[str, str, str, re.Pattern[str]]]  # (country, lang, alias, regex)
     #: gazetteer kind -> (words right after a name, words right before it): "X border post"
     facilities: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = field(default_factory=dict)
@@ -260,6 +262,10 @@ def lexicon(script: str = "both") -> Lexicon:
         ),
         region_after=re.compile(
             r"^\s*(?:" + _alt(region.get("after") or [], False) + r")(?![\w])", re.IGNORECASE
+        ),
+        region_after_city=re.compile(
+            r"^\s*(?:" + _alt(region.get("after_city") or [r"(?!x)x"], False) + r")(?![\w])",
+            re.IGNORECASE,
         ),
         past=_compile(raw.get("past") or [], script),
         liberation=(

@@ -33,6 +33,7 @@ from frontline.holders import (
     first_actor_before,
     named_as_loser,
     siege_reaches,
+    sole_enemy,
 )
 from frontline.holders import fallback_agent as fallback_agent  # re-exported
 from frontline.proposals import PROPOSAL_COLUMNS, Observation
@@ -56,9 +57,14 @@ __all__ = [
     "Trigger",
     "fallback_agent",
     "find_triggers",
+    "DENIED",
+    "disputed",
     "read_claim",
     "spans",
 ]
+
+#: The note of a capture claimed and denied in one sentence.
+DENIED = "claim denied"
 
 _POST_KINDS = frozenset({"passive", "held_by", "stronghold", "hold", "repel", "besiege"})
 #: relative phrases whose derived point is the place a claim is about ("a village 12 km north
@@ -308,7 +314,7 @@ def read_claim(
                 (f for a in sent_actors if (f := res(a)) and f != ceder
                  and doc.hostile(f, ceder)),
                 None,
-            )  # fmt: skip
+            ) or sole_enemy(doc, ceder, country)  # fmt: skip
             if faction is None:
                 return None
             conf -= 0.1
@@ -368,7 +374,12 @@ def read_claim(
         conf -= 0.1
     if any(s0 <= a < s1 for a, _b in attributions):
         if doc.lx.denial.search(folded, s0, s1):
-            return None  # "IS claimed it had taken Anah, but the army denied it"
+            if event != "captured":
+                return None
+            # "IS claimed it had taken Anah, but the army denied it": the claim, and the place
+            # disputed (:func:`disputed`)
+            conf *= 0.75
+            notes.append(DENIED)
         conf *= 0.8
         notes.append("attributed")
     if any(c0 <= a < c1 for a, _b in vagues):
@@ -390,6 +401,20 @@ def read_claim(
         relation=m.relation, lon=m.lon, lat=m.lat, uncertainty_km=m.uncertainty_km,
         note="; ".join(" ".join(n.split()) for n in notes), source=doc.report.source,
         url=doc.report.url, dated=explicit, via=via,
+    )  # fmt: skip
+
+
+def disputed(obs: Observation) -> Observation | None:
+    """Return the ``contested`` twin of a capture claimed and denied in one sentence, or None.
+
+    "IS claimed it had taken Anah, but the army denied it" says who claims Anah and that it is
+    disputed: both are proposed (the twin's holder is ``unknown``, its confidence lower).
+    """
+    if obs.event != "captured" or DENIED not in obs.note.split("; "):
+        return None
+    return replace(
+        obs, faction="unknown", event="contested", from_faction="",
+        confidence=round(max(0.05, obs.confidence * 0.8), 2),
     )  # fmt: skip
 
 

@@ -104,6 +104,21 @@ def fallback_agent(doc: Doc) -> str | None:
     return best[0][1] if best else None
 
 
+def sole_enemy(doc: Doc, faction: str, country: str | None) -> str | None:
+    """Return the one faction holding ground in *country* hostile to *faction*, or None.
+
+    In a war of two sides ("Ukrainian forces withdrew from Avdiivka") the side a place is
+    given up to goes without saying; where several hostile factions hold ground there
+    (``holders`` in observe.yaml), none is chosen.
+    """
+    if country is None or country not in doc.lx.holders:
+        return None
+    names, _stand = doc.lx.holders[country]
+    ids = {doc.registry.get(n).id for n in names if n in doc.registry}
+    enemies = sorted(f for f in ids if f != faction and doc.hostile(f, faction))
+    return enemies[0] if len(enemies) == 1 else None
+
+
 def _main_country(doc: Doc) -> str | None:
     """Return the country most of the report's place mentions lie in (None without any)."""
     counts = Counter(m.place.country for m in doc.mentions if m.place.country)

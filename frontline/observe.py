@@ -37,11 +37,13 @@ from typing import TYPE_CHECKING
 
 from frontline.actors import ActorMention, Lexicon, find_actors, lexicon, script_of
 from frontline.claims import (
+    DENIED,
     LIST_GAP,
     OWN_PARTS,
     PROPOSAL_COLUMNS,
     Doc,
     Observation,
+    disputed,
     fallback_agent,
     find_triggers,
     read_claim,
@@ -192,15 +194,18 @@ def propose_observations(
         for c0, c1 in _clauses(folded, s0, s1):
             for m in (m for m in mentions if c0 <= m.start < c1 and m.relation != "region"):
                 obs = read_claim(m, (c0, c1), (s0, s1), doc)
-                if obs is not None:
-                    found.append(
-                        replace(
-                            obs,
-                            evidence=sentence,
-                            evidence_start=s0 + lead,
-                            evidence_end=s0 + lead + len(sentence),
+                if obs is None:
+                    continue
+                for o in (obs, disputed(obs)):
+                    if o is not None:
+                        found.append(
+                            replace(
+                                o,
+                                evidence=sentence,
+                                evidence_start=s0 + lead,
+                                evidence_end=s0 + lead + len(sentence),
+                            )
                         )
-                    )
     return Proposals(
         report,
         _dedupe(found),
@@ -256,9 +261,15 @@ def _claim_mentions(
             and not _SEAT_OF.search(head)  # "مبنى محافظة كركوك": the building in the city
         ):
             continue  # "western Anbar"; "west of Raqqa" is a relative phrase, read as one
-        if lx.region_after.search(
-            re.sub(r"^(?:\s+(?:and|&|و)\s+\S+)+", "", folded[m.end : m.end + 40])
-        ) or _PROVINCE_APPOSITIVE.match(folded, m.end):
+        follows = re.sub(r"^(?:\s+(?:and|&|و)\s+\S+)+", "", folded[m.end : m.end + 40])
+        if (
+            lx.region_after.search(follows)
+            or _PROVINCE_APPOSITIVE.match(folded, m.end)
+            or (
+                lx.region_after_city.search(follows)
+                and (m.place.kind == "city" or re.search(r"\bthe\s+$", folded[: m.start]))
+            )  # "the Donetsk region", "Kharkiv region"; not "Akashat region", the town's area
+        ):
             # "Deir Ezzor province", "al-Senaa and Shuqaq neighborhoods", "Idlib, the only
             # province …": no claim on it, but a name a claim after it does not reach over
             out.append(replace(m, relation="region"))
@@ -510,7 +521,11 @@ def _dedupe(found: list[Observation]) -> list[Observation]:
                 continue
             if o.via == "held_from" and o.faction != c.faction:
                 continue  # "an operation to liberate X from IS" and X taken: the target was reached
-            if o.event == "contested" and (o.date <= c.date or not o.dated):
+            if (
+                o.event == "contested"
+                and (o.date <= c.date or not o.dated)
+                and DENIED not in o.note.split("; ")  # a denied capture stays disputed
+            ):
                 continue  # "took X; fighting in X": taken; "fighting on Friday" after it: not
         out.append(o)
     out.sort(key=lambda o: (o.place_start, o.event))

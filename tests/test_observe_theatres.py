@@ -64,3 +64,28 @@ def test_the_surrounding_villages_are_not_a_siege(ua_gaz, reg):
 def test_an_oblast_is_not_its_city(ua_gaz, reg):
     got = ua_claims("Russian forces captured Marinka in Donetsk Oblast on Friday.", ua_gaz, reg)
     assert _id(ua_gaz, "Donetsk") not in {c[0] for c in got}
+
+
+@pytest.mark.parametrize(
+    "text,faction",
+    [
+        ("Ukrainian troops withdrew from Marinka on Friday to avoid encirclement.", "russia"),
+        ("Russia said on Friday that its forces had pulled out of Marinka.", "ukraine"),
+    ],
+)
+def test_a_place_given_up_goes_to_the_only_enemy_there(ua_gaz, reg, text, faction):
+    # two sides hold ground in Ukraine (``holders``): the side a place is left to goes without
+    # saying; in Iraq or Syria, with many sides, nobody is chosen
+    assert ua_claims(text, ua_gaz, reg) == {(_id(ua_gaz, "Marinka"), faction, "captured")}
+
+
+def test_a_region_named_after_a_city_is_not_the_city(ua_gaz, reg):
+    got = ua_claims("Russian forces captured Marinka in the Kharkiv region on Friday.", ua_gaz, reg)
+    assert _id(ua_gaz, "Kharkiv") not in {c[0] for c in got}
+
+
+def test_a_river_is_not_its_city(ua_gaz, reg):
+    got = ua_claims(
+        "Ukrainian marines still hold positions on the left bank of the Dnipro.", ua_gaz, reg
+    )
+    assert _id(ua_gaz, "Dnipro") not in {c[0] for c in got}
