@@ -188,7 +188,8 @@ def propose_observations(
     )  # fmt: skip
     doc.fallback = fallback_agent(doc)
     found: list[Observation] = []
-    for s0, s1 in _sentences(body):
+    sentences = _sentences(body)
+    for s0, s1 in sentences:
         sentence = body[s0:s1].strip()
         lead = len(body[s0:s1]) - len(body[s0:s1].lstrip())
         for c0, c1 in _clauses(folded, s0, s1):
@@ -206,12 +207,50 @@ def propose_observations(
                                 evidence_end=s0 + lead + len(sentence),
                             )
                         )
+    found += _denied_later(found, sentences, doc)
     return Proposals(
         report,
         _dedupe(found),
         _unresolved_places(body, mentions, actors, gazetteer),
         _unresolved_actors(body, actors, registry),
     )
+
+
+#: words of a sentence that denies a capture ("Kyiv denied Russia had full control of the town")
+_CLAIM_WORDS = re.compile(
+    r"\b(?:claims?|captur\w*|control|fall(?:en)?|taken|seiz\w*)\b|سيطر|سقوط|استعاد|تحرير",
+    re.IGNORECASE,
+)
+
+
+def _denied_later(
+    found: list[Observation], sentences: list[tuple[int, int]], doc: Doc
+) -> list[Observation]:
+    """Return the ``contested`` twins of captures that a later sentence denies.
+
+    A denial in the capture's own sentence is read with the claim (:func:`disputed`); this
+    reads one in a later sentence that names the place, or that names no place and follows
+    the capture closest before it ("Russia said its forces had seized Toretsk. Kyiv denied
+    Russia had full control of the industrial hub.").
+    """
+    denying = [
+        (s0, s1) for s0, s1 in sentences
+        if doc.lx.denial.search(doc.folded, s0, s1) and _CLAIM_WORDS.search(doc.folded, s0, s1)
+    ]  # fmt: skip
+    out: list[Observation] = []
+    captures = sorted(
+        (o for o in found if o.event == "captured" and DENIED not in o.note.split("; ")),
+        key=lambda o: o.evidence_end,
+    )
+    for d0, d1 in denying:
+        named = {m.place.id for m in doc.mentions if d0 <= m.start < d1}
+        before = [o for o in captures if o.evidence_end <= d0]
+        meant = [o for o in before if o.place in named] if named else before[-1:]
+        for o in meant:
+            twin = disputed(replace(o, note=f"{o.note}; {DENIED}"))
+            if twin is not None:
+                out.append(twin)
+    return out
 
 
 _AR_DIACRITIC = re.compile("[\u064b-\u0652\u0670]")

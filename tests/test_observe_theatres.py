@@ -89,3 +89,15 @@ def test_a_river_is_not_its_city(ua_gaz, reg):
         "Ukrainian marines still hold positions on the left bank of the Dnipro.", ua_gaz, reg
     )
     assert _id(ua_gaz, "Dnipro") not in {c[0] for c in got}
+
+
+def test_a_capture_denied_in_a_later_sentence_is_disputed(ua_gaz, reg):
+    text = (
+        "Russia said on Friday its forces had seized Marinka after months of fighting. "
+        "Kyiv denied that Russian troops had full control of the town."
+    )
+    marinka = _id(ua_gaz, "Marinka")
+    assert ua_claims(text, ua_gaz, reg) == {
+        (marinka, "russia", "captured"),
+        (marinka, "unknown", "contested"),
+    }
