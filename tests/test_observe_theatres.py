@@ -101,3 +101,15 @@ def test_a_capture_denied_in_a_later_sentence_is_disputed(ua_gaz, reg):
         (marinka, "russia", "captured"),
         (marinka, "unknown", "contested"),
     }
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Russian forces retook Viktorovka in Russia's Kursk region on Friday.",
+        "Russian forces retook Viktorovka, in the Kursk region of Russia, on Friday.",
+    ],
+)
+def test_a_place_the_text_puts_in_another_country_is_not_a_homonym_here(ua_gaz, reg, text):
+    assert ua_gaz.resolve("Viktorovka", country="UA")  # a Ukrainian village has that name
+    assert ua_claims(text, ua_gaz, reg) == set()
