@@ -316,7 +316,7 @@ def _calendar() -> dict[str, Any]:
         re.IGNORECASE,
     )
     month_only = re.compile(
-        r"(?<!\w)(?:in|since|during|في|خلال|منذ)\s+(?:early\s+|mid-?|late\s+|مطلع\s+|منتصف\s+|أواخر\s+)?"
+        r"(?<!\w)(?:in|since|during|last|في|خلال|منذ)\s+(?:early\s+|mid-?|late\s+|مطلع\s+|منتصف\s+|أواخر\s+)?"
         r"(?P<m>" + month_alt + r")(?:\s+(?P<y>\d{4}))?(?!\w)",
         re.IGNORECASE,
     )

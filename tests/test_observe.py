@@ -256,6 +256,8 @@ def test_date_lines_and_time_phrases():
     [p] = find_time_phrases("almost a year ago")
     day, precision = resolve_time_phrase(p, FRIDAY)
     assert precision == "month" and day < FRIDAY
+    [p] = find_time_phrases("since it captured Bakhmut last May")
+    assert resolve_time_phrase(p, dt.date(2024, 2, 17)) == (dt.date(2023, 5, 1), "month")
     text, meta = strip_html("<p>a<script>x()</script>b</p>")
     assert text == "ab" and meta == {}
 

@@ -70,6 +70,7 @@ def test_an_oblast_is_not_its_city(ua_gaz, reg):
     "text,faction",
     [
         ("Ukrainian troops withdrew from Marinka on Friday to avoid encirclement.", "russia"),
+        ("Ukraine's commander said on Friday he had withdrawn troops from Marinka.", "russia"),
         ("Russia said on Friday that its forces had pulled out of Marinka.", "ukraine"),
     ],
 )
