@@ -4,8 +4,9 @@ Prints the time ``frontline.observe.propose_observations`` takes on a 2,000-word
 report and on a 2,000-word Arabic one (built from the labelled report excerpts in
 ``tests/data/reports``; cold first call, then best of 5, wall and CPU; the target is under
 100 ms of CPU), and precision and recall on the held-out and development reports, English
-and Arabic apart, the development reports also per round's part (matching rule in
-``tests/observe_eval.py``). Run: ``python benchmarks/bench_observe.py``.
+and Arabic apart, the development reports also per round's part, and on the two Ukraine sets
+(another theatre: its own gazetteer; matching rule in ``tests/observe_eval.py``).
+Run: ``python benchmarks/bench_observe.py``.
 """
 
 from __future__ import annotations
@@ -64,10 +65,13 @@ def main() -> None:
             f"cold {cold * 1000:.0f} ms, best of 5 {best * 1000:.1f} ms "
             f"(CPU {cpu * 1000:.1f} ms)  [{ok}]"
         )
-    for split in ("heldout", "dev"):
-        res = evaluate(split, g, reg, parts=True)
+    ua = Gazetteer.load(None, "ukraine")
+    for split, gaz in (("heldout", g), ("dev", g), ("ukraine", ua), ("ukraine2", ua)):
+        res = evaluate(split, gaz, reg, parts=True)
         for key in ("en", "ar", "all", *sorted(k for k in res if "/" in k)):
             s = res[key]
+            if s.tp + s.fp + s.fn == 0:
+                continue  # the Ukraine sets are English only
             print(
                 f"{split:>7} {key:>3}: precision {s.precision:.2f}  recall {s.recall:.2f}  "
                 f"(TP {s.tp}, FP {s.fp}, FN {s.fn}; event right {s.event_ok}/{s.tp}, "
