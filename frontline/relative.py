@@ -94,12 +94,13 @@ def _distance_res() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
         r"(?:to\s+the\s+)?(?P<dir>" + _DIR_WORD + r"|" + _DIR_ABBR + r")\s+of" + _TAIL,
         re.IGNORECASE,
     )
+    # "12 km from X", "within 5 km (3 miles) of X": near X, not X
     distance = re.compile(
-        _APPROX
+        r"(?:(?P<within>(?:to\s+)?within)\s+|" + _APPROX + ")"
         + dist
         + r"\s*-?\s*"
         + _UNIT
-        + r"\.?\s*(?:\([^)]{0,30}\)\s*)?(?:away\s+)?(?:from|outside)"
+        + r"\.?\s*(?:\([^)]{0,30}\)\s*)?(?:away\s+)?(?:from|outside|(?(within)of|(?!)))"
         + _TAIL,
         re.IGNORECASE,
     )
