@@ -96,7 +96,9 @@ def _distance_res() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
     )
     # "12 km from X", "within 5 km (3 miles) of X": near X, not X
     distance = re.compile(
-        r"(?:(?P<within>(?:to\s+)?within)\s+|" + _APPROX + ")"
+        r"(?:(?P<within>(?:to\s+)?within)\s+|"
+        + _APPROX
+        + ")"
         + dist
         + r"\s*-?\s*"
         + _UNIT
