@@ -494,6 +494,32 @@ def find_actors(
                 prev.by_country.update(table)  # the same generic words in another country
             continue
         out.append(ActorMention(s, e, text[s:e], fid, dict(table)))
+    return _the_group(out)
+
+
+#: a bare "the group" is an anaphor: the group named last before it ("Mansour of the SDF said
+#: the field came under full control of the group"); the generic word when the last faction
+#: named is a state's forces ("Iraqi forces … the group's last stronghold") or none is named
+_BARE_GROUP = re.compile(r"the\s+group(?:['’]s)?", re.IGNORECASE)
+_STATE_FORCES = re.compile(
+    r"\b(?:forces|army|troops|military|government|police|soldiers|units)\b", re.IGNORECASE
+)
+_GROUP_REACH = 300
+
+
+def _the_group(found: list[ActorMention]) -> list[ActorMention]:
+    out: list[ActorMention] = []
+    last: ActorMention | None = None
+    for a in found:
+        if a.faction is not None:
+            last = None if _STATE_FORCES.search(a.text) else a
+        elif (
+            last is not None
+            and a.start - last.end <= _GROUP_REACH
+            and _BARE_GROUP.fullmatch(a.text)
+        ):
+            a = ActorMention(a.start, a.end, a.text, last.faction)
+        out.append(a)
     return out
 
 

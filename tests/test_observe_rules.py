@@ -410,3 +410,36 @@ def test_a_city_name_is_the_city_not_a_homonymous_village(gaz, text, want):
 )
 def test_within_a_distance_of_a_place_is_not_the_place(gaz, reg, text):
     assert not {c for c in claims(text, gaz, reg) if c[0] == "gn-170017"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A spokesman of the SDF said the town of Tabqa came under the full control of the group "
+        "on Monday after days of fighting with the jihadists.",
+        "Talal Silo of the SDF said Tabqa was now in the hands of the group.",
+    ],
+)
+def test_the_group_after_a_named_group_is_that_group(gaz, reg, text):
+    got = claims(text, gaz, reg)
+    assert ("gn-172374", "sdf", "captured") in got or ("gn-172374", "sdf", "held") in got
+    assert not {c for c in got if c[1] == "isis" and c[2] != "contested"}
+
+
+def test_the_group_after_a_state_army_is_still_the_generic_word(gaz, reg):
+    text = "Iraqi forces on Friday recaptured Rawa, the group's last stronghold in Iraq."
+    assert ("rawa", "isf", "captured") in claims(text, gaz, reg)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The Manbij Military Council managed to take control of Tabqa on Monday.",
+        "US-backed fighters secured full control over Tabqa on Monday, the Raqqa Military "
+        "Council said.",
+    ],
+)
+def test_take_or_secure_control_is_a_capture_and_a_military_council_no_army(gaz, reg, text):
+    got = claims(text, gaz, reg)
+    assert ("gn-172374", "sdf", "captured") in got
+    assert not {c for c in got if c[1] == "syrian-government"}
