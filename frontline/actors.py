@@ -488,6 +488,8 @@ def find_actors(
     for s, e, fid, table in spans:
         if _OPPONENT_OF.search(f, max(0, s - 9), s):
             continue  # "anti-terrorist units", "counter-ISIS forces": their opponents, not them
+        if _SOURCES_BEFORE.search(f, max(0, s - 12), s) or _SOURCES_AFTER.match(f, e):
+            continue  # "opposition sources", "مصادر معارضة": who speaks, not who acts
         if out and s < out[-1].end:
             prev = out[-1]
             if fid is None and prev.faction is None and (s, e) == (prev.start, prev.end):
@@ -522,6 +524,17 @@ def _the_group(found: list[ActorMention]) -> list[ActorMention]:
         out.append(a)
     return out
 
+
+#: a faction word that says whose sources, media or activists speak: "opposition sources",
+#: "pro-government media", "مصادر معارضة", "وسائل إعلام النظام", "ناشطون معارضون"
+_SOURCES_BEFORE = re.compile(
+    r"(?<![\w])(?:مصادر|مصدر|اعلام|وسائل\s+اعلام|ناشطون|ناشطين|مواقع|صفحات)\s+$", re.IGNORECASE
+)
+_SOURCES_AFTER = re.compile(
+    r"(?:-(?:linked|affiliated|run|backed)\s+|\s+)?(?:sources?|media|activists?|websites?|"
+    r"outlets?|news\s+agenc(?:y|ies)|channels?|monitors?)\b",
+    re.IGNORECASE,
+)
 
 #: "anti-", "counter-" right before a name: the compound names the opponents of that faction
 _OPPONENT_OF = re.compile(r"(?<![\w])(?:anti|counter)[-\s]?$", re.IGNORECASE)

@@ -443,3 +443,46 @@ def test_take_or_secure_control_is_a_capture_and_a_military_council_no_army(gaz,
     got = claims(text, gaz, reg)
     assert ("gn-172374", "sdf", "captured") in got
     assert not {c for c in got if c[1] == "syrian-government"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The army is working to also recapture Rawa from the militants.",
+        "Troops launched an offensive against IS to ultimately free the town of Rawa.",
+        "Iraqi forces are moving to swiftly retake Rawa.",
+    ],
+)
+def test_an_adverb_after_to_keeps_a_target(gaz, reg, text):
+    assert not {c for c in claims(text, gaz, reg) if c[0] == "rawa" and c[2] == "captured"}
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("Kurdish fighters were gaining control over Tabqa on Monday.", ("gn-172374", "sdf")),
+        ("Peshmerga forces reclaimed control over Rabia on Monday.", ("rabia", "peshmerga")),
+        ("Peshmerga forces on Monday reclaimed Rabia.", ("rabia", "peshmerga")),
+    ],
+)
+def test_gaining_and_reclaiming_control_are_captures_not_holdings(gaz, reg, text, want):
+    got = claims(text, gaz, reg)
+    assert (*want, "captured") in got
+    assert not {c for c in got if c[2] == "held"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Opposition sources spoke of the withdrawal of IS from the town of Maskanah.",
+        "تحدثت مصادر معارضة عن انسحاب داعش من بلدة مسكنة.",
+        "Rebel-linked media reported the withdrawal of IS from Maskanah.",
+    ],
+)
+def test_whose_sources_speak_is_no_actor(gaz, reg, text):
+    assert not {c for c in claims(text, gaz, reg) if c[1] == "syrian-opposition"}
+
+
+def test_an_administrative_border_is_the_province(gaz, reg):
+    text = "وبذلك أصبح الجيش يسيطر على الحدود الإدارية للرقة."
+    assert not {c for c in claims(text, gaz, reg) if c[0] == "raqqa"}
