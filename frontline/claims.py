@@ -129,10 +129,19 @@ def read_claim(
             and before[k - 1].kind in CAPTURE_KINDS | {"cede", "contest", "enter", "besiege"}
             and between_ok(doc, before[k - 1].end, m.start)
             and _done(before[k - 1], doc, s0, s1)
+            # "advanced in the area north of the IS-held town of X": a named holder stands
+            # unless the fighting is in X itself
+            and (
+                before[k - 1].kind != "contest"
+                or t.kind != "held_by"
+                or _governs(before[k - 1], m, doc)
+            )
         ):
             # "captured ISIL's de facto capital Raqqa", "street fighting in its last stronghold
             # X": the verb decides; "expects to capture IS's capital Raqqa": the stronghold
             continue
+        if t.kind == "contest" and any(t.end <= a and b <= m.start for a, b in doc.targets):
+            continue  # "تقدمت القوات نحو X", "advancing towards X": no fighting in X
         if _PREMODIFIER.search(folded, t.start, t.end) and not _PREMOD_GAP.fullmatch(
             folded, t.end, m.phrase[0]
         ):

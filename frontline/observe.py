@@ -256,9 +256,18 @@ def _claim_mentions(
             and not _SEAT_OF.search(head)  # "مبنى محافظة كركوك": the building in the city
         ):
             continue  # "western Anbar"; "west of Raqqa" is a relative phrase, read as one
-        if lx.region_after.search(
-            re.sub(r"^(?:\s+(?:and|&|و)\s+\S+)+", "", folded[m.end : m.end + 40])
-        ) or _PROVINCE_APPOSITIVE.match(folded, m.end):
+        if not m.place.curated and (
+            _QUARTER_BEFORE.search(folded, max(0, m.start - 12), m.start)
+            or _QUARTER_AFTER.match(folded, m.end)
+        ):
+            continue  # "حي اليرموك", "the Yarmouk neighbourhood": a city's quarter, not a village
+        quarter = m.place.kind in ("area", "district") and _QUARTER_AFTER.match(folded, m.end)
+        if not quarter and (
+            lx.region_after.search(
+                re.sub(r"^(?:\s+(?:and|&|و)\s+\S+)+", "", folded[m.end : m.end + 40])
+            )
+            or _PROVINCE_APPOSITIVE.match(folded, m.end)
+        ):
             # "Deir Ezzor province", "al-Senaa and Shuqaq neighborhoods", "Idlib, the only
             # province …": no claim on it, but a name a claim after it does not reach over
             out.append(replace(m, relation="region"))
@@ -308,6 +317,8 @@ def _claim_mentions(
         if prev and a0 - prev[-1].end < 400 and not any(a0 <= m.start < a1 + 3 for m in out):
             out.append(replace(prev[-1], start=a0, end=a1, text=body[a0:a1], phrase_start=a0))
     out.sort(key=lambda m: m.start)
+    out += _part_of_pronoun(body, folded, out)
+    out.sort(key=lambda m: m.start)
     out += _named_later(body, folded, out)
     out.sort(key=lambda m: m.start)
     # "captured a border crossing … the al-Waleed crossing": the one crossing the report names
@@ -324,6 +335,45 @@ def _claim_mentions(
             out.append(replace(ref, start=a0, end=a1, text=body[a0:a1], phrase_start=a0))
     out.sort(key=lambda m: m.start)
     return out
+
+
+#: a quarter of a city named by the word before or after it: "حي اليرموك", "the Qaboun
+#: neighbourhood" (singular: the quarter itself; "al-Senaa and Shuqaq neighborhoods" are regions)
+_QUARTER_BEFORE = re.compile(r"(?<![\w])(?:ب|و|في)?(?:حي|حيي|احياء)\s+[\"«“]?\s*\Z")
+_QUARTER_AFTER = re.compile(r"\s+(?:neighbou?rhood|quarter|district)(?!s)\b", re.IGNORECASE)
+
+#: a part of places named by a pronoun: "gaining control over parts of them", "أجزاء منها"
+_PART_OF_PRONOUN = re.compile(
+    r"\b(?:parts?|most|half|sections?|areas|neighbou?rhoods|districts|\d+\s*(?:percent|per\s+cent|%))"
+    r"\s+of\s+(?P<pro>it|them)\b"
+    r"|(?<![\w])(?:اجزاء|جزء|مساحات|احياء|غالبيه|معظم|نصف)\s+(?:\S+\s+)?(?P<ar>منها|منه|منهما)(?![\w])",
+    re.IGNORECASE,
+)
+
+
+def _part_of_pronoun(body: str, folded: str, out: list[Mention]) -> list[Mention]:
+    """Return mentions for a pronoun after "parts of": the places named before it.
+
+    "attacked government positions in the town of Soran and the village of Maardas, gaining
+    control over parts of them": "them" stands for the list before it in its sentence, "it"
+    for the last place.
+    """
+    found: list[Mention] = []
+    for p in _PART_OF_PRONOUN.finditer(folded):
+        group = "pro" if p.group("pro") else "ar"
+        a0, a1 = p.span(group)
+        s0 = max(folded.rfind(".", 0, a0), folded.rfind("\n", 0, a0))
+        prev = [m for m in out if s0 < m.start and m.end <= a0 and m.relation is None]
+        if not prev:
+            continue
+        chain = [prev[-1]]
+        if p.group(group).lower() in ("them", "منها", "منهما"):
+            for m in reversed(prev[:-1]):
+                if LIST_GAP.fullmatch(folded, m.end, chain[0].phrase[0]) is None:
+                    break
+                chain.insert(0, m)
+        found += [replace(m, start=a0, end=a1, text=body[a0:a1], phrase_start=a0) for m in chain]
+    return found
 
 
 #: an appositive that calls the name a province: "Idlib, the only province fully controlled by"
@@ -510,11 +560,21 @@ def _dedupe(found: list[Observation]) -> list[Observation]:
                 continue
             if o.via == "held_from" and o.faction != c.faction:
                 continue  # "an operation to liberate X from IS" and X taken: the target was reached
-            if o.event == "contested" and (o.date <= c.date or not o.dated):
+            if (
+                o.event == "contested"
+                and (o.date <= c.date or not o.dated)
+                and not _STILL_PART.match(o.note)
+            ):
                 continue  # "took X; fighting in X": taken; "fighting on Friday" after it: not
+                # ... but "rebels remain in control of parts of X" disputes the capture
         out.append(o)
     out.sort(key=lambda o: (o.place_start, o.event))
     return out
+
+
+#: a contest trigger that says the loser still holds part of the place ("remain in control of
+#: parts of", "لا يزال يسيطر على أجزاء من"): the text disputes a capture of the same day
+_STILL_PART = re.compile(r"(?:still|remain|continue|لا\s+(?:ي|ت)زال)", re.IGNORECASE)
 
 
 _RE_CAND_PLACE = re.compile(

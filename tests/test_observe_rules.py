@@ -486,3 +486,72 @@ def test_whose_sources_speak_is_no_actor(gaz, reg, text):
 def test_an_administrative_border_is_the_province(gaz, reg):
     text = "وبذلك أصبح الجيش يسيطر على الحدود الإدارية للرقة."
     assert not {c for c in claims(text, gaz, reg) if c[0] == "raqqa"}
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        (
+            "Militants stormed the town of Suran and the village of Taybat al-Imam on Monday, "
+            "seizing parts of them.",
+            {"gn-163915", "gn-163270"},
+        ),
+        ("Rebels attacked Taybat al-Imam on Monday and now hold parts of it.", {"gn-163270"}),
+        (
+            "هاجمت الفصائل مدينة صوران وبلدة طيبة الإمام وسيطرت على أجزاء منهما.",
+            {"gn-163915", "gn-163270"},
+        ),
+    ],
+)
+def test_parts_of_a_pronoun_are_parts_of_the_places_before_it(gaz, reg, text, want):
+    got = {
+        c[0]
+        for c in claims(text, gaz, reg, dt.date(2017, 3, 21))
+        if c[1:] == ("unknown", "contested")
+    }
+    assert got >= want
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "تقدمت قوات سوريا الديمقراطية في مدينة الرقة على حساب تنظيم داعش.",
+        "The SDF advanced deeper inside Raqqa on Tuesday.",
+        "Kurdish-led fighters made further gains in Raqqa on Tuesday.",
+        "سيطرت قسد على معظم أحياء مدينة الرقة.",
+    ],
+)
+def test_advances_and_most_parts_inside_a_city_are_fighting(gaz, reg, text):
+    assert ("raqqa", "unknown", "contested") in claims(text, gaz, reg)
+    assert not {c for c in claims(text, gaz, reg) if c[0] == "raqqa" and c[2] == "captured"}
+
+
+def test_the_loser_still_holding_parts_disputes_a_capture_of_the_same_day(gaz, reg):
+    text = (
+        "State media said the army recaptured Qaboun on Saturday. Activists said rebels "
+        "still hold several parts of Qaboun."
+    )
+    got = claims(text, gaz, reg, dt.date(2017, 5, 13))
+    assert ("qaboun", "syrian-government", "captured") in got
+    assert ("qaboun", "unknown", "contested") in got
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The SDF captured the Yarmouk neighbourhood in the city of Raqqa on Monday.",
+        "أعلنت قسد السيطرة على حي اليرموك في مدينة الرقة.",
+    ],
+)
+def test_a_quarter_of_a_city_is_not_a_village_of_its_name_nor_the_city(gaz, reg, text):
+    got = claims(text, gaz, reg)
+    assert not {c for c in got if c[0] != "raqqa"}
+    assert not {c for c in got if c[2] == "captured"}
+
+
+def test_a_named_holder_stands_when_the_advance_is_in_an_area_near_it(gaz, reg):
+    text = (
+        "The army advanced in the rugged hills north of the IS-held town of Tal Afar, "
+        "some 60 km west of Mosul."
+    )
+    assert ("tal-afar", "isis", "held") in claims(text, gaz, reg)
