@@ -209,6 +209,13 @@ def read_claim(
         and _only_locates(trig, m, doc)
     ):
         return None  # "سيطرته على منطقة وادي الخيل التي … في جرود عرسال": X only locates it
+    if (
+        trig is not None
+        and not post
+        and trig.kind == "hold"
+        and _HOLD_IN.match(folded, trig.end, m.phrase[0])
+    ):
+        return None  # "two neighbourhoods they control in Damascus": they hold a part of it
     if trig is not None and not post and trig.kind == "contest" and not _governs(trig, m, doc):
         return None  # "معركة استمرت ليلة حسبما خططت له بغداد": the battle is not in Baghdad
     if trig is not None and not post and trig.kind == "besiege" and not siege_reaches(m, trig, doc):
@@ -506,11 +513,15 @@ _OBJECT_FILLER = re.compile(
 )
 #: a preposition of place right before the place: "in", "at", "في", "داخل"
 _LOCATIVE_END = re.compile(
-    r"(?:\b(?:in|inside|at|near|within|on)|(?<![\w])(?:في|داخل|قرب|ب))\s+"
+    r"(?:\b(?:in|inside|at|near|within|on)|(?<![\w])(?:في|داخل|قرب|ب)"
+    r"|\b(?:neighbou?rhoods?|districts?|quarters?|suburbs?|sections?|parts?)\s+of"
+    r"(?:\s+(?:the\s+)?(?:\w+\s+)?(?:capital|city))?)\s+"
     r"(?:the\s+)?(?:(?:town|city|village|district|area|region)\s+of\s+)?"
     r"(?:(?:ال)?(?:مدينه|بلده|قريه|ناحيه|قضاء|منطقه|محافظه)\s+)?[\"«“']?\s*$",
     re.IGNORECASE,
 )
+#: a verb of holding followed by a preposition of place: its object stands before it
+_HOLD_IN = re.compile(r"\s*(?:in|inside|at|within|around|near)\b", re.IGNORECASE)
 _RELATIVE = re.compile(r"(?<![\w])(?:which|that|who|where|التي|الذي|الذين|حيث)(?![\w])", re.I)
 
 

@@ -250,8 +250,13 @@ def _claim_mentions(
         if any(a <= m.start < b or a < m.end <= b for a, b in banned[max(0, k - 4) : k]):
             continue
         head = folded[max(0, m.start - 30) : m.start]
+        quarter = m.place.kind in ("area", "district") and _QUARTER_AFTER.match(folded, m.end)
+        if _NAMES_AN_OPERATION.match(folded, m.end):
+            out.append(replace(m, relation="region"))
+            continue  # "during the Al-Bab operation", "the Mosul offensive": an operation's name
         if (
-            m.relation is None
+            not quarter
+            and m.relation is None
             and lx.region_before.search(head)
             and not _SEAT_OF.search(head)  # "مبنى محافظة كركوك": the building in the city
         ):
@@ -261,7 +266,6 @@ def _claim_mentions(
             or _QUARTER_AFTER.match(folded, m.end)
         ):
             continue  # "حي اليرموك", "the Yarmouk neighbourhood": a city's quarter, not a village
-        quarter = m.place.kind in ("area", "district") and _QUARTER_AFTER.match(folded, m.end)
         if not quarter and (
             lx.region_after.search(
                 re.sub(r"^(?:\s+(?:and|&|و)\s+\S+)+", "", folded[m.end : m.end + 40])
@@ -341,6 +345,12 @@ def _claim_mentions(
 #: neighbourhood" (singular: the quarter itself; "al-Senaa and Shuqaq neighborhoods" are regions)
 _QUARTER_BEFORE = re.compile(r"(?<![\w])(?:ب|و|في)?(?:حي|حيي|احياء)\s+[\"«“]?\s*\Z")
 _QUARTER_AFTER = re.compile(r"\s+(?:neighbou?rhood|quarter|district)(?!s)\b", re.IGNORECASE)
+
+#: a name used as the name of an operation: "the Al-Bab operation", "the Raqqa offensive"
+_NAMES_AN_OPERATION = re.compile(
+    r"\s+(?:operations?|offensive|campaign|front)\b(?!\s+(?:in|on|near|against|to|for|of)\b)",
+    re.IGNORECASE,
+)
 
 #: a part of places named by a pronoun: "gaining control over parts of them", "أجزاء منها"
 _PART_OF_PRONOUN = re.compile(

@@ -555,3 +555,48 @@ def test_a_named_holder_stands_when_the_advance_is_in_an_area_near_it(gaz, reg):
         "some 60 km west of Mosul."
     )
     assert ("tal-afar", "isis", "held") in claims(text, gaz, reg)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Rebels launched an assault to link up the three districts they hold in Damascus.",
+        "The jihadists still control several positions in Raqqa, the monitor said.",
+    ],
+)
+def test_a_holding_verb_before_in_holds_a_part_not_the_place(gaz, reg, text):
+    assert not {c for c in claims(text, gaz, reg) if c[2] == "held"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Government troops on Saturday seized the Jobar district of the capital Damascus.",
+        "The army recaptured the northeastern Jobar neighbourhood of Damascus on Saturday.",
+    ],
+)
+def test_a_quarter_of_a_city_taken_is_the_quarter_not_the_city(gaz, reg, text):
+    got = claims(text, gaz, reg, dt.date(2017, 5, 13))
+    assert ("jobar", "syrian-government", "captured") in got
+    assert not {c for c in got if c[0] == "damascus"}
+
+
+def test_a_hyphenated_facility_word(gaz, reg):
+    text = "Iraqi federal police took the Rabia border-crossing point on Tuesday afternoon."
+    assert ("rabia", "isf", "captured") in claims(text, gaz, reg)
+
+
+def test_forces_that_were_in_control_of_a_place_did_not_take_it(gaz, reg):
+    text = "The Kurdish forces who were in control of Rabia withdrew from their posts on Tuesday."
+    assert not {c for c in claims(text, gaz, reg) if c[1] == "peshmerga" and c[2] == "captured"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Twelve villages were freed from IS during the Tal Afar offensive, the army said.",
+        "Ten villages were liberated in the course of the Hawija operation on Monday.",
+    ],
+)
+def test_a_name_that_names_an_operation_is_no_claim(gaz, reg, text):
+    assert not {c for c in claims(text, gaz, reg) if c[0] in ("tal-afar", "hawija")}
