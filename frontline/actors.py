@@ -233,6 +233,7 @@ def lexicon(script: str = "both") -> Lexicon:
                 rx = _compile({lang: spec["words"]})  # all scripts: find_actors picks
                 generic.append((str(country), str(lang), str(alias), rx))
     region = raw.get("region_words") or {}
+    hl_words = [str(w) for w in (raw.get("highlands") or {}).get("words") or ()] + ["(?!x)x"]
     before = region.get("before") or []
     return Lexicon(
         triggers={k: _compile(v, script) for k, v in raw["triggers"].items()},
@@ -275,10 +276,16 @@ def lexicon(script: str = "both") -> Lexicon:
             for kind, w in ((raw.get("facilities") or {}).get("kinds") or {}).items()
         },
         highlands=(
+            # "the hills of X" (English), "تلال X" (Arabic: a construct, no word for "of")
             re.compile(
-                r"(?<![\w])(?:"
-                + "|".join((raw.get("highlands") or {}).get("words") or ["(?!x)x"])
-                + r")\s+of\s+(?:the\s+)?(?:(?:town|city|village)\s+of\s+)?$",
+                r"(?<![\w])(?:(?:"
+                + "|".join(w for w in hl_words if not _AR_LETTER.search(w))
+                + r")\s+of\s+(?:the\s+)?(?:(?:town|city|village)\s+of\s+)?"
+                + r"|"
+                + _AR_PREFIX
+                + r"(?:"
+                + "|".join(w for w in hl_words if _AR_LETTER.search(w))
+                + r")\s+(?:(?:مدينة|بلدة|قرية)\s+)?)$",
                 re.IGNORECASE,
             ),
             tuple(map(str, (raw.get("highlands") or {}).get("prefixes") or ())),

@@ -600,3 +600,33 @@ def test_forces_that_were_in_control_of_a_place_did_not_take_it(gaz, reg):
 )
 def test_a_name_that_names_an_operation_is_no_claim(gaz, reg, text):
     assert not {c for c in claims(text, gaz, reg) if c[0] in ("tal-afar", "hawija")}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "اقتربت قوات النظام كثيراً من السيطرة على مدينة الميادين.",
+        "باتت قوات النظام قاب قوسين من استعادة الميادين.",
+        "تسعى قوات النظام إلى السيطرة على مدينة الميادين.",
+    ],
+)
+def test_arabic_coming_close_or_seeking_is_no_capture(gaz, reg, text):
+    assert not {c for c in claims(text, gaz, reg) if c[2] == "captured"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "تدور المعارك العنيفة في تلال عرسال منذ الصباح.",
+        "اندلعت المواجهات في جبال عرسال اليوم.",
+        "Heavy clashes erupted in the hills of Arsal today.",
+    ],
+)
+def test_arabic_fighting_nouns_with_the_article_and_hills_of_a_town(gaz, reg, text):
+    assert ("juroud-arsal", "unknown", "contested") in claims(text, gaz, reg)
+
+
+def test_a_date_with_a_comma_between_the_verb_and_its_place(gaz, reg):
+    text = "سيطرت قوات النظام الأحد 15 تشرين الأول، على مدينة الميادين بعد معارك مع داعش."
+    got = claims(text, gaz, reg)
+    assert ("al-mayadin", "syrian-government", "captured") in got
