@@ -517,7 +517,8 @@ _LOCATIVE_END = re.compile(
     r"|\b(?:neighbou?rhoods?|districts?|quarters?|suburbs?|sections?|parts?)\s+of"
     r"(?:\s+(?:the\s+)?(?:\w+\s+)?(?:capital|city))?)\s+"
     r"(?:the\s+)?(?:(?:town|city|village|district|area|region)\s+of\s+)?"
-    r"(?:(?:ال)?(?:مدينه|بلده|قريه|ناحيه|قضاء|منطقه|محافظه)\s+)?[\"«“']?\s*$",
+    r"(?:(?:ال)?(?:مدينه|بلده|قريه|ناحيه|قضاء|منطقه|محافظه)\s+)?[\"«“']?\s*$"
+    r"|(?<![\w])[لب](?:ال)?(?:مدينه|بلده|قريه|ناحيه|قضاء|منطقه)\s+[\"«“']?\s*$",
     re.IGNORECASE,
 )
 #: a verb of holding followed by a preposition of place: its object stands before it

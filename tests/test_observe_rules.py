@@ -630,3 +630,27 @@ def test_a_date_with_a_comma_between_the_verb_and_its_place(gaz, reg):
     text = "سيطرت قوات النظام الأحد 15 تشرين الأول، على مدينة الميادين بعد معارك مع داعش."
     got = claims(text, gaz, reg)
     assert ("al-mayadin", "syrian-government", "captured") in got
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "لا يزال تنظيم داعش يحتفظ بمدينة الميادين.",
+        "ومازال داعش يحتفظ بالميادين رغم الهجمات.",
+        "Islamic State still retains control of Mayadin.",
+        "IS militants kept control over Mayadin despite the air strikes.",
+    ],
+)
+def test_retaining_a_place_is_holding_it(gaz, reg, text):
+    assert ("al-mayadin", "isis", "held") in claims(text, gaz, reg)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "سيطرت قوات النظام على قرى تل عاكولة وتل السوس في المحور الشرقي لبلدة دير حافر.",
+        "سيطرت قوات النظام على تلال في الجهة الغربية لمدينة دير حافر.",
+    ],
+)
+def test_arabic_villages_taken_on_a_side_of_a_town_do_not_take_the_town(gaz, reg, text):
+    assert not {c for c in claims(text, gaz, reg) if c[0] == "gn-170785" and c[2] == "captured"}
