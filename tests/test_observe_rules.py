@@ -654,3 +654,21 @@ def test_retaining_a_place_is_holding_it(gaz, reg, text):
 )
 def test_arabic_villages_taken_on_a_side_of_a_town_do_not_take_the_town(gaz, reg, text):
     assert not {c for c in claims(text, gaz, reg) if c[0] == "gn-170785" and c[2] == "captured"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Skirmishes continued inside Raqqa on Thursday.",
+        "Troops and jihadists were locked in house-to-house combat in Raqqa.",
+        "The battle for Raqqa was still raging on Thursday, the monitor said.",
+        "Fierce gun battles broke out in Raqqa overnight.",
+    ],
+)
+def test_fighting_nouns_and_a_battle_in_progress_are_fighting(gaz, reg, text):
+    assert ("raqqa", "unknown", "contested") in claims(text, gaz, reg)
+
+
+def test_a_battle_for_a_place_that_only_starts_is_a_target(gaz, reg):
+    got = claims("The SDF announced the start of the battle for Raqqa on Tuesday.", gaz, reg)
+    assert not {c for c in got if c[0] == "raqqa"}
