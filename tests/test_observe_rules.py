@@ -672,3 +672,22 @@ def test_fighting_nouns_and_a_battle_in_progress_are_fighting(gaz, reg, text):
 def test_a_battle_for_a_place_that_only_starts_is_a_target(gaz, reg):
     got = claims("The SDF announced the start of the battle for Raqqa on Tuesday.", gaz, reg)
     assert not {c for c in got if c[0] == "raqqa"}
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("يسيطر تنظيم داعش على مدينة البوكمال الحدودية.", ("abu-kamal", "isis", "held")),
+        (
+            "وتسيطر الفصائل المعارضة حالياً على بلدة صوران.",
+            ("gn-163915", "syrian-opposition", "held"),
+        ),
+        (
+            "سقطت مدينة البوكمال بيد الجيش السوري يوم الخميس.",
+            ("abu-kamal", "syrian-government", "captured"),
+        ),
+        ("سقطت البوكمال في قبضة الجيش السوري.", ("abu-kamal", "syrian-government", "captured")),
+    ],
+)
+def test_arabic_verb_first_holding_and_falling_into_hands(gaz, reg, text, want):
+    assert want in claims(text, gaz, reg, dt.date(2017, 11, 9))
