@@ -191,7 +191,10 @@ def _edge(words: list[str], after: bool) -> re.Pattern[str]:
     if not words:
         return re.compile(r"(?!x)x")
     if after:
-        return re.compile(r"[\s\"'”»]*(?:" + _alt(words, False) + r")(?![\w])", re.IGNORECASE)
+        # "the Tabqa dam", "Tal Afar's airport"
+        return re.compile(
+            r"(?:['’]s)?[\s\"'”»]*(?:" + _alt(words, False) + r")(?![\w])", re.IGNORECASE
+        )
     return re.compile(
         r"(?<![\w])" + _AR_PREFIX + r"(?P<word>" + _alt(words, True) + r")\s*[\"«“]?\s*$"
     )
@@ -280,7 +283,7 @@ def lexicon(script: str = "both") -> Lexicon:
             re.compile(
                 r"(?<![\w])(?:(?:"
                 + "|".join(w for w in hl_words if not _AR_LETTER.search(w))
-                + r")\s+of\s+(?:the\s+)?(?:(?:town|city|village)\s+of\s+)?"
+                + r")\s+(?:of|around|surrounding)\s+(?:the\s+)?(?:(?:town|city|village)\s+of\s+)?"
                 + r"|"
                 + _AR_PREFIX
                 + r"(?:"

@@ -691,3 +691,31 @@ def test_a_battle_for_a_place_that_only_starts_is_a_target(gaz, reg):
 )
 def test_arabic_verb_first_holding_and_falling_into_hands(gaz, reg, text, want):
     assert want in claims(text, gaz, reg, dt.date(2017, 11, 9))
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        (
+            "The army said it had secured Anah after the militants fled.",
+            ("anah", "isf", "captured"),
+        ),
+        (
+            "Syrian rebels clawed back Suran, north of Hama, from government forces on Tuesday.",
+            ("gn-163915", "syrian-opposition", "captured"),
+        ),
+        ("The PMU said it had freed Tal Afar's airport.", ("tal-afar-airport", "pmu", "captured")),
+        (
+            "The Lebanese army captured hills around Ras Baalbek from IS.",
+            ("juroud-ras-baalbek", "lebanese-army", "captured"),
+        ),
+        (
+            "Rebels and government troops were fighting for control of Suran, north of Hama.",
+            ("gn-163915", "unknown", "contested"),
+        ),
+    ],
+)
+def test_more_capture_verbs_possessive_facilities_and_fighting_for_control(gaz, reg, text, want):
+    got = claims(text, gaz, reg)
+    assert want in got
+    assert not {c for c in got if c[0] == want[0] and c[2] == "held"}
