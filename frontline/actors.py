@@ -196,8 +196,9 @@ def _edge(words: list[str], after: bool) -> re.Pattern[str]:
             r"(?:['’]s)?[\s\"'”»]*(?:" + _alt(words, False) + r")(?![\w])", re.IGNORECASE
         )
     return re.compile(
-        r"(?<![\w])" + _AR_PREFIX + r"(?P<word>" + _alt(words, True) + r")\s*[\"«“]?\s*$"
-    )
+        r"(?<![\w])" + _AR_PREFIX + r"(?P<word>" + _alt(words, True) + r")\s*[\"«“]?\s*$",
+        re.IGNORECASE,
+    )  # "منفذ القائم", "the military airport of Deir al-Zour"
 
 
 def script_of(text: str) -> str:

@@ -24,6 +24,8 @@ from frontline.triggers import LIST_GAP, OWN_PARTS, spans
 
 __all__ = ["claim_mentions"]
 
+ARABIC_WORD = re.compile(r"[\u0600-\u06ff]")
+
 _AR_DIACRITIC = re.compile("[\u064b-\u0652\u0670]")
 _AR_CONJ = re.compile(r"(?<![\w\u064b-\u0652])و(?=[\u0621-\u064a]{3,})")
 _ANAPHORA = re.compile(
@@ -339,11 +341,22 @@ def _facility(m: Mention, folded: str, gazetteer: Gazetteer, lx: Lexicon) -> Men
         if named:
             p = named[0].place
         else:
-            near = gazetteer.reverse(m.place.lon, m.place.lat, max_km=lx.facility_km, kinds=kinds)
+            # the facility's own kind first: "the airport of X" before the army base by it
+            near = gazetteer.reverse(
+                m.place.lon, m.place.lat, max_km=lx.facility_km, kinds=kinds[:1]
+            ) or gazetteer.reverse(m.place.lon, m.place.lat, max_km=lx.facility_km, kinds=kinds)
             if near is None:
                 return None
             p = near.place
         end = tail.end() if tail is not None else m.end
+        if head is not None and not ARABIC_WORD.match(head.group("word")):
+            # "the military airport of Deir al-Zour": the facility's words are the mention's
+            start = max(0, m.phrase[0] - 30) + head.start("word")
+            return replace(
+                m, start=start, end=end, text=folded[start:end], place=p, lon=p.lon,
+                lat=p.lat, uncertainty_km=p.precision_m / 1000.0, reason="facility",
+                phrase_start=start,
+            )  # fmt: skip
         return replace(
             m, end=end, text=m.text + folded[m.end : end], place=p, lon=p.lon, lat=p.lat,
             uncertainty_km=p.precision_m / 1000.0, reason="facility",

@@ -334,7 +334,7 @@ _SIEGE_GAP = re.compile(
 )
 #: "are besieged", "were encircled", "remain surrounded": the subject is the besieged side
 _SIEGE_PASSIVE = re.compile(
-    r"\b(?:are|were|is|was|been|being|remains?|remained|stay(?:ed)?)\s+(?:now\s+|still\s+|"
+    r"\b(?:are|were|(?-i:is|Is)|was|been|being|remains?|remained|stay(?:ed)?)\s+(?:now\s+|still\s+|"
     r"fully\s+|completely\s+)*$",
     re.IGNORECASE,
 )
@@ -399,7 +399,11 @@ def find_besieged(
         if not by:
             return between[0]
         besieger = by[0]
-    if before and _SIEGE_PASSIVE.search(doc.folded, max(0, trig.start - 30), trig.start):
+    if (
+        before
+        and not re.match(r"siege\b", doc.folded[trig.start : trig.end], re.IGNORECASE)
+        and _SIEGE_PASSIVE.search(doc.folded, max(0, trig.start - 30), trig.start)
+    ):  # "are besieged in X" ("the IS siege on X" is no passive)
         fid = res(before[-1])
         if fid:
             return fid  # "IS fighters are now besieged in X"

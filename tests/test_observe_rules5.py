@@ -353,3 +353,37 @@ def test_more_capture_verbs_possessive_facilities_and_fighting_for_control(gaz, 
     got = claims(text, gaz, reg)
     assert want in got
     assert not {c for c in got if c[0] == want[0] and c[2] == "held"}
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        (
+            "HTS tightened its grip on the Bab al-Hawa border crossing on Tuesday.",
+            ("bab-al-hawa-crossing", "hts", "held"),
+        ),
+        (
+            "Government forces held on to Maskanah despite the assault.",
+            ("gn-167080", "syrian-government", "held"),
+        ),
+        (
+            "The presence of Ahrar al-Sham is now confined to Qalat al-Madiq and a few villages.",
+            ("gn-166227", "ahrar-al-sham", "held"),
+        ),
+    ],
+)
+def test_tightening_a_grip_holding_on_and_a_presence_confined_to_a_place(gaz, reg, text, want):
+    assert want in claims(text, gaz, reg)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Syrian troops on Saturday broke the IS siege on the military airport of Deir al-Zour.",
+        "The army lifted the Islamic State siege on the air base of Deir ez-Zor.",
+    ],
+)
+def test_the_airport_of_a_city_and_a_siege_named_by_its_besieger(gaz, reg, text):
+    got = claims(text, gaz, reg)
+    assert ("deir-ez-zor-airport", "syrian-government", "held") in got
+    assert not {c for c in got if c[1] == "isis"}
