@@ -187,6 +187,8 @@ class _Index:
     #: the word-level beginnings of the longer keys ("deir", "deir ez"): a run of words that
     #: begins no key ends the lookup there instead of trying up to ``max_n`` words
     prefixes: frozenset[str] = frozenset()
+    #: one-word Latin keys by their consonants (:func:`_skeleton`), only where one place has it
+    by_skeleton: dict[str, int] = field(default_factory=dict)
 
 
 #: The name index of each gazetteer seen, kept while the gazetteer lives.
@@ -228,6 +230,11 @@ def _index_for(gazetteer: Gazetteer) -> _Index:
             max_n = max(max_n, len(toks))
             for k in range(1, len(toks)):
                 prefixes.add(" ".join(toks[:k]))
+    skeletons: dict[str, set[int]] = {}
+    for key, lst in by_key.items():
+        sk = _skeleton(key)
+        if " " not in key and not is_arabic(key) and len(sk) >= _SKELETON_MIN:
+            skeletons.setdefault(sk, set()).update(lst)
     idx = _Index(
         by_key=by_key,
         max_n=min(max_n, 8),
@@ -237,6 +244,7 @@ def _index_for(gazetteer: Gazetteer) -> _Index:
         lat=np.array([p.lat for p in places], dtype=float),
         with_article=frozenset(short - normal),
         prefixes=frozenset(prefixes),
+        by_skeleton={k: next(iter(v)) for k, v in skeletons.items() if len(v) == 1},
     )
     _INDEXES[gazetteer] = idx
     return idx
@@ -300,6 +308,7 @@ def extract_places(
         return _JOIN_RE.fullmatch(text, spans[a][1], spans[b][0]) is not None
 
     found: list[tuple[int, int, list[int]]] = []  # (first word, last word, place indexes)
+    spelt: set[str] = set()  # keys matched by their consonants after "the village of"
     i = 0
     while i < n:
         if article[i] or not keys[i]:
@@ -330,6 +339,19 @@ def extract_places(
             if key not in idx.prefixes:
                 break  # no longer name begins with these words
             j += 1
+        if best is None and not is_arabic(first) and keys[i] not in words["english"]:
+            sk = idx.by_skeleton.get(_skeleton(keys[i]))
+            if (
+                sk is not None
+                and keys[i] not in idx.by_key
+                and (
+                    keys[i] in spelt or _KIND_OF.search(text, max(0, spans[i][0] - 30), spans[i][0])
+                )
+            ):
+                # "the village of Uqairabat" for "‘Uqayribāt": the vowels differ; once named
+                # so, the same spelling again
+                best = (i, [sk])
+                spelt.add(keys[i])
         if best is None:
             i += 1
             continue
@@ -478,6 +500,26 @@ def _resolve(text, spans, raw, article, found, idx: _Index) -> list[Mention]:
         written = text[start:end]
         out.append(_relative(text, start, end, written, place, tuple(idx.places[c].id for c in oc)))
     return _between(text, out)
+
+
+#: the fewest letters of a consonant skeleton that may stand for a name
+_SKELETON_MIN = 5
+_VOWELS = re.compile(r"(?<=.)[aeiouy]+")
+
+
+#: a kind of place right before a name: "the village of", "the town of"
+_KIND_OF = re.compile(r"\b(?:village|town|hamlet|city)\s+of\s+(?:the\s+)?['‘’`]?$", re.IGNORECASE)
+
+
+def _skeleton(key: str) -> str:
+    """Return a one-word key's letters without its inner vowels ("ukairibat" -> "ukrbt").
+
+    Transliterations of Arabic names differ most in short vowels ("Uqairabat", "Uqayribat";
+    "Qomhana", "Qamhana"); a skeleton of at least ``_SKELETON_MIN`` letters that only one
+    place of the gazetteer has names that place, when a kind of place stands right before the
+    name ("the village of Uqairabat"; never a bare word: "Salahudin" is a province).
+    """
+    return _VOWELS.sub("", key)
 
 
 def _literal(name: str) -> str:

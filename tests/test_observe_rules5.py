@@ -387,3 +387,11 @@ def test_the_airport_of_a_city_and_a_siege_named_by_its_besieger(gaz, reg, text)
     got = claims(text, gaz, reg)
     assert ("deir-ez-zor-airport", "syrian-government", "held") in got
     assert not {c for c in got if c[1] == "isis"}
+
+
+def test_a_village_spelt_with_other_vowels_is_found_after_its_kind(gaz):
+    from frontline.extract import extract_places
+
+    text = "Troops took the village of Aqirabat on Friday. Aqirabat had been held by IS."
+    assert [m.place.id for m in extract_places(text, gaz)] == ["gn-162803", "gn-162803"]
+    assert not extract_places("Officials in Salahudin said the road was open.", gaz)
