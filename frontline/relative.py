@@ -266,7 +266,10 @@ _AR_OF = r"(?:\s+من)?\s*$"
 _RE_AR_OFFSET = re.compile(_AR_DIST + _AR_TO + _AR_DIR + _AR_OF)
 _RE_AR_DISTANCE = re.compile(r"(?:على\s+بعد\s+)?" + _AR_DIST + r"(?:من|عن)\s*$")
 _RE_AR_DIRECTION = re.compile(_AR_TO + _AR_DIR + _AR_OF)
-_RE_AR_OUTSKIRTS = re.compile(r"(?P<what>أطراف|اطراف|ضواحي|مشارف|أبواب|ريف)\s*$")
+#: "أطراف X", "جرود X" (the barrens of X), "تلال X" (the hills of X): ground around X
+_RE_AR_OUTSKIRTS = re.compile(
+    r"(?P<what>أطراف|اطراف|ضواحي|مشارف|أبواب|ريف|جرود|تلال|جبال|مرتفعات)\s*$"
+)
 _RE_AR_NEAR = re.compile(r"(?:قرب|بالقرب\s+من|قريبا\s+من|في\s+محيط|محيط|حول)\s*$")
 
 

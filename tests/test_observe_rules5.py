@@ -395,3 +395,15 @@ def test_a_village_spelt_with_other_vowels_is_found_after_its_kind(gaz):
     text = "Troops took the village of Aqirabat on Friday. Aqirabat had been held by IS."
     assert [m.place.id for m in extract_places(text, gaz)] == ["gn-162803", "gn-162803"]
     assert not extract_places("Officials in Salahudin said the road was open.", gaz)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "سيطر الجيش السوري على تلة البركان في جرود فليطة.",
+        "استعاد حزب الله موقع ضهرة الهوة في تلال عرسال.",
+    ],
+)
+def test_arabic_hills_taken_in_the_barrens_of_a_town_do_not_take_the_town(gaz, reg, text):
+    got = claims(text, gaz, reg, dt.date(2017, 7, 21))
+    assert not {c for c in got if c[0] in ("flita", "arsal") and c[2] == "captured"}
