@@ -172,7 +172,16 @@ def read_claim(
         trig = after[0]  # "al-Mayadin, which government forces took earlier this month"
         before = []
         c0 = s0 = m.end  # the relative clause is the clause: its own subject, not the sentence's
-    nxt = next((t for t in after if t.kind in _POST_KINDS), None)
+    # "X … قبل أن يسيطر على بلدات Y": a verb of holding with its own object after it is about
+    # that object, not the place before it ("سيطروا عليها" is)
+    nxt = next(
+        (
+            t
+            for t in after
+            if t.kind in _POST_KINDS and not _OWN_OBJECT.search(folded, t.start, t.end)
+        ),
+        None,
+    )
     if nxt is not None and m.relation == "anchor" and nxt.start - m.end > 15:
         nxt = None  # "west of Mosul, … their last stronghold": about the place west of it
     if nxt is not None and m.relation == "outskirts" and nxt.kind in ("stronghold", "held_by"):
@@ -418,6 +427,8 @@ _SIEGE_AFTER = re.compile(
 _NOUN_PASSIVE = re.compile(
     r"(?:positions|areas|towns|villages|cities|territor(?:y|ies)|places|sites)\s", re.IGNORECASE
 )
+#: a verb of holding that ends in its preposition: its object follows ("يسيطر على X")
+_OWN_OBJECT = re.compile(r"(?:^|\s)(?:على|علي)$")
 #: "سيطروا عليها": the verb's object is the pronoun (the place before), not a place after it
 _RESUMPTIVE = re.compile(r"علي(?:ها|ه|هما|هم)$")
 

@@ -407,3 +407,10 @@ def test_a_village_spelt_with_other_vowels_is_found_after_its_kind(gaz):
 def test_arabic_hills_taken_in_the_barrens_of_a_town_do_not_take_the_town(gaz, reg, text):
     got = claims(text, gaz, reg, dt.date(2017, 7, 21))
     assert not {c for c in got if c[0] in ("flita", "arsal") and c[2] == "captured"}
+
+
+def test_an_arabic_holding_verb_with_its_own_object_is_not_about_the_place_before(gaz, reg):
+    text = "تقدم الجيش على الطريق نحو الرقة قبل أن يسيطر على بلدات عدة شمال المدينة."
+    assert not {c for c in claims(text, gaz, reg) if c[0] == "raqqa"}
+    text = "وصل الجيش إلى الرقة التي يسيطر عليها تنظيم داعش."
+    assert ("raqqa", "isis", "held") in claims(text, gaz, reg)
