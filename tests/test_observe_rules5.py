@@ -414,3 +414,30 @@ def test_an_arabic_holding_verb_with_its_own_object_is_not_about_the_place_befor
     assert not {c for c in claims(text, gaz, reg) if c[0] == "raqqa"}
     text = "وصل الجيش إلى الرقة التي يسيطر عليها تنظيم داعش."
     assert ("raqqa", "isis", "held") in claims(text, gaz, reg)
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        (
+            "وقعت مدينة البوكمال في قبضة قوات النظام.",
+            ("abu-kamal", "syrian-government", "captured"),
+        ),
+        ("تخضع مدينة البوكمال لسيطرة تنظيم داعش.", ("abu-kamal", "isis", "held")),
+        (
+            "Syrian troops entered Abu Kamal. The army said the city was now entirely free of IS.",
+            ("abu-kamal", "syrian-government", "captured"),
+        ),
+        (
+            "دخل الجيش السوري البوكمال. وباتت مدينة البوكمال خالية تماماً من عناصر داعش.",
+            ("abu-kamal", "syrian-government", "captured"),
+        ),
+    ],
+)
+def test_falling_into_hands_being_subject_to_and_free_of(gaz, reg, text, want):
+    assert want in claims(text, gaz, reg, dt.date(2017, 11, 9))
+
+
+def test_a_place_that_came_under_control_years_ago_is_no_holding_now(gaz, reg):
+    text = "وخضعت مدينة البوكمال لسيطرة التنظيم بشكل كامل في حزيران 2014."
+    assert not claims(text, gaz, reg, dt.date(2017, 11, 9))
