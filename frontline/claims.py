@@ -198,6 +198,14 @@ def read_claim(
     # "Anah, located 90 km from the border with Syria, is … still under the control of IS": the
     # predicate after an appositive is about the place before it
     app = _APPOSITIVE.match(folded, m.end)
+    if app is not None and nxt is not None and nxt.start < app.end():
+        # "Anah, which had been under IS control since 2014, was retaken by …": the main
+        # predicate after the closed relative clause, not a word inside it
+        main = next(
+            (t for t in after if t.kind in _POST_KINDS and 0 <= t.start - app.end() < 40),
+            None,
+        )
+        nxt = main or nxt
     tail = app.end() if app is not None and nxt is not None and nxt.start >= app.end() else m.end
     if (
         nxt is not None
@@ -321,7 +329,7 @@ def read_claim(
         by = None if arabic else re.match(r"\s+by\s", folded[trig.end : trig.end + 5])
         ceder = (
             (res(inside[0]) if (arabic or by) and inside else None)
-            or first_actor_before(trig, clause_actors, res)
+            or first_actor_before(trig, clause_actors, res, "" if arabic else folded)
             or loser
         )
         faction = find_receiver(trig, clause_actors, sent_actors, res, ceder, doc)
@@ -351,7 +359,7 @@ def read_claim(
         if _told_in_past(doc, c0, trig, m):
             return None  # "وكانت البوكمال آخر مدينة تحت سيطرة التنظيم": the past, not now
         arabic = bool(ARABIC_LETTER.match(folded[trig.start : trig.start + 1]))
-        faction = find_holder(m, trig, post, clause_actors, res, arabic)
+        faction = find_holder(m, trig, post, clause_actors, res, arabic, folded)
         if faction is None:
             return None
         loser, conf = None, 0.75

@@ -251,14 +251,34 @@ def find_hostile_actor(doc: Doc, other: str, country: str | None) -> str | None:
     return max(counts, key=lambda f: counts[f]) if counts else None
 
 
-def first_actor_before(trig: Trigger, actors: list[ActorMention], res: Any) -> str | None:
-    """Return the faction of the first actor that ends before the trigger (None when none)."""
+def first_actor_before(
+    trig: Trigger, actors: list[ActorMention], res: Any, folded: str = ""
+) -> str | None:
+    """Return the subject of a verb: the faction of the first actor that ends before *trig*.
+
+    With *folded* (the text), an actor right before the verb is its subject instead ("the
+    town came under the army's control after IS fighters withdrew from X": IS withdrew).
+    """
+    near = [a for a in actors if a.end <= trig.start]
+    if folded and near and _SUBJECT_GAP.fullmatch(folded, near[-1].end, trig.start):
+        fid = res(near[-1])
+        if fid:
+            return fid
     for a in actors:
         if a.end <= trig.start:
             fid = res(a)
             if fid:
                 return fid
     return None
+
+
+#: what may stand between a subject and its verb: "IS fighters on Thursday withdrew", "the
+#: militants have withdrawn"; no comma, no preposition
+_SUBJECT_GAP = re.compile(
+    r"\s+(?:(?:fighters|militants|members|forces|troops|units|elements|have|has|had|finally|"
+    r"reportedly|also|then|later|on\s+\w+day|\w+day|yesterday|today)\s+){0,3}",
+    re.IGNORECASE,
+)
 
 
 def find_receiver(
@@ -279,11 +299,12 @@ def find_receiver(
 
 def find_holder(
     m: Mention, trig: Trigger, post: bool, actors: list[ActorMention], res: Any,
-    arabic: bool = False,
+    arabic: bool = False, folded: str = "",
 ) -> str | None:  # fmt: skip
     """Return who holds the place a ``hold``, ``held_by`` or ``stronghold`` trigger tells of.
 
     *arabic*: the trigger is Arabic (a verb after its place has its subject after it).
+    *folded*: the text, to read "under their control" as the subject's.
     """
     if trig.kind == "stronghold":
         # "X's stronghold of Y" / "Y, the X stronghold" / "Y, a stronghold of X" / "معقل X"
@@ -297,6 +318,12 @@ def find_holder(
     if trig.kind == "held_by":
         for a in actors:
             if a.start >= trig.start and a.start - trig.end < 60:
+                fid = res(a)
+                if fid:
+                    return fid
+        if re.match(r"\s+(?:their|its)\s+(?:\w+\s+)?control\b", folded[trig.end : trig.end + 40]):
+            # "Iraqi forces said Anah was under their full control": the subject before
+            for a in reversed([a for a in actors if a.end <= trig.start]):
                 fid = res(a)
                 if fid:
                     return fid

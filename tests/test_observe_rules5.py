@@ -441,3 +441,29 @@ def test_falling_into_hands_being_subject_to_and_free_of(gaz, reg, text, want):
 def test_a_place_that_came_under_control_years_ago_is_no_holding_now(gaz, reg):
     text = "وخضعت مدينة البوكمال لسيطرة التنظيم بشكل كامل في حزيران 2014."
     assert not claims(text, gaz, reg, dt.date(2017, 11, 9))
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        (
+            "The town came under full control of the army after IS fighters withdrew from "
+            "Anah on Thursday.",
+            ("anah", "isf", "captured"),
+        ),
+        (
+            "Anah, which had been under IS control since 2014, was retaken by Iraqi troops on "
+            "Thursday.",
+            ("anah", "isf", "captured"),
+        ),
+        ("Iraqi forces said Anah was now under their full control.", ("anah", "isf", "held")),
+        (
+            "Anah was handed over to the army after the militants fled.",
+            ("anah", "isf", "captured"),
+        ),
+    ],
+)
+def test_subjects_main_predicates_and_their_control(gaz, reg, text, want):
+    got = claims(text, gaz, reg, dt.date(2017, 9, 22))
+    assert want in got
+    assert not {c for c in got if c[1] == "isis"}
