@@ -339,7 +339,7 @@ def extract_places(
             if key not in idx.prefixes:
                 break  # no longer name begins with these words
             j += 1
-        if best is None and not is_arabic(first) and keys[i] not in words["english"]:
+        if best is None and first[:1].isascii() and keys[i] not in words["english"]:
             sk = idx.by_skeleton.get(_skeleton(keys[i]))
             if (
                 sk is not None
