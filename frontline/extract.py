@@ -502,8 +502,8 @@ def _resolve(text, spans, raw, article, found, idx: _Index) -> list[Mention]:
     return _between(text, out)
 
 
-#: the fewest letters of a consonant skeleton that may stand for a name
-_SKELETON_MIN = 5
+#: the fewest letters of a consonant skeleton that may stand for a name ("kmhn" for Qamhana)
+_SKELETON_MIN = 4
 _VOWELS = re.compile(r"(?<=.)[aeiouy]+")
 
 

@@ -467,3 +467,10 @@ def test_subjects_main_predicates_and_their_control(gaz, reg, text, want):
     got = claims(text, gaz, reg, dt.date(2017, 9, 22))
     assert want in got
     assert not {c for c in got if c[1] == "isis"}
+
+
+def test_a_short_skeleton_after_its_kind(gaz, reg):
+    text = "Rebels attacked the village of Qomhana north of Hama on Thursday, but the army held it."
+    from frontline.extract import extract_places
+
+    assert "qamhana" in {m.place.id for m in extract_places(text, gaz)}
