@@ -284,7 +284,9 @@ def lexicon(script: str = "both") -> Lexicon:
             re.compile(
                 r"(?<![\w])(?:(?:"
                 + "|".join(w for w in hl_words if not _AR_LETTER.search(w))
-                + r")\s+(?:of|around|surrounding)\s+(?:the\s+)?(?:(?:town|city|village)\s+of\s+)?"
+                + r")\s+(?:of|around|surrounding)\s+(?:the\s+)?"
+                + r"(?:(?:(?:\w+ern|border|nearby|neighbou?ring|two)\s+)*"
+                + r"(?:towns?|city|cities|villages?)\s+of\s+)?"
                 + r"|"
                 + _AR_PREFIX
                 + r"(?:"

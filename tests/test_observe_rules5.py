@@ -474,3 +474,21 @@ def test_a_short_skeleton_after_its_kind(gaz, reg):
     from frontline.extract import extract_places
 
     assert "qamhana" in {m.place.id for m in extract_places(text, gaz)}
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        (
+            "Iraqi troops forced IS fighters to withdraw from Anah on Thursday.",
+            ("anah", "isf", "captured"),
+        ),
+        (
+            "The Lebanese army forced the jihadists to abandon the hills of the border towns of "
+            "Ras Baalbek and al-Qaa.",
+            ("juroud-ras-baalbek", "lebanese-army", "captured"),
+        ),
+    ],
+)
+def test_forcing_the_enemy_to_leave_and_the_outskirts_of_the_towns_of(gaz, reg, text, want):
+    assert want in claims(text, gaz, reg, dt.date(2017, 8, 29))
