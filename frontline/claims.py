@@ -159,7 +159,8 @@ def read_claim(
         after[0] = replace(after[0], kind="passive")  # "declared Mosul liberated from IS"
     rel = (
         re.match(
-            r"\s*,?\s*(?:which|that|التي|الذي)\s+(?:[^\s,،]+\s+){0,8}?$",
+            r"\s*,?\s*(?:(?:a|an|the)\s+(?:[^\s,،]+\s+){0,5}?)?(?:which|that|التي|الذي)\s+"
+            r"(?:[^\s,،]+\s+){0,8}?$",
             folded[m.end : after[0].start],
         )
         if after
@@ -167,11 +168,20 @@ def read_claim(
     )
     if rel and _main_after(after, folded):
         rel = None  # "Mosul, which IS seized in 2014, was retaken in July": the main verb decides
-    if rel and after[0].kind in CAPTURE_KINDS and (trig is None or trig.kind not in CAPTURE_KINDS):
-        after[0] = replace(after[0], kind="capture")
-        trig = after[0]  # "al-Mayadin, which government forces took earlier this month"
+    if (
+        rel
+        and after[0].kind in CAPTURE_KINDS | {"cede"}
+        and (trig is None or trig.kind not in CAPTURE_KINDS)
+    ):
+        if after[0].kind != "cede":
+            after[0] = replace(after[0], kind="capture")
+        # "al-Mayadin, which government forces took earlier this month"; "Kirkuk, a city of
+        # 1 million people that the Peshmerga abandoned the previous day"
+        trig = after[0]
         before = []
-        c0 = s0 = m.end  # the relative clause is the clause: its own subject, not the sentence's
+        c0 = m.end  # the relative clause is the clause: its own subject, not the sentence's
+        if trig.kind != "cede":
+            s0 = m.end  # ... but who took what the subject gave up is the sentence's to say
     # "X … قبل أن يسيطر على بلدات Y": a verb of holding with its own object after it is about
     # that object, not the place before it ("سيطروا عليها" is)
     nxt = next(

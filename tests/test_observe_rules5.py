@@ -492,3 +492,18 @@ def test_a_short_skeleton_after_its_kind(gaz, reg):
 )
 def test_forcing_the_enemy_to_leave_and_the_outskirts_of_the_towns_of(gaz, reg, text, want):
     assert want in claims(text, gaz, reg, dt.date(2017, 8, 29))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Iraqi forces entered Kirkuk, a city that the Peshmerga abandoned the previous day.",
+        "Iraqi troops moved into Kirkuk, which the Kurdish fighters had abandoned a day earlier.",
+    ],
+)
+def test_a_place_a_relative_clause_says_was_given_up(gaz, reg, text):
+    from frontline.observe import propose_observations
+
+    obs = propose_observations(text, gaz, reg, date=dt.date(2017, 10, 17)).observations
+    got = {(o.place, o.faction, o.event, o.from_faction, str(o.date)) for o in obs}
+    assert ("kirkuk", "isf", "captured", "peshmerga", "2017-10-16") in got
