@@ -507,3 +507,8 @@ def test_a_place_a_relative_clause_says_was_given_up(gaz, reg, text):
     obs = propose_observations(text, gaz, reg, date=dt.date(2017, 10, 17)).observations
     got = {(o.place, o.faction, o.event, o.from_faction, str(o.date)) for o in obs}
     assert ("kirkuk", "isf", "captured", "peshmerga", "2017-10-16") in got
+
+
+def test_most_of_them_are_people_not_parts_of_places(gaz, reg):
+    text = "Hundreds of IS fighters fled Raqqa on Monday and most of them were killed."
+    assert not {c for c in claims(text, gaz, reg) if c[2] == "contested"}
