@@ -232,9 +232,9 @@ def read_claim(
     if (
         trig is not None
         and not post
-        and trig.kind in CAPTURE_KINDS | {"cede", "enter"}
+        and trig.kind in CAPTURE_KINDS | {"cede", "enter", "hold"}
         and _only_locates(trig, m, doc)
-    ):
+    ):  # "IS still holds hostages in X", "Turkey retains troops in X": X only locates them
         return None  # "سيطرته على منطقة وادي الخيل التي … في جرود عرسال": X only locates it
     if (
         trig is not None

@@ -512,3 +512,14 @@ def test_a_place_a_relative_clause_says_was_given_up(gaz, reg, text):
 def test_most_of_them_are_people_not_parts_of_places(gaz, reg):
     text = "Hundreds of IS fighters fled Raqqa on Monday and most of them were killed."
     assert not {c for c in claims(text, gaz, reg) if c[2] == "contested"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "IS still holds hundreds of civilians in Mosul, residents said.",
+        "Turkey retains troops in Bashiqa, officials said.",
+    ],
+)
+def test_holding_people_in_a_place_is_no_holding_of_it(gaz, reg, text):
+    assert not {c for c in claims(text, gaz, reg) if c[2] == "held"}
