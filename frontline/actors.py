@@ -205,10 +205,14 @@ def _edge(words: list[str], after: bool) -> re.Pattern[str]:
     if not words:
         return re.compile(r"(?!x)x")
     if after:
-        return re.compile(r"[\s\"'”»]*(?:" + _alt(words, False) + r")(?![\w])", re.IGNORECASE)
+        # "the Tabqa dam", "Tal Afar's airport"
+        return re.compile(
+            r"(?:['’]s)?[\s\"'”»]*(?:" + _alt(words, False) + r")(?![\w])", re.IGNORECASE
+        )
     return re.compile(
-        r"(?<![\w])" + _AR_PREFIX + r"(?P<word>" + _alt(words, True) + r")\s*[\"«“]?\s*$"
-    )
+        r"(?<![\w])" + _AR_PREFIX + r"(?P<word>" + _alt(words, True) + r")\s*[\"«“]?\s*$",
+        re.IGNORECASE,
+    )  # "منفذ القائم", "the military airport of Deir al-Zour"
 
 
 def script_of(text: str) -> str:
@@ -247,6 +251,7 @@ def lexicon(script: str = "both") -> Lexicon:
                 rx = _compile({lang: spec["words"]})  # all scripts: find_actors picks
                 generic.append((str(country), str(lang), str(alias), rx))
     region = raw.get("region_words") or {}
+    hl_words = [str(w) for w in (raw.get("highlands") or {}).get("words") or ()] + ["(?!x)x"]
     before = region.get("before") or []
     return Lexicon(
         triggers={k: _compile(v, script) for k, v in raw["triggers"].items()},
@@ -293,10 +298,18 @@ def lexicon(script: str = "both") -> Lexicon:
             for kind, w in ((raw.get("facilities") or {}).get("kinds") or {}).items()
         },
         highlands=(
+            # "the hills of X" (English), "تلال X" (Arabic: a construct, no word for "of")
             re.compile(
-                r"(?<![\w])(?:"
-                + "|".join((raw.get("highlands") or {}).get("words") or ["(?!x)x"])
-                + r")\s+of\s+(?:the\s+)?(?:(?:town|city|village)\s+of\s+)?$",
+                r"(?<![\w])(?:(?:"
+                + "|".join(w for w in hl_words if not _AR_LETTER.search(w))
+                + r")\s+(?:of|around|surrounding)\s+(?:the\s+)?"
+                + r"(?:(?:(?:\w+ern|border|nearby|neighbou?ring|two)\s+)*"
+                + r"(?:towns?|city|cities|villages?)\s+of\s+)?"
+                + r"|"
+                + _AR_PREFIX
+                + r"(?:"
+                + "|".join(w for w in hl_words if _AR_LETTER.search(w))
+                + r")\s+(?:(?:مدينة|بلدة|قرية)\s+)?)$",
                 re.IGNORECASE,
             ),
             tuple(map(str, (raw.get("highlands") or {}).get("prefixes") or ())),
@@ -506,14 +519,53 @@ def find_actors(
     for s, e, fid, table in spans:
         if _OPPONENT_OF.search(f, max(0, s - 9), s):
             continue  # "anti-terrorist units", "counter-ISIS forces": their opponents, not them
+        if _SOURCES_BEFORE.search(f, max(0, s - 12), s) or _SOURCES_AFTER.match(f, e):
+            continue  # "opposition sources", "مصادر معارضة": who speaks, not who acts
         if out and s < out[-1].end:
             prev = out[-1]
             if fid is None and prev.faction is None and (s, e) == (prev.start, prev.end):
                 prev.by_country.update(table)  # the same generic words in another country
             continue
         out.append(ActorMention(s, e, text[s:e], fid, dict(table)))
+    return _the_group(out)
+
+
+#: a bare "the group" is an anaphor: the group named last before it ("Mansour of the SDF said
+#: the field came under full control of the group"); the generic word when the last faction
+#: named is a state's forces ("Iraqi forces … the group's last stronghold") or none is named
+_BARE_GROUP = re.compile(r"the\s+group(?:['’]s)?", re.IGNORECASE)
+_STATE_FORCES = re.compile(
+    r"\b(?:forces|army|troops|military|government|police|soldiers|units)\b", re.IGNORECASE
+)
+_GROUP_REACH = 300
+
+
+def _the_group(found: list[ActorMention]) -> list[ActorMention]:
+    out: list[ActorMention] = []
+    last: ActorMention | None = None
+    for a in found:
+        if a.faction is not None:
+            last = None if _STATE_FORCES.search(a.text) else a
+        elif (
+            last is not None
+            and a.start - last.end <= _GROUP_REACH
+            and _BARE_GROUP.fullmatch(a.text)
+        ):
+            a = ActorMention(a.start, a.end, a.text, last.faction)
+        out.append(a)
     return out
 
+
+#: a faction word that says whose sources, media or activists speak: "opposition sources",
+#: "pro-government media", "مصادر معارضة", "وسائل إعلام النظام", "ناشطون معارضون"
+_SOURCES_BEFORE = re.compile(
+    r"(?<![\w])(?:مصادر|مصدر|اعلام|وسائل\s+اعلام|ناشطون|ناشطين|مواقع|صفحات)\s+$", re.IGNORECASE
+)
+_SOURCES_AFTER = re.compile(
+    r"(?:-(?:linked|affiliated|run|backed)\s+|\s+)?(?:sources?|media|activists?|websites?|"
+    r"outlets?|news\s+agenc(?:y|ies)|channels?|monitors?)\b",
+    re.IGNORECASE,
+)
 
 #: "anti-", "counter-" right before a name: the compound names the opponents of that faction
 _OPPONENT_OF = re.compile(r"(?<![\w])(?:anti|counter)[-\s]?$", re.IGNORECASE)

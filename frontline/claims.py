@@ -135,10 +135,19 @@ def read_claim(
             and before[k - 1].kind in CAPTURE_KINDS | {"cede", "contest", "enter", "besiege"}
             and between_ok(doc, before[k - 1].end, m.start)
             and _done(before[k - 1], doc, s0, s1)
+            # "advanced in the area north of the IS-held town of X": a named holder stands
+            # unless the fighting is in X itself
+            and (
+                before[k - 1].kind != "contest"
+                or t.kind != "held_by"
+                or _governs(before[k - 1], m, doc)
+            )
         ):
             # "captured ISIL's de facto capital Raqqa", "street fighting in its last stronghold
             # X": the verb decides; "expects to capture IS's capital Raqqa": the stronghold
             continue
+        if t.kind == "contest" and any(t.end <= a and b <= m.start for a, b in doc.targets):
+            continue  # "تقدمت القوات نحو X", "advancing towards X": no fighting in X
         if _PREMODIFIER.search(folded, t.start, t.end) and not _PREMOD_GAP.fullmatch(
             folded, t.end, m.phrase[0]
         ):
@@ -156,7 +165,8 @@ def read_claim(
         after[0] = replace(after[0], kind="passive")  # "declared Mosul liberated from IS"
     rel = (
         re.match(
-            r"\s*,?\s*(?:which|that|التي|الذي)\s+(?:[^\s,،]+\s+){0,8}?$",
+            r"\s*,?\s*(?:(?:a|an|the)\s+(?:[^\s,،]+\s+){0,5}?)?(?:which|that|التي|الذي)\s+"
+            r"(?:[^\s,،]+\s+){0,8}?$",
             folded[m.end : after[0].start],
         )
         if after
@@ -164,12 +174,30 @@ def read_claim(
     )
     if rel and _main_after(after, folded):
         rel = None  # "Mosul, which IS seized in 2014, was retaken in July": the main verb decides
-    if rel and after[0].kind in CAPTURE_KINDS and (trig is None or trig.kind not in CAPTURE_KINDS):
-        after[0] = replace(after[0], kind="capture")
-        trig = after[0]  # "al-Mayadin, which government forces took earlier this month"
+    if (
+        rel
+        and after[0].kind in CAPTURE_KINDS | {"cede"}
+        and (trig is None or trig.kind not in CAPTURE_KINDS)
+    ):
+        if after[0].kind != "cede":
+            after[0] = replace(after[0], kind="capture")
+        # "al-Mayadin, which government forces took earlier this month"; "Kirkuk, a city of
+        # 1 million people that the Peshmerga abandoned the previous day"
+        trig = after[0]
         before = []
-        c0 = s0 = m.end  # the relative clause is the clause: its own subject, not the sentence's
-    nxt = next((t for t in after if t.kind in _POST_KINDS), None)
+        c0 = m.end  # the relative clause is the clause: its own subject, not the sentence's
+        if trig.kind != "cede":
+            s0 = m.end  # ... but who took what the subject gave up is the sentence's to say
+    # "X … قبل أن يسيطر على بلدات Y": a verb of holding with its own object after it is about
+    # that object, not the place before it ("سيطروا عليها" is)
+    nxt = next(
+        (
+            t
+            for t in after
+            if t.kind in _POST_KINDS and not _OWN_OBJECT.search(folded, t.start, t.end)
+        ),
+        None,
+    )
     if nxt is not None and m.relation == "anchor" and nxt.start - m.end > 15:
         nxt = None  # "west of Mosul, … their last stronghold": about the place west of it
     if nxt is not None and m.relation == "outskirts" and nxt.kind in ("stronghold", "held_by"):
@@ -186,6 +214,14 @@ def read_claim(
     # "Anah, located 90 km from the border with Syria, is … still under the control of IS": the
     # predicate after an appositive is about the place before it
     app = _APPOSITIVE.match(folded, m.end)
+    if app is not None and nxt is not None and nxt.start < app.end():
+        # "Anah, which had been under IS control since 2014, was retaken by …": the main
+        # predicate after the closed relative clause, not a word inside it
+        main = next(
+            (t for t in after if t.kind in _POST_KINDS and 0 <= t.start - app.end() < 40),
+            None,
+        )
+        nxt = main or nxt
     tail = app.end() if app is not None and nxt is not None and nxt.start >= app.end() else m.end
     if (
         nxt is not None
@@ -202,10 +238,17 @@ def read_claim(
     if (
         trig is not None
         and not post
-        and trig.kind in CAPTURE_KINDS | {"cede", "enter"}
+        and trig.kind in CAPTURE_KINDS | {"cede", "enter", "hold"}
         and _only_locates(trig, m, doc)
-    ):
+    ):  # "IS still holds hostages in X", "Turkey retains troops in X": X only locates them
         return None  # "سيطرته على منطقة وادي الخيل التي … في جرود عرسال": X only locates it
+    if (
+        trig is not None
+        and not post
+        and trig.kind == "hold"
+        and _HOLD_IN.match(folded, trig.end, m.phrase[0])
+    ):
+        return None  # "two neighbourhoods they control in Damascus": they hold a part of it
     if trig is not None and not post and trig.kind == "contest" and not _governs(trig, m, doc):
         return None  # "معركة استمرت ليلة حسبما خططت له بغداد": the battle is not in Baghdad
     if trig is not None and not post and trig.kind == "besiege" and not siege_reaches(m, trig, doc):
@@ -302,7 +345,7 @@ def read_claim(
         by = None if arabic else re.match(r"\s+by\s", folded[trig.end : trig.end + 5])
         ceder = (
             (res(inside[0]) if (arabic or by) and inside else None)
-            or first_actor_before(trig, clause_actors, res)
+            or first_actor_before(trig, clause_actors, res, "" if arabic else folded)
             or loser
         )
         faction = find_receiver(trig, clause_actors, sent_actors, res, ceder, doc)
@@ -332,7 +375,7 @@ def read_claim(
         if _told_in_past(doc, c0, trig, m):
             return None  # "وكانت البوكمال آخر مدينة تحت سيطرة التنظيم": the past, not now
         arabic = bool(ARABIC_LETTER.match(folded[trig.start : trig.start + 1]))
-        faction = find_holder(m, trig, post, clause_actors, res, arabic)
+        faction = find_holder(m, trig, post, clause_actors, res, arabic, folded)
         if faction is None:
             return None
         loser, conf = None, 0.75
@@ -427,6 +470,8 @@ _SIEGE_AFTER = re.compile(
 _NOUN_PASSIVE = re.compile(
     r"(?:positions|areas|towns|villages|cities|territor(?:y|ies)|places|sites)\s", re.IGNORECASE
 )
+#: a verb of holding that ends in its preposition: its object follows ("يسيطر على X")
+_OWN_OBJECT = re.compile(r"(?:^|\s)(?:على|علي)$")
 #: "سيطروا عليها": the verb's object is the pronoun (the place before), not a place after it
 _RESUMPTIVE = re.compile(r"علي(?:ها|ه|هما|هم)$")
 
@@ -522,11 +567,16 @@ _OBJECT_FILLER = re.compile(
 )
 #: a preposition of place right before the place: "in", "at", "في", "داخل"
 _LOCATIVE_END = re.compile(
-    r"(?:\b(?:in|inside|at|near|within|on)|(?<![\w])(?:في|داخل|قرب|ب))\s+"
+    r"(?:\b(?:in|inside|at|near|within|on)|(?<![\w])(?:في|داخل|قرب|ب)"
+    r"|\b(?:neighbou?rhoods?|districts?|quarters?|suburbs?|sections?|parts?)\s+of"
+    r"(?:\s+(?:the\s+)?(?:\w+\s+)?(?:capital|city))?)\s+"
     r"(?:the\s+)?(?:(?:town|city|village|district|area|region)\s+of\s+)?"
-    r"(?:(?:ال)?(?:مدينه|بلده|قريه|ناحيه|قضاء|منطقه|محافظه)\s+)?[\"«“']?\s*$",
+    r"(?:(?:ال)?(?:مدينه|بلده|قريه|ناحيه|قضاء|منطقه|محافظه)\s+)?[\"«“']?\s*$"
+    r"|(?<![\w])[لب](?:ال)?(?:مدينه|بلده|قريه|ناحيه|قضاء|منطقه)\s+[\"«“']?\s*$",
     re.IGNORECASE,
 )
+#: a verb of holding followed by a preposition of place: its object stands before it
+_HOLD_IN = re.compile(r"\s*(?:in|inside|at|within|around|near)\b", re.IGNORECASE)
 _RELATIVE = re.compile(r"(?<![\w])(?:which|that|who|where|التي|الذي|الذين|حيث)(?![\w])", re.I)
 
 

@@ -53,6 +53,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -535,6 +536,7 @@ def _resolve(text, spans, raw, article, found, idx: _Index, approx: set[int]) ->
             if len(top) > 1:
                 d = (idx.lon[top] - centre[0]) ** 2 + (idx.lat[top] - centre[1]) ** 2
                 choice = top[int(np.argmin(d))]
+        choice = _city_meant(text[spans[i][0] : spans[last][1]], choice, oc, idx)
         place = idx.places[choice]
         # the span includes a directly preceding article ("al-Qaim")
         start = spans[i][0]
@@ -618,3 +620,39 @@ def _relative(
         start, end, written, place, reason, r.lon, r.lat, r.uncertainty_km, r.relation,
         r.phrase_start, r.azimuth, r.offset_km, cands,
     )  # fmt: skip
+
+
+def _literal(name: str) -> str:
+    """Return a name as written, for comparing spellings: no marks, case, hyphens or articles."""
+    bare = "".join(
+        c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c)
+    ).casefold()
+    words = [w for w in re.split(r"[^\w]+", bare) if w]
+    return " ".join(w for w in words if not is_article(w)) or " ".join(words)
+
+
+def _written_as(written: str, place: Place) -> bool:
+    """Whether *place* has a name spelt as *written*.
+
+    A name qualified in brackets does not count: "al-Hama (Damascus)" says that the bare
+    "Hama" usually means another place.
+    """
+    key = _literal(written)
+    return any(_literal(n) == key for n in place.names if "(" not in n)
+
+
+def _city_meant(written: str, choice: int, cands: list[int], idx: _Index) -> int:
+    """Return the place a name means when a small place and a bigger one share it.
+
+    "Hama" is the city Hama, not the village the gazetteer lists as "al-Hama (Damascus)": when
+    the chosen place is not spelt as written and a more important candidate is, the more
+    important one is meant (the chosen one is kept when it is spelt so: "Al-Hameh").
+    """
+    p = idx.places[choice]
+    if len(cands) < 2 or _written_as(written, p):
+        return choice
+    bigger = [
+        c for c in cands
+        if idx.places[c].importance > p.importance and _written_as(written, idx.places[c])
+    ]  # fmt: skip
+    return max(bigger, key=lambda c: idx.places[c].importance) if bigger else choice

@@ -274,14 +274,34 @@ def find_hostile_actor(doc: Doc, other: str, country: str | None) -> str | None:
     return max(counts, key=lambda f: counts[f]) if counts else None
 
 
-def first_actor_before(trig: Trigger, actors: list[ActorMention], res: Any) -> str | None:
-    """Return the faction of the first actor that ends before the trigger (None when none)."""
+def first_actor_before(
+    trig: Trigger, actors: list[ActorMention], res: Any, folded: str = ""
+) -> str | None:
+    """Return the subject of a verb: the faction of the first actor that ends before *trig*.
+
+    With *folded* (the text), an actor right before the verb is its subject instead ("the
+    town came under the army's control after IS fighters withdrew from X": IS withdrew).
+    """
+    near = [a for a in actors if a.end <= trig.start]
+    if folded and near and _SUBJECT_GAP.fullmatch(folded, near[-1].end, trig.start):
+        fid = res(near[-1])
+        if fid:
+            return fid
     for a in actors:
         if a.end <= trig.start:
             fid = res(a)
             if fid:
                 return fid
     return None
+
+
+#: what may stand between a subject and its verb: "IS fighters on Thursday withdrew", "the
+#: militants have withdrawn"; no comma, no preposition
+_SUBJECT_GAP = re.compile(
+    r"\s+(?:(?:fighters|militants|members|forces|troops|units|elements|have|has|had|finally|"
+    r"reportedly|also|then|later|on\s+\w+day|\w+day|yesterday|today)\s+){0,3}",
+    re.IGNORECASE,
+)
 
 
 def find_receiver(
@@ -302,11 +322,12 @@ def find_receiver(
 
 def find_holder(
     m: Mention, trig: Trigger, post: bool, actors: list[ActorMention], res: Any,
-    arabic: bool = False,
+    arabic: bool = False, folded: str = "",
 ) -> str | None:  # fmt: skip
     """Return who holds the place a ``hold``, ``held_by`` or ``stronghold`` trigger tells of.
 
     *arabic*: the trigger is Arabic (a verb after its place has its subject after it).
+    *folded*: the text, to read "under their control" as the subject's.
     """
     if trig.kind == "stronghold":
         # "X's stronghold of Y" / "Y, the X stronghold" / "Y, a stronghold of X" / "معقل X"
@@ -320,6 +341,12 @@ def find_holder(
     if trig.kind == "held_by":
         for a in actors:
             if a.start >= trig.start and a.start - trig.end < 60:
+                fid = res(a)
+                if fid:
+                    return fid
+        if re.match(r"\s+(?:their|its)\s+(?:\w+\s+)?control\b", folded[trig.end : trig.end + 40]):
+            # "Iraqi forces said Anah was under their full control": the subject before
+            for a in reversed([a for a in actors if a.end <= trig.start]):
                 fid = res(a)
                 if fid:
                     return fid
@@ -357,7 +384,7 @@ _SIEGE_GAP = re.compile(
 )
 #: "are besieged", "were encircled", "remain surrounded": the subject is the besieged side
 _SIEGE_PASSIVE = re.compile(
-    r"\b(?:are|were|is|was|been|being|remains?|remained|stay(?:ed)?)\s+(?:now\s+|still\s+|"
+    r"\b(?:are|were|(?-i:is|Is)|was|been|being|remains?|remained|stay(?:ed)?)\s+(?:now\s+|still\s+|"
     r"fully\s+|completely\s+)*$",
     re.IGNORECASE,
 )
@@ -422,7 +449,11 @@ def find_besieged(
         if not by:
             return between[0]
         besieger = by[0]
-    if before and _SIEGE_PASSIVE.search(doc.folded, max(0, trig.start - 30), trig.start):
+    if (
+        before
+        and not re.match(r"siege\b", doc.folded[trig.start : trig.end], re.IGNORECASE)
+        and _SIEGE_PASSIVE.search(doc.folded, max(0, trig.start - 30), trig.start)
+    ):  # "are besieged in X" ("the IS siege on X" is no passive)
         fid = res(before[-1])
         if fid:
             return fid  # "IS fighters are now besieged in X"

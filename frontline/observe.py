@@ -30,17 +30,15 @@ from __future__ import annotations
 
 import bisect
 import datetime as _dt
-import functools
 import re
 import weakref
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from frontline.actors import ActorMention, Lexicon, find_actors, lexicon, script_of
+from frontline.actors import ActorMention, find_actors, lexicon, script_of
+from frontline.claimplaces import claim_mentions
 from frontline.claims import (
     DENIED,
-    LIST_GAP,
-    OWN_PARTS,
     PROPOSAL_COLUMNS,
     Doc,
     Observation,
@@ -51,10 +49,9 @@ from frontline.claims import (
     spans,
 )
 from frontline.errors import InputError
-from frontline.extract import Mention, extract_places
+from frontline.extract import Mention
 from frontline.factions import FactionRegistry
 from frontline.gazetteer import Gazetteer
-from frontline.geonames import country_codes
 from frontline.reports import Report, find_time_phrases, fold_arabic, read_report
 
 if TYPE_CHECKING:
@@ -167,7 +164,7 @@ def propose_observations(
     folded = fold_arabic(body)
     lx = lexicon(script_of(body))
     actors = find_actors(body, registry, folded)
-    mentions = _claim_mentions(body, folded, gazetteer, lx, actors)
+    mentions = claim_mentions(body, folded, gazetteer, lx, actors)
     modal = spans(lx.modal, folded)
     if report.date is None:
         return Proposals(report, [], _unresolved_places(body, mentions, actors, gazetteer), [])
@@ -218,26 +215,6 @@ def propose_observations(
     )
 
 
-@functools.lru_cache(maxsize=1)
-def _country_after_re() -> re.Pattern[str]:
-    names = sorted(country_codes(), key=len, reverse=True)
-    return re.compile(
-        r"[\s,]*(?:in|of|inside)\s+(?:the\s+)?(?:[\w'’-]+\s+){0,2}?"
-        r"(?:(?:region|oblast|province|governorate|district)\s+of\s+(?:the\s+)?)?"
-        r"(" + "|".join(re.escape(n) for n in names) + r")(?:['’]s)?\b",
-        re.IGNORECASE,
-    )
-
-
-def _country_named_after(body: str, end: int) -> str | None:
-    """Return the ISO2 code of a country the text places the name before *end* in, or None.
-
-    "Viktorovka in Russia's Kursk region", "Sudzha, in the Kursk region of Russia".
-    """
-    hit = _country_after_re().match(body, end, end + 60)
-    return country_codes()[hit.group(1).casefold()] if hit else None
-
-
 #: words of a sentence that denies a capture ("Kyiv denied Russia had full control of the town")
 _CLAIM_WORDS = re.compile(
     r"\b(?:claims?|captur\w*|control|fall(?:en)?|taken|seiz\w*)\b|سيطر|سقوط|استعاد|تحرير",
@@ -273,272 +250,6 @@ def _denied_later(
             if twin is not None:
                 out.append(twin)
     return out
-
-
-_AR_DIACRITIC = re.compile("[\u064b-\u0652\u0670]")
-_AR_CONJ = re.compile(r"(?<![\w\u064b-\u0652])و(?=[\u0621-\u064a]{3,})")
-_ANAPHORA = re.compile(
-    r"\b(?:the|this)\s+(?:(?:\w+ern|strategic|key|border|besieged|embattled|ancient|historic|"
-    r"oil-rich|predominantly\s+\w+|\w+-majority)\s+)?(?:town|city|village)\b"
-    r"(?!\s+(?:council|centre|center|'s))(?!\s+of\s+(?:the\s+)?(?-i:[A-Z]))"
-    r"|(?<![\w])[وفب]?(?:ال)(?:مدينه|بلده|ناحيه|قريه)(?=[\s،.]|$)(?!\s+ال(?!تي|ذي))",
-    re.IGNORECASE,
-)
-
-
-def _claim_mentions(
-    body: str, folded: str, gazetteer: Gazetteer, lx: Lexicon, actors: list[ActorMention]
-) -> list[Mention]:
-    banned = spans(lx.not_places, folded) + [
-        (a.start, a.end) for a in actors if a.faction is not None
-    ]
-    found = extract_places(body, gazetteer, anchors=True)
-    if _AR_LETTER.search(body):
-        # Arabic: diacritics break words ("عانّه") and "و" (and) sticks to the next word
-        # ("وبعشيقه"); look again in a copy of the same length without them
-        alt = _AR_CONJ.sub(" ", _AR_DIACRITIC.sub("ـ", body))
-        extra = [
-            m for m in extract_places(alt, gazetteer, anchors=True)
-            if not any(o.start < m.end and m.start < o.end for o in found)
-        ]  # fmt: skip
-        found = sorted(
-            found + [replace(m, text=body[m.start : m.end]) for m in extra], key=lambda m: m.start
-        )
-    out: list[Mention] = []
-    banned.sort()
-    banned_at = [a for a, _b in banned]
-    for m0 in found:
-        m = _facility(m0, folded, gazetteer, lx)
-        if m is None:
-            continue  # "the Tabqa dam" when the gazetteer has no dam there
-        m = _highlands(m, body, gazetteer, lx)
-        k = bisect.bisect_right(banned_at, m.end)
-        if any(a <= m.start < b or a < m.end <= b for a, b in banned[max(0, k - 4) : k]):
-            continue
-        named_in = _country_named_after(body, m.end)
-        if named_in is not None and named_in != m.place.country:
-            continue  # "Viktorovka in Russia's Kursk region": not a village of that name here
-        head = folded[max(0, m.start - 30) : m.start]
-        if (
-            m.relation is None
-            and lx.region_before.search(head)
-            and not _SEAT_OF.search(head)  # "مبنى محافظة كركوك": the building in the city
-        ):
-            continue  # "western Anbar"; "west of Raqqa" is a relative phrase, read as one
-        follows = re.sub(r"^(?:\s+(?:and|&|و)\s+\S+)+", "", folded[m.end : m.end + 40])
-        if (
-            lx.region_after.search(follows)
-            or _PROVINCE_APPOSITIVE.match(folded, m.end)
-            or (
-                lx.region_after_city.search(follows)
-                and (m.place.kind == "city" or re.search(r"\bthe\s+$", folded[: m.start]))
-            )  # "the Donetsk region", "Kharkiv region"; not "Akashat region", the town's area
-        ):
-            # "Deir Ezzor province", "al-Senaa and Shuqaq neighborhoods", "Idlib, the only
-            # province …": no claim on it, but a name a claim after it does not reach over
-            out.append(replace(m, relation="region"))
-            continue
-        if m.relation is None and _AR_LOCATOR.search(folded[max(0, m.start - 24) : m.start]):
-            m = replace(m, relation="anchor")  # "شرق مدينة حماة": a landmark, not the place taken
-        if re.search(r"ريف|countryside", folded[m.phrase[0] : m.end]):
-            continue  # "ريف دير الزور": a countryside is a region, not a place
-        if (
-            re.match(r"['’]s\b", body[m.end : m.end + 3])
-            or (body[m.end - 1 : m.end] == "s" and body[m.end : m.end + 2] in ("' ", "’ "))
-        ) and not OWN_PARTS.match(body, m.end):
-            continue  # "Baghdad's army", "Mosul's Sinjar district", "Damascus' outskirts"
-        word = body[m.start : m.end]
-        if (
-            _AR_LETTER.search(word)
-            and not m.place.curated
-            and " " not in word.strip()
-            and len(word) <= 5
-            and not re.search(
-                r"(?:قضاء|ناحيه|مدينه|بلده|قريه|منطقه)\s*[\"«]?\s*$",
-                folded[max(0, m.start - 12) : m.start],
-            )
-        ):
-            continue  # short Arabic words that are village names too ("علم"), unless "قضاء دبس"
-        if _AR_LETTER.search(word) and _article_dropped(fold_arabic(word), m.place.names):
-            continue  # "قريتين" (two villages) is not "القريتين": Arabic names keep their article
-        if (
-            m.relation not in (None, "outskirts", "anchor")
-            and out
-            and LIST_GAP.fullmatch(folded, out[-1].end, m.phrase[0]) is None
-        ):
-            if re.fullmatch(r"[\s,،]*(?:\S+\s+){0,2}", folded[out[-1].end : m.phrase[0]]):
-                continue  # "the town of Hawija about 300 km north of Baghdad": a locator
-        out.append(m)
-    # "the town", "the city", "المدينة": the place named last before
-    for ana in _ANAPHORA.finditer(folded):
-        a0, a1 = ana.start(), ana.end()
-        if re.search(
-            r"(?:(?:\b(?:north|south|east|west|km|kilometres|kilometers|miles|outskirts|edge|edges)\w*\s+)of|\bnear|\boutside|\baround|\bfrom|غرب|شرق|شمال|جنوب|قرب|اطراف)\s*$",
-            folded[max(0, a0 - 12) : a0],
-        ):
-            continue  # "west of the city": a locator, not the place ("control of the town" is)
-        word = ana.group(0).lower()
-        kinds = _ANAPHORA_KINDS[next(k for k in _ANAPHORA_KINDS if k in word)]
-        prev = [m for m in out if m.end <= a0 and m.relation is None and m.place.kind in kinds]
-        if prev and a0 - prev[-1].end < 400 and not any(a0 <= m.start < a1 + 3 for m in out):
-            out.append(replace(prev[-1], start=a0, end=a1, text=body[a0:a1], phrase_start=a0))
-    out.sort(key=lambda m: m.start)
-    out += _named_later(body, folded, out)
-    out.sort(key=lambda m: m.start)
-    # "captured a border crossing … the al-Waleed crossing": the one crossing the report names
-    for kind, (after, _before) in lx.facilities.items():
-        named = {m.place.id: m for m in out if m.place.kind == kind and m.relation is None}
-        if len(named) != 1:
-            continue
-        (ref,) = named.values()
-        for ind in _INDEFINITE.finditer(folded):
-            tail = after.match(folded, ind.end(), min(len(folded), ind.end() + 40))
-            if tail is None or any(ind.start() <= m.start < tail.end() + 3 for m in out):
-                continue
-            a0, a1 = ind.start(), tail.end()
-            out.append(replace(ref, start=a0, end=a1, text=body[a0:a1], phrase_start=a0))
-    out.sort(key=lambda m: m.start)
-    return out
-
-
-#: an appositive that calls the name a province: "Idlib, the only province fully controlled by"
-_PROVINCE_APPOSITIVE = re.compile(
-    r"\s*,\s*(?:the|a|an|its)\s+(?:(?!of\b)[\w-]+\s+){0,2}(?:province|governorate)\b"
-    r"|\s*،\s*(?:وهي\s+|وهي\s+)?(?:ال)?محافظه\b",
-    re.IGNORECASE,
-)
-
-#: the seat of a province: "مبنى محافظة", "مقر محافظة" (the building in the city)
-_SEAT_OF = re.compile(r"(?:مبن[يى]|مقر|ديوان|مجلس)\s+محافظه\s*$")
-
-#: an Arabic direction right before a name: "شرق مدينة حماة", "غربي الموصل"
-_AR_LOCATOR = re.compile(
-    r"(?<![\w])(?:[وب])?(?:شرق|غرب|شمال|جنوب)(?:ي|ى)?\s+(?:(?:مدينه|بلده|قريه|قضاء|ناحيه)\s+)?[\"«]?\s*$"
-)
-
-
-def _highlands(m: Mention, body: str, gazetteer: Gazetteer, lx: Lexicon) -> Mention:
-    """Read "the outskirts/mountains of X", "X's outskirts" as the gazetteer's "Juroud X".
-
-    Returns *m* itself unless such words stand by it and the gazetteer has the place.
-    """
-    if m.relation not in (None, "outskirts", "anchor"):
-        return m
-    words, prefixes = lx.highlands
-    lo = max(0, m.start - 60)
-    head = words.search(body, lo, m.start)
-    poss = re.match(r"['’]s?\s+(?:outskirts|mountains|hills|barrens)\b", body[m.end : m.end + 16])
-    if not prefixes or (head is None and poss is None):
-        return m
-    for prefix in prefixes:
-        hit = gazetteer.geocode(f"{prefix} {m.place.name}", kinds="area", fuzzy=False, limit=1)
-        if hit:
-            p = hit[0].place
-            start = head.start() if head is not None else m.start
-            end = m.end + poss.end() if poss is not None else m.end
-            return replace(
-                m, start=start, end=end, text=body[start:end], place=p, lon=p.lon, lat=p.lat,
-                uncertainty_km=p.precision_m / 1000.0, relation=None, phrase_start=start,
-            )  # fmt: skip
-    return m
-
-
-def _article_dropped(word: str, names: tuple[str, ...]) -> bool:
-    """Whether an Arabic *word* lacks the article every Arabic name of its place has."""
-    if re.match(r"(?:[وفبلك]|وب|ول|فب|فل|وال)?(?:ال|لل)", word):
-        return False
-    arabic = [fold_arabic(n) for n in names if _AR_LETTER.search(n)]
-    return bool(arabic) and all(n.startswith("ال") for n in arabic)
-
-
-#: "captured a key town west of Mosul": a town the next sentence names ("the center of
-#: strategic Baaj town")
-_UNNAMED = re.compile(
-    r"\b(?:an?|one)\s+(?:(?:key|strategic|important|main|major|small|large|nearby|border|"
-    r"\w+ern)\s+)?(?P<kind>town|village|city)\b(?!\s+(?:of|called|named)\b)",
-    re.IGNORECASE,
-)
-
-
-def _named_later(body: str, folded: str, out: list[Mention]) -> list[Mention]:
-    """Return mentions for "a key town" that the next sentence names with the same word.
-
-    "captured a key town west of Mosul. … the center of strategic Baaj town": the unnamed
-    town stands for the first place named after its sentence, if "town" ("the town of X",
-    "X town") names it there too.
-    """
-    found: list[Mention] = []
-    for u in _UNNAMED.finditer(folded):
-        end = folded.find(".", u.end())
-        word = u.group("kind").lower()
-        later = [m for m in out if end >= 0 and end < m.start < end + 300 and m.relation is None]
-        if not later or later[0].place.kind not in _ANAPHORA_KINDS[word]:
-            continue
-        m = later[0]
-        before = folded[max(0, m.start - 16) : m.start].lower()
-        after = folded[m.end : m.end + 8].lower()
-        if re.search(rf"\b{word}\s+of\s+$", before) or re.match(rf"\s+{word}\b", after):
-            a0, a1 = u.span()
-            found.append(replace(m, start=a0, end=a1, text=body[a0:a1], phrase_start=a0))
-    return found
-
-
-#: "a border crossing", "an important air base": a facility named elsewhere in the report
-_INDEFINITE = re.compile(
-    r"\b(?:an?|one)\s+(?:(?:key|main|major|important|strategic|vital|nearby)\s+)?", re.I
-)
-
-
-def _facility(m: Mention, folded: str, gazetteer: Gazetteer, lx: Lexicon) -> Mention | None:
-    """Read a place name with a facility word ("the Husaybah border post", "منفذ القائم").
-
-    Returns the mention of the nearest gazetteer place of the facility's kind within
-    ``facility_km`` of the named place, None when there is none, and *m* itself when no
-    facility word stands by it (or the name already is one: "Rabia border crossing").
-    """
-    if m.relation not in (None, "anchor"):
-        return m
-    for kind, (after, before) in lx.facilities.items():
-        kinds = lx.facility_kinds.get(kind, (kind,))
-        if m.place.kind in kinds:
-            continue
-        tail = after.match(folded, m.end, min(len(folded), m.end + 40))
-        head = None if tail else before.search(folded[max(0, m.phrase[0] - 30) : m.phrase[0]])
-        if tail is not None:
-            phrase = m.text + tail.group(0)
-        elif head is not None:
-            phrase = head.group("word") + " " + m.text
-        else:
-            continue
-        # the facility by its own name ("سد الموصل"), else the nearest of its kind
-        named = gazetteer.geocode(phrase, kinds=kinds, fuzzy=False, limit=1) or gazetteer.geocode(
-            _FACILITY_ADJ.sub("", phrase), kinds=kinds, fuzzy=False, limit=1
-        )  # "Abu Duhur military airport" is the gazetteer's "Abu Duhur airport"
-        if named:
-            p = named[0].place
-        else:
-            near = gazetteer.reverse(m.place.lon, m.place.lat, max_km=lx.facility_km, kinds=kinds)
-            if near is None:
-                return None
-            p = near.place
-        end = tail.end() if tail is not None else m.end
-        return replace(
-            m, end=end, text=m.text + folded[m.end : end], place=p, lon=p.lon, lat=p.lat,
-            uncertainty_km=p.precision_m / 1000.0, reason="facility",
-        )  # fmt: skip
-    return m
-
-
-#: words that qualify a facility without naming it ("military airport", "main border crossing")
-_FACILITY_ADJ = re.compile(
-    r"\b(?:military|main|old|new|international|civil(?:ian)?|strategic|vital|key)\s+", re.I
-)
-_AR_LETTER = re.compile(r"[\u0600-\u06ff]")
-_ANAPHORA_KINDS = {
-    "town": ("town", "city"), "city": ("city", "town"), "village": ("village", "town"),
-    "مدينه": ("city", "town"), "بلده": ("town", "village"), "ناحيه": ("town", "village", "city"),
-    "قريه": ("village", "town"),
-}  # fmt: skip
 
 
 _EVENT_RANK = {"captured": 3, "contested": 2, "held": 1, "lost": 0}
@@ -588,12 +299,19 @@ def _dedupe(found: list[Observation]) -> list[Observation]:
             if (
                 o.event == "contested"
                 and (o.date <= c.date or not o.dated)
+                and not _STILL_PART.match(o.note)
                 and DENIED not in o.note.split("; ")  # a denied capture stays disputed
             ):
                 continue  # "took X; fighting in X": taken; "fighting on Friday" after it: not
+                # ... but "rebels remain in control of parts of X" disputes the capture
         out.append(o)
     out.sort(key=lambda o: (o.place_start, o.event))
     return out
+
+
+#: a contest trigger that says the loser still holds part of the place ("remain in control of
+#: parts of", "لا يزال يسيطر على أجزاء من"): the text disputes a capture of the same day
+_STILL_PART = re.compile(r"(?:still|remain|continue|لا\s+(?:ي|ت)زال)", re.IGNORECASE)
 
 
 _RE_CAND_PLACE = re.compile(

@@ -94,12 +94,15 @@ def _distance_res() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
         r"(?:to\s+the\s+)?(?P<dir>" + _DIR_WORD + r"|" + _DIR_ABBR + r")\s+of" + _TAIL,
         re.IGNORECASE,
     )
+    # "12 km from X", "within 5 km (3 miles) of X": near X, not X
     distance = re.compile(
-        _APPROX
+        r"(?:(?P<within>(?:to\s+)?within)\s+|"
+        + _APPROX
+        + ")"
         + dist
         + r"\s*-?\s*"
         + _UNIT
-        + r"\.?\s*(?:\([^)]{0,30}\)\s*)?(?:away\s+)?(?:from|outside)"
+        + r"\.?\s*(?:\([^)]{0,30}\)\s*)?(?:away\s+)?(?:from|outside|(?(within)of|(?!)))"
         + _TAIL,
         re.IGNORECASE,
     )
@@ -263,7 +266,10 @@ _AR_OF = r"(?:\s+من)?\s*$"
 _RE_AR_OFFSET = re.compile(_AR_DIST + _AR_TO + _AR_DIR + _AR_OF)
 _RE_AR_DISTANCE = re.compile(r"(?:على\s+بعد\s+)?" + _AR_DIST + r"(?:من|عن)\s*$")
 _RE_AR_DIRECTION = re.compile(_AR_TO + _AR_DIR + _AR_OF)
-_RE_AR_OUTSKIRTS = re.compile(r"(?P<what>أطراف|اطراف|ضواحي|مشارف|أبواب|ريف)\s*$")
+#: "أطراف X", "جرود X" (the barrens of X), "تلال X" (the hills of X): ground around X
+_RE_AR_OUTSKIRTS = re.compile(
+    r"(?P<what>أطراف|اطراف|ضواحي|مشارف|أبواب|ريف|جرود|تلال|جبال|مرتفعات)\s*$"
+)
 _RE_AR_NEAR = re.compile(r"(?:قرب|بالقرب\s+من|قريبا\s+من|في\s+محيط|محيط|حول)\s*$")
 
 

@@ -148,6 +148,13 @@ LIST_GAP = re.compile(
 )
 
 
+#: an adverb between a target's "to" and its verb
+_ADVERB_GAP = re.compile(
+    r"\s+(?:also|then|eventually|finally|ultimately|fully|completely|soon|further|\w+ly)\s+",
+    re.IGNORECASE,
+)
+
+
 def find_triggers(
     folded: str, lx: Lexicon, targets: list[tuple[int, int]] | None = None
 ) -> list[Trigger]:
@@ -167,7 +174,12 @@ def find_triggers(
         for m in rx.finditer(folded):
             # "an offensive to retake", "لاستعادة": the verb is inside or right after a target
             k = bisect.bisect_right(starts, m.start())
-            target = any(a <= m.start() <= b + 1 for a, b in targets[max(0, k - 3) : k])
+            target = any(
+                (a <= m.start() <= b + 1 or _ADVERB_GAP.fullmatch(folded, b, m.start()))
+                and not (kind == "contest" and a == m.start())
+                for a, b in targets[max(0, k - 3) : k]
+            )  # ... or an adverb after its "to": "working to also capture", "to ultimately free";
+            # a fighting phrase read as a target too is fighting ("the battle for X is raging")
             found.append(Trigger(kind, m.start(), m.end(), target))
     found.sort(key=lambda t: (t.start, -(t.end - t.start)))
     out: list[Trigger] = []

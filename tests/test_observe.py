@@ -475,10 +475,12 @@ def test_heldout_quality_target(heldout, lang):
     assert s.precision >= 0.9 and s.recall >= 0.8
 
 
-#: Measured on dev.yaml in round 4 (151 reports: the round-1, round-2 and round-3 held-out sets
-#: and the development reports; English precision 0.98, recall 0.83; Arabic 0.97, 0.89 — the
-#: round-3 held-out set alone 1.00/0.67 and 0.92/0.75); a regression fails.
-DEV_FLOORS = {"en": (0.96, 0.82), "ar": (0.96, 0.87)}
+#: Measured on dev.yaml in round 5 (187 reports: the round-1 to round-4 held-out sets and the
+#: development reports) with the round-5 extractor: English precision 0.97, recall 0.85; Arabic
+#: 0.98, 0.82 (rounds 1-3 alone 0.98/0.85 and 0.97/0.89; the round-4 held-out set alone
+#: 0.96/0.85 and 1.00/0.53, up from 0.48/0.41 and 0.46/0.32 before its errors were read); set
+#: a little under that, a regression fails.
+DEV_FLOORS = {"en": (0.95, 0.82), "ar": (0.95, 0.8)}
 
 
 def test_dev_quality(gaz, reg):
