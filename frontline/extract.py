@@ -185,7 +185,9 @@ def _words() -> dict[str, frozenset[str]]:
     import yaml
 
     raw = yaml.safe_load((DATA_DIR / "extract_words.yaml").read_text("utf-8"))
-    return {k: frozenset(str(w).lower() for w in v) for k, v in raw.items()}
+    out = {k: frozenset(str(w).lower() for w in v) for k, v in raw.items()}
+    out["english_or_given"] = out["english"] | out["given_names"]
+    return out
 
 
 @dataclass
@@ -357,7 +359,11 @@ def extract_places(
                 break  # no longer name begins with these words
             j += 1
         if best is None:
-            best = _by_skeleton(i, n, raw, keys, article, joined, words, idx)
+            best = (
+                _by_skeleton(i, n, raw, keys, article, joined, words, idx)
+                if not "\u0600" <= first[0] <= "\u06ff"
+                else None
+            )
             if best is not None:
                 approx.add(i)
         if best is None:
@@ -386,9 +392,7 @@ def _by_skeleton(
     The name is one to three capitalised words whose skeleton belongs to one place alone;
     the result is ``(last word, [place index])``.
     """
-    if is_arabic(raw[i]):
-        return None
-    common = words["english"] | words["given_names"]
+    common = words["english_or_given"]
     p = i - 1 if i and article[i - 1] else i
     if p and joined(p - 1, p) and raw[p - 1][:1].isupper() and raw[p - 1].lower() not in common:
         return None  # "Abu Rashid", "Abdul Ameer Rasheed": a word of a longer name
