@@ -33,7 +33,8 @@ _AR_CONJ = re.compile(r"(?<![\w\u064b-\u0652])و(?=[\u0621-\u064a]{3,})")
 _ANAPHORA = re.compile(
     r"\b(?:the|this)\s+(?:(?:\w+ern|strategic|key|border|besieged|embattled|ancient|historic|"
     r"oil-rich|predominantly\s+\w+|\w+-majority)\s+)?(?:town|city|village)\b"
-    r"(?!\s+(?:council|centre|center|'s))(?!\s+of\s+(?:the\s+)?(?-i:[A-Z]))"
+    r"(?!\s+(?:council|centre|center|'s))"
+    r"(?!\s+of\s+(?:the\s+)?(?:(?:al|el|ad|ar|as|at|an|ash|ath|az|ed|es)[-\s])?(?-i:[A-Z]))"
     r"|(?<![\w])[وفب]?(?:ال)(?:مدينه|بلده|ناحيه|قريه)(?=[\s،.]|$)(?!\s+ال(?!تي|ذي))",
     re.IGNORECASE,
 )
