@@ -101,6 +101,7 @@ def claim_mentions(
             found + [replace(m, text=body[m.start : m.end]) for m in extra], key=lambda m: m.start
         )
     out: list[Mention] = []
+    regions: set[str] = set()  # places the report names as regions ("Daraa province")
     banned.sort()
     banned_at = [a for a, _b in banned]
     for m0 in found:
@@ -125,6 +126,7 @@ def claim_mentions(
             and lx.region_before.search(head)
             and not _SEAT_OF.search(head)  # "مبنى محافظة كركوك": the building in the city
         ):
+            regions.add(m.place.id)
             continue  # "western Anbar"; "west of Raqqa" is a relative phrase, read as one
         if not m.place.curated and (
             _QUARTER_BEFORE.search(folded, max(0, m.start - 12), m.start)
@@ -143,6 +145,7 @@ def claim_mentions(
             # "Deir Ezzor province", "al-Senaa and Shuqaq neighborhoods", "Idlib, the only
             # province …": no claim on it, but a name a claim after it does not reach over
             out.append(replace(m, relation="region"))
+            regions.add(m.place.id)
             continue
         if m.relation is None and _AR_LOCATOR.search(folded[max(0, m.start - 24) : m.start]):
             m = replace(m, relation="anchor")  # "شرق مدينة حماة": a landmark, not the place taken
@@ -175,6 +178,7 @@ def claim_mentions(
             if re.fullmatch(r"[\s,،]*(?:\S+\s+){0,2}", folded[out[-1].end : m.phrase[0]]):
                 continue  # "the town of Hawija about 300 km north of Baghdad": a locator
         out.append(m)
+    out = [_share_of_region(m, folded, regions) for m in out]
     # "the town", "the city", "المدينة": the place named last before
     for ana in _ANAPHORA.finditer(folded):
         a0, a1 = ana.start(), ana.end()
@@ -207,6 +211,28 @@ def claim_mentions(
             out.append(replace(ref, start=a0, end=a1, text=body[a0:a1], phrase_start=a0))
     out.sort(key=lambda m: m.start)
     return out
+
+
+#: a share of a place: "nearly 70 percent of", "most of", "two-thirds of", "معظم"
+_SHARE_OF = re.compile(
+    r"(?:\b(?:\d+\s*(?:percent|per\s+cent)|\d+\s*%|half|most|two[-\s]thirds|a\s+third|"
+    r"three[-\s]quarters|much|large\s+parts?)\s+of\s+(?:the\s+)?"
+    r"|(?<![\w])(?:معظم|غالبيه|نصف|ثلثي|\d+\s*(?:%|بالمئه|في\s+المئه)\s+من)\s+)\Z",
+    re.IGNORECASE,
+)
+
+
+def _share_of_region(m: Mention, folded: str, regions: set[str]) -> Mention:
+    """Read "nearly 70 percent of Daraa" as the province when the report calls Daraa one.
+
+    A share of a place that the report also names as a province ("the southern province of
+    Daraa", "Quneitra province") is a share of the province: no claim on the city.
+    """
+    if m.relation is not None or m.place.id not in regions:
+        return m
+    if _SHARE_OF.search(folded, max(0, m.phrase[0] - 30), m.phrase[0]) is None:
+        return m
+    return replace(m, relation="region")
 
 
 #: a quarter of a city named by the word before or after it: "حي اليرموك", "the Qaboun
