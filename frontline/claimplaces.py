@@ -17,6 +17,8 @@ import functools
 import re
 from dataclasses import replace
 
+import numpy as np
+
 from frontline.actors import ActorMention, Lexicon
 from frontline.extract import Mention, extract_places
 from frontline.gazetteer import Gazetteer
@@ -100,6 +102,7 @@ def claim_mentions(
         found = sorted(
             found + [replace(m, text=body[m.start : m.end]) for m in extra], key=lambda m: m.start
         )
+    found = _homonyms_near(found, gazetteer)
     out: list[Mention] = []
     regions: set[str] = set()  # places the report names as regions ("Daraa province")
     banned.sort()
@@ -245,6 +248,49 @@ def _share_of_region(m: Mention, folded: str, regions: set[str]) -> Mention:
     if _SHARE_OF.search(folded, max(0, m.phrase[0] - 30), m.phrase[0]) is None:
         return m
     return replace(m, relation="region")
+
+
+#: how far (km) from every place of a report that a name means without doubt a village sharing
+#: its name with others may lie and still be the one meant
+HOMONYM_REACH_KM = 100.0
+
+
+def _homonyms_near(found: list[Mention], gazetteer: Gazetteer) -> list[Mention]:
+    """Read a name that several villages share as the one nearest the report's other places.
+
+    The places a report names without doubt (one candidate each) fix where it is; of the
+    villages called "Novoselivka", the one nearest them is meant. When even that one lies more
+    than :data:`HOMONYM_REACH_KM` from all of them, the village meant is likely one the
+    gazetteer lacks: the name is dropped (no claim rather than a claim on another village).
+    """
+    sure = {(m.place.lon, m.place.lat) for m in found if len(set(m.candidates)) <= 1}
+    if not sure:
+        return found
+    lon = np.array([p[0] for p in sure])
+    lat = np.array([p[1] for p in sure])
+    out: list[Mention] = []
+    for m in found:
+        if len(set(m.candidates)) <= 1 or m.place.curated:
+            out.append(m)
+            continue
+        cands = [gazetteer.get(c) for c in dict.fromkeys(m.candidates)]
+        names = set(m.place.names)
+        cands = [p for p in cands if p.country == m.place.country and names & set(p.names)]
+        if len(cands) < 2:
+            out.append(m)
+            continue
+        # flat-earth kilometres: exact enough at these distances, and cheap
+        near = [
+            float(np.min(111.2 * np.hypot(lat - p.lat, (lon - p.lon) * np.cos(np.radians(p.lat)))))
+            for p in cands
+        ]
+        k = int(np.argmin(near))
+        if near[k] > HOMONYM_REACH_KM:
+            continue
+        if cands[k].id != m.place.id:
+            m = replace(m, place=cands[k], lon=cands[k].lon, lat=cands[k].lat)
+        out.append(m)
+    return out
 
 
 #: a quarter of a city named by the word before or after it: "حي اليرموك", "the Qaboun
