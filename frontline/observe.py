@@ -300,6 +300,7 @@ def _dedupe(found: list[Observation]) -> list[Observation]:
                 o.event == "contested"
                 and (o.date <= c.date or not o.dated)
                 and not _STILL_PART.match(o.note)
+                and not (o.evidence_start >= c.evidence_end and _GOES_ON.search(o.evidence))
                 and DENIED not in o.note.split("; ")  # a denied capture stays disputed
             ):
                 continue  # "took X; fighting in X": taken; "fighting on Friday" after it: not
@@ -312,6 +313,14 @@ def _dedupe(found: list[Observation]) -> list[Observation]:
 #: a contest trigger that says the loser still holds part of the place ("remain in control of
 #: parts of", "لا يزال يسيطر على أجزاء من"): the text disputes a capture of the same day
 _STILL_PART = re.compile(r"(?:still|remain|continue|لا\s+(?:ي|ت)زال)", re.IGNORECASE)
+
+#: fighting told as going on, in a sentence after the capture's ("clashes continue to break out
+#: in X", "the fighting in X continues", "المعارك مستمرة"): the text disputes the capture
+_GOES_ON = re.compile(
+    r"\b(?:continu(?:e|es|ed|ing)|still|ongoing|persist\w*|sporadic\w*|not\s+(?:yet\s+)?over)\b"
+    r"|(?<![\w])(?:لا\s+(?:ت|ي)زال|مستمر\S*|تتواصل|يتواصل|متواصل\S*)",
+    re.IGNORECASE,
+)
 
 
 _RE_CAND_PLACE = re.compile(
