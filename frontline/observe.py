@@ -75,6 +75,13 @@ _CLAUSE_BREAK = re.compile(
     r"|\n",
     re.IGNORECASE,
 )
+#: places counted or announced before a colon that opens their list: "five settlements near
+#: Lyman:", "the following villages:", "القرى التالية:"
+_LIST_OPENS = re.compile(
+    r"(?:\b(?:settlements|villages|towns|localities|hamlets|cities|areas|positions)\b"
+    r"(?:\s+[^\s:;,.]+){0,3}|(?<![\w])(?:القرى|البلدات|المناطق|القري)(?:\s+\S+){0,2})\s*\Z",
+    re.IGNORECASE,
+)
 _SENTENCE_END = re.compile(r"(?<=[.!?؟])[\"”’»)]*\s+(?=[\"“«(]?[A-Z\u0600-\u06ff0-9])|\n+")
 _ABBREV = re.compile(
     r"(?:\b(?:Lt|Gen|Col|Maj|Brig|Capt|Sgt|Mr|Mrs|Dr|St|No|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Gov|Rep|Sen|Cpl|Pvt|approx|vs|U\.S|U\.N|U\.K)|\b[A-Z])\.$"
@@ -124,6 +131,10 @@ def _sentences(text: str) -> list[tuple[int, int]]:
 def _clauses(folded: str, start: int, end: int) -> list[tuple[int, int]]:
     cuts = [start]
     for m in _CLAUSE_BREAK.finditer(folded, start, end):
+        if folded[m.start()] == ":" and _LIST_OPENS.search(
+            folded, max(start, m.start() - 60), m.start()
+        ):
+            continue  # "liberated five settlements near Lyman: A, B and C": the list is the object
         cuts.append(m.start())
     cuts.append(end)
     return [(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if b > a]
