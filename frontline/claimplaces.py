@@ -94,10 +94,13 @@ def claim_mentions(
     if _AR_LETTER.search(body):
         # Arabic: diacritics break words ("عانّه") and "و" (and) sticks to the next word
         # ("وبعشيقه"); look again in a copy of the same length without them
-        alt = _AR_CONJ.sub(" ", _AR_DIACRITIC.sub("ـ", body))
+        alt = _without_marks(body)
+        ends = sorted(o.end for o in found)
+        starts = sorted(o.start for o in found)
         extra = [
             m for m in extract_places(alt, gazetteer, anchors=True)
-            if not any(o.start < m.end and m.start < o.end for o in found)
+            # overlaps a mention found already: one ending after m starts, starting before m ends
+            if bisect.bisect_left(starts, m.end) - bisect.bisect_right(ends, m.start) <= 0
         ]  # fmt: skip
         found = sorted(
             found + [replace(m, text=body[m.start : m.end]) for m in extra], key=lambda m: m.start
@@ -226,6 +229,49 @@ _SPEAKS = re.compile(
     r"wanted|vowed|vows|insists|insisted|agreed|hopes|hoped|demanded|demands|warned|warns|"
     r"rejected|rejects|responded|sought|seeks|blamed|blames|condemned|welcomed|threatened)\b",
 )
+
+
+#: words either side of a changed letter that a name through it may span
+_NAME_REACH = re.compile(r"(?:\S+\s+){0,3}\S*\Z")
+_NAME_REACH_AFTER = re.compile(r"\S*(?:\s+\S+){0,3}")
+
+
+def _without_marks(body: str) -> str:
+    """*body* without diacritics and with "و" split off, same length, near the changes only.
+
+    The second look for Arabic names needs only the words around a dropped diacritic or a
+    split "و": the rest reads as before and would only be found again (and cost time), so
+    every word far from a change is blanked out.
+    """
+    marked = _AR_DIACRITIC.sub("ـ", body)
+    alt = _AR_CONJ.sub(" ", marked)
+    n = len(alt)
+    changed = [m.start() for m in _AR_DIACRITIC.finditer(body)]
+    changed += [m.start() for m in _AR_CONJ.finditer(marked)]
+    if not changed:
+        return " " * n
+    spans_: list[list[int]] = []
+    for k in sorted(set(changed)):
+        if spans_ and k < spans_[-1][1]:
+            continue
+        a = _NAME_REACH.search(alt, max(0, k - 60), k)
+        b = _NAME_REACH_AFTER.match(alt, k, min(n, k + 60))
+        lo, hi = (a.start() if a else k), (b.end() if b else k + 1)
+        if spans_ and lo <= spans_[-1][1]:
+            spans_[-1][1] = hi
+        else:
+            spans_.append([lo, hi])
+    out: list[str] = []
+    at = 0
+    for lo, hi in spans_:
+        out.append(_NOT_NEWLINE.sub(" ", alt[at:lo]))
+        out.append(alt[lo:hi])
+        at = hi
+    out.append(_NOT_NEWLINE.sub(" ", alt[at:]))
+    return "".join(out)
+
+
+_NOT_NEWLINE = re.compile(r"[^\n]")
 
 
 #: a share of a place: "nearly 70 percent of", "most of", "two-thirds of", "معظم"
