@@ -263,6 +263,9 @@ def _denied_later(
     return out
 
 
+#: the note of a claim whose faction was read from the report around it, not its clause
+_FROM_CONTEXT = "holder from the context"
+
 _EVENT_RANK = {"captured": 3, "contested": 2, "held": 1, "lost": 0}
 
 
@@ -293,6 +296,17 @@ def _dedupe(found: list[Observation]) -> list[Observation]:
                 o, faction=held.faction, event="captured", confidence=held.confidence,
                 note=f"{o.note}; {held.note}",
             )  # fmt: skip
+    named = {
+        (o.place, o.faction) for o in best.values()
+        if o.event == "captured" and _FROM_CONTEXT not in o.note.split("; ")
+    }  # fmt: skip
+    for key, o in list(best.items()):
+        if (
+            o.event == "captured"
+            and _FROM_CONTEXT in o.note.split("; ")
+            and any(p == o.place and f != o.faction for p, f in named)
+        ):
+            del best[key]  # "The capture of X …" read from the context; X's captor named elsewhere
     captured: dict[str, Observation] = {}
     for o in best.values():  # the latest capture of each place
         if o.event == "captured" and (o.place not in captured or o.date > captured[o.place].date):

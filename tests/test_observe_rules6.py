@@ -132,3 +132,15 @@ def test_a_name_in_a_republics_name_is_the_region(ua_gaz, reg):
     got = claim_set(text, ua_gaz, reg, dt.date(2025, 2, 10))
     assert not {c for c in got if c[0] == "gn-709717"}
     assert {c[0] for c in got} == {"gn-709354"}
+
+
+def test_a_captor_read_from_the_context_yields_to_one_named(ua_gaz, reg):
+    # the last sentence names no captor (the report's other side is read into it); the first
+    # names Russia's: no Ukrainian capture
+    text = (
+        "Kyiv's troops have withdrawn from Siversk as Russian forces advanced. Ukraine's general "
+        "staff said its units hold new lines west of the town. The capture of Siversk was "
+        "claimed by Moscow earlier."
+    )
+    got = claim_set(text, ua_gaz, reg, dt.date(2025, 12, 24))
+    assert not {c for c in got if c[1:] == ("ukraine", "captured")}
