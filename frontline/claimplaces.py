@@ -231,9 +231,25 @@ _SPEAKS = re.compile(
 )
 
 
-#: words either side of a changed letter that a name through it may span
-_NAME_REACH = re.compile(r"(?:\S+\s+){0,3}\S*\Z")
-_NAME_REACH_AFTER = re.compile(r"\S*(?:\s+\S+){0,3}")
+def _words_around(text: str, k: int, words: int = 4, reach: int = 60) -> tuple[int, int]:
+    """``(start, end)`` of the *words* words either side of offset *k* (within *reach*)."""
+    lo = k
+    floor = max(0, k - reach)
+    for _ in range(words):
+        j = max(text.rfind(" ", floor, lo), text.rfind("\n", floor, lo))
+        if j < 0:
+            lo = floor
+            break
+        lo = j
+    hi = k
+    ceil = min(len(text), k + reach)
+    for _ in range(words):
+        cands = [j for j in (text.find(" ", hi + 1, ceil), text.find("\n", hi + 1, ceil)) if j >= 0]
+        if not cands:
+            hi = ceil
+            break
+        hi = min(cands)
+    return lo, hi
 
 
 def _without_marks(body: str) -> str:
@@ -254,9 +270,7 @@ def _without_marks(body: str) -> str:
     for k in sorted(set(changed)):
         if spans_ and k < spans_[-1][1]:
             continue
-        a = _NAME_REACH.search(alt, max(0, k - 60), k)
-        b = _NAME_REACH_AFTER.match(alt, k, min(n, k + 60))
-        lo, hi = (a.start() if a else k), (b.end() if b else k + 1)
+        lo, hi = _words_around(alt, k)
         if spans_ and lo <= spans_[-1][1]:
             spans_[-1][1] = hi
         else:
