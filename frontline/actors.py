@@ -521,6 +521,8 @@ def find_actors(
             continue  # "anti-terrorist units", "counter-ISIS forces": their opponents, not them
         if _SOURCES_BEFORE.search(f, max(0, s - 12), s) or _SOURCES_AFTER.match(f, e):
             continue  # "opposition sources", "مصادر معارضة": who speaks, not who acts
+        if _NEIGHBOUR_BEFORE.search(f, max(0, s - 40), s):
+            continue  # "border posts with Jordan", "which borders Turkey": a neighbour, no actor
         if out and s < out[-1].end:
             prev = out[-1]
             if fid is None and prev.faction is None and (s, e) == (prev.start, prev.end):
@@ -564,6 +566,15 @@ _SOURCES_BEFORE = re.compile(
 _SOURCES_AFTER = re.compile(
     r"(?:-(?:linked|affiliated|run|backed)\s+|\s+)?(?:sources?|media|activists?|websites?|"
     r"outlets?|news\s+agenc(?:y|ies)|channels?|monitors?)\b",
+    re.IGNORECASE,
+)
+
+#: a country named as what a border or crossing is shared with: "border posts with Jordan",
+#: "the only crossing with Jordan", "which borders Turkey", "الحدود مع الاردن"
+_NEIGHBOUR_BEFORE = re.compile(
+    r"(?:\b(?:borders?|frontiers?|crossings?|posts?|boundary)\s+(?:\w+\s+)?with\s+(?:the\s+)?"
+    r"|\b(?:borders|bordering|bordered\s+by)\s+(?:the\s+)?"
+    r"|(?<![\w])(?:ال)?(?:حدود|حدوديه?|منفذ|معبر)\s+(?:ال\S+\s+)?مع\s+)$",
     re.IGNORECASE,
 )
 

@@ -17,6 +17,8 @@ import functools
 import re
 from dataclasses import replace
 
+import numpy as np
+
 from frontline.actors import ActorMention, Lexicon
 from frontline.extract import Mention, extract_places
 from frontline.gazetteer import Gazetteer
@@ -33,7 +35,8 @@ _AR_CONJ = re.compile(r"(?<![\w\u064b-\u0652])و(?=[\u0621-\u064a]{3,})")
 _ANAPHORA = re.compile(
     r"\b(?:the|this)\s+(?:(?:\w+ern|strategic|key|border|besieged|embattled|ancient|historic|"
     r"oil-rich|predominantly\s+\w+|\w+-majority)\s+)?(?:town|city|village)\b"
-    r"(?!\s+(?:council|centre|center|'s))(?!\s+of\s+(?:the\s+)?(?-i:[A-Z]))"
+    r"(?!\s+(?:council|centre|center|'s))"
+    r"(?!\s+of\s+(?:the\s+)?(?:(?:al|el|ad|ar|as|at|an|ash|ath|az|ed|es)[-\s])?(?-i:[A-Z]))"
     r"|(?<![\w])[وفب]?(?:ال)(?:مدينه|بلده|ناحيه|قريه)(?=[\s،.]|$)(?!\s+ال(?!تي|ذي))",
     re.IGNORECASE,
 )
@@ -91,15 +94,20 @@ def claim_mentions(
     if _AR_LETTER.search(body):
         # Arabic: diacritics break words ("عانّه") and "و" (and) sticks to the next word
         # ("وبعشيقه"); look again in a copy of the same length without them
-        alt = _AR_CONJ.sub(" ", _AR_DIACRITIC.sub("ـ", body))
+        alt = _without_marks(body)
+        ends = sorted(o.end for o in found)
+        starts = sorted(o.start for o in found)
         extra = [
             m for m in extract_places(alt, gazetteer, anchors=True)
-            if not any(o.start < m.end and m.start < o.end for o in found)
+            # overlaps a mention found already: one ending after m starts, starting before m ends
+            if bisect.bisect_left(starts, m.end) - bisect.bisect_right(ends, m.start) <= 0
         ]  # fmt: skip
         found = sorted(
             found + [replace(m, text=body[m.start : m.end]) for m in extra], key=lambda m: m.start
         )
+    found = _homonyms_near(found, gazetteer)
     out: list[Mention] = []
+    regions: set[str] = set()  # places the report names as regions ("Daraa province")
     banned.sort()
     banned_at = [a for a, _b in banned]
     for m0 in found:
@@ -110,6 +118,8 @@ def claim_mentions(
         k = bisect.bisect_right(banned_at, m.end)
         if any(a <= m.start < b or a < m.end <= b for a, b in banned[max(0, k - 4) : k]):
             continue
+        if _SPEAKS.match(body, m.end) and m.relation is None:
+            continue  # "Damascus is set to recover", "Kyiv said": a government, not a place
         named_in = _country_named_after(body, m.end)
         if named_in is not None and named_in != m.place.country:
             continue  # "Viktorovka in Russia's Kursk region": not a village of that name here
@@ -124,6 +134,7 @@ def claim_mentions(
             and lx.region_before.search(head)
             and not _SEAT_OF.search(head)  # "مبنى محافظة كركوك": the building in the city
         ):
+            regions.add(m.place.id)
             continue  # "western Anbar"; "west of Raqqa" is a relative phrase, read as one
         if not m.place.curated and (
             _QUARTER_BEFORE.search(folded, max(0, m.start - 12), m.start)
@@ -142,6 +153,7 @@ def claim_mentions(
             # "Deir Ezzor province", "al-Senaa and Shuqaq neighborhoods", "Idlib, the only
             # province …": no claim on it, but a name a claim after it does not reach over
             out.append(replace(m, relation="region"))
+            regions.add(m.place.id)
             continue
         if m.relation is None and _AR_LOCATOR.search(folded[max(0, m.start - 24) : m.start]):
             m = replace(m, relation="anchor")  # "شرق مدينة حماة": a landmark, not the place taken
@@ -174,6 +186,7 @@ def claim_mentions(
             if re.fullmatch(r"[\s,،]*(?:\S+\s+){0,2}", folded[out[-1].end : m.phrase[0]]):
                 continue  # "the town of Hawija about 300 km north of Baghdad": a locator
         out.append(m)
+    out = [_share_of_region(m, folded, regions) for m in out]
     # "the town", "the city", "المدينة": the place named last before
     for ana in _ANAPHORA.finditer(folded):
         a0, a1 = ana.start(), ana.end()
@@ -205,6 +218,138 @@ def claim_mentions(
             a0, a1 = ind.start(), tail.end()
             out.append(replace(ref, start=a0, end=a1, text=body[a0:a1], phrase_start=a0))
     out.sort(key=lambda m: m.start)
+    return out
+
+
+#: a verb of saying or wanting after a name: the name stands for its government or people
+#: ("Damascus is set to recover control of the Golan", "Moscow says", "Baghdad has vowed to")
+_SPEAKS = re.compile(
+    r"\s+(?:(?:is|are|was|were|has|have|had)\s+(?:also\s+)?)?"
+    r"(?:set\s+to|says|said|announced|claimed|claims|accused|accuses|denied|denies|wants|"
+    r"wanted|vowed|vows|insists|insisted|agreed|hopes|hoped|demanded|demands|warned|warns|"
+    r"rejected|rejects|responded|sought|seeks|blamed|blames|condemned|welcomed|threatened)\b",
+)
+
+
+def _words_around(text: str, k: int, words: int = 4, reach: int = 60) -> tuple[int, int]:
+    """``(start, end)`` of the *words* words either side of offset *k* (within *reach*)."""
+    lo = k
+    floor = max(0, k - reach)
+    for _ in range(words):
+        j = max(text.rfind(" ", floor, lo), text.rfind("\n", floor, lo))
+        if j < 0:
+            lo = floor
+            break
+        lo = j
+    hi = k
+    ceil = min(len(text), k + reach)
+    for _ in range(words):
+        cands = [j for j in (text.find(" ", hi + 1, ceil), text.find("\n", hi + 1, ceil)) if j >= 0]
+        if not cands:
+            hi = ceil
+            break
+        hi = min(cands)
+    return lo, hi
+
+
+def _without_marks(body: str) -> str:
+    """*body* without diacritics and with "و" split off, same length, near the changes only.
+
+    The second look for Arabic names needs only the words around a dropped diacritic or a
+    split "و": the rest reads as before and would only be found again (and cost time), so
+    every word far from a change is blanked out.
+    """
+    marked = _AR_DIACRITIC.sub("ـ", body)
+    alt = _AR_CONJ.sub(" ", marked)
+    n = len(alt)
+    changed = [m.start() for m in _AR_DIACRITIC.finditer(body)]
+    changed += [m.start() for m in _AR_CONJ.finditer(marked)]
+    if not changed:
+        return " " * n
+    spans_: list[list[int]] = []
+    for k in sorted(set(changed)):
+        if spans_ and k < spans_[-1][1]:
+            continue
+        lo, hi = _words_around(alt, k)
+        if spans_ and lo <= spans_[-1][1]:
+            spans_[-1][1] = hi
+        else:
+            spans_.append([lo, hi])
+    out: list[str] = []
+    at = 0
+    for lo, hi in spans_:
+        out.append(_NOT_NEWLINE.sub(" ", alt[at:lo]))
+        out.append(alt[lo:hi])
+        at = hi
+    out.append(_NOT_NEWLINE.sub(" ", alt[at:]))
+    return "".join(out)
+
+
+_NOT_NEWLINE = re.compile(r"[^\n]")
+
+
+#: a share of a place: "nearly 70 percent of", "most of", "two-thirds of", "معظم"
+_SHARE_OF = re.compile(
+    r"(?:\b(?:\d+\s*(?:percent|per\s+cent)|\d+\s*%|half|most|two[-\s]thirds|a\s+third|"
+    r"three[-\s]quarters|much|large\s+parts?)\s+of\s+(?:the\s+)?"
+    r"|(?<![\w])(?:معظم|غالبيه|نصف|ثلثي|\d+\s*(?:%|بالمئه|في\s+المئه)\s+من)\s+)\Z",
+    re.IGNORECASE,
+)
+
+
+def _share_of_region(m: Mention, folded: str, regions: set[str]) -> Mention:
+    """Read "nearly 70 percent of Daraa" as the province when the report calls Daraa one.
+
+    A share of a place that the report also names as a province ("the southern province of
+    Daraa", "Quneitra province") is a share of the province: no claim on the city.
+    """
+    if m.relation is not None or m.place.id not in regions:
+        return m
+    if _SHARE_OF.search(folded, max(0, m.phrase[0] - 30), m.phrase[0]) is None:
+        return m
+    return replace(m, relation="region")
+
+
+#: how far (km) from every place of a report that a name means without doubt a village sharing
+#: its name with others may lie and still be the one meant
+HOMONYM_REACH_KM = 100.0
+
+
+def _homonyms_near(found: list[Mention], gazetteer: Gazetteer) -> list[Mention]:
+    """Read a name that several villages share as the one nearest the report's other places.
+
+    The places a report names without doubt (one candidate each) fix where it is; of the
+    villages called "Novoselivka", the one nearest them is meant. When even that one lies more
+    than :data:`HOMONYM_REACH_KM` from all of them, the village meant is likely one the
+    gazetteer lacks: the name is dropped (no claim rather than a claim on another village).
+    """
+    sure = {(m.place.lon, m.place.lat) for m in found if len(set(m.candidates)) <= 1}
+    if not sure:
+        return found
+    lon = np.array([p[0] for p in sure])
+    lat = np.array([p[1] for p in sure])
+    out: list[Mention] = []
+    for m in found:
+        if len(set(m.candidates)) <= 1 or m.place.curated:
+            out.append(m)
+            continue
+        cands = [gazetteer.get(c) for c in dict.fromkeys(m.candidates)]
+        names = set(m.place.names)
+        cands = [p for p in cands if p.country == m.place.country and names & set(p.names)]
+        if len(cands) < 2:
+            out.append(m)
+            continue
+        # flat-earth kilometres: exact enough at these distances, and cheap
+        near = [
+            float(np.min(111.2 * np.hypot(lat - p.lat, (lon - p.lon) * np.cos(np.radians(p.lat)))))
+            for p in cands
+        ]
+        k = int(np.argmin(near))
+        if near[k] > HOMONYM_REACH_KM:
+            continue
+        if cands[k].id != m.place.id:
+            m = replace(m, place=cands[k], lon=cands[k].lon, lat=cands[k].lat)
+        out.append(m)
     return out
 
 

@@ -55,6 +55,7 @@ import functools
 import re
 import unicodedata
 import weakref
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -531,6 +532,7 @@ def _resolve(text, spans, raw, article, found, idx: _Index, approx: set[int]) ->
     centre = None
     if anchors:
         centre = (float(np.median(idx.lon[anchors])), float(np.median(idx.lat[anchors])))
+    distinct = set(anchors)
     out: list[Mention] = []
     for i, last, cands in found:
         oc = ordered(cands)
@@ -540,7 +542,9 @@ def _resolve(text, spans, raw, article, found, idx: _Index, approx: set[int]) ->
             if len(top) > 1:
                 d = (idx.lon[top] - centre[0]) ** 2 + (idx.lat[top] - centre[1]) ** 2
                 choice = top[int(np.argmin(d))]
-        choice = _city_meant(text[spans[i][0] : spans[last][1]], choice, oc, idx)
+        written = text[spans[i][0] : spans[last][1]]
+        choice = _city_meant(written, choice, oc, idx)
+        choice = _country_meant(written, choice, oc, idx, distinct)
         place = idx.places[choice]
         # the span includes a directly preceding article ("al-Qaim")
         start = spans[i][0]
@@ -643,6 +647,32 @@ def _written_as(written: str, place: Place) -> bool:
     """
     key = _literal(written)
     return any(_literal(n) == key for n in place.names if "(" not in n)
+
+
+def _country_meant(
+    written: str, choice: int, cands: list[int], idx: _Index, anchors: set[int]
+) -> int:
+    """Return the place a name means when places of several countries share it.
+
+    The other places a report names unambiguously tell which country it is about: "the town
+    of Sinjar" in a report that names only Syrian places is the Syrian Sinjar, not Iraq's. A
+    candidate of that country spelt as written wins when at least two of those places (other
+    than the ones this name may mean) are in it and more than half of them.
+    """
+    home = idx.places[choice].country
+    if len(cands) < 2 or all(idx.places[c].country == home for c in cands):
+        return choice
+    own = set(cands)
+    countries = Counter(idx.places[a].country for a in anchors if a not in own)
+    if not countries:
+        return choice
+    country, n = countries.most_common(1)[0]
+    if country == home or n < 2 or 2 * n <= sum(countries.values()):
+        return choice
+    there = [
+        c for c in cands if idx.places[c].country == country and _written_as(written, idx.places[c])
+    ]  # fmt: skip
+    return min(there, key=lambda c: idx.rank[c]) if there else choice
 
 
 def _city_meant(written: str, choice: int, cands: list[int], idx: _Index) -> int:

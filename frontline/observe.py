@@ -75,6 +75,13 @@ _CLAUSE_BREAK = re.compile(
     r"|\n",
     re.IGNORECASE,
 )
+#: places counted or announced before a colon that opens their list: "five settlements near
+#: Lyman:", "the following villages:", "القرى التالية:"
+_LIST_OPENS = re.compile(
+    r"(?:\b(?:settlements|villages|towns|localities|hamlets|cities|areas|positions)\b"
+    r"(?:\s+[^\s:;,.]+){0,3}|(?<![\w])(?:القرى|البلدات|المناطق|القري)(?:\s+\S+){0,2})\s*\Z",
+    re.IGNORECASE,
+)
 _SENTENCE_END = re.compile(r"(?<=[.!?؟])[\"”’»)]*\s+(?=[\"“«(]?[A-Z\u0600-\u06ff0-9])|\n+")
 _ABBREV = re.compile(
     r"(?:\b(?:Lt|Gen|Col|Maj|Brig|Capt|Sgt|Mr|Mrs|Dr|St|No|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Gov|Rep|Sen|Cpl|Pvt|approx|vs|U\.S|U\.N|U\.K)|\b[A-Z])\.$"
@@ -124,6 +131,10 @@ def _sentences(text: str) -> list[tuple[int, int]]:
 def _clauses(folded: str, start: int, end: int) -> list[tuple[int, int]]:
     cuts = [start]
     for m in _CLAUSE_BREAK.finditer(folded, start, end):
+        if folded[m.start()] == ":" and _LIST_OPENS.search(
+            folded, max(start, m.start() - 60), m.start()
+        ):
+            continue  # "liberated five settlements near Lyman: A, B and C": the list is the object
         cuts.append(m.start())
     cuts.append(end)
     return [(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if b > a]
@@ -252,6 +263,9 @@ def _denied_later(
     return out
 
 
+#: the note of a claim whose faction was read from the report around it, not its clause
+_FROM_CONTEXT = "holder from the context"
+
 _EVENT_RANK = {"captured": 3, "contested": 2, "held": 1, "lost": 0}
 
 
@@ -282,6 +296,17 @@ def _dedupe(found: list[Observation]) -> list[Observation]:
                 o, faction=held.faction, event="captured", confidence=held.confidence,
                 note=f"{o.note}; {held.note}",
             )  # fmt: skip
+    named = {
+        (o.place, o.faction) for o in best.values()
+        if o.event == "captured" and _FROM_CONTEXT not in o.note.split("; ")
+    }  # fmt: skip
+    for key, o in list(best.items()):
+        if (
+            o.event == "captured"
+            and _FROM_CONTEXT in o.note.split("; ")
+            and any(p == o.place and f != o.faction for p, f in named)
+        ):
+            del best[key]  # "The capture of X …" read from the context; X's captor named elsewhere
     captured: dict[str, Observation] = {}
     for o in best.values():  # the latest capture of each place
         if o.event == "captured" and (o.place not in captured or o.date > captured[o.place].date):
@@ -300,6 +325,7 @@ def _dedupe(found: list[Observation]) -> list[Observation]:
                 o.event == "contested"
                 and (o.date <= c.date or not o.dated)
                 and not _STILL_PART.match(o.note)
+                and not (o.evidence_start >= c.evidence_end and _GOES_ON.search(o.evidence))
                 and DENIED not in o.note.split("; ")  # a denied capture stays disputed
             ):
                 continue  # "took X; fighting in X": taken; "fighting on Friday" after it: not
@@ -312,6 +338,14 @@ def _dedupe(found: list[Observation]) -> list[Observation]:
 #: a contest trigger that says the loser still holds part of the place ("remain in control of
 #: parts of", "لا يزال يسيطر على أجزاء من"): the text disputes a capture of the same day
 _STILL_PART = re.compile(r"(?:still|remain|continue|لا\s+(?:ي|ت)زال)", re.IGNORECASE)
+
+#: fighting told as going on, in a sentence after the capture's ("clashes continue to break out
+#: in X", "the fighting in X continues", "المعارك مستمرة"): the text disputes the capture
+_GOES_ON = re.compile(
+    r"\b(?:continu(?:e|es|ed|ing)|still|ongoing|persist\w*|sporadic\w*|not\s+(?:yet\s+)?over)\b"
+    r"|(?<![\w])(?:لا\s+(?:ت|ي)زال|مستمر\S*|تتواصل|يتواصل|متواصل\S*)",
+    re.IGNORECASE,
+)
 
 
 _RE_CAND_PLACE = re.compile(

@@ -123,7 +123,11 @@ class Doc:
         return fid if fid in ids or fid not in self._local[""][0] else st.get(fid)
 
 
-_GAP_SEP = r"[\s,،\"'«»“”…]*(?:(?:and|or|&|و)\s*)?(?:على\s+)?[\s\"'«»“”]*"
+_GAP_SEP = (
+    r"[\s,،\"'«»“”…]*(?:(?:and|or|&|و)\s*)?(?:على\s+)?[\s\"'«»“”]*"
+    # "five settlements near Lyman: they are A, B and C", "the villages of X — namely A, B"
+    r"(?:[:—–]\s*(?:(?:they|these|those)\s+(?:are|were)\s+|namely\s+|including\s+|هي\s+)?)?"
+)
 _GAP_KIND = (
     r"(?:(?:the\s+)?(?:towns?|city|cities|villages?)\s+of\s+)?"
     r"(?:(?:قضاء|ناحيه|مدينه|بلده|قريه|منطقه|مناطق|حي|سد)\s+)?"

@@ -123,11 +123,12 @@ _ROUND_MARKS = (
     ("# Round 3: new development", "round-3 development"),
     ("# round-3 held-out set (moved in round 4)", "round-3 held-out"),
     ("# round-4 held-out set (moved in round 5)", "round-4 held-out"),
+    ("# round-5 held-out set (moved in round 6)", "round-5 held-out"),
 )
 
 
 def dev_parts() -> dict[str, str]:
-    """Report id -> the part of dev.yaml it came from ("round-1 development" … "round-4 held-out").
+    """Report id -> the part of dev.yaml it came from ("round-1 development" … "round-5 held-out").
 
     Read from the comment lines that open each part, so that a fix for one round's kinds can
     be checked on the older rounds alone.
