@@ -440,10 +440,11 @@ def test_cli_accept_writes_the_theatres_observations(cli_runner, tmp_path, gaz, 
 
 # ---- quality on real reports (tests/data/reports) --------------------------------------------
 
-#: Measured on the round-5 held-out reports (see tests/data/reports/MEASUREMENTS.md; first,
-#: blind run: English precision 0.58, recall 0.64; Arabic 0.65, 0.72); a regression below
-#: these fails. The issue's target (precision 0.9, recall 0.8) is the xfail test below.
-FLOORS = {"en": (0.55, 0.6), "ar": (0.6, 0.68)}
+#: Measured on the round-6 held-out reports (see tests/data/reports/MEASUREMENTS.md; first,
+#: blind run: English precision 0.58, recall 0.48; Arabic 0.40, 0.55, on 11 counted labels);
+#: a regression below these fails. The issue's target (precision 0.9, recall 0.8) is the
+#: xfail test below.
+FLOORS = {"en": (0.55, 0.45), "ar": (0.37, 0.5)}
 
 
 @pytest.fixture(scope="module")
@@ -456,7 +457,7 @@ def test_heldout_quality_does_not_regress(heldout, lang):
     s = heldout[lang]
     p, r = FLOORS[lang]
     assert s.precision >= p and s.recall >= r, (s.precision, s.recall, s.errors)
-    # matched claims have the right kind but for about one in five (round 5, English: 13 of 14),
+    # matched claims have the right kind but for about one in five (round 6, English: 10 of 11),
     # and the right date (+-1 day) but for one in ten
     assert s.event_ok >= 0.8 * s.tp and s.date_ok >= 0.9 * s.tp, s.errors
 
@@ -464,7 +465,7 @@ def test_heldout_quality_does_not_regress(heldout, lang):
 @pytest.mark.xfail(
     reason=(
         "issue 13 target (precision 0.9, recall 0.8 on the held-out part) not reached: first "
-        "blind run on the round-5 held-out set EN 0.58/0.64, AR 0.65/0.72 "
+        "blind run on the round-6 held-out set EN 0.58/0.48, AR 0.40/0.55 "
         "(tests/data/reports/MEASUREMENTS.md)"
     ),
     strict=False,

@@ -122,8 +122,10 @@ def test_a_place_the_text_puts_in_another_country_is_not_a_homonym_here(ua_gaz, 
 #: (its errors were read only after this run) 0.58 / 0.54; ``ukraine``, whose errors the
 #: cross-theatre rules were written from, 0.66 / 0.63 (0.14 / 0.10 before). The round-4
 #: extractor scored 0.27 / 0.28 on ``ukraine2``. The round-6 extractor (rules from the errors of
-#: both sets): ``ukraine`` 0.71 / 0.69, ``ukraine2`` 0.63 / 0.57. A regression below these fails.
-UKRAINE_FLOORS = {"ukraine": (0.68, 0.66), "ukraine2": (0.6, 0.54)}
+#: both sets): ``ukraine`` 0.72 / 0.69, ``ukraine2`` 0.67 / 0.57, and on ``ukraine3`` (blind,
+#: labelled in round 6) 0.57 / 0.51 (the round-5 extractor: 0.54 / 0.51). A regression below
+#: these fails.
+UKRAINE_FLOORS = {"ukraine": (0.68, 0.66), "ukraine2": (0.6, 0.54), "ukraine3": (0.54, 0.48)}
 
 
 @pytest.mark.parametrize("split", sorted(UKRAINE_FLOORS))
