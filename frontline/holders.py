@@ -111,11 +111,7 @@ def sole_enemy(doc: Doc, faction: str, country: str | None) -> str | None:
     given up to goes without saying; where several hostile factions hold ground there
     (``holders`` in observe.yaml), none is chosen.
     """
-    if country is None or country not in doc.lx.holders:
-        return None
-    names, _stand = doc.lx.holders[country]
-    ids = {doc.registry.get(n).id for n in names if n in doc.registry}
-    enemies = sorted(f for f in ids if f != faction and doc.hostile(f, faction))
+    enemies = sorted(f for f in doc.holders_in(country) if f != faction and doc.hostile(f, faction))
     return enemies[0] if len(enemies) == 1 else None
 
 

@@ -109,6 +109,15 @@ class Doc:
         """
         if fid is None or country is None or country not in self.lx.holders:
             return fid
+        ids = self.holders_in(country)
+        st = self._local[country][1]
+        return fid if fid in ids or fid not in self._local[""][0] else st.get(fid)
+
+    def holders_in(self, country: str | None) -> set[str]:
+        """Return the registry ids of the factions holding ground in *country* (``holders``).
+
+        Empty for a country the table does not list. Read from the table once per report.
+        """
         if not self._local:
             for c, (names, stand) in self.lx.holders.items():
                 ids = {self.registry.get(n).id for n in names if n in self.registry}
@@ -119,8 +128,9 @@ class Doc:
                 self._local[c] = (ids, st)
             listed = set().union(*(ids | set(st) for ids, st in self._local.values()))
             self._local[""] = (listed, {})
-        ids, st = self._local[country]
-        return fid if fid in ids or fid not in self._local[""][0] else st.get(fid)
+        if country is None or country not in self.lx.holders:
+            return set()
+        return self._local[country][0]
 
 
 _GAP_SEP = (
