@@ -58,6 +58,7 @@ __all__ = [
     "fallback_agent",
     "find_triggers",
     "DENIED",
+    "FROM_CONTEXT",
     "disputed",
     "read_claim",
     "spans",
@@ -65,6 +66,8 @@ __all__ = [
 
 #: The note of a capture claimed and denied in one sentence.
 DENIED = "claim denied"
+#: The note of a claim whose holder was read from the report around its clause.
+FROM_CONTEXT = "holder from the context"
 
 _POST_KINDS = frozenset({"passive", "held_by", "stronghold", "hold", "repel", "besiege"})
 #: relative phrases whose derived point is the place a claim is about ("a village 12 km north
@@ -330,7 +333,7 @@ def read_claim(
                 faction = find_hostile_actor(doc, loser, country)
                 faction = None if faction in never else faction
             conf -= 0.15
-            notes.append("holder from the context")
+            notes.append(FROM_CONTEXT)
         if faction is not None and faction == loser:
             loser = None
         if faction is None:
@@ -361,7 +364,7 @@ def read_claim(
             if faction is None:
                 return None
             conf -= 0.1
-            notes.append("holder from the context")
+            notes.append(FROM_CONTEXT)
         conf -= 0.1
     elif kind == "held_from":
         event = "held"
@@ -453,7 +456,7 @@ def disputed(obs: Observation) -> Observation | None:
     "IS claimed it had taken Anah, but the army denied it" says who claims Anah and that it is
     disputed: both are proposed (the twin's holder is ``unknown``, its confidence lower).
     """
-    if obs.event != "captured" or DENIED not in obs.note.split("; "):
+    if obs.event != "captured" or not obs.has_note(DENIED):
         return None
     return replace(
         obs, faction="unknown", event="contested", from_faction="",

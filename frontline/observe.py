@@ -39,6 +39,7 @@ from frontline.actors import ActorMention, find_actors, lexicon, script_of
 from frontline.claimplaces import claim_mentions
 from frontline.claims import (
     DENIED,
+    FROM_CONTEXT,
     PROPOSAL_COLUMNS,
     Doc,
     Observation,
@@ -249,7 +250,7 @@ def _denied_later(
     ]  # fmt: skip
     out: list[Observation] = []
     captures = sorted(
-        (o for o in found if o.event == "captured" and DENIED not in o.note.split("; ")),
+        (o for o in found if o.event == "captured" and not o.has_note(DENIED)),
         key=lambda o: o.evidence_end,
     )
     for d0, d1 in denying:
@@ -262,9 +263,6 @@ def _denied_later(
                 out.append(twin)
     return out
 
-
-#: the note of a claim whose faction was read from the report around it, not its clause
-_FROM_CONTEXT = "holder from the context"
 
 _EVENT_RANK = {"captured": 3, "contested": 2, "held": 1, "lost": 0}
 
@@ -298,12 +296,12 @@ def _dedupe(found: list[Observation]) -> list[Observation]:
             )  # fmt: skip
     named = {
         (o.place, o.faction) for o in best.values()
-        if o.event == "captured" and _FROM_CONTEXT not in o.note.split("; ")
+        if o.event == "captured" and not o.has_note(FROM_CONTEXT)
     }  # fmt: skip
     for key, o in list(best.items()):
         if (
             o.event == "captured"
-            and _FROM_CONTEXT in o.note.split("; ")
+            and o.has_note(FROM_CONTEXT)
             and any(p == o.place and f != o.faction for p, f in named)
         ):
             del best[key]  # "The capture of X …" read from the context; X's captor named elsewhere
@@ -326,7 +324,7 @@ def _dedupe(found: list[Observation]) -> list[Observation]:
                 and (o.date <= c.date or not o.dated)
                 and not _STILL_PART.match(o.note)
                 and not (o.evidence_start >= c.evidence_end and _GOES_ON.search(o.evidence))
-                and DENIED not in o.note.split("; ")  # a denied capture stays disputed
+                and not o.has_note(DENIED)  # a denied capture stays disputed
             ):
                 continue  # "took X; fighting in X": taken; "fighting on Friday" after it: not
                 # ... but "rebels remain in control of parts of X" disputes the capture

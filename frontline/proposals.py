@@ -91,6 +91,10 @@ class Observation:
     dated: bool = True
     via: str = ""
 
+    def has_note(self, note: str) -> bool:
+        """Return True when *note* is one of the ``"; "``-separated parts of :attr:`note`."""
+        return note in self.note.split("; ")
+
     def to_dict(self) -> dict[str, Any]:
         """Plain-data form in :data:`PROPOSAL_COLUMNS` order (JSON-ready)."""
         d = {
