@@ -24,11 +24,9 @@ from frontline.extract import Mention, extract_places
 from frontline.gazetteer import Gazetteer
 from frontline.geonames import country_codes
 from frontline.reports import fold_arabic
-from frontline.triggers import LIST_GAP, OWN_PARTS, spans
+from frontline.triggers import ARABIC_LETTER, LIST_GAP, OWN_PARTS, spans
 
 __all__ = ["claim_mentions"]
-
-ARABIC_WORD = re.compile(r"[\u0600-\u06ff]")
 
 _AR_DIACRITIC = re.compile("[\u064b-\u0652\u0670]")
 _AR_CONJ = re.compile(r"(?<![\w\u064b-\u0652])و(?=[\u0621-\u064a]{3,})")
@@ -91,7 +89,7 @@ def claim_mentions(
         (a.start, a.end) for a in actors if a.faction is not None
     ]
     found = extract_places(body, gazetteer, anchors=True)
-    if _AR_LETTER.search(body):
+    if ARABIC_LETTER.search(body):
         # Arabic: diacritics break words ("عانّه") and "و" (and) sticks to the next word
         # ("وبعشيقه"); look again in a copy of the same length without them
         alt = _without_marks(body)
@@ -166,7 +164,7 @@ def claim_mentions(
             continue  # "Baghdad's army", "Mosul's Sinjar district", "Damascus' outskirts"
         word = body[m.start : m.end]
         if (
-            _AR_LETTER.search(word)
+            ARABIC_LETTER.search(word)
             and not m.place.curated
             and " " not in word.strip()
             and len(word) <= 5
@@ -176,7 +174,7 @@ def claim_mentions(
             )
         ):
             continue  # short Arabic words that are village names too ("علم"), unless "قضاء دبس"
-        if _AR_LETTER.search(word) and _article_dropped(fold_arabic(word), m.place.names):
+        if ARABIC_LETTER.search(word) and _article_dropped(fold_arabic(word), m.place.names):
             continue  # "قريتين" (two villages) is not "القريتين": Arabic names keep their article
         if (
             m.relation not in (None, "outskirts", "anchor")
@@ -443,7 +441,7 @@ def _article_dropped(word: str, names: tuple[str, ...]) -> bool:
     """Whether an Arabic *word* lacks the article every Arabic name of its place has."""
     if re.match(r"(?:[وفبلك]|وب|ول|فب|فل|وال)?(?:ال|لل)", word):
         return False
-    arabic = [fold_arabic(n) for n in names if _AR_LETTER.search(n)]
+    arabic = [fold_arabic(n) for n in names if ARABIC_LETTER.search(n)]
     return bool(arabic) and all(n.startswith("ال") for n in arabic)
 
 
@@ -521,7 +519,7 @@ def _facility(m: Mention, folded: str, gazetteer: Gazetteer, lx: Lexicon) -> Men
                 return None
             p = near.place
         end = tail.end() if tail is not None else m.end
-        if head is not None and not ARABIC_WORD.match(head.group("word")):
+        if head is not None and not ARABIC_LETTER.match(head.group("word")):
             # "the military airport of Deir al-Zour": the facility's words are the mention's
             start = max(0, m.phrase[0] - 30) + head.start("word")
             return replace(
@@ -540,7 +538,6 @@ def _facility(m: Mention, folded: str, gazetteer: Gazetteer, lx: Lexicon) -> Men
 _FACILITY_ADJ = re.compile(
     r"\b(?:military|main|old|new|international|civil(?:ian)?|strategic|vital|key)\s+", re.I
 )
-_AR_LETTER = re.compile(r"[\u0600-\u06ff]")
 _ANAPHORA_KINDS = {
     "town": ("town", "city"), "city": ("city", "town"), "village": ("village", "town"),
     "مدينه": ("city", "town"), "بلده": ("town", "village"), "ناحيه": ("town", "village", "city"),

@@ -53,7 +53,6 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 import weakref
 from collections import Counter
 from collections.abc import Iterable
@@ -69,6 +68,7 @@ from frontline.names import (
     is_arabic,
     is_article,
     key_skeleton,
+    literal_key,
     split_words,
     token_key,
     tokens,
@@ -362,7 +362,7 @@ def extract_places(
         if best is None:
             best = (
                 _by_skeleton(i, n, raw, keys, article, joined, words, idx)
-                if not "\u0600" <= first[0] <= "\u06ff"
+                if not is_arabic(first)
                 else None
             )
             if best is not None:
@@ -630,23 +630,14 @@ def _relative(
     )  # fmt: skip
 
 
-def _literal(name: str) -> str:
-    """Return a name as written, for comparing spellings: no marks, case, hyphens or articles."""
-    bare = "".join(
-        c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c)
-    ).casefold()
-    words = [w for w in re.split(r"[^\w]+", bare) if w]
-    return " ".join(w for w in words if not is_article(w)) or " ".join(words)
-
-
 def _written_as(written: str, place: Place) -> bool:
     """Whether *place* has a name spelt as *written*.
 
     A name qualified in brackets does not count: "al-Hama (Damascus)" says that the bare
     "Hama" usually means another place.
     """
-    key = _literal(written)
-    return any(_literal(n) == key for n in place.names if "(" not in n)
+    key = literal_key(written)
+    return any(literal_key(n) == key for n in place.names if "(" not in n)
 
 
 def _country_meant(

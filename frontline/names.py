@@ -47,6 +47,7 @@ __all__ = [
     "normalize",
     "rules_version",
     "key_skeleton",
+    "literal_key",
     "skeleton",
     "split_words",
     "token_key",
@@ -235,6 +236,24 @@ def _cyrillic_word(m: re.Match[str]) -> str:
 def is_cyrillic(text: str) -> bool:
     """Return True when *text* contains Cyrillic letters."""
     return _CYRILLIC_RE.search(text) is not None
+
+
+@functools.lru_cache(maxsize=65536)
+def literal_key(name: str) -> str:
+    """Return a name as written, for comparing spellings: marks, case, hyphens and articles go.
+
+    Unlike :func:`normalise`, no transliteration rule is applied: "Hama" and "Hamah" differ.
+
+    Examples
+    --------
+    >>> literal_key("al-Ḥamā") == literal_key("Hama")
+    True
+    >>> literal_key("Hama") == literal_key("Hamah")
+    False
+    """
+    bare = _strip_marks(name).casefold()
+    words = [w for w in re.split(r"[^\w]+", bare) if w]
+    return " ".join(w for w in words if not is_article(w)) or " ".join(words)
 
 
 def _strip_marks(text: str) -> str:
