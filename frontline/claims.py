@@ -38,7 +38,7 @@ from frontline.holders import (
 from frontline.holders import fallback_agent as fallback_agent  # re-exported
 from frontline.proposals import PROPOSAL_COLUMNS, Observation
 from frontline.reports import date_of
-from frontline.triggers import ARABIC_LETTER, CAPTURE_KINDS, Doc, Trigger, between_ok
+from frontline.triggers import ARABIC_LETTER, CAPTURE_KINDS, PREMODIFIER, Doc, Trigger, between_ok
 from frontline.triggers import LIST_GAP as LIST_GAP  # re-exported
 from frontline.triggers import OWN_PARTS as OWN_PARTS  # re-exported
 from frontline.triggers import find_triggers as find_triggers  # re-exported
@@ -151,7 +151,7 @@ def read_claim(
             continue
         if t.kind == "contest" and any(t.end <= a and b <= m.start for a, b in doc.targets):
             continue  # "تقدمت القوات نحو X", "advancing towards X": no fighting in X
-        if _PREMODIFIER.search(folded, t.start, t.end) and not _PREMOD_GAP.fullmatch(
+        if PREMODIFIER.search(folded, t.start, t.end) and not _PREMOD_GAP.fullmatch(
             folded, t.end, m.phrase[0]
         ):
             continue  # "the government-run news agency said … X": it modifies the agency
@@ -193,11 +193,19 @@ def read_claim(
             s0 = m.end  # ... but who took what the subject gave up is the sentence's to say
     # "X … قبل أن يسيطر على بلدات Y": a verb of holding with its own object after it is about
     # that object, not the place before it ("سيطروا عليها" is)
+    # ... and a holder as a pre-modifier is about the noun after it, not a place before it
+    # ("Rawa is near the IS-held town of Anah"), except in an appositive ("Tokmak, a
+    # Russian-occupied road and rail hub")
     nxt = next(
         (
             t
             for t in after
-            if t.kind in _POST_KINDS and not _OWN_OBJECT.search(folded, t.start, t.end)
+            if t.kind in _POST_KINDS
+            and not _OWN_OBJECT.search(folded, t.start, t.end)
+            and not (
+                PREMODIFIER.search(folded, t.start, t.end)
+                and not _PREMOD_APPOSITIVE.fullmatch(folded, m.end, t.start)
+            )
         ),
         None,
     )
@@ -517,14 +525,21 @@ def _main_after(after: list[Trigger], folded: str) -> bool:
     )
 
 
-#: a holder as a pre-modifier: "IS-held", "rebel-controlled", "government-run"
-_PREMODIFIER = re.compile(r"-(?:held|controlled|occupied|run|dominated)$", re.IGNORECASE)
+#: ... that opens an appositive or predicate to the place before it: "Anah, a strategic IS-held
+#: town", "Jarabulus is a major IS-held city"
+_PREMOD_APPOSITIVE = re.compile(
+    r"(?:\s+(?:city|town|village))?(?:\s*[,،(]|\s+(?:is|was|remains|remained|(?:has|had)\s+been)\s)"
+    r"\s*(?:(?:a|an|the|its|their)\s+)?(?:[\w-]+\s+){0,3}?",
+    re.IGNORECASE,
+)
 #: ... modifies only the noun phrase right after it: "IS-held Anah", "the rebel-held enclave
 #: of Beit Jinn", "rebel-held northwestern Idlib", never a later place ("IS-held areas arrived
 #: in Kirkuk", "the Kurdish-run administration in Qamishli")
 _PREMOD_GAP = re.compile(
-    r"\s*(?:(?:\w+ern|besieged|strategic|key|last|remaining|main|small|large|rural|central|"
+    r"\s*(?:(?:(?:\w+ern|besieged|strategic|key|last|remaining|main|small|large|rural|central|"
     r"nearby|border|desert|oil|frontline)\s+){0,3}"
+    r"|(?:[^\W\d_][\w-]*\s+){0,3}?(?=(?:town|city|village|enclave|district|pocket|stronghold|"
+    r"area|region|territory|neighbou?rhood|suburb|base|outpost|province)\s+(?:of|in)\s))"
     r"(?:(?:town|city|village|enclave|district|pocket|stronghold|area|region|territory|"
     r"neighbou?rhood|suburb|base|outpost|province)\s+(?:of|in)\s+(?:the\s+)?)?[\"“']?\s*",
     re.IGNORECASE,

@@ -671,13 +671,15 @@ def _city_meant(written: str, choice: int, cands: list[int], idx: _Index) -> int
 
     "Hama" is the city Hama, not the village the gazetteer lists as "al-Hama (Damascus)": when
     the chosen place is not spelt as written and a more important candidate is, the more
-    important one is meant (the chosen one is kept when it is spelt so: "Al-Hameh").
+    important one is meant (the chosen one is kept when it is spelt so: "Al-Hameh"). So is
+    one as important: "Sloviansk" is the city spelt so, not the city of the same size whose
+    alternate names have "Slov'iansk".
     """
     p = idx.places[choice]
     if len(cands) < 2 or _written_as(written, p):
         return choice
     bigger = [
         c for c in cands
-        if idx.places[c].importance > p.importance and _written_as(written, idx.places[c])
+        if idx.places[c].importance >= p.importance and _written_as(written, idx.places[c])
     ]  # fmt: skip
     return max(bigger, key=lambda c: idx.places[c].importance) if bigger else choice

@@ -54,6 +54,7 @@ from frontline.extract import Mention
 from frontline.factions import FactionRegistry
 from frontline.gazetteer import Gazetteer
 from frontline.reports import Report, find_time_phrases, fold_arabic, read_report
+from frontline.triggers import PREMODIFIER
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -186,10 +187,12 @@ def propose_observations(
     named_at = [a for a, _b in named]
     # ... and one that starts with a faction's name is that name: "IS captured" is no passive
     # "is captured"
+    # ... but a name that is a holder pre-modifier ("Russian-occupied") still says who holds
     triggers = [
         t for t in find_triggers(folded, lx, aims)
         if not (k := bisect.bisect_right(named_at, t.start))
         or (named[k - 1][1] < t.end and (named[k - 1][0] != t.start or t.kind != "passive"))
+        or (named[k - 1][1] == t.end and PREMODIFIER.search(folded, t.start, t.end))
     ]  # fmt: skip
     doc = Doc(
         body=body, folded=folded, triggers=triggers, actors=actors,

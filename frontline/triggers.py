@@ -26,6 +26,7 @@ __all__ = [
     "CAPTURE_KINDS",
     "LIST_GAP",
     "OWN_PARTS",
+    "PREMODIFIER",
     "Doc",
     "Trigger",
     "between_ok",
@@ -41,6 +42,8 @@ OWN_PARTS = re.compile(
     r"quarters?|cent(?:re|er)|old\s+city|streets|parts)\b",
     re.IGNORECASE,
 )
+#: a holder as a pre-modifier: "IS-held", "rebel-controlled", "government-run"
+PREMODIFIER = re.compile(r"-(?:held|controlled|occupied|run|dominated)$", re.IGNORECASE)
 #: A letter of the Arabic script: a trigger in Arabic reads its actors in Arabic word order.
 ARABIC_LETTER = re.compile(r"[\u0600-\u06ff]")
 

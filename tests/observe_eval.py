@@ -124,6 +124,7 @@ _ROUND_MARKS = (
     ("# round-3 held-out set (moved in round 4)", "round-3 held-out"),
     ("# round-4 held-out set (moved in round 5)", "round-4 held-out"),
     ("# round-5 held-out set (moved in round 6)", "round-5 held-out"),
+    ("# round-6 held-out set (moved in round 7)", "round-6 held-out"),
 )
 
 
