@@ -309,6 +309,10 @@ def _dedupe(found: list[Observation]) -> list[Observation]:
         ):
             del best[key]  # "The capture of X …" read from the context; X's captor named elsewhere
     captured: dict[str, Observation] = {}
+    told: dict[str, int] = {}  # where the text first tells of a capture of each place
+    for o in found:
+        if o.event == "captured":
+            told[o.place] = min(told.get(o.place, o.evidence_end), o.evidence_end)
     for o in best.values():  # the latest capture of each place
         if o.event == "captured" and (o.place not in captured or o.date > captured[o.place].date):
             captured[o.place] = o
@@ -326,11 +330,12 @@ def _dedupe(found: list[Observation]) -> list[Observation]:
                 o.event == "contested"
                 and (o.date <= c.date or not o.dated)
                 and not _STILL_PART.match(o.note)
-                and not (o.evidence_start >= c.evidence_end and _GOES_ON.search(o.evidence))
+                and not (o.evidence_start >= told[o.place] and _GOES_ON.search(o.evidence))
                 and not o.has_note(DENIED)  # a denied capture stays disputed
             ):
                 continue  # "took X; fighting in X": taken; "fighting on Friday" after it: not
-                # ... but "rebels remain in control of parts of X" disputes the capture
+                # ... but "rebels remain in control of parts of X" disputes the capture, and so
+                # does fighting told as going on after the text's first claim of it
         out.append(o)
     out.sort(key=lambda o: (o.place_start, o.event))
     return out
