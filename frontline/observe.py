@@ -84,6 +84,10 @@ _LIST_OPENS = re.compile(
     r"(?:\s+[^\s:;,.]+){0,3}|(?<![\w])(?:القرى|البلدات|المناطق|القري)(?:\s+\S+){0,2})\s*\Z",
     re.IGNORECASE,
 )
+#: names alone between two dashes: "three villages – Stavky, Novoselivka and Maslyakivka –"
+_DASHED_NAMES = re.compile(
+    r"(?<=[-–—]\s)[A-Z][\w'’]*(?:(?:\s+|\s*,\s*(?:and\s+)?|\s+and\s+)[A-Z][\w'’]*){0,12}\s[-–—](?=\s)"
+)
 _SENTENCE_END = re.compile(r"(?<=[.!?؟])[\"”’»)]*\s+(?=[\"“«(]?[A-Z\u0600-\u06ff0-9])|\n+")
 _ABBREV = re.compile(
     r"(?:\b(?:Lt|Gen|Col|Maj|Brig|Capt|Sgt|Mr|Mrs|Dr|St|No|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Gov|Rep|Sen|Cpl|Pvt|approx|vs|U\.S|U\.N|U\.K)|\b[A-Z])\.$"
@@ -132,11 +136,18 @@ def _sentences(text: str) -> list[tuple[int, int]]:
 
 def _clauses(folded: str, start: int, end: int) -> list[tuple[int, int]]:
     cuts = [start]
+    skip = -1
     for m in _CLAUSE_BREAK.finditer(folded, start, end):
+        if m.start() <= skip:
+            continue
         if folded[m.start()] == ":" and _LIST_OPENS.search(
             folded, max(start, m.start() - 60), m.start()
         ):
             continue  # "liberated five settlements near Lyman: A, B and C": the list is the object
+        names = _DASHED_NAMES.match(folded, m.end(), end)
+        if names is not None:
+            skip = names.end()  # "three villages – A, B and C – were taken": one clause
+            continue
         cuts.append(m.start())
     cuts.append(end)
     return [(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if b > a]

@@ -95,3 +95,54 @@ def test_a_spelling_one_city_has_wins_over_an_equal_city_with_a_near_spelling(ua
     text = "Ukrainian troops still hold Sloviansk, officials said."
     got = claim_set(text, ua_gaz, reg, DAY)
     assert got == {("gn-693468", "ukraine", "held")}
+
+
+# ---- part of a place, fighting over it ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Government troops stormed a western district of Tadif on Sunday.",
+        "Rebels overran several positions inside Tadif overnight.",
+        "Rebels now partially control Tadif, the monitor said.",
+        "Troops and rebels continue fighting for Tadif.",
+        "Some 45% of Tadif is under the control of government troops, a monitor said.",
+    ],
+)
+def test_part_of_a_town_or_fighting_over_it_is_contested(gaz, reg, text):
+    got = claim_set(text, gaz, reg, SY_DAY)
+    assert {(f, e) for _p, f, e in got} == {("unknown", "contested")}
+
+
+def test_a_share_of_a_place_after_a_long_description_is_contested(gaz, reg):
+    text = "Rebels held more than half of their most important remaining bastion Tadif."
+    got = claim_set(text, gaz, reg, SY_DAY)
+    assert {(f, e) for _p, f, e in got} == {("unknown", "contested")}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "“Our men will liberate Tadif,” the commander said.",
+        "Officials said troops could recapture Tadif within days.",
+    ],
+)
+def test_a_future_or_possible_capture_is_no_claim(gaz, reg, text):
+    assert claim_set(text, gaz, reg, SY_DAY) == set()
+
+
+# ---- lists and who a place is under ---------------------------------------------------------
+
+
+def test_names_between_two_dashes_are_the_subject_of_the_predicate_after(ua_gaz, reg):
+    text = "Officials said two towns – Kramatorsk and Druzhkivka – remain under Kyiv's control."
+    got = claim_set(text, ua_gaz, reg, DAY)
+    assert {(f, e) for _p, f, e in got} == {("ukraine", "held")}
+    assert len(got) == 2
+
+
+def test_a_nationality_before_government_control_names_the_holder(ua_gaz, reg):
+    text = "Supplies reach towns under Ukrainian government control such as Kramatorsk."
+    got = claim_set(text, ua_gaz, reg, DAY)
+    assert {(f, e) for _p, f, e in got} == {("ukraine", "held")}
