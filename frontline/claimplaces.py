@@ -320,6 +320,8 @@ def _homonyms_near(found: list[Mention], gazetteer: Gazetteer) -> list[Mention]:
     villages called "Novoselivka", the one nearest them is meant. When even that one lies more
     than :data:`HOMONYM_REACH_KM` from all of them, the village meant is likely one the
     gazetteer lacks: the name is dropped (no claim rather than a claim on another village).
+    So is a name only one village has, when two or more of the report's other places lie and
+    all of them are that far from it.
     """
     sure = {(m.place.lon, m.place.lat) for m in found if len(set(m.candidates)) <= 1}
     if not sure:
@@ -328,6 +330,15 @@ def _homonyms_near(found: list[Mention], gazetteer: Gazetteer) -> list[Mention]:
     lat = np.array([p[1] for p in sure])
     out: list[Mention] = []
     for m in found:
+        if len(set(m.candidates)) <= 1 and not m.place.curated and m.place.importance <= 1:
+            # a village the report's other places (two or more) all lie far from is
+            # likely a namesake the gazetteer lacks ("Qusair in the countryside of Daraa")
+            here = 111.2 * np.hypot(
+                lat - m.place.lat, (lon - m.place.lon) * np.cos(np.radians(m.place.lat))
+            )
+            others = here[here > 1.0]
+            if len(others) >= 2 and float(np.min(others)) > HOMONYM_REACH_KM:
+                continue
         if len(set(m.candidates)) <= 1 or m.place.curated:
             out.append(m)
             continue
