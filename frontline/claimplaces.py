@@ -31,7 +31,8 @@ __all__ = ["claim_mentions"]
 _AR_DIACRITIC = re.compile("[\u064b-\u0652\u0670]")
 _AR_CONJ = re.compile(r"(?<![\w\u064b-\u0652])و(?=[\u0621-\u064a]{3,})")
 _ANAPHORA = re.compile(
-    r"\b(?:the|this)\s+(?:(?:\w+ern|strategic|key|border|besieged|embattled|ancient|historic|"
+    r"\b(?:the|this)\s+(?P<pre>[\w-]+-(?:held|controlled|occupied|run)\s+)?"
+    r"(?:(?:\w+ern|strategic|key|border|besieged|embattled|ancient|historic|"
     r"oil-rich|predominantly\s+\w+|\w+-majority)\s+)?(?:town|city|village)\b"
     r"(?!\s+(?:council|centre|center|'s))"
     r"(?!\s+of\s+(?:the\s+)?(?:(?:al|el|ad|ar|as|at|an|ash|ath|az|ed|es)[-\s])?(?-i:[A-Z]))"
@@ -188,16 +189,22 @@ def claim_mentions(
     # "the town", "the city", "المدينة": the place named last before
     for ana in _ANAPHORA.finditer(folded):
         a0, a1 = ana.start(), ana.end()
+        if ana.group("pre"):
+            a0 = ana.end("pre")  # "the IS-held city": the holder stays a word before the place
         if re.search(
             r"(?:(?:\b(?:north|south|east|west|km|kilometres|kilometers|miles|outskirts|edge|edges)\w*\s+)of|\bnear|\boutside|\baround|\bfrom|غرب|شرق|شمال|جنوب|قرب|اطراف)\s*$",
-            folded[max(0, a0 - 12) : a0],
+            folded[max(0, ana.start() - 12) : ana.start()],
         ):
             continue  # "west of the city": a locator, not the place ("control of the town" is)
         word = ana.group(0).lower()
         kinds = _ANAPHORA_KINDS[next(k for k in _ANAPHORA_KINDS if k in word)]
-        prev = [m for m in out if m.end <= a0 and m.relation is None and m.place.kind in kinds]
+        # "near Mosul … the IS-held city": a held city may be one named as an anchor
+        rels = (None, "anchor") if ana.group("pre") else (None,)
+        prev = [m for m in out if m.end <= a0 and m.relation in rels and m.place.kind in kinds]
         if prev and a0 - prev[-1].end < 400 and not any(a0 <= m.start < a1 + 3 for m in out):
-            out.append(replace(prev[-1], start=a0, end=a1, text=body[a0:a1], phrase_start=a0))
+            out.append(
+                replace(prev[-1], start=a0, end=a1, text=body[a0:a1], phrase_start=a0, relation=None)
+            )
     out.sort(key=lambda m: m.start)
     out += _part_of_pronoun(body, folded, out)
     out.sort(key=lambda m: m.start)

@@ -14,7 +14,7 @@ import re
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
-from frontline.triggers import ARABIC_LETTER, CAPTURE_KINDS, Doc, Trigger, between_ok
+from frontline.triggers import ARABIC_LETTER, CAPTURE_KINDS, PREMODIFIER, Doc, Trigger, between_ok
 
 if TYPE_CHECKING:
     from frontline.actors import ActorMention
@@ -335,6 +335,12 @@ def find_holder(
                     return fid
         return None
     if trig.kind == "held_by":
+        if PREMODIFIER.search(folded or "", trig.start, trig.end):
+            # "the Islamic State-held town of X": the name the pre-modifier is made of
+            return next(
+                (f for a in actors if a.start < trig.end and a.end > trig.start and (f := res(a))),
+                None,
+            )
         for a in actors:
             if a.start >= trig.start and a.start - trig.end < 60:
                 fid = res(a)
