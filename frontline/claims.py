@@ -209,8 +209,11 @@ def read_claim(
         ),
         None,
     )
-    if nxt is not None and m.relation == "anchor" and nxt.start - m.end > 15:
+    if nxt is not None and m.relation == "anchor" and (
+        nxt.start - m.end > 15 or _locates_a_thing(m, doc)
+    ):
         nxt = None  # "west of Mosul, … their last stronghold": about the place west of it
+        # ... and "a village south of Deir Hafer was recaptured": about the village
     if nxt is not None and m.relation == "outskirts" and nxt.kind in ("stronghold", "held_by"):
         nxt = None  # "the outskirts of Mayadin, an IS stronghold": about Mayadin (the anchor)
     if nxt is not None and nxt.kind == "besiege":
@@ -620,6 +623,28 @@ def _only_locates(trig: Trigger, m: Mention, doc: Doc) -> bool:
         return False
     rest = _OBJECT_FILLER.sub(" ", gap[: loc.start()])
     return re.search(r"[^\W\d_]{2,}", rest) is not None
+
+
+#: a thing that a relative phrase after it locates: "a village (to the) south of X", "قرية شمال X"
+_LOCATED_THING = re.compile(
+    r"(?:\b(?:villages?|towns?|areas?|hills?|positions?|bases?|points?|settlements?|farms?|"
+    r"checkpoints?|outposts?)|(?<![\w])(?:قري\S*|بلد\S*|منطق\S*|مواقع|موقع|تل(?:ه|ال)?))"
+    r"(?:\s+(?:located|lying|situated|just|some|about|around))*(?:\s+to\s+the)?\s*$",
+    re.IGNORECASE,
+)
+
+
+def _locates_a_thing(m: Mention, doc: Doc) -> bool:
+    """Whether the relative phrase that *m* anchors locates a noun before it ("a village south
+    of X", "positions 5 km north of X"): a predicate after the phrase is that noun's."""
+    derived = next(
+        (x for x in doc.mentions if x.start == m.start and x.relation not in (None, "anchor")),
+        None,
+    )
+    if derived is None:
+        return False
+    p0 = derived.phrase[0]
+    return _LOCATED_THING.search(doc.folded, max(0, p0 - 40), p0) is not None
 
 
 def _governs(trig: Trigger, m: Mention, doc: Doc) -> bool:
