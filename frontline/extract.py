@@ -494,6 +494,13 @@ def _admissible(
             return []  # "Amman Stock Exchange", "Homs Cement"
         if common and raw[nxt].lower() not in words["time_words"]:
             return []  # "Ana Club", "Hit Songs": part of another proper name
+        goes_on = (
+            not is_arabic(raw[nxt])
+            and raw[nxt].lower() not in words["english_or_given"]
+            and raw[nxt].lower() not in words["time_words"]
+        )  # "Shaaba Harfoush hilltops": a longer name the gazetteer lacks (a GeoNames
+        # "Shaaba" is not it); curated places keep their own words ("Mosul Dam")
+        cands = [c for c in cands if idx.places[c].curated] if goes_on else cands
     truncated = (
         nxt + 1 < len(raw)
         and is_article(raw[nxt])
