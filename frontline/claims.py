@@ -556,7 +556,7 @@ _ENDS_IN_PREP = re.compile(
 _PREP_GAP = re.compile(
     r"\s*(?:(?:the|a|its|their|his|her)\s+)?(?:[\w-]+['’]s?\s+)?(?:(?:old|eastern|western|northern|southern|central|"
     r"besieged|strategic|key|main|last|final|remaining|de\s+facto|\w+ern|(?:most\s+)?important|"
-    r"major|biggest|largest|only)\s+)*(?:of\s+)?"
+    r"major|biggest|largest|only|\w+(?:ian|i|ese|ish))\s+)*(?:of\s+)?"
     r"(?:(?:town|city|village|district|area|region|"
     r"neighbou?rhood|quarter|parts?)\s+of\s+(?:the\s+)?)?"
     r"(?:(?:ال)?(?:مدينه|بلده|قريه|ناحيه|قضاء|منطقه|حي|مركز|احياء|اطراف)\s+)*[\"«“']?\s*",
