@@ -167,7 +167,8 @@ LIST_GAP = re.compile(
 
 #: an adverb between a target's "to" and its verb
 _ADVERB_GAP = re.compile(
-    r"\s+(?:also|then|eventually|finally|ultimately|fully|completely|soon|further|\w+ly)\s+",
+    r"\s+(?:(?:also|then|eventually|finally|ultimately|fully|completely|soon|further|\w+ly)\s+)?"
+    r"[\"“'‘]?",
     re.IGNORECASE,
 )
 
@@ -195,7 +196,7 @@ def find_triggers(
                 (a <= m.start() <= b + 1 or _ADVERB_GAP.fullmatch(folded, b, m.start()))
                 and not (kind == "contest" and a == m.start())
                 for a, b in targets[max(0, k - 3) : k]
-            )  # ... or an adverb after its "to": "working to also capture", "to ultimately free";
+            )  # ... or an adverb or a quote after its "to": "working to also capture", "to “free”";
             # a fighting phrase read as a target too is fighting ("the battle for X is raging")
             found.append(Trigger(kind, m.start(), m.end(), target))
     found.sort(key=lambda t: (t.start, -(t.end - t.start)))
