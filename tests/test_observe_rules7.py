@@ -5,8 +5,9 @@ Round 7 (issue 13): the round-6 blind errors and those of the third Ukraine set 
 fixed by rules about language and data: a holder written as a pre-modifier of any side
 ("Kyiv-held", "Russian-occupied", with adjectives before "town of"), the seat of a government
 that speaks ("Moscow claimed the capture of"), and which of two places of the same size a
-spelling means. These tests hold the rules on new wordings; all but one ("will liberate" inside a quote,
-already no claim) fail on the round-6 extractor.
+spelling means. These tests hold the rules on new wordings; all but two fail on the round-6 extractor ("will
+liberate" inside a quote was already no claim; "the Islamic State-held town" guards what the
+wider pre-modifier rule could have broken).
 """
 
 from __future__ import annotations
@@ -153,6 +154,8 @@ def test_a_nationality_before_government_control_names_the_holder(ua_gaz, reg):
 
 
 def test_a_premodifier_made_of_a_longer_name_is_that_names(gaz, reg):
+    # round 7 reads any word before "-held" as a pre-modifier; "State-held" must still give
+    # the Islamic State, the name the pre-modifier is part of
     text = "Iraqi troops are closing in on the Islamic State-held town of Baaj."
     got = claim_set(text, gaz, reg, SY_DAY)
     assert {(f, e) for _p, f, e in got} == {("isis", "held")}
@@ -180,14 +183,14 @@ def test_a_predicate_after_a_located_thing_is_not_the_anchors(gaz, reg):
 @pytest.mark.parametrize(
     "text",
     [
-        "The army cleared the last pockets of the Orontes valley.",
-        "Rebels gave up positions along the Tadif axis.",
+        "The army cleared the last pockets of the Yarmouk valley.",
+        "Peshmerga units took five villages along the Bashiqa axis.",
         "حررت القوات قرى جديدة ضمن محور قضاء تلعفر.",
     ],
 )
 def test_a_valley_or_axis_is_no_place(gaz, reg, text):
     got = claim_set(text, gaz, reg, SY_DAY)
-    assert not {c for c in got if c[0] in ("gn-163811", "tal-afar")}
+    assert not {c for c in got if c[0] in ("gn-166716", "bashiqa", "tal-afar")}
 
 
 def test_an_arabic_aim_is_a_target(gaz, reg):
