@@ -33,7 +33,7 @@ _AR_CONJ = re.compile(r"(?<![\w\u064b-\u0652])و(?=[\u0621-\u064a]{3,})")
 _ANAPHORA = re.compile(
     r"\b(?:the|this)\s+(?P<pre>[\w-]+-(?:held|controlled|occupied|run)\s+)?"
     r"(?:(?:\w+ern|strategic|key|border|besieged|embattled|ancient|historic|"
-    r"oil-rich|predominantly\s+\w+|\w+-majority)\s+)?(?:town|city|village)\b"
+    r"oil-rich|predominantly\s+\w+|\w+-majority)\s+)?(?:town|city|village|settlement)\b"
     r"(?!\s+(?:council|centre|center|'s))"
     r"(?!\s+of\s+(?:the\s+)?(?:(?:al|el|ad|ar|as|at|an|ash|ath|az|ed|es)[-\s])?(?-i:[A-Z]))"
     r"|(?<![\w])[وفب]?(?:ال)(?:مدينه|بلده|ناحيه|قريه)(?=[\s،.]|$)(?!\s+ال(?!تي|ذي))",
@@ -558,6 +558,7 @@ _FACILITY_ADJ = re.compile(
 )
 _ANAPHORA_KINDS = {
     "town": ("town", "city"), "city": ("city", "town"), "village": ("village", "town"),
+    "settlement": ("town", "village"),
     "مدينه": ("city", "town"), "بلده": ("town", "village"), "ناحيه": ("town", "village", "city"),
     "قريه": ("village", "town"),
 }  # fmt: skip

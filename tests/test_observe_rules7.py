@@ -222,3 +222,23 @@ def test_a_village_far_from_all_the_reports_other_places_is_no_claim(gaz, reg):
         "Nawa. Near Sheikh Maskin, troops also took the village of Ghandoura."
     )
     assert not {c for c in claim_set(text, gaz, reg, SY_DAY) if c[0] == "gn-168478"}
+
+
+def test_fighting_for_or_within_the_settlement_refers_back(ua_gaz, reg):
+    text = (
+        "Moscow said its troops had taken Toretsk. Kyiv said the battle for the town was "
+        "still going on, and a brigade reported clashes within the settlement."
+    )
+    got = claim_set(text, ua_gaz, reg, DAY)
+    assert ("gn-709354", "unknown", "contested") in got
+
+
+def test_a_nationality_before_strongholds_names_their_holder(ua_gaz, reg):
+    text = "Glide bombs hit the Ukrainian strongholds of Kostiantynivka and Druzhkivka."
+    got = claim_set(text, ua_gaz, reg, DAY)
+    assert {(f, e) for _p, f, e in got} == {("ukraine", "held")}
+
+
+def test_a_capture_under_a_condition_is_no_claim(ua_gaz, reg):
+    text = "If Russian forces capture Kostiantynivka, its guns reach Kramatorsk, officials warned."
+    assert {c for c in claim_set(text, ua_gaz, reg, DAY) if c[2] == "captured"} == set()
