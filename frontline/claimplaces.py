@@ -351,7 +351,11 @@ def _homonyms_near(found: list[Mention], gazetteer: Gazetteer) -> list[Mention]:
             continue
         cands = [gazetteer.get(c) for c in dict.fromkeys(m.candidates)]
         names = set(m.place.names)
-        cands = [p for p in cands if p.country == m.place.country and names & set(p.names)]
+        cands = [
+            p for p in cands
+            if p.country == m.place.country and names & set(p.names)
+            and (p.kind != "city" or m.place.kind == "city")
+        ]  # fmt: skip  # villages of that name, not a city that once had it (Donetsk)
         if len(cands) < 2:
             out.append(m)
             continue

@@ -147,8 +147,11 @@ _GAP_KIND = (
 )
 #: "in Diyala", "في ديالى": where the items before lie, inside a list
 _GAP_WHERE = r"(?:\s*(?:\bin|في)\s+(?:the\s+)?\S+?(?:\s+(?:province|governorate))?[…]?)?"
-#: a list item the gazetteer does not know ("Khanaqin, Jalawla and Makhmour")
-_GAP_ITEM = r"(?:(?-i:(?:al-|el-|Al-|El-)?[A-Z][\w'’-]+)|[\u0621-\u064a]{3,})"
+#: a list item the gazetteer does not know ("Khanaqin, Jalawla and Makhmour", "Zolota Balka")
+_GAP_ITEM = (
+    r"(?:(?-i:(?:al-|el-|Al-|El-)?[A-Z][\w'’-]+(?:\s+(?:al-|el-)?[A-Z][\w'’-]+){0,2})"
+    r"|[\u0621-\u064a]{3,})"
+)
 #: What may stand between two places of one list: separators, "the town of", "in Diyala",
 #: and up to two names the gazetteer does not know.
 LIST_GAP = re.compile(
