@@ -125,6 +125,7 @@ _ROUND_MARKS = (
     ("# round-4 held-out set (moved in round 5)", "round-4 held-out"),
     ("# round-5 held-out set (moved in round 6)", "round-5 held-out"),
     ("# round-6 held-out set (moved in round 7)", "round-6 held-out"),
+    ("# round-7 held-out set (moved in round 8)", "round-7 held-out"),
 )
 
 
