@@ -203,7 +203,9 @@ def claim_mentions(
         prev = [m for m in out if m.end <= a0 and m.relation in rels and m.place.kind in kinds]
         if prev and a0 - prev[-1].end < 400 and not any(a0 <= m.start < a1 + 3 for m in out):
             out.append(
-                replace(prev[-1], start=a0, end=a1, text=body[a0:a1], phrase_start=a0, relation=None)
+                replace(
+                    prev[-1], start=a0, end=a1, text=body[a0:a1], phrase_start=a0, relation=None
+                )
             )
     out.sort(key=lambda m: m.start)
     out += _part_of_pronoun(body, folded, out)

@@ -38,7 +38,16 @@ from frontline.holders import (
 from frontline.holders import fallback_agent as fallback_agent  # re-exported
 from frontline.proposals import PROPOSAL_COLUMNS, Observation
 from frontline.reports import date_of
-from frontline.triggers import ARABIC_LETTER, CAPTURE_KINDS, PREMODIFIER, Doc, Trigger, between_ok
+from frontline.triggers import (
+    ARABIC_LETTER,
+    CAPTURE_KINDS,
+    PREMOD_APPOSITIVE,
+    PREMOD_GAP,
+    PREMODIFIER,
+    Doc,
+    Trigger,
+    between_ok,
+)
 from frontline.triggers import LIST_GAP as LIST_GAP  # re-exported
 from frontline.triggers import OWN_PARTS as OWN_PARTS  # re-exported
 from frontline.triggers import find_triggers as find_triggers  # re-exported
@@ -151,7 +160,7 @@ def read_claim(
             continue
         if t.kind == "contest" and any(t.end <= a and b <= m.start for a, b in doc.targets):
             continue  # "تقدمت القوات نحو X", "advancing towards X": no fighting in X
-        if PREMODIFIER.search(folded, t.start, t.end) and not _PREMOD_GAP.fullmatch(
+        if PREMODIFIER.search(folded, t.start, t.end) and not PREMOD_GAP.fullmatch(
             folded, t.end, m.phrase[0]
         ):
             continue  # "the government-run news agency said … X": it modifies the agency
@@ -204,13 +213,15 @@ def read_claim(
             and not _OWN_OBJECT.search(folded, t.start, t.end)
             and not (
                 PREMODIFIER.search(folded, t.start, t.end)
-                and not _PREMOD_APPOSITIVE.fullmatch(folded, m.end, t.start)
+                and not PREMOD_APPOSITIVE.fullmatch(folded, m.end, t.start)
             )
         ),
         None,
     )
-    if nxt is not None and m.relation == "anchor" and (
-        nxt.start - m.end > 15 or _locates_a_thing(m, doc)
+    if (
+        nxt is not None
+        and m.relation == "anchor"
+        and (nxt.start - m.end > 15 or _locates_a_thing(m, doc))
     ):
         nxt = None  # "west of Mosul, … their last stronghold": about the place west of it
         # ... and "a village south of Deir Hafer was recaptured": about the village
@@ -528,25 +539,6 @@ def _main_after(after: list[Trigger], folded: str) -> bool:
     )
 
 
-#: ... that opens an appositive or predicate to the place before it: "Anah, a strategic IS-held
-#: town", "Jarabulus is a major IS-held city"
-_PREMOD_APPOSITIVE = re.compile(
-    r"(?:\s+(?:city|town|village))?(?:\s*[,،(]|\s+(?:is|was|remains|remained|(?:has|had)\s+been)\s)"
-    r"\s*(?:(?:a|an|the|its|their)\s+)?(?:[\w-]+\s+){0,3}?",
-    re.IGNORECASE,
-)
-#: ... modifies only the noun phrase right after it: "IS-held Anah", "the rebel-held enclave
-#: of Beit Jinn", "rebel-held northwestern Idlib", never a later place ("IS-held areas arrived
-#: in Kirkuk", "the Kurdish-run administration in Qamishli")
-_PREMOD_GAP = re.compile(
-    r"\s*(?:(?:(?:\w+ern|besieged|strategic|key|last|remaining|main|small|large|rural|central|"
-    r"nearby|border|desert|oil|frontline)\s+){0,3}"
-    r"|(?:[^\W\d_][\w-]*\s+){0,3}?(?=(?:town|city|village|enclave|district|pocket|stronghold|"
-    r"area|region|territory|neighbou?rhood|suburb|base|outpost|province)\s+(?:of|in)\s))"
-    r"(?:(?:town|city|village|enclave|district|pocket|stronghold|area|region|territory|"
-    r"neighbou?rhood|suburb|base|outpost|province)\s+(?:of|in)\s+(?:the\s+)?)?[\"“']?\s*",
-    re.IGNORECASE,
-)
 #: a trigger that ends in a preposition: "fighting in", "parts of", "اجزاء من"
 _ENDS_IN_PREP = re.compile(
     r"(?:\b(?:in|of|inside|for|over|on|at|into|around)|(?<![\w])(?:في|داخل|من|على|حول))\s*$",
@@ -635,8 +627,11 @@ _LOCATED_THING = re.compile(
 
 
 def _locates_a_thing(m: Mention, doc: Doc) -> bool:
-    """Whether the relative phrase that *m* anchors locates a noun before it ("a village south
-    of X", "positions 5 km north of X"): a predicate after the phrase is that noun's."""
+    """Whether the relative phrase that *m* anchors locates a noun before it.
+
+    "a village south of X", "positions 5 km north of X": a predicate after the phrase is that
+    noun's, not X's.
+    """
     derived = next(
         (x for x in doc.mentions if x.start == m.start and x.relation not in (None, "anchor")),
         None,

@@ -27,6 +27,8 @@ __all__ = [
     "LIST_GAP",
     "OWN_PARTS",
     "PREMODIFIER",
+    "PREMOD_APPOSITIVE",
+    "PREMOD_GAP",
     "Doc",
     "Trigger",
     "between_ok",
@@ -44,6 +46,25 @@ OWN_PARTS = re.compile(
 )
 #: a holder as a pre-modifier: "IS-held", "rebel-controlled", "government-run"
 PREMODIFIER = re.compile(r"-(?:held|controlled|occupied|run|dominated)$", re.IGNORECASE)
+#: ... that opens an appositive or predicate to the place before it: "Anah, a strategic IS-held
+#: town", "Jarabulus is a major IS-held city"
+PREMOD_APPOSITIVE = re.compile(
+    r"(?:\s+(?:city|town|village))?(?:\s*[,،(]|\s+(?:is|was|remains|remained|(?:has|had)\s+been)\s)"
+    r"\s*(?:(?:a|an|the|its|their)\s+)?(?:[\w-]+\s+){0,3}?",
+    re.IGNORECASE,
+)
+#: ... modifies only the noun phrase right after it: "IS-held Anah", "the rebel-held enclave
+#: of Beit Jinn", "rebel-held northwestern Idlib", never a later place ("IS-held areas arrived
+#: in Kirkuk", "the Kurdish-run administration in Qamishli")
+PREMOD_GAP = re.compile(
+    r"\s*(?:(?:(?:\w+ern|besieged|strategic|key|last|remaining|main|small|large|rural|central|"
+    r"nearby|border|desert|oil|frontline)\s+){0,3}"
+    r"|(?:[^\W\d_][\w-]*\s+){0,3}?(?=(?:town|city|village|enclave|district|pocket|stronghold|"
+    r"area|region|territory|neighbou?rhood|suburb|base|outpost|province)\s+(?:of|in)\s))"
+    r"(?:(?:town|city|village|enclave|district|pocket|stronghold|area|region|territory|"
+    r"neighbou?rhood|suburb|base|outpost|province)\s+(?:of|in)\s+(?:the\s+)?)?[\"“']?\s*",
+    re.IGNORECASE,
+)
 #: A letter of the Arabic script: a trigger in Arabic reads its actors in Arabic word order.
 ARABIC_LETTER = re.compile(r"[\u0600-\u06ff]")
 

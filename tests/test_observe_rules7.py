@@ -5,9 +5,9 @@ Round 7 (issue 13): the round-6 blind errors and those of the third Ukraine set 
 fixed by rules about language and data: a holder written as a pre-modifier of any side
 ("Kyiv-held", "Russian-occupied", with adjectives before "town of"), the seat of a government
 that speaks ("Moscow claimed the capture of"), and which of two places of the same size a
-spelling means. These tests hold the rules on new wordings; all but two fail on the round-6 extractor ("will
-liberate" inside a quote was already no claim; "the Islamic State-held town" guards what the
-wider pre-modifier rule could have broken).
+spelling means. These tests hold the rules on new wordings; all but two fail on the round-6
+extractor ("will liberate" inside a quote was already no claim; "the Islamic State-held town"
+guards what the wider pre-modifier rule could have broken).
 """
 
 from __future__ import annotations
