@@ -329,8 +329,8 @@ def _homonyms_near(found: list[Mention], gazetteer: Gazetteer) -> list[Mention]:
     villages called "Novoselivka", the one nearest them is meant. When even that one lies more
     than :data:`HOMONYM_REACH_KM` from all of them, the village meant is likely one the
     gazetteer lacks: the name is dropped (no claim rather than a claim on another village).
-    So is a name only one village has, when two or more of the report's other places lie and
-    all of them are that far from it.
+    So is a name only one village has, when the report names two or more other places and all
+    of them lie that far from it.
     """
     sure = {(m.place.lon, m.place.lat) for m in found if len(set(m.candidates)) <= 1}
     if not sure:

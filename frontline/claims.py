@@ -79,6 +79,11 @@ DENIED = "claim denied"
 FROM_CONTEXT = "holder from the context"
 
 _POST_KINDS = frozenset({"passive", "held_by", "stronghold", "hold", "repel", "besiege"})
+#: a noun that a relative phrase after it locates ("a village 12 km north of X", "قرية شمال X")
+_LOCATED_NOUN = (
+    r"(?:village|town|hill|area|position|base|point|settlement|farm|checkpoint|outpost|"
+    r"قري|بلد|منطق|موقع|مواقع)"
+)
 #: relative phrases whose derived point is the place a claim is about ("a village 12 km north
 #: of X"); "near X", "west of X" only locate something else.
 _CLAIM_RELATIONS = frozenset({None, "offset", "distance", "outskirts"})
@@ -128,7 +133,7 @@ def read_claim(
             m.relation in ("offset", "distance")
             and before
             and re.search(
-                r"^\s*(?:[^\s,،]+\s+){0,3}(?:village|town|hill|area|position|base|point|قري\S*|بلد\S*|منطق\S*)[^\s,،]*\s+$",
+                r"^\s*(?:[^\s,،]+\s+){0,3}" + _LOCATED_NOUN + r"[^\s,،]*\s+$",
                 folded[before[-1].end : m.phrase[0]],
             )
         ):
@@ -619,8 +624,7 @@ def _only_locates(trig: Trigger, m: Mention, doc: Doc) -> bool:
 
 #: a thing that a relative phrase after it locates: "a village (to the) south of X", "قرية شمال X"
 _LOCATED_THING = re.compile(
-    r"(?:\b(?:villages?|towns?|areas?|hills?|positions?|bases?|points?|settlements?|farms?|"
-    r"checkpoints?|outposts?)|(?<![\w])(?:قري\S*|بلد\S*|منطق\S*|مواقع|موقع|تل(?:ه|ال)?))"
+    r"(?<![\w])" + _LOCATED_NOUN + r"[^\s,،]*"
     r"(?:\s+(?:located|lying|situated|just|some|about|around))*(?:\s+to\s+the)?\s*$",
     re.IGNORECASE,
 )

@@ -490,17 +490,15 @@ def _admissible(
         return []  # "Ahrar al-Sham", "Maghawir al-Thawra": a name of a group or person
     nxt = last + 1
     if nxt < len(raw) and raw[nxt][:1].isupper() and text[spans[last][1] : spans[nxt][0]] == " ":
-        if raw[nxt].lower() in words["organisations"]:
+        after = raw[nxt].lower()
+        if after in words["organisations"]:
             return []  # "Amman Stock Exchange", "Homs Cement"
-        if common and raw[nxt].lower() not in words["time_words"]:
+        if common and after not in words["time_words"]:
             return []  # "Ana Club", "Hit Songs": part of another proper name
-        goes_on = (
-            not is_arabic(raw[nxt])
-            and raw[nxt].lower() not in words["english_or_given"]
-            and raw[nxt].lower() not in words["time_words"]
-        )  # "Shaaba Harfoush hilltops": a longer name the gazetteer lacks (a GeoNames
-        # "Shaaba" is not it); curated places keep their own words ("Mosul Dam")
-        cands = [c for c in cands if idx.places[c].curated] if goes_on else cands
+        if after not in words["english_or_given"] and after not in words["time_words"]:
+            # "Shaaba Harfoush hilltops": a longer name the gazetteer lacks (a GeoNames "Shaaba"
+            # is not it); curated places keep their own words ("Mosul Dam")
+            cands = [c for c in cands if idx.places[c].curated]
     truncated = (
         nxt + 1 < len(raw)
         and is_article(raw[nxt])
