@@ -280,14 +280,18 @@ class Gazetteer:
     def __contains__(self, place_id: object) -> bool:
         return place_id in self._by_id
 
-    def get(self, place_id: str) -> Place:
+    def get(self, place_id: str | Place) -> Place:
         """Return the place with this id.
+
+        A :class:`Place` (a geocoding match's ``place``) stands for its id.
 
         Raises
         ------
         UnknownPlaceError
             When no place has that id.
         """
+        if isinstance(place_id, Place):
+            place_id = place_id.id
         i = self._by_id.get(place_id)
         if i is None:
             raise UnknownPlaceError(place_id, [m.place.id for m in self.geocode(place_id, limit=3)])

@@ -238,6 +238,9 @@ def test_get_and_container(gaz):
     assert "at-tanf" in gaz and len(gaz) == len(list(gaz)) > len(CURATED)
     with pytest.raises(UnknownPlaceError):
         gaz.get("no-such-place")
+    # a geocoding match's place stands for its id (it used to fail inside the suggestions)
+    match = gaz.geocode("Al Tanf")[0]
+    assert gaz.get(match.place) is gaz.get("at-tanf")
 
 
 def test_geocode_many_matches_geocode(gaz):
